@@ -1,0 +1,16 @@
+//! The database schema, one migration per step. Runs on SQLite and PostgreSQL alike.
+//! Amounts are stored as canonical decimal text ("1027020.00"), never as REAL: see
+//! `../shared/domain/stack-facts.md`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_foundation::Migration)]
+    }
+}

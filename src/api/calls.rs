@@ -1,0 +1,374 @@
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
+
+use super::ApiTags;
+use super::problem::ApiError;
+use super::security::TokenAuth;
+use super::types::DecimalInput;
+use crate::domain::call::{
+    AllocationPolicy, CallDefinition, CriterionKind, KnockoutCriterion, Reminders, SpendingPeriod, Stage,
+    WeightedCriterion, DEFAULT_DISAGREEMENT_SPREAD, DEFAULT_MIN_SHEETS, DEFAULT_TOTAL_POINTS,
+};
+use crate::domain::money::Money;
+use crate::domain::points::Points;
+use crate::error::{DomainError, FieldError};
+use crate::service::auth::Role;
+use crate::service::{AppState, calls, templates};
+use crate::store::calls::StoredCall;
+
+pub struct CallsApi {
+    pub state: AppState,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct SpendingPeriodDto {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct StageDto {
+    /// e.g. `publication`, `submission_deadline`, `first_assessment`, `addendum_deadline`,
+    /// `final_decision` (each required once, in that order, with `at`), or any other milestone.
+    pub kind: String,
+    pub label_nl: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub at: Option<DateTime<FixedOffset>>,
+    #[oai(skip_serializing_if_is_none)]
+    pub until: Option<DateTime<FixedOffset>>,
+    #[oai(skip_serializing_if_is_none)]
+    pub starts_on: Option<NaiveDate>,
+    #[oai(skip_serializing_if_is_none)]
+    pub ends_on: Option<NaiveDate>,
+}
+
+#[derive(Object, Debug, Clone, Default)]
+pub struct RemindersDto {
+    #[oai(default)]
+    pub submission_deadline_days_before: Vec<u32>,
+    #[oai(default)]
+    pub addendum_deadline_days_before: Vec<u32>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct KnockoutCriterionDto {
+    pub id: String,
+    pub label_nl: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub label_en: Option<String>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct WeightedCriterionDto {
+    pub id: String,
+    pub label_nl: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub label_en: Option<String>,
+    /// `scale` (an integer in [min, max]), `boolean` (0 or max) or `per_item`
+    pub kind: String,
+    pub min: i64,
+    pub max: i64,
+    #[oai(skip_serializing_if_is_none)]
+    pub points_per_item: Option<i64>,
+    #[oai(skip_serializing_if_is_none)]
+    pub items: Option<Vec<String>>,
+}
+
+/// A call as staff define it: exactly the shape of `call` in a scenario file.
+#[derive(Object, Debug, Clone)]
+pub struct CallInput {
+    pub code: String,
+    pub title: String,
+    pub programme: String,
+    /// Only `EUR`.
+    pub currency: String,
+    /// The budget ceiling (*subsidieplafond*), e.g. `"4000000.00"`.
+    pub budget_ceiling: DecimalInput,
+    pub spending_period: SpendingPeriodDto,
+    pub max_awards: i64,
+    /// First-round score needed for the interview round, e.g. `"50"`.
+    pub interview_threshold: DecimalInput,
+    /// What the weighted criteria's maxima add up to; 100 unless set.
+    pub total_points: Option<i64>,
+    /// Submitted sheets an application needs before a round can close; 2 unless set.
+    pub min_sheets_per_application: Option<i64>,
+    /// Assessor totals further apart than this flag an application for a consensus talk; 15 unless set.
+    pub disagreement_spread: Option<i64>,
+    pub score_rounding: Option<String>,
+    /// `pro_rata_whole_euros` (default) or `manual`.
+    pub allocation_policy: Option<String>,
+    pub stages: Vec<StageDto>,
+    pub reminders: Option<RemindersDto>,
+    pub required_partner_roles: Vec<String>,
+    pub knockout_criteria: Vec<KnockoutCriterionDto>,
+    pub weighted_criteria: Vec<WeightedCriterionDto>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct CallView {
+    pub id: i32,
+    /// `draft` before the publication moment, `published` from then on.
+    pub status: String,
+    pub code: String,
+    pub title: String,
+    pub programme: String,
+    pub currency: String,
+    pub budget_ceiling: Money,
+    pub spending_period: SpendingPeriodDto,
+    pub max_awards: u32,
+    pub interview_threshold: Points,
+    pub total_points: u32,
+    pub min_sheets_per_application: u32,
+    pub disagreement_spread: i64,
+    #[oai(skip_serializing_if_is_none)]
+    pub score_rounding: Option<String>,
+    pub allocation_policy: String,
+    pub stages: Vec<StageDto>,
+    pub reminders: RemindersDto,
+    pub required_partner_roles: Vec<String>,
+    pub knockout_criteria: Vec<KnockoutCriterionDto>,
+    pub weighted_criteria: Vec<WeightedCriterionDto>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct AmendmentInput {
+    /// Why the published call changes; kept in the audit trail.
+    pub reason: String,
+    pub call: CallInput,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct CallTemplate {
+    pub code: String,
+    pub title: String,
+}
+
+impl CallInput {
+    /// Parses every field and checks every rule, listing all problems at once.
+    pub fn into_definition(self) -> Result<CallDefinition, DomainError> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let ceiling = self.budget_ceiling.money("budget_ceiling", &mut errors);
+        let threshold = self.interview_threshold.points("interview_threshold", &mut errors);
+        let count = |v: Option<i64>, default: u32, field: &str, errors: &mut Vec<FieldError>| -> u32 {
+            match v {
+                None => default,
+                Some(n) => u32::try_from(n).unwrap_or_else(|_| {
+                    errors.push(FieldError::new(field, "must be a whole number from 0 up"));
+                    default
+                }),
+            }
+        };
+        let max_awards = count(Some(self.max_awards), 1, "max_awards", &mut errors);
+        let total_points = count(self.total_points, DEFAULT_TOTAL_POINTS, "total_points", &mut errors);
+        let min_sheets = count(self.min_sheets_per_application, DEFAULT_MIN_SHEETS, "min_sheets_per_application", &mut errors);
+        let allocation_policy = match self.allocation_policy.as_deref() {
+            None => AllocationPolicy::ProRataWholeEuros,
+            Some(p) => AllocationPolicy::parse(p).unwrap_or_else(|| {
+                errors.push(FieldError::new("allocation_policy", "the policy is pro_rata_whole_euros or manual"));
+                AllocationPolicy::ProRataWholeEuros
+            }),
+        };
+        let weighted_criteria = self
+            .weighted_criteria
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let kind = match c.kind.as_str() {
+                    "scale" => CriterionKind::Scale,
+                    "boolean" => CriterionKind::Boolean,
+                    "per_item" => CriterionKind::PerItem,
+                    _ => {
+                        errors.push(FieldError::new(format!("weighted_criteria[{i}].kind"), "the kind is scale, boolean or per_item"));
+                        CriterionKind::Scale
+                    }
+                };
+                WeightedCriterion {
+                    id: c.id,
+                    label_nl: c.label_nl,
+                    label_en: c.label_en,
+                    kind,
+                    min: c.min,
+                    max: c.max,
+                    points_per_item: c.points_per_item,
+                    items: c.items,
+                }
+            })
+            .collect();
+        let reminders = self.reminders.unwrap_or_default();
+        // Run the cross-field rules even when a scalar failed to parse (with a stand-in value),
+        // so the client hears about every problem in one answer.
+        let def = CallDefinition {
+            code: self.code,
+            title: self.title,
+            programme: self.programme,
+            currency: self.currency,
+            budget_ceiling: ceiling.unwrap_or(Money::from_whole_euros(1)),
+            spending_period: SpendingPeriod { from: self.spending_period.from, to: self.spending_period.to },
+            max_awards,
+            interview_threshold: threshold.unwrap_or(Points::ZERO),
+            total_points,
+            min_sheets_per_application: min_sheets,
+            disagreement_spread: self.disagreement_spread.unwrap_or(DEFAULT_DISAGREEMENT_SPREAD),
+            score_rounding: self.score_rounding,
+            allocation_policy,
+            stages: self
+                .stages
+                .into_iter()
+                .map(|s| Stage { kind: s.kind, label_nl: s.label_nl, at: s.at, until: s.until, starts_on: s.starts_on, ends_on: s.ends_on })
+                .collect(),
+            reminders: Reminders {
+                submission_deadline_days_before: reminders.submission_deadline_days_before,
+                addendum_deadline_days_before: reminders.addendum_deadline_days_before,
+            },
+            required_partner_roles: self.required_partner_roles,
+            knockout_criteria: self
+                .knockout_criteria
+                .into_iter()
+                .map(|k| KnockoutCriterion { id: k.id, label_nl: k.label_nl, label_en: k.label_en })
+                .collect(),
+            weighted_criteria,
+        };
+        match CallDefinition::new(def) {
+            Ok(def) if errors.is_empty() => Ok(def),
+            Ok(_) => Err(DomainError::Validation(errors)),
+            Err(rule_errors) => {
+                for e in rule_errors {
+                    if !errors.iter().any(|known| known.field == e.field) {
+                        errors.push(e);
+                    }
+                }
+                Err(DomainError::Validation(errors))
+            }
+        }
+    }
+}
+
+pub fn call_view(call: StoredCall, now: DateTime<Utc>) -> CallView {
+    let d = call.definition;
+    CallView {
+        id: call.id,
+        status: if d.is_published(now) { "published" } else { "draft" }.to_string(),
+        code: d.code,
+        title: d.title,
+        programme: d.programme,
+        currency: d.currency,
+        budget_ceiling: d.budget_ceiling,
+        spending_period: SpendingPeriodDto { from: d.spending_period.from, to: d.spending_period.to },
+        max_awards: d.max_awards,
+        interview_threshold: d.interview_threshold,
+        total_points: d.total_points,
+        min_sheets_per_application: d.min_sheets_per_application,
+        disagreement_spread: d.disagreement_spread,
+        score_rounding: d.score_rounding,
+        allocation_policy: d.allocation_policy.as_str().to_string(),
+        stages: d
+            .stages
+            .into_iter()
+            .map(|s| StageDto { kind: s.kind, label_nl: s.label_nl, at: s.at, until: s.until, starts_on: s.starts_on, ends_on: s.ends_on })
+            .collect(),
+        reminders: RemindersDto {
+            submission_deadline_days_before: d.reminders.submission_deadline_days_before,
+            addendum_deadline_days_before: d.reminders.addendum_deadline_days_before,
+        },
+        required_partner_roles: d.required_partner_roles,
+        knockout_criteria: d
+            .knockout_criteria
+            .into_iter()
+            .map(|k| KnockoutCriterionDto { id: k.id, label_nl: k.label_nl, label_en: k.label_en })
+            .collect(),
+        weighted_criteria: d
+            .weighted_criteria
+            .into_iter()
+            .map(|c| WeightedCriterionDto {
+                id: c.id,
+                label_nl: c.label_nl,
+                label_en: c.label_en,
+                kind: match c.kind {
+                    CriterionKind::Scale => "scale",
+                    CriterionKind::Boolean => "boolean",
+                    CriterionKind::PerItem => "per_item",
+                }
+                .to_string(),
+                min: c.min,
+                max: c.max,
+                points_per_item: c.points_per_item,
+                items: c.items,
+            })
+            .collect(),
+        created_at: call.created_at,
+        updated_at: call.updated_at,
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Calls")]
+impl CallsApi {
+    /// Defines a new call (staff)
+    #[oai(path = "/calls", method = "post")]
+    async fn create(&self, auth: TokenAuth, body: Json<CallInput>) -> Result<Json<CallView>, ApiError> {
+        auth.0.require(&[Role::Staff])?;
+        let def = body.0.into_definition()?;
+        let call = calls::create(&self.state, &auth.0.actor(), def).await?;
+        Ok(Json(call_view(call, self.state.now())))
+    }
+
+    /// Lists the calls, oldest first
+    #[oai(path = "/calls", method = "get")]
+    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<CallView>>, ApiError> {
+        let _ = auth;
+        let now = self.state.now();
+        Ok(Json(calls::list(&self.state).await?.into_iter().map(|c| call_view(c, now)).collect()))
+    }
+
+    /// Reads one call
+    #[oai(path = "/calls/:id", method = "get")]
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CallView>, ApiError> {
+        let _ = auth;
+        Ok(Json(call_view(calls::get(&self.state, id.0).await?, self.state.now())))
+    }
+
+    /// Rewrites a call before its publication (staff); afterwards only amendments change it
+    #[oai(path = "/calls/:id", method = "put")]
+    async fn replace(&self, auth: TokenAuth, id: Path<i32>, body: Json<CallInput>) -> Result<Json<CallView>, ApiError> {
+        auth.0.require(&[Role::Staff])?;
+        let def = body.0.into_definition()?;
+        let call = calls::replace(&self.state, &auth.0.actor(), id.0, def).await?;
+        Ok(Json(call_view(call, self.state.now())))
+    }
+
+    /// Amends a call, with the reason recorded in the audit trail (staff)
+    #[oai(path = "/calls/:id/amendments", method = "post")]
+    async fn amend(&self, auth: TokenAuth, id: Path<i32>, body: Json<AmendmentInput>) -> Result<Json<CallView>, ApiError> {
+        auth.0.require(&[Role::Staff])?;
+        let AmendmentInput { reason, call } = body.0;
+        let def = call.into_definition().map_err(|e| match e {
+            DomainError::Validation(fields) => DomainError::Validation(
+                fields.into_iter().map(|f| FieldError::new(format!("call.{}", f.field), f.message)).collect(),
+            ),
+            other => other,
+        })?;
+        let call = calls::amend(&self.state, &auth.0.actor(), id.0, def, &reason).await?;
+        Ok(Json(call_view(call, self.state.now())))
+    }
+
+    /// Lists the built-in call templates
+    #[oai(path = "/call-templates", method = "get")]
+    async fn templates(&self, auth: TokenAuth) -> Result<Json<Vec<CallTemplate>>, ApiError> {
+        auth.0.require(&[Role::Staff])?;
+        let mut out = Vec::new();
+        for code in templates::codes() {
+            let def = templates::call(code)?;
+            out.push(CallTemplate { code: def.code, title: def.title });
+        }
+        Ok(Json(out))
+    }
+
+    /// Creates a call from a built-in template (staff)
+    #[oai(path = "/call-templates/:code/calls", method = "post")]
+    async fn from_template(&self, auth: TokenAuth, code: Path<String>) -> Result<Json<CallView>, ApiError> {
+        auth.0.require(&[Role::Staff])?;
+        let call = calls::create_from_template(&self.state, &auth.0.actor(), &code.0).await?;
+        Ok(Json(call_view(call, self.state.now())))
+    }
+}

@@ -1,0 +1,33 @@
+use poem_openapi::{Object, OpenApi, payload::Json};
+
+use super::ApiTags;
+use super::problem::ApiError;
+use crate::service::AppState;
+use crate::store;
+
+pub struct HealthApi {
+    pub state: AppState,
+}
+
+#[derive(Object)]
+pub struct Health {
+    /// `ok`
+    pub status: String,
+    /// `ok` when the database answers
+    pub database: String,
+}
+
+#[OpenApi(tag = "ApiTags::Health")]
+impl HealthApi {
+    /// Checks the service and its database
+    #[oai(path = "/health", method = "get")]
+    async fn health(&self) -> Result<Json<Health>, ApiError> {
+        match store::ping(&self.state.db).await {
+            Ok(()) => Ok(Json(Health { status: "ok".into(), database: "ok".into() })),
+            Err(e) => {
+                tracing::error!(error = %e, "health check: database unreachable");
+                Err(ApiError::unavailable("the database does not answer"))
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The HTTP interface: thin poem-openapi handlers, one API struct per tag. Handlers parse the
+//! input into domain types, call a use case in `service`, and shape the answer.
+
+pub mod audit;
+pub mod calls;
+pub mod health;
+pub mod problem;
+pub mod regions;
+pub mod security;
+pub mod types;
+pub mod users;
+
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::service::AppState;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Is the service up, and its database
+    Health,
+    /// Calls (leidraad): ceilings, criteria, stages
+    Calls,
+    /// Regions (regionaal verband) and their lead applicants
+    Regions,
+    /// Users, roles and tokens
+    Users,
+    /// The append-only audit trail
+    Audit,
+}
+
+pub type Apis = (health::HealthApi, calls::CallsApi, regions::RegionsApi, users::UsersApi, audit::AuditApi);
+
+pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            health::HealthApi { state: state.clone() },
+            calls::CallsApi { state: state.clone() },
+            regions::RegionsApi { state: state.clone() },
+            users::UsersApi { state: state.clone() },
+            audit::AuditApi { state },
+        ),
+        "Tuinier",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Grant and programme administration for the proeftuinen of the Toekomstscenario kind- en \
+         gezinsbescherming: calls, applications, assessment, decisions and monitoring. Amounts are \
+         JSON strings with two decimals; errors are application/problem+json (RFC 9457).",
+    )
+}
+
+/// The OpenAPI document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
+pub fn spec_json(state: AppState) -> String {
+    let mut spec = service(state).spec();
+    spec.push('\n');
+    spec
+}

@@ -1,0 +1,99 @@
+use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
+
+use super::ApiTags;
+use super::problem::ApiError;
+use super::security::TokenAuth;
+use crate::domain::region::{LeadApplicant, Municipality, Region};
+use crate::service::auth::Role;
+use crate::service::{AppState, regions};
+
+pub struct RegionsApi {
+    pub state: AppState,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct LeadApplicantDto {
+    pub name: String,
+    pub email: String,
+    pub municipality: String,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct MunicipalityDto {
+    pub name: String,
+    pub inhabitants: u64,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct RegionInput {
+    /// A stable short name: lowercase letters, digits, hyphens (e.g. `gelderland-zuid`).
+    #[oai(rename = "ref")]
+    pub reference: String,
+    pub name: String,
+    /// The *penvoerder*: the official who applies for the region and receives the grant.
+    pub lead_applicant: LeadApplicantDto,
+    pub municipalities: Vec<MunicipalityDto>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct RegionView {
+    pub id: i32,
+    #[oai(rename = "ref")]
+    pub reference: String,
+    pub name: String,
+    pub lead_applicant: LeadApplicantDto,
+    pub municipalities: Vec<MunicipalityDto>,
+    /// The scale: inhabitants of all its municipalities.
+    pub inhabitants: u64,
+}
+
+pub fn region_view(id: i32, r: Region) -> RegionView {
+    RegionView {
+        id,
+        inhabitants: r.inhabitants(),
+        reference: r.r#ref,
+        name: r.name,
+        lead_applicant: LeadApplicantDto {
+            name: r.lead_applicant.name,
+            email: r.lead_applicant.email,
+            municipality: r.lead_applicant.municipality,
+        },
+        municipalities: r.municipalities.into_iter().map(|m| MunicipalityDto { name: m.name, inhabitants: m.inhabitants }).collect(),
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Regions")]
+impl RegionsApi {
+    /// Registers a region with its lead applicant and municipalities (staff)
+    #[oai(path = "/regions", method = "post")]
+    async fn register(&self, auth: TokenAuth, body: Json<RegionInput>) -> Result<Json<RegionView>, ApiError> {
+        auth.0.require(&[Role::Staff])?;
+        let b = body.0;
+        let region = Region {
+            r#ref: b.reference,
+            name: b.name,
+            lead_applicant: LeadApplicant {
+                name: b.lead_applicant.name,
+                email: b.lead_applicant.email,
+                municipality: b.lead_applicant.municipality,
+            },
+            municipalities: b.municipalities.into_iter().map(|m| Municipality { name: m.name, inhabitants: m.inhabitants }).collect(),
+        };
+        let (id, region) = regions::register(&self.state, &auth.0.actor(), region).await?;
+        Ok(Json(region_view(id, region)))
+    }
+
+    /// Lists regions (a region user sees only its own)
+    #[oai(path = "/regions", method = "get")]
+    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, ApiError> {
+        let all = regions::list(&self.state, &auth.0).await?;
+        Ok(Json(all.into_iter().map(|(id, r)| region_view(id, r)).collect()))
+    }
+
+    /// Reads one region (another region's does not exist for a region user)
+    #[oai(path = "/regions/:id", method = "get")]
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<RegionView>, ApiError> {
+        let (id, r) = regions::get(&self.state, &auth.0, id.0).await?;
+        Ok(Json(region_view(id, r)))
+    }
+}

@@ -1,0 +1,104 @@
+use chrono::{DateTime, Utc};
+use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
+
+use super::ApiTags;
+use super::problem::ApiError;
+use super::security::TokenAuth;
+use crate::service::auth::Role;
+use crate::service::{AppState, users};
+use crate::store;
+
+pub struct UsersApi {
+    pub state: AppState,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct UserInput {
+    pub name: String,
+    pub email: String,
+    /// `staff`, `assessor` or `region`
+    pub role: String,
+    pub organisation: Option<String>,
+    /// An outside reference, e.g. an assessor's code.
+    #[oai(rename = "ref")]
+    pub reference: Option<String>,
+    /// For a region user: the `ref` of its region.
+    pub region: Option<String>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct UserView {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub organisation: Option<String>,
+    #[oai(rename = "ref", skip_serializing_if_is_none)]
+    pub reference: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub region_id: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct CreatedUserView {
+    pub user: UserView,
+    /// The bearer token, shown only now: only its hash is stored.
+    pub token: String,
+}
+
+fn user_view(u: entity::user::Model) -> UserView {
+    UserView {
+        id: u.id,
+        name: u.name,
+        email: u.email,
+        role: u.role,
+        organisation: u.organisation,
+        reference: u.reference,
+        region_id: u.region_id,
+        created_at: u.created_at,
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Users")]
+impl UsersApi {
+    /// Creates a user and returns its token, once (staff)
+    #[oai(path = "/users", method = "post")]
+    async fn create(&self, auth: TokenAuth, body: Json<UserInput>) -> Result<Json<CreatedUserView>, ApiError> {
+        auth.0.require(&[Role::Staff])?;
+        let b = body.0;
+        let created = users::add(
+            &self.state,
+            &auth.0.actor(),
+            users::NewUser {
+                name: b.name,
+                email: b.email,
+                role: b.role,
+                organisation: b.organisation,
+                reference: b.reference,
+                region: b.region,
+            },
+        )
+        .await?;
+        Ok(Json(CreatedUserView { user: user_view(created.user), token: created.token }))
+    }
+
+    /// Lists users, optionally of one role (staff)
+    #[oai(path = "/users", method = "get")]
+    async fn list(&self, auth: TokenAuth, role: Query<Option<String>>) -> Result<Json<Vec<UserView>>, ApiError> {
+        auth.0.require(&[Role::Staff])?;
+        let rows = store::users::list(&self.state.db, role.0.as_deref()).await.map_err(crate::error::DomainError::from)?;
+        Ok(Json(rows.into_iter().map(user_view).collect()))
+    }
+
+    /// Who am I: the user behind the token
+    #[oai(path = "/me", method = "get")]
+    async fn me(&self, auth: TokenAuth) -> Result<Json<UserView>, ApiError> {
+        let row = store::users::by_id(&self.state.db, auth.0.user_id)
+            .await
+            .map_err(crate::error::DomainError::from)?
+            .ok_or_else(|| crate::error::DomainError::NotFound("user".into()))?;
+        Ok(Json(user_view(row)))
+    }
+}

@@ -1,0 +1,129 @@
+//! The `tuinier` command line.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::clock::SystemClock;
+use crate::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL};
+use crate::service::{self, Actor};
+use crate::startup;
+
+#[derive(Parser)]
+#[command(name = "tuinier", version, about = "Grant and programme administration for the proeftuinen")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct DatabaseArg {
+    /// Database URL: sqlite://FILE or postgres://USER:PASS@HOST/DB
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database: String,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Runs the service
+    Serve {
+        #[arg(long, env = "TUINIER_BIND", default_value = DEFAULT_BIND)]
+        bind: SocketAddr,
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// Seeds the demo data (the 2022 call, its assessors and regions) and prints a token per demo user
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Prints the OpenAPI document
+    Openapi,
+    /// Runs the database migrations
+    Migrate {
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Manages users
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Adds a user and prints its token (the way to bootstrap a fresh database)
+    Add {
+        #[arg(long, value_parser = ["staff", "assessor", "region"])]
+        role: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        organisation: Option<String>,
+        /// For a region user: the ref of its region
+        #[arg(long)]
+        region: Option<String>,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    match cli.command {
+        Command::Openapi => {
+            // The spec does not depend on the database; an in-memory one satisfies the state.
+            let state = startup::prepare("sqlite::memory:", Arc::new(SystemClock)).await?;
+            print!("{}", crate::api::spec_json(state));
+        }
+        Command::Migrate { db } => {
+            startup::prepare(&db.database, Arc::new(SystemClock)).await?;
+            println!("migrations applied to {}", redact(&db.database));
+        }
+        Command::User { command: UserCommand::Add { role, name, email, organisation, region, db } } => {
+            let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
+            let created = service::users::add(
+                &state,
+                &Actor::system("cli"),
+                service::users::NewUser { name, email, role, organisation, reference: None, region },
+            )
+            .await
+            .map_err(describe)?;
+            println!("user {} ({}) created; token (shown once):", created.user.id, created.user.role);
+            println!("{}", created.token);
+        }
+        Command::Serve { bind, db, demo } => {
+            let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
+            if demo {
+                let logins = service::demo::seed(&state).await.map_err(describe)?;
+                println!("Demo data ready. Tokens (valid until the next start with --demo):");
+                for l in logins {
+                    println!("  {:<9} {:<45} {}", l.role, l.email, l.token);
+                }
+            }
+            let server = startup::spawn(state, bind).await?;
+            println!("Tuinier listens on http://{} (API docs at /docs)", server.addr);
+            tokio::signal::ctrl_c().await?;
+            server.stop().await;
+        }
+    }
+    Ok(())
+}
+
+/// A readable line for errors at the command line (validation errors list their fields).
+fn describe(e: crate::error::DomainError) -> Box<dyn std::error::Error + Send + Sync> {
+    match e {
+        crate::error::DomainError::Validation(fields) => {
+            fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ").into()
+        }
+        other => Box::new(other),
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,12 @@
+//! Pure rules: money, points, calls, scoring, ranking, allocation, deadlines.
+//! No HTTP, no database, no mail: everything here is plain data in, plain data out.
+
+pub mod call;
+pub mod money;
+pub mod points;
+pub mod region;
+pub mod allocation;
+pub mod calibration;
+pub mod knockout;
+pub mod ranking;
+pub mod scoring;

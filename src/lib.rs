@@ -1,0 +1,14 @@
+//! Tuinier: grant and programme administration for the proeftuinen.
+//!
+//! `domain` holds the pure rules; `service` the use cases (they own transactions); `store` the
+//! database access; `api` the HTTP interface; `cli` and `startup` the wiring.
+
+pub mod api;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod service;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,94 @@
+//! Calls (*leidraad*): staff define them; once published they change only by amendment.
+
+use sea_orm::TransactionTrait;
+
+use super::{Actor, AppState, audit, templates};
+use crate::domain::call::CallDefinition;
+use crate::error::DomainError;
+use crate::store::{self, calls::StoredCall};
+
+pub async fn create(state: &AppState, actor: &Actor, def: CallDefinition) -> Result<StoredCall, DomainError> {
+    let def = CallDefinition::new(def).map_err(DomainError::Validation)?;
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    if store::calls::by_code(&txn, &def.code).await?.is_some() {
+        return Err(DomainError::Conflict(format!("a call with code {} exists already", def.code)));
+    }
+    let call = store::calls::insert(&txn, &def, actor.user_id, now).await?;
+    audit(&txn, actor, now, "call.created", "call", call.id, None, serde_json::json!({"code": def.code})).await?;
+    txn.commit().await?;
+    Ok(call)
+}
+
+pub async fn create_from_template(state: &AppState, actor: &Actor, template: &str) -> Result<StoredCall, DomainError> {
+    let def = templates::call(template)?;
+    create(state, actor, def).await
+}
+
+pub async fn get(state: &AppState, id: i32) -> Result<StoredCall, DomainError> {
+    store::calls::by_id(&state.db, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))
+}
+
+pub async fn list(state: &AppState) -> Result<Vec<StoredCall>, DomainError> {
+    store::calls::list(&state.db).await
+}
+
+/// Before publication a call may be rewritten freely; after it, only [`amend`] changes it.
+pub async fn replace(state: &AppState, actor: &Actor, id: i32, def: CallDefinition) -> Result<StoredCall, DomainError> {
+    let def = CallDefinition::new(def).map_err(DomainError::Validation)?;
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let current = store::calls::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))?;
+    if current.definition.is_published(now) {
+        return Err(DomainError::Conflict(
+            "the call is published; it changes only through an amendment with a reason (POST /calls/{id}/amendments)".into(),
+        ));
+    }
+    ensure_code_free(&txn, &def, id).await?;
+    let call = store::calls::replace(&txn, id, &def, now).await?;
+    audit(&txn, actor, now, "call.updated", "call", id, None, serde_json::json!({"code": def.code})).await?;
+    txn.commit().await?;
+    Ok(call)
+}
+
+/// Changes a call and records who, when and why, with the definition before and after.
+pub async fn amend(state: &AppState, actor: &Actor, id: i32, def: CallDefinition, reason: &str) -> Result<StoredCall, DomainError> {
+    let mut problems = match CallDefinition::new(def.clone()) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.into_iter().map(|mut f| {
+            f.field = format!("call.{}", f.field);
+            f
+        }).collect(),
+    };
+    if reason.trim().is_empty() {
+        problems.push(crate::error::FieldError::new("reason", "an amendment needs a reason"));
+    }
+    if !problems.is_empty() {
+        return Err(DomainError::Validation(problems));
+    }
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let current = store::calls::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))?;
+    ensure_code_free(&txn, &def, id).await?;
+    let call = store::calls::replace(&txn, id, &def, now).await?;
+    audit(
+        &txn,
+        actor,
+        now,
+        "call.amended",
+        "call",
+        id,
+        Some(reason.trim()),
+        serde_json::json!({"before": current.definition, "after": def}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(call)
+}
+
+async fn ensure_code_free<C: sea_orm::ConnectionTrait>(db: &C, def: &CallDefinition, id: i32) -> Result<(), DomainError> {
+    match store::calls::by_code(db, &def.code).await? {
+        Some(other) if other.id != id => Err(DomainError::Conflict(format!("a call with code {} exists already", def.code))),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,105 @@
+//! Users and their tokens: staff create them through the API, or `tuinier user add` bootstraps
+//! the first one on a fresh database.
+
+use sea_orm::TransactionTrait;
+
+use super::auth::{Role, hash_token, new_token};
+use super::{Actor, AppState, audit};
+use crate::domain::region::is_email;
+use crate::error::{DomainError, FieldError};
+use crate::store;
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub organisation: Option<String>,
+    pub reference: Option<String>,
+    /// Required for a region user: the ref of the region it acts for.
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CreatedUser {
+    pub user: entity::user::Model,
+    pub region_ref: Option<String>,
+    /// Shown once; only its hash is stored.
+    pub token: String,
+}
+
+pub async fn add(state: &AppState, actor: &Actor, input: NewUser) -> Result<CreatedUser, DomainError> {
+    let mut errors = Vec::new();
+    let role = Role::parse(&input.role);
+    if role.is_none() {
+        errors.push(FieldError::new("role", "the role is staff, assessor or region"));
+    }
+    if input.name.trim().is_empty() {
+        errors.push(FieldError::new("name", "a user needs a name"));
+    }
+    if !is_email(&input.email) {
+        errors.push(FieldError::new("email", "not an email address"));
+    }
+    match (role, &input.region) {
+        (Some(Role::Region), None) => errors.push(FieldError::new("region", "a region user belongs to a region")),
+        (Some(Role::Staff | Role::Assessor), Some(_)) => {
+            errors.push(FieldError::new("region", "only a region user belongs to a region"))
+        }
+        _ => {}
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    let now = state.now();
+    let token = new_token()?;
+    let txn = state.db.begin().await?;
+    let region = match &input.region {
+        Some(r) => Some(
+            store::regions::by_ref(&txn, r)
+                .await?
+                .ok_or_else(|| DomainError::invalid("region", format!("no region with ref {r:?}")))?,
+        ),
+        None => None,
+    };
+    if store::users::by_email(&txn, &input.email).await?.is_some() {
+        return Err(DomainError::Conflict(format!("a user with email {} exists already", input.email)));
+    }
+    let user = store::users::insert(
+        &txn,
+        store::users::NewUser {
+            name: input.name.trim().to_string(),
+            email: input.email.clone(),
+            role: input.role.clone(),
+            organisation: input.organisation.clone(),
+            reference: input.reference.clone(),
+            region_id: region.as_ref().map(|(id, _)| *id),
+            token_hash: hash_token(&token),
+            created_at: now,
+        },
+    )
+    .await?;
+    audit(
+        &txn,
+        actor,
+        now,
+        "user.created",
+        "user",
+        user.id,
+        None,
+        serde_json::json!({"email": user.email, "role": user.role, "region": input.region}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(CreatedUser { user, region_ref: region.map(|(_, r)| r.r#ref), token })
+}
+
+/// Issues a new token for an existing user; the old one stops working at once.
+pub async fn rotate_token(state: &AppState, actor: &Actor, user_id: i32) -> Result<String, DomainError> {
+    let token = new_token()?;
+    let txn = state.db.begin().await?;
+    store::users::by_id(&txn, user_id).await?.ok_or_else(|| DomainError::NotFound(format!("user {user_id}")))?;
+    store::users::set_token_hash(&txn, user_id, hash_token(&token)).await?;
+    audit(&txn, actor, state.now(), "user.token_rotated", "user", user_id, None, serde_json::json!({})).await?;
+    txn.commit().await?;
+    Ok(token)
+}

@@ -1,0 +1,75 @@
+//! Wiring: database, migrations, routes; and the server itself, on a listener the caller chose.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, Server, get, handler, web::Data};
+use sea_orm::DatabaseConnection;
+
+use crate::api;
+use crate::clock::SharedClock;
+use crate::service::AppState;
+use crate::store;
+
+/// Connects, migrates, and returns the state every request shares.
+pub async fn prepare(database_url: &str, clock: SharedClock) -> anyhow_free::Result<AppState> {
+    let db: DatabaseConnection = store::connect(database_url).await?;
+    store::migrate(&db).await?;
+    Ok(AppState { db, clock })
+}
+
+/// Errors of starting up: the process reports them and exits.
+pub mod anyhow_free {
+    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+#[handler]
+fn openapi_json(state: Data<&AppState>) -> poem::Response {
+    poem::Response::builder().content_type("application/json").body(api::spec_json(state.0.clone()))
+}
+
+pub fn app(state: AppState) -> impl Endpoint {
+    let service = api::service(state.clone());
+    let docs = service.swagger_ui();
+    Route::new()
+        .nest("/", service)
+        .at("/openapi.json", get(openapi_json))
+        .nest("/docs", docs)
+        .data(state)
+        .catch_all_error(|err| async move { api::problem::fallback(err) })
+        .into_endpoint()
+}
+
+/// A running server: where it listens, and how to stop it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    shutdown: Arc<tokio::sync::Notify>,
+}
+
+impl RunningServer {
+    pub async fn stop(self) {
+        self.shutdown.notify_one();
+        let _ = self.handle.await;
+    }
+}
+
+/// Binds (port 0 picks a free one) and serves in the background.
+pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<RunningServer> {
+    let acceptor = TcpListener::bind(bind.to_string()).into_acceptor().await?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
+    let shutdown = Arc::new(tokio::sync::Notify::new());
+    let signal = shutdown.clone();
+    let app = app(state);
+    let handle = tokio::spawn(async move {
+        Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(app, async move { signal.notified().await }, None)
+            .await
+    });
+    Ok(RunningServer { addr, handle, shutdown })
+}
