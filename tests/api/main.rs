@@ -1,0 +1,8 @@
+//! Integration tests through the real HTTP API, in one binary so it links once.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod calls;
+mod foundation;

@@ -1,0 +1,209 @@
+//! The test harness: a real server on 127.0.0.1:0 over a fresh database (a temporary SQLite
+//! file, or a fresh PostgreSQL database when `TUINIER_TEST_DATABASE_URL` is set), with a clock
+//! the test moves.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tuinier::clock::SettableClock;
+use tuinier::service::{Actor, AppState, users};
+use tuinier::startup::{self, RunningServer};
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: SettableClock,
+    pub state: AppState,
+    pub staff_token: String,
+    pub database_url: String,
+    _server: RunningServer,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The repository's `../shared`, where fixtures live.
+pub fn shared_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("shared")
+}
+
+pub fn scenario_path() -> PathBuf {
+    match std::env::var("TUINIER_SCENARIO") {
+        Ok(p) => PathBuf::from(p),
+        Err(_) => shared_dir().join("fixtures/tranche-2022/scenario.json"),
+    }
+}
+
+pub fn load_scenario() -> Value {
+    let path = scenario_path();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("scenario is JSON")
+}
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).expect("RFC 3339 time").with_timezone(&Utc)
+}
+
+/// A fresh, empty database URL for one test.
+async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    match std::env::var("TUINIER_TEST_DATABASE_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            use sea_orm::ConnectionTrait;
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).expect("random");
+            let name = format!("tuinier_test_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+            let conn = sea_orm::Database::connect(admin.as_str()).await.expect("connect to the test PostgreSQL server");
+            conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            conn.close().await.ok();
+            let base = admin.rsplit_once('/').map(|(b, _)| b).expect("admin URL ends in /DBNAME");
+            (format!("{base}/{name}"), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.sqlite").display());
+            (url, Some(dir))
+        }
+    }
+}
+
+/// Starts the service at `now` with one staff user.
+pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
+    let (database_url, dir) = fresh_database().await;
+    let clock = SettableClock::new(now);
+    let state = startup::prepare(&database_url, Arc::new(clock.clone())).await.expect("prepare state");
+    let staff = users::add(
+        &state,
+        &Actor::system("test"),
+        users::NewUser {
+            name: "Programmabureau".into(),
+            email: "staff@tuinier.example".into(),
+            role: "staff".into(),
+            organisation: None,
+            reference: None,
+            region: None,
+        },
+    )
+    .await
+    .expect("bootstrap staff user");
+    let server = startup::spawn(state.clone(), "127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+    TestApp {
+        base: format!("http://{}", server.addr),
+        client: reqwest::Client::new(),
+        clock,
+        state,
+        staff_token: staff.token,
+        database_url,
+        _server: server,
+        _dir: dir,
+    }
+}
+
+/// Starts the service with the clock before the 2022 call's publication.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_at(at("2022-05-01T09:00:00+02:00")).await
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+    pub bytes: Vec<u8>,
+}
+
+impl Answer {
+    /// Asserts an RFC 9457 problem with this status and returns its body.
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "expected {status}, got {}: {}", self.status, self.body);
+        assert_eq!(self.content_type, "application/problem+json", "problem content type; body {}", self.body);
+        assert_eq!(self.body["status"], status, "problem status field: {}", self.body);
+        for key in ["type", "title", "detail"] {
+            assert!(self.body[key].is_string(), "problem without {key}: {}", self.body);
+        }
+        &self.body
+    }
+
+    /// The fields named in a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn ok(&self) -> &Value {
+        assert!(self.status.is_success(), "expected success, got {}: {}", self.status, self.body);
+        &self.body
+    }
+}
+
+impl TestApp {
+    pub fn set_time(&self, s: &str) {
+        self.clock.set(at(s));
+    }
+
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let bytes = resp.bytes().await.expect("body").to_vec();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, content_type, body, bytes }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
+        self.request(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Answer {
+        self.request(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// Creates a user through the API and returns its token.
+    pub async fn user(&self, role: &str, email: &str, region: Option<&str>) -> String {
+        let mut body = serde_json::json!({"name": email, "email": email, "role": role});
+        if let Some(r) = region {
+            body["region"] = r.into();
+        }
+        let a = self.post("/users", &self.staff_token, &body).await;
+        a.ok()["token"].as_str().expect("token").to_string()
+    }
+}
+
+/// Amounts and scores compare as decimals ("50" equals "50.00"); everything else as is.
+pub fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => {
+            x == y || matches!((x.parse::<rust_decimal::Decimal>(), y.parse::<rust_decimal::Decimal>()), (Ok(p), Ok(q)) if p == q)
+        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q)),
+        (Value::Object(x), Value::Object(y)) => x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w))),
+        (Value::Number(x), Value::Number(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Every key of `sent` reads back with the same value (decimals compared as decimals).
+pub fn assert_contains(sent: &Value, got: &Value) {
+    assert!(same_value(sent, got), "read-back differs.\nsent: {sent:#}\ngot:  {got:#}");
+}
