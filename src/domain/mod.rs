@@ -10,3 +10,4 @@ pub mod calibration;
 pub mod knockout;
 pub mod ranking;
 pub mod scoring;
+pub mod selection;
