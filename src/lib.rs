@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod mail;
 pub mod service;
 pub mod startup;
 pub mod store;

@@ -1,7 +1,13 @@
 //! Database rows, one module per table. Amounts are canonical decimal text; the service's
 //! `store` turns rows into domain types.
 
+pub mod application;
 pub mod audit_log;
+pub mod budget_line;
 pub mod call;
+pub mod call_assessor;
+pub mod document;
+pub mod outbox;
+pub mod partner_commitment;
 pub mod region;
 pub mod user;

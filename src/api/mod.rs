@@ -1,7 +1,9 @@
 //! The HTTP interface: thin poem-openapi handlers, one API struct per tag. Handlers parse the
 //! input into domain types, call a use case in `service`, and shape the answer.
 
+pub mod applications;
 pub mod audit;
+pub mod call_assessors;
 pub mod calls;
 pub mod health;
 pub mod problem;
@@ -24,11 +26,23 @@ pub enum ApiTags {
     Regions,
     /// Users, roles and tokens
     Users,
+    /// Applications: drafts, form, budget, partner commitments, documents, submission
+    Applications,
+    /// Assessors (beoordelaars) assigned to a call
+    Assessors,
     /// The append-only audit trail
     Audit,
 }
 
-pub type Apis = (health::HealthApi, calls::CallsApi, regions::RegionsApi, users::UsersApi, audit::AuditApi);
+pub type Apis = (
+    health::HealthApi,
+    calls::CallsApi,
+    regions::RegionsApi,
+    users::UsersApi,
+    applications::ApplicationsApi,
+    call_assessors::CallAssessorsApi,
+    audit::AuditApi,
+);
 
 pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
     OpenApiService::new(
@@ -37,6 +51,8 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             calls::CallsApi { state: state.clone() },
             regions::RegionsApi { state: state.clone() },
             users::UsersApi { state: state.clone() },
+            applications::ApplicationsApi { state: state.clone() },
+            call_assessors::CallAssessorsApi { state: state.clone() },
             audit::AuditApi { state },
         ),
         "Tuinier",

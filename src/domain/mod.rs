@@ -1,7 +1,10 @@
 //! Pure rules: money, points, calls, scoring, ranking, allocation, deadlines.
 //! No HTTP, no database, no mail: everything here is plain data in, plain data out.
 
+pub mod application;
 pub mod call;
+pub mod document;
+pub mod dutch;
 pub mod money;
 pub mod points;
 pub mod region;

@@ -26,7 +26,8 @@ pub enum MoneyError {
 }
 
 impl Money {
-    pub const ZERO: Money = Money(Decimal::ZERO);
+    // Scale 2, like every other amount: zero reads "0.00", not "0".
+    pub const ZERO: Money = Money(Decimal::from_parts(0, 0, 0, false, 2));
 
     /// Parses user input: `"1027020.00"`, `"1027020"` or `"0.5"`; never a negative amount,
     /// never fractions of a cent, no exponent, no thousands separators.
@@ -205,6 +206,8 @@ mod tests {
             .map(|s| Money::parse(s).unwrap())
             .sum();
         assert_eq!(total.to_string(), "1116500.30");
+        assert_eq!(std::iter::empty::<Money>().sum::<Money>().to_string(), "0.00");
+        assert_eq!(Money::ZERO, Money::parse("0").unwrap());
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Use cases. Each one checks who may do it, opens the transaction, and writes its audit line in
 //! that same transaction.
 
+pub mod applications;
 pub mod auth;
+pub mod call_assessors;
 pub mod calls;
 pub mod demo;
 pub mod regions;

@@ -1,8 +1,11 @@
 //! All database access. Functions are generic over `ConnectionTrait`, so a service can run them
 //! inside its own transaction.
 
+pub mod applications;
 pub mod audit;
+pub mod call_assessors;
 pub mod calls;
+pub mod documents;
 pub mod regions;
 pub mod users;
 

@@ -6,3 +6,4 @@ mod common;
 mod auth;
 mod calls;
 mod foundation;
+mod intake;

@@ -1,0 +1,421 @@
+//! An application (*aanvraag*) during intake: its form, its budget, and what submission still
+//! needs. Every check lists every problem at once, each with the field it is about.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::call::SpendingPeriod;
+use super::money::Money;
+use super::region::{Municipality, is_email};
+use crate::error::FieldError;
+
+/// The statuses intake knows; later stages (assessment, decision) add their own.
+pub mod status {
+    pub const DRAFT: &str = "draft";
+    pub const SUBMITTED: &str = "submitted";
+}
+
+pub const MAX_TITLE_CHARS: usize = 300;
+pub const MAX_SUMMARY_CHARS: usize = 20_000;
+pub const MAX_SHORT_TEXT_CHARS: usize = 300;
+pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+pub const MAX_BUDGET_LINES: usize = 200;
+pub const MAX_DISTRICTS: usize = 500;
+
+/// Who the programme office contacts about the application (usually the lead applicant).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// The scale (*schaalgrootte*) of the pilot: municipalities with inhabitants, and districts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scale {
+    pub municipalities: Vec<Municipality>,
+    /// Inhabitants the pilot covers; the municipalities' sum unless the region said otherwise.
+    pub inhabitants: u64,
+    #[serde(default)]
+    pub districts: Vec<String>,
+}
+
+/// The application form (*aanvraagformulier*). A draft may leave any field empty; submission
+/// needs them all.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ApplicationForm {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub contact: Option<Contact>,
+    pub scale: Option<Scale>,
+}
+
+/// The scale as a region writes it: inhabitants may be left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScaleInput {
+    pub municipalities: Vec<Municipality>,
+    pub inhabitants: Option<u64>,
+    pub districts: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FormInput {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub contact: Option<Contact>,
+    pub scale: Option<ScaleInput>,
+}
+
+/// Blank text counts as absent, so a form cannot be made "complete" with spaces.
+fn present(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn too_long(s: &str, max: usize) -> bool {
+    s.chars().count() > max
+}
+
+impl ApplicationForm {
+    /// Normalises (trims, fills in the scale's inhabitants) and checks what is filled in.
+    pub fn new(input: FormInput) -> Result<ApplicationForm, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let title = present(input.title);
+        if title.as_deref().is_some_and(|t| too_long(t, MAX_TITLE_CHARS)) {
+            errors.push(FieldError::new("title", format!("at most {MAX_TITLE_CHARS} characters")));
+        }
+        let summary = present(input.summary);
+        if summary.as_deref().is_some_and(|t| too_long(t, MAX_SUMMARY_CHARS)) {
+            errors.push(FieldError::new("summary", format!("at most {MAX_SUMMARY_CHARS} characters")));
+        }
+        let contact = input.contact.map(|c| {
+            let c = Contact { name: c.name.trim().to_string(), email: c.email.trim().to_string(), phone: present(c.phone) };
+            if c.name.is_empty() {
+                errors.push(FieldError::new("contact.name", "the contact needs a name"));
+            } else if too_long(&c.name, MAX_SHORT_TEXT_CHARS) {
+                errors.push(FieldError::new("contact.name", format!("at most {MAX_SHORT_TEXT_CHARS} characters")));
+            }
+            if !is_email(&c.email) || too_long(&c.email, MAX_SHORT_TEXT_CHARS) {
+                errors.push(FieldError::new("contact.email", "not an email address"));
+            }
+            if c.phone.as_deref().is_some_and(|p| too_long(p, 40) || !p.chars().all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))) {
+                errors.push(FieldError::new("contact.phone", "a phone number is digits, spaces and + - ( ), at most 40 characters"));
+            }
+            c
+        });
+        let scale = input.scale.map(|s| {
+            if s.municipalities.is_empty() {
+                errors.push(FieldError::new("scale.municipalities", "the scale names at least one municipality"));
+            }
+            for (i, m) in s.municipalities.iter().enumerate() {
+                if m.name.trim().is_empty() || too_long(&m.name, MAX_SHORT_TEXT_CHARS) {
+                    errors.push(FieldError::new(format!("scale.municipalities[{i}].name"), "a municipality needs a name"));
+                }
+                if m.inhabitants == 0 {
+                    errors.push(FieldError::new(format!("scale.municipalities[{i}].inhabitants"), "inhabitants must be more than zero"));
+                }
+            }
+            let sum = s.municipalities.iter().fold(0u64, |a, m| a.saturating_add(m.inhabitants));
+            let inhabitants = s.inhabitants.unwrap_or(sum);
+            // Without municipalities the sum is zero for a reason reported above already.
+            if s.inhabitants == Some(0) {
+                errors.push(FieldError::new("scale.inhabitants", "inhabitants must be more than zero"));
+            }
+            if s.districts.len() > MAX_DISTRICTS {
+                errors.push(FieldError::new("scale.districts", format!("at most {MAX_DISTRICTS} districts")));
+            }
+            for (i, d) in s.districts.iter().enumerate() {
+                if d.trim().is_empty() || too_long(d, MAX_SHORT_TEXT_CHARS) {
+                    errors.push(FieldError::new(format!("scale.districts[{i}]"), "a district needs a name"));
+                }
+            }
+            Scale {
+                municipalities: s
+                    .municipalities
+                    .into_iter()
+                    .map(|m| Municipality { name: m.name.trim().to_string(), inhabitants: m.inhabitants })
+                    .collect(),
+                inhabitants,
+                districts: s.districts.into_iter().map(|d| d.trim().to_string()).collect(),
+            }
+        });
+        if errors.is_empty() { Ok(ApplicationForm { title, summary, contact, scale }) } else { Err(errors) }
+    }
+}
+
+/// One line of the budget (*begroting*): costs of one calendar year and category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetLine {
+    pub year: i32,
+    pub description: String,
+    pub total_cost: Money,
+    pub own_contribution: Money,
+    pub requested: Money,
+}
+
+/// The three amounts of a line, once they parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineAmounts {
+    pub total_cost: Money,
+    pub own_contribution: Money,
+    pub requested: Money,
+}
+
+/// The problems of one budget line at `prefix` (e.g. `lines[0]`). `amounts` is `None` when an
+/// amount did not parse (that problem is reported by the parser); the other fields are still
+/// checked so that the client hears about everything at once.
+pub fn line_problems(
+    prefix: &str,
+    year: i32,
+    description: &str,
+    amounts: Option<LineAmounts>,
+    period: &SpendingPeriod,
+) -> Vec<FieldError> {
+    use chrono::Datelike;
+    let mut errors = Vec::new();
+    let (first, last) = (period.from.year(), period.to.year());
+    if year < first || year > last {
+        errors.push(FieldError::new(
+            format!("{prefix}.year"),
+            format!("the year must lie in the call's spending period ({first}–{last})"),
+        ));
+    }
+    if description.trim().is_empty() {
+        errors.push(FieldError::new(format!("{prefix}.description"), "a budget line needs a description"));
+    } else if too_long(description, MAX_DESCRIPTION_CHARS) {
+        errors.push(FieldError::new(format!("{prefix}.description"), format!("at most {MAX_DESCRIPTION_CHARS} characters")));
+    }
+    if let Some(a) = amounts {
+        for (field, amount) in [("total_cost", a.total_cost), ("own_contribution", a.own_contribution), ("requested", a.requested)] {
+            if amount.is_negative() {
+                errors.push(FieldError::new(format!("{prefix}.{field}"), "an amount cannot be negative"));
+            }
+        }
+        // Name the amount that breaks `total_cost >= own_contribution + requested`: the own
+        // contribution when it alone exceeds the cost, otherwise the requested amount.
+        if a.own_contribution > a.total_cost {
+            errors.push(FieldError::new(
+                format!("{prefix}.own_contribution"),
+                format!("the own contribution ({}) is more than the total cost ({})", a.own_contribution, a.total_cost),
+            ));
+        } else if a.own_contribution.checked_add(a.requested).is_none_or(|sum| sum > a.total_cost) {
+            errors.push(FieldError::new(
+                format!("{prefix}.requested"),
+                format!(
+                    "the requested amount ({}) is more than the total cost ({}) minus the own contribution ({})",
+                    a.requested, a.total_cost, a.own_contribution
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+/// Checks a whole budget of parsed lines; fields are `{prefix}[i].…`.
+pub fn budget_problems(prefix: &str, lines: &[BudgetLine], period: &SpendingPeriod) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if lines.len() > MAX_BUDGET_LINES {
+        errors.push(FieldError::new(prefix, format!("at most {MAX_BUDGET_LINES} lines")));
+    }
+    for (i, l) in lines.iter().enumerate() {
+        let amounts = LineAmounts { total_cost: l.total_cost, own_contribution: l.own_contribution, requested: l.requested };
+        errors.extend(line_problems(&format!("{prefix}[{i}]"), l.year, &l.description, Some(amounts), period));
+    }
+    errors
+}
+
+/// The amount the region asks for: the sum of `requested` over the lines. Never sent by a client.
+pub fn requested_total(lines: &[BudgetLine]) -> Money {
+    lines.iter().map(|l| l.requested).sum()
+}
+
+/// Everything submission looks at.
+#[derive(Debug, Clone)]
+pub struct SubmissionParts<'a> {
+    pub form: &'a ApplicationForm,
+    pub budget: &'a [BudgetLine],
+    pub period: &'a SpendingPeriod,
+    /// Roles with a signed commitment.
+    pub signed_roles: &'a [String],
+    /// The call's required partner roles, in the call's order.
+    pub required_roles: &'a [String],
+    pub has_plan: bool,
+}
+
+/// What submission still needs, all at once: empty when the application is complete.
+pub fn missing_parts(p: &SubmissionParts<'_>) -> Vec<FieldError> {
+    let mut missing = Vec::new();
+    if p.form.title.is_none() {
+        missing.push(FieldError::new("form.title", "the application needs a title"));
+    }
+    if p.form.summary.is_none() {
+        missing.push(FieldError::new("form.summary", "the application needs a summary"));
+    }
+    if p.form.contact.is_none() {
+        missing.push(FieldError::new("form.contact", "the application needs a contact"));
+    }
+    if p.form.scale.is_none() {
+        missing.push(FieldError::new("form.scale", "the application needs its scale (municipalities and inhabitants)"));
+    }
+    if p.budget.is_empty() {
+        missing.push(FieldError::new("budget", "the application needs a budget"));
+    } else {
+        // The call may have been amended since the budget was written.
+        missing.extend(budget_problems("budget.lines", p.budget, p.period));
+    }
+    for role in p.required_roles {
+        if !p.signed_roles.contains(role) {
+            missing.push(FieldError::new(format!("commitments.{role}"), format!("a signed commitment of the {role} partner is required")));
+        }
+    }
+    if !p.has_plan {
+        missing.push(FieldError::new("plan", "the plan document (plan van aanpak) is required"));
+    }
+    missing
+}
+
+/// Submission is open up to and including the deadline's second; a clock with sub-second
+/// precision must not refuse a submission made within that second.
+pub fn submission_open(now: DateTime<Utc>, deadline: DateTime<Utc>) -> bool {
+    now.trunc_subsecs(0) <= deadline
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period() -> SpendingPeriod {
+        SpendingPeriod { from: "2022-01-01".parse().unwrap(), to: "2023-12-31".parse().unwrap() }
+    }
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    fn line(year: i32, total: &str, own: &str, requested: &str) -> BudgetLine {
+        BudgetLine { year, description: "x".into(), total_cost: m(total), own_contribution: m(own), requested: m(requested) }
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_consistent_budget_passes_and_sums_exactly() {
+        let lines = [line(2022, "640000.00", "128000.00", "512000.00"), line(2023, "755625.00", "151125.00", "604500.00"), line(2023, "0.30", "0.10", "0.20")];
+        assert!(budget_problems("lines", &lines, &period()).is_empty());
+        assert_eq!(requested_total(&lines).to_string(), "1116500.20");
+        // Exactly equal is allowed: total_cost >= own_contribution + requested.
+        assert!(budget_problems("lines", &[line(2022, "100", "40", "60")], &period()).is_empty());
+    }
+
+    #[test]
+    fn each_budget_rule_names_its_field() {
+        let p = period();
+        assert_eq!(fields(&budget_problems("lines", &[line(2022, "100.00", "150.00", "0.00")], &p)), ["lines[0].own_contribution"]);
+        assert_eq!(fields(&budget_problems("lines", &[line(2022, "100.00", "50.00", "50.01")], &p)), ["lines[0].requested"]);
+        assert_eq!(fields(&budget_problems("lines", &[line(2021, "1", "0", "1"), line(2024, "1", "0", "1")], &p)), ["lines[0].year", "lines[1].year"]);
+        let mut blank = line(2022, "1", "0", "1");
+        blank.description = "  ".into();
+        assert_eq!(fields(&budget_problems("lines", &[blank], &p)), ["lines[0].description"]);
+        // Several problems on several lines, all at once.
+        let all = budget_problems("lines", &[line(2030, "1", "2", "0"), line(2022, "1", "0", "1"), line(2022, "5", "1", "5")], &p);
+        assert_eq!(fields(&all), ["lines[0].year", "lines[0].own_contribution", "lines[2].requested"]);
+    }
+
+    #[test]
+    fn unparsed_amounts_still_get_their_other_fields_checked() {
+        let e = line_problems("lines[3]", 1999, "", None, &period());
+        assert_eq!(fields(&e), ["lines[3].year", "lines[3].description"]);
+    }
+
+    fn complete_form() -> ApplicationForm {
+        ApplicationForm::new(FormInput {
+            title: Some("  Toekomsttuinen ".into()),
+            summary: Some("Samen".into()),
+            contact: Some(Contact { name: "P".into(), email: "p@r.example".into(), phone: None }),
+            scale: Some(ScaleInput {
+                municipalities: vec![Municipality { name: "Nijmegen".into(), inhabitants: 95174 }, Municipality { name: "Beuningen".into(), inhabitants: 26000 }],
+                inhabitants: None,
+                districts: vec![],
+            }),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_form_is_normalised() {
+        let f = complete_form();
+        assert_eq!(f.title.as_deref(), Some("Toekomsttuinen"));
+        assert_eq!(f.scale.unwrap().inhabitants, 121174, "the municipalities' sum when not given");
+        let blank = ApplicationForm::new(FormInput { title: Some("   ".into()), ..Default::default() }).unwrap();
+        assert_eq!(blank.title, None, "blank text is no title");
+    }
+
+    #[test]
+    fn the_form_lists_every_problem() {
+        let e = ApplicationForm::new(FormInput {
+            title: Some("t".repeat(MAX_TITLE_CHARS + 1)),
+            summary: None,
+            contact: Some(Contact { name: " ".into(), email: "nope".into(), phone: Some("call me".into()) }),
+            scale: Some(ScaleInput { municipalities: vec![Municipality { name: "".into(), inhabitants: 0 }], inhabitants: Some(0), districts: vec![" ".into()] }),
+        })
+        .unwrap_err();
+        assert_eq!(
+            fields(&e),
+            [
+                "title",
+                "contact.name",
+                "contact.email",
+                "contact.phone",
+                "scale.municipalities[0].name",
+                "scale.municipalities[0].inhabitants",
+                "scale.inhabitants",
+                "scale.districts[0]"
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_parts_are_listed_all_at_once() {
+        let roles: Vec<String> = ["municipality", "local_team", "child_protection_board"].map(String::from).to_vec();
+        let p = period();
+        let empty = ApplicationForm::default();
+        let parts = SubmissionParts { form: &empty, budget: &[], period: &p, signed_roles: &[], required_roles: &roles, has_plan: false };
+        assert_eq!(
+            fields(&missing_parts(&parts)),
+            [
+                "form.title",
+                "form.summary",
+                "form.contact",
+                "form.scale",
+                "budget",
+                "commitments.municipality",
+                "commitments.local_team",
+                "commitments.child_protection_board",
+                "plan"
+            ]
+        );
+        let form = complete_form();
+        let budget = [line(2022, "10", "0", "10")];
+        let signed: Vec<String> = ["municipality", "local_team"].map(String::from).to_vec();
+        let parts = SubmissionParts { form: &form, budget: &budget, period: &p, signed_roles: &signed, required_roles: &roles, has_plan: true };
+        assert_eq!(fields(&missing_parts(&parts)), ["commitments.child_protection_board"]);
+        let signed = roles.clone();
+        let parts = SubmissionParts { signed_roles: &signed, ..parts };
+        assert!(missing_parts(&parts).is_empty());
+        // A budget that no longer fits an amended spending period blocks submission.
+        let late = [line(2024, "10", "0", "10")];
+        let parts = SubmissionParts { budget: &late, ..parts };
+        assert_eq!(fields(&missing_parts(&parts)), ["budget.lines[0].year"]);
+    }
+
+    #[test]
+    fn the_deadline_second_is_inclusive() {
+        let deadline = DateTime::parse_from_rfc3339("2022-07-15T23:59:59+02:00").unwrap().with_timezone(&Utc);
+        assert!(submission_open(deadline, deadline));
+        assert!(submission_open(deadline + chrono::Duration::milliseconds(999), deadline));
+        assert!(!submission_open(deadline + chrono::Duration::seconds(1), deadline));
+        assert!(submission_open(deadline - chrono::Duration::days(30), deadline));
+    }
+}

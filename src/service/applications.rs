@@ -1,0 +1,607 @@
+//! Intake: a region creates a draft application on a published call, fills it in (form, budget,
+//! partner commitments, documents) and submits it before the deadline. Another region's
+//! application does not exist for a region user (404), for reading and for every action.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use sha2::{Digest, Sha256};
+
+use super::auth::{Principal, Role};
+use super::{AppState, audit};
+use crate::domain::application::{
+    self as rules, ApplicationForm, BudgetLine, FormInput, LineAmounts, SubmissionParts, missing_parts, status,
+    submission_open,
+};
+use crate::domain::call::{CallDefinition, stage};
+use crate::domain::document::{DocumentKind, MAX_DOCUMENT_BYTES, clean_filename, sniff};
+use crate::domain::dutch;
+use crate::domain::money::Money;
+use crate::domain::region::Region;
+use crate::error::{DomainError, FieldError};
+use crate::mail::{outbox, templates};
+use crate::store::{self, calls::StoredCall, documents::DocumentMeta};
+
+/// Everything about one application, as its readers see it.
+#[derive(Debug, Clone)]
+pub struct ApplicationDetail {
+    pub application: entity::application::Model,
+    pub region_id: i32,
+    pub region: Region,
+    pub form: ApplicationForm,
+    pub budget: Vec<BudgetLine>,
+    pub requested_total: Money,
+    pub commitments: Vec<entity::partner_commitment::Model>,
+    pub documents: Vec<DocumentMeta>,
+    /// What submission would still need; empty once submitted.
+    pub missing: Vec<FieldError>,
+}
+
+fn not_found(id: i32) -> DomainError {
+    DomainError::NotFound(format!("application {id}"))
+}
+
+async fn call_of<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<StoredCall, DomainError> {
+    store::calls::by_id(db, call_id).await?.ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))
+}
+
+fn deadline_of(call: &CallDefinition) -> Result<DateTime<Utc>, DomainError> {
+    // Every stored call has one (CallDefinition::new requires it).
+    call.moment(stage::SUBMISSION_DEADLINE).ok_or_else(|| DomainError::internal("a call without a submission deadline"))
+}
+
+fn deadline_passed(deadline: DateTime<Utc>) -> DomainError {
+    DomainError::DeadlinePassed(format!(
+        "the submission deadline ({deadline}, {} in Amsterdam) has passed",
+        dutch::date_time(deadline)
+    ))
+}
+
+/// The application if `who` may read it: staff always; a region user only its own; an assessor
+/// only once submitted and only on a call they are assigned to. Otherwise it does not exist.
+async fn visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result<entity::application::Model, DomainError> {
+    let app = store::applications::by_id(db, id).await?.ok_or_else(|| not_found(id))?;
+    let allowed = match who.role {
+        Role::Staff => true,
+        Role::Region => who.region_id == Some(app.region_id),
+        Role::Assessor => app.status != status::DRAFT && store::call_assessors::is_assigned(db, app.call_id, who.user_id).await?,
+    };
+    if allowed { Ok(app) } else { Err(not_found(id)) }
+}
+
+/// Checks, without changing anything, that `who` may change the draft now: its own region's,
+/// still a draft, before the deadline. Returns the application and its call.
+async fn check_editable<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(entity::application::Model, StoredCall), DomainError> {
+    who.require(&[Role::Region])?;
+    let app = visible(db, who, id).await?;
+    if app.status != status::DRAFT {
+        return Err(DomainError::Conflict(format!("application {id} is {}; it can no longer change", app.status)));
+    }
+    let call = call_of(db, app.call_id).await?;
+    let deadline = deadline_of(&call.definition)?;
+    if !submission_open(now, deadline) {
+        return Err(deadline_passed(deadline));
+    }
+    Ok((app, call))
+}
+
+/// [`check_editable`], then takes the application's row for this transaction (so a concurrent
+/// submission waits, or finds it changed) and stamps it as updated at `now`.
+async fn claim<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(entity::application::Model, StoredCall), DomainError> {
+    let (app, call) = check_editable(db, who, id, now).await?;
+    if !store::applications::claim_draft(db, id, now).await? {
+        return Err(DomainError::Conflict(format!("application {id} has just been submitted; it can no longer change")));
+    }
+    Ok((app, call))
+}
+
+async fn detail<C: ConnectionTrait>(db: &C, app: entity::application::Model) -> Result<ApplicationDetail, DomainError> {
+    let (region_id, region) = store::regions::by_id(db, app.region_id)
+        .await?
+        .ok_or_else(|| DomainError::internal(format!("application {} has no region", app.id)))?;
+    let form = store::applications::form_of(&app)?;
+    let budget = store::applications::budget_lines(db, app.id).await?;
+    let commitments = store::applications::commitments(db, app.id).await?;
+    let documents = store::documents::list(db, app.id).await?;
+    let missing = if app.status == status::DRAFT {
+        let call = call_of(db, app.call_id).await?;
+        let signed: Vec<String> = commitments.iter().map(|c| c.role.clone()).collect();
+        missing_parts(&SubmissionParts {
+            form: &form,
+            budget: &budget,
+            period: &call.definition.spending_period,
+            signed_roles: &signed,
+            required_roles: &call.definition.required_partner_roles,
+            has_plan: documents.iter().any(|d| d.kind == DocumentKind::Plan.as_str()),
+        })
+    } else {
+        Vec::new()
+    };
+    Ok(ApplicationDetail {
+        requested_total: rules::requested_total(&budget),
+        application: app,
+        region_id,
+        region,
+        form,
+        budget,
+        commitments,
+        documents,
+        missing,
+    })
+}
+
+/// A region user starts its region's application on a published call, before the deadline.
+pub async fn create_draft(state: &AppState, who: &Principal, call_id: i32) -> Result<ApplicationDetail, DomainError> {
+    who.require(&[Role::Region])?;
+    let region_id = who.region_id.ok_or_else(|| DomainError::Forbidden("this user does not act for a region".into()))?;
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let call = call_of(&txn, call_id).await?;
+    if !call.definition.is_published(now) {
+        return Err(DomainError::Conflict(format!("call {call_id} is not published yet; drafts open at its publication")));
+    }
+    let deadline = deadline_of(&call.definition)?;
+    if !submission_open(now, deadline) {
+        return Err(deadline_passed(deadline));
+    }
+    if let Some(existing) = store::applications::by_call_and_region(&txn, call_id, region_id).await? {
+        return Err(DomainError::Conflict(format!(
+            "the region has an application on call {call_id} already (application {})",
+            existing.id
+        )));
+    }
+    let app = store::applications::insert_draft(&txn, call_id, region_id, now).await.map_err(|e| match e.sql_err() {
+        // Two creates at once: the unique (call, region) index lets one through.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            DomainError::Conflict(format!("the region has an application on call {call_id} already"))
+        }
+        _ => e.into(),
+    })?;
+    audit(
+        &txn,
+        &who.actor(),
+        now,
+        "application.created",
+        "application",
+        app.id,
+        None,
+        serde_json::json!({"call_id": call_id, "region_id": region_id}),
+    )
+    .await?;
+    let out = detail(&txn, app).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+pub async fn get(state: &AppState, who: &Principal, id: i32) -> Result<ApplicationDetail, DomainError> {
+    let app = visible(&state.db, who, id).await?;
+    detail(&state.db, app).await
+}
+
+async fn reread<C: ConnectionTrait>(db: &C, id: i32) -> Result<ApplicationDetail, DomainError> {
+    let app = store::applications::by_id(db, id).await?.ok_or_else(|| not_found(id))?;
+    detail(db, app).await
+}
+
+/// Replaces the application form (all fields at once).
+pub async fn replace_form(state: &AppState, who: &Principal, id: i32, input: FormInput) -> Result<ApplicationDetail, DomainError> {
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    claim(&txn, who, id, now).await?;
+    let form = ApplicationForm::new(input).map_err(DomainError::Validation)?;
+    store::applications::write_form(&txn, id, &form, now).await?;
+    audit(
+        &txn,
+        &who.actor(),
+        now,
+        "application.form_updated",
+        "application",
+        id,
+        None,
+        serde_json::to_value(&form).map_err(DomainError::internal)?,
+    )
+    .await?;
+    let out = reread(&txn, id).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// A budget line as the API parsed it: amounts that did not parse are `None`, their problems
+/// are in the accompanying parse errors.
+#[derive(Debug, Clone)]
+pub struct BudgetLineInput {
+    pub year: i32,
+    pub description: String,
+    pub amounts: Option<LineAmounts>,
+}
+
+/// Replaces the whole budget. Every problem of every line is listed at once.
+pub async fn replace_budget(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    lines: Vec<BudgetLineInput>,
+    parse_errors: Vec<FieldError>,
+) -> Result<ApplicationDetail, DomainError> {
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let (_, call) = claim(&txn, who, id, now).await?;
+    let period = &call.definition.spending_period;
+    let mut errors = parse_errors;
+    if lines.len() > rules::MAX_BUDGET_LINES {
+        errors.push(FieldError::new("lines", format!("at most {} lines", rules::MAX_BUDGET_LINES)));
+    }
+    for (i, l) in lines.iter().enumerate() {
+        errors.extend(rules::line_problems(&format!("lines[{i}]"), l.year, &l.description, l.amounts, period));
+    }
+    let budget: Vec<BudgetLine> = lines
+        .into_iter()
+        .filter_map(|l| {
+            l.amounts.map(|a| BudgetLine {
+                year: l.year,
+                description: l.description.trim().to_string(),
+                total_cost: a.total_cost,
+                own_contribution: a.own_contribution,
+                requested: a.requested,
+            })
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    store::applications::replace_budget(&txn, id, &budget).await?;
+    audit(
+        &txn,
+        &who.actor(),
+        now,
+        "application.budget_updated",
+        "application",
+        id,
+        None,
+        serde_json::json!({"lines": budget, "requested_total": rules::requested_total(&budget)}),
+    )
+    .await?;
+    let out = reread(&txn, id).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+#[derive(Debug, Clone)]
+pub struct CommitmentInput {
+    pub organisation: String,
+    pub signed_by: String,
+    pub signed_on: NaiveDate,
+    /// The signed letter, uploaded before as a document of kind `commitment`.
+    pub document_id: Option<i32>,
+}
+
+/// Records the signed commitment of one partner role (replacing an earlier one of that role).
+pub async fn sign_commitment(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    role: &str,
+    input: CommitmentInput,
+) -> Result<ApplicationDetail, DomainError> {
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let (_, call) = claim(&txn, who, id, now).await?;
+    let mut errors = Vec::new();
+    if !call.definition.required_partner_roles.iter().any(|r| r == role) {
+        errors.push(FieldError::new(
+            "role",
+            format!("the call asks commitments of {}", call.definition.required_partner_roles.join(", ")),
+        ));
+    }
+    let organisation = input.organisation.trim().to_string();
+    let signed_by = input.signed_by.trim().to_string();
+    for (field, value) in [("organisation", &organisation), ("signed_by", &signed_by)] {
+        if value.is_empty() {
+            errors.push(FieldError::new(field, "required"));
+        } else if value.chars().count() > rules::MAX_SHORT_TEXT_CHARS {
+            errors.push(FieldError::new(field, format!("at most {} characters", rules::MAX_SHORT_TEXT_CHARS)));
+        }
+    }
+    if let Some(doc) = input.document_id {
+        match store::documents::meta(&txn, id, doc).await? {
+            Some(d) if d.kind == DocumentKind::Commitment.as_str() => {}
+            Some(_) => errors.push(FieldError::new("document_id", "the signed copy is uploaded as a document of kind commitment")),
+            None => errors.push(FieldError::new("document_id", "no such document on this application")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    let commitment = store::applications::Commitment {
+        role: role.to_string(),
+        organisation,
+        signed_by,
+        signed_on: input.signed_on,
+        document_id: input.document_id,
+    };
+    store::applications::put_commitment(&txn, id, &commitment, now).await?;
+    audit(
+        &txn,
+        &who.actor(),
+        now,
+        "application.commitment_signed",
+        "application",
+        id,
+        None,
+        serde_json::json!({
+            "role": commitment.role,
+            "organisation": commitment.organisation,
+            "signed_by": commitment.signed_by,
+            "signed_on": commitment.signed_on,
+            "document_id": commitment.document_id,
+        }),
+    )
+    .await?;
+    let out = reread(&txn, id).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// What an upload must be, checked before its body is read: the kind and name make sense and
+/// the draft may change now.
+pub fn upload_kind(kind: &str) -> Result<DocumentKind, DomainError> {
+    match DocumentKind::parse(kind) {
+        Some(DocumentKind::Addendum) => Err(DomainError::invalid("kind", "the addendum is handed in after the interview round, not with the application")),
+        Some(k) => Ok(k),
+        None => Err(DomainError::invalid("kind", "the kind is plan, attachment or commitment")),
+    }
+}
+
+pub async fn check_upload(state: &AppState, who: &Principal, id: i32, kind: &str, filename: &str) -> Result<(), DomainError> {
+    check_editable(&state.db, who, id, state.now()).await?;
+    let mut errors = Vec::new();
+    match upload_kind(kind) {
+        Ok(_) => {}
+        Err(DomainError::Validation(e)) => errors.extend(e),
+        Err(other) => return Err(other),
+    }
+    if let Err(e) = clean_filename(filename) {
+        errors.push(FieldError::new("filename", e));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
+}
+
+/// Stores an uploaded document after checking its size and, from the content, its type.
+pub async fn upload(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    kind: &str,
+    filename: &str,
+    content: Vec<u8>,
+) -> Result<DocumentMeta, DomainError> {
+    let kind = upload_kind(kind)?;
+    let filename = clean_filename(filename).map_err(|e| DomainError::invalid("filename", e))?;
+    if content.len() > MAX_DOCUMENT_BYTES {
+        return Err(DomainError::TooLarge(format!("a document is at most {} MB", MAX_DOCUMENT_BYTES / (1024 * 1024))));
+    }
+    let file_type = sniff(&content).ok_or_else(|| {
+        DomainError::invalid("body", "the file is not a PDF, DOCX or ODT document (judged by its content, not its name)")
+    })?;
+    let sha256: String = Sha256::digest(&content).iter().map(|b| format!("{b:02x}")).collect();
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    claim(&txn, who, id, now).await?;
+    let doc = store::documents::insert(
+        &txn,
+        store::documents::NewDocument {
+            application_id: id,
+            kind: kind.as_str().to_string(),
+            filename,
+            media_type: file_type.media_type().to_string(),
+            sha256,
+            content,
+            uploaded_by: Some(who.user_id),
+            uploaded_at: now,
+        },
+    )
+    .await?;
+    audit(
+        &txn,
+        &who.actor(),
+        now,
+        "application.document_uploaded",
+        "application",
+        id,
+        None,
+        serde_json::json!({
+            "document_id": doc.id,
+            "kind": doc.kind,
+            "filename": doc.filename,
+            "media_type": doc.media_type,
+            "size_bytes": doc.size_bytes,
+            "sha256": doc.sha256,
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(doc)
+}
+
+/// Removes a document from a draft (e.g. a wrong upload); not one a commitment points to.
+pub async fn delete_document(state: &AppState, who: &Principal, id: i32, document_id: i32) -> Result<(), DomainError> {
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    claim(&txn, who, id, now).await?;
+    let doc = store::documents::meta(&txn, id, document_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("document {document_id}")))?;
+    if let Some(c) = store::applications::commitment_with_document(&txn, document_id).await? {
+        return Err(DomainError::Conflict(format!(
+            "document {document_id} is the signed commitment of the {} partner; replace that commitment first",
+            c.role
+        )));
+    }
+    store::documents::delete(&txn, document_id).await?;
+    audit(
+        &txn,
+        &who.actor(),
+        now,
+        "application.document_deleted",
+        "application",
+        id,
+        None,
+        serde_json::json!({"document_id": doc.id, "kind": doc.kind, "filename": doc.filename, "sha256": doc.sha256}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn documents(state: &AppState, who: &Principal, id: i32) -> Result<Vec<DocumentMeta>, DomainError> {
+    let app = visible(&state.db, who, id).await?;
+    Ok(store::documents::list(&state.db, app.id).await?)
+}
+
+pub async fn document_content(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    document_id: i32,
+) -> Result<entity::document::Model, DomainError> {
+    let app = visible(&state.db, who, id).await?;
+    store::documents::with_content(&state.db, app.id, document_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("document {document_id}")))
+}
+
+/// Submits a complete draft while `now <= submission_deadline`. The status, the receipt email
+/// in the outbox and the audit line are written in one transaction; a refusal changes nothing.
+pub async fn submit(state: &AppState, who: &Principal, id: i32) -> Result<ApplicationDetail, DomainError> {
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let (app, call) = claim(&txn, who, id, now).await?;
+    let current = detail(&txn, app).await?;
+    if !current.missing.is_empty() {
+        return Err(DomainError::Validation(current.missing));
+    }
+    if !store::applications::mark_submitted(&txn, id, now).await? {
+        return Err(DomainError::Conflict(format!("application {id} is submitted already")));
+    }
+    let rendered = templates::submission_receipt(&templates::SubmissionReceipt {
+        programme: &call.definition.programme,
+        call_title: &call.definition.title,
+        region_name: &current.region.name,
+        lead_applicant_name: &current.region.lead_applicant.name,
+        application_id: id,
+        application_title: current.form.title.as_deref().unwrap_or_default(),
+        requested_total: current.requested_total,
+        submitted_at: now,
+    });
+    outbox::enqueue(
+        &txn,
+        outbox::NewEmail {
+            kind: outbox::kind::SUBMISSION_RECEIPT.to_string(),
+            target: outbox::application_target(id),
+            occasion: "submission".to_string(),
+            recipient: current.region.lead_applicant.email.clone(),
+            subject: rendered.subject,
+            body_text: rendered.body_text,
+            at: now,
+            attachment: None,
+        },
+    )
+    .await?;
+    audit(
+        &txn,
+        &who.actor(),
+        now,
+        "application.submitted",
+        "application",
+        id,
+        None,
+        serde_json::json!({"requested_total": current.requested_total, "submitted_at": now}),
+    )
+    .await?;
+    let out = reread(&txn, id).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    /// A region's `ref`.
+    pub region: Option<String>,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplicationSummary {
+    pub application: entity::application::Model,
+    pub region_ref: String,
+    pub region_name: String,
+    pub requested_total: Money,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub items: Vec<ApplicationSummary>,
+    pub total: u64,
+}
+
+/// A call's applications by id: staff see all; a region user its own; an assessor the submitted
+/// ones of a call they are assigned to (403 otherwise).
+pub async fn list_for_call(state: &AppState, who: &Principal, call_id: i32, q: ListQuery) -> Result<Page, DomainError> {
+    let db = &state.db;
+    call_of(db, call_id).await?;
+    let regions: HashMap<i32, Region> = store::regions::list(db).await?.into_iter().collect();
+    let mut filter = store::applications::Filter { status: q.status, limit: q.limit, offset: q.offset, ..Default::default() };
+    let by_ref = match &q.region {
+        Some(r) => match regions.iter().find(|(_, region)| &region.r#ref == r) {
+            Some((id, _)) => Some(*id),
+            None => return Ok(Page { items: Vec::new(), total: 0 }),
+        },
+        None => None,
+    };
+    filter.region_id = by_ref;
+    match who.role {
+        Role::Staff => {}
+        Role::Region => {
+            let own = who.region_id.ok_or_else(|| DomainError::Forbidden("this user does not act for a region".into()))?;
+            if by_ref.is_some_and(|r| r != own) {
+                return Ok(Page { items: Vec::new(), total: 0 });
+            }
+            filter.region_id = Some(own);
+        }
+        Role::Assessor => {
+            if !store::call_assessors::is_assigned(db, call_id, who.user_id).await? {
+                return Err(DomainError::Forbidden(format!("you are not assigned to assess call {call_id}")));
+            }
+            filter.submitted_only = true;
+        }
+    }
+    let (rows, total) = store::applications::page_for_call(db, call_id, &filter).await?;
+    let ids: Vec<i32> = rows.iter().map(|a| a.id).collect();
+    let totals = store::applications::requested_totals(db, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|a| {
+            let region = regions.get(&a.region_id);
+            ApplicationSummary {
+                requested_total: totals.get(&a.id).copied().unwrap_or(Money::ZERO),
+                region_ref: region.map(|r| r.r#ref.clone()).unwrap_or_default(),
+                region_name: region.map(|r| r.name.clone()).unwrap_or_default(),
+                application: a,
+            }
+        })
+        .collect();
+    Ok(Page { items, total })
+}
