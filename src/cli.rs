@@ -43,10 +43,25 @@ pub enum Command {
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// Rehearses calls from scenario files
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
     /// Manages users
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ScenarioCommand {
+    /// Runs a whole call from a scenario file on a fresh temporary database and writes DIR/outcome.json
+    Run {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 
@@ -76,6 +91,12 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             // The spec does not depend on the database; an in-memory one satisfies the state.
             let state = startup::prepare("sqlite::memory:", Arc::new(SystemClock)).await?;
             print!("{}", crate::api::spec_json(state));
+        }
+        Command::Scenario { command: ScenarioCommand::Run { file, out } } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let scenario: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            crate::scenario::run(&scenario, None, Some(&out)).await?;
+            println!("outcome written to {}", out.join("outcome.json").display());
         }
         Command::Migrate { db } => {
             startup::prepare(&db.database, Arc::new(SystemClock)).await?;

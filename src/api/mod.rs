@@ -2,6 +2,7 @@
 //! input into domain types, call a use case in `service`, and shape the answer.
 
 pub mod applications;
+pub mod assessment;
 pub mod audit;
 pub mod call_assessors;
 pub mod calls;
@@ -30,6 +31,8 @@ pub enum ApiTags {
     Applications,
     /// Assessors (beoordelaars) assigned to a call
     Assessors,
+    /// Scoring sheets, rounds, decisions, results and their explanation
+    Assessment,
     /// The append-only audit trail
     Audit,
 }
@@ -41,6 +44,8 @@ pub type Apis = (
     users::UsersApi,
     applications::ApplicationsApi,
     call_assessors::CallAssessorsApi,
+    assessment::AssessmentApi,
+    assessment::ExplainApi,
     audit::AuditApi,
 );
 
@@ -53,6 +58,8 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             users::UsersApi { state: state.clone() },
             applications::ApplicationsApi { state: state.clone() },
             call_assessors::CallAssessorsApi { state: state.clone() },
+            assessment::AssessmentApi { state: state.clone() },
+            assessment::ExplainApi { state: state.clone() },
             audit::AuditApi { state },
         ),
         "Tuinier",

@@ -10,6 +10,9 @@ use crate::error::DomainError;
 use crate::store;
 
 const DEMO: &str = include_str!("data/demo.json");
+/// The public 2022 scenario, rehearsed to its end as a second, decided call.
+const DECIDED: &str = include_str!("data/decided-scenario.json");
+const DECIDED_SUFFIX: &str = "-voorbeeld";
 const DEMO_CALL: &str = "proeftuinen-tranche-2-2022";
 
 #[derive(Deserialize)]
@@ -87,6 +90,16 @@ pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, DomainError> {
         reference: None,
         region: Some(r.r#ref.clone()),
     }));
+
+    // A second call, run to its end, so a newcomer sees results, allocations and emails at once.
+    let decided: serde_json::Value = serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
+    let decided = crate::scenario::relabel(&decided, DECIDED_SUFFIX);
+    let code = decided["call"]["code"].as_str().unwrap_or_default().to_string();
+    if store::calls::by_code(&state.db, &code).await?.is_none() {
+        crate::scenario::rehearse_into(state.db.clone(), &decided)
+            .await
+            .map_err(|e| DomainError::internal(format!("rehearsing the decided demo call: {e}")))?;
+    }
 
     let mut logins = Vec::new();
     for u in wanted {

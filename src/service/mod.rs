@@ -2,10 +2,12 @@
 //! that same transaction.
 
 pub mod applications;
+pub mod assessment;
 pub mod auth;
 pub mod call_assessors;
 pub mod calls;
 pub mod demo;
+pub mod notify;
 pub mod regions;
 pub mod templates;
 pub mod users;

@@ -2,6 +2,7 @@
 //! inside its own transaction.
 
 pub mod applications;
+pub mod assessment;
 pub mod audit;
 pub mod call_assessors;
 pub mod calls;

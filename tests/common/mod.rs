@@ -47,7 +47,7 @@ pub fn at(s: &str) -> DateTime<Utc> {
 }
 
 /// A fresh, empty database URL for one test.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("TUINIER_TEST_DATABASE_URL") {
         Ok(admin) if !admin.is_empty() => {
             use sea_orm::ConnectionTrait;
@@ -139,6 +139,11 @@ impl Answer {
 }
 
 impl TestApp {
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use tuinier::clock::Clock;
+        self.clock.now()
+    }
+
     pub fn set_time(&self, s: &str) {
         self.clock.set(at(s));
     }

@@ -1,0 +1,43 @@
+//! Queues the email that belongs to a decision, inside the decision's transaction.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+
+use super::assessment::AppRow;
+use crate::domain::call::{CallDefinition, stage};
+use crate::error::DomainError;
+use crate::mail::decisions::{self, DecisionEmail};
+use crate::mail::outbox::{self, NewEmail};
+
+pub async fn queue<C: ConnectionTrait>(
+    db: &C,
+    call: &CallDefinition,
+    app: &AppRow,
+    kind: &str,
+    occasion: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DomainError> {
+    let rendered = decisions::render(&DecisionEmail {
+        kind,
+        programme: &call.programme,
+        call_title: &call.title,
+        region_name: &app.region_name,
+        application_id: app.id,
+        decided_at: now,
+        addendum_deadline: call.moment(stage::ADDENDUM_DEADLINE),
+    });
+    outbox::enqueue(
+        db,
+        NewEmail {
+            kind: kind.to_string(),
+            target: outbox::application_target(app.id),
+            occasion: occasion.to_string(),
+            recipient: app.lead_applicant_email.clone(),
+            subject: rendered.subject,
+            body_text: rendered.body_text,
+            at: now,
+            attachment: None,
+        },
+    )
+    .await
+}
