@@ -90,3 +90,35 @@ async fn the_audit_trail_records_changes_for_staff_only() {
     app.get("/audit", &assessor).await.problem(403);
     app.get("/audit?limit=0", &app.staff_token).await.problem(422);
 }
+
+/// `serve --demo` seeds the 2022 call, its assessors and regions, and a second call run to its
+/// end; a second start adds nothing and hands out fresh tokens.
+#[tokio::test]
+async fn the_demo_seed_is_idempotent_and_holds_a_decided_call() {
+    let app = spawn_app().await;
+    let first = tuinier::service::demo::seed(&app.state).await.expect("seed");
+    let staff = first.iter().find(|l| l.role == "staff").unwrap().token.clone();
+    let calls = app.get("/calls", &staff).await.ok().as_array().unwrap().clone();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0]["budget_ceiling"], "4000000.00");
+    let regions = app.get("/regions", &staff).await.ok().as_array().unwrap().len();
+    let decided = calls[1]["id"].as_i64().unwrap();
+    let results = app.get(&format!("/calls/{decided}/results"), &staff).await;
+    assert_eq!(results.ok()["final_round"], "published");
+    // The decided call is the public scenario's: its awards follow the fixture's expected order.
+    let expected: Vec<String> = load_scenario()["expected"]["awarded_in_rank_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{}-voorbeeld", r.as_str().unwrap()))
+        .collect();
+    let got: Vec<String> = results.body["awarded_in_rank_order"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect();
+    assert_eq!(got, expected);
+
+    let second = tuinier::service::demo::seed(&app.state).await.expect("second seed");
+    assert_eq!(second.len(), first.len());
+    app.get("/calls", &staff).await.problem(401);
+    let staff = second.iter().find(|l| l.role == "staff").unwrap().token.clone();
+    assert_eq!(app.get("/calls", &staff).await.ok().as_array().unwrap().len(), 2, "nothing seeded twice");
+    assert_eq!(app.get("/regions", &staff).await.ok().as_array().unwrap().len(), regions);
+}
