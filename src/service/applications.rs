@@ -59,7 +59,8 @@ fn deadline_passed(deadline: DateTime<Utc>) -> DomainError {
 }
 
 /// The application if `who` may read it: staff always; a region user only its own; an assessor
-/// only once submitted and only on a call they are assigned to. Otherwise it does not exist.
+/// only once submitted, only on a call they are assigned to, and never with a declared conflict
+/// of interest (403). Otherwise it does not exist.
 async fn visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result<entity::application::Model, DomainError> {
     let app = store::applications::by_id(db, id).await?.ok_or_else(|| not_found(id))?;
     let allowed = match who.role {
@@ -67,7 +68,16 @@ async fn visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result
         Role::Region => who.region_id == Some(app.region_id),
         Role::Assessor => app.status != status::DRAFT && store::call_assessors::is_assigned(db, app.call_id, who.user_id).await?,
     };
-    if allowed { Ok(app) } else { Err(not_found(id)) }
+    if !allowed {
+        return Err(not_found(id));
+    }
+    // A declared conflict of interest closes the application to that assessor (scores and documents).
+    if who.role == Role::Assessor && store::assessment::conflict(db, who.user_id, id).await?.is_some() {
+        return Err(DomainError::Forbidden(
+            "you declared a conflict of interest on this application: you cannot see it or its documents".into(),
+        ));
+    }
+    Ok(app)
 }
 
 /// Checks, without changing anything, that `who` may change the draft now: its own region's,
