@@ -212,4 +212,37 @@ async fn publication_freezing_what_if_allocation_and_explanation() {
         assert!(assessors.contains(&a["ref"].as_str().unwrap().to_string()), "{assessors:?}");
     }
     assert_eq!(cal.body["consensus_notes"][&last][0]["note"], "Besproken in consensusoverleg");
+
+    // Who may do what on the assessment endpoints: staff-only ones answer 403 to the other roles;
+    // a region never sees sheets; another region's application does not exist for a region.
+    let (_, assessor_token) = r.assessor(&assessor).unwrap();
+    let own_region = r.region_token(&last).unwrap();
+    let other = s["applications"].as_array().unwrap().iter().map(|a| a["ref"].as_str().unwrap()).find(|x| *x != last).unwrap();
+    let other_id = r.application_id(other).unwrap();
+    let pdf = tuinier::scenario::sample_pdf("addendum");
+    let resp = app.client.post(format!("{}/applications/{other_id}/addendum?filename=a.pdf", app.base)).bearer_auth(&own_region).header("content-type", "application/octet-stream").body(pdf).send().await.unwrap();
+    assert_eq!(resp.status(), 404, "another region's application does not exist");
+    let staff_only: Vec<(Method, String, Value)> = vec![
+        (Method::GET, format!("/calls/{call}/results"), Value::Null),
+        (Method::GET, format!("/calls/{call}/calibration"), Value::Null),
+        (Method::GET, format!("/calls/{call}/conflicts"), Value::Null),
+        (Method::GET, format!("/calls/{call}/outcomes/final"), Value::Null),
+        (Method::GET, format!("/applications/{id}/outcome"), Value::Null),
+        (Method::POST, format!("/calls/{call}/rounds/final/close"), json!({})),
+        (Method::POST, format!("/calls/{call}/rounds/final/publish"), json!({})),
+        (Method::POST, format!("/calls/{call}/ties"), json!({"reason": "x"})),
+        (Method::PUT, format!("/calls/{call}/allocation"), json!({"amounts": null, "reason": "x"})),
+        (Method::POST, format!("/calls/{call}/conflicts"), json!({"assessor_id": 1, "application_id": id, "reason": "x"})),
+        (Method::POST, format!("/applications/{id}/knockout-decision"), json!({"verdict": "passed", "reason": "x"})),
+        (Method::POST, format!("/applications/{id}/consensus-notes"), json!({"round": "final", "note": "x"})),
+        (Method::POST, format!("/calls/{call}/what-if"), json!({"application": last, "assessor": assessor, "round": "final", "sheet": {}})),
+    ];
+    for (m, path, body) in &staff_only {
+        let body = (!body.is_null()).then_some(body);
+        for token in [&assessor_token, &own_region] {
+            app.request(m.clone(), path, Some(token), body).await.problem(403);
+        }
+    }
+    app.get(&format!("/applications/{id}/sheets/final"), &own_region).await.problem(403);
+    app.post(&format!("/applications/{id}/sheets/final/submit"), &own_region, &json!({})).await.problem(403);
 }

@@ -76,3 +76,33 @@ async fn tokens_are_stored_only_as_hashes() {
     assert!(rows.iter().all(|u| !u.token_hash.contains(&token[4..])), "the token itself is not stored");
     assert!(rows.iter().any(|u| u.token_hash == tuinier::service::auth::hash_token(&token)));
 }
+
+/// Every operation in the OpenAPI document except the health check refuses a request without a
+/// token, or with an unknown one, with 401 problem+json — new endpoints are covered automatically.
+#[tokio::test]
+async fn every_documented_operation_needs_a_token() {
+    let app = spawn_app().await;
+    let spec: serde_json::Value = serde_json::from_str(&tuinier::api::spec_json(app.state.clone())).unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        if path == "/health" {
+            continue;
+        }
+        let concrete = path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in item.as_object().unwrap().keys() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = (m != Method::GET).then(|| json!({}));
+            for token in [None, Some("tnr_0000000000000000000000000000000000000000000000000000000000000000")] {
+                let a = app.request(m.clone(), &concrete, token, body.as_ref()).await;
+                assert_eq!(a.status, 401, "{method} {path} with {token:?}: {}", a.body);
+                a.problem(401);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} operations found");
+}
