@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod mail;
+pub mod pdf;
 pub mod scenario;
 pub mod service;
 pub mod startup;
