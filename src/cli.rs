@@ -38,6 +38,11 @@ pub enum Command {
     },
     /// Prints the OpenAPI document
     Openapi,
+    /// Benchmarks (not tests): prints timings
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Runs the database migrations
     Migrate {
         #[command(flatten)]
@@ -62,6 +67,16 @@ pub enum ScenarioCommand {
         file: std::path::PathBuf,
         #[arg(long)]
         out: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Generates the letters of a synthetic call and prints the time per 100 letters
+    Letters {
+        /// How many applications (letters)
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
     },
 }
 
@@ -97,6 +112,15 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             let scenario: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
             crate::scenario::run(&scenario, None, Some(&out)).await?;
             println!("outcome written to {}", out.join("outcome.json").display());
+        }
+        Command::Bench { command: BenchCommand::Letters { count } } => {
+            let r = tokio::task::spawn_blocking(move || service::letters::bench::run(count)).await?.map_err(describe)?;
+            println!("letters:              {}", r.letters);
+            println!("total:                {:.3} s", r.total.as_secs_f64());
+            println!("per 100 letters:      {:.3} s  (target: under 1 s)", r.per_100.as_secs_f64());
+            println!("baseline (plain page): {:.2} ms", r.baseline_page.as_secs_f64() * 1000.0);
+            println!("one letter / baseline: {:.2}", r.ratio_to_baseline);
+            println!("average letter size:  {} bytes", r.average_bytes);
         }
         Command::Migrate { db } => {
             startup::prepare(&db.database, Arc::new(SystemClock)).await?;

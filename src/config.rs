@@ -22,3 +22,33 @@ pub fn normalise_database_url(url: &str) -> String {
         url.to_string()
     }
 }
+
+/// The programme's letter settings, which a call without its own takes (see `service::letters`).
+/// Each can be replaced from the environment; an empty value there leaves the setting missing,
+/// and the service then refuses to issue letters until a call sets it.
+#[derive(Debug, Clone)]
+pub struct LetterDefaults {
+    pub issuing_body: String,
+    pub legal_basis: String,
+    pub objection_address: String,
+    pub signatory: String,
+}
+
+pub fn letter_defaults() -> LetterDefaults {
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
+    LetterDefaults {
+        issuing_body: var("TUINIER_LETTER_ISSUING_BODY", "De Minister voor Rechtsbescherming"),
+        legal_basis: var(
+            "TUINIER_LETTER_LEGAL_BASIS",
+            "de Regeling subsidie proeftuinen Toekomstscenario Kind- en Gezinsbescherming en de leidraad van deze tranche",
+        ),
+        objection_address: var(
+            "TUINIER_LETTER_OBJECTION_ADDRESS",
+            "Ministerie van Justitie en Veiligheid, Directie Wetgeving en Juridische Zaken\nPostbus 20301\n2500 EH Den Haag",
+        ),
+        signatory: var(
+            "TUINIER_LETTER_SIGNATORY",
+            "De programmadirecteur\nToekomstscenario kind- en gezinsbescherming",
+        ),
+    }
+}

@@ -12,6 +12,8 @@ pub mod partner_commitment;
 pub mod conflict;
 pub mod consensus_note;
 pub mod decision;
+pub mod letter;
+pub mod letter_setting;
 pub mod outcome_snapshot;
 pub mod region;
 pub mod round;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_intake;
 mod m20261122_000003_assessment;
+mod m20261122_000005_letters;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_intake::Migration),
             Box::new(m20261122_000003_assessment::Migration),
+            Box::new(m20261122_000005_letters::Migration),
         ]
     }
 }

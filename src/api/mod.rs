@@ -7,6 +7,7 @@ pub mod audit;
 pub mod call_assessors;
 pub mod calls;
 pub mod health;
+pub mod letters;
 pub mod problem;
 pub mod regions;
 pub mod security;
@@ -35,6 +36,8 @@ pub enum ApiTags {
     Assessment,
     /// The append-only audit trail
     Audit,
+    /// Decision letters (PDF): previews, issued letters, corrections, letter settings and templates
+    Letters,
 }
 
 pub type Apis = (
@@ -46,6 +49,7 @@ pub type Apis = (
     call_assessors::CallAssessorsApi,
     assessment::AssessmentApi,
     assessment::ExplainApi,
+    letters::LettersApi,
     audit::AuditApi,
 );
 
@@ -60,6 +64,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             call_assessors::CallAssessorsApi { state: state.clone() },
             assessment::AssessmentApi { state: state.clone() },
             assessment::ExplainApi { state: state.clone() },
+            letters::LettersApi { state: state.clone() },
             audit::AuditApi { state },
         ),
         "Tuinier",

@@ -237,7 +237,20 @@ impl Document {
         for raw in text.split('\n') {
             let mut line = String::new();
             let mut line_width = 0.0;
+            // An amount stays on one line: "€" is kept with the figure after it.
+            let mut words: Vec<String> = Vec::new();
+            let mut glue = false;
             for word in raw.split_whitespace() {
+                match words.last_mut() {
+                    Some(last) if glue => {
+                        last.push(' ');
+                        last.push_str(word);
+                    }
+                    _ => words.push(word.to_string()),
+                }
+                glue = word == "€";
+            }
+            for word in words.iter().map(String::as_str) {
                 let w = face.width(word, size);
                 if !line.is_empty() && line_width + space + w <= width {
                     line.push(' ');

@@ -79,6 +79,16 @@ impl Client {
         self.send(format!("GET {path}"), self.http.get(format!("{}{path}", self.base)).bearer_auth(token)).await
     }
 
+    /// The raw body of a successful GET (a letter's PDF).
+    pub async fn get_bytes(&self, path: &str, token: &str) -> Result<Vec<u8>, Failure> {
+        let what = format!("GET {path}");
+        let resp = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.map_err(|e| Failure(format!("{what}: {e}")))?;
+        if !resp.status().is_success() {
+            return Err(Failure(format!("{what} answered {}", resp.status())));
+        }
+        Ok(resp.bytes().await.map_err(|e| Failure(format!("{what}: {e}")))?.to_vec())
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Result<Answer, Failure> {
         self.send(format!("POST {path}"), self.http.post(format!("{}{path}", self.base)).bearer_auth(token).json(body)).await
     }

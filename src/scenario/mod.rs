@@ -169,7 +169,13 @@ pub async fn run(scenario: &Value, database_url: Option<&str>, out: Option<&Path
         regions: BTreeMap::new(),
         rejected: Vec::new(),
     };
-    let result = r.drive().await;
+    let mut result = r.drive().await;
+    if let (Ok(_), Some(out)) = (&result, out) {
+        // The letters as issued, fetched through the API like a region would.
+        if let Err(e) = r.write_letters(&out.join("letters")).await {
+            result = Err(e);
+        }
+    }
     server.stop().await;
     let outcome = result?;
     if let Some(out) = out {
@@ -683,4 +689,29 @@ pub async fn rehearse_into(db: sea_orm::DatabaseConnection, scenario: &Value) ->
     let result = r.0.drive().await;
     server.stop().await;
     result
+}
+
+impl Run {
+    /// Writes every issued letter (the latest number of each) to `dir/{application}-{kind}.pdf`.
+    async fn write_letters(&self, dir: &Path) -> Result<()> {
+        let staff = self.staff();
+        let letters = self.c.get(&format!("/calls/{}/letters", self.call_id), &staff).await?.expect(200)?;
+        let refs: BTreeMap<i64, &str> =
+            self.regions.iter().filter_map(|(r, x)| x.application_id.map(|id| (id, r.as_str()))).collect();
+        let mut latest: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+        for l in letters.as_array().into_iter().flatten() {
+            let Some(r) = l["application_id"].as_i64().and_then(|id| refs.get(&id)) else { continue };
+            let key = (r.to_string(), l["kind"].as_str().unwrap_or_default().to_string());
+            let (number, id) = (l["number"].as_i64().unwrap_or_default(), l["id"].as_i64().unwrap_or_default());
+            if latest.get(&key).is_none_or(|(n, _)| number > *n) {
+                latest.insert(key, (number, id));
+            }
+        }
+        std::fs::create_dir_all(dir).map_err(Failure::io)?;
+        for ((r, kind), (_, id)) in latest {
+            let bytes = self.c.get_bytes(&format!("/letters/{id}/content"), &staff).await?;
+            std::fs::write(dir.join(format!("{r}-{kind}.pdf")), bytes).map_err(Failure::io)?;
+        }
+        Ok(())
+    }
 }

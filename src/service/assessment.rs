@@ -65,6 +65,11 @@ pub struct AppRow {
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
+/// An application with what the assessment needs of it (for the letters).
+pub async fn app_row_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<AppRow, DomainError> {
+    app_row(db, id).await
+}
+
 async fn app_row<C: ConnectionTrait>(db: &C, id: i32) -> Result<AppRow, DomainError> {
     let not_found = || DomainError::NotFound(format!("application {id}"));
     let a = store::applications::by_id(db, id).await?.ok_or_else(not_found)?;
@@ -739,6 +744,7 @@ pub async fn publish_first_round(state: &AppState, who: &Principal, call_id: i32
         return Err(DomainError::Conflict(format!("still pending: {}", pending_message(&result.first_round_pending))));
     }
     let apps = submitted_apps(&txn, call_id).await?;
+    let letters = super::letters::resolve(&txn, call_id).await?;
     for r in &result.applications {
         let Some(app) = apps.iter().find(|a| a.region_ref == r.r#ref) else { continue };
         let (status, email) = match r.first_round_decision {
@@ -748,7 +754,7 @@ pub async fn publish_first_round(state: &AppState, who: &Principal, call_id: i32
             None => continue,
         };
         store::applications::set_status(&txn, app.id, status, now).await?;
-        super::notify::queue(&txn, &call.definition, app, email, "first_round", now).await?;
+        super::letters::issue_with_email(&txn, who, &call, &input, &result, &letters, app, email, "first_round", now).await?;
         audit(&txn, &who.actor(), now, "application.first_round_decided", "application", app.id, None, serde_json::json!({"decision": status})).await?;
     }
     freeze(&txn, who, call_id, STAGE_FIRST, &input, &result, now).await?;
@@ -778,6 +784,7 @@ pub async fn publish_final(state: &AppState, who: &Principal, call_id: i32) -> R
         return Err(DomainError::Conflict(format!("still pending: {}", pending_message(&result.final_pending))));
     }
     let apps = submitted_apps(&txn, call_id).await?;
+    let letters = super::letters::resolve(&txn, call_id).await?;
     for r in &result.applications {
         let Some(app) = apps.iter().find(|a| a.region_ref == r.r#ref) else { continue };
         let (status, email) = match r.decision.as_deref() {
@@ -786,7 +793,7 @@ pub async fn publish_final(state: &AppState, who: &Principal, call_id: i32) -> R
             _ => continue,
         };
         store::applications::set_status(&txn, app.id, status, now).await?;
-        super::notify::queue(&txn, &call.definition, app, email, "final", now).await?;
+        super::letters::issue_with_email(&txn, who, &call, &input, &result, &letters, app, email, "final", now).await?;
         audit(
             &txn,
             &who.actor(),

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod call_assessors;
 pub mod calls;
 pub mod demo;
+pub mod letters;
 pub mod notify;
 pub mod regions;
 pub mod templates;

@@ -7,7 +7,7 @@ use super::assessment::AppRow;
 use crate::domain::call::{CallDefinition, stage};
 use crate::error::DomainError;
 use crate::mail::decisions::{self, DecisionEmail};
-use crate::mail::outbox::{self, NewEmail};
+use crate::mail::outbox::{self, Attachment, NewEmail};
 
 pub async fn queue<C: ConnectionTrait>(
     db: &C,
@@ -16,6 +16,19 @@ pub async fn queue<C: ConnectionTrait>(
     kind: &str,
     occasion: &str,
     now: DateTime<Utc>,
+) -> Result<bool, DomainError> {
+    queue_with_attachment(db, call, app, kind, occasion, now, None).await
+}
+
+/// As [`queue`], with the decision letter attached (see `service::letters`).
+pub async fn queue_with_attachment<C: ConnectionTrait>(
+    db: &C,
+    call: &CallDefinition,
+    app: &AppRow,
+    kind: &str,
+    occasion: &str,
+    now: DateTime<Utc>,
+    attachment: Option<Attachment>,
 ) -> Result<bool, DomainError> {
     let rendered = decisions::render(&DecisionEmail {
         kind,
@@ -36,7 +49,7 @@ pub async fn queue<C: ConnectionTrait>(
             subject: rendered.subject,
             body_text: rendered.body_text,
             at: now,
-            attachment: None,
+            attachment,
         },
     )
     .await

@@ -8,3 +8,4 @@ mod auth;
 mod calls;
 mod foundation;
 mod intake;
+mod letters;

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+/// A decision letter as issued: generated once, stored with its SHA-256 and never regenerated
+/// differently. A correction is a new row with the next `number` and a reason.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "letters")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub call_id: i32,
+    pub application_id: i32,
+    /// `award`, `rejection_first_round` or `rejection_final`
+    pub kind: String,
+    pub number: i32,
+    /// The reference number printed on the letter (*kenmerk*).
+    pub reference: String,
+    pub filename: String,
+    pub sha256: String,
+    #[sea_orm(column_type = "Blob")]
+    pub content: Vec<u8>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub correction_reason: Option<String>,
+    pub issued_by: Option<i32>,
+    pub issued_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
