@@ -19,3 +19,12 @@ pub mod region;
 pub mod round;
 pub mod sheet;
 pub mod user;
+// Monitoring (issue 8)
+pub mod annual_plan;
+pub mod annual_plan_line;
+pub mod metric;
+pub mod monitoring_setting;
+pub mod proeftuin;
+pub mod proeftuin_grant;
+pub mod progress_report;
+pub mod report_figure;

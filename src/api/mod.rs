@@ -7,6 +7,8 @@ pub mod audit;
 pub mod call_assessors;
 pub mod calls;
 pub mod health;
+pub mod monitoring;
+pub mod monitoring_reports;
 pub mod letters;
 pub mod problem;
 pub mod regions;
@@ -36,6 +38,8 @@ pub enum ApiTags {
     Assessment,
     /// The append-only audit trail
     Audit,
+    /// Monitoring the proeftuinen: records, grants, metric catalogue, annual plans, progress reports, figures, spending, overview, exports
+    Monitoring,
     /// Decision letters (PDF): previews, issued letters, corrections, letter settings and templates
     Letters,
 }
@@ -50,6 +54,8 @@ pub type Apis = (
     assessment::AssessmentApi,
     assessment::ExplainApi,
     letters::LettersApi,
+    monitoring::MonitoringApi,
+    monitoring_reports::MonitoringReportsApi,
     audit::AuditApi,
 );
 
@@ -65,6 +71,8 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             assessment::AssessmentApi { state: state.clone() },
             assessment::ExplainApi { state: state.clone() },
             letters::LettersApi { state: state.clone() },
+            monitoring::MonitoringApi { state: state.clone() },
+            monitoring_reports::MonitoringReportsApi { state: state.clone() },
             audit::AuditApi { state },
         ),
         "Tuinier",

@@ -6,6 +6,7 @@ pub mod call;
 pub mod document;
 pub mod dutch;
 pub mod money;
+pub mod monitoring;
 pub mod points;
 pub mod region;
 pub mod allocation;

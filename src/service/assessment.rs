@@ -809,6 +809,7 @@ pub async fn publish_final(state: &AppState, who: &Principal, call_id: i32) -> R
     freeze(&txn, who, call_id, STAGE_FINAL, &input, &result, now).await?;
     store::assessment::set_round(&txn, call_id, FINAL, store::assessment::round(&txn, call_id, FINAL).await?.and_then(|r| r.closed_at), Some(now)).await?;
     audit(&txn, &who.actor(), now, "outcome.published", "call", call_id, None, serde_json::json!({"stage": STAGE_FINAL, "allocated_total": result.allocated_total})).await?;
+    super::monitoring::create_proeftuinen_for_awards(&txn, &who.actor(), &call, &result, now).await?;
     txn.commit().await?;
     Ok(result)
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod call_assessors;
 pub mod calls;
 pub mod documents;
+pub mod monitoring;
 pub mod letters;
 pub mod regions;
 pub mod users;

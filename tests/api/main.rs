@@ -9,3 +9,4 @@ mod calls;
 mod foundation;
 mod intake;
 mod letters;
+mod monitoring;
