@@ -1069,8 +1069,18 @@ pub fn export_csv(rows: &[ExportRow]) -> String {
 /// The outbox keeps each (kind, target, occasion) once, so running it again queues nothing new.
 /// Returns how many emails it queued.
 pub async fn queue_report_reminders<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<usize, DomainError> {
-    let today = today(now);
     let mut queued = 0;
+    for email in due_report_reminders(db, now).await? {
+        queued += usize::from(outbox::enqueue(db, email).await?);
+    }
+    Ok(queued)
+}
+
+/// Every `report_reminder` due at `now` (also those queued already: queueing is idempotent).
+/// Only reads; this is what a scheduler source returns.
+pub async fn due_report_reminders<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<Vec<NewEmail>, DomainError> {
+    let today = today(now);
+    let mut due_emails = Vec::new();
     for row in db::proeftuinen(db, None).await? {
         let entered = dutch::in_amsterdam(row.created_at).date_naive();
         let p = proeftuin_of(db, row).await?;
@@ -1097,7 +1107,7 @@ pub async fn queue_report_reminders<C: ConnectionTrait>(db: &C, now: DateTime<Ut
             let done = plans.iter().any(|x| x.year == year && (x.status == status::SUBMITTED || x.status == status::ACCEPTED));
             if let (false, Some(occ)) = (done, occasion(due)) {
                 let what = format!("het jaarplan {year}");
-                queued += usize::from(remind(db, &p, &format!("annual_plan:{}:{year}", p.id), occ, &what, due, now).await?);
+                due_emails.push(reminder(&p, &format!("annual_plan:{}:{year}", p.id), occ, &what, due, now));
             }
         }
         // Progress reports: every period of its reporting kind that has ended.
@@ -1119,23 +1129,22 @@ pub async fn queue_report_reminders<C: ConnectionTrait>(db: &C, now: DateTime<Ut
                 let due = settings.report_due_on(&period);
                 if let Some(occ) = occasion(due) {
                     let what = format!("de voortgangsrapportage over {}", period.label_nl());
-                    queued += usize::from(remind(db, &p, &format!("progress_report:{}:{period}", p.id), occ, &what, due, now).await?);
+                    due_emails.push(reminder(&p, &format!("progress_report:{}:{period}", p.id), occ, &what, due, now));
                 }
             }
         }
     }
-    Ok(queued)
+    Ok(due_emails)
 }
 
-async fn remind<C: ConnectionTrait>(
-    db: &C,
+fn reminder(
     p: &Proeftuin,
     target: &str,
     occasion: &str,
     what: &str,
     due: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<bool, DomainError> {
+) -> NewEmail {
     let (subject, opening) = if occasion == "overdue" {
         (format!("Herinnering: {what} van {} is te laat", p.name), format!("{what} van {} had uiterlijk {} binnen moeten zijn.", p.name, dutch::date(due)))
     } else {
@@ -1148,21 +1157,16 @@ async fn remind<C: ConnectionTrait>(
     let body = format!(
         "Beste contactpersoon,\n\n{opening}\n\nU dient dit in via Tuinier. Is het al onderweg, dan kunt u dit bericht als niet verzonden beschouwen.\n\nMet vriendelijke groet,\nHet programmabureau Toekomstscenario kind- en gezinsbescherming\n"
     );
-    let queued = outbox::enqueue(
-        db,
-        NewEmail {
-            kind: REPORT_REMINDER.into(),
-            target: target.into(),
-            occasion: occasion.into(),
-            recipient: p.contact_email.clone(),
-            subject,
-            body_text: body,
-            at: now,
-            attachment: None,
-        },
-    )
-    .await?;
-    Ok(queued)
+    NewEmail {
+        kind: REPORT_REMINDER.into(),
+        target: target.into(),
+        occasion: occasion.into(),
+        recipient: p.contact_email.clone(),
+        subject,
+        body_text: body,
+        at: now,
+        attachment: None,
+    }
 }
 
 /// Runs the reminders now (staff), for when no scheduler runs them: the same as the scheduler's.
