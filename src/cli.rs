@@ -24,6 +24,43 @@ pub struct DatabaseArg {
     pub database: String,
 }
 
+/// Mail delivery and the scheduler.
+#[derive(clap::Args, Clone)]
+pub struct MailArgs {
+    /// SMTP server: smtp://USER:PASS@HOST:587?tls=required (STARTTLS), smtps://USER:PASS@HOST:465
+    /// (TLS), smtp://HOST:25 (no TLS). Without it, mail is written as .eml files to --outbox-dir
+    #[arg(long, env = "TUINIER_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Where mail goes as .eml files when no SMTP server is configured
+    #[arg(long, env = "TUINIER_OUTBOX_DIR", default_value = crate::config::DEFAULT_OUTBOX_DIR)]
+    pub outbox_dir: std::path::PathBuf,
+    /// The From of every email
+    #[arg(long, env = "TUINIER_MAIL_FROM", default_value = crate::mail::worker::DEFAULT_FROM)]
+    pub mail_from: String,
+    /// After this many failed delivery attempts an email is marked failed (staff can re-queue it)
+    #[arg(long, env = "TUINIER_MAIL_MAX_ATTEMPTS", default_value_t = crate::config::DEFAULT_MAIL_MAX_ATTEMPTS)]
+    pub mail_max_attempts: i32,
+    /// Seconds between scheduler runs (reminders)
+    #[arg(long, env = "TUINIER_SCHEDULER_INTERVAL", default_value_t = crate::config::DEFAULT_SCHEDULER_INTERVAL_SECS)]
+    pub scheduler_interval: u64,
+    /// Seconds between looks for due mail
+    #[arg(long, env = "TUINIER_MAIL_INTERVAL", default_value_t = crate::config::DEFAULT_WORKER_INTERVAL_SECS)]
+    pub mail_interval: u64,
+}
+
+impl MailArgs {
+    pub fn config(&self) -> crate::config::MailConfig {
+        crate::config::MailConfig {
+            smtp_url: self.smtp_url.clone().filter(|u| !u.is_empty()),
+            outbox_dir: self.outbox_dir.clone(),
+            from: self.mail_from.clone(),
+            max_attempts: self.mail_max_attempts.max(1),
+            scheduler_interval: std::time::Duration::from_secs(self.scheduler_interval.max(1)),
+            worker_interval: std::time::Duration::from_secs(self.mail_interval.max(1)),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum Command {
     /// Runs the service
@@ -35,6 +72,8 @@ pub enum Command {
         /// Seeds the demo data (the 2022 call, its assessors and regions) and prints a token per demo user
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Prints the OpenAPI document
     Openapi,
@@ -138,7 +177,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             println!("user {} ({}) created; token (shown once):", created.user.id, created.user.role);
             println!("{}", created.token);
         }
-        Command::Serve { bind, db, demo } => {
+        Command::Serve { bind, db, demo, mail } => {
             let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
             if demo {
                 let logins = service::demo::seed(&state).await.map_err(describe)?;
@@ -147,10 +186,12 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
                     println!("  {:<9} {:<45} {}", l.role, l.email, l.token);
                 }
             }
+            let (background, mail_target) = startup::spawn_background(state.clone(), &mail.config())?;
             let server = startup::spawn(state, bind).await?;
-            println!("Tuinier listens on http://{} (API docs at /docs)", server.addr);
+            println!("Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}", server.addr);
             tokio::signal::ctrl_c().await?;
             server.stop().await;
+            background.stop().await;
         }
     }
     Ok(())

@@ -52,3 +52,23 @@ pub fn letter_defaults() -> LetterDefaults {
         ),
     }
 }
+
+/// Mail delivery and the scheduler, as `serve` runs them.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host:465` (TLS) or
+    /// `smtp://host:25` (none); without it, messages go to `outbox_dir` as `.eml` files.
+    pub smtp_url: Option<String>,
+    pub outbox_dir: std::path::PathBuf,
+    pub from: String,
+    pub max_attempts: i32,
+    /// How often the scheduler queues what is due.
+    pub scheduler_interval: std::time::Duration,
+    /// How often the worker looks for due mail.
+    pub worker_interval: std::time::Duration,
+}
+
+pub const DEFAULT_OUTBOX_DIR: &str = "outbox";
+pub const DEFAULT_SCHEDULER_INTERVAL_SECS: u64 = 30;
+pub const DEFAULT_WORKER_INTERVAL_SECS: u64 = 5;
+pub const DEFAULT_MAIL_MAX_ATTEMPTS: i32 = 8;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod mail;
 pub mod pdf;
 pub mod scenario;
+pub mod scheduler;
 pub mod service;
 pub mod startup;
 pub mod store;

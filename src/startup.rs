@@ -73,3 +73,44 @@ pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<Running
     });
     Ok(RunningServer { addr, handle, shutdown })
 }
+
+/// The background tasks of `serve`: the scheduler loop and the mail worker.
+pub struct Background {
+    stop: tokio::sync::watch::Sender<bool>,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for h in self.handles {
+            let _ = h.await;
+        }
+    }
+}
+
+/// Starts the scheduler (a tick every `scheduler_interval`) and the delivery worker (SMTP when
+/// configured, else `.eml` files in `outbox_dir`); returns a description of where mail goes.
+pub fn spawn_background(state: AppState, mail: &crate::config::MailConfig) -> anyhow_free::Result<(Background, String)> {
+    use crate::mail::worker::{self, FileTransport, SmtpTransport, Transport};
+    let (transport, target): (Arc<dyn Transport>, String) = match &mail.smtp_url {
+        Some(url) => (Arc::new(SmtpTransport::from_url(url)?), format!("SMTP {}", redact_url(url))),
+        None => (Arc::new(FileTransport::new(&mail.outbox_dir)), format!("files in {}", mail.outbox_dir.display())),
+    };
+    let settings = worker::Settings { from: mail.from.clone(), max_attempts: mail.max_attempts, ..worker::Settings::default() };
+    let worker = worker::Worker::new(state.clone(), transport, settings)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let handles = vec![
+        tokio::spawn(crate::scheduler::run_loop(state, mail.scheduler_interval, stopped.clone())),
+        tokio::spawn(worker.run_loop(mail.worker_interval, stopped)),
+    ];
+    Ok((Background { stop, handles }, target))
+}
+
+/// A URL without its password, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_intake;
 mod m20261122_000003_assessment;
+mod m20261122_000004_mail;
 mod m20261122_000005_letters;
 mod m20261122_000006_monitoring;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_intake::Migration),
             Box::new(m20261122_000003_assessment::Migration),
+            Box::new(m20261122_000004_mail::Migration),
             Box::new(m20261122_000005_letters::Migration),
             Box::new(m20261122_000006_monitoring::Migration),
         ]

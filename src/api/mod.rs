@@ -10,6 +10,7 @@ pub mod health;
 pub mod monitoring;
 pub mod monitoring_reports;
 pub mod letters;
+pub mod outbox;
 pub mod problem;
 pub mod regions;
 pub mod security;
@@ -42,6 +43,8 @@ pub enum ApiTags {
     Monitoring,
     /// Decision letters (PDF): previews, issued letters, corrections, letter settings and templates
     Letters,
+    /// The email outbox, its delivery, and the scheduler that queues reminders
+    Outbox,
 }
 
 pub type Apis = (
@@ -57,6 +60,7 @@ pub type Apis = (
     monitoring::MonitoringApi,
     monitoring_reports::MonitoringReportsApi,
     audit::AuditApi,
+    outbox::OutboxApi,
 );
 
 pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
@@ -73,7 +77,8 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             letters::LettersApi { state: state.clone() },
             monitoring::MonitoringApi { state: state.clone() },
             monitoring_reports::MonitoringReportsApi { state: state.clone() },
-            audit::AuditApi { state },
+            audit::AuditApi { state: state.clone() },
+            outbox::OutboxApi { state },
         ),
         "Tuinier",
         env!("CARGO_PKG_VERSION"),

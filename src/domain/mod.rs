@@ -9,6 +9,7 @@ pub mod money;
 pub mod monitoring;
 pub mod points;
 pub mod region;
+pub mod reminders;
 pub mod allocation;
 pub mod calibration;
 pub mod knockout;

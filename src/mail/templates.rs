@@ -1,4 +1,5 @@
-//! The texts of the emails, in Dutch. Each template is a pure function of its data.
+//! The texts of the emails, in Dutch. Each template is a pure function of its data, and gives a
+//! plain-text body; [`Rendered::html`] is its HTML alternative, with every piece of data escaped.
 
 use chrono::{DateTime, Utc};
 
@@ -9,6 +10,152 @@ use crate::domain::money::Money;
 pub struct Rendered {
     pub subject: String,
     pub body_text: String,
+}
+
+impl Rendered {
+    /// The HTML alternative of the plain text: one paragraph per blank-line-separated block, a
+    /// line break per line. Built from the text so the two can never say different things.
+    pub fn html(&self) -> String {
+        html_of(&self.subject, &self.body_text)
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The HTML document of an email from its subject and plain text (see [`Rendered::html`]).
+pub fn html_of(subject: &str, body_text: &str) -> String {
+    let paragraphs: Vec<String> = body_text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", p.lines().map(escape).collect::<Vec<_>>().join("<br>\n")))
+        .collect();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"nl\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body style=\"font-family: sans-serif; line-height: 1.4\">\n{}\n</body>\n</html>\n",
+        escape(subject),
+        paragraphs.join("\n")
+    )
+}
+
+/// What a submission reminder says: the draft is not submitted yet, and when the deadline is.
+#[derive(Debug, Clone)]
+pub struct SubmissionReminder<'a> {
+    pub programme: &'a str,
+    pub call_title: &'a str,
+    pub region_name: &'a str,
+    pub lead_applicant_name: &'a str,
+    pub application_id: i32,
+    pub deadline: DateTime<Utc>,
+}
+
+pub fn submission_reminder(r: &SubmissionReminder<'_>) -> Rendered {
+    let subject = format!("Herinnering: dien uw aanvraag {} in vóór {}", r.call_title, dutch::date_time(r.deadline));
+    let body_text = format!(
+        "Beste {lead},\n\
+         \n\
+         De aanvraag van {region} voor {call} is nog niet ingediend. De termijn sluit op {deadline}; \
+         een aanvraag die daarna binnenkomt, kunnen wij niet meer in behandeling nemen.\n\
+         \n\
+         Kenmerk: aanvraag {id}\n\
+         \n\
+         Controleer of het plan, de begroting en de ondertekende verklaringen van alle partners compleet \
+         zijn, en dien de aanvraag in. Heeft u dat inmiddels gedaan, dan kunt u dit bericht als niet \
+         verzonden beschouwen.\n\
+         \n\
+         Met vriendelijke groet,\n\
+         \n\
+         Het programmabureau {programme}\n",
+        lead = r.lead_applicant_name,
+        region = r.region_name,
+        call = r.call_title,
+        deadline = dutch::date_time(r.deadline),
+        id = r.application_id,
+        programme = r.programme,
+    );
+    Rendered { subject, body_text }
+}
+
+/// What an addendum reminder says: an invited region has not handed in its addendum yet.
+#[derive(Debug, Clone)]
+pub struct AddendumReminder<'a> {
+    pub programme: &'a str,
+    pub call_title: &'a str,
+    pub region_name: &'a str,
+    pub lead_applicant_name: &'a str,
+    pub application_id: i32,
+    pub deadline: DateTime<Utc>,
+}
+
+pub fn addendum_reminder(r: &AddendumReminder<'_>) -> Rendered {
+    let subject = format!("Herinnering: addendum {} uiterlijk {}", r.call_title, dutch::date_time(r.deadline));
+    let body_text = format!(
+        "Beste {lead},\n\
+         \n\
+         {region} is uitgenodigd voor de gespreksronde van {call}. Wij hebben nog geen addendum bij uw plan \
+         ontvangen. U kunt het addendum aanleveren tot en met {deadline}; daarna beoordelen wij het plan \
+         zoals het er ligt.\n\
+         \n\
+         Kenmerk: aanvraag {id}\n\
+         \n\
+         Met vriendelijke groet,\n\
+         \n\
+         Het programmabureau {programme}\n",
+        lead = r.lead_applicant_name,
+        region = r.region_name,
+        call = r.call_title,
+        deadline = dutch::date_time(r.deadline),
+        id = r.application_id,
+        programme = r.programme,
+    );
+    Rendered { subject, body_text }
+}
+
+/// What a report reminder says. Monitoring (issue 8) fills in which report and which period;
+/// this is the wording its scheduler source can use.
+#[derive(Debug, Clone)]
+pub struct ReportReminder<'a> {
+    pub programme: &'a str,
+    pub proeftuin_name: &'a str,
+    pub contact_name: &'a str,
+    /// e.g. "voortgangsrapportage over het eerste halfjaar 2024"
+    pub report: &'a str,
+    pub due: DateTime<Utc>,
+    /// After the due date, the reminder says the report is overdue.
+    pub overdue: bool,
+}
+
+pub fn report_reminder(r: &ReportReminder<'_>) -> Rendered {
+    let (subject, middle) = if r.overdue {
+        (
+            format!("Herinnering: {} {} is te laat", r.report, r.proeftuin_name),
+            format!("De {} van {} had uiterlijk {} binnen moeten zijn. Wilt u deze zo spoedig mogelijk aanleveren?", r.report, r.proeftuin_name, dutch::date_time(r.due)),
+        )
+    } else {
+        (
+            format!("Herinnering: {} {} uiterlijk {}", r.report, r.proeftuin_name, dutch::date_time(r.due)),
+            format!("De {} van {} verwachten wij uiterlijk {}.", r.report, r.proeftuin_name, dutch::date_time(r.due)),
+        )
+    };
+    let body_text = format!(
+        "Beste {contact},\n\n{middle}\n\nMet vriendelijke groet,\n\nHet programmabureau {programme}\n",
+        contact = r.contact_name,
+        programme = r.programme,
+    );
+    Rendered { subject, body_text }
 }
 
 /// What the submission receipt says.
@@ -57,6 +204,61 @@ pub fn submission_receipt(r: &SubmissionReceipt<'_>) -> Rendered {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_submission_reminder_writes_the_deadline_the_dutch_way() {
+        let r = submission_reminder(&SubmissionReminder {
+            programme: "Toekomstscenario kind- en gezinsbescherming",
+            call_title: "Leidraad proeftuinen tweede tranche",
+            region_name: "Flevoland",
+            lead_applicant_name: "Penvoerder Flevoland",
+            application_id: 3,
+            deadline: utc("2022-07-15T23:59:59+02:00"),
+        });
+        assert_eq!(r.subject, "Herinnering: dien uw aanvraag Leidraad proeftuinen tweede tranche in vóór vrijdag 15 juli 2022, 23:59");
+        assert!(r.body_text.contains("De termijn sluit op vrijdag 15 juli 2022, 23:59;"));
+        assert!(r.body_text.starts_with("Beste Penvoerder Flevoland,\n"));
+        let html = r.html();
+        assert!(html.contains("<html lang=\"nl\">"));
+        assert!(html.contains("vrijdag 15 juli 2022, 23:59"));
+    }
+
+    #[test]
+    fn the_addendum_and_report_reminders_are_dutch() {
+        let a = addendum_reminder(&AddendumReminder {
+            programme: "P",
+            call_title: "Leidraad",
+            region_name: "Haaglanden",
+            lead_applicant_name: "Penvoerder",
+            application_id: 7,
+            deadline: utc("2022-09-07T23:59:59+02:00"),
+        });
+        assert_eq!(a.subject, "Herinnering: addendum Leidraad uiterlijk woensdag 7 september 2022, 23:59");
+        let r = report_reminder(&ReportReminder {
+            programme: "P",
+            proeftuin_name: "West-Brabant West",
+            contact_name: "Contact",
+            report: "voortgangsrapportage",
+            due: utc("2024-08-12T23:59:59+02:00"),
+            overdue: true,
+        });
+        assert!(r.subject.ends_with("is te laat"));
+        assert!(r.body_text.contains("maandag 12 augustus 2024, 23:59"));
+    }
+
+    #[test]
+    fn html_escapes_the_data() {
+        let r = Rendered { subject: "A & <B>".into(), body_text: "Beste <script>alert('x')</script>,\n\nregel 1\nregel \"2\"\n".into() };
+        let html = r.html();
+        assert!(html.contains("<title>A &amp; &lt;B&gt;</title>"));
+        assert!(html.contains("<p>Beste &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;,</p>"));
+        assert!(html.contains("<p>regel 1<br>\nregel &quot;2&quot;</p>"));
+        assert!(!html.contains("<script>"));
+    }
 
     #[test]
     fn the_receipt_names_call_region_amount_and_moment_in_dutch() {

@@ -143,6 +143,7 @@ pub async fn run(scenario: &Value, database_url: Option<&str>, out: Option<&Path
     let start = stage_at(call, "publication")? - Duration::days(1);
     let clock = SettableClock::new(start);
     let state = startup::prepare(&url, Arc::new(clock.clone())).await.map_err(|e| Failure::setup(e.to_string()))?;
+    let mail_state = state.clone();
     let staff = users::add(
         &state,
         &Actor::system("scenario"),
@@ -180,10 +181,22 @@ pub async fn run(scenario: &Value, database_url: Option<&str>, out: Option<&Path
     let outcome = result?;
     if let Some(out) = out {
         std::fs::create_dir_all(out).map_err(Failure::io)?;
+        write_emails(mail_state, &out.join("outbox")).await?;
         let text = serde_json::to_string_pretty(&outcome).map_err(|e| Failure::setup(e.to_string()))?;
         std::fs::write(out.join("outcome.json"), text + "\n").map_err(Failure::io)?;
     }
     Ok(RunReport { outcome })
+}
+
+/// Delivers every queued email of the run as `dir/*.eml`, through the real worker.
+async fn write_emails(state: crate::service::AppState, dir: &Path) -> Result<()> {
+    use crate::mail::worker::{FileTransport, Settings, Worker};
+    let worker = Worker::new(state, Arc::new(FileTransport::new(dir)), Settings::default()).map_err(|e| Failure::setup(e.to_string()))?;
+    let pass = worker.drain().await.map_err(|e| Failure::setup(e.to_string()))?;
+    if pass.retried + pass.failed > 0 {
+        return Err(Failure::io(format!("{} email(s) could not be written to {}", pass.retried + pass.failed, dir.display())));
+    }
+    Ok(())
 }
 
 impl Run {
@@ -376,12 +389,47 @@ impl Run {
         }
         self.c.post(&format!("/calls/{}/rounds/final/publish", self.call_id), &staff, &json!({})).await?.expect(200)?;
         let results = self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
-        Ok(self.outcome(&results))
+        let emails = self.emails().await?;
+        Ok(self.outcome(&results, emails))
     }
 
-    /// Lets the scheduler run at the current time, when there is one.
+    /// Lets the scheduler run at the current time: whatever is due by now is queued.
     async fn tick(&self) -> Result<()> {
+        let staff = self.staff();
+        self.c.post("/scheduler/run", &staff, &json!({})).await?.expect(200)?;
         Ok(())
+    }
+
+    /// Every email the run produced, from the outbox through the API, in the shape of
+    /// `expected.emails`. Cancelled emails (obsolete decisions) never went out and are left out.
+    async fn emails(&self) -> Result<Vec<Value>> {
+        let staff = self.staff();
+        let refs: BTreeMap<i64, &str> =
+            self.regions.iter().filter_map(|(r, x)| x.application_id.map(|id| (id, r.as_str()))).collect();
+        let mut out = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = self.c.get(&format!("/outbox?limit=500&offset={offset}"), &staff).await?.expect(200)?;
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            for e in &items {
+                if e["status"] == "cancelled" {
+                    continue;
+                }
+                let application = e["application_id"].as_i64().and_then(|id| refs.get(&id).copied());
+                let mut o = json!({"kind": e["kind"], "application": application, "to": e["recipient"]});
+                if let Some(d) = e["days_before"].as_u64() {
+                    o["days_before"] = d.into();
+                }
+                if e["attachment"]["media_type"] == "application/pdf" {
+                    o["attachment"] = "pdf".into();
+                }
+                out.push(o);
+            }
+            offset += items.len();
+            if items.is_empty() || offset as u64 >= page["total"].as_u64().unwrap_or(0) {
+                return Ok(out);
+            }
+        }
     }
 
     async fn register_region(&mut self, region: Value) -> Result<()> {
@@ -573,7 +621,7 @@ impl Run {
     }
 
     /// The outcome in the shape of the scenario's `expected`.
-    fn outcome(&self, results: &Value) -> Value {
+    fn outcome(&self, results: &Value, emails: Vec<Value>) -> Value {
         let mut apps = Vec::new();
         for a in self.scenario["applications"].as_array().into_iter().flatten() {
             let Some(line) = results["applications"].as_array().and_then(|l| l.iter().find(|l| l["ref"] == a["ref"])) else {
@@ -608,6 +656,7 @@ impl Run {
             "awarded_in_rank_order": results["awarded_in_rank_order"],
             "allocated_total": results["allocated_total"],
             "unallocated": results["unallocated"],
+            "emails": emails,
             "rejected_inputs": self.rejected,
         })
     }

@@ -11,6 +11,7 @@ pub mod monitoring;
 pub mod monitoring_pdf;
 pub mod letters;
 pub mod notify;
+pub mod outbox;
 pub mod regions;
 pub mod templates;
 pub mod users;

@@ -9,4 +9,6 @@ mod calls;
 mod foundation;
 mod intake;
 mod letters;
+mod mail;
+mod mail_delivery;
 mod monitoring;

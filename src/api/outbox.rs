@@ -1,0 +1,186 @@
+use chrono::{DateTime, Utc};
+use poem_openapi::{Object, OpenApi, param::{Path, Query}, payload::Json};
+
+use super::ApiTags;
+use super::problem::ApiError;
+use super::security::TokenAuth;
+use crate::mail::outbox as mail_outbox;
+use crate::mail::worker;
+use crate::service::AppState;
+use crate::service::outbox::{self, ListQuery};
+
+pub struct OutboxApi {
+    pub state: AppState,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct EmailAttachment {
+    pub filename: String,
+    pub media_type: String,
+    pub size_bytes: u64,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct EmailSummary {
+    pub id: i32,
+    /// e.g. `submission_reminder`, `interview_invitation`
+    pub kind: String,
+    /// What it is about, e.g. `application:12`
+    pub target: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub application_id: Option<i32>,
+    /// Why, e.g. `submission`, `first_round`, `days_before:14`
+    pub occasion: String,
+    /// For a reminder: how many days before its deadline
+    #[oai(skip_serializing_if_is_none)]
+    pub days_before: Option<u32>,
+    pub recipient: String,
+    pub subject: String,
+    /// `queued`, `sending`, `sent`, `failed` or `cancelled`
+    pub status: String,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+    #[oai(skip_serializing_if_is_none)]
+    pub sent_at: Option<DateTime<Utc>>,
+    #[oai(skip_serializing_if_is_none)]
+    pub last_error: Option<String>,
+    /// Fixed at queueing; a re-send carries the same one
+    pub message_id: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub attachment: Option<EmailAttachment>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct EmailPage {
+    pub items: Vec<EmailSummary>,
+    /// How many match the filters in all.
+    pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct EmailHeader {
+    pub name: String,
+    pub value: String,
+}
+
+/// One email as it was sent (or, while not sent yet, as it will be).
+#[derive(Object, Debug, Clone)]
+pub struct EmailMessage {
+    #[oai(flatten)]
+    pub summary: EmailSummary,
+    pub headers: Vec<EmailHeader>,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct ScheduledEmail {
+    pub kind: String,
+    pub target: String,
+    pub occasion: String,
+    pub recipient: String,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct SchedulerRun {
+    /// The moment the tick ran at (the service's clock)
+    pub at: DateTime<Utc>,
+    /// What this tick newly queued (what was queued before is not repeated)
+    pub queued: Vec<ScheduledEmail>,
+}
+
+fn summary(r: &entity::outbox::Model) -> EmailSummary {
+    EmailSummary {
+        id: r.id,
+        kind: r.kind.clone(),
+        target: r.target.clone(),
+        application_id: mail_outbox::application_of_target(&r.target),
+        occasion: r.occasion.clone(),
+        days_before: mail_outbox::days_before_of_occasion(&r.occasion),
+        recipient: r.recipient.clone(),
+        subject: r.subject.clone(),
+        status: r.status.clone(),
+        attempts: r.attempts,
+        created_at: r.created_at,
+        next_attempt_at: r.next_attempt_at,
+        sent_at: r.sent_at,
+        last_error: r.last_error.clone(),
+        message_id: r.message_id.clone(),
+        attachment: match (&r.attachment_filename, &r.attachment_media_type, &r.attachment_content) {
+            (Some(filename), Some(media_type), Some(content)) => Some(EmailAttachment {
+                filename: filename.clone(),
+                media_type: media_type.clone(),
+                size_bytes: u64::try_from(content.len()).unwrap_or(u64::MAX),
+            }),
+            _ => None,
+        },
+    }
+}
+
+const SHOWN_HEADERS: [&str; 7] = ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"];
+
+#[OpenApi(tag = "ApiTags::Outbox")]
+impl OutboxApi {
+    /// Lists the outbox by id (staff), filtered by kind, status and application
+    #[oai(path = "/outbox", method = "get")]
+    async fn list(
+        &self,
+        auth: TokenAuth,
+        /// Only this kind, e.g. `submission_reminder`
+        kind: Query<Option<String>>,
+        /// Only this status: `queued`, `sending`, `sent`, `failed`, `cancelled`
+        status: Query<Option<String>>,
+        /// Only the emails about this application
+        application_id: Query<Option<i32>>,
+        /// At most this many (1..=500, default 100)
+        limit: Query<Option<u64>>,
+        /// Skip this many first (default 0)
+        offset: Query<Option<u64>>,
+    ) -> Result<Json<EmailPage>, ApiError> {
+        let (limit, offset) = (limit.0.unwrap_or(100), offset.0.unwrap_or(0));
+        let q = ListQuery { kind: kind.0, status: status.0, application_id: application_id.0, limit, offset };
+        let (rows, total) = outbox::list(&self.state, &auth.0, q).await?;
+        Ok(Json(EmailPage { items: rows.iter().map(summary).collect(), total, limit, offset }))
+    }
+
+    /// Reads one email as it was sent (staff): headers, plain text, HTML, attachment
+    #[oai(path = "/outbox/:id", method = "get")]
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailMessage>, ApiError> {
+        let row = outbox::get(&self.state, &auth.0, id.0).await?;
+        let from = row.sent_from.clone().unwrap_or_else(|| worker::DEFAULT_FROM.to_string());
+        // The same rendering the worker sends, dated when it was sent (or now, if not yet).
+        let date = row.sent_at.unwrap_or_else(|| self.state.now());
+        let headers = match worker::build_message(&row, &from, date) {
+            Ok(m) => SHOWN_HEADERS
+                .iter()
+                .filter_map(|name| m.headers().get_raw(name).map(|v| EmailHeader { name: (*name).to_string(), value: v.to_string() }))
+                .collect(),
+            Err(e) => vec![EmailHeader { name: "X-Tuinier-Render-Error".into(), value: e }],
+        };
+        let html = row.body_html.clone().unwrap_or_else(|| crate::mail::templates::html_of(&row.subject, &row.body_text));
+        Ok(Json(EmailMessage { summary: summary(&row), headers, text: row.body_text.clone(), html }))
+    }
+
+    /// Puts a failed email back in the queue, due now (staff); 409 unless it is failed
+    #[oai(path = "/outbox/:id/requeue", method = "post")]
+    async fn requeue(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailSummary>, ApiError> {
+        Ok(Json(summary(&outbox::requeue(&self.state, &auth.0, id.0).await?)))
+    }
+
+    /// Runs the scheduler once at the service's clock (staff): queues the reminders that are due
+    #[oai(path = "/scheduler/run", method = "post")]
+    async fn run_scheduler(&self, auth: TokenAuth) -> Result<Json<SchedulerRun>, ApiError> {
+        let at = self.state.now();
+        let queued = outbox::run_scheduler(&self.state, &auth.0).await?;
+        Ok(Json(SchedulerRun {
+            at,
+            queued: queued
+                .into_iter()
+                .map(|q| ScheduledEmail { kind: q.kind, target: q.target, occasion: q.occasion, recipient: q.recipient })
+                .collect(),
+        }))
+    }
+}

@@ -1,0 +1,66 @@
+//! How a rendered message leaves the service: over SMTP (lettre), or into a folder of `.eml`
+//! files (the default, so the demo needs no mail server).
+
+use std::path::PathBuf;
+
+use entity::outbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::scheduler::BoxFuture;
+
+/// Sends one message. An `Err` is retried later by the worker; say what went wrong in it.
+pub trait Transport: Send + Sync {
+    fn send<'a>(&'a self, row: &'a outbox::Model, message: &'a Message) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// SMTP through lettre, configured by a URL: `smtp://user:pass@host:587?tls=required` (STARTTLS),
+/// `smtps://user:pass@host:465` (TLS), `smtp://host:25` (none; only for a local relay).
+pub struct SmtpTransport {
+    inner: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl SmtpTransport {
+    pub fn from_url(url: &str) -> Result<SmtpTransport, String> {
+        let inner = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("SMTP URL: {e}"))?
+            // Well below the worker's lease, so a hanging server cannot outlive the claim.
+            .timeout(Some(std::time::Duration::from_secs(30)))
+            .build();
+        Ok(SmtpTransport { inner })
+    }
+}
+
+impl Transport for SmtpTransport {
+    fn send<'a>(&'a self, _row: &'a outbox::Model, message: &'a Message) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move { self.inner.send(message.clone()).await.map(|_| ()).map_err(|e| e.to_string()) })
+    }
+}
+
+/// One `.eml` file per message in a folder. The name is stable per row, so a re-send after a
+/// crash overwrites the same file instead of adding a second one.
+pub struct FileTransport {
+    dir: PathBuf,
+}
+
+impl FileTransport {
+    pub fn new(dir: impl Into<PathBuf>) -> FileTransport {
+        FileTransport { dir: dir.into() }
+    }
+
+    pub fn file_name(row: &outbox::Model) -> String {
+        format!("{:05}-{}.eml", row.id, row.kind)
+    }
+}
+
+impl Transport for FileTransport {
+    fn send<'a>(&'a self, row: &'a outbox::Model, message: &'a Message) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            tokio::fs::create_dir_all(&self.dir).await.map_err(|e| format!("{}: {e}", self.dir.display()))?;
+            let path = self.dir.join(Self::file_name(row));
+            // Write then rename: a reader never sees half a message.
+            let tmp = self.dir.join(format!(".{}.tmp", Self::file_name(row)));
+            tokio::fs::write(&tmp, message.formatted()).await.map_err(|e| format!("{}: {e}", tmp.display()))?;
+            tokio::fs::rename(&tmp, &path).await.map_err(|e| format!("{}: {e}", path.display()))
+        })
+    }
+}

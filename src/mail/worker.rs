@@ -1,0 +1,315 @@
+//! The delivery worker: claims due rows of the outbox with a lease, renders and sends them
+//! through a [`Transport`], and marks them sent; a failure is retried with exponential backoff
+//! and, after `max_attempts`, the row is `failed` (staff can re-queue it).
+//!
+//! Claiming: on PostgreSQL a short transaction `SELECT … FOR UPDATE SKIP LOCKED` then sets the
+//! lease (`status = 'sending'`, `lease_until`, `leased_by` = a fresh claim token), so several
+//! workers or service instances on one database never claim one row twice; on SQLite a single
+//! conditional `UPDATE` does the same (SQLite has one writer at a time). A row whose lease ran out
+//! (its worker died) is claimed again.
+//!
+//! Delivery is at-least-once: a worker that dies after the server accepted a message and before
+//! it marked the row leaves the row `sending`; after the lease it is sent again, with the same
+//! `Message-ID` (fixed at queueing), so the receiver can recognise the duplicate.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::outbox;
+use lettre::Message;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Attachment, Body, MultiPart, SinglePart};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::{ColumnTrait, Condition, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+
+pub use super::transport::{FileTransport, SmtpTransport, Transport};
+use super::outbox::status;
+use super::templates;
+use crate::error::DomainError;
+use crate::service::AppState;
+
+/// How the worker behaves; [`Default`] is what `serve` uses unless configured.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The `From` of every message.
+    pub from: String,
+    /// After this many failed attempts a row is `failed`.
+    pub max_attempts: i32,
+    /// The first retry waits this long; each further one twice as long, up to `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// How long a claim is good for; well above the SMTP timeout.
+    pub lease: Duration,
+    /// Rows per claim.
+    pub batch: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            from: DEFAULT_FROM.to_string(),
+            max_attempts: 8,
+            base_backoff: Duration::seconds(60),
+            max_backoff: Duration::hours(6),
+            lease: Duration::minutes(5),
+            batch: 50,
+        }
+    }
+}
+
+pub const DEFAULT_FROM: &str = "Programmabureau Tuinier <noreply@tuinier.example>";
+
+/// The wait before the next attempt, after `attempts` attempts: base · 2^(attempts−1), capped.
+pub fn backoff(s: &Settings, attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(0);
+    let factor = 1i64 << exponent;
+    s.base_backoff.checked_mul(i32::try_from(factor).unwrap_or(i32::MAX)).map_or(s.max_backoff, |d| d.min(s.max_backoff))
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub claimed: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    /// Rows whose lease another worker took over before this one marked them.
+    pub lost: usize,
+    /// The test hook stopped the pass after sending, before marking.
+    pub crashed: bool,
+}
+
+/// A test hook: called after a message was sent and before its row is marked; `true` makes the
+/// worker stop right there, as if it died (the row stays `sending` until its lease runs out).
+pub type CrashHook = Arc<dyn Fn(&outbox::Model) -> bool + Send + Sync>;
+
+pub struct Worker {
+    state: AppState,
+    transport: Arc<dyn Transport>,
+    settings: Settings,
+    id: String,
+    crash_after_send: Option<CrashHook>,
+}
+
+fn random_hex(n: usize) -> Result<String, DomainError> {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes).map_err(|e| DomainError::internal(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Worker {
+    pub fn new(state: AppState, transport: Arc<dyn Transport>, settings: Settings) -> Result<Worker, DomainError> {
+        let id = format!("worker-{}", random_hex(4)?);
+        Ok(Worker { state, transport, settings, id, crash_after_send: None })
+    }
+
+    /// For tests: see [`CrashHook`].
+    pub fn crash_after_send(mut self, hook: CrashHook) -> Worker {
+        self.crash_after_send = Some(hook);
+        self
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Claims up to `batch` due rows and delivers them.
+    pub async fn run_once(&self) -> Result<Pass, DomainError> {
+        let now = self.state.now();
+        let rows = self.claim(now).await?;
+        let mut pass = Pass { claimed: rows.len(), ..Pass::default() };
+        for row in rows {
+            let result = match build_message(&row, &self.settings.from, now) {
+                Ok(message) => self.transport.send(&row, &message).await,
+                Err(e) => Err(e),
+            };
+            if result.is_ok() && self.crash_after_send.as_ref().is_some_and(|hook| hook(&row)) {
+                pass.crashed = true;
+                return Ok(pass);
+            }
+            let token = row.leased_by.clone().unwrap_or_default();
+            let marked = match result {
+                Ok(()) => {
+                    let n = self.mark_sent(&row, &token, now).await?;
+                    pass.sent += n;
+                    n
+                }
+                Err(e) => {
+                    tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "delivery failed");
+                    let give_up = row.attempts >= self.settings.max_attempts;
+                    let n = self.mark_failed(&row, &token, &e, give_up, now).await?;
+                    if give_up { pass.failed += n } else { pass.retried += n }
+                    n
+                }
+            };
+            if marked == 0 {
+                tracing::warn!(id = row.id, "the lease ran out before the row was marked; another worker has it");
+                pass.lost += 1;
+            }
+        }
+        Ok(pass)
+    }
+
+    /// Passes until nothing is due (at the clock's now); the totals.
+    pub async fn drain(&self) -> Result<Pass, DomainError> {
+        let mut total = Pass::default();
+        loop {
+            let p = self.run_once().await?;
+            total.claimed += p.claimed;
+            total.sent += p.sent;
+            total.retried += p.retried;
+            total.failed += p.failed;
+            total.lost += p.lost;
+            if p.crashed {
+                total.crashed = true;
+                return Ok(total);
+            }
+            // Rows that failed now are due later, so a pass that only retried ends the drain.
+            if p.sent == 0 || p.claimed == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// The background loop of `serve`: a pass every `poll`, until `stop` changes (or its sender is dropped).
+    pub async fn run_loop(self, poll: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut timer = tokio::time::interval(poll);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = timer.tick() => {
+                    if let Err(e) = self.drain().await {
+                        tracing::error!(error = %e, "mail worker pass failed");
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    }
+
+    fn due(now: DateTime<Utc>) -> Condition {
+        Condition::any()
+            .add(Condition::all().add(outbox::Column::Status.eq(status::QUEUED)).add(outbox::Column::NextAttemptAt.lte(now)))
+            .add(Condition::all().add(outbox::Column::Status.eq(status::SENDING)).add(outbox::Column::LeaseUntil.lt(now)))
+    }
+
+    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<outbox::Model>, DomainError> {
+        let token = format!("{}:{}", self.id, random_hex(6)?);
+        let lease_until = now + self.settings.lease;
+        let set_lease = |q: sea_orm::UpdateMany<outbox::Entity>| {
+            q.col_expr(outbox::Column::Status, Expr::value(status::SENDING))
+                .col_expr(outbox::Column::LeaseUntil, Expr::value(lease_until))
+                .col_expr(outbox::Column::LeasedBy, Expr::value(token.clone()))
+                .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+        };
+        let db = &self.state.db;
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            let txn = db.begin().await?;
+            let ids: Vec<i32> = outbox::Entity::find()
+                .select_only()
+                .column(outbox::Column::Id)
+                .filter(Self::due(now))
+                .order_by_asc(outbox::Column::NextAttemptAt)
+                .order_by_asc(outbox::Column::Id)
+                .limit(self.settings.batch)
+                .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            if !ids.is_empty() {
+                set_lease(outbox::Entity::update_many()).filter(outbox::Column::Id.is_in(ids)).exec(&txn).await?;
+            }
+            txn.commit().await?;
+        } else {
+            // One statement: SQLite runs it under its single write lock, so it is the claim.
+            let due_ids = Query::select()
+                .column(outbox::Column::Id)
+                .from(outbox::Entity)
+                .cond_where(Self::due(now))
+                .order_by(outbox::Column::NextAttemptAt, sea_orm::Order::Asc)
+                .order_by(outbox::Column::Id, sea_orm::Order::Asc)
+                .limit(self.settings.batch)
+                .to_owned();
+            set_lease(outbox::Entity::update_many()).filter(outbox::Column::Id.in_subquery(due_ids)).exec(db).await?;
+        }
+        Ok(outbox::Entity::find()
+            .filter(outbox::Column::LeasedBy.eq(token))
+            .filter(outbox::Column::Status.eq(status::SENDING))
+            .order_by_asc(outbox::Column::Id)
+            .all(db)
+            .await?)
+    }
+
+    /// Marks a row sent, if this claim still owns it; the number of rows marked (0 or 1).
+    async fn mark_sent(&self, row: &outbox::Model, token: &str, now: DateTime<Utc>) -> Result<usize, DomainError> {
+        let r = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(status::SENT))
+            .col_expr(outbox::Column::SentAt, Expr::value(now))
+            .col_expr(outbox::Column::SentFrom, Expr::value(self.settings.from.clone()))
+            .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None))
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::LeasedBy.eq(token))
+            .filter(outbox::Column::Status.eq(status::SENDING))
+            .exec(&self.state.db)
+            .await?;
+        Ok(usize::try_from(r.rows_affected).unwrap_or(0))
+    }
+
+    async fn mark_failed(&self, row: &outbox::Model, token: &str, error: &str, give_up: bool, now: DateTime<Utc>) -> Result<usize, DomainError> {
+        let next = now + backoff(&self.settings, row.attempts);
+        let r = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(if give_up { status::FAILED } else { status::QUEUED }))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(next))
+            .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(outbox::Column::LastError, Expr::value(error.chars().take(2000).collect::<String>()))
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::LeasedBy.eq(token))
+            .filter(outbox::Column::Status.eq(status::SENDING))
+            .exec(&self.state.db)
+            .await?;
+        Ok(usize::try_from(r.rows_affected).unwrap_or(0))
+    }
+}
+
+/// The message of a row: plain text with its HTML alternative, the attachment if there is one,
+/// and the row's own Message-ID. `date` is the moment of sending.
+pub fn build_message(row: &outbox::Model, from: &str, date: DateTime<Utc>) -> Result<Message, String> {
+    let html = row.body_html.clone().unwrap_or_else(|| templates::html_of(&row.subject, &row.body_text));
+    let alternative = MultiPart::alternative()
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body_text.clone()))
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html));
+    let builder = Message::builder()
+        .from(from.parse().map_err(|e| format!("sender {from:?}: {e}"))?)
+        .to(row.recipient.parse().map_err(|e| format!("recipient {:?}: {e}", row.recipient))?)
+        .subject(row.subject.clone())
+        .message_id(Some(row.message_id.clone()))
+        .date(std::time::SystemTime::from(date));
+    let body = match (&row.attachment_filename, &row.attachment_media_type, &row.attachment_content) {
+        (Some(name), Some(media_type), Some(content)) => {
+            let ct = ContentType::parse(media_type).map_err(|e| format!("attachment type {media_type:?}: {e}"))?;
+            // Always base64: a PDF that happens to be ASCII would otherwise go as 7bit text, and
+            // its line endings (and with them its byte offsets) could change on the way.
+            let body = Body::new_with_encoding(content.clone(), ContentTransferEncoding::Base64)
+                .map_err(|_| "the attachment cannot be encoded".to_string())?;
+            MultiPart::mixed().multipart(alternative).singlepart(Attachment::new(name.clone()).body(body, ct))
+        }
+        _ => alternative,
+    };
+    builder.multipart(body).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_and_is_capped() {
+        let s = Settings::default();
+        assert_eq!(backoff(&s, 1), Duration::seconds(60));
+        assert_eq!(backoff(&s, 2), Duration::seconds(120));
+        assert_eq!(backoff(&s, 4), Duration::seconds(480));
+        assert_eq!(backoff(&s, 30), Duration::hours(6));
+        assert_eq!(backoff(&s, 0), Duration::seconds(60));
+    }
+}

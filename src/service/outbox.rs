@@ -1,0 +1,80 @@
+//! Staff use cases on the outbox: list it, read one message as it was (or will be) sent, re-queue
+//! a failed one; and run the scheduler once at the clock's now.
+
+use sea_orm::TransactionTrait;
+
+use super::auth::{Principal, Role};
+use super::{AppState, audit};
+use crate::error::{DomainError, FieldError};
+use crate::mail::outbox::{self, kind, status};
+use crate::scheduler;
+
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub application_id: Option<i32>,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+/// Every problem with a list query at once.
+fn check(q: &ListQuery) -> Result<(), DomainError> {
+    let mut errors = Vec::new();
+    if let Some(k) = &q.kind
+        && !kind::ALL.contains(&k.as_str())
+    {
+        errors.push(FieldError::new("kind", format!("one of {}", kind::ALL.join(", "))));
+    }
+    if let Some(s) = &q.status
+        && !status::ALL.contains(&s.as_str())
+    {
+        errors.push(FieldError::new("status", format!("one of {}", status::ALL.join(", "))));
+    }
+    if q.application_id.is_some_and(|id| id < 1) {
+        errors.push(FieldError::new("application_id", "a positive id"));
+    }
+    if !(1..=500).contains(&q.limit) {
+        errors.push(FieldError::new("limit", "between 1 and 500"));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
+}
+
+pub async fn list(state: &AppState, who: &Principal, q: ListQuery) -> Result<(Vec<entity::outbox::Model>, u64), DomainError> {
+    who.require(&[Role::Staff])?;
+    check(&q)?;
+    let filter = outbox::Filter {
+        kind: q.kind,
+        status: q.status,
+        target: q.application_id.map(outbox::application_target),
+        limit: q.limit,
+        offset: q.offset,
+    };
+    Ok(outbox::page(&state.db, &filter).await?)
+}
+
+pub async fn get(state: &AppState, who: &Principal, id: i32) -> Result<entity::outbox::Model, DomainError> {
+    who.require(&[Role::Staff])?;
+    outbox::by_id(&state.db, id).await?.ok_or_else(|| DomainError::NotFound(format!("email {id}")))
+}
+
+/// Puts a failed email back in the queue, due now; anything but a failed email is a conflict.
+pub async fn requeue(state: &AppState, who: &Principal, id: i32) -> Result<entity::outbox::Model, DomainError> {
+    who.require(&[Role::Staff])?;
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let row = outbox::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("email {id}")))?;
+    if !outbox::requeue_failed(&txn, id, now).await? {
+        return Err(DomainError::Conflict(format!("email {id} is {}; only a failed email can be queued again", row.status)));
+    }
+    audit(&txn, &who.actor(), now, "email.requeued", "email", id, None, serde_json::json!({"kind": row.kind, "target": row.target, "attempts": row.attempts, "last_error": row.last_error})).await?;
+    let row = outbox::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("email {id}")))?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// One scheduler tick at the clock's now (staff; tests and the scenario driver use it).
+pub async fn run_scheduler(state: &AppState, who: &Principal) -> Result<Vec<scheduler::Queued>, DomainError> {
+    who.require(&[Role::Staff])?;
+    scheduler::tick(state).await
+}
