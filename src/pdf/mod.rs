@@ -349,6 +349,12 @@ impl Document {
         self.y += style.after;
     }
 
+    /// The height `text` takes in `style`, to keep it on a page with what follows.
+    pub fn text_height(&self, text: &str, style: Style) -> f32 {
+        let lines = self.wrap(text, style.size, style.bold, CONTENT_WIDTH - style.indent).len();
+        lines as f32 * style.size * LEADING + style.after
+    }
+
     pub fn paragraph(&mut self, text: &str) {
         self.text(text, Style::body());
     }

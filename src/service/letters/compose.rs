@@ -358,10 +358,19 @@ pub fn render(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<V
     }
     doc.paragraph(&format!("Geachte {},", f.lead_name));
     layout(&mut doc, f, &body);
-    layout(&mut doc, f, &objection);
+    // The signature block never stands alone on a page: the objection clause's last paragraph
+    // moves with it.
+    const SIGNATURE_HEIGHT: f32 = 110.0;
+    let (rest, last) = match objection.trim_end().rsplit_once("\n\n") {
+        Some((rest, last)) => (rest.to_string(), last.to_string()),
+        None => (String::new(), objection.clone()),
+    };
+    layout(&mut doc, f, &rest);
+    doc.ensure(doc.text_height(last.trim(), pdf::Style::body()) + SIGNATURE_HEIGHT);
+    layout(&mut doc, f, &last);
 
     // Signature block.
-    doc.ensure(110.0);
+    doc.ensure(SIGNATURE_HEIGHT);
     doc.space(6.0);
     doc.paragraph("Met vriendelijke groet,");
     doc.text(&format!("{},", first_line(&f.settings.issuing_body)), pdf::Style { after: 0.0, ..pdf::Style::body() });
