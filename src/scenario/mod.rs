@@ -139,37 +139,10 @@ pub async fn run(scenario: &Value, database_url: Option<&str>, out: Option<&Path
         Some(u) => u.to_string(),
         None => format!("sqlite://{}?mode=rwc", dir.path().join("scenario.sqlite").display()),
     };
-    let call = &scenario["call"];
-    let start = stage_at(call, "publication")? - Duration::days(1);
-    let clock = SettableClock::new(start);
+    let clock = SettableClock::new(stage_at(&scenario["call"], "publication")? - Duration::days(1));
     let state = startup::prepare(&url, Arc::new(clock.clone())).await.map_err(|e| Failure::setup(e.to_string()))?;
     let mail_state = state.clone();
-    let staff = users::add(
-        &state,
-        &Actor::system("scenario"),
-        users::NewUser {
-            name: "Programmabureau (scenario)".into(),
-            email: "programmabureau@scenario.example".into(),
-            role: "staff".into(),
-            organisation: None,
-            reference: None,
-            region: None,
-        },
-    )
-    .await
-    .map_err(|e| Failure::setup(e.to_string()))?;
-    let server = startup::spawn(state, "127.0.0.1:0".parse().map_err(|_| Failure::setup("address".into()))?)
-        .await
-        .map_err(Failure::io)?;
-    let mut r = Run {
-        c: Client::new(format!("http://{}", server.addr), staff.token),
-        clock,
-        scenario: scenario.clone(),
-        call_id: 0,
-        assessors: BTreeMap::new(),
-        regions: BTreeMap::new(),
-        rejected: Vec::new(),
-    };
+    let (server, mut r) = start(state, clock, scenario, "programmabureau@scenario.example").await?;
     let mut result = r.drive().await;
     if let (Ok(_), Some(out)) = (&result, out) {
         // The letters as issued, fetched through the API like a region would.
@@ -186,6 +159,34 @@ pub async fn run(scenario: &Value, database_url: Option<&str>, out: Option<&Path
         std::fs::write(out.join("outcome.json"), text + "\n").map_err(Failure::io)?;
     }
     Ok(RunReport { outcome })
+}
+
+/// A staff user for the run and the service in-process on 127.0.0.1, with the driver pointed at it.
+async fn start(
+    state: crate::service::AppState,
+    clock: SettableClock,
+    scenario: &Value,
+    staff_email: &str,
+) -> Result<(startup::RunningServer, Run)> {
+    let staff = users::add(
+        &state,
+        &Actor::system("scenario"),
+        users::NewUser {
+            name: "Programmabureau (scenario)".into(),
+            email: staff_email.to_string(),
+            role: "staff".into(),
+            organisation: None,
+            reference: None,
+            region: None,
+        },
+    )
+    .await
+    .map_err(|e| Failure::setup(e.to_string()))?;
+    let server = startup::spawn(state, "127.0.0.1:0".parse().map_err(|_| Failure::setup("address".into()))?)
+        .await
+        .map_err(Failure::io)?;
+    let run = Rehearsal::new(format!("http://{}", server.addr), staff.token, clock, scenario).0;
+    Ok((server, run))
 }
 
 /// Delivers every queued email of the run as `dir/*.eml`, through the real worker.
@@ -714,28 +715,11 @@ pub fn relabel(scenario: &Value, suffix: &str) -> Value {
 /// Rehearses `scenario` to its end in the database of `db`, through a temporary in-process
 /// server with its own settable clock (the demo's decided call).
 pub async fn rehearse_into(db: sea_orm::DatabaseConnection, scenario: &Value) -> Result<Value> {
-    let start = stage_at(&scenario["call"], "publication")? - Duration::days(1);
-    let clock = SettableClock::new(start);
+    let clock = SettableClock::new(stage_at(&scenario["call"], "publication")? - Duration::days(1));
     let state = crate::service::AppState { db, clock: Arc::new(clock.clone()) };
-    let staff = users::add(
-        &state,
-        &Actor::system("demo"),
-        users::NewUser {
-            name: "Programmabureau (voorbeeldronde)".into(),
-            email: format!("programmabureau+{}@tuinier.example", str_of(&scenario["call"]["code"], "code")?),
-            role: "staff".into(),
-            organisation: None,
-            reference: None,
-            region: None,
-        },
-    )
-    .await
-    .map_err(|e| Failure::setup(e.to_string()))?;
-    let server = startup::spawn(state, "127.0.0.1:0".parse().map_err(|_| Failure::setup("address".into()))?)
-        .await
-        .map_err(Failure::io)?;
-    let mut r = Rehearsal::new(format!("http://{}", server.addr), staff.token, clock, scenario);
-    let result = r.0.drive().await;
+    let staff_email = format!("programmabureau+{}@tuinier.example", str_of(&scenario["call"]["code"], "code")?);
+    let (server, mut r) = start(state, clock, scenario, &staff_email).await?;
+    let result = r.drive().await;
     server.stop().await;
     result
 }
