@@ -74,7 +74,11 @@ async fn app_row<C: ConnectionTrait>(db: &C, id: i32) -> Result<AppRow, DomainEr
     let not_found = || DomainError::NotFound(format!("application {id}"));
     let a = store::applications::by_id(db, id).await?.ok_or_else(not_found)?;
     let (_, region) = store::regions::by_id(db, a.region_id).await?.ok_or_else(not_found)?;
-    Ok(AppRow {
+    Ok(to_app_row(a, region))
+}
+
+fn to_app_row(a: entity::application::Model, region: crate::domain::region::Region) -> AppRow {
+    AppRow {
         id: a.id,
         call_id: a.call_id,
         region_id: a.region_id,
@@ -83,7 +87,7 @@ async fn app_row<C: ConnectionTrait>(db: &C, id: i32) -> Result<AppRow, DomainEr
         lead_applicant_email: region.lead_applicant.email,
         status: a.status,
         submitted_at: a.submitted_at,
-    })
+    }
 }
 
 async fn call_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<StoredCall, DomainError> {
@@ -92,10 +96,16 @@ async fn call_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<StoredCall, Doma
 
 /// Submitted applications of a call (everything past the draft), by id.
 async fn submitted_apps<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<AppRow>, DomainError> {
+    // Two queries for the whole call, not two per application: results are computed often.
+    let regions: BTreeMap<i32, crate::domain::region::Region> = store::regions::list(db).await?.into_iter().collect();
     let mut out = Vec::new();
     for a in store::applications::list_for_call(db, call_id).await? {
         if a.status != "draft" {
-            out.push(app_row(db, a.id).await?);
+            let region = regions
+                .get(&a.region_id)
+                .cloned()
+                .ok_or_else(|| DomainError::internal(format!("application {} has no region", a.id)))?;
+            out.push(to_app_row(a, region));
         }
     }
     Ok(out)
@@ -635,6 +645,7 @@ pub async fn selection_input<C: ConnectionTrait>(db: &C, call: &StoredCall) -> R
     let apps = submitted_apps(db, call.id).await?;
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
     let sheets = store::assessment::sheets_of(db, &ids, None).await?;
+    let requested = store::applications::requested_totals(db, &ids).await?;
     let decisions = store::assessment::decisions_of_call(db, call.id).await?;
     let mut assessor_names: BTreeMap<i32, String> = BTreeMap::new();
     for s in &sheets {
@@ -679,7 +690,7 @@ pub async fn selection_input<C: ConnectionTrait>(db: &C, call: &StoredCall) -> R
         };
         applications.push(ApplicationInput {
             r#ref: app.region_ref.clone(),
-            requested_total: store::applications::requested_total(db, app.id).await?,
+            requested_total: requested.get(&app.id).copied().unwrap_or(Money::ZERO),
             first_round: facts(FIRST)?,
             final_round: facts(FINAL)?,
             knockout_decision,
