@@ -92,6 +92,30 @@ pub enum Command {
         #[command(subcommand)]
         command: ScenarioCommand,
     },
+    /// Copies the database to FILE, consistently, while the service may run (SQLite; on
+    /// PostgreSQL it explains pg_dump)
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Puts a backup in place of the database (stop the service first); refuses a database that
+    /// holds data unless --force (SQLite; on PostgreSQL it explains pg_restore)
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Recomputes every published outcome from the stored sheets and decisions and compares it with
+    /// what was published; prints each difference and exits non-zero when there is one
+    Verify {
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
     /// Manages users
     User {
         #[command(subcommand)]
@@ -164,6 +188,43 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
         Command::Migrate { db } => {
             startup::prepare(&db.database, Arc::new(SystemClock)).await?;
             println!("migrations applied to {}", redact(&db.database));
+        }
+        Command::Backup { to, db } => {
+            let facts = service::backup::backup(&db.database, &to).await.map_err(describe)?;
+            println!(
+                "backup of {} written to {} ({} calls, {} applications, {} users)",
+                redact(&db.database),
+                to.display(),
+                facts.calls,
+                facts.applications,
+                facts.users
+            );
+        }
+        Command::Restore { from, force, db } => {
+            let facts = service::backup::restore(&from, &db.database, force).await.map_err(describe)?;
+            println!(
+                "{} restored into {} ({} calls, {} applications, {} users); migrations applied",
+                from.display(),
+                redact(&db.database),
+                facts.calls,
+                facts.applications,
+                facts.users
+            );
+        }
+        Command::Verify { db } => {
+            let conn = crate::store::connect(&db.database).await?;
+            let report = service::verify::run(&conn).await.map_err(describe)?;
+            for d in &report.differences {
+                println!("{d}");
+            }
+            if !report.differences.is_empty() {
+                return Err(format!(
+                    "{} difference(s) between the published outcomes and the stored data",
+                    report.differences.len()
+                )
+                .into());
+            }
+            println!("{} published outcome(s) verified: no difference", report.outcomes);
         }
         Command::User { command: UserCommand::Add { role, name, email, organisation, region, db } } => {
             let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;

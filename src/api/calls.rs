@@ -313,19 +313,17 @@ impl CallsApi {
         Ok(Json(call_view(call, self.state.now())))
     }
 
-    /// Lists the calls, oldest first
+    /// Lists the calls, oldest first; a call not yet published only for staff and its assessors
     #[oai(path = "/calls", method = "get")]
     async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<CallView>>, ApiError> {
-        let _ = auth;
         let now = self.state.now();
-        Ok(Json(calls::list(&self.state).await?.into_iter().map(|c| call_view(c, now)).collect()))
+        Ok(Json(calls::list_for(&self.state, &auth.0).await?.into_iter().map(|c| call_view(c, now)).collect()))
     }
 
-    /// Reads one call
+    /// Reads one call; a call not yet published only for staff and its assessors (others get 404)
     #[oai(path = "/calls/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CallView>, ApiError> {
-        let _ = auth;
-        Ok(Json(call_view(calls::get(&self.state, id.0).await?, self.state.now())))
+        Ok(Json(call_view(calls::get_for(&self.state, &auth.0, id.0).await?, self.state.now())))
     }
 
     /// Rewrites a call before its publication (staff); afterwards only amendments change it

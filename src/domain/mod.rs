@@ -3,6 +3,7 @@
 
 pub mod application;
 pub mod call;
+pub mod call_lock;
 pub mod document;
 pub mod dutch;
 pub mod money;

@@ -843,11 +843,15 @@ async fn freeze(
 
 // ---------------------------------------------------------------- results
 
-/// The live results of a call: what the sheets and decisions give now.
+/// The results of a call: what the sheets and decisions give now; once the final decision is
+/// published, what its frozen inputs give, so the results always equal the published outcome.
 pub async fn results(state: &AppState, who: &Principal, call_id: i32) -> Result<(StoredCall, SelectionResult, Vec<AppRow>), DomainError> {
     who.require(&[Role::Staff])?;
     let call = call_of(&state.db, call_id).await?;
-    let input = selection_input(&state.db, &call).await?;
+    let input = match store::assessment::snapshot(&state.db, call_id, STAGE_FINAL).await? {
+        Some(snap) => serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?,
+        None => selection_input(&state.db, &call).await?,
+    };
     let apps = submitted_apps(&state.db, call_id).await?;
     Ok((call, selection::compute(&input), apps))
 }

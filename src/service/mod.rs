@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod assessment;
 pub mod auth;
+pub mod backup;
 pub mod call_assessors;
 pub mod calls;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod outbox;
 pub mod regions;
 pub mod templates;
 pub mod users;
+pub mod verify;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
