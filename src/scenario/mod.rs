@@ -116,6 +116,11 @@ impl Rehearsal {
     pub async fn publish_final(&mut self) -> Result<Value> {
         self.0.publish_final().await
     }
+    /// Carries on against another server (e.g. one on a restored backup of the database so far):
+    /// the ids and tokens of the run stay valid there.
+    pub fn move_to(&mut self, base: String) {
+        self.0.c = Client::new(base, self.0.c.staff.clone());
+    }
     pub fn call_id(&self) -> i64 {
         self.0.call_id
     }
