@@ -48,6 +48,41 @@ async fn assert_results_equal_frozen(app: &TestApp, call: i64) -> (Value, Value)
     (results, frozen)
 }
 
+/// `912000.00` → `€ 912.000,00`, as a letter writes it.
+fn euro(amount: &str) -> String {
+    let (whole, cents) = amount.split_once('.').unwrap_or((amount, "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    format!("€ {grouped},{cents:0<2}")
+}
+
+/// Every award letter states the amount the results (and so the frozen outcome) allocate.
+async fn assert_letters_state_the_allocations(app: &TestApp, call: i64, results: &Value) {
+    let letters = app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok().clone();
+    let dir = tempfile::tempdir().unwrap();
+    for line in results["applications"].as_array().unwrap().iter().filter(|l| l["decision"] == "awarded") {
+        let letter = letters
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["application_id"] == line["application_id"] && l["kind"] == "award")
+            .max_by_key(|l| l["number"].as_i64())
+            .unwrap_or_else(|| panic!("an award letter for {}", line["ref"]));
+        let pdf = app.get(&format!("/letters/{}/content", letter["id"]), &app.staff_token).await.bytes;
+        let path = dir.path().join("letter.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let Ok(out) = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output() else { return };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let amount = euro(line["allocated"].as_str().unwrap());
+        assert!(text.contains(&amount), "{}: {amount} not in its award letter:\n{text}", line["ref"]);
+    }
+}
+
 #[tokio::test]
 async fn a_decided_call_refuses_an_amendment_of_its_ceiling_and_still_agrees_with_itself() {
     let app = spawn_app().await;
@@ -89,6 +124,7 @@ async fn a_decided_call_refuses_an_amendment_of_its_ceiling_and_still_agrees_wit
     assert_eq!(results_after["applications"], results_before["applications"]);
     assert_eq!(frozen_after, frozen_before);
     assert_eq!(app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok(), &letters_before);
+    assert_letters_state_the_allocations(&app, call, &results_after).await;
     let report = verify::run(&app.state.db).await.unwrap();
     assert!(report.differences.is_empty(), "{:#?}", report.differences);
     assert_eq!(report.outcomes, 2);
