@@ -24,13 +24,9 @@ impl Decided {
     fn stages(&self) -> &'static [&'static str] {
         match self {
             Decided::FirstRound => &[stage::PUBLICATION, stage::SUBMISSION_DEADLINE, stage::FIRST_ASSESSMENT],
-            Decided::Final => &[
-                stage::PUBLICATION,
-                stage::SUBMISSION_DEADLINE,
-                stage::FIRST_ASSESSMENT,
-                stage::ADDENDUM_DEADLINE,
-                stage::FINAL_DECISION,
-            ],
+            Decided::Final => {
+                &[stage::PUBLICATION, stage::SUBMISSION_DEADLINE, stage::FIRST_ASSESSMENT, stage::ADDENDUM_DEADLINE, stage::FINAL_DECISION]
+            }
         }
     }
 }

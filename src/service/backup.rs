@@ -91,7 +91,9 @@ pub async fn restore(from: &Path, url: &str, force: bool) -> Result<Facts, Domai
         let existing = match inspect_file(&target).await {
             Ok(f) => f,
             Err(_) if force => Facts::default(),
-            Err(e) => return Err(DomainError::Conflict(format!("{}; use --force to overwrite it", e))),
+            Err(e) => {
+                return Err(DomainError::Conflict(format!("{}; use --force to overwrite it", e)));
+            }
         };
         if !existing.is_empty() && !force {
             return Err(DomainError::Conflict(format!(

@@ -98,7 +98,9 @@ pub async fn run<C: ConnectionTrait>(db: &C) -> Result<Report, DomainError> {
             let Some(snap) = snap else { continue };
             report.outcomes += 1;
             let mut found = Found { call: &call, stage, out: &mut report.differences };
-            let Some((frozen_input, frozen)) = check_snapshot(&snap, &mut found) else { continue };
+            let Some((frozen_input, frozen)) = check_snapshot(&snap, &mut found) else {
+                continue;
+            };
             compare_inputs(&frozen_input, &live_input, stage, &mut found);
             compare_results(&frozen, &live, stage, &mut found);
             check_publication(db, &frozen, stage, fin.is_some(), &mut found).await?;
@@ -265,7 +267,9 @@ async fn check_publication<C: ConnectionTrait>(
     let application_action = if stage == STAGE_FINAL { "application.decided" } else { "application.first_round_decided" };
     for a in &frozen.applications {
         let r = a.r#ref.as_str();
-        let Some(expected) = published_status(a, stage) else { continue };
+        let Some(expected) = published_status(a, stage) else {
+            continue;
+        };
         let Some(app_id) = application_id(db, call_id, r).await? else {
             found.note(format!("application {r} of the published outcome is not stored"));
             continue;
@@ -281,10 +285,20 @@ async fn check_publication<C: ConnectionTrait>(
         match decided.last().and_then(|e| serde_json::from_str::<serde_json::Value>(&e.details).ok()) {
             None => found.note(format!("application {r}: the audit trail has no {application_action} entry")),
             Some(d) => {
-                found.compare(&format!("application {r} decision in the audit trail"), &expected.to_string(), &show(&d["decision"]), "the audit trail says");
+                found.compare(
+                    &format!("application {r} decision in the audit trail"),
+                    &expected.to_string(),
+                    &show(&d["decision"]),
+                    "the audit trail says",
+                );
                 if stage == STAGE_FINAL {
                     let recorded = d["allocated"].as_str().map(Money::parse).and_then(Result::ok);
-                    found.compare(&format!("application {r} allocated in the audit trail"), &a.allocated, &recorded, "the audit trail says");
+                    found.compare(
+                        &format!("application {r} allocated in the audit trail"),
+                        &a.allocated,
+                        &recorded,
+                        "the audit trail says",
+                    );
                 }
             }
         }
@@ -334,18 +348,26 @@ async fn check_letters<C: ConnectionTrait>(
     }
     let trail = store::audit::list(
         db,
-        &store::audit::Filter { entity_type: Some("application".into()), entity_id: Some(app_id.to_string()), limit: 10_000, ..Default::default() },
+        &store::audit::Filter {
+            entity_type: Some("application".into()),
+            entity_id: Some(app_id.to_string()),
+            limit: 10_000,
+            ..Default::default()
+        },
     )
     .await?;
     for l in issued {
-        let Some(stored) = store::letters::by_id(db, l.id).await? else { continue };
+        let Some(stored) = store::letters::by_id(db, l.id).await? else {
+            continue;
+        };
         let hash = sha256_hex(&stored.content);
         if hash != l.sha256 {
             found.note(format!("application {r}: letter {} ({kind} {}) hashes to {hash}, issued as {}", l.id, l.number, l.sha256));
         }
         let recorded = trail.iter().any(|e| {
             (e.action == "letter.issued" || e.action == "letter.corrected")
-                && serde_json::from_str::<serde_json::Value>(&e.details).is_ok_and(|d| d["letter_id"] == l.id && d["sha256"] == l.sha256.as_str())
+                && serde_json::from_str::<serde_json::Value>(&e.details)
+                    .is_ok_and(|d| d["letter_id"] == l.id && d["sha256"] == l.sha256.as_str())
         });
         if !recorded {
             found.note(format!("application {r}: letter {} ({kind} {}) has no matching entry in the audit trail", l.id, l.number));
@@ -364,9 +386,8 @@ async fn check_sheet_totals<C: ConnectionTrait>(db: &C, call: &StoredCall, out: 
             continue;
         }
         let subject = format!("sheet {} (application {}, {} round, version {})", s.id, s.application_id, s.round, s.version);
-        let scored = serde_json::from_str::<SheetInput>(&s.content)
-            .ok()
-            .and_then(|input| scoring::check_sheet(&call.definition, &input, true).ok());
+        let scored =
+            serde_json::from_str::<SheetInput>(&s.content).ok().and_then(|input| scoring::check_sheet(&call.definition, &input, true).ok());
         match scored {
             None => found.note(format!("{subject}: its stored content no longer checks against the call")),
             Some(scored) => {

@@ -24,12 +24,7 @@ async fn decided(app: &TestApp, s: &Value) -> Rehearsal {
 }
 
 fn by_ref(lines: &Value) -> std::collections::BTreeMap<String, Value> {
-    lines
-        .as_array()
-        .expect("applications")
-        .iter()
-        .map(|l| (l["ref"].as_str().expect("ref").to_string(), l.clone()))
-        .collect()
+    lines.as_array().expect("applications").iter().map(|l| (l["ref"].as_str().expect("ref").to_string(), l.clone())).collect()
 }
 
 /// Results, the frozen outcome and the letters agree: every allocation of the results is the
@@ -76,7 +71,9 @@ async fn assert_letters_state_the_allocations(app: &TestApp, call: i64, results:
         let pdf = app.get(&format!("/letters/{}/content", letter["id"]), &app.staff_token).await.bytes;
         let path = dir.path().join("letter.pdf");
         std::fs::write(&path, &pdf).unwrap();
-        let Ok(out) = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output() else { return };
+        let Ok(out) = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output() else {
+            return;
+        };
         let text = String::from_utf8_lossy(&out.stdout);
         let amount = euro(line["allocated"].as_str().unwrap());
         assert!(text.contains(&amount), "{}: {amount} not in its award letter:\n{text}", line["ref"]);
@@ -99,7 +96,10 @@ async fn a_decided_call_refuses_an_amendment_of_its_ceiling_and_still_agrees_wit
     let a = app.post(&format!("/calls/{call}/amendments"), &app.staff_token, &json!({"reason": "plafond verlaagd", "call": amended})).await;
     let detail = a.problem(409)["detail"].as_str().unwrap().to_string();
     assert!(detail.contains("budget_ceiling"), "names the field: {detail}");
-    assert!(detail.contains("final outcome") && detail.contains(frozen_before["sha256"].as_str().unwrap()), "names the publication: {detail}");
+    assert!(
+        detail.contains("final outcome") && detail.contains(frozen_before["sha256"].as_str().unwrap()),
+        "names the publication: {detail}"
+    );
 
     // Criteria, threshold, awards, policy and the decided stages are locked too, all named at once.
     let mut amended = s["call"].clone();
@@ -223,7 +223,8 @@ async fn verify_finds_no_difference_after_the_scenario_and_names_a_score_changed
 
     // The real binary agrees: exit 0, no difference.
     let bin = env!("CARGO_BIN_EXE_tuinier");
-    let run = || std::process::Command::new(bin).args(["verify", "--database", &app.database_url]).env("TUINIER_LOG", "error").output().unwrap();
+    let run =
+        || std::process::Command::new(bin).args(["verify", "--database", &app.database_url]).env("TUINIER_LOG", "error").output().unwrap();
     let ok = run();
     let stdout = String::from_utf8_lossy(&ok.stdout).to_string();
     assert!(ok.status.success(), "exit {:?}: {stdout} {}", ok.status, String::from_utf8_lossy(&ok.stderr));
@@ -236,7 +237,9 @@ async fn verify_finds_no_difference_after_the_scenario_and_names_a_score_changed
     entity::sheet::ActiveModel { id: Set(sheet.id), content: Set(content), ..Default::default() }.update(&app.state.db).await.unwrap();
 
     let lines: Vec<String> = verify::run(&app.state.db).await.unwrap().differences.iter().map(ToString::to_string).collect();
-    let expected = format!("final: application {winner}: final-round sheet of {assessor} points on w_general_impression: published {old}.00, stored {new}.00");
+    let expected = format!(
+        "final: application {winner}: final-round sheet of {assessor} points on w_general_impression: published {old}.00, stored {new}.00"
+    );
     assert!(lines.iter().any(|l| l.ends_with(&expected)), "{expected}\nnot in:\n{}", lines.join("\n"));
     assert!(lines.iter().any(|l| l.contains(&format!("application {winner} final score: published"))), "{lines:#?}");
     assert!(lines.iter().any(|l| l.contains(&format!("sheet {} ", sheet.id)) && l.contains("its stored total is")), "{lines:#?}");
