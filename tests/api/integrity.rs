@@ -310,3 +310,24 @@ async fn a_backup_taken_mid_call_finishes_the_call_with_the_same_outcome() {
     let pg = backup::backup("postgres://u:p@localhost/tuinier", &dir.path().join("x")).await;
     assert!(matches!(&pg, Err(e) if format!("{e}").contains("pg_dump")), "{pg:?}");
 }
+
+/// Every rehearsed scenario (the public one and the variants: ties, split knock-outs, requests
+/// under the ceiling, other thresholds) verifies without a difference.
+#[tokio::test]
+async fn verify_finds_no_difference_after_every_scenario() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut paths: Vec<_> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    paths.push(scenario_path());
+    paths.sort();
+    for path in paths {
+        let s: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let (url, _dir) = fresh_database().await;
+        tuinier::scenario::run(&s, Some(&url), None).await.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let db = tuinier::store::connect(&url).await.unwrap();
+        let report = verify::run(&db).await.unwrap();
+        assert_eq!(report.outcomes, 2, "{}", path.display());
+        assert!(report.differences.is_empty(), "{}: {:#?}", path.display(), report.differences);
+        db.close().await.ok();
+    }
+}
