@@ -60,7 +60,7 @@ fn deadline_passed(deadline: DateTime<Utc>) -> DomainError {
 
 /// The application if `who` may read it: staff always; a region user only its own; an assessor
 /// only once submitted, only on a call they are assigned to, and never with a declared conflict
-/// of interest (403). Otherwise it does not exist.
+/// of interest. Otherwise it does not exist (404, the same answer as for a missing id).
 async fn visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result<entity::application::Model, DomainError> {
     let app = store::applications::by_id(db, id).await?.ok_or_else(|| not_found(id))?;
     let allowed = match who.role {
@@ -73,9 +73,7 @@ async fn visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result
     }
     // A declared conflict of interest closes the application to that assessor (scores and documents).
     if who.role == Role::Assessor && store::assessment::conflict(db, who.user_id, id).await?.is_some() {
-        return Err(DomainError::Forbidden(
-            "you declared a conflict of interest on this application: you cannot see it or its documents".into(),
-        ));
+        return Err(not_found(id));
     }
     Ok(app)
 }
@@ -568,7 +566,7 @@ pub struct Page {
 }
 
 /// A call's applications by id: staff see all; a region user its own; an assessor the submitted
-/// ones of a call they are assigned to (403 otherwise).
+/// ones of a call they are assigned to (403 otherwise), except those they declared a conflict on.
 pub async fn list_for_call(state: &AppState, who: &Principal, call_id: i32, q: ListQuery) -> Result<Page, DomainError> {
     let db = &state.db;
     call_of(db, call_id).await?;
@@ -596,6 +594,13 @@ pub async fn list_for_call(state: &AppState, who: &Principal, call_id: i32, q: L
                 return Err(DomainError::Forbidden(format!("you are not assigned to assess call {call_id}")));
             }
             filter.submitted_only = true;
+            // Applications with a declared conflict of interest are left out, as if absent.
+            filter.excluded = store::assessment::conflicts_of_call(db, call_id)
+                .await?
+                .into_iter()
+                .filter(|c| c.assessor_id == who.user_id)
+                .map(|c| c.application_id)
+                .collect();
         }
     }
     let (rows, total) = store::applications::page_for_call(db, call_id, &filter).await?;
