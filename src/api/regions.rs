@@ -61,7 +61,7 @@ pub fn region_view(id: i32, r: Region, with_lead_applicant: bool) -> RegionView 
         inhabitants: r.inhabitants(),
         reference: r.r#ref,
         name: r.name,
-        lead_applicant: with_lead_applicant.then(|| LeadApplicantDto {
+        lead_applicant: with_lead_applicant.then_some(LeadApplicantDto {
             name: r.lead_applicant.name,
             email: r.lead_applicant.email,
             municipality: r.lead_applicant.municipality,
