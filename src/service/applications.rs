@@ -59,8 +59,8 @@ fn deadline_passed(deadline: DateTime<Utc>) -> DomainError {
 }
 
 /// The application if `who` may read it: staff always; a region user only its own; an assessor
-/// only once submitted, only on a call they are assigned to, and never with a declared conflict
-/// of interest. Otherwise it does not exist (404, the same answer as for a missing id).
+/// only once submitted and only on a call they are assigned to, else it does not exist (404, the
+/// same answer as for a missing id); never with a declared conflict of interest (403).
 async fn visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result<entity::application::Model, DomainError> {
     let app = store::applications::by_id(db, id).await?.ok_or_else(|| not_found(id))?;
     let allowed = match who.role {
@@ -73,7 +73,9 @@ async fn visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result
     }
     // A declared conflict of interest closes the application to that assessor (scores and documents).
     if who.role == Role::Assessor && store::assessment::conflict(db, who.user_id, id).await?.is_some() {
-        return Err(not_found(id));
+        return Err(DomainError::Forbidden(
+            "you declared a conflict of interest on this application: you cannot see it or its documents".into(),
+        ));
     }
     Ok(app)
 }

@@ -125,10 +125,13 @@ async fn ensure_assessor_of_call<C: ConnectionTrait>(db: &C, who: &Principal, ca
     Ok(())
 }
 
-/// A declared conflict of interest closes the application to that assessor as if it did not exist.
+/// A declared conflict of interest closes the application to that assessor: 403 with the reason
+/// (the rules' answer; they know the application, so nothing is revealed).
 async fn ensure_no_conflict<C: ConnectionTrait>(db: &C, who: &Principal, application_id: i32) -> Result<(), DomainError> {
     if who.role == Role::Assessor && store::assessment::conflict(db, who.user_id, application_id).await?.is_some() {
-        return Err(DomainError::NotFound(format!("application {application_id}")));
+        return Err(DomainError::Forbidden(
+            "you declared a conflict of interest on this application: you cannot score it or see its scores".into(),
+        ));
     }
     Ok(())
 }

@@ -72,14 +72,14 @@ async fn blind_scoring_conflicts_corrections_and_closing() {
         let (_, tc) = r.assessor(c["assessor"].as_str().unwrap()).unwrap();
         let cid = r.application_id(c["application"].as_str().unwrap()).unwrap();
         let some_sheet = sheet_of(&s, "first", c["application"].as_str().unwrap(), &s["first_round_scores"].as_array().unwrap().iter().find(|x| x["application"] == c["application"]).unwrap()["assessor"].as_str().unwrap().to_string());
-        app.post(&format!("/applications/{cid}/sheets/first/submit"), &tc, &some_sheet).await.problem(404);
-        app.get(&format!("/applications/{cid}/sheets/first"), &tc).await.problem(404);
-        // ... nor its documents: to them it does not exist (404, as a missing id).
-        app.get(&format!("/applications/{cid}"), &tc).await.problem(404);
-        app.get(&format!("/applications/{cid}/documents"), &tc).await.problem(404);
+        app.post(&format!("/applications/{cid}/sheets/first/submit"), &tc, &some_sheet).await.problem(403);
+        app.get(&format!("/applications/{cid}/sheets/first"), &tc).await.problem(403);
+        // ... nor its documents.
+        app.get(&format!("/applications/{cid}"), &tc).await.problem(403);
+        app.get(&format!("/applications/{cid}/documents"), &tc).await.problem(403);
         let docs = app.get(&format!("/applications/{cid}/documents"), &app.staff_token).await;
         let doc = docs.ok().as_array().unwrap()[0]["id"].clone();
-        app.get(&format!("/applications/{cid}/documents/{doc}/content"), &tc).await.problem(404);
+        app.get(&format!("/applications/{cid}/documents/{doc}/content"), &tc).await.problem(403);
     }
 
     // A submitted sheet is immutable; a correction needs a reason and keeps the old version.
