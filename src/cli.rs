@@ -48,6 +48,26 @@ pub struct MailArgs {
     pub mail_interval: u64,
 }
 
+/// Sign-in hygiene: how many failed token attempts a client address may make at once, and how
+/// fast it earns one back (after that: 429 with Retry-After).
+#[derive(clap::Args, Clone)]
+pub struct SignInArgs {
+    #[arg(long, env = "TUINIER_AUTH_FAILURE_BURST", default_value_t = 30)]
+    pub auth_failure_burst: u32,
+    /// Milliseconds per failed attempt earned back
+    #[arg(long, env = "TUINIER_AUTH_FAILURE_REFILL_MS", default_value_t = 2000)]
+    pub auth_failure_refill_ms: u64,
+}
+
+impl SignInArgs {
+    pub fn settings(&self) -> crate::api::sign_in::ThrottleSettings {
+        crate::api::sign_in::ThrottleSettings {
+            burst: self.auth_failure_burst,
+            refill_every: std::time::Duration::from_millis(self.auth_failure_refill_ms),
+        }
+    }
+}
+
 impl MailArgs {
     pub fn config(&self) -> crate::config::MailConfig {
         crate::config::MailConfig {
@@ -74,6 +94,8 @@ pub enum Command {
         demo: bool,
         #[command(flatten)]
         mail: MailArgs,
+        #[command(flatten)]
+        sign_in: SignInArgs,
     },
     /// Prints the OpenAPI document
     Openapi,
@@ -238,7 +260,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             println!("user {} ({}) created; token (shown once):", created.user.id, created.user.role);
             println!("{}", created.token);
         }
-        Command::Serve { bind, db, demo, mail } => {
+        Command::Serve { bind, db, demo, mail, sign_in } => {
             let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
             if demo {
                 let logins = service::demo::seed(&state).await.map_err(describe)?;
@@ -248,7 +270,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
                 }
             }
             let (background, mail_target) = startup::spawn_background(state.clone(), &mail.config())?;
-            let server = startup::spawn(state, bind).await?;
+            let server = startup::spawn_with(state, bind, sign_in.settings()).await?;
             println!("Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}", server.addr);
             tokio::signal::ctrl_c().await?;
             server.stop().await;

@@ -8,6 +8,7 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, Server, get, handler, web
 use sea_orm::DatabaseConnection;
 
 use crate::api;
+use crate::api::sign_in::{SignInThrottle, ThrottleSettings};
 use crate::clock::SharedClock;
 use crate::service::AppState;
 use crate::store;
@@ -30,6 +31,11 @@ fn openapi_json(state: Data<&AppState>) -> poem::Response {
 }
 
 pub fn app(state: AppState) -> impl Endpoint {
+    app_with(state, ThrottleSettings::default())
+}
+
+/// The routes, with the sign-in throttle's limits and the access log around everything.
+pub fn app_with(state: AppState, sign_in: ThrottleSettings) -> impl Endpoint {
     let service = api::service(state.clone());
     let docs = service.swagger_ui();
     Route::new()
@@ -37,7 +43,9 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/openapi.json", get(openapi_json))
         .nest("/docs", docs)
         .data(state)
+        .data(Arc::new(SignInThrottle::new(sign_in)))
         .catch_all_error(|err| async move { api::problem::fallback(err) })
+        .around(api::access_log::log_request)
         .into_endpoint()
 }
 
@@ -57,6 +65,11 @@ impl RunningServer {
 
 /// Binds (port 0 picks a free one) and serves in the background.
 pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<RunningServer> {
+    spawn_with(state, bind, ThrottleSettings::default()).await
+}
+
+/// As `spawn`, with the sign-in throttle's limits.
+pub async fn spawn_with(state: AppState, bind: SocketAddr, sign_in: ThrottleSettings) -> std::io::Result<RunningServer> {
     let acceptor = TcpListener::bind(bind.to_string()).into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -65,7 +78,7 @@ pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<Running
         .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
     let shutdown = Arc::new(tokio::sync::Notify::new());
     let signal = shutdown.clone();
-    let app = app(state);
+    let app = app_with(state, sign_in);
     let handle = tokio::spawn(async move {
         Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(app, async move { signal.notified().await }, None)

@@ -430,10 +430,15 @@ impl ApplicationsApi {
         }))
     }
 
-    /// Reads an application with everything in it, and what submission still needs
+    /// Reads an application with everything in it, and what submission still needs (an assessor
+    /// sees no contact person: that is the lead applicant's personal data)
     #[oai(path = "/applications/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ApplicationView>, ApiError> {
-        Ok(Json(application_view(intake::get(&self.state, &auth.0, id.0).await?)))
+        let mut view = application_view(intake::get(&self.state, &auth.0, id.0).await?);
+        if auth.0.role == crate::service::auth::Role::Assessor {
+            view.form.contact = None;
+        }
+        Ok(Json(view))
     }
 
     /// Replaces the application form of a draft (the region)

@@ -1,6 +1,7 @@
 //! The HTTP interface: thin poem-openapi handlers, one API struct per tag. Handlers parse the
 //! input into domain types, call a use case in `service`, and shape the answer.
 
+pub mod access_log;
 pub mod applications;
 pub mod assessment;
 pub mod audit;
@@ -14,6 +15,7 @@ pub mod outbox;
 pub mod problem;
 pub mod regions;
 pub mod security;
+pub mod sign_in;
 pub mod types;
 pub mod users;
 

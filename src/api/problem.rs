@@ -49,6 +49,9 @@ pub enum ApiError {
     /// The input is well-formed but breaks a rule; `errors` lists every field at fault.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// Too many failed sign-in attempts from this address: wait `Retry-After` seconds.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] String),
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
     #[oai(status = 503, content_type = "application/problem+json")]
@@ -140,6 +143,10 @@ pub fn from_poem_error(err: poem::Error) -> ApiError {
         StatusCode::NOT_FOUND => ApiError::NotFound(problem("not-found", "Not found", status, err.to_string())),
         StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::PayloadTooLarge(problem("too-large", "Payload too large", status, err.to_string()))
+        }
+        StatusCode::TOO_MANY_REQUESTS => {
+            let retry_after = err.downcast_ref::<super::sign_in::Throttled>().map_or(1, |t| t.retry_after);
+            ApiError::TooManyRequests(problem("too-many-requests", "Too many requests", status, err.to_string()), retry_after.to_string())
         }
         s if s.is_server_error() => {
             tracing::error!(error = %err, "internal error before the handler");

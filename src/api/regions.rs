@@ -41,23 +41,31 @@ pub struct RegionView {
     #[oai(rename = "ref")]
     pub reference: String,
     pub name: String,
-    pub lead_applicant: LeadApplicantDto,
+    /// The lead applicant's personal data: for staff and the region itself; left out for
+    /// assessors (they see the region, its municipalities and its scale, not who applies).
+    #[oai(skip_serializing_if_is_none)]
+    pub lead_applicant: Option<LeadApplicantDto>,
     pub municipalities: Vec<MunicipalityDto>,
     /// The scale: inhabitants of all its municipalities.
     pub inhabitants: u64,
 }
 
-pub fn region_view(id: i32, r: Region) -> RegionView {
+/// Whether `role` may see a lead applicant's name and email.
+fn sees_lead_applicant(role: Role) -> bool {
+    role != Role::Assessor
+}
+
+pub fn region_view(id: i32, r: Region, with_lead_applicant: bool) -> RegionView {
     RegionView {
         id,
         inhabitants: r.inhabitants(),
         reference: r.r#ref,
         name: r.name,
-        lead_applicant: LeadApplicantDto {
+        lead_applicant: with_lead_applicant.then_some(LeadApplicantDto {
             name: r.lead_applicant.name,
             email: r.lead_applicant.email,
             municipality: r.lead_applicant.municipality,
-        },
+        }),
         municipalities: r.municipalities.into_iter().map(|m| MunicipalityDto { name: m.name, inhabitants: m.inhabitants }).collect(),
     }
 }
@@ -80,20 +88,21 @@ impl RegionsApi {
             municipalities: b.municipalities.into_iter().map(|m| Municipality { name: m.name, inhabitants: m.inhabitants }).collect(),
         };
         let (id, region) = regions::register(&self.state, &auth.0.actor(), region).await?;
-        Ok(Json(region_view(id, region)))
+        Ok(Json(region_view(id, region, true)))
     }
 
-    /// Lists regions (a region user sees only its own)
+    /// Lists regions (a region user sees only its own; an assessor sees no lead applicant)
     #[oai(path = "/regions", method = "get")]
     async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, ApiError> {
         let all = regions::list(&self.state, &auth.0).await?;
-        Ok(Json(all.into_iter().map(|(id, r)| region_view(id, r)).collect()))
+        let lead = sees_lead_applicant(auth.0.role);
+        Ok(Json(all.into_iter().map(|(id, r)| region_view(id, r, lead)).collect()))
     }
 
-    /// Reads one region (another region's does not exist for a region user)
+    /// Reads one region (another region's does not exist for a region user; an assessor sees no lead applicant)
     #[oai(path = "/regions/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<RegionView>, ApiError> {
         let (id, r) = regions::get(&self.state, &auth.0, id.0).await?;
-        Ok(Json(region_view(id, r)))
+        Ok(Json(region_view(id, r, sees_lead_applicant(auth.0.role))))
     }
 }

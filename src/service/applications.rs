@@ -59,8 +59,8 @@ fn deadline_passed(deadline: DateTime<Utc>) -> DomainError {
 }
 
 /// The application if `who` may read it: staff always; a region user only its own; an assessor
-/// only once submitted, only on a call they are assigned to, and never with a declared conflict
-/// of interest (403). Otherwise it does not exist.
+/// only once submitted and only on a call they are assigned to, else it does not exist (404, the
+/// same answer as for a missing id); never with a declared conflict of interest (403).
 async fn visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result<entity::application::Model, DomainError> {
     let app = store::applications::by_id(db, id).await?.ok_or_else(|| not_found(id))?;
     let allowed = match who.role {
@@ -568,7 +568,7 @@ pub struct Page {
 }
 
 /// A call's applications by id: staff see all; a region user its own; an assessor the submitted
-/// ones of a call they are assigned to (403 otherwise).
+/// ones of a call they are assigned to (403 otherwise), except those they declared a conflict on.
 pub async fn list_for_call(state: &AppState, who: &Principal, call_id: i32, q: ListQuery) -> Result<Page, DomainError> {
     let db = &state.db;
     call_of(db, call_id).await?;
@@ -596,6 +596,13 @@ pub async fn list_for_call(state: &AppState, who: &Principal, call_id: i32, q: L
                 return Err(DomainError::Forbidden(format!("you are not assigned to assess call {call_id}")));
             }
             filter.submitted_only = true;
+            // Applications with a declared conflict of interest are left out, as if absent.
+            filter.excluded = store::assessment::conflicts_of_call(db, call_id)
+                .await?
+                .into_iter()
+                .filter(|c| c.assessor_id == who.user_id)
+                .map(|c| c.application_id)
+                .collect();
         }
     }
     let (rows, total) = store::applications::page_for_call(db, call_id, &filter).await?;

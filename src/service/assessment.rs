@@ -116,13 +116,17 @@ fn forbid_regions(who: &Principal) -> Result<(), DomainError> {
     who.require(&[Role::Staff, Role::Assessor])
 }
 
-async fn ensure_assessor_of_call<C: ConnectionTrait>(db: &C, who: &Principal, call_id: i32) -> Result<(), DomainError> {
+/// An assessor not assigned to the application's call finds no such application: the answer is
+/// the one a missing id gets, so ids cannot be probed.
+async fn ensure_assessor_of_call<C: ConnectionTrait>(db: &C, who: &Principal, call_id: i32, application_id: i32) -> Result<(), DomainError> {
     if who.role == Role::Assessor && !store::call_assessors::is_assigned(db, call_id, who.user_id).await? {
-        return Err(DomainError::Forbidden("you are not an assessor of this call".into()));
+        return Err(DomainError::NotFound(format!("application {application_id}")));
     }
     Ok(())
 }
 
+/// A declared conflict of interest closes the application to that assessor: 403 with the reason
+/// (the rules' answer; they know the application, so nothing is revealed).
 async fn ensure_no_conflict<C: ConnectionTrait>(db: &C, who: &Principal, application_id: i32) -> Result<(), DomainError> {
     if who.role == Role::Assessor && store::assessment::conflict(db, who.user_id, application_id).await?.is_some() {
         return Err(DomainError::Forbidden(
@@ -294,7 +298,7 @@ async fn scoring_context(
     who.require(&[Role::Assessor])?;
     let app = app_row(txn, application_id).await?;
     let call = call_of(txn, app.call_id).await?;
-    ensure_assessor_of_call(txn, who, call.id).await?;
+    ensure_assessor_of_call(txn, who, call.id, application_id).await?;
     if !in_round(&app, round) {
         return Err(DomainError::NotFound(format!("application {application_id} in the {} round", round.as_str())));
     }
@@ -403,7 +407,7 @@ pub async fn correct_sheet(
     let txn = state.db.begin().await?;
     let app = app_row(&txn, application_id).await?;
     let call = call_of(&txn, app.call_id).await?;
-    ensure_assessor_of_call(&txn, who, call.id).await?;
+    ensure_assessor_of_call(&txn, who, call.id, application_id).await?;
     ensure_no_conflict(&txn, who, application_id).await?;
     if round_state(&txn, &call, round, now).await? == RoundState::Published {
         return Err(DomainError::Conflict("the outcome of this round is published; a sheet can no longer be corrected".into()));
@@ -452,7 +456,7 @@ pub async fn sheets(state: &AppState, who: &Principal, application_id: i32, roun
     let db = &state.db;
     let app = app_row(db, application_id).await?;
     let call = call_of(db, app.call_id).await?;
-    ensure_assessor_of_call(db, who, call.id).await?;
+    ensure_assessor_of_call(db, who, call.id, application_id).await?;
     ensure_no_conflict(db, who, application_id).await?;
     if who.role == Role::Assessor && app.status == "draft" {
         return Err(DomainError::NotFound(format!("application {application_id}")));

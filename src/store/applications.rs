@@ -38,6 +38,8 @@ pub struct Filter {
     pub region_id: Option<i32>,
     /// Leaves drafts out (what an assessor may see).
     pub submitted_only: bool,
+    /// Applications left out (an assessor's declared conflicts of interest).
+    pub excluded: Vec<i32>,
     pub limit: u64,
     pub offset: u64,
 }
@@ -53,6 +55,9 @@ pub async fn page_for_call<C: ConnectionTrait>(db: &C, call_id: i32, f: &Filter)
     }
     if f.submitted_only {
         q = q.filter(application::Column::Status.ne(status::DRAFT));
+    }
+    if !f.excluded.is_empty() {
+        q = q.filter(application::Column::Id.is_not_in(f.excluded.iter().copied()));
     }
     let total = q.clone().count(db).await?;
     let rows = q.order_by_asc(application::Column::Id).offset(f.offset).limit(f.limit).all(db).await?;

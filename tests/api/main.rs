@@ -13,3 +13,5 @@ mod letters;
 mod mail;
 mod mail_delivery;
 mod monitoring;
+mod authorisation;
+mod sign_in;

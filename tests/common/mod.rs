@@ -87,7 +87,9 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     )
     .await
     .expect("bootstrap staff user");
-    let server = startup::spawn(state.clone(), "127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+    // Tests send many unknown tokens on purpose; the throttle has its own test (tests/api/sign_in.rs).
+    let sign_in = tuinier::api::sign_in::ThrottleSettings { burst: 100_000, ..Default::default() };
+    let server = startup::spawn_with(state.clone(), "127.0.0.1:0".parse().expect("addr"), sign_in).await.expect("bind");
     TestApp {
         base: format!("http://{}", server.addr),
         client: reqwest::Client::new(),
