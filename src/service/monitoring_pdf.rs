@@ -20,14 +20,17 @@ fn pdf_error(e: crate::pdf::PdfError) -> DomainError {
     DomainError::internal(e.to_string())
 }
 
-fn document(title: &str, footer: &str) -> Result<Document, DomainError> {
-    Document::new(Settings {
+fn document(title: &str, footer: &str, now: DateTime<Utc>) -> Result<Document, DomainError> {
+    let mut doc = Document::new(Settings {
         title: title.to_string(),
         header_left: PROGRAMME.to_string(),
         header_right: "Monitoring proeftuinen".to_string(),
         footer_left: footer.to_string(),
     })
-    .map_err(pdf_error)
+    .map_err(pdf_error)?;
+    doc.set_author(&format!("Programma {PROGRAMME}"));
+    doc.set_created_at(now);
+    Ok(doc)
 }
 
 fn status_nl(s: &str) -> &'static str {
@@ -100,9 +103,9 @@ fn proeftuin_facts(doc: &mut Document, p: &Proeftuin) {
 /// One progress report: its figures beside those of the other reports of the same year up to it
 /// (accepted ones, and this one), with the total of those periods; then the narrative.
 pub fn progress_report(p: &Proeftuin, r: &ProgressReport, all: &[ProgressReport], catalogue: &Catalogue, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
-    let mut doc = document(&format!("Voortgangsrapportage {} {}", p.name, r.period), &format!("{} · {} · rapportage {}", p.r#ref, r.period, r.id))?;
-    doc.text(&format!("Voortgangsrapportage {}", r.period.label_nl()), crate::pdf::Style { size: 16.0, bold: true, indent: 0.0, after: 4.0 });
-    doc.text(&p.name, crate::pdf::Style { size: 12.0, bold: true, indent: 0.0, after: 8.0 });
+    let mut doc = document(&format!("Voortgangsrapportage {} {}", p.name, r.period), &format!("{} · {} · rapportage {}", p.r#ref, r.period, r.id), now)?;
+    doc.title(&format!("Voortgangsrapportage {}", r.period.label_nl()));
+    doc.subtitle(&p.name, 12.0, 8.0);
     doc.key_values(
         &[
             ("Periode".into(), format!("{} t/m {}", format::date(r.period.start()), format::date(r.period.end()))),
@@ -192,9 +195,9 @@ pub fn progress_report(p: &Proeftuin, r: &ProgressReport, all: &[ProgressReport]
 
 /// One annual plan: goals, activities per core element, team and partners, focus points, budget.
 pub fn annual_plan(p: &Proeftuin, plan: &AnnualPlan, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
-    let mut doc = document(&format!("Jaarplan {} {}", p.name, plan.year), &format!("{} · jaarplan {} · {}", p.r#ref, plan.year, plan.id))?;
-    doc.text(&format!("Jaarplan {}", plan.year), crate::pdf::Style { size: 16.0, bold: true, indent: 0.0, after: 4.0 });
-    doc.text(&p.name, crate::pdf::Style { size: 12.0, bold: true, indent: 0.0, after: 8.0 });
+    let mut doc = document(&format!("Jaarplan {} {}", p.name, plan.year), &format!("{} · jaarplan {} · {}", p.r#ref, plan.year, plan.id), now)?;
+    doc.title(&format!("Jaarplan {}", plan.year));
+    doc.subtitle(&p.name, 12.0, 8.0);
     doc.key_values(
         &[
             ("Status".into(), status_nl(&plan.status).into()),
@@ -248,8 +251,8 @@ pub fn annual_plan(p: &Proeftuin, plan: &AnnualPlan, now: DateTime<Utc>) -> Resu
 /// The programme overview of one period: a summary table of every proeftuin's figures and
 /// spending, then one page per proeftuin.
 pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
-    let mut doc = document(&format!("Monitor proeftuinen {}", o.period), &format!("Monitor proeftuinen · {}", o.period))?;
-    doc.text(&format!("Monitor proeftuinen — {}", o.period.label_nl()), crate::pdf::Style { size: 16.0, bold: true, indent: 0.0, after: 4.0 });
+    let mut doc = document(&format!("Monitor proeftuinen {}", o.period), &format!("Monitor proeftuinen · {}", o.period), now)?;
+    doc.title(&format!("Monitor proeftuinen — {}", o.period.label_nl()));
     doc.text(
         &format!("Cijfers uit de geaccepteerde voortgangsrapportages, opgeteld per proeftuin. Opgesteld {}.", dutch::date_time(now)),
         crate::pdf::Style { size: 9.0, bold: false, indent: 0.0, after: 8.0 },
@@ -336,7 +339,7 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
 
     for r in &o.rows {
         doc.page_break();
-        doc.text(&r.proeftuin.name, crate::pdf::Style { size: 14.0, bold: true, indent: 0.0, after: 6.0 });
+        doc.subtitle(&r.proeftuin.name, 14.0, 6.0);
         proeftuin_facts(&mut doc, &r.proeftuin);
         doc.heading(&format!("Cijfers {}", o.period.label_nl()));
         let rows: Vec<Vec<String>> = metrics
