@@ -90,7 +90,7 @@ impl Document {
     /// The column widths and the type size: the table's size if every column can hold its widest
     /// unbreakable word there, else up to 1.5 points smaller; if even that does not fit, the
     /// weights alone (long words then break after a hyphen).
-    fn column_widths(&self, table: &Table) -> (Vec<f32>, f32) {
+    pub(super) fn column_widths(&self, table: &Table) -> (Vec<f32>, f32) {
         let weights: Vec<f32> = table.columns.iter().map(|c| c.weight).collect();
         let mut size = table.size;
         while size >= table.size - 1.5 && size >= 7.0 {

@@ -10,7 +10,10 @@ fn sample(rows: usize) -> Vec<u8> {
         footer_left: "Kenmerk X-1".into(),
     })
     .unwrap();
+    d.set_created_on(chrono::NaiveDate::from_ymd_opt(2022, 9, 15).unwrap());
     d.heading("Kop");
+    d.bullet("Eerste punt");
+    d.bullet("Tweede punt");
     d.paragraph(&"Een lange zin met een € 1.027.020,00 en Zoë uit Súdwest-Fryslân. ".repeat(8));
     let rows = (0..rows).map(|i| vec![format!("Regel {i}"), format::integer(i as i64 * 1000)]).collect();
     d.table(&Table::new(vec![Column::left("Omschrijving", 3.0), Column::right("Aantal", 1.0)], rows));
@@ -58,4 +61,49 @@ fn euro_sign_diacritics_and_page_numbers_extract() {
     }
     // The table's header row is repeated on every page.
     assert_eq!(text.matches("Omschrijving").count(), pages, "{text}");
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    assert!(sample(40) == sample(40), "a letter is stored with its SHA-256: rendering must be deterministic");
+}
+
+/// The text on each page, through poppler's `pdftotext` (`None` where it is not installed).
+fn pages_text(bytes: &[u8]) -> Option<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output().ok()?;
+    Some(String::from_utf8(out.stdout).unwrap().split('\u{c}').map(str::to_string).collect())
+}
+
+/// A total row never stands alone at the top of a page: for every length of the text before a
+/// table, the total shares its page with the row above it.
+#[test]
+fn a_total_row_keeps_company() {
+    for lines in 30..62 {
+        let mut d = Document::new(Settings { title: "Proef".into(), header_left: "Programma".into(), ..Default::default() }).unwrap();
+        for i in 0..lines {
+            d.paragraph(&format!("Regel {i} van de inleiding."));
+        }
+        let mut rows: Vec<Vec<String>> = (0..11).map(|i| vec![format!("Criterium {i}"), "5,00".into()]).collect();
+        rows.push(vec!["Totaal".into(), "55,00".into()]);
+        d.table(&Table::new(vec![Column::left("Criterium", 3.0), Column::right("Score", 1.0)], rows).with_total_row());
+        let Some(pages) = pages_text(&d.finish().unwrap()) else { return };
+        let page = pages.iter().find(|p| p.contains("Totaal")).unwrap();
+        assert!(page.contains("Criterium 10"), "{lines} lines before: the total is alone on its page:\n{page}");
+    }
+}
+
+#[test]
+fn headers_and_dates_do_not_break_inside_a_word() {
+    let d = Document::new(Settings::default()).unwrap();
+    let t = Table::new(
+        vec![Column::left("Onderdeel", 1.9), Column::right("Zaanstreek-Waterland", 1.75), Column::right("Gelderland-Zuid", 1.75), Column::right("Hart van Brabant", 1.75)],
+        vec![vec!["Periode volledig gerapporteerd".into(), "ja".into(), "nee".into(), "nee".into()]],
+    );
+    let (widths, size) = d.column_widths(&t);
+    for (c, w) in t.columns.iter().zip(&widths) {
+        assert_eq!(d.wrap(&c.title, size, true, w - 8.0).len(), 1, "{} in {w}", c.title);
+    }
 }
