@@ -240,13 +240,13 @@ pub(super) fn add_xobjects(doc: &mut lopdf::Document, page: lopdf::ObjectId, ima
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A PNG written by hand: 2×2 RGBA, rows filtered with Sub and Up.
     pub(crate) fn tiny_png() -> Vec<u8> {
         let rows: Vec<u8> = vec![
-            1, 255, 0, 0, 255, 1, 1, 0, 0, // Sub
+            1, 255, 0, 0, 128, 1, 1, 0, 127, // Sub
             2, 0, 0, 255, 0, 0, 0, 255, 0, // Up: adds the row above
         ];
         let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&rows, 6);
@@ -271,7 +271,7 @@ mod tests {
         assert_eq!(&img.samples[..6], &[255, 0, 0, 0, 1, 0]);
         // Row 1: Up adds row 0 to (0,0,255,0) and (0,0,255,0).
         assert_eq!(&img.samples[6..], &[255, 0, 255, 0, 1, 255]);
-        assert_eq!(img.alpha, None, "all opaque: no soft mask");
+        assert_eq!(img.alpha, Some(vec![128, 255, 128, 255]), "alpha kept for a soft mask");
     }
 
     #[test]

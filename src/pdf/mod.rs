@@ -172,8 +172,8 @@ impl Document {
         let mut pdf = PdfDocument::new(&settings.title);
         // Fixed resource names (printpdf's own are random), so that the same input gives the
         // same bytes.
-        let regular = FontId("F1".into());
-        let bold = FontId("F2".into());
+        let regular = FontId("TUINAA".into());
+        let bold = FontId("TUINAB".into());
         pdf.resources.fonts.map.insert(regular.clone(), printpdf::PdfFont::new(fonts.regular.parsed.clone()));
         pdf.resources.fonts.map.insert(bold.clone(), printpdf::PdfFont::new(fonts.bold.parsed.clone()));
         let author = if settings.header_right.trim().is_empty() { &settings.header_left } else { &settings.header_right };

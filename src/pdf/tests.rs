@@ -107,3 +107,25 @@ fn headers_and_dates_do_not_break_inside_a_word() {
         assert_eq!(d.wrap(&c.title, size, true, w - 8.0).len(), 1, "{} in {w}", c.title);
     }
 }
+
+/// A logo is an image XObject with a soft mask on the first page, tagged as a figure with its
+/// alternative text.
+#[test]
+fn a_logo_is_drawn_as_a_tagged_figure() {
+    let logo = letterhead::Logo::from_png(&letterhead::tests::tiny_png(), "Logo van het programma").unwrap();
+    let mut d = Document::new(Settings { title: "Proef".into(), header_left: "Programma".into(), ..Default::default() }).unwrap();
+    d.logo(&logo, 0.0, mm(30.0));
+    d.paragraph("Tekst onder het logo.");
+    assert!(d.cursor() > BODY_TOP + mm(29.0));
+    let bytes = d.finish().unwrap();
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let page = *doc.get_pages().values().next().unwrap();
+    let (inline, referenced) = doc.get_page_resources(page).unwrap();
+    let resources = inline.or_else(|| referenced.first().map(|id| doc.get_dictionary(*id).unwrap())).unwrap();
+    let xobjects = resources.get(b"XObject").unwrap().as_dict().unwrap();
+    let image = doc.get_object(xobjects.get(b"Logo1").unwrap().as_reference().unwrap()).unwrap().as_stream().unwrap();
+    assert_eq!(image.dict.get(b"Width").unwrap().as_i64().unwrap(), 2);
+    assert!(image.dict.get(b"SMask").is_ok(), "the alpha channel is a soft mask");
+    let figure = doc.objects.values().filter_map(|o| o.as_dict().ok()).find(|d| d.get(b"S").ok().and_then(|s| s.as_name().ok()) == Some(b"Figure")).unwrap();
+    assert!(figure.get(b"Alt").is_ok());
+}
