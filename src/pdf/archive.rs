@@ -5,10 +5,11 @@
 //! same bytes. printpdf 0.12's own metadata is replaced: it writes an empty `GTS_PDFXVersion`, a
 //! random identifier and dates of 1970.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 use sha2::{Digest, Sha256};
 
+use super::Document;
 use super::tags::text_string;
 
 static SRGB_ICC: &[u8] = include_bytes!("../../assets/icc/sRGB.icc");
@@ -37,7 +38,10 @@ impl Metadata {
             author: author.to_string(),
             subject: None,
             creator: "Tuinier".to_string(),
-            producer: format!("Tuinier {} (printpdf 0.12, lopdf 0.44)", env!("CARGO_PKG_VERSION")),
+            producer: format!(
+                "Tuinier {} (printpdf 0.12, lopdf 0.44)",
+                env!("CARGO_PKG_VERSION")
+            ),
             created: None,
             lang: "nl-NL".to_string(),
         }
@@ -78,25 +82,51 @@ pub fn xmp(m: &Metadata, document_id: &str) -> String {
         "   <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{}</rdf:li></rdf:Alt></dc:title>\n",
         xml_escape(&m.title)
     ));
-    fields.push_str(&format!("   <dc:creator><rdf:Seq><rdf:li>{}</rdf:li></rdf:Seq></dc:creator>\n", xml_escape(&m.author)));
+    fields.push_str(&format!(
+        "   <dc:creator><rdf:Seq><rdf:li>{}</rdf:li></rdf:Seq></dc:creator>\n",
+        xml_escape(&m.author)
+    ));
     if let Some(s) = &m.subject {
         fields.push_str(&format!(
             "   <dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">{}</rdf:li></rdf:Alt></dc:description>\n",
             xml_escape(s)
         ));
     }
-    fields.push_str(&format!("   <dc:language><rdf:Bag><rdf:li>{lang}</rdf:li></rdf:Bag></dc:language>\n"));
+    fields.push_str(&format!(
+        "   <dc:language><rdf:Bag><rdf:li>{lang}</rdf:li></rdf:Bag></dc:language>\n"
+    ));
     fields.push_str("   <dc:format>application/pdf</dc:format>\n");
     if let Some(d) = m.created {
-        fields.push_str(&format!("   <xmp:CreateDate>{}</xmp:CreateDate>\n", xmp_date(d)));
-        fields.push_str(&format!("   <xmp:ModifyDate>{}</xmp:ModifyDate>\n", xmp_date(d)));
-        fields.push_str(&format!("   <xmp:MetadataDate>{}</xmp:MetadataDate>\n", xmp_date(d)));
+        fields.push_str(&format!(
+            "   <xmp:CreateDate>{}</xmp:CreateDate>\n",
+            xmp_date(d)
+        ));
+        fields.push_str(&format!(
+            "   <xmp:ModifyDate>{}</xmp:ModifyDate>\n",
+            xmp_date(d)
+        ));
+        fields.push_str(&format!(
+            "   <xmp:MetadataDate>{}</xmp:MetadataDate>\n",
+            xmp_date(d)
+        ));
     }
-    fields.push_str(&format!("   <xmp:CreatorTool>{}</xmp:CreatorTool>\n", xml_escape(&m.creator)));
-    fields.push_str(&format!("   <pdf:Producer>{}</pdf:Producer>\n", xml_escape(&m.producer)));
-    fields.push_str(&format!("   <xmpMM:DocumentID>uuid:{document_id}</xmpMM:DocumentID>\n"));
-    fields.push_str(&format!("   <xmpMM:InstanceID>uuid:{document_id}</xmpMM:InstanceID>\n"));
-    fields.push_str("   <pdfaid:part>2</pdfaid:part>\n   <pdfaid:conformance>B</pdfaid:conformance>\n");
+    fields.push_str(&format!(
+        "   <xmp:CreatorTool>{}</xmp:CreatorTool>\n",
+        xml_escape(&m.creator)
+    ));
+    fields.push_str(&format!(
+        "   <pdf:Producer>{}</pdf:Producer>\n",
+        xml_escape(&m.producer)
+    ));
+    fields.push_str(&format!(
+        "   <xmpMM:DocumentID>uuid:{document_id}</xmpMM:DocumentID>\n"
+    ));
+    fields.push_str(&format!(
+        "   <xmpMM:InstanceID>uuid:{document_id}</xmpMM:InstanceID>\n"
+    ));
+    fields.push_str(
+        "   <pdfaid:part>2</pdfaid:part>\n   <pdfaid:conformance>B</pdfaid:conformance>\n",
+    );
     format!(
         "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
          <x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
@@ -117,12 +147,23 @@ pub fn xmp(m: &Metadata, document_id: &str) -> String {
 /// A UUID-shaped identifier from a digest.
 fn uuid_of(digest: &[u8]) -> String {
     let h: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// Rewrites the document's identity in place: version, Info, XMP, output intent, language, the
 /// tagged-PDF markers (`MarkInfo`, `StructTreeRoot`), and the file identifier.
-pub fn apply(doc: &mut lopdf::Document, m: &Metadata, struct_tree_root: Option<ObjectId>) -> Result<(), String> {
+pub fn apply(
+    doc: &mut lopdf::Document,
+    m: &Metadata,
+    struct_tree_root: Option<ObjectId>,
+) -> Result<(), String> {
     doc.version = "1.7".to_string();
     // The identifier is a digest of the metadata and every page's content: the same letter gets
     // the same identifier, another letter another.
@@ -149,8 +190,14 @@ pub fn apply(doc: &mut lopdf::Document, m: &Metadata, struct_tree_root: Option<O
     info.set("Creator", text_string(&m.creator));
     info.set("Producer", text_string(&m.producer));
     if let Some(d) = m.created {
-        info.set("CreationDate", Object::String(pdf_date(d).into_bytes(), StringFormat::Literal));
-        info.set("ModDate", Object::String(pdf_date(d).into_bytes(), StringFormat::Literal));
+        info.set(
+            "CreationDate",
+            Object::String(pdf_date(d).into_bytes(), StringFormat::Literal),
+        );
+        info.set(
+            "ModDate",
+            Object::String(pdf_date(d).into_bytes(), StringFormat::Literal),
+        );
     }
     let info_id = match doc.trailer.get(b"Info").and_then(Object::as_reference) {
         Ok(id) => {
@@ -170,34 +217,95 @@ pub fn apply(doc: &mut lopdf::Document, m: &Metadata, struct_tree_root: Option<O
 
     // PDF/A: the metadata stream is not compressed.
     let xmp = Stream::new(
-        Dictionary::from_iter(vec![("Type", Object::Name(b"Metadata".to_vec())), ("Subtype", Object::Name(b"XML".to_vec()))]),
+        Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Metadata".to_vec())),
+            ("Subtype", Object::Name(b"XML".to_vec())),
+        ]),
         xmp(m, &document_id).into_bytes(),
     )
     .with_compression(false);
     let xmp_id = doc.add_object(xmp);
-    let icc = Stream::new(Dictionary::from_iter(vec![("N", Object::Integer(3))]), SRGB_ICC.to_vec());
+    let icc = Stream::new(
+        Dictionary::from_iter(vec![("N", Object::Integer(3))]),
+        SRGB_ICC.to_vec(),
+    );
     let icc_id = doc.add_object(icc);
     let intent = Dictionary::from_iter(vec![
         ("Type", Object::Name(b"OutputIntent".to_vec())),
         ("S", Object::Name(b"GTS_PDFA1".to_vec())),
-        ("OutputConditionIdentifier", Object::String(b"sRGB IEC61966-2.1".to_vec(), StringFormat::Literal)),
-        ("RegistryName", Object::String(b"http://www.color.org".to_vec(), StringFormat::Literal)),
-        ("Info", Object::String(b"sRGB IEC61966-2.1".to_vec(), StringFormat::Literal)),
+        (
+            "OutputConditionIdentifier",
+            Object::String(b"sRGB IEC61966-2.1".to_vec(), StringFormat::Literal),
+        ),
+        (
+            "RegistryName",
+            Object::String(b"http://www.color.org".to_vec(), StringFormat::Literal),
+        ),
+        (
+            "Info",
+            Object::String(b"sRGB IEC61966-2.1".to_vec(), StringFormat::Literal),
+        ),
         ("DestinationOutputProfile", Object::Reference(icc_id)),
     ]);
 
-    let catalog_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|e| format!("no catalog: {e}"))?;
-    let catalog = doc.get_object_mut(catalog_id).and_then(Object::as_dict_mut).map_err(|e| format!("no catalog: {e}"))?;
+    let catalog_id = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(|e| format!("no catalog: {e}"))?;
+    let catalog = doc
+        .get_object_mut(catalog_id)
+        .and_then(Object::as_dict_mut)
+        .map_err(|e| format!("no catalog: {e}"))?;
     catalog.remove(b"OutputIntents");
     catalog.set("Metadata", Object::Reference(xmp_id));
-    catalog.set("OutputIntents", Object::Array(vec![Object::Dictionary(intent)]));
+    catalog.set(
+        "OutputIntents",
+        Object::Array(vec![Object::Dictionary(intent)]),
+    );
     catalog.set("Lang", text_string(&m.lang));
-    catalog.set("ViewerPreferences", Object::Dictionary(Dictionary::from_iter(vec![("DisplayDocTitle", Object::Boolean(true))])));
+    catalog.set(
+        "ViewerPreferences",
+        Object::Dictionary(Dictionary::from_iter(vec![(
+            "DisplayDocTitle",
+            Object::Boolean(true),
+        )])),
+    );
     if let Some(root) = struct_tree_root {
-        catalog.set("MarkInfo", Object::Dictionary(Dictionary::from_iter(vec![("Marked", Object::Boolean(true))])));
+        catalog.set(
+            "MarkInfo",
+            Object::Dictionary(Dictionary::from_iter(vec![(
+                "Marked",
+                Object::Boolean(true),
+            )])),
+        );
         catalog.set("StructTreeRoot", Object::Reference(root));
     }
     Ok(())
+}
+
+impl Document {
+    /// The document's author (Info and XMP): the deciding body or the programme. By default the
+    /// header's right part, or else its left.
+    pub fn set_author(&mut self, author: &str) {
+        self.meta.author = author.trim().to_string();
+    }
+
+    /// The document's subject (Info and XMP).
+    pub fn set_subject(&mut self, subject: &str) {
+        self.meta.subject = Some(subject.trim().to_string());
+    }
+
+    /// The date the document bears (a letter: its decision date), as its creation date at
+    /// midnight UTC. Without a date none is written (never 1970).
+    pub fn set_created_on(&mut self, date: NaiveDate) {
+        self.meta.created = Some(date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+
+    /// The moment the document was made (a report), as its creation date.
+    pub fn set_created_at(&mut self, at: DateTime<Utc>) {
+        self.meta.created = Some(at);
+    }
 }
 
 #[cfg(test)]
@@ -213,8 +321,14 @@ mod tests {
         m.created = Some(d);
         let x = xmp(&m, "0");
         assert!(x.contains("Besluit &lt;A &amp; B&gt;"), "{x}");
-        assert!(x.contains("<xmp:CreateDate>2022-09-15T00:00:00Z</xmp:CreateDate>"), "{x}");
-        assert!(x.contains("<pdfaid:part>2</pdfaid:part>") && x.contains("<pdfaid:conformance>B</pdfaid:conformance>"));
+        assert!(
+            x.contains("<xmp:CreateDate>2022-09-15T00:00:00Z</xmp:CreateDate>"),
+            "{x}"
+        );
+        assert!(
+            x.contains("<pdfaid:part>2</pdfaid:part>")
+                && x.contains("<pdfaid:conformance>B</pdfaid:conformance>")
+        );
         assert!(!x.contains("GTS_PDFX"));
         assert_eq!(uuid_of(&[0xab; 32]).len(), 36);
     }

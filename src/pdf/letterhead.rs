@@ -32,7 +32,10 @@ pub struct Logo {
 
 impl Logo {
     pub fn from_png(bytes: &[u8], alt: &str) -> Result<Logo, PdfError> {
-        Ok(Logo { image: decode_png(bytes)?, alt: alt.to_string() })
+        Ok(Logo {
+            image: decode_png(bytes)?,
+            alt: alt.to_string(),
+        })
     }
 }
 
@@ -50,9 +53,12 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
     let mut header: Option<(u32, u32, u8, u8, u8)> = None;
     let (mut palette, mut transparency, mut data) = (Vec::new(), Vec::new(), Vec::new());
     while pos + 8 <= bytes.len() {
-        let len = u32::from_be_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]]) as usize;
+        let len = u32::from_be_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]])
+            as usize;
         let kind = &bytes[pos + 4..pos + 8];
-        let body = bytes.get(pos + 8..pos + 8 + len).ok_or_else(|| err("truncated chunk"))?;
+        let body = bytes
+            .get(pos + 8..pos + 8 + len)
+            .ok_or_else(|| err("truncated chunk"))?;
         match kind {
             b"IHDR" if len >= 13 => {
                 let w = u32::from_be_bytes([body[0], body[1], body[2], body[3]]);
@@ -67,9 +73,12 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
         }
         pos += 12 + len;
     }
-    let (width, height, depth, color_type, interlace) = header.ok_or_else(|| err("no IHDR chunk"))?;
+    let (width, height, depth, color_type, interlace) =
+        header.ok_or_else(|| err("no IHDR chunk"))?;
     if depth != 8 {
-        return Err(err(&format!("bit depth {depth} is not supported; save the PNG with 8 bits per channel")));
+        return Err(err(&format!(
+            "bit depth {depth} is not supported; save the PNG with 8 bits per channel"
+        )));
     }
     if interlace != 0 {
         return Err(err("interlaced PNGs are not supported"));
@@ -85,7 +94,8 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
         6 => 4,
         _ => return Err(err("unknown colour type")),
     };
-    let raw = miniz_oxide::inflate::decompress_to_vec_zlib(&data).map_err(|_| err("the image data does not inflate"))?;
+    let raw = miniz_oxide::inflate::decompress_to_vec_zlib(&data)
+        .map_err(|_| err("the image data does not inflate"))?;
     let (w, h) = (width as usize, height as usize);
     let stride = w * channels;
     if raw.len() < h * (stride + 1) {
@@ -101,7 +111,9 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
             2 => samples.extend_from_slice(&px[..3]),
             3 => {
                 let i = px[0] as usize;
-                let rgb = palette.get(i * 3..i * 3 + 3).ok_or_else(|| err("palette index out of range"))?;
+                let rgb = palette
+                    .get(i * 3..i * 3 + 3)
+                    .ok_or_else(|| err("palette index out of range"))?;
                 samples.extend_from_slice(rgb);
                 let a = transparency.get(i).copied().unwrap_or(255);
                 has_alpha |= a != 255;
@@ -120,7 +132,13 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
         }
     }
     let colors = if matches!(color_type, 0 | 4) { 1 } else { 3 };
-    Ok(Image { width, height, colors, samples, alpha: has_alpha.then_some(alpha) })
+    Ok(Image {
+        width,
+        height,
+        colors,
+        samples,
+        alpha: has_alpha.then_some(alpha),
+    })
 }
 
 /// Reverses the PNG row filters (None, Sub, Up, Average, Paeth).
@@ -130,12 +148,20 @@ fn unfilter(raw: &[u8], height: usize, stride: usize, bpp: usize) -> Result<Vec<
         let filter = raw[y * (stride + 1)];
         let line = &raw[y * (stride + 1) + 1..(y + 1) * (stride + 1)];
         let (done, rest) = out.split_at_mut(y * stride);
-        let prev = if y == 0 { None } else { Some(&done[(y - 1) * stride..]) };
+        let prev = if y == 0 {
+            None
+        } else {
+            Some(&done[(y - 1) * stride..])
+        };
         let cur = &mut rest[..stride];
         for x in 0..stride {
             let a = if x >= bpp { cur[x - bpp] } else { 0 };
             let b = prev.map_or(0, |p| p[x]);
-            let c = if x >= bpp { prev.map_or(0, |p| p[x - bpp]) } else { 0 };
+            let c = if x >= bpp {
+                prev.map_or(0, |p| p[x - bpp])
+            } else {
+                0
+            };
             let predicted = match filter {
                 0 => 0,
                 1 => a,
@@ -152,7 +178,11 @@ fn unfilter(raw: &[u8], height: usize, stride: usize, bpp: usize) -> Result<Vec<
 
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
     let p = i16::from(a) + i16::from(b) - i16::from(c);
-    let (pa, pb, pc) = ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
+    let (pa, pb, pc) = (
+        (p - i16::from(a)).abs(),
+        (p - i16::from(b)).abs(),
+        (p - i16::from(c)).abs(),
+    );
     if pa <= pb && pa <= pc {
         a
     } else if pb <= pc {
@@ -171,16 +201,30 @@ impl Document {
         let height = width * img.height as f32 / img.width.max(1) as f32;
         self.ensure(height);
         let name = format!("Logo{}", self.images.len() + 1);
-        self.images.push((self.pages.len(), name.clone(), img.clone()));
+        self.images
+            .push((self.pages.len(), name.clone(), img.clone()));
         let mut ops = std::mem::take(&mut self.ops);
         let figure = self.tags.begin("Figure");
         self.tags.set_alt(figure, &logo.alt);
         self.open_content(&mut ops);
         ops.push(Op::SaveGraphicsState);
         ops.push(Op::SetTransformationMatrix {
-            matrix: CurTransMat::Raw([width, 0.0, 0.0, height, super::MARGIN_LEFT + x, PAGE_HEIGHT - self.y - height]),
+            matrix: CurTransMat::Raw([
+                width,
+                0.0,
+                0.0,
+                height,
+                super::MARGIN_LEFT + x,
+                PAGE_HEIGHT - self.y - height,
+            ]),
         });
-        ops.push(Op::UseXobject { id: XObjectId(name), transform: XObjectTransform { no_auto_scale: true, ..Default::default() } });
+        ops.push(Op::UseXobject {
+            id: XObjectId(name),
+            transform: XObjectTransform {
+                no_auto_scale: true,
+                ..Default::default()
+            },
+        });
         ops.push(Op::RestoreGraphicsState);
         ops.push(Op::EndMarkedContent);
         self.tags.end();
@@ -198,7 +242,14 @@ pub(super) fn image_object(doc: &mut lopdf::Document, img: &Image) -> lopdf::Obj
             ("Subtype", Object::Name(b"Image".to_vec())),
             ("Width", Object::Integer(i64::from(img.width))),
             ("Height", Object::Integer(i64::from(img.height))),
-            ("ColorSpace", Object::Name(if colors == 1 { b"DeviceGray".to_vec() } else { b"DeviceRGB".to_vec() })),
+            (
+                "ColorSpace",
+                Object::Name(if colors == 1 {
+                    b"DeviceGray".to_vec()
+                } else {
+                    b"DeviceRGB".to_vec()
+                }),
+            ),
             ("BitsPerComponent", Object::Integer(8)),
         ])
     };
@@ -211,10 +262,19 @@ pub(super) fn image_object(doc: &mut lopdf::Document, img: &Image) -> lopdf::Obj
 }
 
 /// Adds image XObjects to a page's resources (inline or referenced).
-pub(super) fn add_xobjects(doc: &mut lopdf::Document, page: lopdf::ObjectId, images: Vec<(String, lopdf::ObjectId)>) -> Result<(), PdfError> {
+pub(super) fn add_xobjects(
+    doc: &mut lopdf::Document,
+    page: lopdf::ObjectId,
+    images: Vec<(String, lopdf::ObjectId)>,
+) -> Result<(), PdfError> {
     use lopdf::{Dictionary, Object};
     let e = |e: lopdf::Error| PdfError(e.to_string());
-    let resources = doc.get_dictionary(page).map_err(e)?.get(b"Resources").cloned().unwrap_or(Object::Dictionary(Dictionary::new()));
+    let resources = doc
+        .get_dictionary(page)
+        .map_err(e)?
+        .get(b"Resources")
+        .cloned()
+        .unwrap_or(Object::Dictionary(Dictionary::new()));
     let mut dict = match &resources {
         Object::Reference(id) => doc.get_dictionary(*id).map_err(e)?.clone(),
         Object::Dictionary(d) => d.clone(),
@@ -233,7 +293,10 @@ pub(super) fn add_xobjects(doc: &mut lopdf::Document, page: lopdf::ObjectId, ima
             doc.objects.insert(id, Object::Dictionary(dict));
         }
         _ => {
-            doc.get_object_mut(page).and_then(Object::as_dict_mut).map_err(e)?.set("Resources", Object::Dictionary(dict));
+            doc.get_object_mut(page)
+                .and_then(Object::as_dict_mut)
+                .map_err(e)?
+                .set("Resources", Object::Dictionary(dict));
         }
     }
     Ok(())
@@ -271,7 +334,11 @@ pub(crate) mod tests {
         assert_eq!(&img.samples[..6], &[255, 0, 0, 0, 1, 0]);
         // Row 1: Up adds row 0 to (0,0,255,0) and (0,0,255,0).
         assert_eq!(&img.samples[6..], &[255, 0, 255, 0, 1, 255]);
-        assert_eq!(img.alpha, Some(vec![128, 255, 128, 255]), "alpha kept for a soft mask");
+        assert_eq!(
+            img.alpha,
+            Some(vec![128, 255, 128, 255]),
+            "alpha kept for a soft mask"
+        );
     }
 
     #[test]

@@ -29,7 +29,6 @@ pub mod wrap;
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use printpdf::{
     Color, DictItem, FontId, Line as PdfLine, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
     Point, Pt, Rect, Rgb, TextItem,
@@ -194,28 +193,6 @@ impl Document {
             titled: false,
             images: Vec::new(),
         })
-    }
-
-    /// The document's author (Info and XMP): the deciding body or the programme. By default the
-    /// header's right part, or else its left.
-    pub fn set_author(&mut self, author: &str) {
-        self.meta.author = author.trim().to_string();
-    }
-
-    /// The document's subject (Info and XMP).
-    pub fn set_subject(&mut self, subject: &str) {
-        self.meta.subject = Some(subject.trim().to_string());
-    }
-
-    /// The date the document bears (a letter: its decision date), as its creation date at
-    /// midnight UTC. Without a date none is written (never 1970).
-    pub fn set_created_on(&mut self, date: NaiveDate) {
-        self.meta.created = Some(date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
-    }
-
-    /// The moment the document was made (a report), as its creation date.
-    pub fn set_created_at(&mut self, at: DateTime<Utc>) {
-        self.meta.created = Some(at);
     }
 
     /// Opens a structure element; what is drawn until [`Document::end_tag`] belongs to it.

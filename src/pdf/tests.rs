@@ -15,8 +15,16 @@ fn sample(rows: usize) -> Vec<u8> {
     d.bullet("Eerste punt");
     d.bullet("Tweede punt");
     d.paragraph(&"Een lange zin met een € 1.027.020,00 en Zoë uit Súdwest-Fryslân. ".repeat(8));
-    let rows = (0..rows).map(|i| vec![format!("Regel {i}"), format::integer(i as i64 * 1000)]).collect();
-    d.table(&Table::new(vec![Column::left("Omschrijving", 3.0), Column::right("Aantal", 1.0)], rows));
+    let rows = (0..rows)
+        .map(|i| vec![format!("Regel {i}"), format::integer(i as i64 * 1000)])
+        .collect();
+    d.table(&Table::new(
+        vec![
+            Column::left("Omschrijving", 3.0),
+            Column::right("Aantal", 1.0),
+        ],
+        rows,
+    ));
     d.finish().unwrap()
 }
 
@@ -49,9 +57,22 @@ fn euro_sign_diacritics_and_page_numbers_extract() {
     if let Ok(keep) = std::env::var("TUINIER_KEEP_PDF") {
         std::fs::copy(&path, keep).unwrap();
     }
-    let Ok(out) = std::process::Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output() else { return };
+    let Ok(out) = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+    else {
+        return;
+    };
     let text = String::from_utf8(out.stdout).unwrap();
-    for needle in ["€ 1.027.020,00", "Zoë", "Súdwest-Fryslân", "Toekomstscenario kind- en gezinsbescherming", "119.000"] {
+    for needle in [
+        "€ 1.027.020,00",
+        "Zoë",
+        "Súdwest-Fryslân",
+        "Toekomstscenario kind- en gezinsbescherming",
+        "119.000",
+    ] {
         assert!(text.contains(needle), "{needle} not in:\n{text}");
     }
     let pages = text.matches("pagina ").count();
@@ -65,7 +86,10 @@ fn euro_sign_diacritics_and_page_numbers_extract() {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    assert!(sample(40) == sample(40), "a letter is stored with its SHA-256: rendering must be deterministic");
+    assert!(
+        sample(40) == sample(40),
+        "a letter is stored with its SHA-256: rendering must be deterministic"
+    );
 }
 
 /// The text on each page, through poppler's `pdftotext` (`None` where it is not installed).
@@ -73,8 +97,19 @@ fn pages_text(bytes: &[u8]) -> Option<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.pdf");
     std::fs::write(&path, bytes).unwrap();
-    let out = std::process::Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output().ok()?;
-    Some(String::from_utf8(out.stdout).unwrap().split('\u{c}').map(str::to_string).collect())
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .ok()?;
+    Some(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split('\u{c}')
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// A total row never stands alone at the top of a page: for every length of the text before a
@@ -82,16 +117,34 @@ fn pages_text(bytes: &[u8]) -> Option<Vec<String>> {
 #[test]
 fn a_total_row_keeps_company() {
     for lines in 30..62 {
-        let mut d = Document::new(Settings { title: "Proef".into(), header_left: "Programma".into(), ..Default::default() }).unwrap();
+        let mut d = Document::new(Settings {
+            title: "Proef".into(),
+            header_left: "Programma".into(),
+            ..Default::default()
+        })
+        .unwrap();
         for i in 0..lines {
             d.paragraph(&format!("Regel {i} van de inleiding."));
         }
-        let mut rows: Vec<Vec<String>> = (0..11).map(|i| vec![format!("Criterium {i}"), "5,00".into()]).collect();
+        let mut rows: Vec<Vec<String>> = (0..11)
+            .map(|i| vec![format!("Criterium {i}"), "5,00".into()])
+            .collect();
         rows.push(vec!["Totaal".into(), "55,00".into()]);
-        d.table(&Table::new(vec![Column::left("Criterium", 3.0), Column::right("Score", 1.0)], rows).with_total_row());
-        let Some(pages) = pages_text(&d.finish().unwrap()) else { return };
+        d.table(
+            &Table::new(
+                vec![Column::left("Criterium", 3.0), Column::right("Score", 1.0)],
+                rows,
+            )
+            .with_total_row(),
+        );
+        let Some(pages) = pages_text(&d.finish().unwrap()) else {
+            return;
+        };
         let page = pages.iter().find(|p| p.contains("Totaal")).unwrap();
-        assert!(page.contains("Criterium 10"), "{lines} lines before: the total is alone on its page:\n{page}");
+        assert!(
+            page.contains("Criterium 10"),
+            "{lines} lines before: the total is alone on its page:\n{page}"
+        );
     }
 }
 
@@ -99,12 +152,27 @@ fn a_total_row_keeps_company() {
 fn headers_and_dates_do_not_break_inside_a_word() {
     let d = Document::new(Settings::default()).unwrap();
     let t = Table::new(
-        vec![Column::left("Onderdeel", 1.9), Column::right("Zaanstreek-Waterland", 1.75), Column::right("Gelderland-Zuid", 1.75), Column::right("Hart van Brabant", 1.75)],
-        vec![vec!["Periode volledig gerapporteerd".into(), "ja".into(), "nee".into(), "nee".into()]],
+        vec![
+            Column::left("Onderdeel", 1.9),
+            Column::right("Zaanstreek-Waterland", 1.75),
+            Column::right("Gelderland-Zuid", 1.75),
+            Column::right("Hart van Brabant", 1.75),
+        ],
+        vec![vec![
+            "Periode volledig gerapporteerd".into(),
+            "ja".into(),
+            "nee".into(),
+            "nee".into(),
+        ]],
     );
     let (widths, size) = d.column_widths(&t);
     for (c, w) in t.columns.iter().zip(&widths) {
-        assert_eq!(d.wrap(&c.title, size, true, w - 8.0).len(), 1, "{} in {w}", c.title);
+        assert_eq!(
+            d.wrap(&c.title, size, true, w - 8.0).len(),
+            1,
+            "{} in {w}",
+            c.title
+        );
     }
 }
 
@@ -112,8 +180,14 @@ fn headers_and_dates_do_not_break_inside_a_word() {
 /// alternative text.
 #[test]
 fn a_logo_is_drawn_as_a_tagged_figure() {
-    let logo = letterhead::Logo::from_png(&letterhead::tests::tiny_png(), "Logo van het programma").unwrap();
-    let mut d = Document::new(Settings { title: "Proef".into(), header_left: "Programma".into(), ..Default::default() }).unwrap();
+    let logo = letterhead::Logo::from_png(&letterhead::tests::tiny_png(), "Logo van het programma")
+        .unwrap();
+    let mut d = Document::new(Settings {
+        title: "Proef".into(),
+        header_left: "Programma".into(),
+        ..Default::default()
+    })
+    .unwrap();
     d.logo(&logo, 0.0, mm(30.0));
     d.paragraph("Tekst onder het logo.");
     assert!(d.cursor() > BODY_TOP + mm(29.0));
@@ -121,11 +195,29 @@ fn a_logo_is_drawn_as_a_tagged_figure() {
     let doc = lopdf::Document::load_mem(&bytes).unwrap();
     let page = *doc.get_pages().values().next().unwrap();
     let (inline, referenced) = doc.get_page_resources(page).unwrap();
-    let resources = inline.or_else(|| referenced.first().map(|id| doc.get_dictionary(*id).unwrap())).unwrap();
+    let resources = inline
+        .or_else(|| {
+            referenced
+                .first()
+                .map(|id| doc.get_dictionary(*id).unwrap())
+        })
+        .unwrap();
     let xobjects = resources.get(b"XObject").unwrap().as_dict().unwrap();
-    let image = doc.get_object(xobjects.get(b"Logo1").unwrap().as_reference().unwrap()).unwrap().as_stream().unwrap();
+    let image = doc
+        .get_object(xobjects.get(b"Logo1").unwrap().as_reference().unwrap())
+        .unwrap()
+        .as_stream()
+        .unwrap();
     assert_eq!(image.dict.get(b"Width").unwrap().as_i64().unwrap(), 2);
-    assert!(image.dict.get(b"SMask").is_ok(), "the alpha channel is a soft mask");
-    let figure = doc.objects.values().filter_map(|o| o.as_dict().ok()).find(|d| d.get(b"S").ok().and_then(|s| s.as_name().ok()) == Some(b"Figure")).unwrap();
+    assert!(
+        image.dict.get(b"SMask").is_ok(),
+        "the alpha channel is a soft mask"
+    );
+    let figure = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .find(|d| d.get(b"S").ok().and_then(|s| s.as_name().ok()) == Some(b"Figure"))
+        .unwrap();
     assert!(figure.get(b"Alt").is_ok());
 }

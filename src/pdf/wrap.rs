@@ -5,11 +5,23 @@
 
 use super::fonts::Face;
 
-const MONTHS: [&str; 12] =
-    ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"];
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
 
 fn trim_punctuation(s: &str) -> &str {
-    s.trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | ')' | '!' | '?'))
+    s.trim_end_matches(['.', ',', ';', ':', ')', '!', '?'])
 }
 
 fn is_day(s: &str) -> bool {
@@ -32,7 +44,10 @@ fn is_time(s: &str) -> bool {
 
 /// Whether `next` stays on the line of `prev`.
 fn glued(prev: &str, next: &str) -> bool {
-    prev == "€" || (is_day(prev) && is_month(next)) || (is_month(prev) && is_year(next)) || (is_time(prev) && trim_punctuation(next) == "uur")
+    prev == "€"
+        || (is_day(prev) && is_month(next))
+        || (is_month(prev) && is_year(next))
+        || (is_time(prev) && trim_punctuation(next) == "uur")
 }
 
 /// The units that are never broken at their spaces.
@@ -107,7 +122,10 @@ pub fn wrap(face: &Face, text: &str, size: f32, width: f32) -> Vec<String> {
 
 /// The width of the widest unit of `text` that [`wrap`] would not break at a space.
 pub fn widest_unit(face: &Face, text: &str, size: f32) -> f32 {
-    text.split('\n').flat_map(units).map(|u| face.width(&u, size)).fold(0.0, f32::max)
+    text.split('\n')
+        .flat_map(units)
+        .map(|u| face.width(&u, size))
+        .fold(0.0, f32::max)
 }
 
 #[cfg(test)]
@@ -117,8 +135,14 @@ mod tests {
 
     #[test]
     fn keeps_dates_amounts_and_times_together() {
-        assert_eq!(units("op woensdag 1 februari 2023, 12.00 uur: € 5,00"), ["op", "woensdag", "1 februari 2023,", "12.00 uur:", "€ 5,00"]);
-        assert_eq!(units("de 3 beste en 12 september."), ["de", "3", "beste", "en", "12 september."]);
+        assert_eq!(
+            units("op woensdag 1 februari 2023, 12.00 uur: € 5,00"),
+            ["op", "woensdag", "1 februari 2023,", "12.00 uur:", "€ 5,00"]
+        );
+        assert_eq!(
+            units("de 3 beste en 12 september."),
+            ["de", "3", "beste", "en", "12 september."]
+        );
         let face = &fonts::fonts().unwrap().regular;
         let width = face.width("woensdag 1 februar", 10.0);
         let lines = wrap(face, "woensdag 1 februari 2023", 10.0, width);
@@ -129,7 +153,10 @@ mod tests {
     fn breaks_a_long_word_after_its_hyphen() {
         let face = &fonts::fonts().unwrap().bold;
         let width = face.width("Zaanstreek-Water", 9.0);
-        assert_eq!(wrap(face, "Zaanstreek-Waterland", 9.0, width), ["Zaanstreek-", "Waterland"]);
+        assert_eq!(
+            wrap(face, "Zaanstreek-Waterland", 9.0, width),
+            ["Zaanstreek-", "Waterland"]
+        );
         assert!(widest_unit(face, "Zaanstreek-Waterland en", 9.0) > width);
     }
 }

@@ -271,7 +271,7 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
     let n_chunks = rows_list.len().div_ceil(chunk);
     for (i, group) in rows_list.chunks(chunk).enumerate() {
         let last = i + 1 == n_chunks;
-        let mut columns = vec![Column::left("Onderdeel", 1.9)];
+        let mut columns = vec![Column::left("Onderdeel", 3.2)];
         for r in group {
             columns.push(Column::right(r.proeftuin.region_name.clone(), 1.75));
         }
