@@ -6,7 +6,7 @@ What it checks (each a line "ok ..." or "FAIL ..."):
   * XMP metadata: pdfaid:part 2 and conformance B, dc:title and xmp:CreateDate agreeing with
     the document information, the stream not compressed;
   * an OutputIntent /GTS_PDFA1 with an embedded RGB ICC profile;
-  * every font embedded;
+  * every font embedded, a CIDToGIDMap for every CIDFontType2;
   * /Lang, /MarkInfo /Marked true, a StructTreeRoot whose elements reach marked content
     (MCIDs) that exists on the pages, a ParentTree that maps each page's MCIDs back to their
     elements, every text-showing operator inside either marked content with an MCID or an
@@ -77,6 +77,9 @@ def main(path):
             desc = font.DescendantFonts[0].get("/FontDescriptor")
         embedded = desc is not None and any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
         check(embedded, f"font {base} embedded")
+        for d in font.get("/DescendantFonts") or []:
+            if d.get("/Subtype") == Name("/CIDFontType2"):
+                check("/CIDToGIDMap" in d, f"font {base}: CIDFontType2 with a /CIDToGIDMap")
 
     check(text_of(root.get("/Lang")) != "", f"/Lang {text_of(root.get('/Lang'))!r}")
     mark = root.get("/MarkInfo")

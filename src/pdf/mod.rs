@@ -382,11 +382,12 @@ impl Document {
         self.text(text, Style::body());
     }
 
-    /// A bold heading, kept on a page with at least three lines after it.
-    /// A heading is `H1`, or `H2` under a [`Document::title`].
+    /// A bold heading, kept on a page with at least three lines after it: `H1`, or `H2` under a
+    /// [`Document::title`].
     pub fn heading(&mut self, text: &str) {
         self.settle(false);
-        self.ensure(4.0 + self.text_height(text, Style { size: 11.0, bold: true, indent: 0.0, after: 3.0 }) + 3.0 * BODY_SIZE * LEADING);
+        let lines = self.wrap(text, 11.0, true, CONTENT_WIDTH).len() as f32;
+        self.ensure(lines * 11.0 * LEADING + 4.0 * BODY_SIZE * LEADING);
         self.y += 4.0;
         let tag = if self.titled { "H2" } else { "H1" };
         self.tagged_text(text, Style { size: 11.0, bold: true, indent: 0.0, after: 3.0 }, tag);
