@@ -12,16 +12,29 @@
 //! ```
 //!
 //! Layout units are points (f32); figures arrive as text already formatted by [`format`].
+//!
+//! Every document is a tagged PDF/A-2b: what is drawn is marked in the content and recorded in a
+//! structure tree ([`tags`]); headers, footers and rules are artifacts; [`archive`] writes the
+//! metadata (set the author and date with [`Document::set_author`] and
+//! [`Document::set_created_on`]), the sRGB output intent and the language. A logo is drawn with
+//! [`letterhead`].
 
+pub mod archive;
 pub mod fonts;
 pub mod format;
+pub mod letterhead;
+mod table;
+pub mod tags;
+pub mod wrap;
 
 use std::fmt;
 
 use printpdf::{
-    Color, FontId, Line as PdfLine, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
-    Rect, Rgb, TextItem,
+    Color, DictItem, FontId, Line as PdfLine, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
+    Point, Pt, Rect, Rgb, TextItem,
 };
+
+pub use table::{Align, Column, Table};
 
 use fonts::Fonts;
 
@@ -107,48 +120,6 @@ pub struct Block {
     pub lines: Vec<Line>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Align {
-    Left,
-    Right,
-}
-
-#[derive(Debug, Clone)]
-pub struct Column {
-    pub title: String,
-    /// Relative width: the columns share the content width in proportion.
-    pub weight: f32,
-    pub align: Align,
-}
-
-impl Column {
-    pub fn left(title: impl Into<String>, weight: f32) -> Column {
-        Column { title: title.into(), weight, align: Align::Left }
-    }
-    pub fn right(title: impl Into<String>, weight: f32) -> Column {
-        Column { title: title.into(), weight, align: Align::Right }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Table {
-    pub columns: Vec<Column>,
-    pub rows: Vec<Vec<String>>,
-    /// A totals row, set in bold with a rule above it.
-    pub bold_last_row: bool,
-    pub size: f32,
-}
-
-impl Table {
-    pub fn new(columns: Vec<Column>, rows: Vec<Vec<String>>) -> Table {
-        Table { columns, rows, bold_last_row: false, size: 9.0 }
-    }
-    pub fn with_total_row(mut self) -> Table {
-        self.bold_last_row = true;
-        self
-    }
-}
-
 /// Paragraph style.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -182,15 +153,84 @@ pub struct Document {
     ops: Vec<Op>,
     /// Distance of the cursor from the top of the page, in points.
     y: f32,
+    meta: archive::Metadata,
+    tags: tags::Tree,
+    /// The next marked-content id on the current page.
+    mcid: i64,
+    /// Whether a list (`L`) is open: consecutive bullets share it.
+    in_list: bool,
+    /// Whether the document has a title (`H1`): headings are then `H2`.
+    titled: bool,
+    /// Images drawn: the page (0-based), the resource name, the image.
+    images: Vec<(usize, String, letterhead::Image)>,
 }
 
 impl Document {
     pub fn new(settings: Settings) -> Result<Document, PdfError> {
         let fonts = fonts::fonts()?;
         let mut pdf = PdfDocument::new(&settings.title);
-        let regular = pdf.add_font(&fonts.regular.parsed);
-        let bold = pdf.add_font(&fonts.bold.parsed);
-        Ok(Document { settings, fonts, pdf, regular, bold, pages: Vec::new(), ops: Vec::new(), y: BODY_TOP })
+        // Fixed resource names (printpdf's own are random), so that the same input gives the
+        // same bytes.
+        let regular = FontId("TUINAA".into());
+        let bold = FontId("TUINAB".into());
+        pdf.resources.fonts.map.insert(regular.clone(), printpdf::PdfFont::new(fonts.regular.parsed.clone()));
+        pdf.resources.fonts.map.insert(bold.clone(), printpdf::PdfFont::new(fonts.bold.parsed.clone()));
+        let author = if settings.header_right.trim().is_empty() { &settings.header_left } else { &settings.header_right };
+        let meta = archive::Metadata::new(&settings.title, author.trim());
+        Ok(Document {
+            settings,
+            fonts,
+            pdf,
+            regular,
+            bold,
+            pages: Vec::new(),
+            ops: Vec::new(),
+            y: BODY_TOP,
+            meta,
+            tags: tags::Tree::new(),
+            mcid: 0,
+            in_list: false,
+            titled: false,
+            images: Vec::new(),
+        })
+    }
+
+    /// Opens a structure element; what is drawn until [`Document::end_tag`] belongs to it.
+    fn begin_tag(&mut self, tag: &'static str) -> usize {
+        self.tags.begin(tag)
+    }
+
+    fn end_tag(&mut self) {
+        self.tags.end();
+    }
+
+    /// Closes an open list unless more bullets follow.
+    fn settle(&mut self, bullet: bool) {
+        if self.in_list && !bullet {
+            self.tags.end();
+            self.in_list = false;
+        }
+    }
+
+    /// Starts marked content for the current structure element (`/P <</MCID n>> BDC`).
+    fn open_content(&mut self, ops: &mut Vec<Op>) {
+        let mcid = self.mcid;
+        self.mcid += 1;
+        self.tags.mark(self.pages.len(), mcid);
+        let mut map = std::collections::BTreeMap::new();
+        map.insert("MCID".to_string(), DictItem::Int(mcid));
+        ops.push(Op::BeginMarkedContentWithProperties { tag: self.tags.current_tag().to_string(), properties: DictItem::Dict { map } });
+    }
+
+    /// Starts an artifact (decoration a screen reader skips); `pagination` for headers and footers.
+    fn open_artifact(ops: &mut Vec<Op>, pagination: bool) {
+        if pagination {
+            let mut map = std::collections::BTreeMap::new();
+            map.insert("Type".to_string(), DictItem::Name(b"Pagination".to_vec()));
+            ops.push(Op::BeginMarkedContentWithProperties { tag: "Artifact".into(), properties: DictItem::Dict { map } });
+        } else {
+            ops.push(Op::BeginMarkedContent { tag: "Artifact".into() });
+        }
     }
 
     /// The width of `text` in points.
@@ -219,6 +259,7 @@ impl Document {
         let ops = std::mem::take(&mut self.ops);
         self.pages.push(ops);
         self.y = BODY_TOP;
+        self.mcid = 0;
     }
 
     /// Starts a new page unless `points` still fit on this one.
@@ -228,59 +269,11 @@ impl Document {
         }
     }
 
-    /// Splits `text` into lines no wider than `width`; `\n` forces a break. A word longer than the
-    /// width is broken between characters.
+    /// Splits `text` into lines no wider than `width`; `\n` forces a break. Amounts, dates and
+    /// times stay together; a word longer than the width breaks after a hyphen, or else between
+    /// characters (see [`wrap`]).
     pub fn wrap(&self, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
-        let face = self.fonts.face(bold);
-        let space = face.width(" ", size);
-        let mut out = Vec::new();
-        for raw in text.split('\n') {
-            let mut line = String::new();
-            let mut line_width = 0.0;
-            // An amount stays on one line: "€" is kept with the figure after it.
-            let mut words: Vec<String> = Vec::new();
-            let mut glue = false;
-            for word in raw.split_whitespace() {
-                match words.last_mut() {
-                    Some(last) if glue => {
-                        last.push(' ');
-                        last.push_str(word);
-                    }
-                    _ => words.push(word.to_string()),
-                }
-                glue = word == "€";
-            }
-            for word in words.iter().map(String::as_str) {
-                let w = face.width(word, size);
-                if !line.is_empty() && line_width + space + w <= width {
-                    line.push(' ');
-                    line.push_str(word);
-                    line_width += space + w;
-                    continue;
-                }
-                if !line.is_empty() {
-                    out.push(std::mem::take(&mut line));
-                }
-                if w <= width {
-                    line.push_str(word);
-                    line_width = w;
-                } else {
-                    // Break an overlong word (a URL, an IBAN) where it reaches the edge.
-                    line_width = 0.0;
-                    for c in word.chars() {
-                        let cw = face.width(c.encode_utf8(&mut [0; 4]), size);
-                        if line_width + cw > width && !line.is_empty() {
-                            out.push(std::mem::take(&mut line));
-                            line_width = 0.0;
-                        }
-                        line.push(c);
-                        line_width += cw;
-                    }
-                }
-            }
-            out.push(line);
-        }
-        out
+        wrap::wrap(self.fonts.face(bold), text, size, width)
     }
 
     fn font(&self, bold: bool) -> PdfFontHandle {
@@ -301,14 +294,21 @@ impl Document {
         ops.push(Op::EndTextSection);
     }
 
+    /// Draws one line of body text as marked content of the current structure element.
     fn draw_text(&mut self, x: f32, baseline: f32, text: &str, size: f32, bold: bool, grey: bool) {
+        if text.is_empty() {
+            return;
+        }
         let mut ops = std::mem::take(&mut self.ops);
+        self.open_content(&mut ops);
         self.text_op(&mut ops, x, baseline, text, size, bold, grey);
+        ops.push(Op::EndMarkedContent);
         self.ops = ops;
     }
 
-    /// A horizontal rule across `width` at `y` (from the top).
+    /// A horizontal rule across `width` at `y` (from the top), an artifact.
     fn rule_op(ops: &mut Vec<Op>, x: f32, y: f32, width: f32, grey: f32, thickness: f32) {
+        Self::open_artifact(ops, false);
         ops.push(Op::SetOutlineColor { col: grey_color(grey) });
         ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
         ops.push(Op::DrawLine {
@@ -320,13 +320,17 @@ impl Document {
                 is_closed: false,
             },
         });
+        ops.push(Op::EndMarkedContent);
     }
 
+    /// A filled rectangle, an artifact.
     fn fill_op(ops: &mut Vec<Op>, x: f32, y: f32, width: f32, height: f32, grey: f32) {
+        Self::open_artifact(ops, false);
         ops.push(Op::SetFillColor { col: grey_color(grey) });
         let mut rect = Rect::from_xywh(Pt(x), Pt(PAGE_HEIGHT - y - height), Pt(width), Pt(height));
         rect.mode = Some(PaintMode::Fill);
         ops.push(Op::DrawRectangle { rectangle: rect });
+        ops.push(Op::EndMarkedContent);
     }
 
     /// A thin rule across the content width, with some space around it.
@@ -337,8 +341,14 @@ impl Document {
         self.y += 6.0;
     }
 
-    /// A wrapped paragraph in `style`; lines move to the next page one by one.
+    /// A wrapped paragraph (`P`) in `style`; lines move to the next page one by one.
     pub fn text(&mut self, text: &str, style: Style) {
+        self.tagged_text(text, style, "P");
+    }
+
+    fn tagged_text(&mut self, text: &str, style: Style, tag: &'static str) {
+        self.settle(false);
+        self.begin_tag(tag);
         let line_height = style.size * LEADING;
         for line in self.wrap(text, style.size, style.bold, CONTENT_WIDTH - style.indent) {
             self.ensure(line_height);
@@ -346,7 +356,20 @@ impl Document {
             self.draw_text(MARGIN_LEFT + style.indent, baseline, &line, style.size, style.bold, false);
             self.y += line_height;
         }
+        self.end_tag();
         self.y += style.after;
+    }
+
+    /// The document's title (`H1`), large and bold; headings after it are `H2`.
+    pub fn title(&mut self, text: &str) {
+        self.titled = true;
+        self.tagged_text(text, Style { size: 16.0, bold: true, indent: 0.0, after: 4.0 }, "H1");
+    }
+
+    /// A subtitle (`H2`) in `size` points, kept with three lines after it.
+    pub fn subtitle(&mut self, text: &str, size: f32, after: f32) {
+        self.ensure(size * LEADING + 3.0 * BODY_SIZE * LEADING);
+        self.tagged_text(text, Style { size, bold: true, indent: 0.0, after }, "H2");
     }
 
     /// The height `text` takes in `style`, to keep it on a page with what follows.
@@ -359,15 +382,24 @@ impl Document {
         self.text(text, Style::body());
     }
 
-    /// A bold heading, kept on a page with at least three lines after it.
+    /// A bold heading, kept on a page with at least three lines after it: `H1`, or `H2` under a
+    /// [`Document::title`].
     pub fn heading(&mut self, text: &str) {
-        self.ensure(11.0 * LEADING + 4.0 * BODY_SIZE * LEADING);
+        self.settle(false);
+        let lines = self.wrap(text, 11.0, true, CONTENT_WIDTH).len() as f32;
+        self.ensure(lines * 11.0 * LEADING + 4.0 * BODY_SIZE * LEADING);
         self.y += 4.0;
-        self.text(text, Style { size: 11.0, bold: true, indent: 0.0, after: 3.0 });
+        let tag = if self.titled { "H2" } else { "H1" };
+        self.tagged_text(text, Style { size: 11.0, bold: true, indent: 0.0, after: 3.0 }, tag);
     }
 
-    /// A bulleted item.
+    /// A bulleted item (`LI` with `Lbl` and `LBody`); consecutive items form one list (`L`).
     pub fn bullet(&mut self, text: &str) {
+        if !self.in_list {
+            self.begin_tag("L");
+            self.in_list = true;
+        }
+        self.begin_tag("LI");
         let size = BODY_SIZE;
         let indent = 14.0;
         let lines = self.wrap(text, size, false, CONTENT_WIDTH - indent);
@@ -375,11 +407,18 @@ impl Document {
             self.ensure(size * LEADING);
             let baseline = self.y + size;
             if i == 0 {
+                self.begin_tag("Lbl");
                 self.draw_text(MARGIN_LEFT + 3.0, baseline, "•", size, false, false);
+                self.end_tag();
+                self.begin_tag("LBody");
             }
             self.draw_text(MARGIN_LEFT + indent, baseline, line, size, false, false);
             self.y += size * LEADING;
         }
+        if !lines.is_empty() {
+            self.end_tag();
+        }
+        self.end_tag();
         self.y += 2.0;
     }
 
@@ -395,105 +434,65 @@ impl Document {
             .collect();
         let height = |lines: &Vec<(String, &Line)>| lines.iter().map(|(_, l)| l.size * LEADING).sum::<f32>();
         let tallest = laid.iter().map(|(_, l)| height(l)).fold(0.0, f32::max);
+        self.settle(false);
         self.ensure(tallest);
         let mut ops = std::mem::take(&mut self.ops);
+        // Read block by block: each a `Div`, each of its lines a `P`.
         for (x, lines) in &laid {
+            self.tags.begin("Div");
             let mut y = self.y;
+            let mut previous: Option<*const Line> = None;
             for (text, l) in lines {
-                self.text_op(&mut ops, *x, y + l.size, text, l.size, l.bold, l.grey);
+                let source: *const Line = *l;
+                if previous != Some(source) {
+                    if previous.is_some() {
+                        self.tags.end();
+                    }
+                    self.tags.begin("P");
+                    previous = Some(source);
+                }
+                if !text.is_empty() {
+                    self.open_content(&mut ops);
+                    self.text_op(&mut ops, *x, y + l.size, text, l.size, l.bold, l.grey);
+                    ops.push(Op::EndMarkedContent);
+                }
                 y += l.size * LEADING;
             }
+            if previous.is_some() {
+                self.tags.end();
+            }
+            self.tags.end();
         }
         self.ops = ops;
         self.y += tallest;
     }
 
-    /// Label and value pairs in two columns (label bold), the value wrapping.
+    /// Label and value pairs in two columns (label bold), the value wrapping; each pair is read
+    /// as one paragraph, label first.
     pub fn key_values(&mut self, rows: &[(String, String)], label_width: f32) {
+        self.settle(false);
         for (label, value) in rows {
             let lines = self.wrap(value, BODY_SIZE, false, CONTENT_WIDTH - label_width);
             let label_lines = self.wrap(label, BODY_SIZE, true, label_width - 6.0);
             let n = lines.len().max(label_lines.len()).max(1);
             self.ensure(n as f32 * BODY_SIZE * LEADING);
-            let mut ops = std::mem::take(&mut self.ops);
+            self.begin_tag("P");
             for (i, l) in label_lines.iter().enumerate() {
-                self.text_op(&mut ops, MARGIN_LEFT, self.y + BODY_SIZE + i as f32 * BODY_SIZE * LEADING, l, BODY_SIZE, true, false);
+                self.draw_text(MARGIN_LEFT, self.y + BODY_SIZE + i as f32 * BODY_SIZE * LEADING, l, BODY_SIZE, true, false);
             }
             for (i, l) in lines.iter().enumerate() {
-                self.text_op(&mut ops, MARGIN_LEFT + label_width, self.y + BODY_SIZE + i as f32 * BODY_SIZE * LEADING, l, BODY_SIZE, false, false);
+                self.draw_text(MARGIN_LEFT + label_width, self.y + BODY_SIZE + i as f32 * BODY_SIZE * LEADING, l, BODY_SIZE, false, false);
             }
-            self.ops = ops;
+            self.end_tag();
             self.y += n as f32 * BODY_SIZE * LEADING;
         }
         self.y += 5.0;
     }
 
-    /// A table across the content width. A row that does not fit starts a new page, where the
-    /// header row is drawn again; a row is never split.
-    pub fn table(&mut self, table: &Table) {
-        let total: f32 = table.columns.iter().map(|c| c.weight.max(0.0)).sum::<f32>().max(f32::EPSILON);
-        let widths: Vec<f32> = table.columns.iter().map(|c| CONTENT_WIDTH * c.weight.max(0.0) / total).collect();
-        let pad = 4.0;
-        let size = table.size;
-        let line_height = size * LEADING;
-        let header: Vec<String> = table.columns.iter().map(|c| c.title.clone()).collect();
-        let header_height = self.row_height(&header, &widths, size, true, pad);
-        let first_row = table.rows.first().map_or(0.0, |r| self.row_height(r, &widths, size, false, pad));
-        self.ensure(header_height + first_row);
-        self.draw_row(table, &header, &widths, Row::Header, pad);
-        for (i, row) in table.rows.iter().enumerate() {
-            let last = table.bold_last_row && i + 1 == table.rows.len();
-            let h = self.row_height(row, &widths, size, last, pad);
-            if self.y + h > BODY_BOTTOM {
-                self.page_break();
-                self.draw_row(table, &header, &widths, Row::Header, pad);
-            }
-            self.draw_row(table, row, &widths, if last { Row::Total } else { Row::Body }, pad);
-        }
-        self.y += line_height * 0.6;
-    }
-
-    fn row_height(&self, cells: &[String], widths: &[f32], size: f32, bold: bool, pad: f32) -> f32 {
-        let lines = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| self.wrap(c, size, bold, w - 2.0 * pad).len())
-            .max()
-            .unwrap_or(1);
-        lines as f32 * size * LEADING + pad
-    }
-
-    fn draw_row(&mut self, table: &Table, cells: &[String], widths: &[f32], kind: Row, pad: f32) {
-        let size = table.size;
-        let bold = kind != Row::Body;
-        let height = self.row_height(cells, widths, size, bold, pad);
-        let mut ops = std::mem::take(&mut self.ops);
-        if kind == Row::Header {
-            Self::fill_op(&mut ops, MARGIN_LEFT, self.y, CONTENT_WIDTH, height, HEADER_FILL);
-        }
-        if kind == Row::Total {
-            Self::rule_op(&mut ops, MARGIN_LEFT, self.y, CONTENT_WIDTH, 0.0, 0.8);
-        }
-        let mut x = MARGIN_LEFT;
-        for ((cell, width), column) in cells.iter().zip(widths).zip(&table.columns) {
-            for (i, line) in self.wrap(cell, size, bold, width - 2.0 * pad).iter().enumerate() {
-                let baseline = self.y + pad * 0.5 + size + i as f32 * size * LEADING;
-                let lx = match column.align {
-                    Align::Left => x + pad,
-                    Align::Right => x + width - pad - self.measure(line, size, bold),
-                };
-                self.text_op(&mut ops, lx, baseline, line, size, bold, false);
-            }
-            x += width;
-        }
-        Self::rule_op(&mut ops, MARGIN_LEFT, self.y + height, CONTENT_WIDTH, RULE_GREY, 0.4);
-        self.ops = ops;
-        self.y += height;
-    }
-
     /// Header and footer of page `number` of `count`.
     fn decoration(&self, number: usize, count: usize) -> Vec<Op> {
         let mut ops = Vec::new();
+        Self::open_artifact(&mut ops, true);
         let s = &self.settings;
         self.text_op(&mut ops, MARGIN_LEFT, 42.0, &s.header_left, 11.0, true, false);
         if !s.header_right.is_empty() {
@@ -511,11 +510,14 @@ impl Document {
         let page = format!("pagina {number} van {count}");
         let x = PAGE_WIDTH - MARGIN_RIGHT - self.measure(&page, 8.0, false);
         self.text_op(&mut ops, x, footer_y, &page, 8.0, false, true);
+        ops.push(Op::EndMarkedContent);
         ops
     }
 
-    /// Lays out the headers and footers and writes the PDF, with the fonts subset to the glyphs used.
+    /// Lays out the headers and footers and writes the PDF, with the fonts subset to the glyphs
+    /// used, the structure tree and the archival metadata. The same input gives the same bytes.
     pub fn finish(mut self) -> Result<Vec<u8>, PdfError> {
+        self.settle(false);
         let last = std::mem::take(&mut self.ops);
         self.pages.push(last);
         let count = self.pages.len();
@@ -531,9 +533,35 @@ impl Document {
             .collect();
         // TUINIER_PDF_DEBUG leaves the content streams uncompressed, to read them when a layout
         // goes wrong.
-        let options = PdfSaveOptions { optimize: std::env::var("TUINIER_PDF_DEBUG").is_err(), subset_fonts: true, secure: true, image_optimization: None };
+        let compress = std::env::var("TUINIER_PDF_DEBUG").is_err();
+        let options = PdfSaveOptions { optimize: false, subset_fonts: true, secure: true, image_optimization: None };
         let mut warnings = Vec::new();
-        let bytes = self.pdf.with_pages(pages).save(&options, &mut warnings);
+        let mut doc = self.pdf.with_pages(pages).to_lopdf_document(&options, &mut warnings);
+        let page_ids: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+        if page_ids.len() != count {
+            return Err(PdfError(format!("printpdf wrote {} pages of {count}: {warnings:?}", page_ids.len())));
+        }
+        for (i, id) in page_ids.iter().enumerate() {
+            let images: Vec<(String, lopdf::ObjectId)> = self
+                .images
+                .iter()
+                .filter(|(page, _, _)| *page == i)
+                .map(|(_, name, img)| (name.clone(), letterhead::image_object(&mut doc, img)))
+                .collect();
+            let page = doc.get_object_mut(*id).and_then(lopdf::Object::as_dict_mut).map_err(|e| PdfError(e.to_string()))?;
+            page.set("StructParents", lopdf::Object::Integer(i as i64));
+            page.set("Tabs", lopdf::Object::Name(b"S".to_vec()));
+            if !images.is_empty() {
+                letterhead::add_xobjects(&mut doc, *id, images)?;
+            }
+        }
+        let root = self.tags.write(&mut doc, &page_ids);
+        archive::apply(&mut doc, &self.meta, Some(root)).map_err(PdfError)?;
+        if compress {
+            doc.compress();
+        }
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).map_err(|e| PdfError(e.to_string()))?;
         if bytes.is_empty() {
             return Err(PdfError(format!("printpdf wrote nothing: {warnings:?}")));
         }
@@ -546,76 +574,9 @@ impl Document {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Row {
-    Header,
-    Body,
-    Total,
-}
-
 fn grey_color(level: f32) -> Color {
     Color::Rgb(Rgb::new(level, level, level, None))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample(rows: usize) -> Vec<u8> {
-        let mut d = Document::new(Settings {
-            title: "Proef".into(),
-            header_left: "Toekomstscenario kind- en gezinsbescherming".into(),
-            header_right: "Programmabureau".into(),
-            footer_left: "Kenmerk X-1".into(),
-        })
-        .unwrap();
-        d.heading("Kop");
-        d.paragraph(&"Een lange zin met een € 1.027.020,00 en Zoë uit Súdwest-Fryslân. ".repeat(8));
-        let rows = (0..rows).map(|i| vec![format!("Regel {i}"), format::integer(i as i64 * 1000)]).collect();
-        d.table(&Table::new(vec![Column::left("Omschrijving", 3.0), Column::right("Aantal", 1.0)], rows));
-        d.finish().unwrap()
-    }
-
-    #[test]
-    fn wraps_within_the_width() {
-        let d = Document::new(Settings::default()).unwrap();
-        let text = "woord ".repeat(100);
-        let lines = d.wrap(&text, 10.0, false, 200.0);
-        assert!(lines.len() > 3);
-        for l in &lines {
-            assert!(d.measure(l, 10.0, false) <= 200.0, "{l}");
-        }
-        assert_eq!(d.wrap("a\nb", 10.0, false, 200.0), ["a", "b"]);
-    }
-
-    #[test]
-    fn a_long_table_runs_over_pages() {
-        let one = sample(3);
-        let many = sample(120);
-        assert!(one.starts_with(b"%PDF"));
-        assert!(many.len() > one.len());
-    }
-
-    /// The text comes back out exactly (where poppler's `pdftotext` is installed).
-    #[test]
-    fn euro_sign_diacritics_and_page_numbers_extract() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sample.pdf");
-        std::fs::write(&path, sample(120)).unwrap();
-        if let Ok(keep) = std::env::var("TUINIER_KEEP_PDF") {
-            std::fs::copy(&path, keep).unwrap();
-        }
-        let Ok(out) = std::process::Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output() else { return };
-        let text = String::from_utf8(out.stdout).unwrap();
-        for needle in ["€ 1.027.020,00", "Zoë", "Súdwest-Fryslân", "Toekomstscenario kind- en gezinsbescherming", "119.000"] {
-            assert!(text.contains(needle), "{needle} not in:\n{text}");
-        }
-        let pages = text.matches("pagina ").count();
-        assert!(pages > 1, "{text}");
-        for n in 1..=pages {
-            assert!(text.contains(&format!("pagina {n} van {pages}")), "{text}");
-        }
-        // The table's header row is repeated on every page.
-        assert_eq!(text.matches("Omschrijving").count(), pages, "{text}");
-    }
-}
+mod tests;

@@ -20,14 +20,17 @@ fn pdf_error(e: crate::pdf::PdfError) -> DomainError {
     DomainError::internal(e.to_string())
 }
 
-fn document(title: &str, footer: &str) -> Result<Document, DomainError> {
-    Document::new(Settings {
+fn document(title: &str, footer: &str, now: DateTime<Utc>) -> Result<Document, DomainError> {
+    let mut doc = Document::new(Settings {
         title: title.to_string(),
         header_left: PROGRAMME.to_string(),
         header_right: "Monitoring proeftuinen".to_string(),
         footer_left: footer.to_string(),
     })
-    .map_err(pdf_error)
+    .map_err(pdf_error)?;
+    doc.set_author(&format!("Programma {PROGRAMME}"));
+    doc.set_created_at(now);
+    Ok(doc)
 }
 
 fn status_nl(s: &str) -> &'static str {
@@ -100,9 +103,9 @@ fn proeftuin_facts(doc: &mut Document, p: &Proeftuin) {
 /// One progress report: its figures beside those of the other reports of the same year up to it
 /// (accepted ones, and this one), with the total of those periods; then the narrative.
 pub fn progress_report(p: &Proeftuin, r: &ProgressReport, all: &[ProgressReport], catalogue: &Catalogue, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
-    let mut doc = document(&format!("Voortgangsrapportage {} {}", p.name, r.period), &format!("{} · {} · rapportage {}", p.r#ref, r.period, r.id))?;
-    doc.text(&format!("Voortgangsrapportage {}", r.period.label_nl()), crate::pdf::Style { size: 16.0, bold: true, indent: 0.0, after: 4.0 });
-    doc.text(&p.name, crate::pdf::Style { size: 12.0, bold: true, indent: 0.0, after: 8.0 });
+    let mut doc = document(&format!("Voortgangsrapportage {} {}", p.name, r.period), &format!("{} · {} · rapportage {}", p.r#ref, r.period, r.id), now)?;
+    doc.title(&format!("Voortgangsrapportage {}", r.period.label_nl()));
+    doc.subtitle(&p.name, 12.0, 8.0);
     doc.key_values(
         &[
             ("Periode".into(), format!("{} t/m {}", format::date(r.period.start()), format::date(r.period.end()))),
@@ -192,9 +195,9 @@ pub fn progress_report(p: &Proeftuin, r: &ProgressReport, all: &[ProgressReport]
 
 /// One annual plan: goals, activities per core element, team and partners, focus points, budget.
 pub fn annual_plan(p: &Proeftuin, plan: &AnnualPlan, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
-    let mut doc = document(&format!("Jaarplan {} {}", p.name, plan.year), &format!("{} · jaarplan {} · {}", p.r#ref, plan.year, plan.id))?;
-    doc.text(&format!("Jaarplan {}", plan.year), crate::pdf::Style { size: 16.0, bold: true, indent: 0.0, after: 4.0 });
-    doc.text(&p.name, crate::pdf::Style { size: 12.0, bold: true, indent: 0.0, after: 8.0 });
+    let mut doc = document(&format!("Jaarplan {} {}", p.name, plan.year), &format!("{} · jaarplan {} · {}", p.r#ref, plan.year, plan.id), now)?;
+    doc.title(&format!("Jaarplan {}", plan.year));
+    doc.subtitle(&p.name, 12.0, 8.0);
     doc.key_values(
         &[
             ("Status".into(), status_nl(&plan.status).into()),
@@ -248,8 +251,8 @@ pub fn annual_plan(p: &Proeftuin, plan: &AnnualPlan, now: DateTime<Utc>) -> Resu
 /// The programme overview of one period: a summary table of every proeftuin's figures and
 /// spending, then one page per proeftuin.
 pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
-    let mut doc = document(&format!("Monitor proeftuinen {}", o.period), &format!("Monitor proeftuinen · {}", o.period))?;
-    doc.text(&format!("Monitor proeftuinen — {}", o.period.label_nl()), crate::pdf::Style { size: 16.0, bold: true, indent: 0.0, after: 4.0 });
+    let mut doc = document(&format!("Monitor proeftuinen {}", o.period), &format!("Monitor proeftuinen · {}", o.period), now)?;
+    doc.title(&format!("Monitor proeftuinen — {}", o.period.label_nl()));
     doc.text(
         &format!("Cijfers uit de geaccepteerde voortgangsrapportages, opgeteld per proeftuin. Opgesteld {}.", dutch::date_time(now)),
         crate::pdf::Style { size: 9.0, bold: false, indent: 0.0, after: 8.0 },
@@ -258,7 +261,9 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
     // Summary: metrics as rows, proeftuinen as columns, programme total last.
     let metrics: Vec<&super::monitoring::CatalogueMetric> = o.catalogue.metrics.iter().filter(|c| !c.retired).collect();
     doc.heading("Cijfers per proeftuin");
-    let chunk = 3;
+    // At most three proeftuinen beside each other, spread evenly over the tables (four: two and
+    // two), so that a region's name fits its column header.
+    let chunk = o.rows.len().div_ceil(o.rows.len().div_ceil(3).max(1)).max(1);
     let rows_list: Vec<&super::monitoring::OverviewRow> = o.rows.iter().collect();
     if rows_list.is_empty() {
         doc.paragraph("Er zijn nog geen proeftuinen.");
@@ -266,7 +271,7 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
     let n_chunks = rows_list.len().div_ceil(chunk);
     for (i, group) in rows_list.chunks(chunk).enumerate() {
         let last = i + 1 == n_chunks;
-        let mut columns = vec![Column::left("Onderdeel", 1.9)];
+        let mut columns = vec![Column::left("Onderdeel", 3.2)];
         for r in group {
             columns.push(Column::right(r.proeftuin.region_name.clone(), 1.75));
         }
@@ -336,7 +341,7 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
 
     for r in &o.rows {
         doc.page_break();
-        doc.text(&r.proeftuin.name, crate::pdf::Style { size: 14.0, bold: true, indent: 0.0, after: 6.0 });
+        doc.subtitle(&r.proeftuin.name, 14.0, 6.0);
         proeftuin_facts(&mut doc, &r.proeftuin);
         doc.heading(&format!("Cijfers {}", o.period.label_nl()));
         let rows: Vec<Vec<String>> = metrics

@@ -15,3 +15,4 @@ mod mail_delivery;
 mod monitoring;
 mod authorisation;
 mod sign_in;
+mod pdf_archive;

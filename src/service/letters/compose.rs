@@ -320,6 +320,7 @@ pub fn render(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<V
         footer_left: format!("Kenmerk {}{}", f.reference, version(f)),
     })
     .map_err(DomainError::internal)?;
+    doc.set_created_on(f.decided_on);
 
     // Address block on the left, the sender's details on the right, as in a ministry's letter.
     let mut address = vec![Line::label("Aan"), Line::plain(f.region_name.clone()), Line::plain(format!("t.a.v. {}, penvoerder", f.lead_name))];
