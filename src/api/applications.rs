@@ -8,7 +8,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payl
 use tokio::io::AsyncReadExt;
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::{Created, Action, Read, Write};
 use super::regions::MunicipalityDto;
 use super::security::TokenAuth;
 use super::types::DecimalInput;
@@ -377,8 +377,9 @@ fn budget_input(b: BudgetInput) -> (Vec<BudgetLineInput>, Vec<FieldError>) {
 impl ApplicationsApi {
     /// Starts the region's draft application on a published call (region users)
     #[oai(path = "/calls/:call_id/applications", method = "post")]
-    async fn create(&self, auth: TokenAuth, call_id: Path<i32>) -> Result<Json<ApplicationView>, ApiError> {
-        Ok(Json(application_view(intake::create_draft(&self.state, &auth.0, call_id.0).await?)))
+    async fn create(&self, auth: TokenAuth, call_id: Path<i32>) -> Result<Created<ApplicationView>, Action> {
+        let view = application_view(intake::create_draft(&self.state, &auth.0, call_id.0).await?);
+        Ok(Created::at(format!("/applications/{}", view.id), view))
     }
 
     /// Lists a call's applications by id: staff all, a region its own, an assessor the submitted ones of a call they assess
@@ -395,7 +396,7 @@ impl ApplicationsApi {
         limit: Query<Option<u64>>,
         /// Skip this many first (default 0)
         offset: Query<Option<u64>>,
-    ) -> Result<Json<ApplicationPage>, ApiError> {
+    ) -> Result<Json<ApplicationPage>, Read> {
         let limit = limit.0.unwrap_or(100);
         if !(1..=500).contains(&limit) {
             return Err(DomainError::invalid("limit", "between 1 and 500").into());
@@ -432,20 +433,20 @@ impl ApplicationsApi {
 
     /// Reads an application with everything in it, and what submission still needs
     #[oai(path = "/applications/:id", method = "get")]
-    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ApplicationView>, ApiError> {
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ApplicationView>, Read> {
         Ok(Json(application_view(intake::get(&self.state, &auth.0, id.0).await?)))
     }
 
     /// Replaces the application form of a draft (the region)
     #[oai(path = "/applications/:id/form", method = "put")]
-    async fn put_form(&self, auth: TokenAuth, id: Path<i32>, body: Json<FormInputDto>) -> Result<Json<ApplicationView>, ApiError> {
+    async fn put_form(&self, auth: TokenAuth, id: Path<i32>, body: Json<FormInputDto>) -> Result<Json<ApplicationView>, Write> {
         let detail = intake::replace_form(&self.state, &auth.0, id.0, form_input(body.0)).await?;
         Ok(Json(application_view(detail)))
     }
 
     /// Replaces the budget of a draft (the region); every problem is listed by field, e.g. `lines[0].requested`
     #[oai(path = "/applications/:id/budget", method = "put")]
-    async fn put_budget(&self, auth: TokenAuth, id: Path<i32>, body: Json<BudgetInput>) -> Result<Json<ApplicationView>, ApiError> {
+    async fn put_budget(&self, auth: TokenAuth, id: Path<i32>, body: Json<BudgetInput>) -> Result<Json<ApplicationView>, Write> {
         let (lines, errors) = budget_input(body.0);
         Ok(Json(application_view(intake::replace_budget(&self.state, &auth.0, id.0, lines, errors).await?)))
     }
@@ -458,7 +459,7 @@ impl ApplicationsApi {
         id: Path<i32>,
         role: Path<String>,
         body: Json<CommitmentInputDto>,
-    ) -> Result<Json<ApplicationView>, ApiError> {
+    ) -> Result<Json<ApplicationView>, Write> {
         let b = body.0;
         let input = CommitmentInput { organisation: b.organisation, signed_by: b.signed_by, signed_on: b.signed_on, document_id: b.document_id };
         Ok(Json(application_view(intake::sign_commitment(&self.state, &auth.0, id.0, &role.0, input).await?)))
@@ -475,7 +476,7 @@ impl ApplicationsApi {
         /// The file's name, as offered on download
         filename: Query<String>,
         body: Binary<Body>,
-    ) -> Result<Json<DocumentView>, ApiError> {
+    ) -> Result<Created<DocumentView>, Write> {
         // Refuse early (wrong application, submitted, past the deadline) without storing the body.
         if let Err(e) = intake::check_upload(&self.state, &auth.0, id.0, &kind.0, &filename.0).await {
             discard(body.0).await;
@@ -483,32 +484,33 @@ impl ApplicationsApi {
         }
         let content = read_upload(body.0, MAX_DOCUMENT_BYTES).await?;
         let doc = intake::upload(&self.state, &auth.0, id.0, &kind.0, &filename.0, content).await?;
-        Ok(Json(document_view(doc)))
+        let view = document_view(doc);
+        Ok(Created::at(format!("/applications/{}/documents/{}/content", id.0, view.id), view))
     }
 
     /// Lists an application's documents (without their content)
     #[oai(path = "/applications/:id/documents", method = "get")]
-    async fn documents(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<DocumentView>>, ApiError> {
+    async fn documents(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<DocumentView>>, Read> {
         Ok(Json(intake::documents(&self.state, &auth.0, id.0).await?.into_iter().map(document_view).collect()))
     }
 
     /// Downloads a document, byte for byte as uploaded
     #[oai(path = "/applications/:id/documents/:document_id/content", method = "get")]
-    async fn content(&self, auth: TokenAuth, id: Path<i32>, document_id: Path<i32>) -> Result<DocumentContent, ApiError> {
+    async fn content(&self, auth: TokenAuth, id: Path<i32>, document_id: Path<i32>) -> Result<DocumentContent, Read> {
         let d = intake::document_content(&self.state, &auth.0, id.0, document_id.0).await?;
         Ok(DocumentContent { media_type: d.media_type, filename: d.filename, content: d.content })
     }
 
     /// Removes a document from a draft (the region); not the signed copy a commitment points to
     #[oai(path = "/applications/:id/documents/:document_id", method = "delete")]
-    async fn delete_document(&self, auth: TokenAuth, id: Path<i32>, document_id: Path<i32>) -> Result<Json<ApplicationView>, ApiError> {
+    async fn delete_document(&self, auth: TokenAuth, id: Path<i32>, document_id: Path<i32>) -> Result<Json<ApplicationView>, Action> {
         intake::delete_document(&self.state, &auth.0, id.0, document_id.0).await?;
         Ok(Json(application_view(intake::get(&self.state, &auth.0, id.0).await?)))
     }
 
     /// Submits a complete draft, up to and including the deadline second (the region); it is immutable afterwards
     #[oai(path = "/applications/:id/submit", method = "post")]
-    async fn submit(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ApplicationView>, ApiError> {
+    async fn submit(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ApplicationView>, Action> {
         Ok(Json(application_view(intake::submit(&self.state, &auth.0, id.0).await?)))
     }
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::ApiTags;
 use super::problem::ApiError;
+use super::responses::{Created, Action, Read, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::calibration::CriterionStats;
@@ -351,15 +352,15 @@ fn round(s: &str) -> Result<Round, ApiError> {
 impl AssessmentApi {
     /// Records a declared conflict of interest (staff)
     #[oai(path = "/calls/:id/conflicts", method = "post")]
-    async fn declare_conflict(&self, auth: TokenAuth, id: Path<i32>, body: Json<ConflictInput>) -> Result<Json<ConflictView>, ApiError> {
+    async fn declare_conflict(&self, auth: TokenAuth, id: Path<i32>, body: Json<ConflictInput>) -> Result<Created<ConflictView>, Write> {
         let b = body.0;
         let c = svc::declare_conflict(&self.state, &auth.0, id.0, b.assessor_id, b.application_id, &b.reason).await?;
-        Ok(Json(ConflictView { id: c.id, assessor_id: c.assessor_id, application_id: c.application_id, reason: c.reason, created_at: c.created_at }))
+        Ok(Created::at(format!("/calls/{}/conflicts", id.0), ConflictView { id: c.id, assessor_id: c.assessor_id, application_id: c.application_id, reason: c.reason, created_at: c.created_at }))
     }
 
     /// Lists the conflicts of interest of a call (staff)
     #[oai(path = "/calls/:id/conflicts", method = "get")]
-    async fn conflicts(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<ConflictView>>, ApiError> {
+    async fn conflicts(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<ConflictView>>, Read> {
         let list = svc::conflicts(&self.state, &auth.0, id.0).await?;
         Ok(Json(
             list.into_iter()
@@ -370,7 +371,7 @@ impl AssessmentApi {
 
     /// Saves the assessor's own draft sheet on an application (assessor)
     #[oai(path = "/applications/:id/sheets/:round/draft", method = "put")]
-    async fn save_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<SheetDto>) -> Result<Json<SheetView_>, ApiError> {
+    async fn save_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<SheetDto>) -> Result<Json<SheetView_>, Write> {
         let round = self::round(&round.0)?;
         let input = body.0.into_input()?;
         Ok(Json(sheet_view(svc::save_sheet(&self.state, &auth.0, id.0, round, input).await?)))
@@ -378,7 +379,7 @@ impl AssessmentApi {
 
     /// Submits the assessor's own sheet, complete; from then on it counts and cannot change (assessor)
     #[oai(path = "/applications/:id/sheets/:round/submit", method = "post")]
-    async fn submit_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<SheetDto>) -> Result<Json<SheetView_>, ApiError> {
+    async fn submit_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<SheetDto>) -> Result<Json<SheetView_>, Write> {
         let round = self::round(&round.0)?;
         let input = body.0.into_input()?;
         Ok(Json(sheet_view(svc::submit_sheet(&self.state, &auth.0, id.0, round, Some(input)).await?)))
@@ -386,7 +387,7 @@ impl AssessmentApi {
 
     /// Corrects a submitted sheet: a new version with a reason; the old one is kept (assessor)
     #[oai(path = "/applications/:id/sheets/:round/corrections", method = "post")]
-    async fn correct_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<CorrectionInput>) -> Result<Json<SheetView_>, ApiError> {
+    async fn correct_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<CorrectionInput>) -> Result<Json<SheetView_>, Write> {
         let round = self::round(&round.0)?;
         let CorrectionInput { reason, sheet } = body.0;
         let input = sheet.into_input()?;
@@ -395,49 +396,49 @@ impl AssessmentApi {
 
     /// The sheets on an application one may see (blind scoring for assessors; staff see all versions)
     #[oai(path = "/applications/:id/sheets/:round", method = "get")]
-    async fn sheets(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<Vec<SheetView_>>, ApiError> {
+    async fn sheets(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<Vec<SheetView_>>, Read> {
         let round = self::round(&round.0)?;
         Ok(Json(svc::sheets(&self.state, &auth.0, id.0, round).await?.into_iter().map(sheet_view).collect()))
     }
 
     /// Closes a round: refused while an application has fewer submitted sheets than the call requires (staff)
     #[oai(path = "/calls/:id/rounds/:round/close", method = "post")]
-    async fn close_round(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, ApiError> {
+    async fn close_round(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, Action> {
         let round = self::round(&round.0)?;
         svc::close_round(&self.state, &auth.0, id.0, round).await?;
-        self.results_of(&auth, id.0).await
+        Ok(self.results_of(&auth, id.0).await?)
     }
 
     /// Publishes a round's outcome: `first` sends invitations and rejections, `final` the decision
     /// and the allocation (staff)
     #[oai(path = "/calls/:id/rounds/:round/publish", method = "post")]
-    async fn publish(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, ApiError> {
+    async fn publish(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, Action> {
         match self::round(&round.0)? {
             Round::First => svc::publish_first_round(&self.state, &auth.0, id.0).await?,
             Round::Final => svc::publish_final(&self.state, &auth.0, id.0).await?,
         };
-        self.results_of(&auth, id.0).await
+        Ok(self.results_of(&auth, id.0).await?)
     }
 
     /// Records the knock-out verdict where the sheets disagree, with a reason (staff)
     #[oai(path = "/applications/:id/knockout-decision", method = "post")]
-    async fn decide_knockout(&self, auth: TokenAuth, id: Path<i32>, body: Json<KnockoutDecisionInput>) -> Result<Json<ResultsView>, ApiError> {
+    async fn decide_knockout(&self, auth: TokenAuth, id: Path<i32>, body: Json<KnockoutDecisionInput>) -> Result<Json<ResultsView>, Write> {
         svc::decide_knockout(&self.state, &auth.0, id.0, &body.0.verdict, &body.0.reason).await?;
         let app = crate::store::applications::by_id(&self.state.db, id.0).await.map_err(DomainError::from)?;
-        self.results_of(&auth, app.map_or(0, |a| a.call_id)).await
+        Ok(self.results_of(&auth, app.map_or(0, |a| a.call_id)).await?)
     }
 
     /// Settles a tie at the last award place, with a reason (staff)
     #[oai(path = "/calls/:id/ties", method = "post")]
-    async fn settle_tie(&self, auth: TokenAuth, id: Path<i32>, body: Json<TieDecisionInput>) -> Result<Json<ResultsView>, ApiError> {
+    async fn settle_tie(&self, auth: TokenAuth, id: Path<i32>, body: Json<TieDecisionInput>) -> Result<Json<ResultsView>, Write> {
         let b = body.0;
         svc::settle_tie(&self.state, &auth.0, id.0, &b.award, &b.not_award, &b.reason).await?;
-        self.results_of(&auth, id.0).await
+        Ok(self.results_of(&auth, id.0).await?)
     }
 
     /// Sets the amounts by hand instead of the call's policy, with a reason; `amounts: null` undoes it (staff)
     #[oai(path = "/calls/:id/allocation", method = "put")]
-    async fn set_allocation(&self, auth: TokenAuth, id: Path<i32>, body: Json<AllocationInput>) -> Result<Json<ResultsView>, ApiError> {
+    async fn set_allocation(&self, auth: TokenAuth, id: Path<i32>, body: Json<AllocationInput>) -> Result<Json<ResultsView>, Write> {
         let b = body.0;
         let amounts = match b.amounts {
             None => None,
@@ -461,7 +462,7 @@ impl AssessmentApi {
             }
         };
         svc::set_manual_allocation(&self.state, &auth.0, id.0, amounts, &b.reason).await?;
-        self.results_of(&auth, id.0).await
+        Ok(self.results_of(&auth, id.0).await?)
     }
 
     /// Hands in the addendum of an invited application, until the addendum deadline (region).
@@ -473,7 +474,7 @@ impl AssessmentApi {
         id: Path<i32>,
         filename: Query<String>,
         body: Binary<Vec<u8>>,
-    ) -> Result<Json<AddendumView>, ApiError> {
+    ) -> Result<Json<AddendumView>, Write> {
         let meta = svc::upload_addendum(&self.state, &auth.0, id.0, &filename.0, body.0).await?;
         Ok(Json(AddendumView {
             id: meta.id,
@@ -487,8 +488,8 @@ impl AssessmentApi {
 
     /// The results table of a call: every figure behind every decision (staff)
     #[oai(path = "/calls/:id/results", method = "get")]
-    async fn results(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ResultsView>, ApiError> {
-        self.results_of(&auth, id.0).await
+    async fn results(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ResultsView>, Read> {
+        Ok(self.results_of(&auth, id.0).await?)
     }
 }
 
@@ -602,7 +603,7 @@ impl ExplainApi {
     /// Every figure behind an application's outcome: per criterion the assessors' mean and each
     /// sheet, totals, round scores, rank, decision, allocation and the recorded decisions (staff)
     #[oai(path = "/applications/:id/outcome", method = "get")]
-    async fn outcome(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<OutcomeView>, ApiError> {
+    async fn outcome(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<OutcomeView>, Read> {
         let e = svc::explain(&self.state, &auth.0, id.0).await?;
         let apps = [e.app.clone()];
         Ok(Json(OutcomeView {
@@ -625,7 +626,7 @@ impl ExplainApi {
 
     /// Records a note from a consensus talk on an application (staff)
     #[oai(path = "/applications/:id/consensus-notes", method = "post")]
-    async fn add_note(&self, auth: TokenAuth, id: Path<i32>, body: Json<NoteInput>) -> Result<Json<NoteView>, ApiError> {
+    async fn add_note(&self, auth: TokenAuth, id: Path<i32>, body: Json<NoteInput>) -> Result<Json<NoteView>, Write> {
         let round = self::round(&body.0.round)?;
         Ok(Json(note_view(svc::add_consensus_note(&self.state, &auth.0, id.0, round, &body.0.note).await?)))
     }
@@ -633,7 +634,7 @@ impl ExplainApi {
     /// Calibration: per application and criterion the assessors' mean, median and spread, the
     /// disagreement flags with the consensus notes, and each assessor's mean deviation (staff)
     #[oai(path = "/calls/:id/calibration", method = "get")]
-    async fn calibration(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CalibrationView>, ApiError> {
+    async fn calibration(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CalibrationView>, Read> {
         let (_, result, apps) = svc::results(&self.state, &auth.0, id.0).await?;
         let deviations = svc::assessor_deviations(&self.state, &auth.0, id.0).await?;
         let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
@@ -655,7 +656,7 @@ impl ExplainApi {
 
     /// A published outcome, recomputed from its frozen inputs and checked against its hash (staff)
     #[oai(path = "/calls/:id/outcomes/:stage", method = "get")]
-    async fn frozen(&self, auth: TokenAuth, id: Path<i32>, stage: Path<String>) -> Result<Json<FrozenView>, ApiError> {
+    async fn frozen(&self, auth: TokenAuth, id: Path<i32>, stage: Path<String>) -> Result<Json<FrozenView>, Read> {
         let f = svc::frozen(&self.state, &auth.0, id.0, &stage.0).await?;
         Ok(Json(FrozenView { stage: f.stage, sha256: f.sha256, rule_version: f.rule_version, published_at: f.published_at, verified: f.verified, result: f.result }))
     }
@@ -663,7 +664,7 @@ impl ExplainApi {
     /// What if one sheet had been different (after an objection)? Recomputes the published final
     /// outcome with that sheet replaced; nothing published changes (staff)
     #[oai(path = "/calls/:id/what-if", method = "post")]
-    async fn what_if(&self, auth: TokenAuth, id: Path<i32>, body: Json<WhatIfInput>) -> Result<Json<WhatIfView>, ApiError> {
+    async fn what_if(&self, auth: TokenAuth, id: Path<i32>, body: Json<WhatIfInput>) -> Result<Json<WhatIfView>, Write> {
         let b = body.0;
         let round = self::round(&b.round)?;
         let sheet = b.sheet.into_input()?;

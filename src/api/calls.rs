@@ -2,7 +2,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::{Created, Action, Create, Open, ReadAny, Staff, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::call::{
@@ -306,16 +306,16 @@ pub fn call_view(call: StoredCall, now: DateTime<Utc>) -> CallView {
 impl CallsApi {
     /// Defines a new call (staff)
     #[oai(path = "/calls", method = "post")]
-    async fn create(&self, auth: TokenAuth, body: Json<CallInput>) -> Result<Json<CallView>, ApiError> {
+    async fn create(&self, auth: TokenAuth, body: Json<CallInput>) -> Result<Created<CallView>, Create> {
         auth.0.require(&[Role::Staff])?;
         let def = body.0.into_definition()?;
         let call = calls::create(&self.state, &auth.0.actor(), def).await?;
-        Ok(Json(call_view(call, self.state.now())))
+        Ok(Created::at(format!("/calls/{}", call.id), call_view(call, self.state.now())))
     }
 
     /// Lists the calls, oldest first
     #[oai(path = "/calls", method = "get")]
-    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<CallView>>, ApiError> {
+    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<CallView>>, Open> {
         let _ = auth;
         let now = self.state.now();
         Ok(Json(calls::list(&self.state).await?.into_iter().map(|c| call_view(c, now)).collect()))
@@ -323,14 +323,14 @@ impl CallsApi {
 
     /// Reads one call
     #[oai(path = "/calls/:id", method = "get")]
-    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CallView>, ApiError> {
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CallView>, ReadAny> {
         let _ = auth;
         Ok(Json(call_view(calls::get(&self.state, id.0).await?, self.state.now())))
     }
 
     /// Rewrites a call before its publication (staff); afterwards only amendments change it
     #[oai(path = "/calls/:id", method = "put")]
-    async fn replace(&self, auth: TokenAuth, id: Path<i32>, body: Json<CallInput>) -> Result<Json<CallView>, ApiError> {
+    async fn replace(&self, auth: TokenAuth, id: Path<i32>, body: Json<CallInput>) -> Result<Json<CallView>, Write> {
         auth.0.require(&[Role::Staff])?;
         let def = body.0.into_definition()?;
         let call = calls::replace(&self.state, &auth.0.actor(), id.0, def).await?;
@@ -339,7 +339,7 @@ impl CallsApi {
 
     /// Amends a call, with the reason recorded in the audit trail (staff)
     #[oai(path = "/calls/:id/amendments", method = "post")]
-    async fn amend(&self, auth: TokenAuth, id: Path<i32>, body: Json<AmendmentInput>) -> Result<Json<CallView>, ApiError> {
+    async fn amend(&self, auth: TokenAuth, id: Path<i32>, body: Json<AmendmentInput>) -> Result<Json<CallView>, Write> {
         auth.0.require(&[Role::Staff])?;
         let AmendmentInput { reason, call } = body.0;
         let def = call.into_definition().map_err(|e| match e {
@@ -354,7 +354,7 @@ impl CallsApi {
 
     /// Lists the built-in call templates
     #[oai(path = "/call-templates", method = "get")]
-    async fn templates(&self, auth: TokenAuth) -> Result<Json<Vec<CallTemplate>>, ApiError> {
+    async fn templates(&self, auth: TokenAuth) -> Result<Json<Vec<CallTemplate>>, Staff> {
         auth.0.require(&[Role::Staff])?;
         let mut out = Vec::new();
         for code in templates::codes() {
@@ -366,9 +366,9 @@ impl CallsApi {
 
     /// Creates a call from a built-in template (staff)
     #[oai(path = "/call-templates/:code/calls", method = "post")]
-    async fn from_template(&self, auth: TokenAuth, code: Path<String>) -> Result<Json<CallView>, ApiError> {
+    async fn from_template(&self, auth: TokenAuth, code: Path<String>) -> Result<Created<CallView>, Action> {
         auth.0.require(&[Role::Staff])?;
         let call = calls::create_from_template(&self.state, &auth.0.actor(), &code.0).await?;
-        Ok(Json(call_view(call, self.state.now())))
+        Ok(Created::at(format!("/calls/{}", call.id), call_view(call, self.state.now())))
     }
 }

@@ -2,6 +2,7 @@ use poem_openapi::{Object, OpenApi, payload::Json};
 
 use super::ApiTags;
 use super::problem::ApiError;
+use super::responses::Probe;
 use crate::service::AppState;
 use crate::store;
 
@@ -21,12 +22,12 @@ pub struct Health {
 impl HealthApi {
     /// Checks the service and its database
     #[oai(path = "/health", method = "get")]
-    async fn health(&self) -> Result<Json<Health>, ApiError> {
+    async fn health(&self) -> Result<Json<Health>, Probe> {
         match store::ping(&self.state.db).await {
             Ok(()) => Ok(Json(Health { status: "ok".into(), database: "ok".into() })),
             Err(e) => {
                 tracing::error!(error = %e, "health check: database unreachable");
-                Err(ApiError::unavailable("the database does not answer"))
+                Err(ApiError::unavailable("the database does not answer").into())
             }
         }
     }

@@ -12,6 +12,7 @@ pub mod monitoring_reports;
 pub mod letters;
 pub mod outbox;
 pub mod problem;
+pub mod responses;
 pub mod regions;
 pub mod security;
 pub mod types;

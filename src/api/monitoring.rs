@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json, payload::PlainText};
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::{Created, Create, Open, Compute, Read, ReadAny, ReadState, Staff, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::money::Money;
@@ -449,7 +449,7 @@ impl MonitoringApi {
     /// Registers a proeftuin that started without this service, with its grant (staff).
     /// Awarded applications become proeftuinen by themselves when the final decision is published.
     #[oai(path = "/proeftuinen", method = "post")]
-    async fn register(&self, auth: TokenAuth, body: Json<ProeftuinRegisterInput>) -> Result<Json<ProeftuinView>, ApiError> {
+    async fn register(&self, auth: TokenAuth, body: Json<ProeftuinRegisterInput>) -> Result<Created<ProeftuinView>, Create> {
         let b = body.0;
         let mut errors = Vec::new();
         let grant = money_opt(&b.grant, "grant", &mut errors);
@@ -467,24 +467,25 @@ impl MonitoringApi {
             grant_description: b.grant_description,
             input_errors: errors,
         };
-        Ok(Json(proeftuin_view(svc::register(&self.state, &auth.0, input).await?)))
+        let view = proeftuin_view(svc::register(&self.state, &auth.0, input).await?);
+        Ok(Created::at(format!("/proeftuinen/{}", view.id), view))
     }
 
     /// Lists proeftuinen (a region user sees only its own region's)
     #[oai(path = "/proeftuinen", method = "get")]
-    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<ProeftuinView>>, ApiError> {
+    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<ProeftuinView>>, Open> {
         Ok(Json(svc::list(&self.state, &auth.0).await?.into_iter().map(proeftuin_view).collect()))
     }
 
     /// Reads one proeftuin (another region's does not exist for a region user)
     #[oai(path = "/proeftuinen/:id", method = "get")]
-    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProeftuinView>, ApiError> {
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProeftuinView>, Read> {
         Ok(Json(proeftuin_view(svc::get(&self.state, &auth.0, id.0).await?)))
     }
 
     /// Changes a proeftuin's record (staff, or its own region)
     #[oai(path = "/proeftuinen/:id", method = "put")]
-    async fn update(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProeftuinUpdateInput>) -> Result<Json<ProeftuinView>, ApiError> {
+    async fn update(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProeftuinUpdateInput>) -> Result<Json<ProeftuinView>, Write> {
         let b = body.0;
         let p = svc::get(&self.state, &auth.0, id.0).await?;
         let input = ProeftuinInput {
@@ -506,7 +507,7 @@ impl MonitoringApi {
 
     /// Adds a grant to a proeftuin (staff)
     #[oai(path = "/proeftuinen/:id/grants", method = "post")]
-    async fn add_grant(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProeftuinGrantInput>) -> Result<Json<ProeftuinView>, ApiError> {
+    async fn add_grant(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProeftuinGrantInput>) -> Result<Json<ProeftuinView>, Write> {
         let b = body.0;
         let mut errors = Vec::new();
         let amount = b.amount.money("amount", &mut errors);
@@ -516,26 +517,26 @@ impl MonitoringApi {
 
     /// Granted vs. realised vs. remaining, per year and over the whole grant
     #[oai(path = "/proeftuinen/:id/spending", method = "get")]
-    async fn spending(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<SpendingView>, ApiError> {
+    async fn spending(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<SpendingView>, Read> {
         Ok(Json(spending_view(svc::spending(&self.state, &auth.0, id.0).await?)))
     }
 
     /// The figures of any period (`2024`, `2024-H1`, `2024-Q3`), rolled up from the accepted reports inside it
     #[oai(path = "/proeftuinen/:id/figures", method = "get")]
-    async fn figures(&self, auth: TokenAuth, id: Path<i32>, period: Query<String>) -> Result<Json<RolledUpView>, ApiError> {
+    async fn figures(&self, auth: TokenAuth, id: Path<i32>, period: Query<String>) -> Result<Json<RolledUpView>, ReadState> {
         let (rolled, catalogue) = svc::figures(&self.state, &auth.0, id.0, &period.0).await?;
         Ok(Json(rolled_view(rolled, &catalogue)))
     }
 
     /// The metric catalogue in force
     #[oai(path = "/metrics", method = "get")]
-    async fn catalogue(&self, auth: TokenAuth) -> Result<Json<CatalogueView>, ApiError> {
+    async fn catalogue(&self, auth: TokenAuth) -> Result<Json<CatalogueView>, Open> {
         Ok(Json(catalogue_view(svc::catalogue(&self.state, &auth.0).await?)))
     }
 
     /// Adds a metric, or a new version of one with the same key (staff)
     #[oai(path = "/metrics", method = "post")]
-    async fn define_metric(&self, auth: TokenAuth, body: Json<MetricInput>) -> Result<Json<CatalogueView>, ApiError> {
+    async fn define_metric(&self, auth: TokenAuth, body: Json<MetricInput>) -> Result<Created<CatalogueView>, Create> {
         let b = body.0;
         let rollup = match (b.rollup.as_str(), b.numerator, b.denominator) {
             ("sum", None, None) => RollUp::Sum,
@@ -544,26 +545,27 @@ impl MonitoringApi {
             ("sum", _, _) => return Err(DomainError::invalid("rollup", "a sum has no numerator or denominator").into()),
             _ => return Err(DomainError::invalid("rollup", "`sum` or `share`").into()),
         };
+        let location = format!("/metrics/{}/versions", b.key);
         let metric = Metric { key: b.key, label_nl: b.label_nl.trim().to_string(), unit: b.unit.trim().to_string(), rollup };
-        Ok(Json(catalogue_view(svc::define_metric(&self.state, &auth.0, metric, b.retired).await?)))
+        Ok(Created::at(location, catalogue_view(svc::define_metric(&self.state, &auth.0, metric, b.retired).await?)))
     }
 
     /// Every version of one metric, oldest first
     #[oai(path = "/metrics/:key/versions", method = "get")]
-    async fn metric_versions(&self, auth: TokenAuth, key: Path<String>) -> Result<Json<Vec<MetricView>>, ApiError> {
+    async fn metric_versions(&self, auth: TokenAuth, key: Path<String>) -> Result<Json<Vec<MetricView>>, ReadAny> {
         Ok(Json(svc::metric_history(&self.state, &auth.0, &key.0).await?.into_iter().map(metric_view).collect()))
     }
 
     /// When annual plans and progress reports of a call's proeftuinen are due (staff)
     #[oai(path = "/calls/:id/monitoring-settings", method = "get")]
-    async fn settings(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<MonitoringSettingsDto>, ApiError> {
+    async fn settings(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<MonitoringSettingsDto>, Read> {
         let s = svc::settings(&self.state, &auth.0, id.0).await?;
         Ok(Json(MonitoringSettingsDto { annual_plan_due: s.annual_plan_due, report_due_weeks: s.report_due_weeks, reminder_days_before: s.reminder_days_before }))
     }
 
     /// Sets the due dates of a call's annual plans and progress reports (staff)
     #[oai(path = "/calls/:id/monitoring-settings", method = "put")]
-    async fn put_settings(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringSettingsDto>) -> Result<Json<MonitoringSettingsDto>, ApiError> {
+    async fn put_settings(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringSettingsDto>) -> Result<Json<MonitoringSettingsDto>, Write> {
         let b = body.0;
         let s = DueSettings { annual_plan_due: b.annual_plan_due, report_due_weeks: b.report_due_weeks, reminder_days_before: b.reminder_days_before };
         let s = svc::put_settings(&self.state, &auth.0, id.0, s).await?;
@@ -572,7 +574,7 @@ impl MonitoringApi {
 
     /// The programme overview of one period: every proeftuin's figures and spending (staff)
     #[oai(path = "/monitoring/overview", method = "get")]
-    async fn overview(&self, auth: TokenAuth, period: Query<String>) -> Result<Json<OverviewView>, ApiError> {
+    async fn overview(&self, auth: TokenAuth, period: Query<String>) -> Result<Json<OverviewView>, Compute> {
         let o = svc::overview(&self.state, &auth.0, &period.0).await?;
         let catalogue = o.catalogue.clone();
         Ok(Json(OverviewView {
@@ -598,7 +600,7 @@ impl MonitoringApi {
 
     /// The programme overview of one period as a PDF: a summary table, then a page per proeftuin (staff)
     #[oai(path = "/monitoring/overview.pdf", method = "get")]
-    async fn overview_pdf(&self, auth: TokenAuth, period: Query<String>) -> Result<MonitoringPdfAnswer, ApiError> {
+    async fn overview_pdf(&self, auth: TokenAuth, period: Query<String>) -> Result<MonitoringPdfAnswer, Compute> {
         let o = svc::overview(&self.state, &auth.0, &period.0).await?;
         let bytes = crate::service::monitoring_pdf::overview(&o, self.state.now())?;
         Ok(pdf_answer(bytes, &format!("monitor-{}.pdf", o.period)))
@@ -606,14 +608,14 @@ impl MonitoringApi {
 
     /// Every figure of every submitted or accepted report, as CSV (staff)
     #[oai(path = "/monitoring/export.csv", method = "get")]
-    async fn export_csv(&self, auth: TokenAuth) -> Result<MonitoringCsvAnswer, ApiError> {
+    async fn export_csv(&self, auth: TokenAuth) -> Result<MonitoringCsvAnswer, Staff> {
         let rows = svc::export(&self.state, &auth.0).await?;
         Ok(MonitoringCsvAnswer::Ok(PlainText(svc::export_csv(&rows)), "attachment; filename=\"proeftuinen-cijfers.csv\"".into()))
     }
 
     /// Every figure of every submitted or accepted report, as JSON (staff)
     #[oai(path = "/monitoring/export.json", method = "get")]
-    async fn export_json(&self, auth: TokenAuth) -> Result<Json<Vec<ExportRowView>>, ApiError> {
+    async fn export_json(&self, auth: TokenAuth) -> Result<Json<Vec<ExportRowView>>, Staff> {
         let rows = svc::export(&self.state, &auth.0).await?;
         Ok(Json(
             rows.into_iter()
@@ -636,7 +638,7 @@ impl MonitoringApi {
 
     /// Queues the report reminders that are due now (staff; the scheduler does the same)
     #[oai(path = "/monitoring/reminders/run", method = "post")]
-    async fn run_reminders(&self, auth: TokenAuth) -> Result<Json<RemindersRun>, ApiError> {
+    async fn run_reminders(&self, auth: TokenAuth) -> Result<Json<RemindersRun>, Staff> {
         let n = svc::run_reminders(&self.state, &auth.0).await?;
         Ok(Json(RemindersRun { queued: n as u32 }))
     }

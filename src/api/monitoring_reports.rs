@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::ApiTags;
 use super::monitoring::{MetricFigureView, MonitoringPdfAnswer, figure_views, pdf_answer};
 use super::problem::ApiError;
+use super::responses::{Created, Action, Read, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::money::Money;
@@ -246,48 +247,49 @@ impl MonitoringReportsApi {
 impl MonitoringReportsApi {
     /// Starts the annual plan of one calendar year (the proeftuin's region, or staff)
     #[oai(path = "/proeftuinen/:id/annual-plans", method = "post")]
-    async fn create_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<AnnualPlanInput>) -> Result<Json<AnnualPlanView>, ApiError> {
-        Ok(Json(plan_view(svc::create_plan(&self.state, &auth.0, id.0, plan_input(body.0)).await?)))
+    async fn create_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<AnnualPlanInput>) -> Result<Created<AnnualPlanView>, Write> {
+        let view = plan_view(svc::create_plan(&self.state, &auth.0, id.0, plan_input(body.0)).await?);
+        Ok(Created::at(format!("/annual-plans/{}", view.id), view))
     }
 
     /// The proeftuin's annual plans, by year
     #[oai(path = "/proeftuinen/:id/annual-plans", method = "get")]
-    async fn plans(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<AnnualPlanView>>, ApiError> {
+    async fn plans(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<AnnualPlanView>>, Read> {
         Ok(Json(svc::plans(&self.state, &auth.0, id.0).await?.into_iter().map(plan_view).collect()))
     }
 
     #[oai(path = "/annual-plans/:id", method = "get")]
-    async fn get_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, ApiError> {
+    async fn get_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, Read> {
         Ok(Json(plan_view(svc::get_plan(&self.state, &auth.0, id.0).await?)))
     }
 
     /// Replaces a draft or returned plan's content
     #[oai(path = "/annual-plans/:id", method = "put")]
-    async fn update_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<AnnualPlanInput>) -> Result<Json<AnnualPlanView>, ApiError> {
+    async fn update_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<AnnualPlanInput>) -> Result<Json<AnnualPlanView>, Write> {
         Ok(Json(plan_view(svc::update_plan(&self.state, &auth.0, id.0, plan_input(body.0)).await?)))
     }
 
     /// Submits a draft or returned plan
     #[oai(path = "/annual-plans/:id/submit", method = "post")]
-    async fn submit_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, ApiError> {
+    async fn submit_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, Action> {
         Ok(Json(plan_view(svc::plan_step(&self.state, &auth.0, id.0, Step::Submit, None).await?)))
     }
 
     /// Accepts a submitted plan (staff)
     #[oai(path = "/annual-plans/:id/accept", method = "post")]
-    async fn accept_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, ApiError> {
+    async fn accept_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, Action> {
         Ok(Json(plan_view(svc::plan_step(&self.state, &auth.0, id.0, Step::Accept, None).await?)))
     }
 
     /// Returns a submitted plan with comments (staff); the region edits and submits again
     #[oai(path = "/annual-plans/:id/return", method = "post")]
-    async fn return_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringStepInput>) -> Result<Json<AnnualPlanView>, ApiError> {
+    async fn return_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringStepInput>) -> Result<Json<AnnualPlanView>, Write> {
         Ok(Json(plan_view(svc::plan_step(&self.state, &auth.0, id.0, Step::Return, body.0.comments).await?)))
     }
 
     /// The annual plan as a PDF
     #[oai(path = "/annual-plans/:id/pdf", method = "get")]
-    async fn plan_pdf(&self, auth: TokenAuth, id: Path<i32>) -> Result<MonitoringPdfAnswer, ApiError> {
+    async fn plan_pdf(&self, auth: TokenAuth, id: Path<i32>) -> Result<MonitoringPdfAnswer, Read> {
         let plan = svc::get_plan(&self.state, &auth.0, id.0).await?;
         let p = svc::get(&self.state, &auth.0, plan.proeftuin_id).await?;
         let bytes = crate::service::monitoring_pdf::annual_plan(&p, &plan, self.state.now())?;
@@ -297,14 +299,15 @@ impl MonitoringReportsApi {
     /// Starts a progress report on one period (the proeftuin's region, or staff). Refused when
     /// the period overlaps a report the proeftuin has: coarser figures are rolled up.
     #[oai(path = "/proeftuinen/:id/progress-reports", method = "post")]
-    async fn create_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProgressReportInput>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn create_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProgressReportInput>) -> Result<Created<ProgressReportView>, Write> {
         let r = svc::create_report(&self.state, &auth.0, id.0, report_input(body.0)).await?;
-        Ok(Json(self.report_view(r).await?))
+        let view = self.report_view(r).await?;
+        Ok(Created::at(format!("/progress-reports/{}", view.id), view))
     }
 
     /// The proeftuin's progress reports, by period
     #[oai(path = "/proeftuinen/:id/progress-reports", method = "get")]
-    async fn reports(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<ProgressReportView>>, ApiError> {
+    async fn reports(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<ProgressReportView>>, Read> {
         let mut out = Vec::new();
         for r in svc::reports(&self.state, &auth.0, id.0).await? {
             out.push(self.report_view(r).await?);
@@ -313,42 +316,42 @@ impl MonitoringReportsApi {
     }
 
     #[oai(path = "/progress-reports/:id", method = "get")]
-    async fn get_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn get_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, Read> {
         let r = svc::get_report(&self.state, &auth.0, id.0).await?;
         Ok(Json(self.report_view(r).await?))
     }
 
     /// Replaces a draft or returned report's content (not its period)
     #[oai(path = "/progress-reports/:id", method = "put")]
-    async fn update_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProgressReportInput>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn update_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProgressReportInput>) -> Result<Json<ProgressReportView>, Write> {
         let r = svc::update_report(&self.state, &auth.0, id.0, report_input(body.0)).await?;
         Ok(Json(self.report_view(r).await?))
     }
 
     /// Submits a draft or returned report
     #[oai(path = "/progress-reports/:id/submit", method = "post")]
-    async fn submit_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn submit_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, Action> {
         let r = svc::report_step(&self.state, &auth.0, id.0, Step::Submit, None).await?;
         Ok(Json(self.report_view(r).await?))
     }
 
     /// Accepts a submitted report (staff); its figures then count in every roll-up
     #[oai(path = "/progress-reports/:id/accept", method = "post")]
-    async fn accept_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn accept_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, Action> {
         let r = svc::report_step(&self.state, &auth.0, id.0, Step::Accept, None).await?;
         Ok(Json(self.report_view(r).await?))
     }
 
     /// Returns a submitted report with comments (staff)
     #[oai(path = "/progress-reports/:id/return", method = "post")]
-    async fn return_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringStepInput>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn return_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringStepInput>) -> Result<Json<ProgressReportView>, Write> {
         let r = svc::report_step(&self.state, &auth.0, id.0, Step::Return, body.0.comments).await?;
         Ok(Json(self.report_view(r).await?))
     }
 
     /// The progress report as a PDF: figures per period of its year with totals, and the narrative
     #[oai(path = "/progress-reports/:id/pdf", method = "get")]
-    async fn report_pdf(&self, auth: TokenAuth, id: Path<i32>) -> Result<MonitoringPdfAnswer, ApiError> {
+    async fn report_pdf(&self, auth: TokenAuth, id: Path<i32>) -> Result<MonitoringPdfAnswer, Read> {
         let r = svc::get_report(&self.state, &auth.0, id.0).await?;
         let p = svc::get(&self.state, &auth.0, r.proeftuin_id).await?;
         let all = svc::reports(&self.state, &auth.0, r.proeftuin_id).await?;

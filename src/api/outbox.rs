@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{Object, OpenApi, param::{Path, Query}, payload::Json};
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::{Action, List, Read, Staff};
 use super::security::TokenAuth;
 use crate::mail::outbox as mail_outbox;
 use crate::mail::worker;
@@ -139,7 +139,7 @@ impl OutboxApi {
         limit: Query<Option<u64>>,
         /// Skip this many first (default 0)
         offset: Query<Option<u64>>,
-    ) -> Result<Json<EmailPage>, ApiError> {
+    ) -> Result<Json<EmailPage>, List> {
         let (limit, offset) = (limit.0.unwrap_or(100), offset.0.unwrap_or(0));
         let q = ListQuery { kind: kind.0, status: status.0, application_id: application_id.0, limit, offset };
         let (rows, total) = outbox::list(&self.state, &auth.0, q).await?;
@@ -148,7 +148,7 @@ impl OutboxApi {
 
     /// Reads one email as it was sent (staff): headers, plain text, HTML, attachment
     #[oai(path = "/outbox/:id", method = "get")]
-    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailMessage>, ApiError> {
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailMessage>, Read> {
         let row = outbox::get(&self.state, &auth.0, id.0).await?;
         let from = row.sent_from.clone().unwrap_or_else(|| worker::DEFAULT_FROM.to_string());
         // The same rendering the worker sends, dated when it was sent (or now, if not yet).
@@ -166,13 +166,13 @@ impl OutboxApi {
 
     /// Puts a failed email back in the queue, due now (staff); 409 unless it is failed
     #[oai(path = "/outbox/:id/requeue", method = "post")]
-    async fn requeue(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailSummary>, ApiError> {
+    async fn requeue(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailSummary>, Action> {
         Ok(Json(summary(&outbox::requeue(&self.state, &auth.0, id.0).await?)))
     }
 
     /// Runs the scheduler once at the service's clock (staff): queues the reminders that are due
     #[oai(path = "/scheduler/run", method = "post")]
-    async fn run_scheduler(&self, auth: TokenAuth) -> Result<Json<SchedulerRun>, ApiError> {
+    async fn run_scheduler(&self, auth: TokenAuth) -> Result<Json<SchedulerRun>, Staff> {
         let at = self.state.now();
         let queued = outbox::run_scheduler(&self.state, &auth.0).await?;
         Ok(Json(SchedulerRun {

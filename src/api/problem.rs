@@ -95,7 +95,10 @@ impl From<DomainError> for ApiError {
                     "validation",
                     "Invalid input",
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                    match fields.len() {
+                        1 => "1 field is invalid; see `errors`".to_string(),
+                        n => format!("{n} fields are invalid; see `errors`"),
+                    },
                 );
                 p.0.errors = fields.into_iter().map(|f| ProblemField { field: f.field, message: f.message }).collect();
                 ApiError::Unprocessable(p)

@@ -1,7 +1,7 @@
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::{Created, Create, Open, Read};
 use super::security::TokenAuth;
 use crate::domain::region::{LeadApplicant, Municipality, Region};
 use crate::service::auth::Role;
@@ -66,7 +66,7 @@ pub fn region_view(id: i32, r: Region) -> RegionView {
 impl RegionsApi {
     /// Registers a region with its lead applicant and municipalities (staff)
     #[oai(path = "/regions", method = "post")]
-    async fn register(&self, auth: TokenAuth, body: Json<RegionInput>) -> Result<Json<RegionView>, ApiError> {
+    async fn register(&self, auth: TokenAuth, body: Json<RegionInput>) -> Result<Created<RegionView>, Create> {
         auth.0.require(&[Role::Staff])?;
         let b = body.0;
         let region = Region {
@@ -80,19 +80,19 @@ impl RegionsApi {
             municipalities: b.municipalities.into_iter().map(|m| Municipality { name: m.name, inhabitants: m.inhabitants }).collect(),
         };
         let (id, region) = regions::register(&self.state, &auth.0.actor(), region).await?;
-        Ok(Json(region_view(id, region)))
+        Ok(Created::at(format!("/regions/{id}"), region_view(id, region)))
     }
 
     /// Lists regions (a region user sees only its own)
     #[oai(path = "/regions", method = "get")]
-    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, ApiError> {
+    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, Open> {
         let all = regions::list(&self.state, &auth.0).await?;
         Ok(Json(all.into_iter().map(|(id, r)| region_view(id, r)).collect()))
     }
 
     /// Reads one region (another region's does not exist for a region user)
     #[oai(path = "/regions/:id", method = "get")]
-    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<RegionView>, ApiError> {
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<RegionView>, Read> {
         let (id, r) = regions::get(&self.state, &auth.0, id.0).await?;
         Ok(Json(region_view(id, r)))
     }
