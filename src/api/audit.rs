@@ -31,7 +31,10 @@ pub struct AuditEntry {
 
 #[OpenApi(tag = "ApiTags::Audit")]
 impl AuditApi {
-    /// Reads the audit trail, oldest first (staff). Page with `after_id` = the last id seen.
+    /// Reads the audit trail, oldest first (staff)
+    ///
+    /// Every change with who made it, when, and the before and after. Filter by entity, action, actor and
+    /// time; page with `after_id` = the last id seen.
     #[oai(path = "/audit", method = "get")]
     #[allow(clippy::too_many_arguments)]
     async fn list(

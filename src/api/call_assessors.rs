@@ -38,6 +38,9 @@ pub struct AssessorView {
 #[OpenApi(tag = "ApiTags::Assessors")]
 impl CallAssessorsApi {
     /// Assigns an assessor to a call (staff)
+    ///
+    /// An assessor (*beoordelaar*) scores only the applications of the calls they are assigned to. Answers
+    /// every assessor of the call, in the order they were assigned.
     #[oai(path = "/calls/:id/assessors", method = "post")]
     async fn assign(&self, auth: TokenAuth, id: Path<i32>, body: Json<AssignmentInput>) -> Result<Json<Vec<AssessorView>>, Write> {
         auth.0.require(&[Role::Staff])?;
@@ -50,7 +53,9 @@ impl CallAssessorsApi {
         self.list(auth, id).await.map_err(|e| e.0.into())
     }
 
-    /// Lists the assessors of a call, in the order they were assigned (staff)
+    /// Lists the assessors of a call (staff)
+    ///
+    /// In the order they were assigned.
     #[oai(path = "/calls/:id/assessors", method = "get")]
     async fn list(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<AssessorView>>, Read> {
         auth.0.require(&[Role::Staff])?;

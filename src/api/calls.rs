@@ -2,7 +2,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
 use super::ApiTags;
-use super::responses::{Created, Action, Create, Open, ReadAny, Staff, Write};
+use super::responses::{Action, Create, Created, Open, ReadAny, Roles, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::call::{
@@ -305,6 +305,12 @@ pub fn call_view(call: StoredCall, now: DateTime<Utc>) -> CallView {
 #[OpenApi(tag = "ApiTags::Calls")]
 impl CallsApi {
     /// Defines a new call (staff)
+    ///
+    /// Creates a call (*oproep*) from its whole definition: budget ceiling, spending period, stages with
+    /// their moments, required partner roles, knock-out and weighted criteria. Every rule is checked at
+    /// once and every problem is listed in `errors` by field (422). The call is a `draft` until its
+    /// `publication` moment and `published` from then on; regions can start applications only on a
+    /// published call before its `submission_deadline`. Answers 201 with the call's path in `Location`.
     #[oai(path = "/calls", method = "post")]
     async fn create(&self, auth: TokenAuth, body: Json<CallInput>) -> Result<Created<CallView>, Create> {
         auth.0.require(&[Role::Staff])?;
@@ -314,6 +320,10 @@ impl CallsApi {
     }
 
     /// Lists the calls, oldest first
+    ///
+    /// Every call with its definition and its status (`draft` or `published`, judged at the service's
+    /// clock). Any signed-in user may list the calls: a region's system uses this to find the open call and
+    /// its deadline.
     #[oai(path = "/calls", method = "get")]
     async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<CallView>>, Open> {
         let _ = auth;
@@ -322,13 +332,20 @@ impl CallsApi {
     }
 
     /// Reads one call
+    ///
+    /// The call's whole definition as staff set it, with its status at the service's clock. Any signed-in
+    /// user may read a call; an unknown id answers 404.
     #[oai(path = "/calls/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CallView>, ReadAny> {
         let _ = auth;
         Ok(Json(call_view(calls::get(&self.state, id.0).await?, self.state.now())))
     }
 
-    /// Rewrites a call before its publication (staff); afterwards only amendments change it
+    /// Rewrites a call before its publication (staff)
+    ///
+    /// Replaces the whole definition of a call that is not yet published, with the same rules as creating
+    /// one. Once the publication moment has passed the call answers 409: a published call changes only
+    /// through an amendment, which records its reason.
     #[oai(path = "/calls/:id", method = "put")]
     async fn replace(&self, auth: TokenAuth, id: Path<i32>, body: Json<CallInput>) -> Result<Json<CallView>, Write> {
         auth.0.require(&[Role::Staff])?;
@@ -338,6 +355,9 @@ impl CallsApi {
     }
 
     /// Amends a call, with the reason recorded in the audit trail (staff)
+    ///
+    /// Replaces the definition of a call, published or not, and keeps the before and after with the reason
+    /// in the audit trail. Field errors are reported under `call.`, e.g. `call.budget_ceiling`.
     #[oai(path = "/calls/:id/amendments", method = "post")]
     async fn amend(&self, auth: TokenAuth, id: Path<i32>, body: Json<AmendmentInput>) -> Result<Json<CallView>, Write> {
         auth.0.require(&[Role::Staff])?;
@@ -352,9 +372,12 @@ impl CallsApi {
         Ok(Json(call_view(call, self.state.now())))
     }
 
-    /// Lists the built-in call templates
+    /// Lists the built-in call templates (staff)
+    ///
+    /// The codes and titles of the call definitions that ship with the service; create a call from one with
+    /// `POST /call-templates/{code}/calls`.
     #[oai(path = "/call-templates", method = "get")]
-    async fn templates(&self, auth: TokenAuth) -> Result<Json<Vec<CallTemplate>>, Staff> {
+    async fn templates(&self, auth: TokenAuth) -> Result<Json<Vec<CallTemplate>>, Roles> {
         auth.0.require(&[Role::Staff])?;
         let mut out = Vec::new();
         for code in templates::codes() {
@@ -365,6 +388,9 @@ impl CallsApi {
     }
 
     /// Creates a call from a built-in template (staff)
+    ///
+    /// Defines a new call with a template's definition. An unknown template code answers 404; a call with
+    /// the same code that exists already answers 409. Answers 201 with the call's path in `Location`.
     #[oai(path = "/call-templates/:code/calls", method = "post")]
     async fn from_template(&self, auth: TokenAuth, code: Path<String>) -> Result<Created<CallView>, Action> {
         auth.0.require(&[Role::Staff])?;

@@ -21,6 +21,9 @@ pub struct Health {
 #[OpenApi(tag = "ApiTags::Health")]
 impl HealthApi {
     /// Checks the service and its database
+    ///
+    /// Needs no token. Answers 200 with `database: ok` when the database answers a query, and 503 with a
+    /// problem when it does not; use it as a liveness and readiness probe.
     #[oai(path = "/health", method = "get")]
     async fn health(&self) -> Result<Json<Health>, Probe> {
         match store::ping(&self.state.db).await {

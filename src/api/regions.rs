@@ -1,7 +1,7 @@
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
 use super::ApiTags;
-use super::responses::{Created, Create, Open, Read};
+use super::responses::{Create, Created, Read, Roles};
 use super::security::TokenAuth;
 use crate::domain::region::{LeadApplicant, Municipality, Region};
 use crate::service::auth::Role;
@@ -65,6 +65,10 @@ pub fn region_view(id: i32, r: Region) -> RegionView {
 #[OpenApi(tag = "ApiTags::Regions")]
 impl RegionsApi {
     /// Registers a region with its lead applicant and municipalities (staff)
+    ///
+    /// A region (*regionaal verband*) is the applicant: a set of municipalities with one lead applicant
+    /// (*penvoerder*). Its `ref` is the stable short name region users are linked by. A `ref` that is taken
+    /// answers 409. Answers 201 with the region's path in `Location`.
     #[oai(path = "/regions", method = "post")]
     async fn register(&self, auth: TokenAuth, body: Json<RegionInput>) -> Result<Created<RegionView>, Create> {
         auth.0.require(&[Role::Staff])?;
@@ -83,14 +87,19 @@ impl RegionsApi {
         Ok(Created::at(format!("/regions/{id}"), region_view(id, region)))
     }
 
-    /// Lists regions (a region user sees only its own)
+    /// Lists regions
+    ///
+    /// Staff and assessors see every region; a region user sees only its own region.
     #[oai(path = "/regions", method = "get")]
-    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, Open> {
+    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, Roles> {
         let all = regions::list(&self.state, &auth.0).await?;
         Ok(Json(all.into_iter().map(|(id, r)| region_view(id, r)).collect()))
     }
 
-    /// Reads one region (another region's does not exist for a region user)
+    /// Reads one region
+    ///
+    /// A region with its lead applicant, municipalities and their inhabitants. For a region user another
+    /// region's id does not exist (404).
     #[oai(path = "/regions/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<RegionView>, Read> {
         let (id, r) = regions::get(&self.state, &auth.0, id.0).await?;

@@ -58,15 +58,17 @@ pub type Probe = Errors<UNAVAILABLE>;
 /// Any signed-in user may call it; no parameters.
 pub type Open = Errors<UNAUTHORIZED>;
 /// For some roles only; no parameters.
-pub type Staff = Errors<{ UNAUTHORIZED | FORBIDDEN }>;
-/// A list for some roles only, with query parameters.
-pub type List = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN }>;
+pub type Roles = Errors<{ UNAUTHORIZED | FORBIDDEN }>;
+/// A list for some roles only, with query parameters that are checked (filters, paging).
+pub type List = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | UNPROCESSABLE }>;
 /// A list or a computation over query parameters that are checked (e.g. a period).
 pub type Compute = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | UNPROCESSABLE }>;
 /// Reads an object named in the path that every signed-in user may read.
 pub type ReadAny = Errors<{ BAD_REQUEST | UNAUTHORIZED | NOT_FOUND }>;
 /// Reads an object named in the path.
 pub type Read = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND }>;
+/// Lists what is under an object named in the path, with query parameters that are checked.
+pub type ReadList = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | UNPROCESSABLE }>;
 /// Reads an object named in the path, computed from input that may not be complete yet.
 pub type ReadState = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | CONFLICT | UNPROCESSABLE }>;
 /// Creates something with a JSON body, under no object in the path.

@@ -64,6 +64,10 @@ fn user_view(u: entity::user::Model) -> UserView {
 #[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
     /// Creates a user and returns its token, once (staff)
+    ///
+    /// A user has one role: `staff`, `assessor` or `region` (a region user names its region's `ref`). The
+    /// bearer token is in the answer only now; only its hash is stored. Answers 201 with the user's path in
+    /// `Location`.
     #[oai(path = "/users", method = "post")]
     async fn create(&self, auth: TokenAuth, body: Json<UserInput>) -> Result<Created<CreatedUserView>, Create> {
         auth.0.require(&[Role::Staff])?;
@@ -100,6 +104,8 @@ impl UsersApi {
     }
 
     /// Lists users, optionally of one role (staff)
+    ///
+    /// Every user, oldest first, without tokens. `role` filters on `staff`, `assessor` or `region`.
     #[oai(path = "/users", method = "get")]
     async fn list(&self, auth: TokenAuth, role: Query<Option<String>>) -> Result<Json<Vec<UserView>>, List> {
         auth.0.require(&[Role::Staff])?;
@@ -108,6 +114,9 @@ impl UsersApi {
     }
 
     /// Who am I: the user behind the token
+    ///
+    /// The user, role and (for a region user) region the bearer token belongs to. A quick way to check a
+    /// token: an unknown token answers 401.
     #[oai(path = "/me", method = "get")]
     async fn me(&self, auth: TokenAuth) -> Result<Json<UserView>, Open> {
         let row = store::users::by_id(&self.state.db, auth.0.user_id)
