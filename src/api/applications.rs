@@ -59,6 +59,7 @@ pub struct ScaleDto {
 
 /// The application form; a draft may leave fields out, submission needs them all.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct FormInputDto {
     pub title: Option<String>,
     pub summary: Option<String>,
@@ -92,6 +93,7 @@ pub struct BudgetLineInputDto {
 
 /// The whole budget; it replaces the previous one. The requested total is computed.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct BudgetInput {
     pub lines: Vec<BudgetLineInputDto>,
 }
@@ -106,6 +108,7 @@ pub struct BudgetLineView {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct CommitmentInputDto {
     pub organisation: String,
     /// The administrator who signed.

@@ -23,6 +23,7 @@ pub struct AssessmentApi {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct ConflictInput {
     pub assessor_id: i32,
     pub application_id: i32,
@@ -40,6 +41,7 @@ pub struct ConflictView {
 
 /// A scoring sheet as an assessor fills it.
 #[derive(Object, Debug, Clone, Default)]
+#[oai(example)]
 pub struct SheetDto {
     /// Per knock-out criterion: met (`true`) or not met (`false`).
     #[oai(default)]
@@ -161,12 +163,14 @@ pub struct AddendumView {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct CorrectionInput {
     pub reason: String,
     pub sheet: SheetDto,
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct KnockoutDecisionInput {
     /// `passed` or `failed`
     pub verdict: String,
@@ -174,6 +178,7 @@ pub struct KnockoutDecisionInput {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct TieDecisionInput {
     /// Application ids awarded among those tied at the last award place.
     #[oai(default)]
@@ -185,6 +190,7 @@ pub struct TieDecisionInput {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct AllocationInput {
     /// Amount per application id; `null` returns to the call's allocation policy.
     pub amounts: Option<BTreeMap<String, DecimalInput>>,
@@ -576,6 +582,7 @@ pub struct OutcomeView {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct NoteInput {
     /// `first` or `final`
     pub round: String,
@@ -609,6 +616,7 @@ pub struct FrozenView {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct WhatIfInput {
     /// The `ref` of the application (its region's ref).
     pub application: String,

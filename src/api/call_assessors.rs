@@ -17,6 +17,7 @@ pub struct CallAssessorsApi {
 
 /// Whom to assign: `user_id`, or the assessor's `ref`; exactly one of them.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct AssignmentInput {
     pub user_id: Option<i32>,
     #[oai(rename = "ref")]

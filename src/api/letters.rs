@@ -92,6 +92,7 @@ fn settings_view(r: &Resolved) -> LetterSettingsView {
 
 /// The call's own settings, or `null` to take the programme's again.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct LetterSettingsInput {
     pub settings: Option<LetterSettingsDto>,
 }
@@ -130,11 +131,13 @@ fn templates_view(r: &Resolved) -> TemplatesView {
 
 /// A template's new text, or `null` to take the default again.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct TemplateInput {
     pub text: Option<String>,
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct LetterCorrectionInput {
     pub reason: String,
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json, payload::PlainText};
 
 use super::ApiTags;
-use super::responses::{Compute, Create, Created, Read, ReadAny, ReadState, Roles, Write};
+use super::responses::{Compute, Create, Created, Read, ReadAny, ReadList, Roles, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::money::Money;
@@ -82,6 +82,7 @@ fn record_out(r: ProeftuinRecord) -> RecordDto {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct ProeftuinRegisterInput {
     /// A stable short name: lowercase letters, digits, hyphens (e.g. `west-brabant-west`).
     #[oai(rename = "ref")]
@@ -108,6 +109,7 @@ pub struct ProeftuinRegisterInput {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct ProeftuinUpdateInput {
     pub name: String,
     #[oai(skip_serializing_if_is_none)]
@@ -130,6 +132,7 @@ pub struct ProeftuinGrantView {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct ProeftuinGrantInput {
     pub amount: DecimalInput,
     pub description: String,
@@ -231,6 +234,7 @@ fn catalogue_view(c: Catalogue) -> CatalogueView {
 
 /// A new metric, or a new version of one (same key).
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct MetricInput {
     pub key: String,
     pub label_nl: String,
@@ -249,6 +253,7 @@ pub struct MetricInput {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct MonitoringSettingsDto {
     /// `MM-DD` of the year before the plan's year (default `12-01`).
     pub annual_plan_due: String,
@@ -540,7 +545,7 @@ impl MonitoringApi {
     /// `period` is a year (`2024`), half year (`2024-H1`) or quarter (`2024-Q3`); the figures are rolled up
     /// from the accepted reports inside it, each metric as its catalogue says (sum or share).
     #[oai(path = "/proeftuinen/:id/figures", method = "get")]
-    async fn figures(&self, auth: TokenAuth, id: Path<i32>, period: Query<String>) -> Result<Json<RolledUpView>, ReadState> {
+    async fn figures(&self, auth: TokenAuth, id: Path<i32>, period: Query<String>) -> Result<Json<RolledUpView>, ReadList> {
         let (rolled, catalogue) = svc::figures(&self.state, &auth.0, id.0, &period.0).await?;
         Ok(Json(rolled_view(rolled, &catalogue)))
     }

@@ -42,6 +42,7 @@ pub struct PlanLineView {
 
 /// An annual plan's content; a save replaces the whole plan.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct AnnualPlanInput {
     pub year: i32,
     #[oai(default)]
@@ -154,6 +155,7 @@ pub struct NarrativeDto {
 
 /// A progress report's content; a save replaces the whole report.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct ProgressReportInput {
     /// `2024-Q1`..`2024-Q4`, `2024-H1`, `2024-H2` or `2024`.
     pub period: String,
@@ -191,6 +193,7 @@ pub struct ProgressReportView {
 }
 
 #[derive(Object, Debug, Clone, Default)]
+#[oai(example)]
 pub struct MonitoringStepInput {
     /// Required to return: what needs to change.
     #[oai(skip_serializing_if_is_none)]

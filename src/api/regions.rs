@@ -25,6 +25,7 @@ pub struct MunicipalityDto {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct RegionInput {
     /// A stable short name: lowercase letters, digits, hyphens (e.g. `gelderland-zuid`).
     #[oai(rename = "ref")]

@@ -7,10 +7,10 @@
 
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
+use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 use poem_openapi::registry::{MetaResponses, Registry};
 use poem_openapi::types::{ToJSON, Type};
-use poem_openapi::ApiResponse;
 
 use super::problem::ApiError;
 use crate::error::DomainError;
@@ -67,7 +67,7 @@ pub type Compute = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | UNPROCESSAB
 pub type ReadAny = Errors<{ BAD_REQUEST | UNAUTHORIZED | NOT_FOUND }>;
 /// Reads an object named in the path.
 pub type Read = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND }>;
-/// Lists what is under an object named in the path, with query parameters that are checked.
+/// Reads or lists under an object named in the path, with query parameters that are checked.
 pub type ReadList = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | UNPROCESSABLE }>;
 /// Reads an object named in the path, computed from input that may not be complete yet.
 pub type ReadState = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | CONFLICT | UNPROCESSABLE }>;
@@ -82,7 +82,8 @@ impl<const S: u16> Errors<S> {
     pub const STATUSES: u16 = S;
 
     fn declares(status: StatusCode) -> bool {
-        status == StatusCode::INTERNAL_SERVER_ERROR || ALL.iter().any(|(bit, code)| S & bit != 0 && *code == status.as_u16())
+        status == StatusCode::INTERNAL_SERVER_ERROR
+            || ALL.iter().any(|(bit, code)| S & bit != 0 && *code == status.as_u16())
     }
 }
 

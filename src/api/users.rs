@@ -13,6 +13,7 @@ pub struct UsersApi {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct UserInput {
     pub name: String,
     pub email: String,
