@@ -29,18 +29,11 @@ fn openapi_json(state: Data<&AppState>) -> poem::Response {
     poem::Response::builder().content_type("application/json").body(api::spec_json(state.0.clone()))
 }
 
-/// The root leads to the documentation.
-#[handler]
-fn root() -> poem::web::Redirect {
-    poem::web::Redirect::see_other("/docs")
-}
-
 pub fn app(state: AppState) -> impl Endpoint {
     let service = api::service(state.clone());
     let docs = service.swagger_ui();
     Route::new()
         .nest("/", service)
-        .at("/", get(root))
         .at("/openapi.json", get(openapi_json))
         .nest("/docs", docs)
         .data(state)

@@ -1,4 +1,4 @@
-use poem_openapi::{Object, OpenApi, payload::Json};
+use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
 use super::ApiTags;
 use super::problem::ApiError;
@@ -18,8 +18,21 @@ pub struct Health {
     pub database: String,
 }
 
+/// Where `/` leads: the documentation.
+#[derive(ApiResponse)]
+pub enum ToDocs {
+    #[oai(status = 303)]
+    SeeOther(#[oai(header = "Location")] String),
+}
+
 #[OpenApi(tag = "ApiTags::Health")]
 impl HealthApi {
+    /// The root leads to the documentation (`/docs`); not part of the API itself.
+    #[oai(path = "/", method = "get", hidden)]
+    async fn root(&self) -> ToDocs {
+        ToDocs::SeeOther("/docs".to_string())
+    }
+
     /// Checks the service and its database
     ///
     /// Needs no token. Answers 200 with `database: ok` when the database answers a query, and 503 with a
