@@ -507,7 +507,8 @@ impl AssessmentApi {
     /// Hands in the addendum of an invited application (region)
     ///
     /// Accepted until the addendum deadline. The body is the file (PDF, DOCX or ODT, at most 25 MB), its
-    /// type read from its content; `filename` is a query parameter.
+    /// type read from its content; `filename` is a query parameter. Answers 201 with the document's download
+    /// path in `Location`.
     #[oai(path = "/applications/:id/addendum", method = "post")]
     async fn upload_addendum(
         &self,
@@ -515,9 +516,10 @@ impl AssessmentApi {
         id: Path<i32>,
         filename: Query<String>,
         body: Binary<Vec<u8>>,
-    ) -> Result<Json<AddendumView>, Write> {
+    ) -> Result<Created<AddendumView>, Write> {
         let meta = svc::upload_addendum(&self.state, &auth.0, id.0, &filename.0, body.0).await?;
-        Ok(Json(AddendumView {
+        let location = format!("/applications/{}/documents/{}/content", id.0, meta.id);
+        Ok(Created::at(location, AddendumView {
             id: meta.id,
             filename: meta.filename,
             media_type: meta.media_type,

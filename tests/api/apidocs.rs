@@ -257,7 +257,7 @@ async fn field_errors_are_listed_once_with_a_one_line_summary() {
         assert!(fields.iter().any(|x| x == f), "{f} missing: {problem}");
     }
     let detail = problem["detail"].as_str().unwrap();
-    assert_eq!(detail, format!("{} fields are invalid; see `errors`", fields.len()));
+    assert_eq!(detail, format!("{} fields are invalid; see errors", fields.len()));
     for e in problem["errors"].as_array().unwrap() {
         assert!(
             !detail.contains(e["message"].as_str().unwrap()),
@@ -267,5 +267,5 @@ async fn field_errors_are_listed_once_with_a_one_line_summary() {
     call = example_of(&spec, "POST", "/calls");
     call["currency"] = json!("USD");
     let one = app.post("/calls", &app.staff_token, &call).await;
-    assert_eq!(one.problem(422)["detail"], "1 field is invalid; see `errors`");
+    assert_eq!(one.problem(422)["detail"], "1 field is invalid; see errors");
 }
