@@ -381,9 +381,9 @@ impl ApplicationsApi {
     /// Starts the region's draft application on a published call (region users)
     ///
     /// Creates the region's one draft application on the call; the region comes from the token. Refused
-    /// with 422 `deadline-passed` before publication or after the submission deadline, and with 409 when
-    /// the region already has an application on the call. Answers 201 with the application's path in
-    /// `Location`; fill it in with the form, budget, commitments and documents, then submit.
+    /// with 409 before the call's publication or when the region already has an application on the call,
+    /// and with 422 `deadline-passed` after the submission deadline. Answers 201 with the application's
+    /// path in `Location`; fill it in with the form, budget, commitments and documents, then submit.
     #[oai(path = "/calls/:call_id/applications", method = "post")]
     async fn create(&self, auth: TokenAuth, call_id: Path<i32>) -> Result<Created<ApplicationView>, Action> {
         let view = application_view(intake::create_draft(&self.state, &auth.0, call_id.0).await?);
@@ -467,9 +467,10 @@ impl ApplicationsApi {
     /// Replaces the budget of a draft (the region)
     ///
     /// The budget is replaced as a whole: one line per year and purpose, with total cost, own contribution
-    /// and requested amount as strings with two decimals. Every problem is listed by field, e.g.
-    /// `lines[0].requested`, in one 422 answer. The requested total is computed and must stay within the
-    /// call's ceiling.
+    /// and requested amount as strings with two decimals. Each line's year lies in the call's spending
+    /// period, no amount is negative, and own contribution plus requested amount do not exceed the total
+    /// cost. Every problem is listed by field, e.g. `lines[0].requested`, in one 422 answer. The requested
+    /// total is computed.
     #[oai(path = "/applications/:id/budget", method = "put")]
     async fn put_budget(&self, auth: TokenAuth, id: Path<i32>, body: Json<BudgetInput>) -> Result<Json<ApplicationView>, Write> {
         let (lines, errors) = budget_input(body.0);

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::ApiTags;
 use super::problem::ApiError;
-use super::responses::{Action, Created, Read, Write};
+use super::responses::{Action, Created, Read, ReadState, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::calibration::CriterionStats;
@@ -358,8 +358,9 @@ fn round(s: &str) -> Result<Round, ApiError> {
 impl AssessmentApi {
     /// Records a declared conflict of interest (staff)
     ///
-    /// An assessor with a conflict on an application does not see or score it, and their sheets do not
-    /// count towards it. Answers 201 with the call's list of conflicts in `Location`.
+    /// The assessor declared a conflict of interest on one of the call's applications; it is recorded with
+    /// its reason, once (a second time answers 409). Answers 201 with the call's list of conflicts in
+    /// `Location`.
     #[oai(path = "/calls/:id/conflicts", method = "post")]
     async fn declare_conflict(&self, auth: TokenAuth, id: Path<i32>, body: Json<ConflictInput>) -> Result<Created<ConflictView>, Write> {
         let b = body.0;
@@ -427,8 +428,8 @@ impl AssessmentApi {
     /// Closes a round (staff)
     ///
     /// Refused (409) while an application has fewer submitted sheets than the call's
-    /// `min_sheets_per_application`, or while a knock-out disagreement or a tie at the last award place is
-    /// unsettled. Answers the results table.
+    /// `min_sheets_per_application`, or when the round is not open. Answers the results table, with what is
+    /// still pending (knock-out disagreements, a tie at the last award place).
     #[oai(path = "/calls/:id/rounds/:round/close", method = "post")]
     async fn close_round(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, Action> {
         let round = self::round(&round.0)?;
@@ -439,8 +440,9 @@ impl AssessmentApi {
     /// Publishes a round's outcome (staff)
     ///
     /// `first` sends the invitations for the interview round and the rejections; `final` publishes the
-    /// decision and the allocation, issues the letters and starts the proeftuinen of the awarded
-    /// applications. The published outcome is frozen with a hash and can be checked later.
+    /// decision and the allocation. Refused (409) before the stage's moment (`first_assessment`,
+    /// `final_decision`), before the round is closed, or while knock-out verdicts or a tie are still
+    /// pending. The published outcome is frozen with a hash and can be checked later.
     #[oai(path = "/calls/:id/rounds/:round/publish", method = "post")]
     async fn publish(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, Action> {
         match self::round(&round.0)? {
@@ -651,9 +653,9 @@ impl ExplainApi {
     /// Every figure behind an application's outcome (staff)
     ///
     /// Per criterion the assessors' mean and each sheet, totals, round scores, rank, decision, allocation
-    /// and the decisions recorded by staff.
+    /// and the decisions recorded by staff. An application that is not submitted has no outcome (409).
     #[oai(path = "/applications/:id/outcome", method = "get")]
-    async fn outcome(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<OutcomeView>, Read> {
+    async fn outcome(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<OutcomeView>, ReadState> {
         let e = svc::explain(&self.state, &auth.0, id.0).await?;
         let apps = [e.app.clone()];
         Ok(Json(OutcomeView {
@@ -677,7 +679,7 @@ impl ExplainApi {
     /// Records a note from a consensus talk (staff)
     ///
     /// For an application whose assessors' totals lie further apart than the call's `disagreement_spread`.
-    /// `round` is `first` or `final`.
+    /// `round` is `first` or `final`; an application that is not submitted answers 409.
     #[oai(path = "/applications/:id/consensus-notes", method = "post")]
     async fn add_note(&self, auth: TokenAuth, id: Path<i32>, body: Json<NoteInput>) -> Result<Json<NoteView>, Write> {
         let round = self::round(&body.0.round)?;

@@ -234,8 +234,8 @@ impl LettersApi {
 
     /// A call's letter templates (staff)
     ///
-    /// Text with `{placeholders}` that the service fills with the figures, and which placeholders each
-    /// template may use.
+    /// Each template's text with `{placeholders}` that the service fills with the figures, the placeholders
+    /// it uses, and every placeholder the service knows.
     #[oai(path = "/calls/:id/letter-templates", method = "get")]
     async fn templates(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<TemplatesView>, Read> {
         Ok(Json(templates_view(&letters::settings(&self.state, &auth.0, id.0).await?)))
