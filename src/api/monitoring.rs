@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json, payload::PlainText};
 
 use super::ApiTags;
-use super::responses::{Compute, Create, Created, Read, ReadAny, ReadList, Roles, Write};
+use super::responses::{Compute, Create, Created, Read, ReadList, Roles, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::money::Money;
@@ -582,7 +582,7 @@ impl MonitoringApi {
     ///
     /// An unknown key answers 404.
     #[oai(path = "/metrics/:key/versions", method = "get")]
-    async fn metric_versions(&self, auth: TokenAuth, key: Path<String>) -> Result<Json<Vec<MetricView>>, ReadAny> {
+    async fn metric_versions(&self, auth: TokenAuth, key: Path<String>) -> Result<Json<Vec<MetricView>>, Read> {
         Ok(Json(svc::metric_history(&self.state, &auth.0, &key.0).await?.into_iter().map(metric_view).collect()))
     }
 

@@ -1,7 +1,7 @@
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
 use super::ApiTags;
-use super::responses::{Create, Created, Read, Roles};
+use super::responses::{Create, Created, Open, ReadAny};
 use super::security::TokenAuth;
 use crate::domain::region::{LeadApplicant, Municipality, Region};
 use crate::service::auth::Role;
@@ -92,7 +92,7 @@ impl RegionsApi {
     ///
     /// Staff and assessors see every region; a region user sees only its own region.
     #[oai(path = "/regions", method = "get")]
-    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, Roles> {
+    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, Open> {
         let all = regions::list(&self.state, &auth.0).await?;
         Ok(Json(all.into_iter().map(|(id, r)| region_view(id, r)).collect()))
     }
@@ -102,7 +102,7 @@ impl RegionsApi {
     /// A region with its lead applicant, municipalities and their inhabitants. For a region user another
     /// region's id does not exist (404).
     #[oai(path = "/regions/:id", method = "get")]
-    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<RegionView>, Read> {
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<RegionView>, ReadAny> {
         let (id, r) = regions::get(&self.state, &auth.0, id.0).await?;
         Ok(Json(region_view(id, r)))
     }
