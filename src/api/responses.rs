@@ -145,7 +145,12 @@ impl<const S: u16> From<Errors<S>> for poem::Error {
 pub enum Created<T: ToJSON + Type + Send + Sync> {
     /// Created; `Location` is the path (from the API's root) at which the new object can be read.
     #[oai(status = 201)]
-    Created(Json<T>, #[oai(header = "Location")] String),
+    Created(
+        Json<T>,
+        /// The new object's path, e.g. `/applications/7`.
+        #[oai(header = "Location")]
+        String,
+    ),
 }
 
 impl<T: ToJSON + Type + Send + Sync> Created<T> {
