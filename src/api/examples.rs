@@ -375,7 +375,7 @@ fn record() -> RecordDto {
         project_leader: Some(s("J. de Vries")),
         programme_contact: None,
         contact_email: Some(s("proeftuin@nijmegen.example")),
-        emphasis: Some(s("Eén gezin, één plan")),
+        emphasis: Some(s("voluntary_framework")),
         rvt_partners: vec![s("Veilig Thuis"), s("Raad voor de Kinderbescherming")],
         focus_points: vec![],
     }
@@ -390,7 +390,7 @@ impl Example for ProeftuinRegisterInput {
             call_id: None,
             tranche: Some(1),
             started_on: date(2021, 10, 1),
-            ends_on: Some(date(2026, 12, 31)),
+            ends_on: Some(date(2028, 12, 31)),
             reporting: None,
             record: record(),
             grant: Some(amount("1000000.00")),

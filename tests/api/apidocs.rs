@@ -227,6 +227,22 @@ async fn creates_answer_201_with_a_location_that_resolves() {
         template_call["id"]
     );
 
+    // Monitoring, with the document's examples.
+    let mut proeftuin = example_of(&spec, "POST", "/proeftuinen");
+    proeftuin["region_id"] = region["id"].clone();
+    let (proeftuin, at) = create(&app, &app.staff_token, "/proeftuinen", &proeftuin).await;
+    assert_eq!(resolves(&app, &region_token, &at).await.body["id"], proeftuin["id"]);
+    let pid = &proeftuin["id"];
+    let (_, at) = create(&app, &app.staff_token, "/metrics", &example_of(&spec, "POST", "/metrics")).await;
+    assert_eq!(at, "/metrics/expert_meetings/versions");
+    resolves(&app, &app.staff_token, &at).await;
+    let plan = example_of(&spec, "POST", "/proeftuinen/{id}/annual-plans");
+    let (plan, at) = create(&app, &region_token, &format!("/proeftuinen/{pid}/annual-plans"), &plan).await;
+    assert_eq!(resolves(&app, &region_token, &at).await.body["id"], plan["id"]);
+    let report = example_of(&spec, "POST", "/proeftuinen/{id}/progress-reports");
+    let (report, at) = create(&app, &region_token, &format!("/proeftuinen/{pid}/progress-reports"), &report).await;
+    assert_eq!(resolves(&app, &region_token, &at).await.body["id"], report["id"]);
+
     // Reads and changes keep answering 200.
     let replaced = app.request(Method::GET, "/me", Some(&region_token), None).await;
     assert_eq!(replaced.status, StatusCode::OK);
