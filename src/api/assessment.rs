@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::ApiTags;
 use super::problem::ApiError;
+use super::responses::{Action, Created, Read, ReadState, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::calibration::CriterionStats;
@@ -22,6 +23,7 @@ pub struct AssessmentApi {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct ConflictInput {
     pub assessor_id: i32,
     pub application_id: i32,
@@ -39,6 +41,7 @@ pub struct ConflictView {
 
 /// A scoring sheet as an assessor fills it.
 #[derive(Object, Debug, Clone, Default)]
+#[oai(example)]
 pub struct SheetDto {
     /// Per knock-out criterion: met (`true`) or not met (`false`).
     #[oai(default)]
@@ -160,12 +163,14 @@ pub struct AddendumView {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct CorrectionInput {
     pub reason: String,
     pub sheet: SheetDto,
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct KnockoutDecisionInput {
     /// `passed` or `failed`
     pub verdict: String,
@@ -173,6 +178,7 @@ pub struct KnockoutDecisionInput {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct TieDecisionInput {
     /// Application ids awarded among those tied at the last award place.
     #[oai(default)]
@@ -184,6 +190,7 @@ pub struct TieDecisionInput {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct AllocationInput {
     /// Amount per application id; `null` returns to the call's allocation policy.
     pub amounts: Option<BTreeMap<String, DecimalInput>>,
@@ -350,16 +357,22 @@ fn round(s: &str) -> Result<Round, ApiError> {
 #[OpenApi(tag = "ApiTags::Assessment")]
 impl AssessmentApi {
     /// Records a declared conflict of interest (staff)
+    ///
+    /// The assessor declared a conflict of interest on one of the call's applications; it is recorded with
+    /// its reason, once (a second time answers 409). Answers 201 with the call's list of conflicts in
+    /// `Location`.
     #[oai(path = "/calls/:id/conflicts", method = "post")]
-    async fn declare_conflict(&self, auth: TokenAuth, id: Path<i32>, body: Json<ConflictInput>) -> Result<Json<ConflictView>, ApiError> {
+    async fn declare_conflict(&self, auth: TokenAuth, id: Path<i32>, body: Json<ConflictInput>) -> Result<Created<ConflictView>, Write> {
         let b = body.0;
         let c = svc::declare_conflict(&self.state, &auth.0, id.0, b.assessor_id, b.application_id, &b.reason).await?;
-        Ok(Json(ConflictView { id: c.id, assessor_id: c.assessor_id, application_id: c.application_id, reason: c.reason, created_at: c.created_at }))
+        Ok(Created::at(format!("/calls/{}/conflicts", id.0), ConflictView { id: c.id, assessor_id: c.assessor_id, application_id: c.application_id, reason: c.reason, created_at: c.created_at }))
     }
 
     /// Lists the conflicts of interest of a call (staff)
+    ///
+    /// Every declared conflict with its reason, oldest first.
     #[oai(path = "/calls/:id/conflicts", method = "get")]
-    async fn conflicts(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<ConflictView>>, ApiError> {
+    async fn conflicts(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<ConflictView>>, Read> {
         let list = svc::conflicts(&self.state, &auth.0, id.0).await?;
         Ok(Json(
             list.into_iter()
@@ -368,76 +381,105 @@ impl AssessmentApi {
         ))
     }
 
-    /// Saves the assessor's own draft sheet on an application (assessor)
+    /// Saves the assessor's own draft sheet (assessor)
+    ///
+    /// `round` is `first` or `final`. A draft may be incomplete and can be saved as often as needed; it
+    /// does not count until it is submitted. Scores outside a criterion's range are listed by field (422).
     #[oai(path = "/applications/:id/sheets/:round/draft", method = "put")]
-    async fn save_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<SheetDto>) -> Result<Json<SheetView_>, ApiError> {
+    async fn save_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<SheetDto>) -> Result<Json<SheetView_>, Write> {
         let round = self::round(&round.0)?;
         let input = body.0.into_input()?;
         Ok(Json(sheet_view(svc::save_sheet(&self.state, &auth.0, id.0, round, input).await?)))
     }
 
-    /// Submits the assessor's own sheet, complete; from then on it counts and cannot change (assessor)
+    /// Submits the assessor's own sheet (assessor)
+    ///
+    /// The sheet must be complete: every knock-out verdict and every weighted score. From then on it counts
+    /// and cannot change (409); a mistake is fixed with a correction.
     #[oai(path = "/applications/:id/sheets/:round/submit", method = "post")]
-    async fn submit_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<SheetDto>) -> Result<Json<SheetView_>, ApiError> {
+    async fn submit_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<SheetDto>) -> Result<Json<SheetView_>, Write> {
         let round = self::round(&round.0)?;
         let input = body.0.into_input()?;
         Ok(Json(sheet_view(svc::submit_sheet(&self.state, &auth.0, id.0, round, Some(input)).await?)))
     }
 
-    /// Corrects a submitted sheet: a new version with a reason; the old one is kept (assessor)
+    /// Corrects a submitted sheet (assessor)
+    ///
+    /// Adds a new version of the assessor's submitted sheet with the reason; the earlier version is kept
+    /// and shown to staff. Refused once the round's outcome is published (409).
     #[oai(path = "/applications/:id/sheets/:round/corrections", method = "post")]
-    async fn correct_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<CorrectionInput>) -> Result<Json<SheetView_>, ApiError> {
+    async fn correct_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<CorrectionInput>) -> Result<Json<SheetView_>, Write> {
         let round = self::round(&round.0)?;
         let CorrectionInput { reason, sheet } = body.0;
         let input = sheet.into_input()?;
         Ok(Json(sheet_view(svc::correct_sheet(&self.state, &auth.0, id.0, round, input, &reason).await?)))
     }
 
-    /// The sheets on an application one may see (blind scoring for assessors; staff see all versions)
+    /// The sheets on an application one may see
+    ///
+    /// Scoring is blind: an assessor sees only their own sheet. Staff see every sheet with all its
+    /// versions.
     #[oai(path = "/applications/:id/sheets/:round", method = "get")]
-    async fn sheets(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<Vec<SheetView_>>, ApiError> {
+    async fn sheets(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<Vec<SheetView_>>, Read> {
         let round = self::round(&round.0)?;
         Ok(Json(svc::sheets(&self.state, &auth.0, id.0, round).await?.into_iter().map(sheet_view).collect()))
     }
 
-    /// Closes a round: refused while an application has fewer submitted sheets than the call requires (staff)
+    /// Closes a round (staff)
+    ///
+    /// Refused (409) while an application has fewer submitted sheets than the call's
+    /// `min_sheets_per_application`, or when the round is not open. Answers the results table, with what is
+    /// still pending (knock-out disagreements, a tie at the last award place).
     #[oai(path = "/calls/:id/rounds/:round/close", method = "post")]
-    async fn close_round(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, ApiError> {
+    async fn close_round(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, Action> {
         let round = self::round(&round.0)?;
         svc::close_round(&self.state, &auth.0, id.0, round).await?;
-        self.results_of(&auth, id.0).await
+        Ok(self.results_of(&auth, id.0).await?)
     }
 
-    /// Publishes a round's outcome: `first` sends invitations and rejections, `final` the decision
-    /// and the allocation (staff)
+    /// Publishes a round's outcome (staff)
+    ///
+    /// `first` sends the invitations for the interview round and the rejections; `final` publishes the
+    /// decision and the allocation. Refused (409) before the stage's moment (`first_assessment`,
+    /// `final_decision`), before the round is closed, or while knock-out verdicts or a tie are still
+    /// pending. The published outcome is frozen with a hash and can be checked later.
     #[oai(path = "/calls/:id/rounds/:round/publish", method = "post")]
-    async fn publish(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, ApiError> {
+    async fn publish(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, Action> {
         match self::round(&round.0)? {
             Round::First => svc::publish_first_round(&self.state, &auth.0, id.0).await?,
             Round::Final => svc::publish_final(&self.state, &auth.0, id.0).await?,
         };
-        self.results_of(&auth, id.0).await
+        Ok(self.results_of(&auth, id.0).await?)
     }
 
-    /// Records the knock-out verdict where the sheets disagree, with a reason (staff)
+    /// Records the knock-out verdict where the sheets disagree (staff)
+    ///
+    /// `verdict` is `pass` or `fail`, with a reason kept in the audit trail. Answers the call's results
+    /// table.
     #[oai(path = "/applications/:id/knockout-decision", method = "post")]
-    async fn decide_knockout(&self, auth: TokenAuth, id: Path<i32>, body: Json<KnockoutDecisionInput>) -> Result<Json<ResultsView>, ApiError> {
+    async fn decide_knockout(&self, auth: TokenAuth, id: Path<i32>, body: Json<KnockoutDecisionInput>) -> Result<Json<ResultsView>, Write> {
         svc::decide_knockout(&self.state, &auth.0, id.0, &body.0.verdict, &body.0.reason).await?;
         let app = crate::store::applications::by_id(&self.state.db, id.0).await.map_err(DomainError::from)?;
-        self.results_of(&auth, app.map_or(0, |a| a.call_id)).await
+        Ok(self.results_of(&auth, app.map_or(0, |a| a.call_id)).await?)
     }
 
-    /// Settles a tie at the last award place, with a reason (staff)
+    /// Settles a tie at the last award place (staff)
+    ///
+    /// Names the application that is awarded and the one that is not, with a reason. Answers the call's
+    /// results table.
     #[oai(path = "/calls/:id/ties", method = "post")]
-    async fn settle_tie(&self, auth: TokenAuth, id: Path<i32>, body: Json<TieDecisionInput>) -> Result<Json<ResultsView>, ApiError> {
+    async fn settle_tie(&self, auth: TokenAuth, id: Path<i32>, body: Json<TieDecisionInput>) -> Result<Json<ResultsView>, Write> {
         let b = body.0;
         svc::settle_tie(&self.state, &auth.0, id.0, &b.award, &b.not_award, &b.reason).await?;
-        self.results_of(&auth, id.0).await
+        Ok(self.results_of(&auth, id.0).await?)
     }
 
-    /// Sets the amounts by hand instead of the call's policy, with a reason; `amounts: null` undoes it (staff)
+    /// Sets the amounts by hand instead of the call's policy (staff)
+    ///
+    /// With a reason; `amounts: null` undoes it and the call's allocation policy applies again. The amounts
+    /// together stay within the budget ceiling. Answers the call's results table.
     #[oai(path = "/calls/:id/allocation", method = "put")]
-    async fn set_allocation(&self, auth: TokenAuth, id: Path<i32>, body: Json<AllocationInput>) -> Result<Json<ResultsView>, ApiError> {
+    async fn set_allocation(&self, auth: TokenAuth, id: Path<i32>, body: Json<AllocationInput>) -> Result<Json<ResultsView>, Write> {
         let b = body.0;
         let amounts = match b.amounts {
             None => None,
@@ -461,11 +503,14 @@ impl AssessmentApi {
             }
         };
         svc::set_manual_allocation(&self.state, &auth.0, id.0, amounts, &b.reason).await?;
-        self.results_of(&auth, id.0).await
+        Ok(self.results_of(&auth, id.0).await?)
     }
 
-    /// Hands in the addendum of an invited application, until the addendum deadline (region).
-    /// The body is the file (PDF, DOCX or ODT, at most 25 MB), its type read from its content.
+    /// Hands in the addendum of an invited application (region)
+    ///
+    /// Accepted until the addendum deadline. The body is the file (PDF, DOCX or ODT, at most 25 MB), its
+    /// type read from its content; `filename` is a query parameter. Answers 201 with the document's download
+    /// path in `Location`.
     #[oai(path = "/applications/:id/addendum", method = "post")]
     async fn upload_addendum(
         &self,
@@ -473,9 +518,10 @@ impl AssessmentApi {
         id: Path<i32>,
         filename: Query<String>,
         body: Binary<Vec<u8>>,
-    ) -> Result<Json<AddendumView>, ApiError> {
+    ) -> Result<Created<AddendumView>, Write> {
         let meta = svc::upload_addendum(&self.state, &auth.0, id.0, &filename.0, body.0).await?;
-        Ok(Json(AddendumView {
+        let location = format!("/applications/{}/documents/{}/content", id.0, meta.id);
+        Ok(Created::at(location, AddendumView {
             id: meta.id,
             filename: meta.filename,
             media_type: meta.media_type,
@@ -485,10 +531,13 @@ impl AssessmentApi {
         }))
     }
 
-    /// The results table of a call: every figure behind every decision (staff)
+    /// The results table of a call (staff)
+    ///
+    /// Every figure behind every decision: per application the knock-out verdicts, the round scores, rank,
+    /// decision and allocated amount.
     #[oai(path = "/calls/:id/results", method = "get")]
-    async fn results(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ResultsView>, ApiError> {
-        self.results_of(&auth, id.0).await
+    async fn results(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ResultsView>, Read> {
+        Ok(self.results_of(&auth, id.0).await?)
     }
 }
 
@@ -537,6 +586,7 @@ pub struct OutcomeView {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct NoteInput {
     /// `first` or `final`
     pub round: String,
@@ -570,6 +620,7 @@ pub struct FrozenView {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct WhatIfInput {
     /// The `ref` of the application (its region's ref).
     pub application: String,
@@ -599,10 +650,12 @@ fn note_view(n: entity::consensus_note::Model) -> NoteView {
 
 #[OpenApi(tag = "ApiTags::Assessment")]
 impl ExplainApi {
-    /// Every figure behind an application's outcome: per criterion the assessors' mean and each
-    /// sheet, totals, round scores, rank, decision, allocation and the recorded decisions (staff)
+    /// Every figure behind an application's outcome (staff)
+    ///
+    /// Per criterion the assessors' mean and each sheet, totals, round scores, rank, decision, allocation
+    /// and the decisions recorded by staff. An application that is not submitted has no outcome (409).
     #[oai(path = "/applications/:id/outcome", method = "get")]
-    async fn outcome(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<OutcomeView>, ApiError> {
+    async fn outcome(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<OutcomeView>, ReadState> {
         let e = svc::explain(&self.state, &auth.0, id.0).await?;
         let apps = [e.app.clone()];
         Ok(Json(OutcomeView {
@@ -623,17 +676,22 @@ impl ExplainApi {
         }))
     }
 
-    /// Records a note from a consensus talk on an application (staff)
+    /// Records a note from a consensus talk (staff)
+    ///
+    /// For an application whose assessors' totals lie further apart than the call's `disagreement_spread`.
+    /// `round` is `first` or `final`; an application that is not submitted answers 409.
     #[oai(path = "/applications/:id/consensus-notes", method = "post")]
-    async fn add_note(&self, auth: TokenAuth, id: Path<i32>, body: Json<NoteInput>) -> Result<Json<NoteView>, ApiError> {
+    async fn add_note(&self, auth: TokenAuth, id: Path<i32>, body: Json<NoteInput>) -> Result<Json<NoteView>, Write> {
         let round = self::round(&body.0.round)?;
         Ok(Json(note_view(svc::add_consensus_note(&self.state, &auth.0, id.0, round, &body.0.note).await?)))
     }
 
-    /// Calibration: per application and criterion the assessors' mean, median and spread, the
-    /// disagreement flags with the consensus notes, and each assessor's mean deviation (staff)
+    /// Calibration of a call's assessors (staff)
+    ///
+    /// Per application and criterion the assessors' mean, median and spread, the disagreement flags with
+    /// the consensus notes, and each assessor's mean deviation.
     #[oai(path = "/calls/:id/calibration", method = "get")]
-    async fn calibration(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CalibrationView>, ApiError> {
+    async fn calibration(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CalibrationView>, Read> {
         let (_, result, apps) = svc::results(&self.state, &auth.0, id.0).await?;
         let deviations = svc::assessor_deviations(&self.state, &auth.0, id.0).await?;
         let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
@@ -653,17 +711,22 @@ impl ExplainApi {
         }))
     }
 
-    /// A published outcome, recomputed from its frozen inputs and checked against its hash (staff)
+    /// A published outcome, checked against its hash (staff)
+    ///
+    /// `stage` is `first` or `final`. The outcome is recomputed from its frozen inputs; `verified` says
+    /// whether it still matches the published hash.
     #[oai(path = "/calls/:id/outcomes/:stage", method = "get")]
-    async fn frozen(&self, auth: TokenAuth, id: Path<i32>, stage: Path<String>) -> Result<Json<FrozenView>, ApiError> {
+    async fn frozen(&self, auth: TokenAuth, id: Path<i32>, stage: Path<String>) -> Result<Json<FrozenView>, Read> {
         let f = svc::frozen(&self.state, &auth.0, id.0, &stage.0).await?;
         Ok(Json(FrozenView { stage: f.stage, sha256: f.sha256, rule_version: f.rule_version, published_at: f.published_at, verified: f.verified, result: f.result }))
     }
 
-    /// What if one sheet had been different (after an objection)? Recomputes the published final
-    /// outcome with that sheet replaced; nothing published changes (staff)
+    /// What if one sheet had been different? (staff)
+    ///
+    /// After an objection: recomputes the published final outcome with one assessor's sheet replaced and
+    /// shows what would change. Nothing published changes.
     #[oai(path = "/calls/:id/what-if", method = "post")]
-    async fn what_if(&self, auth: TokenAuth, id: Path<i32>, body: Json<WhatIfInput>) -> Result<Json<WhatIfView>, ApiError> {
+    async fn what_if(&self, auth: TokenAuth, id: Path<i32>, body: Json<WhatIfInput>) -> Result<Json<WhatIfView>, Write> {
         let b = body.0;
         let round = self::round(&b.round)?;
         let sheet = b.sheet.into_input()?;

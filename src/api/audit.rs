@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::List;
 use super::security::TokenAuth;
 use crate::error::DomainError;
 use crate::service::AppState;
@@ -31,7 +31,10 @@ pub struct AuditEntry {
 
 #[OpenApi(tag = "ApiTags::Audit")]
 impl AuditApi {
-    /// Reads the audit trail, oldest first (staff). Page with `after_id` = the last id seen.
+    /// Reads the audit trail, oldest first (staff)
+    ///
+    /// Every change with who made it, when, and the before and after. Filter by entity, action, actor and
+    /// time; page with `after_id` = the last id seen.
     #[oai(path = "/audit", method = "get")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
@@ -46,7 +49,7 @@ impl AuditApi {
         after_id: Query<Option<i32>>,
         /// At most this many entries (1..=1000, default 100)
         limit: Query<Option<u64>>,
-    ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    ) -> Result<Json<Vec<AuditEntry>>, List> {
         auth.0.require(&[Role::Staff])?;
         let limit = limit.0.unwrap_or(100);
         if !(1..=1000).contains(&limit) {

@@ -2,7 +2,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::{Action, Create, Created, Open, ReadAny, Roles, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::call::{
@@ -20,73 +20,114 @@ pub struct CallsApi {
     pub state: AppState,
 }
 
+/// The period in which the grant may be spent; budget lines name years inside it.
 #[derive(Object, Debug, Clone)]
 pub struct SpendingPeriodDto {
+    /// First day (`YYYY-MM-DD`), inclusive.
     pub from: NaiveDate,
+    /// Last day (`YYYY-MM-DD`), inclusive; not before `from`.
     pub to: NaiveDate,
 }
 
+/// A moment or period in the call's timeline. Five kinds drive the service and are required once
+/// each, with `at`, in this order: `publication` (the call opens; before it the call is a draft),
+/// `submission_deadline` (the last second applications are accepted, inclusive),
+/// `first_assessment` (first-round outcome), `addendum_deadline`, `final_decision`. Any other kind
+/// (e.g. `consultation_hour`, `interviews`) is a milestone shown to applicants.
 #[derive(Object, Debug, Clone)]
 pub struct StageDto {
     /// e.g. `publication`, `submission_deadline`, `first_assessment`, `addendum_deadline`,
     /// `final_decision` (each required once, in that order, with `at`), or any other milestone.
     pub kind: String,
+    /// The stage's name as applicants see it, in Dutch.
     pub label_nl: String,
+    /// The moment, RFC 3339 with its offset (e.g. `2027-07-15T23:59:59+02:00`).
     #[oai(skip_serializing_if_is_none)]
     pub at: Option<DateTime<FixedOffset>>,
+    /// For a stage with a duration: when it ends; not before `at`.
     #[oai(skip_serializing_if_is_none)]
     pub until: Option<DateTime<FixedOffset>>,
+    /// For a stage of whole days: its first day (`YYYY-MM-DD`).
     #[oai(skip_serializing_if_is_none)]
     pub starts_on: Option<NaiveDate>,
+    /// For a stage of whole days: its last day; not before `starts_on`.
     #[oai(skip_serializing_if_is_none)]
     pub ends_on: Option<NaiveDate>,
 }
 
+/// When the service emails reminders before a deadline, in whole days before it.
 #[derive(Object, Debug, Clone, Default)]
 pub struct RemindersDto {
+    /// Days before the submission deadline a region with an unsubmitted draft is reminded, e.g.
+    /// `[14, 3]`; each at least 1, no day twice. Empty: no reminders.
     #[oai(default)]
     pub submission_deadline_days_before: Vec<u32>,
+    /// Days before the addendum deadline an invited region is reminded; same rules.
     #[oai(default)]
     pub addendum_deadline_days_before: Vec<u32>,
 }
 
+/// A yes/no condition an application must meet; an application that fails one is not scored further.
 #[derive(Object, Debug, Clone)]
 pub struct KnockoutCriterionDto {
+    /// Unique among all the call's criteria (knock-out and weighted), e.g. `ko_local_teams`;
+    /// sheets name criteria by it.
     pub id: String,
+    /// The criterion as assessors and letters show it, in Dutch.
     pub label_nl: String,
+    /// Optional English label.
     #[oai(skip_serializing_if_is_none)]
     pub label_en: Option<String>,
 }
 
+/// A scored criterion. The maxima of all weighted criteria add up to the call's `total_points`.
 #[derive(Object, Debug, Clone)]
 pub struct WeightedCriterionDto {
+    /// Unique among all the call's criteria, e.g. `w_plan`; sheets name criteria by it.
     pub id: String,
+    /// The criterion as assessors and letters show it, in Dutch.
     pub label_nl: String,
+    /// Optional English label.
     #[oai(skip_serializing_if_is_none)]
     pub label_en: Option<String>,
     /// `scale` (an integer in [min, max]), `boolean` (0 or max) or `per_item`
     pub kind: String,
+    /// Lowest score in points, at least 0.
     pub min: i64,
+    /// Highest score in points, at least 1 and not below `min`.
     pub max: i64,
+    /// For `per_item` only: points for each item the assessor ticks, at least 1.
     #[oai(skip_serializing_if_is_none)]
     pub points_per_item: Option<i64>,
+    /// For `per_item` only: the items that can be ticked; distinct and not empty.
     #[oai(skip_serializing_if_is_none)]
     pub items: Option<Vec<String>>,
 }
 
-/// A call as staff define it: exactly the shape of `call` in a scenario file.
+/// A call (*oproep*, *leidraad*) as staff define it: the money, the timeline, the partners every
+/// application needs, and the criteria assessors score. Every rule is checked at once; each problem
+/// is reported in `errors` under its field (e.g. `weighted_criteria[1].max`). Amounts and scores are
+/// JSON strings (`"4000000.00"`), never numbers.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct CallInput {
+    /// A unique short name: lowercase letters, digits and hyphens, 1 to 80 characters
+    /// (e.g. `proeftuinen-tranche-3-2027`). A code that is taken answers 409.
     pub code: String,
+    /// The call's title, not empty.
     pub title: String,
+    /// The programme the call belongs to; it appears in letters.
     pub programme: String,
     /// Only `EUR`.
     pub currency: String,
-    /// The budget ceiling (*subsidieplafond*), e.g. `"4000000.00"`.
+    /// The budget ceiling (*subsidieplafond*) in euros, more than zero, e.g. `"4000000.00"`.
     pub budget_ceiling: DecimalInput,
+    /// The period the grants may be spent in.
     pub spending_period: SpendingPeriodDto,
+    /// How many applications can be awarded at most; at least 1.
     pub max_awards: i64,
-    /// First-round score needed for the interview round, e.g. `"50"`.
+    /// First-round score in points needed for the interview round, e.g. `"50"`; not above
+    /// `total_points`.
     pub interview_threshold: DecimalInput,
     /// What the weighted criteria's maxima add up to; 100 unless set.
     pub total_points: Option<i64>,
@@ -94,13 +135,23 @@ pub struct CallInput {
     pub min_sheets_per_application: Option<i64>,
     /// Assessor totals further apart than this flag an application for a consensus talk; 15 unless set.
     pub disagreement_spread: Option<i64>,
+    /// How round scores are rounded, in words (shown in results and letters), e.g.
+    /// `mean of assessor totals, half-up to 2 decimals`.
     pub score_rounding: Option<String>,
-    /// `pro_rata_whole_euros` (default) or `manual`.
+    /// `pro_rata_whole_euros` (default: each awarded application gets its request if all fit under
+    /// the ceiling, otherwise a pro-rata share in whole euros, floored) or `manual` (staff set the
+    /// amounts).
     pub allocation_policy: Option<String>,
+    /// The timeline; see `StageDto` for the five required kinds and their order.
     pub stages: Vec<StageDto>,
+    /// Reminder emails before the deadlines; none unless set.
     pub reminders: Option<RemindersDto>,
+    /// The partners every application needs a signed commitment from, each at most once:
+    /// `municipality`, `local_team`, `veilig_thuis`, `certified_institution`, `child_protection_board`.
     pub required_partner_roles: Vec<String>,
+    /// Yes/no conditions; may be empty.
     pub knockout_criteria: Vec<KnockoutCriterionDto>,
+    /// Scored criteria; at least one, their maxima adding up to `total_points`.
     pub weighted_criteria: Vec<WeightedCriterionDto>,
 }
 
@@ -133,6 +184,7 @@ pub struct CallView {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct AmendmentInput {
     /// Why the published call changes; kept in the audit trail.
     pub reason: String,
@@ -305,30 +357,47 @@ pub fn call_view(call: StoredCall, now: DateTime<Utc>) -> CallView {
 #[OpenApi(tag = "ApiTags::Calls")]
 impl CallsApi {
     /// Defines a new call (staff)
+    ///
+    /// Creates a call (*oproep*) from its whole definition: budget ceiling, spending period, stages with
+    /// their moments, required partner roles, knock-out and weighted criteria. Every rule is checked at
+    /// once and every problem is listed in `errors` by field (422). The call is a `draft` until its
+    /// `publication` moment and `published` from then on; regions can start applications only on a
+    /// published call before its `submission_deadline`. Answers 201 with the call's path in `Location`.
     #[oai(path = "/calls", method = "post")]
-    async fn create(&self, auth: TokenAuth, body: Json<CallInput>) -> Result<Json<CallView>, ApiError> {
+    async fn create(&self, auth: TokenAuth, body: Json<CallInput>) -> Result<Created<CallView>, Create> {
         auth.0.require(&[Role::Staff])?;
         let def = body.0.into_definition()?;
         let call = calls::create(&self.state, &auth.0.actor(), def).await?;
-        Ok(Json(call_view(call, self.state.now())))
+        Ok(Created::at(format!("/calls/{}", call.id), call_view(call, self.state.now())))
     }
 
-    /// Lists the calls, oldest first; a call not yet published only for staff and its assessors
+    /// Lists the calls, oldest first
+    ///
+    /// Every call with its definition and its status (`draft` or `published`, judged at the service's
+    /// clock). Staff and the call's assessors see every call; others see a call only from its publication
+    /// on: a region's system uses this to find the open call and its deadline.
     #[oai(path = "/calls", method = "get")]
-    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<CallView>>, ApiError> {
+    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<CallView>>, Open> {
         let now = self.state.now();
         Ok(Json(calls::list_for(&self.state, &auth.0).await?.into_iter().map(|c| call_view(c, now)).collect()))
     }
 
-    /// Reads one call; a call not yet published only for staff and its assessors (others get 404)
+    /// Reads one call
+    ///
+    /// The call's whole definition as staff set it, with its status at the service's clock. A call not yet
+    /// published exists only for staff and its assessors (others get 404, as for an unknown id).
     #[oai(path = "/calls/:id", method = "get")]
-    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CallView>, ApiError> {
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CallView>, ReadAny> {
         Ok(Json(call_view(calls::get_for(&self.state, &auth.0, id.0).await?, self.state.now())))
     }
 
-    /// Rewrites a call before its publication (staff); afterwards only amendments change it
+    /// Rewrites a call before its publication (staff)
+    ///
+    /// Replaces the whole definition of a call that is not yet published, with the same rules as creating
+    /// one. Once the publication moment has passed the call answers 409: a published call changes only
+    /// through an amendment, which records its reason.
     #[oai(path = "/calls/:id", method = "put")]
-    async fn replace(&self, auth: TokenAuth, id: Path<i32>, body: Json<CallInput>) -> Result<Json<CallView>, ApiError> {
+    async fn replace(&self, auth: TokenAuth, id: Path<i32>, body: Json<CallInput>) -> Result<Json<CallView>, Write> {
         auth.0.require(&[Role::Staff])?;
         let def = body.0.into_definition()?;
         let call = calls::replace(&self.state, &auth.0.actor(), id.0, def).await?;
@@ -336,8 +405,11 @@ impl CallsApi {
     }
 
     /// Amends a call, with the reason recorded in the audit trail (staff)
+    ///
+    /// Replaces the definition of a call, published or not, and keeps the before and after with the reason
+    /// in the audit trail. Field errors are reported under `call.`, e.g. `call.budget_ceiling`.
     #[oai(path = "/calls/:id/amendments", method = "post")]
-    async fn amend(&self, auth: TokenAuth, id: Path<i32>, body: Json<AmendmentInput>) -> Result<Json<CallView>, ApiError> {
+    async fn amend(&self, auth: TokenAuth, id: Path<i32>, body: Json<AmendmentInput>) -> Result<Json<CallView>, Write> {
         auth.0.require(&[Role::Staff])?;
         let AmendmentInput { reason, call } = body.0;
         let def = call.into_definition().map_err(|e| match e {
@@ -350,9 +422,12 @@ impl CallsApi {
         Ok(Json(call_view(call, self.state.now())))
     }
 
-    /// Lists the built-in call templates
+    /// Lists the built-in call templates (staff)
+    ///
+    /// The codes and titles of the call definitions that ship with the service; create a call from one with
+    /// `POST /call-templates/{code}/calls`.
     #[oai(path = "/call-templates", method = "get")]
-    async fn templates(&self, auth: TokenAuth) -> Result<Json<Vec<CallTemplate>>, ApiError> {
+    async fn templates(&self, auth: TokenAuth) -> Result<Json<Vec<CallTemplate>>, Roles> {
         auth.0.require(&[Role::Staff])?;
         let mut out = Vec::new();
         for code in templates::codes() {
@@ -363,10 +438,13 @@ impl CallsApi {
     }
 
     /// Creates a call from a built-in template (staff)
+    ///
+    /// Defines a new call with a template's definition. An unknown template code answers 404; a call with
+    /// the same code that exists already answers 409. Answers 201 with the call's path in `Location`.
     #[oai(path = "/call-templates/:code/calls", method = "post")]
-    async fn from_template(&self, auth: TokenAuth, code: Path<String>) -> Result<Json<CallView>, ApiError> {
+    async fn from_template(&self, auth: TokenAuth, code: Path<String>) -> Result<Created<CallView>, Action> {
         auth.0.require(&[Role::Staff])?;
         let call = calls::create_from_template(&self.state, &auth.0.actor(), &code.0).await?;
-        Ok(Json(call_view(call, self.state.now())))
+        Ok(Created::at(format!("/calls/{}", call.id), call_view(call, self.state.now())))
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json};
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::{Created, Read, ReadState, Write};
 use super::security::TokenAuth;
 use crate::service::AppState;
 use crate::service::letters::{self, Resolved, compose::LetterSettings, templates};
@@ -92,6 +92,7 @@ fn settings_view(r: &Resolved) -> LetterSettingsView {
 
 /// The call's own settings, or `null` to take the programme's again.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct LetterSettingsInput {
     pub settings: Option<LetterSettingsDto>,
 }
@@ -130,11 +131,13 @@ fn templates_view(r: &Resolved) -> TemplatesView {
 
 /// A template's new text, or `null` to take the default again.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct TemplateInput {
     pub text: Option<String>,
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct LetterCorrectionInput {
     pub reason: String,
 }
@@ -162,47 +165,64 @@ fn pdf(filename: &str, bytes: Vec<u8>) -> PdfResponse {
 
 #[OpenApi(tag = "ApiTags::Letters")]
 impl LettersApi {
-    /// Renders an application's letter as it would be issued now, without storing it (staff). `kind` defaults to the one its current outcome calls for
+    /// Renders an application's letter as it would be issued now (staff)
+    ///
+    /// A PDF, not stored. `kind` defaults to the letter the application's current outcome calls for; a kind
+    /// that does not fit the outcome answers 409 or 422.
     #[oai(path = "/applications/:id/letter-preview", method = "get")]
-    async fn preview(&self, auth: TokenAuth, id: Path<i32>, kind: Query<Option<String>>) -> Result<PdfResponse, ApiError> {
+    async fn preview(&self, auth: TokenAuth, id: Path<i32>, kind: Query<Option<String>>) -> Result<PdfResponse, ReadState> {
         let (filename, bytes) = letters::preview(&self.state, &auth.0, id.0, kind.0.as_deref()).await?;
         Ok(pdf(&format!("voorbeeld-{filename}"), bytes))
     }
 
-    /// Lists an application's issued letters (its region and staff; another region: 404)
+    /// Lists an application's issued letters
+    ///
+    /// For staff and the application's own region; for another region the application does not exist (404).
     #[oai(path = "/applications/:id/letters", method = "get")]
-    async fn of_application(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<LetterView>>, ApiError> {
+    async fn of_application(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<LetterView>>, Read> {
         Ok(Json(letters::of_application(&self.state, &auth.0, id.0).await?.into_iter().map(view).collect()))
     }
 
     /// Lists every letter issued in a call (staff)
+    ///
+    /// Each with its number, kind, application and SHA-256.
     #[oai(path = "/calls/:id/letters", method = "get")]
-    async fn of_call(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<LetterView>>, ApiError> {
+    async fn of_call(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<LetterView>>, Read> {
         Ok(Json(letters::of_call(&self.state, &auth.0, id.0).await?.into_iter().map(view).collect()))
     }
 
-    /// Downloads an issued letter, byte for byte as issued (its region and staff; another region: 404)
+    /// Downloads an issued letter, byte for byte as issued
+    ///
+    /// For staff and the letter's own region; for another region it does not exist (404).
     #[oai(path = "/letters/:id/content", method = "get")]
-    async fn content(&self, auth: TokenAuth, id: Path<i32>) -> Result<PdfResponse, ApiError> {
+    async fn content(&self, auth: TokenAuth, id: Path<i32>) -> Result<PdfResponse, Read> {
         let l = letters::content(&self.state, &auth.0, id.0).await?;
         Ok(pdf(&l.filename, l.content))
     }
 
-    /// Issues a corrected letter: a new number, with the reason; the earlier letter stays (staff)
+    /// Issues a corrected letter (staff)
+    ///
+    /// A new letter with a new number and the reason; the earlier letter stays. Answers 201 with the new
+    /// letter's download path in `Location`.
     #[oai(path = "/letters/:id/corrections", method = "post")]
-    async fn correct(&self, auth: TokenAuth, id: Path<i32>, body: Json<LetterCorrectionInput>) -> Result<Json<LetterView>, ApiError> {
-        Ok(Json(view(letters::correct(&self.state, &auth.0, id.0, &body.0.reason).await?)))
+    async fn correct(&self, auth: TokenAuth, id: Path<i32>, body: Json<LetterCorrectionInput>) -> Result<Created<LetterView>, Write> {
+        let letter = view(letters::correct(&self.state, &auth.0, id.0, &body.0.reason).await?);
+        Ok(Created::at(format!("/letters/{}/content", letter.id), letter))
     }
 
-    /// A call's letter settings as they apply: its own, or the programme's (staff)
+    /// A call's letter settings as they apply (staff)
+    ///
+    /// The call's own settings when it has them, otherwise the programme's; `source` says which.
     #[oai(path = "/calls/:id/letter-settings", method = "get")]
-    async fn settings(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<LetterSettingsView>, ApiError> {
+    async fn settings(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<LetterSettingsView>, Read> {
         Ok(Json(settings_view(&letters::settings(&self.state, &auth.0, id.0).await?)))
     }
 
-    /// Sets a call's own letter settings (they replace the programme's as a whole), or `null` for the programme's (staff)
+    /// Sets a call's own letter settings (staff)
+    ///
+    /// They replace the programme's settings as a whole for this call; `null` goes back to the programme's.
     #[oai(path = "/calls/:id/letter-settings", method = "put")]
-    async fn set_settings(&self, auth: TokenAuth, id: Path<i32>, body: Json<LetterSettingsInput>) -> Result<Json<LetterSettingsView>, ApiError> {
+    async fn set_settings(&self, auth: TokenAuth, id: Path<i32>, body: Json<LetterSettingsInput>) -> Result<Json<LetterSettingsView>, Write> {
         let s = body.0.settings.map(|s| LetterSettings {
             issuing_body: s.issuing_body,
             legal_basis: s.legal_basis,
@@ -212,15 +232,20 @@ impl LettersApi {
         Ok(Json(settings_view(&letters::set_settings(&self.state, &auth.0, id.0, s).await?)))
     }
 
-    /// A call's letter templates: text with `{placeholders}` the service fills with the figures (staff)
+    /// A call's letter templates (staff)
+    ///
+    /// Each template's text with `{placeholders}` that the service fills with the figures, the placeholders
+    /// it uses, and every placeholder the service knows.
     #[oai(path = "/calls/:id/letter-templates", method = "get")]
-    async fn templates(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<TemplatesView>, ApiError> {
+    async fn templates(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<TemplatesView>, Read> {
         Ok(Json(templates_view(&letters::settings(&self.state, &auth.0, id.0).await?)))
     }
 
-    /// Rewords one template for a call, or `null` for the default; unknown placeholders are refused (staff)
+    /// Rewords one letter template for a call (staff)
+    ///
+    /// `null` restores the default wording. Unknown placeholders are refused (422).
     #[oai(path = "/calls/:id/letter-templates/:name", method = "put")]
-    async fn set_template(&self, auth: TokenAuth, id: Path<i32>, name: Path<String>, body: Json<TemplateInput>) -> Result<Json<TemplatesView>, ApiError> {
+    async fn set_template(&self, auth: TokenAuth, id: Path<i32>, name: Path<String>, body: Json<TemplateInput>) -> Result<Json<TemplatesView>, Write> {
         Ok(Json(templates_view(&letters::set_template(&self.state, &auth.0, id.0, &name.0, body.0.text.as_deref()).await?)))
     }
 }

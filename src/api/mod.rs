@@ -7,12 +7,14 @@ pub mod assessment;
 pub mod audit;
 pub mod call_assessors;
 pub mod calls;
+pub mod examples;
 pub mod health;
 pub mod monitoring;
 pub mod monitoring_reports;
 pub mod letters;
 pub mod outbox;
 pub mod problem;
+pub mod responses;
 pub mod regions;
 pub mod security;
 pub mod sign_in;
@@ -87,8 +89,20 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
     )
     .description(
         "Grant and programme administration for the proeftuinen of the Toekomstscenario kind- en \
-         gezinsbescherming: calls, applications, assessment, decisions and monitoring. Amounts are \
-         JSON strings with two decimals; errors are application/problem+json (RFC 9457).",
+         gezinsbescherming: calls, applications, assessment, decisions and monitoring.\n\n\
+         Every operation but `/health` needs a bearer token (`Authorization: Bearer <token>`); the \
+         token's user has one role (staff, assessor or region) and `GET /me` says which. Amounts are \
+         JSON strings with two decimals (`\"1027020.00\"`), never numbers; moments are RFC 3339 with \
+         their offset. An operation that creates something answers `201 Created` with the new \
+         object's path in `Location`.\n\n\
+         Errors are `application/problem+json` (RFC 9457): each operation lists the statuses it can \
+         give; `default` covers 500 and 503. A 422 lists every field at fault at once in `errors`.\n\n\
+         A region's system typically: finds the open call (`GET /calls`), starts its draft \
+         (`POST /calls/{call_id}/applications`), fills in the form, the budget and the partner \
+         commitments (`PUT /applications/{id}/form`, `/budget`, `/commitments/{role}`), uploads its \
+         plan (`POST /applications/{id}/documents?kind=plan&filename=plan.pdf`), checks `missing` on \
+         `GET /applications/{id}`, and submits (`POST /applications/{id}/submit`) before the \
+         submission deadline.",
     )
 }
 

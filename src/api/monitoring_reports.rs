@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::ApiTags;
 use super::monitoring::{MetricFigureView, MonitoringPdfAnswer, figure_views, pdf_answer};
 use super::problem::ApiError;
+use super::responses::{Action, Created, Read, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::money::Money;
@@ -41,6 +42,7 @@ pub struct PlanLineView {
 
 /// An annual plan's content; a save replaces the whole plan.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct AnnualPlanInput {
     pub year: i32,
     #[oai(default)]
@@ -153,6 +155,7 @@ pub struct NarrativeDto {
 
 /// A progress report's content; a save replaces the whole report.
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct ProgressReportInput {
     /// `2024-Q1`..`2024-Q4`, `2024-H1`, `2024-H2` or `2024`.
     pub period: String,
@@ -190,6 +193,7 @@ pub struct ProgressReportView {
 }
 
 #[derive(Object, Debug, Clone, Default)]
+#[oai(example)]
 pub struct MonitoringStepInput {
     /// Required to return: what needs to change.
     #[oai(skip_serializing_if_is_none)]
@@ -245,66 +249,89 @@ impl MonitoringReportsApi {
 #[OpenApi(tag = "ApiTags::Monitoring")]
 impl MonitoringReportsApi {
     /// Starts the annual plan of one calendar year (the proeftuin's region, or staff)
+    ///
+    /// One plan per year; a second one answers 409. Answers 201 with the plan's path in `Location`.
     #[oai(path = "/proeftuinen/:id/annual-plans", method = "post")]
-    async fn create_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<AnnualPlanInput>) -> Result<Json<AnnualPlanView>, ApiError> {
-        Ok(Json(plan_view(svc::create_plan(&self.state, &auth.0, id.0, plan_input(body.0)).await?)))
+    async fn create_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<AnnualPlanInput>) -> Result<Created<AnnualPlanView>, Write> {
+        let view = plan_view(svc::create_plan(&self.state, &auth.0, id.0, plan_input(body.0)).await?);
+        Ok(Created::at(format!("/annual-plans/{}", view.id), view))
     }
 
     /// The proeftuin's annual plans, by year
+    ///
+    /// With their status: `draft`, `submitted`, `returned` or `accepted`.
     #[oai(path = "/proeftuinen/:id/annual-plans", method = "get")]
-    async fn plans(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<AnnualPlanView>>, ApiError> {
+    async fn plans(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<AnnualPlanView>>, Read> {
         Ok(Json(svc::plans(&self.state, &auth.0, id.0).await?.into_iter().map(plan_view).collect()))
     }
 
+    /// Reads one annual plan
+    ///
+    /// Its content, status and the comments of a return.
     #[oai(path = "/annual-plans/:id", method = "get")]
-    async fn get_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, ApiError> {
+    async fn get_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, Read> {
         Ok(Json(plan_view(svc::get_plan(&self.state, &auth.0, id.0).await?)))
     }
 
     /// Replaces a draft or returned plan's content
+    ///
+    /// A submitted or accepted plan answers 409.
     #[oai(path = "/annual-plans/:id", method = "put")]
-    async fn update_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<AnnualPlanInput>) -> Result<Json<AnnualPlanView>, ApiError> {
+    async fn update_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<AnnualPlanInput>) -> Result<Json<AnnualPlanView>, Write> {
         Ok(Json(plan_view(svc::update_plan(&self.state, &auth.0, id.0, plan_input(body.0)).await?)))
     }
 
     /// Submits a draft or returned plan
+    ///
+    /// Staff then accept it or return it with comments.
     #[oai(path = "/annual-plans/:id/submit", method = "post")]
-    async fn submit_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, ApiError> {
+    async fn submit_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, Action> {
         Ok(Json(plan_view(svc::plan_step(&self.state, &auth.0, id.0, Step::Submit, None).await?)))
     }
 
     /// Accepts a submitted plan (staff)
+    ///
+    /// Only a submitted plan can be accepted (409 otherwise).
     #[oai(path = "/annual-plans/:id/accept", method = "post")]
-    async fn accept_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, ApiError> {
+    async fn accept_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, Action> {
         Ok(Json(plan_view(svc::plan_step(&self.state, &auth.0, id.0, Step::Accept, None).await?)))
     }
 
-    /// Returns a submitted plan with comments (staff); the region edits and submits again
+    /// Returns a submitted plan with comments (staff)
+    ///
+    /// The region edits it and submits again.
     #[oai(path = "/annual-plans/:id/return", method = "post")]
-    async fn return_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringStepInput>) -> Result<Json<AnnualPlanView>, ApiError> {
+    async fn return_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringStepInput>) -> Result<Json<AnnualPlanView>, Write> {
         Ok(Json(plan_view(svc::plan_step(&self.state, &auth.0, id.0, Step::Return, body.0.comments).await?)))
     }
 
     /// The annual plan as a PDF
+    ///
+    /// For staff and the proeftuin's own region.
     #[oai(path = "/annual-plans/:id/pdf", method = "get")]
-    async fn plan_pdf(&self, auth: TokenAuth, id: Path<i32>) -> Result<MonitoringPdfAnswer, ApiError> {
+    async fn plan_pdf(&self, auth: TokenAuth, id: Path<i32>) -> Result<MonitoringPdfAnswer, Read> {
         let plan = svc::get_plan(&self.state, &auth.0, id.0).await?;
         let p = svc::get(&self.state, &auth.0, plan.proeftuin_id).await?;
         let bytes = crate::service::monitoring_pdf::annual_plan(&p, &plan, self.state.now())?;
         Ok(pdf_answer(bytes, &format!("jaarplan-{}-{}.pdf", p.r#ref, plan.year)))
     }
 
-    /// Starts a progress report on one period (the proeftuin's region, or staff). Refused when
-    /// the period overlaps a report the proeftuin has: coarser figures are rolled up.
+    /// Starts a progress report on one period (the proeftuin's region, or staff)
+    ///
+    /// Refused (409) when the period overlaps a report the proeftuin has: coarser figures are rolled up,
+    /// not reported twice. Answers 201 with the report's path in `Location`.
     #[oai(path = "/proeftuinen/:id/progress-reports", method = "post")]
-    async fn create_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProgressReportInput>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn create_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProgressReportInput>) -> Result<Created<ProgressReportView>, Write> {
         let r = svc::create_report(&self.state, &auth.0, id.0, report_input(body.0)).await?;
-        Ok(Json(self.report_view(r).await?))
+        let view = self.report_view(r).await?;
+        Ok(Created::at(format!("/progress-reports/{}", view.id), view))
     }
 
     /// The proeftuin's progress reports, by period
+    ///
+    /// With their status and figures.
     #[oai(path = "/proeftuinen/:id/progress-reports", method = "get")]
-    async fn reports(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<ProgressReportView>>, ApiError> {
+    async fn reports(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<ProgressReportView>>, Read> {
         let mut out = Vec::new();
         for r in svc::reports(&self.state, &auth.0, id.0).await? {
             out.push(self.report_view(r).await?);
@@ -312,43 +339,56 @@ impl MonitoringReportsApi {
         Ok(Json(out))
     }
 
+    /// Reads one progress report
+    ///
+    /// Its period, figures, spending, narrative and status.
     #[oai(path = "/progress-reports/:id", method = "get")]
-    async fn get_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn get_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, Read> {
         let r = svc::get_report(&self.state, &auth.0, id.0).await?;
         Ok(Json(self.report_view(r).await?))
     }
 
-    /// Replaces a draft or returned report's content (not its period)
+    /// Replaces a draft or returned report's content
+    ///
+    /// Everything but its period; a submitted or accepted report answers 409.
     #[oai(path = "/progress-reports/:id", method = "put")]
-    async fn update_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProgressReportInput>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn update_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProgressReportInput>) -> Result<Json<ProgressReportView>, Write> {
         let r = svc::update_report(&self.state, &auth.0, id.0, report_input(body.0)).await?;
         Ok(Json(self.report_view(r).await?))
     }
 
     /// Submits a draft or returned report
+    ///
+    /// Staff then accept it or return it with comments.
     #[oai(path = "/progress-reports/:id/submit", method = "post")]
-    async fn submit_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn submit_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, Action> {
         let r = svc::report_step(&self.state, &auth.0, id.0, Step::Submit, None).await?;
         Ok(Json(self.report_view(r).await?))
     }
 
-    /// Accepts a submitted report (staff); its figures then count in every roll-up
+    /// Accepts a submitted report (staff)
+    ///
+    /// Its figures then count in every roll-up and overview.
     #[oai(path = "/progress-reports/:id/accept", method = "post")]
-    async fn accept_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn accept_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, Action> {
         let r = svc::report_step(&self.state, &auth.0, id.0, Step::Accept, None).await?;
         Ok(Json(self.report_view(r).await?))
     }
 
     /// Returns a submitted report with comments (staff)
+    ///
+    /// The region edits it and submits again.
     #[oai(path = "/progress-reports/:id/return", method = "post")]
-    async fn return_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringStepInput>) -> Result<Json<ProgressReportView>, ApiError> {
+    async fn return_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringStepInput>) -> Result<Json<ProgressReportView>, Write> {
         let r = svc::report_step(&self.state, &auth.0, id.0, Step::Return, body.0.comments).await?;
         Ok(Json(self.report_view(r).await?))
     }
 
-    /// The progress report as a PDF: figures per period of its year with totals, and the narrative
+    /// The progress report as a PDF
+    ///
+    /// Figures per period of its year with totals, and the narrative.
     #[oai(path = "/progress-reports/:id/pdf", method = "get")]
-    async fn report_pdf(&self, auth: TokenAuth, id: Path<i32>) -> Result<MonitoringPdfAnswer, ApiError> {
+    async fn report_pdf(&self, auth: TokenAuth, id: Path<i32>) -> Result<MonitoringPdfAnswer, Read> {
         let r = svc::get_report(&self.state, &auth.0, id.0).await?;
         let p = svc::get(&self.state, &auth.0, r.proeftuin_id).await?;
         let all = svc::reports(&self.state, &auth.0, r.proeftuin_id).await?;

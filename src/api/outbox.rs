@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{Object, OpenApi, param::{Path, Query}, payload::Json};
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::{Action, List, Read, Roles};
 use super::security::TokenAuth;
 use crate::mail::outbox as mail_outbox;
 use crate::mail::worker;
@@ -124,7 +124,9 @@ const SHOWN_HEADERS: [&str; 7] = ["From", "To", "Subject", "Date", "Message-ID",
 
 #[OpenApi(tag = "ApiTags::Outbox")]
 impl OutboxApi {
-    /// Lists the outbox by id (staff), filtered by kind, status and application
+    /// Lists the outbox by id (staff)
+    ///
+    /// Filtered by kind, status and application; page with `limit` and `offset`.
     #[oai(path = "/outbox", method = "get")]
     async fn list(
         &self,
@@ -139,16 +141,18 @@ impl OutboxApi {
         limit: Query<Option<u64>>,
         /// Skip this many first (default 0)
         offset: Query<Option<u64>>,
-    ) -> Result<Json<EmailPage>, ApiError> {
+    ) -> Result<Json<EmailPage>, List> {
         let (limit, offset) = (limit.0.unwrap_or(100), offset.0.unwrap_or(0));
         let q = ListQuery { kind: kind.0, status: status.0, application_id: application_id.0, limit, offset };
         let (rows, total) = outbox::list(&self.state, &auth.0, q).await?;
         Ok(Json(EmailPage { items: rows.iter().map(summary).collect(), total, limit, offset }))
     }
 
-    /// Reads one email as it was sent (staff): headers, plain text, HTML, attachment
+    /// Reads one email as it was sent (staff)
+    ///
+    /// Headers, plain text, HTML and attachment.
     #[oai(path = "/outbox/:id", method = "get")]
-    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailMessage>, ApiError> {
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailMessage>, Read> {
         let row = outbox::get(&self.state, &auth.0, id.0).await?;
         let from = row.sent_from.clone().unwrap_or_else(|| worker::DEFAULT_FROM.to_string());
         // The same rendering the worker sends, dated when it was sent (or now, if not yet).
@@ -164,15 +168,20 @@ impl OutboxApi {
         Ok(Json(EmailMessage { summary: summary(&row), headers, text: row.body_text.clone(), html }))
     }
 
-    /// Puts a failed email back in the queue, due now (staff); 409 unless it is failed
+    /// Puts a failed email back in the queue (staff)
+    ///
+    /// Due now; an email that is not `failed` answers 409.
     #[oai(path = "/outbox/:id/requeue", method = "post")]
-    async fn requeue(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailSummary>, ApiError> {
+    async fn requeue(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailSummary>, Action> {
         Ok(Json(summary(&outbox::requeue(&self.state, &auth.0, id.0).await?)))
     }
 
-    /// Runs the scheduler once at the service's clock (staff): queues the reminders that are due
+    /// Runs the scheduler once at the service's clock (staff)
+    ///
+    /// Queues the reminders that are due and not queued yet; the scheduler also runs by itself. Answers the
+    /// moment it ran at and what it queued.
     #[oai(path = "/scheduler/run", method = "post")]
-    async fn run_scheduler(&self, auth: TokenAuth) -> Result<Json<SchedulerRun>, ApiError> {
+    async fn run_scheduler(&self, auth: TokenAuth) -> Result<Json<SchedulerRun>, Roles> {
         let at = self.state.now();
         let queued = outbox::run_scheduler(&self.state, &auth.0).await?;
         Ok(Json(SchedulerRun {

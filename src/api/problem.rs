@@ -12,18 +12,23 @@ pub struct Problem {
     /// A URI that identifies the kind of problem, e.g. `urn:tuinier:problem:deadline-passed`.
     #[oai(rename = "type")]
     pub kind: String,
+    /// A short, fixed summary of the kind of problem, e.g. `Invalid input`.
     pub title: String,
+    /// The HTTP status code, repeated.
     pub status: u16,
+    /// One line for people about this occurrence, e.g. `3 fields are invalid; see errors`; the fields are in `errors`.
     pub detail: String,
     /// Every problem with the input at once, by field.
     #[oai(skip_serializing_if_is_empty, default)]
     pub errors: Vec<ProblemField>,
 }
 
+/// One field at fault.
 #[derive(Object, Debug, Clone)]
 pub struct ProblemField {
     /// Where in the input, e.g. `weighted_criteria[3].max`.
     pub field: String,
+    /// What is wrong with it, e.g. `the maximum must be at least one point`.
     pub message: String,
 }
 
@@ -98,7 +103,10 @@ impl From<DomainError> for ApiError {
                     "validation",
                     "Invalid input",
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                    match fields.len() {
+                        1 => "1 field is invalid; see errors".to_string(),
+                        n => format!("{n} fields are invalid; see errors"),
+                    },
                 );
                 p.0.errors = fields.into_iter().map(|f| ProblemField { field: f.field, message: f.message }).collect();
                 ApiError::Unprocessable(p)

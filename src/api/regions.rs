@@ -1,7 +1,7 @@
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::{Create, Created, Open, ReadAny};
 use super::security::TokenAuth;
 use crate::domain::region::{LeadApplicant, Municipality, Region};
 use crate::service::auth::Role;
@@ -25,6 +25,7 @@ pub struct MunicipalityDto {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct RegionInput {
     /// A stable short name: lowercase letters, digits, hyphens (e.g. `gelderland-zuid`).
     #[oai(rename = "ref")]
@@ -73,8 +74,12 @@ pub fn region_view(id: i32, r: Region, with_lead_applicant: bool) -> RegionView 
 #[OpenApi(tag = "ApiTags::Regions")]
 impl RegionsApi {
     /// Registers a region with its lead applicant and municipalities (staff)
+    ///
+    /// A region (*regionaal verband*) is the applicant: a set of municipalities with one lead applicant
+    /// (*penvoerder*). Its `ref` is the stable short name region users are linked by. A `ref` that is taken
+    /// answers 409. Answers 201 with the region's path in `Location`.
     #[oai(path = "/regions", method = "post")]
-    async fn register(&self, auth: TokenAuth, body: Json<RegionInput>) -> Result<Json<RegionView>, ApiError> {
+    async fn register(&self, auth: TokenAuth, body: Json<RegionInput>) -> Result<Created<RegionView>, Create> {
         auth.0.require(&[Role::Staff])?;
         let b = body.0;
         let region = Region {
@@ -88,20 +93,26 @@ impl RegionsApi {
             municipalities: b.municipalities.into_iter().map(|m| Municipality { name: m.name, inhabitants: m.inhabitants }).collect(),
         };
         let (id, region) = regions::register(&self.state, &auth.0.actor(), region).await?;
-        Ok(Json(region_view(id, region, true)))
+        Ok(Created::at(format!("/regions/{id}"), region_view(id, region, true)))
     }
 
-    /// Lists regions (a region user sees only its own; an assessor sees no lead applicant)
+    /// Lists regions
+    ///
+    /// Staff and assessors see every region (an assessor without its lead applicant: personal data); a
+    /// region user sees only its own region.
     #[oai(path = "/regions", method = "get")]
-    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, ApiError> {
+    async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, Open> {
         let all = regions::list(&self.state, &auth.0).await?;
         let lead = sees_lead_applicant(auth.0.role);
         Ok(Json(all.into_iter().map(|(id, r)| region_view(id, r, lead)).collect()))
     }
 
-    /// Reads one region (another region's does not exist for a region user; an assessor sees no lead applicant)
+    /// Reads one region
+    ///
+    /// A region with its lead applicant, municipalities and their inhabitants. For a region user another
+    /// region's id does not exist (404); an assessor sees no lead applicant.
     #[oai(path = "/regions/:id", method = "get")]
-    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<RegionView>, ApiError> {
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<RegionView>, ReadAny> {
         let (id, r) = regions::get(&self.state, &auth.0, id.0).await?;
         Ok(Json(region_view(id, r, sees_lead_applicant(auth.0.role))))
     }

@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
-use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
+use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
 
 use super::ApiTags;
-use super::problem::ApiError;
+use super::responses::{Create, Created, List, Open, Read};
 use super::security::TokenAuth;
 use crate::service::auth::Role;
 use crate::service::{AppState, users};
@@ -13,6 +13,7 @@ pub struct UsersApi {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct UserInput {
     pub name: String,
     pub email: String,
@@ -64,8 +65,12 @@ fn user_view(u: entity::user::Model) -> UserView {
 #[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
     /// Creates a user and returns its token, once (staff)
+    ///
+    /// A user has one role: `staff`, `assessor` or `region` (a region user names its region's `ref`). The
+    /// bearer token is in the answer only now; only its hash is stored. Answers 201 with the user's path in
+    /// `Location`.
     #[oai(path = "/users", method = "post")]
-    async fn create(&self, auth: TokenAuth, body: Json<UserInput>) -> Result<Json<CreatedUserView>, ApiError> {
+    async fn create(&self, auth: TokenAuth, body: Json<UserInput>) -> Result<Created<CreatedUserView>, Create> {
         auth.0.require(&[Role::Staff])?;
         let b = body.0;
         let created = users::add(
@@ -81,20 +86,40 @@ impl UsersApi {
             },
         )
         .await?;
-        Ok(Json(CreatedUserView { user: user_view(created.user), token: created.token }))
+        let location = format!("/users/{}", created.user.id);
+        Ok(Created::at(location, CreatedUserView { user: user_view(created.user), token: created.token }))
+    }
+
+    /// Reads one user (staff)
+    ///
+    /// The user as `GET /users` lists it, without its token: tokens are shown once, when the user is
+    /// created. A user id that does not exist answers 404.
+    #[oai(path = "/users/:id", method = "get")]
+    async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<UserView>, Read> {
+        auth.0.require(&[Role::Staff])?;
+        let row = store::users::by_id(&self.state.db, id.0)
+            .await
+            .map_err(crate::error::DomainError::from)?
+            .ok_or_else(|| crate::error::DomainError::NotFound(format!("user {}", id.0)))?;
+        Ok(Json(user_view(row)))
     }
 
     /// Lists users, optionally of one role (staff)
+    ///
+    /// Every user, oldest first, without tokens. `role` filters on `staff`, `assessor` or `region`.
     #[oai(path = "/users", method = "get")]
-    async fn list(&self, auth: TokenAuth, role: Query<Option<String>>) -> Result<Json<Vec<UserView>>, ApiError> {
+    async fn list(&self, auth: TokenAuth, role: Query<Option<String>>) -> Result<Json<Vec<UserView>>, List> {
         auth.0.require(&[Role::Staff])?;
         let rows = store::users::list(&self.state.db, role.0.as_deref()).await.map_err(crate::error::DomainError::from)?;
         Ok(Json(rows.into_iter().map(user_view).collect()))
     }
 
     /// Who am I: the user behind the token
+    ///
+    /// The user, role and (for a region user) region the bearer token belongs to. A quick way to check a
+    /// token: an unknown token answers 401.
     #[oai(path = "/me", method = "get")]
-    async fn me(&self, auth: TokenAuth) -> Result<Json<UserView>, ApiError> {
+    async fn me(&self, auth: TokenAuth) -> Result<Json<UserView>, Open> {
         let row = store::users::by_id(&self.state.db, auth.0.user_id)
             .await
             .map_err(crate::error::DomainError::from)?

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod apidocs;
 mod assessment;
 mod auth;
 mod calls;
