@@ -1,6 +1,7 @@
 //! The HTTP interface: thin poem-openapi handlers, one API struct per tag. Handlers parse the
 //! input into domain types, call a use case in `service`, and shape the answer.
 
+pub mod applicant;
 pub mod applications;
 pub mod assessment;
 pub mod audit;

@@ -470,12 +470,19 @@ impl Run {
             region.application_id = Some(id);
         }
         let inhabitants: u64 = a["municipalities"].as_array().into_iter().flatten().filter_map(|m| m["inhabitants"].as_u64()).sum();
-        let form = json!({
+        let mut form = json!({
             "title": a["title"],
             "summary": format!("Plan van aanpak van {}", a["region"].as_str().unwrap_or(&r)),
             "contact": {"name": a["penvoerder"]["name"], "email": a["penvoerder"]["email"]},
             "scale": {"municipalities": a["municipalities"], "inhabitants": inhabitants, "districts": []},
         });
+        if a["penvoerder"]["function"].is_string() {
+            form["contact"]["function"] = a["penvoerder"]["function"].clone();
+        }
+        // The applying municipality as a legal person, with its postal address.
+        if a["penvoerder"]["organisation"].is_string() && a["penvoerder"]["address"].is_object() {
+            form["applicant"] = json!({"organisation": a["penvoerder"]["organisation"], "address": a["penvoerder"]["address"]});
+        }
         self.c.put(&format!("/applications/{id}/form"), &token, &form).await?.expect(200)?;
         if a["budget"].is_array() {
             self.c.put(&format!("/applications/{id}/budget"), &token, &json!({"lines": a["budget"]})).await?.expect(200)?;
@@ -499,7 +506,13 @@ impl Run {
         a["ref"] = r.into();
         a["region"] = format!("Regio {r}").into();
         a["title"] = format!("Proeftuin {r}").into();
-        a["penvoerder"] = json!({"name": format!("Penvoerder {r}"), "email": format!("penvoerder@{r}.example"), "municipality": format!("Gemeente {r}")});
+        a["penvoerder"] = json!({
+            "name": format!("Penvoerder {r}"),
+            "email": format!("penvoerder@{r}.example"),
+            "municipality": format!("Gemeente {r}"),
+            "organisation": format!("Gemeente {r}"),
+            "address": {"street": "Postbus 100", "postcode": "1000 AA", "city": format!("Gemeente {r}")},
+        });
         a["municipalities"] = json!([{"name": format!("Gemeente {r}"), "inhabitants": 50000}]);
         a
     }

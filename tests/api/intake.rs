@@ -79,6 +79,7 @@ pub fn form_of(a: &Value) -> Value {
         "summary": format!("Plan van aanpak van {}.", a["region"].as_str().unwrap_or("de regio")),
         "contact": {"name": a["penvoerder"]["name"], "email": a["penvoerder"]["email"]},
         "scale": {"municipalities": a["municipalities"]},
+        "applicant": {"organisation": a["penvoerder"]["organisation"], "address": a["penvoerder"]["address"]},
     })
 }
 

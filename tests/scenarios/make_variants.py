@@ -53,7 +53,16 @@ def add_final_sheets(sc, app, deltas):
 
 
 def set_knockout(sc, app, assessor, criterion, met):
-    sheet(sc, "first_round_scores", app, assessor)["knockout"][criterion] = met
+    """Set a knock-out verdict; a "not met" carries its motivation, as the scoring rules require."""
+    s = sheet(sc, "first_round_scores", app, assessor)
+    s["knockout"][criterion] = met
+    motivations = s.setdefault("knockout_motivations", {})
+    if met:
+        motivations.pop(criterion, None)
+    else:
+        label = next(k["label_nl"] for k in sc["call"]["knockout_criteria"] if k["id"] == criterion)
+        motivations[criterion] = (f"Uit de aanvraag blijkt niet dat aan dit criterium wordt voldaan: {label[0].lower() + label[1:]} "
+                                  "wordt niet aangetoond met afspraken, documenten of ondertekende verklaringen.")
 
 
 # ---------------------------------------------------------------- validity of a scenario
