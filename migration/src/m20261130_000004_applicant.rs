@@ -21,14 +21,33 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .alter_table(Table::alter().table(Applications::Table).add_column(string_null(Applications::ContactFunction)).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(Applications::Table)
+                    .add_column(string_null(Applications::ContactFunction))
+                    .to_owned(),
+            )
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Applications::Table).drop_column(Applications::ContactFunction).to_owned()).await?;
-        manager.alter_table(Table::alter().table(Applications::Table).drop_column(Applications::Applicant).to_owned()).await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Applications::Table)
+                    .drop_column(Applications::ContactFunction)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Applications::Table)
+                    .drop_column(Applications::Applicant)
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -31,7 +31,11 @@ impl From<ApplicantDto> for Applicant {
     fn from(d: ApplicantDto) -> Applicant {
         Applicant {
             organisation: d.organisation,
-            address: PostalAddress { street: d.address.street, postcode: d.address.postcode, city: d.address.city },
+            address: PostalAddress {
+                street: d.address.street,
+                postcode: d.address.postcode,
+                city: d.address.city,
+            },
             kvk_number: d.kvk_number,
             oin: d.oin,
         }
@@ -42,7 +46,11 @@ impl From<Applicant> for ApplicantDto {
     fn from(a: Applicant) -> ApplicantDto {
         ApplicantDto {
             organisation: a.organisation,
-            address: PostalAddressDto { street: a.address.street, postcode: a.address.postcode, city: a.address.city },
+            address: PostalAddressDto {
+                street: a.address.street,
+                postcode: a.address.postcode,
+                city: a.address.city,
+            },
             kvk_number: a.kvk_number,
             oin: a.oin,
         }

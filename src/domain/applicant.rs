@@ -20,7 +20,10 @@ pub struct PostalAddress {
 impl PostalAddress {
     /// The address as the lines of an envelope: street, then postcode and city (two spaces).
     pub fn lines(&self) -> [String; 2] {
-        [self.street.clone(), format!("{}  {}", self.postcode, self.city.to_uppercase())]
+        [
+            self.street.clone(),
+            format!("{}  {}", self.postcode, self.city.to_uppercase()),
+        ]
     }
 }
 
@@ -45,7 +48,10 @@ pub fn letter_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldE
     } else if v.chars().count() > max {
         errors.push(FieldError::new(field, format!("at most {max} characters")));
     } else if v.chars().any(char::is_control) {
-        errors.push(FieldError::new(field, "no control characters (line breaks included)"));
+        errors.push(FieldError::new(
+            field,
+            "no control characters (line breaks included)",
+        ));
     }
     v
 }
@@ -66,19 +72,39 @@ impl Applicant {
     pub fn checked(self, prefix: &str) -> Result<Applicant, Vec<FieldError>> {
         let mut errors = Vec::new();
         let f = |n: &str| format!("{prefix}.{n}");
-        let organisation = letter_text(&f("organisation"), &self.organisation, MAX_LINE_CHARS, &mut errors);
-        let street = letter_text(&f("address.street"), &self.address.street, MAX_LINE_CHARS, &mut errors);
-        let city = letter_text(&f("address.city"), &self.address.city, MAX_LINE_CHARS, &mut errors);
+        let organisation = letter_text(
+            &f("organisation"),
+            &self.organisation,
+            MAX_LINE_CHARS,
+            &mut errors,
+        );
+        let street = letter_text(
+            &f("address.street"),
+            &self.address.street,
+            MAX_LINE_CHARS,
+            &mut errors,
+        );
+        let city = letter_text(
+            &f("address.city"),
+            &self.address.city,
+            MAX_LINE_CHARS,
+            &mut errors,
+        );
         let postcode = match normalise_postcode(&self.address.postcode) {
             Some(p) => p,
             None => {
-                errors.push(FieldError::new(f("address.postcode"), "a Dutch postcode: four digits and two letters, e.g. 6511 PP"));
+                errors.push(FieldError::new(
+                    f("address.postcode"),
+                    "a Dutch postcode: four digits and two letters, e.g. 6511 PP",
+                ));
                 self.address.postcode.trim().to_string()
             }
         };
         let digits = |v: Option<String>, n: usize, name: &str, errors: &mut Vec<FieldError>| {
             let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-            if v.as_deref().is_some_and(|s| s.len() != n || !s.chars().all(|c| c.is_ascii_digit())) {
+            if v.as_deref()
+                .is_some_and(|s| s.len() != n || !s.chars().all(|c| c.is_ascii_digit()))
+            {
                 errors.push(FieldError::new(f(name), format!("{n} digits")));
             }
             v
@@ -86,7 +112,16 @@ impl Applicant {
         let kvk_number = digits(self.kvk_number, 8, "kvk_number", &mut errors);
         let oin = digits(self.oin, 20, "oin", &mut errors);
         if errors.is_empty() {
-            Ok(Applicant { organisation, address: PostalAddress { street, postcode, city }, kvk_number, oin })
+            Ok(Applicant {
+                organisation,
+                address: PostalAddress {
+                    street,
+                    postcode,
+                    city,
+                },
+                kvk_number,
+                oin,
+            })
         } else {
             Err(errors)
         }
@@ -100,7 +135,11 @@ mod tests {
     fn applicant(postcode: &str, kvk: Option<&str>) -> Applicant {
         Applicant {
             organisation: " Gemeente Nijmegen ".into(),
-            address: PostalAddress { street: "Postbus 9105".into(), postcode: postcode.into(), city: "Nijmegen".into() },
+            address: PostalAddress {
+                street: "Postbus 9105".into(),
+                postcode: postcode.into(),
+                city: "Nijmegen".into(),
+            },
             kvk_number: kvk.map(str::to_string),
             oin: None,
         }
@@ -108,10 +147,15 @@ mod tests {
 
     #[test]
     fn a_complete_applicant_is_normalised() {
-        let a = applicant("6500hg", Some("12345678")).checked("applicant").unwrap();
+        let a = applicant("6500hg", Some("12345678"))
+            .checked("applicant")
+            .unwrap();
         assert_eq!(a.organisation, "Gemeente Nijmegen");
         assert_eq!(a.address.postcode, "6500 HG");
-        assert_eq!(a.address.lines(), ["Postbus 9105".to_string(), "6500 HG  NIJMEGEN".to_string()]);
+        assert_eq!(
+            a.address.lines(),
+            ["Postbus 9105".to_string(), "6500 HG  NIJMEGEN".to_string()]
+        );
     }
 
     #[test]
@@ -119,7 +163,20 @@ mod tests {
         let mut a = applicant("0500 H", Some("123"));
         a.organisation = "Gemeente\nX".into();
         a.address.city = " ".into();
-        let fields: Vec<String> = a.checked("applicant").unwrap_err().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["applicant.organisation", "applicant.address.city", "applicant.address.postcode", "applicant.kvk_number"]);
+        let fields: Vec<String> = a
+            .checked("applicant")
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "applicant.organisation",
+                "applicant.address.city",
+                "applicant.address.postcode",
+                "applicant.kvk_number"
+            ]
+        );
     }
 }

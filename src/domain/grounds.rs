@@ -37,19 +37,43 @@ pub struct CeilingFacts {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Ground {
     /// Awarded: its rank among at most `max_awards`; `tie_reason` when staff settled a tie for it.
-    Awarded { rank: u32, max_awards: u32, final_score: Points, tie_reason: Option<String> },
+    Awarded {
+        rank: u32,
+        max_awards: u32,
+        final_score: Points,
+        tie_reason: Option<String>,
+    },
     /// One or more knock-out criteria not met (ids, in the call's order); `decided_reason` when
     /// staff settled a split verdict as failed.
-    KnockoutNotMet { criteria: Vec<String>, decided_reason: Option<String> },
+    KnockoutNotMet {
+        criteria: Vec<String>,
+        decided_reason: Option<String>,
+    },
     /// The first-round score under the interview threshold.
     BelowThreshold { score: Points, threshold: Points },
     /// Ranked beyond the number of awards, while the awards fit under the ceiling.
-    RankBeyondAwards { rank: u32, max_awards: u32, final_score: Points, last_awarded: Option<(u32, Points)> },
+    RankBeyondAwards {
+        rank: u32,
+        max_awards: u32,
+        final_score: Points,
+        last_awarded: Option<(u32, Points)>,
+    },
     /// Ranked beyond the number of awards, and the ceiling is used up by the higher-ranked
     /// applications (art. 4:25, second paragraph, Awb).
-    CeilingReached { rank: u32, max_awards: u32, final_score: Points, last_awarded: Option<(u32, Points)>, ceiling: CeilingFacts },
+    CeilingReached {
+        rank: u32,
+        max_awards: u32,
+        final_score: Points,
+        last_awarded: Option<(u32, Points)>,
+        ceiling: CeilingFacts,
+    },
     /// Tied at the last award place; staff settled the tie against it, for `reason`.
-    TieSettled { rank: u32, max_awards: u32, final_score: Points, reason: String },
+    TieSettled {
+        rank: u32,
+        max_awards: u32,
+        final_score: Points,
+        reason: String,
+    },
 }
 
 impl Ground {
@@ -82,8 +106,15 @@ pub struct DecisionGround {
 }
 
 /// The decisive ground of `application`'s decision, or `None` while it has none.
-pub fn of(input: &SelectionInput, result: &SelectionResult, application: &str) -> Option<DecisionGround> {
-    let r = result.applications.iter().find(|a| a.r#ref == application)?;
+pub fn of(
+    input: &SelectionInput,
+    result: &SelectionResult,
+    application: &str,
+) -> Option<DecisionGround> {
+    let r = result
+        .applications
+        .iter()
+        .find(|a| a.r#ref == application)?;
     let i = input.applications.iter().find(|a| a.r#ref == application)?;
     let s = &input.settings;
     let last_awarded = result
@@ -99,10 +130,16 @@ pub fn of(input: &SelectionInput, result: &SelectionResult, application: &str) -
         .map(|a| a.requested_total)
         .sum();
     let division = match (&input.manual_allocation, result.allocation_policy) {
-        (Some(m), AllocationPolicy::Manual) => Division::Manual { reason: m.reason.clone() },
+        (Some(m), AllocationPolicy::Manual) => Division::Manual {
+            reason: m.reason.clone(),
+        },
         _ => Division::ProRataWholeEuros,
     };
-    let ceiling = CeilingFacts { ceiling: s.budget_ceiling, requested_awarded, division };
+    let ceiling = CeilingFacts {
+        ceiling: s.budget_ceiling,
+        requested_awarded,
+        division,
+    };
     let ceiling_reached = requested_awarded > s.budget_ceiling;
     let final_score = r.final_round.as_ref().map(|f| f.score);
     let ground = match r.decision.as_deref()? {
@@ -110,39 +147,74 @@ pub fn of(input: &SelectionInput, result: &SelectionResult, application: &str) -
             rank: r.rank?,
             max_awards: s.max_awards,
             final_score: final_score?,
-            tie_reason: if r.tied_at_last_place { i.tie_decision.as_ref().map(|t| t.reason.clone()) } else { None },
+            tie_reason: if r.tied_at_last_place {
+                i.tie_decision.as_ref().map(|t| t.reason.clone())
+            } else {
+                None
+            },
         },
         "rejected_knockout" => {
             let ko = r.knockout.as_ref()?;
-            let decided = i.knockout_decision.as_ref().filter(|d| d.verdict == KnockoutVerdict::Failed && r.knockout_decided.is_some());
+            let decided = i
+                .knockout_decision
+                .as_ref()
+                .filter(|d| d.verdict == KnockoutVerdict::Failed && r.knockout_decided.is_some());
             let mut criteria = ko.failed_criteria.clone();
             if criteria.is_empty() && decided.is_some() {
                 // Staff settled a split verdict as failed: the criteria the sheets disagreed on.
                 criteria = ko.split_criteria.clone();
             }
-            Ground::KnockoutNotMet { criteria, decided_reason: decided.map(|d| d.reason.clone()) }
+            Ground::KnockoutNotMet {
+                criteria,
+                decided_reason: decided.map(|d| d.reason.clone()),
+            }
         }
-        "rejected_below_threshold" => Ground::BelowThreshold { score: r.first_round.as_ref()?.score, threshold: s.interview_threshold },
+        "rejected_below_threshold" => Ground::BelowThreshold {
+            score: r.first_round.as_ref()?.score,
+            threshold: s.interview_threshold,
+        },
         "not_awarded" => {
             let (rank, final_score) = (r.rank?, final_score?);
             match (&i.tie_decision, r.tied_at_last_place) {
-                (Some(t), true) => Ground::TieSettled { rank, max_awards: s.max_awards, final_score, reason: t.reason.clone() },
-                _ if ceiling_reached => Ground::CeilingReached { rank, max_awards: s.max_awards, final_score, last_awarded, ceiling: ceiling.clone() },
-                _ => Ground::RankBeyondAwards { rank, max_awards: s.max_awards, final_score, last_awarded },
+                (Some(t), true) => Ground::TieSettled {
+                    rank,
+                    max_awards: s.max_awards,
+                    final_score,
+                    reason: t.reason.clone(),
+                },
+                _ if ceiling_reached => Ground::CeilingReached {
+                    rank,
+                    max_awards: s.max_awards,
+                    final_score,
+                    last_awarded,
+                    ceiling: ceiling.clone(),
+                },
+                _ => Ground::RankBeyondAwards {
+                    rank,
+                    max_awards: s.max_awards,
+                    final_score,
+                    last_awarded,
+                },
             }
         }
         _ => return None,
     };
     let partial_refusal = match (&ground, r.allocated) {
-        (Ground::Awarded { .. }, Some(allocated)) if allocated < r.requested_total => Some(PartialRefusal {
-            requested: r.requested_total,
-            allocated,
-            refused: r.requested_total - allocated,
-            ceiling,
-        }),
+        (Ground::Awarded { .. }, Some(allocated)) if allocated < r.requested_total => {
+            Some(PartialRefusal {
+                requested: r.requested_total,
+                allocated,
+                refused: r.requested_total - allocated,
+                ceiling,
+            })
+        }
         _ => None,
     };
-    Some(DecisionGround { application: application.to_string(), ground, partial_refusal })
+    Some(DecisionGround {
+        application: application.to_string(),
+        ground,
+        partial_refusal,
+    })
 }
 
 /// Phrases that only point elsewhere instead of giving a reason.
@@ -176,7 +248,11 @@ pub fn motivation_problem(text: &str) -> Option<&'static str> {
     }
     let lower = t.to_lowercase();
     let bare = lower.trim_end_matches(['.', '!', ';', ':', ' ']);
-    if REFERENCES.iter().any(|r| bare == *r || (bare.starts_with(r) && bare.chars().count() < r.chars().count() + MIN_MOTIVATION_CHARS)) {
+    if REFERENCES.iter().any(|r| {
+        bare == *r
+            || (bare.starts_with(r)
+                && bare.chars().count() < r.chars().count() + MIN_MOTIVATION_CHARS)
+    }) {
         return Some("only refers elsewhere");
     }
     if t.chars().count() < MIN_MOTIVATION_CHARS {
@@ -190,7 +266,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::domain::selection::{ApplicationInput, RecordedKnockout, RecordedTie, Settings, SheetFacts, compute};
+    use crate::domain::selection::{
+        ApplicationInput, RecordedKnockout, RecordedTie, Settings, SheetFacts, compute,
+    };
 
     fn settings(max_awards: u32, ceiling: &str) -> Settings {
         Settings {
@@ -218,7 +296,9 @@ mod tests {
             r#ref: r.into(),
             requested_total: Money::parse(requested).unwrap(),
             first_round: vec![sheet("x", true, first[0]), sheet("y", true, first[1])],
-            final_round: fin.map(|f| vec![sheet("x", true, f[0]), sheet("y", true, f[1])]).unwrap_or_default(),
+            final_round: fin
+                .map(|f| vec![sheet("x", true, f[0]), sheet("y", true, f[1])])
+                .unwrap_or_default(),
             knockout_decision: None,
             tie_decision: None,
         }
@@ -248,7 +328,13 @@ mod tests {
     #[test]
     fn a_knockout_not_met_names_the_criterion() {
         let g = ground(&call("1000"), "d");
-        assert_eq!(g.ground, Ground::KnockoutNotMet { criteria: vec!["ko_b".into()], decided_reason: None });
+        assert_eq!(
+            g.ground,
+            Ground::KnockoutNotMet {
+                criteria: vec!["ko_b".into()],
+                decided_reason: None
+            }
+        );
         assert_eq!(g.ground.kind(), "knockout_not_met");
     }
 
@@ -256,15 +342,30 @@ mod tests {
     fn a_split_knockout_settled_as_failed_names_the_split_criterion_and_the_reason() {
         let mut input = call("1000");
         input.applications[3].first_round = vec![sheet("x", false, 90), sheet("y", true, 90)];
-        input.applications[3].knockout_decision = Some(RecordedKnockout { verdict: KnockoutVerdict::Failed, reason: "niet aangetoond".into() });
+        input.applications[3].knockout_decision = Some(RecordedKnockout {
+            verdict: KnockoutVerdict::Failed,
+            reason: "niet aangetoond".into(),
+        });
         let g = ground(&input, "d");
-        assert_eq!(g.ground, Ground::KnockoutNotMet { criteria: vec!["ko_b".into()], decided_reason: Some("niet aangetoond".into()) });
+        assert_eq!(
+            g.ground,
+            Ground::KnockoutNotMet {
+                criteria: vec!["ko_b".into()],
+                decided_reason: Some("niet aangetoond".into())
+            }
+        );
     }
 
     #[test]
     fn under_the_threshold_with_its_figures() {
         let g = ground(&call("1000"), "e");
-        assert_eq!(g.ground, Ground::BelowThreshold { score: Points::parse("49.50").unwrap(), threshold: Points::whole(50) });
+        assert_eq!(
+            g.ground,
+            Ground::BelowThreshold {
+                score: Points::parse("49.50").unwrap(),
+                threshold: Points::whole(50)
+            }
+        );
     }
 
     #[test]
@@ -273,16 +374,27 @@ mod tests {
         let g = ground(&call("2000"), "c");
         assert_eq!(
             g.ground,
-            Ground::RankBeyondAwards { rank: 3, max_awards: 2, final_score: Points::parse("60.50").unwrap(), last_awarded: Some((2, Points::parse("80.50").unwrap())) }
+            Ground::RankBeyondAwards {
+                rank: 3,
+                max_awards: 2,
+                final_score: Points::parse("60.50").unwrap(),
+                last_awarded: Some((2, Points::parse("80.50").unwrap()))
+            }
         );
-        assert_eq!(ground(&call("2000"), "a").partial_refusal, None, "everything awarded as requested");
+        assert_eq!(
+            ground(&call("2000"), "a").partial_refusal,
+            None,
+            "everything awarded as requested"
+        );
     }
 
     #[test]
     fn the_ceiling_where_it_was_reached() {
         // a and b request 1000 together, the ceiling is 800.
         let g = ground(&call("800"), "c");
-        let Ground::CeilingReached { rank, ceiling, .. } = &g.ground else { panic!("{:?}", g.ground) };
+        let Ground::CeilingReached { rank, ceiling, .. } = &g.ground else {
+            panic!("{:?}", g.ground)
+        };
         assert_eq!(*rank, 3);
         assert_eq!(ceiling.requested_awarded, Money::parse("1000").unwrap());
         assert_eq!(ceiling.ceiling, Money::parse("800").unwrap());
@@ -292,9 +404,24 @@ mod tests {
     #[test]
     fn a_partial_refusal_where_the_allocation_is_below_the_request() {
         let g = ground(&call("800"), "a");
-        assert!(matches!(g.ground, Ground::Awarded { rank: 1, max_awards: 2, tie_reason: None, .. }));
+        assert!(matches!(
+            g.ground,
+            Ground::Awarded {
+                rank: 1,
+                max_awards: 2,
+                tie_reason: None,
+                ..
+            }
+        ));
         let p = g.partial_refusal.unwrap();
-        assert_eq!((p.requested, p.allocated, p.refused), (Money::parse("600").unwrap(), Money::parse("480").unwrap(), Money::parse("120").unwrap()));
+        assert_eq!(
+            (p.requested, p.allocated, p.refused),
+            (
+                Money::parse("600").unwrap(),
+                Money::parse("480").unwrap(),
+                Money::parse("120").unwrap()
+            )
+        );
     }
 
     #[test]
@@ -302,11 +429,19 @@ mod tests {
         let mut input = call("800");
         input.settings.allocation_policy = AllocationPolicy::Manual;
         input.manual_allocation = Some(crate::domain::selection::ManualAllocation {
-            amounts: BTreeMap::from([("a".to_string(), Money::parse("500").unwrap()), ("b".to_string(), Money::parse("300").unwrap())]),
+            amounts: BTreeMap::from([
+                ("a".to_string(), Money::parse("500").unwrap()),
+                ("b".to_string(), Money::parse("300").unwrap()),
+            ]),
             reason: "schaal".into(),
         });
         let p = ground(&input, "b").partial_refusal.unwrap();
-        assert_eq!(p.ceiling.division, Division::Manual { reason: "schaal".into() });
+        assert_eq!(
+            p.ceiling.division,
+            Division::Manual {
+                reason: "schaal".into()
+            }
+        );
         assert_eq!(p.refused, Money::parse("100").unwrap());
     }
 
@@ -315,22 +450,52 @@ mod tests {
         let mut input = call("5000");
         input.applications[2] = app("c", "500", [60, 60], Some([80, 81]));
         let r = compute(&input);
-        assert!(of(&input, &r, "c").is_none(), "no ground while the tie waits for a decision");
-        input.applications[1].tie_decision = Some(RecordedTie { award: true, reason: "sterker addendum".into() });
-        input.applications[2].tie_decision = Some(RecordedTie { award: false, reason: "sterker addendum".into() });
+        assert!(
+            of(&input, &r, "c").is_none(),
+            "no ground while the tie waits for a decision"
+        );
+        input.applications[1].tie_decision = Some(RecordedTie {
+            award: true,
+            reason: "sterker addendum".into(),
+        });
+        input.applications[2].tie_decision = Some(RecordedTie {
+            award: false,
+            reason: "sterker addendum".into(),
+        });
         let g = ground(&input, "c");
-        assert_eq!(g.ground, Ground::TieSettled { rank: 2, max_awards: 2, final_score: Points::parse("80.50").unwrap(), reason: "sterker addendum".into() });
+        assert_eq!(
+            g.ground,
+            Ground::TieSettled {
+                rank: 2,
+                max_awards: 2,
+                final_score: Points::parse("80.50").unwrap(),
+                reason: "sterker addendum".into()
+            }
+        );
         let b = ground(&input, "b");
-        assert!(matches!(b.ground, Ground::Awarded { rank: 2, tie_reason: Some(ref t), .. } if t == "sterker addendum"));
+        assert!(
+            matches!(b.ground, Ground::Awarded { rank: 2, tie_reason: Some(ref t), .. } if t == "sterker addendum")
+        );
     }
 
     #[test]
     fn motivations_that_carry_nothing_are_named() {
         assert_eq!(motivation_problem(""), Some("empty"));
         assert_eq!(motivation_problem("   "), Some("empty"));
-        assert_eq!(motivation_problem("Zie beoordelingsformulier."), Some("only refers elsewhere"));
-        assert_eq!(motivation_problem("zie boven"), Some("only refers elsewhere"));
+        assert_eq!(
+            motivation_problem("Zie beoordelingsformulier."),
+            Some("only refers elsewhere")
+        );
+        assert_eq!(
+            motivation_problem("zie boven"),
+            Some("only refers elsewhere")
+        );
         assert_eq!(motivation_problem("Voldoet niet."), Some("too short"));
-        assert_eq!(motivation_problem("Uit de aanvraag blijkt niet dat het veiligheidsteam een jurist heeft."), None);
+        assert_eq!(
+            motivation_problem(
+                "Uit de aanvraag blijkt niet dat het veiligheidsteam een jurist heeft."
+            ),
+            None
+        );
     }
 }

@@ -2,24 +2,67 @@
 //! gerangschikte aanvragen", "op de vijfde plaats"); from twenty-one on, digits.
 
 const UNITS: [&str; 21] = [
-    "nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "elf", "twaalf", "dertien",
-    "veertien", "vijftien", "zestien", "zeventien", "achttien", "negentien", "twintig",
+    "nul",
+    "één",
+    "twee",
+    "drie",
+    "vier",
+    "vijf",
+    "zes",
+    "zeven",
+    "acht",
+    "negen",
+    "tien",
+    "elf",
+    "twaalf",
+    "dertien",
+    "veertien",
+    "vijftien",
+    "zestien",
+    "zeventien",
+    "achttien",
+    "negentien",
+    "twintig",
 ];
 
 const ORDINALS: [&str; 21] = [
-    "nulde", "eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende", "elfde",
-    "twaalfde", "dertiende", "veertiende", "vijftiende", "zestiende", "zeventiende", "achttiende", "negentiende",
+    "nulde",
+    "eerste",
+    "tweede",
+    "derde",
+    "vierde",
+    "vijfde",
+    "zesde",
+    "zevende",
+    "achtste",
+    "negende",
+    "tiende",
+    "elfde",
+    "twaalfde",
+    "dertiende",
+    "veertiende",
+    "vijftiende",
+    "zestiende",
+    "zeventiende",
+    "achttiende",
+    "negentiende",
     "twintigste",
 ];
 
 /// A count: "vier"; "één" for one; digits from 21 on.
 pub fn count(n: u64) -> String {
-    usize::try_from(n).ok().and_then(|i| UNITS.get(i)).map_or_else(|| n.to_string(), |w| w.to_string())
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| UNITS.get(i))
+        .map_or_else(|| n.to_string(), |w| w.to_string())
 }
 
 /// A place in an order: "vijfde"; "21e" from 21 on.
 pub fn ordinal(n: u64) -> String {
-    usize::try_from(n).ok().and_then(|i| ORDINALS.get(i)).map_or_else(|| format!("{n}e"), |w| w.to_string())
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| ORDINALS.get(i))
+        .map_or_else(|| format!("{n}e"), |w| w.to_string())
 }
 
 #[cfg(test)]

@@ -33,7 +33,11 @@ pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
 pub fn kings_day(year: i32) -> Option<NaiveDate> {
     let day = if year >= 2014 { 27 } else { 30 };
     let date = NaiveDate::from_ymd_opt(year, 4, day)?;
-    Some(if date.weekday() == Weekday::Sun { date - Duration::days(1) } else { date })
+    Some(if date.weekday() == Weekday::Sun {
+        date - Duration::days(1)
+    } else {
+        date
+    })
 }
 
 /// The name of the public holiday (Algemene termijnenwet, art. 3) on `date`, if it is one.
@@ -86,16 +90,32 @@ mod tests {
 
     #[test]
     fn easter_by_the_gregorian_computus() {
-        for (year, easter) in [(2022, "2022-04-17"), (2023, "2023-04-09"), (2024, "2024-03-31"), (2025, "2025-04-20"), (2019, "2019-04-21"), (2038, "2038-04-25"), (2008, "2008-03-23")] {
+        for (year, easter) in [
+            (2022, "2022-04-17"),
+            (2023, "2023-04-09"),
+            (2024, "2024-03-31"),
+            (2025, "2025-04-20"),
+            (2019, "2019-04-21"),
+            (2038, "2038-04-25"),
+            (2008, "2008-03-23"),
+        ] {
             assert_eq!(easter_sunday(year), Some(d(easter)), "{year}");
         }
     }
 
     #[test]
     fn weekends_move_to_monday() {
-        assert_eq!(next_working_day(d("2022-10-29")), d("2022-10-31"), "Saturday");
+        assert_eq!(
+            next_working_day(d("2022-10-29")),
+            d("2022-10-31"),
+            "Saturday"
+        );
         assert_eq!(next_working_day(d("2022-10-30")), d("2022-10-31"), "Sunday");
-        assert_eq!(next_working_day(d("2022-10-31")), d("2022-10-31"), "a Monday stays");
+        assert_eq!(
+            next_working_day(d("2022-10-31")),
+            d("2022-10-31"),
+            "a Monday stays"
+        );
     }
 
     #[test]
@@ -107,7 +127,10 @@ mod tests {
     #[test]
     fn easter_monday_but_not_good_friday() {
         assert_eq!(holiday(d("2023-04-10")), Some("Tweede Paasdag"));
-        assert!(is_working_day(d("2023-04-07")), "Goede Vrijdag is not in the Algemene termijnenwet");
+        assert!(
+            is_working_day(d("2023-04-07")),
+            "Goede Vrijdag is not in the Algemene termijnenwet"
+        );
         // Easter Saturday to Easter Monday: the Tuesday.
         assert_eq!(next_working_day(d("2023-04-08")), d("2023-04-11"));
     }
@@ -120,13 +143,25 @@ mod tests {
         assert_eq!(holiday(d("2025-04-27")), None);
         // 27 April 2031 is a Sunday too.
         assert_eq!(kings_day(2031), Some(d("2031-04-26")));
-        assert_eq!(next_working_day(d("2026-04-27")), d("2026-04-28"), "a Monday Koningsdag");
-        assert_eq!(kings_day(2013), Some(d("2013-04-30")), "Koninginnedag before 2014");
+        assert_eq!(
+            next_working_day(d("2026-04-27")),
+            d("2026-04-28"),
+            "a Monday Koningsdag"
+        );
+        assert_eq!(
+            kings_day(2013),
+            Some(d("2013-04-30")),
+            "Koninginnedag before 2014"
+        );
     }
 
     #[test]
     fn liberation_day_every_year() {
-        assert_eq!(holiday(d("2023-05-05")), Some("Bevrijdingsdag"), "not a lustrum year, still a holiday");
+        assert_eq!(
+            holiday(d("2023-05-05")),
+            Some("Bevrijdingsdag"),
+            "not a lustrum year, still a holiday"
+        );
         assert_eq!(next_working_day(d("2023-05-05")), d("2023-05-08"));
     }
 
@@ -147,6 +182,10 @@ mod tests {
         assert_eq!(holiday(d("2022-12-25")), Some("Eerste Kerstdag"));
         assert_eq!(holiday(d("2023-12-26")), Some("Tweede Kerstdag"));
         assert_eq!(next_working_day(d("2023-12-25")), d("2023-12-27"));
-        assert_eq!(next_working_day(d("2021-12-25")), d("2021-12-27"), "a Saturday Christmas: the Monday is the 27th");
+        assert_eq!(
+            next_working_day(d("2021-12-25")),
+            d("2021-12-27"),
+            "a Saturday Christmas: the Monday is the 27th"
+        );
     }
 }

@@ -348,7 +348,39 @@ impl Run {
             let body = json!({"verdict": d["verdict"], "reason": d["reason"]});
             self.c.post(&format!("/applications/{id}/knockout-decision"), &staff, &body).await?.expect(200)?;
         }
+        self.plan_interviews().await?;
         self.c.post(&format!("/calls/{}/rounds/first/publish", self.call_id), &staff, &json!({})).await?.expect(200)
+    }
+
+    /// Interview details for every invited application, two a day (10.00 and 14.00 uur) on the
+    /// working days of the call's interviews stage.
+    async fn plan_interviews(&mut self) -> Result<()> {
+        let staff = self.staff();
+        let stages = self.scenario["call"]["stages"].as_array().cloned().unwrap_or_default();
+        let first = stages
+            .iter()
+            .find(|st| st["kind"] == "interviews")
+            .and_then(|st| st["starts_on"].as_str())
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .unwrap_or_else(|| self.clock_now().date_naive() + Duration::days(10));
+        let results = self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
+        let mut day = crate::domain::workdays::next_working_day(first);
+        let mut slot = 0;
+        for line in results["applications"].as_array().into_iter().flatten().filter(|l| l["invited_to_interview"] == true) {
+            let id = line["application_id"].as_i64().unwrap_or_default();
+            let body = json!({"interview": {
+                "date": day.to_string(),
+                "time": if slot == 0 { "10:00" } else { "14:00" },
+                "place": "Ministerie van Justitie en Veiligheid, Turfmarkt 147, Den Haag",
+            }});
+            self.c.put(&format!("/calls/{}/interviews/{id}", self.call_id), &staff, &body).await?.expect(200)?;
+            slot += 1;
+            if slot == 2 {
+                slot = 0;
+                day = crate::domain::workdays::next_working_day(day + Duration::days(1));
+            }
+        }
+        Ok(())
     }
 
     /// 5. Addenda from the invited regions, then the final round's sheets; staff close it.

@@ -94,6 +94,11 @@ async fn call_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<StoredCall, Doma
     store::calls::by_id(db, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))
 }
 
+/// Submitted applications of a call (everything past the draft), by id (for the letters).
+pub async fn submitted_rows<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<AppRow>, DomainError> {
+    submitted_apps(db, call_id).await
+}
+
 /// Submitted applications of a call (everything past the draft), by id.
 async fn submitted_apps<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<AppRow>, DomainError> {
     // Two queries for the whole call, not two per application: results are computed often.
@@ -756,6 +761,7 @@ pub async fn publish_first_round(state: &AppState, who: &Principal, call_id: i32
     }
     let apps = submitted_apps(&txn, call_id).await?;
     let letters = super::letters::resolve(&txn, call_id).await?;
+    super::letters::ready_to_publish(&txn, &call, &input, &result, &letters, true).await?;
     for r in &result.applications {
         let Some(app) = apps.iter().find(|a| a.region_ref == r.r#ref) else { continue };
         let (status, email) = match r.first_round_decision {
@@ -796,6 +802,7 @@ pub async fn publish_final(state: &AppState, who: &Principal, call_id: i32) -> R
     }
     let apps = submitted_apps(&txn, call_id).await?;
     let letters = super::letters::resolve(&txn, call_id).await?;
+    super::letters::ready_to_publish(&txn, &call, &input, &result, &letters, false).await?;
     for r in &result.applications {
         let Some(app) = apps.iter().find(|a| a.region_ref == r.r#ref) else { continue };
         let (status, email) = match r.decision.as_deref() {

@@ -288,7 +288,7 @@ async fn the_receipt_is_dutch_and_names_call_region_and_moment() {
     assert_eq!(mail.kind, "submission_receipt");
     assert_eq!(mail.recipient, a["penvoerder"]["email"].as_str().unwrap());
     assert!(mail.subject.contains(a["region"].as_str().unwrap()));
-    assert!(mail.body_text.contains("woensdag 13 juli 2022, 16:34"), "{}", mail.body_text);
+    assert!(mail.body_text.contains("woensdag 13 juli 2022, 16.34 uur"), "{}", mail.body_text);
     assert!(mail.body_text.contains(t.call["title"].as_str().unwrap()));
     assert!(mail.body_text.contains(&format!("Beste {},", a["penvoerder"]["name"].as_str().unwrap())));
     assert_eq!(at(&mail.created_at.to_rfc3339()), at("2022-07-13T16:34:00+02:00"));
