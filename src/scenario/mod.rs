@@ -614,7 +614,14 @@ impl Run {
     }
 
     fn sheet_body(sheet: &Value) -> Value {
-        json!({"knockout": sheet["knockout"], "scores": sheet["scores"], "motivation": sheet["motivation"]})
+        let mut body = json!({"knockout": sheet["knockout"], "scores": sheet["scores"], "motivation": sheet["motivation"]});
+        // The motivations per criterion and per knock-out criterion not met, where the scenario has them.
+        for key in ["motivations", "knockout_motivations"] {
+            if sheet[key].is_object() {
+                body[key] = sheet[key].clone();
+            }
+        }
+        body
     }
 
     async fn submit_sheets(&self, round: &str, sheets: &Value) -> Result<()> {

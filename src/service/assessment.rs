@@ -959,6 +959,8 @@ pub struct Explained {
     pub final_round: Vec<SheetFacts>,
     pub decisions: Vec<entity::decision::Model>,
     pub notes: Vec<entity::consensus_note::Model>,
+    /// The decisive ground of the decision, once there is one.
+    pub ground: Option<crate::domain::grounds::DecisionGround>,
 }
 
 pub async fn explain(state: &AppState, who: &Principal, application_id: i32) -> Result<Explained, DomainError> {
@@ -979,6 +981,7 @@ pub async fn explain(state: &AppState, who: &Principal, application_id: i32) -> 
         .collect();
     let notes = store::assessment::notes_of(&state.db, &[application_id]).await?;
     Ok(Explained {
+        ground: crate::domain::grounds::of(&input, &result, &app.region_ref),
         result: result.applications[pos].clone(),
         first_round: input.applications[pos].first_round.clone(),
         final_round: input.applications[pos].final_round.clone(),

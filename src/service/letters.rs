@@ -178,7 +178,7 @@ pub async fn facts<C: ConnectionTrait>(
             for s in sheets.iter().filter(|s| s.status == "submitted") {
                 let sheet: SheetInput = serde_json::from_str(&s.content).map_err(DomainError::internal)?;
                 if sheet.knockout.get(&c) == Some(&false) {
-                    let m = sheet.knockout_motivations.get(&c).cloned().unwrap_or_default();
+                    let m = sheet.knockout_motivations.get(&c).cloned().or(sheet.motivation.clone()).unwrap_or_default();
                     if !m.trim().is_empty() && !motivations.contains(&m) {
                         motivations.push(m);
                     }
@@ -443,9 +443,14 @@ pub async fn set_settings(state: &AppState, who: &Principal, call_id: i32, setti
     let now = state.now();
     let txn = state.db.begin().await?;
     call_of(&txn, call_id).await?;
-    // The interview details are set per application (`set_interview`) and stay.
+    // The interview details are set per application (`set_interview`) and stay, also when the
+    // call goes back to the programme's settings.
     let interviews = resolve(&txn, call_id).await?.settings.interviews;
-    let settings = settings.map(|s| LetterSettings { interviews: interviews.clone(), ..s });
+    let settings = match settings {
+        Some(s) => Some(LetterSettings { interviews, ..s }),
+        None if !interviews.is_empty() => Some(LetterSettings { interviews, ..programme_settings() }),
+        None => None,
+    };
     let row = store::letters::settings(&txn, call_id).await?;
     let templates = row.map(|r| r.templates).unwrap_or_else(|| "{}".into());
     let json = settings.as_ref().map(serde_json::to_string).transpose().map_err(DomainError::internal)?;

@@ -8,6 +8,7 @@ mod auth;
 mod calls;
 mod foundation;
 mod intake;
+mod letter_grounds;
 mod letters;
 mod mail;
 mod mail_delivery;

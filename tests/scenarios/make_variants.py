@@ -276,6 +276,10 @@ def five_awards_other_criteria(sc):
             v["w_pok_labour"] = v.pop("w_pok_funds") + v.pop("w_labour_market")
             v["w_general_impression"] = min(v["w_general_impression"], 23)
             s["scores"] = {cid: v[cid] for cid in order}
+            if "motivations" in s:
+                m = s["motivations"]
+                m["w_pok_labour"] = m.pop("w_pok_funds", FINAL_MOTIVATION) + " " + m.pop("w_labour_market", "")
+                s["motivations"] = {cid: m[cid].strip() for cid in order if cid in m}
     # Kennemerland's 2-3 life domains now weigh more: 49.67 -> 52.00, so it is invited in this call.
     add_final_sheets(sc, "kennemerland", {"vng-1": 2, "jenv-1": 1, "vws-1": 3})
     kept = [ri for ri in sc["rejected_inputs"] if ri["kind"] != "score_out_of_range"]

@@ -74,9 +74,11 @@ pub async fn ready_to_publish<C: ConnectionTrait>(
                     if sheet.knockout.get(c) != Some(&false) {
                         continue;
                     }
+                    // The sheet's motivation counts for a criterion without its own (the scoring rules).
                     let text = sheet
                         .knockout_motivations
                         .get(c)
+                        .or(sheet.motivation.as_ref())
                         .map(String::as_str)
                         .unwrap_or("");
                     if let Some(p) = motivation_problem(text) {
