@@ -82,6 +82,7 @@ pub struct MailConfig {
     pub smtp_url: Option<String>,
     pub outbox_dir: std::path::PathBuf,
     pub from: String,
+    pub reply_to: Option<String>,
     pub max_attempts: i32,
     /// How often the scheduler queues what is due.
     pub scheduler_interval: std::time::Duration,

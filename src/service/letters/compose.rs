@@ -275,6 +275,7 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
         v.insert("parts", count(u64::from(p.parts)));
         v.insert("per_part", format::amount(p.per_part));
         v.insert("last_part", format::amount(p.last_part));
+        v.insert("last_part_note", if p.last_part == p.per_part { String::new() } else { format!(" (het laatste {})", format::amount(p.last_part)) });
     }
     let obligations = schedule::obligations(f.spending_from, f.spending_to, f.decided_on, f.settings.report_weeks, f.settings.settlement_weeks);
     if let Some(last) = obligations.last() {
@@ -426,7 +427,7 @@ pub fn render(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<V
     sender.push(Line::small(format::date(f.decided_on)));
     sender.push(Line::label("Bijlage(n)"));
     sender.push(Line::small("geen"));
-    doc.blocks(&[Block { x: 0.0, width: pdf::mm(95.0), lines: address }, Block { x: pdf::mm(118.0), width: pdf::mm(47.0), lines: sender }]);
+    doc.blocks(&[Block { x: 0.0, width: pdf::mm(92.0), lines: address }, Block { x: pdf::mm(104.0), width: pdf::mm(61.0), lines: sender }]);
     doc.space(18.0);
     doc.key_values(&[("Betreft".to_string(), format!("{} – {}", f.kind.subject(), f.call_title))], pdf::mm(22.0));
     doc.space(6.0);

@@ -133,7 +133,7 @@ U vroeg {requested_total} aan en ik verleen {allocated}. Het verschil van {refus
     ),
     (
         "payments",
-        "Ik betaal de subsidie in voorschotten. Binnen vier weken na de datum van deze beschikking ontvangt u een eerste voorschot van {advance} ({advance_percent} procent van de subsidie). Het resterende bedrag van {rest} betaal ik in {parts} halfjaarlijkse voorschotten van {per_part} (het laatste {last_part}), telkens na ontvangst van de voortgangsrapportage over het voorgaande halfjaar. De voorschotten worden verrekend bij de vaststelling van de subsidie.",
+        "Ik betaal de subsidie in voorschotten. Binnen vier weken na de datum van deze beschikking ontvangt u een eerste voorschot van {advance} ({advance_percent} procent van de subsidie). Het resterende bedrag van {rest} betaal ik in {parts} halfjaarlijkse voorschotten van {per_part}{last_part_note}, telkens na ontvangst van de voortgangsrapportage over het voorgaande halfjaar. De voorschotten worden verrekend bij de vaststelling van de subsidie.",
     ),
     (
         "settlement",
@@ -192,6 +192,7 @@ pub const PLACEHOLDERS: &[&str] = &[
     "parts",
     "per_part",
     "last_part",
+    "last_part_note",
     "settlement",
     "settlement_due",
     "auditor",
