@@ -74,6 +74,7 @@ pub fn filename(reference: &str, kind: LetterKind, number: i32) -> String {
     let what = match kind {
         LetterKind::Award => "besluit-subsidieverlening",
         LetterKind::RejectionFirstRound | LetterKind::RejectionFinal => "besluit-afwijzing",
+        LetterKind::InterviewInvitation => "uitnodiging-gespreksronde",
     };
     if number > 1 { format!("{what}-{reference}-versie-{number}.pdf") } else { format!("{what}-{reference}.pdf") }
 }
@@ -150,7 +151,7 @@ pub async fn facts<C: ConnectionTrait>(
     let i = input.applications.iter().find(|a| a.r#ref == app.region_ref);
     let (_, region) = store::regions::by_id(db, app.region_id).await?.ok_or_else(|| DomainError::NotFound(format!("region {}", app.region_id)))?;
     let figures = match kind {
-        LetterKind::RejectionFirstRound => r.first_round.as_ref(),
+        LetterKind::RejectionFirstRound | LetterKind::InterviewInvitation => r.first_round.as_ref(),
         _ => r.final_round.as_ref(),
     };
     let criteria = def
@@ -221,6 +222,8 @@ pub async fn facts<C: ConnectionTrait>(
     let conflicts = store::assessment::conflicts_of_call(db, call.id).await?.into_iter().filter(|c| c.application_id == app.id).count();
     let awarded_count = result.applications.iter().filter(|a| a.decision.as_deref() == Some("awarded")).count();
     Ok(LetterFacts {
+        interview: settings.interviews.get(&app.id).cloned(),
+        addendum_deadline: def.moment(crate::domain::call::stage::ADDENDUM_DEADLINE),
         lead_function: form.contact.as_ref().and_then(|c| c.function.clone()),
         applicant: form.applicant.clone(),
         application_title: form.title.clone(),
@@ -283,6 +286,14 @@ pub async fn issue_with_email<C: ConnectionTrait>(
     occasion: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
+    if email_kind == "interview_invitation" {
+        // The invitation as a letter too, stored with the others; the email itself gives the
+        // date, time and place (it carries no attachment).
+        let kind = LetterKind::InterviewInvitation;
+        let f = facts(txn, call, input, result, app, kind, 1, None, now, resolved.settings.clone()).await?;
+        let pdf = compose::render(&f, &resolved.templates)?;
+        store_letter(txn, who, call.id, app, kind, 1, &f.reference, pdf, None, now).await?;
+    }
     let attachment = match LetterKind::of_email(email_kind) {
         None => None,
         Some(kind) => {

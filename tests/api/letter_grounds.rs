@@ -385,6 +385,13 @@ async fn check_scenario(path: PathBuf) -> usize {
                 }
             }
         }
+        if e["invited_to_interview"] == true {
+            let invitation = pdf_words(&out.path().join("letters").join(format!("{r}-interview_invitation.pdf")));
+            for part in ["Uitnodiging voor de gespreksronde", "Datum:", "Tijd:", " uur", "Plaats:", "Turfmarkt 147", "addendum"] {
+                assert!(invitation.contains(part), "{name}: {r}: the invitation letter lacks {part:?}\n{invitation}");
+            }
+            assert!(!invitation.contains("bezwaar"), "{name}: {r}: an invitation is no decision");
+        }
         checked += 1;
     }
     checked

@@ -119,8 +119,13 @@ async fn every_letter_of_the_scenario_carries_the_deciding_figures() {
         // The region lists and downloads its own letter; staff too.
         let list = app.get(&format!("/applications/{id}/letters"), &region).await;
         let letters = list.ok().as_array().unwrap().clone();
-        assert_eq!(letters.len(), 1, "{reference}: {letters:?}");
-        let letter = &letters[0];
+        // An invited region also has its invitation letter.
+        let invited = e["invited_to_interview"] == true;
+        assert_eq!(letters.len(), if invited { 2 } else { 1 }, "{reference}: {letters:?}");
+        if invited {
+            assert!(letters.iter().any(|l| l["kind"] == "interview_invitation"), "{reference}: the invitation letter");
+        }
+        let letter = letters.iter().find(|l| l["kind"] == kind).unwrap_or_else(|| panic!("{reference}: no {kind} letter"));
         assert_eq!(letter["kind"], kind, "{reference}");
         assert_eq!(letter["number"], 1);
         let download = app.get(letter["content_url"].as_str().unwrap(), &region).await;
@@ -183,7 +188,8 @@ async fn every_letter_of_the_scenario_carries_the_deciding_figures() {
     if let Some(g) = gelderland.filter(|g| g["allocated"] == "1027020.00") {
         let id = r.application_id("gelderland-zuid").unwrap();
         let letters = app.get(&format!("/applications/{id}/letters"), &app.staff_token).await.body;
-        let bytes = app.get(letters[0]["content_url"].as_str().unwrap(), &app.staff_token).await.bytes;
+        let award = letters.as_array().unwrap().iter().find(|l| l["kind"] == "award").unwrap();
+        let bytes = app.get(award["content_url"].as_str().unwrap(), &app.staff_token).await.bytes;
         assert!(pdf_text(&bytes).contains("€ 1.027.020,00"), "{g}");
     }
 

@@ -55,6 +55,8 @@ fn synthetic(i: usize) -> LetterFacts {
         addendum_on: Some(date(2022, 9, 7)),
         awarded_count: 400,
         ground: None,
+        interview: None,
+        addendum_deadline: None,
         sheets: 3,
         conflicts: i % 3,
         reference: super::reference(1, i as i32),

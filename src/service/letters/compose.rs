@@ -20,16 +20,19 @@ pub enum LetterKind {
     Award,
     RejectionFirstRound,
     RejectionFinal,
+    /// The invitation to the interview round: a letter, not a decision (no objection clause).
+    InterviewInvitation,
 }
 
 impl LetterKind {
-    pub const ALL: [LetterKind; 3] = [LetterKind::Award, LetterKind::RejectionFirstRound, LetterKind::RejectionFinal];
+    pub const ALL: [LetterKind; 4] = [LetterKind::Award, LetterKind::RejectionFirstRound, LetterKind::RejectionFinal, LetterKind::InterviewInvitation];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             LetterKind::Award => "award",
             LetterKind::RejectionFirstRound => "rejection_first_round",
             LetterKind::RejectionFinal => "rejection_final",
+            LetterKind::InterviewInvitation => "interview_invitation",
         }
     }
 
@@ -52,6 +55,7 @@ impl LetterKind {
             LetterKind::Award => "Beschikking tot subsidieverlening",
             LetterKind::RejectionFirstRound => "Besluit op uw aanvraag: afwijzing na de eerste beoordeling",
             LetterKind::RejectionFinal => "Besluit op uw aanvraag: afwijzing na de gespreksronde",
+            LetterKind::InterviewInvitation => "Uitnodiging voor de gespreksronde",
         }
     }
 }
@@ -121,6 +125,9 @@ pub struct LetterFacts {
     pub tie: Option<(bool, String)>,
     pub allocated: Option<Money>,
     pub allocation: AllocationBasis,
+    /// For an invitation: where and when the interview is, and the addendum's deadline.
+    pub interview: Option<Interview>,
+    pub addendum_deadline: Option<chrono::DateTime<chrono::Utc>>,
     /// The decisive ground, computed from the outcome (`domain::grounds`).
     pub ground: Option<DecisionGround>,
     /// The sheets the table's round counts, and the assessors who stood aside for a conflict of interest.
@@ -292,6 +299,23 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
     if let Some(p) = f.ground.as_ref().and_then(|g| g.partial_refusal.as_ref()) {
         v.insert("refused", format::amount(p.refused));
     }
+    if let Some(i) = &f.interview {
+        let mut lines = vec![
+            format!("- Datum: {} {}", crate::domain::dutch::weekday(chrono::Datelike::weekday(&i.date)), format::date(i.date)),
+            format!("- Tijd: {}", crate::domain::dutch::time(i.time)),
+        ];
+        if let Some(p) = i.place.as_deref().filter(|p| !p.trim().is_empty()) {
+            lines.push(format!("- Plaats: {}", p.trim()));
+        }
+        if let Some(l) = i.video_link.as_deref().filter(|l| !l.trim().is_empty()) {
+            lines.push(format!("- Online deelnemen: {}", l.trim()));
+        }
+        v.insert("interview_details", lines.join("\n"));
+    }
+    v.insert(
+        "addendum_until",
+        f.addendum_deadline.map(|d| format!(" tot en met {}", crate::domain::dutch::date_time(d))).unwrap_or_default(),
+    );
     v.insert("contact_name", f.settings.contact_name.trim().to_string());
     v.insert("contact_email", f.settings.contact_email.trim().to_string());
     v.insert("contact_phone", f.settings.contact_phone.trim().to_string());
@@ -309,7 +333,7 @@ fn capitalised(s: &str) -> String {
 /// Which reason snippet a letter uses: the one of its decisive ground.
 fn reason_template(f: &LetterFacts) -> Option<&'static str> {
     match (f.kind, f.ground.as_ref().map(|g| &g.ground)) {
-        (LetterKind::Award, _) => None,
+        (LetterKind::Award | LetterKind::InterviewInvitation, _) => None,
         (_, Some(Ground::KnockoutNotMet { .. })) => Some("reason_knockout"),
         (_, Some(Ground::BelowThreshold { .. })) => Some("reason_below_threshold"),
         (_, Some(Ground::TieSettled { .. })) => Some("reason_tie"),
@@ -367,7 +391,8 @@ pub fn body_text(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Resul
         values.insert("settlement", settlement);
     }
     let body = filled(templates, f.kind.as_str(), &values)?;
-    let objection = filled(templates, "objection", &values)?;
+    // An invitation is no decision: no objection clause, only whom to ask.
+    let objection = filled(templates, if f.kind == LetterKind::InterviewInvitation { "contact" } else { "objection" }, &values)?;
     Ok((body, objection))
 }
 

@@ -94,6 +94,19 @@ Per criterium kwamen de beoordelaars in de gespreksronde gemiddeld tot de volgen
 {scores_table}",
     ),
     (
+        "interview_invitation",
+        "Op {submitted_on} heeft u namens het samenwerkingsverband {region} subsidie aangevraagd voor een proeftuin in het kader van de {call}.
+
+# Uitnodiging voor de gespreksronde
+Uw aanvraag voldoet aan de knock-outcriteria van de leidraad en kwam in de eerste beoordeling op {first_round_score} van de {total_points} punten; dat is ten minste de drempel van {threshold} punten. Ik nodig u daarom uit voor een gesprek met de beoordelaars over uw plan van aanpak:
+
+{interview_details}
+
+U kunt uw plan aanvullen met een addendum{addendum_until}. Na de gesprekken beoordelen de beoordelaars alle aanvragen in de gespreksronde opnieuw; daarna beslis ik op uw aanvraag. Ten hoogste {max_awards} aanvragen komen voor subsidie in aanmerking.
+
+Deze uitnodiging is nog geen besluit op uw aanvraag.",
+    ),
+    (
         "reason_knockout",
         "Een aanvraag moet aannemelijk maken dat zij aan elk knock-outcriterium van de leidraad voldoet. De beoordelaars stelden vast dat uw aanvraag niet voldoet aan {knockout_phrase}:
 
@@ -138,6 +151,10 @@ U vroeg {requested_total} aan en ik verleen {allocated}. Het verschil van {refus
     (
         "settlement",
         "Uiterlijk op {settlement_due} vraagt u de vaststelling van de subsidie aan (artikel 4:44 van de Algemene wet bestuursrecht). U voegt daarbij een inhoudelijk verslag waaruit blijkt dat de activiteiten zijn verricht en aan de verplichtingen is voldaan, en een financieel verslag over de werkelijke kosten en opbrengsten van de proeftuin. {auditor} Daarna stel ik de subsidie vast. Is het vastgestelde bedrag lager dan de betaalde voorschotten, dan vorder ik het verschil terug.",
+    ),
+    (
+        "contact",
+        "Heeft u vragen over deze brief of het gesprek? Neem dan contact op met {contact_name}, via {contact_email} of {contact_phone}.",
     ),
     (
         "objection",
@@ -193,6 +210,8 @@ pub const PLACEHOLDERS: &[&str] = &[
     "per_part",
     "last_part",
     "last_part_note",
+    "interview_details",
+    "addendum_until",
     "settlement",
     "settlement_due",
     "auditor",
