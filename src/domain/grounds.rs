@@ -253,7 +253,7 @@ pub fn motivation_problem(text: &str) -> Option<&'static str> {
             || (bare.starts_with(r)
                 && bare.chars().count() < r.chars().count() + MIN_MOTIVATION_CHARS)
     }) {
-        return Some("only refers elsewhere");
+        return Some("only a reference elsewhere");
     }
     if t.chars().count() < MIN_MOTIVATION_CHARS {
         return Some("too short");
@@ -484,11 +484,11 @@ mod tests {
         assert_eq!(motivation_problem("   "), Some("empty"));
         assert_eq!(
             motivation_problem("Zie beoordelingsformulier."),
-            Some("only refers elsewhere")
+            Some("only a reference elsewhere")
         );
         assert_eq!(
             motivation_problem("zie boven"),
-            Some("only refers elsewhere")
+            Some("only a reference elsewhere")
         );
         assert_eq!(motivation_problem("Voldoet niet."), Some("too short"));
         assert_eq!(

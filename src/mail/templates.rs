@@ -82,7 +82,7 @@ pub fn submission_reminder(r: &SubmissionReminder<'_>) -> Rendered {
         )
     } else {
         (
-            format!("Laatste herinnering: de termijn voor {} sluit op {}", r.call_title, deadline),
+            format!("Herinnering: de termijn voor {} sluit op {}", r.call_title, deadline),
             format!(
                 "De termijn sluit op {deadline}; de aanvraag van {region} is nog niet ingediend. Een aanvraag die na die termijn binnenkomt, kunnen wij niet meer in behandeling nemen.",
                 region = r.region_name,

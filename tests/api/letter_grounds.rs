@@ -483,7 +483,7 @@ async fn publication_is_refused_while_a_decisive_motivation_only_refers_elsewher
             "names the criterion {c}: {detail}"
         );
     }
-    assert!(detail.contains("only refers elsewhere"), "{detail}");
+    assert!(detail.contains("only a reference elsewhere"), "{detail}");
     assert!(
         app.get(&format!("/calls/{call}/letters"), &app.staff_token)
             .await
