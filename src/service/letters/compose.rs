@@ -523,8 +523,9 @@ fn layout(doc: &mut Document, f: &LetterFacts, text: &str) {
                     doc.bullet(&format!("{k}.{why}"));
                 }
                 if let Some(r) = &f.knockout_decision_reason {
+                    let which = if f.knockouts_not_met.len() == 1 { "dit criterium" } else { "deze criteria" };
                     doc.paragraph(&format!(
-                        "De beoordelaars waren het over dit criterium niet eens. Na consensusoverleg is besloten dat uw aanvraag er niet aan voldoet, om deze reden: {}.",
+                        "De beoordelaars waren het over {which} niet eens. Na consensusoverleg is besloten dat uw aanvraag er niet aan voldoet, om deze reden: {}.",
                         quoted(r)
                     ));
                 }

@@ -98,7 +98,7 @@ Per criterium kwamen de beoordelaars in de gespreksronde gemiddeld tot de volgen
         "Op {submitted_on} heeft u namens het samenwerkingsverband {region} subsidie aangevraagd voor een proeftuin in het kader van de {call}.
 
 # Uitnodiging voor de gespreksronde
-Uw aanvraag voldoet aan de knock-outcriteria van de leidraad en kwam in de eerste beoordeling op {first_round_score} van de {total_points} punten; dat is ten minste de drempel van {threshold} punten. Ik nodig u daarom uit voor een gesprek met de beoordelaars over uw plan van aanpak:
+Uw aanvraag voldoet aan de knock-outcriteria van de leidraad en kwam in de eerste beoordeling op {first_round_score} van de {total_points} punten; daarmee haalt zij de drempel van {threshold} punten voor de gespreksronde. Ik nodig u daarom uit voor een gesprek met de beoordelaars over uw plan van aanpak:
 
 {interview_details}
 
