@@ -148,6 +148,21 @@ async fn every_letter_of_the_scenario_carries_the_deciding_figures() {
 
         let text = pdf_text(&bytes);
         let who = format!("{reference} ({kind})");
+
+        // The outcome API names the same decisive ground the letter states.
+        let outcome = app.get(&format!("/applications/{id}/outcome"), &app.staff_token).await;
+        let ground = outcome.ok()["ground"].clone();
+        let want = match e["decision"].as_str().unwrap() {
+            "awarded" => "awarded",
+            "rejected_knockout" => "knockout_not_met",
+            "rejected_below_threshold" => "below_threshold",
+            // The public scenario's awards request more than the ceiling.
+            _ => "ceiling_reached",
+        };
+        assert_eq!(ground["ground"]["kind"], want, "{who}: {ground}");
+        if e["decision"] == "awarded" {
+            assert_eq!(ground["partial_refusal"].is_object(), e["allocated"] != e["requested_total"], "{who}: {ground}");
+        }
         assert!(text.contains(fixture["region"].as_str().unwrap()), "{who}: region name");
         assert!(text.contains(fixture["penvoerder"]["name"].as_str().unwrap()), "{who}: lead applicant");
         assert!(text.contains(letter["reference"].as_str().unwrap()), "{who}: reference number");
