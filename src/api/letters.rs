@@ -217,7 +217,26 @@ pub enum PdfResponse {
         /// Hex SHA-256 of the PDF
         #[oai(header = "X-Content-Sha256")]
         String,
+        /// On a preview: the decisive motivations that would block the publication (empty, too
+        /// short, only a reference elsewhere), naming application and criterion.
+        #[oai(header = "X-Letter-Warnings")]
+        Option<String>,
     ),
+}
+
+/// A header value in ASCII: accented letters lose their accent, anything else becomes `?`.
+fn ascii(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            c if c.is_ascii() && !c.is_ascii_control() => c,
+            'à' | 'á' | 'â' | 'ä' => 'a',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ò' | 'ó' | 'ô' | 'ö' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            _ => '?',
+        })
+        .collect()
 }
 
 fn pdf(filename: &str, bytes: Vec<u8>) -> PdfResponse {
@@ -225,7 +244,7 @@ fn pdf(filename: &str, bytes: Vec<u8>) -> PdfResponse {
         use sha2::Digest;
         sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
     };
-    PdfResponse::Pdf(Binary(bytes), format!("attachment; filename=\"{filename}\""), sha)
+    PdfResponse::Pdf(Binary(bytes), format!("attachment; filename=\"{filename}\""), sha, None)
 }
 
 #[OpenApi(tag = "ApiTags::Letters")]
@@ -233,8 +252,10 @@ impl LettersApi {
     /// Renders an application's letter as it would be issued now, without storing it (staff). `kind` defaults to the one its current outcome calls for
     #[oai(path = "/applications/:id/letter-preview", method = "get")]
     async fn preview(&self, auth: TokenAuth, id: Path<i32>, kind: Query<Option<String>>) -> Result<PdfResponse, ApiError> {
-        let (filename, bytes) = letters::preview(&self.state, &auth.0, id.0, kind.0.as_deref()).await?;
-        Ok(pdf(&format!("voorbeeld-{filename}"), bytes))
+        let (filename, bytes, warnings) = letters::preview(&self.state, &auth.0, id.0, kind.0.as_deref()).await?;
+        Ok(match pdf(&format!("voorbeeld-{filename}"), bytes) {
+            PdfResponse::Pdf(b, disposition, sha, _) => PdfResponse::Pdf(b, disposition, sha, (!warnings.is_empty()).then(|| ascii(&warnings.join("; ")))),
+        })
     }
 
     /// Lists an application's issued letters (its region and staff; another region: 404)

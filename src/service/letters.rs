@@ -361,7 +361,9 @@ async fn store_letter<C: ConnectionTrait>(
 }
 
 /// Staff see a letter as it would be issued now: rendered from the live outcome, not stored.
-pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kind: Option<&str>) -> Result<(String, Vec<u8>), DomainError> {
+/// With the letter, what would block its publication in the decisive motivations (empty, too
+/// short, only a reference elsewhere), so staff see it before they publish.
+pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kind: Option<&str>) -> Result<(String, Vec<u8>, Vec<String>), DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let db = &state.db;
@@ -378,7 +380,8 @@ pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kin
     let resolved = resolve(db, call.id).await?;
     let f = facts(db, &call, &input, &result, &app, kind, 1, None, now, resolved.settings).await?;
     let pdf = compose::render(&f, &resolved.templates)?;
-    Ok((filename(&f.reference, kind, 1), pdf))
+    let warnings = checks::motivation_problems(db, &call, &input, &result, Some(&app.region_ref)).await?;
+    Ok((filename(&f.reference, kind, 1), pdf, warnings))
 }
 
 /// An application's letters: its region and staff; for anyone else it does not exist.

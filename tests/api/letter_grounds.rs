@@ -386,11 +386,29 @@ async fn check_scenario(path: PathBuf) -> usize {
             }
         }
         if e["invited_to_interview"] == true {
-            let invitation = pdf_words(&out.path().join("letters").join(format!("{r}-interview_invitation.pdf")));
-            for part in ["Uitnodiging voor de gespreksronde", "Datum:", "Tijd:", " uur", "Plaats:", "Turfmarkt 147", "addendum"] {
-                assert!(invitation.contains(part), "{name}: {r}: the invitation letter lacks {part:?}\n{invitation}");
+            let invitation = pdf_words(
+                &out.path()
+                    .join("letters")
+                    .join(format!("{r}-interview_invitation.pdf")),
+            );
+            for part in [
+                "Uitnodiging voor de gespreksronde",
+                "Datum:",
+                "Tijd:",
+                " uur",
+                "Plaats:",
+                "Turfmarkt 147",
+                "addendum",
+            ] {
+                assert!(
+                    invitation.contains(part),
+                    "{name}: {r}: the invitation letter lacks {part:?}\n{invitation}"
+                );
             }
-            assert!(!invitation.contains("bezwaar"), "{name}: {r}: an invitation is no decision");
+            assert!(
+                !invitation.contains("bezwaar"),
+                "{name}: {r}: an invitation is no decision"
+            );
         }
         checked += 1;
     }
@@ -484,6 +502,27 @@ async fn publication_is_refused_while_a_decisive_motivation_only_refers_elsewher
         );
     }
     assert!(detail.contains("only a reference elsewhere"), "{detail}");
+    // The preview flags it too, before anyone publishes.
+    let preview = app
+        .client
+        .get(format!("{}/applications/{id}/letter-preview", app.base))
+        .bearer_auth(&app.staff_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status().as_u16(), 200);
+    let warnings = preview
+        .headers()
+        .get("x-letter-warnings")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    for c in &criteria {
+        assert!(
+            warnings.contains(&format!("criterion {c}"))
+                && warnings.contains("only a reference elsewhere"),
+            "preview warnings: {warnings:?}"
+        );
+    }
     assert!(
         app.get(&format!("/calls/{call}/letters"), &app.staff_token)
             .await

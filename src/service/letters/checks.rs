@@ -22,13 +22,45 @@ pub async fn ready_to_publish<C: ConnectionTrait>(
     resolved: &Resolved,
     first_round: bool,
 ) -> Result<(), DomainError> {
-    use crate::domain::grounds::{self, Ground, motivation_problem};
     let mut problems: Vec<String> = resolved
         .settings
         .missing()
         .into_iter()
         .map(|m| format!("letter_settings.{m} is missing"))
         .collect();
+    let apps = assessment::submitted_rows(db, call.id).await?;
+    let id_of = |r: &str| apps.iter().find(|a| a.region_ref == r).map(|a| a.id);
+    if first_round {
+        for r in result.applications.iter().filter(|r| r.invited()) {
+            if let Some(id) =
+                id_of(&r.r#ref).filter(|id| !resolved.settings.interviews.contains_key(id))
+            {
+                problems.push(format!("letter_settings.interviews.{id}: no interview details for application {id} ({}); set them with PUT /calls/{}/interviews/{id}", r.r#ref, call.id));
+            }
+        }
+        problems.extend(motivation_problems(db, call, input, result, None).await?);
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(DomainError::Conflict(format!(
+        "the letters cannot be issued yet: {}",
+        problems.join("; ")
+    )))
+}
+
+/// The decisive motivations that cannot carry a knock-out rejection (empty, too short, or only a
+/// reference elsewhere), one line each naming the application and the criterion; of one
+/// application (`only`, its ref) or of the whole call.
+pub async fn motivation_problems<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+    input: &SelectionInput,
+    result: &SelectionResult,
+    only: Option<&str>,
+) -> Result<Vec<String>, DomainError> {
+    use crate::domain::grounds::{self, Ground, motivation_problem};
+    let mut problems = Vec::new();
     let apps = assessment::submitted_rows(db, call.id).await?;
     let id_of = |r: &str| apps.iter().find(|a| a.region_ref == r).map(|a| a.id);
     let label = |id: &str| {
@@ -38,70 +70,53 @@ pub async fn ready_to_publish<C: ConnectionTrait>(
             .find(|k| k.id == id)
             .map_or_else(|| id.to_string(), |k| k.label_nl.clone())
     };
-    if first_round {
-        for r in result.applications.iter().filter(|r| r.invited()) {
-            if let Some(id) =
-                id_of(&r.r#ref).filter(|id| !resolved.settings.interviews.contains_key(id))
+    let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
+    let sheets = store::assessment::sheets_of(db, &ids, Some(store::assessment::FIRST)).await?;
+    for r in result.applications.iter().filter(|r| {
+        r.decision.as_deref() == Some("rejected_knockout") && only.is_none_or(|o| o == r.r#ref)
+    }) {
+        let Some(id) = id_of(&r.r#ref) else { continue };
+        let Some(g) = grounds::of(input, result, &r.r#ref) else {
+            continue;
+        };
+        let Ground::KnockoutNotMet {
+            criteria,
+            decided_reason,
+        } = &g.ground
+        else {
+            continue;
+        };
+        for c in criteria {
+            for s in sheets
+                .iter()
+                .filter(|s| s.application_id == id && s.status == "submitted")
             {
-                problems.push(format!("letter_settings.interviews.{id}: no interview details for application {id} ({}); set them with PUT /calls/{}/interviews/{id}", r.r#ref, call.id));
-            }
-        }
-        let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
-        let sheets = store::assessment::sheets_of(db, &ids, Some(store::assessment::FIRST)).await?;
-        for r in result
-            .applications
-            .iter()
-            .filter(|r| r.decision.as_deref() == Some("rejected_knockout"))
-        {
-            let Some(id) = id_of(&r.r#ref) else { continue };
-            let Some(g) = grounds::of(input, result, &r.r#ref) else {
-                continue;
-            };
-            let Ground::KnockoutNotMet {
-                criteria,
-                decided_reason,
-            } = &g.ground
-            else {
-                continue;
-            };
-            for c in criteria {
-                for s in sheets
-                    .iter()
-                    .filter(|s| s.application_id == id && s.status == "submitted")
-                {
-                    let sheet: SheetInput =
-                        serde_json::from_str(&s.content).map_err(DomainError::internal)?;
-                    if sheet.knockout.get(c) != Some(&false) {
-                        continue;
-                    }
-                    // The sheet's motivation counts for a criterion without its own (the scoring rules).
-                    let text = sheet
-                        .knockout_motivations
-                        .get(c)
-                        .or(sheet.motivation.as_ref())
-                        .map(String::as_str)
-                        .unwrap_or("");
-                    if let Some(p) = motivation_problem(text) {
-                        problems.push(format!(
+                let sheet: SheetInput =
+                    serde_json::from_str(&s.content).map_err(DomainError::internal)?;
+                if sheet.knockout.get(c) != Some(&false) {
+                    continue;
+                }
+                // The sheet's motivation counts for a criterion without its own (the scoring rules).
+                let text = sheet
+                    .knockout_motivations
+                    .get(c)
+                    .or(sheet.motivation.as_ref())
+                    .map(String::as_str)
+                    .unwrap_or("");
+                if let Some(p) = motivation_problem(text) {
+                    problems.push(format!(
                             "application {id} ({}), criterion {c} ({}): the motivation of a sheet that says not met is {p}; a rejection cannot rest on it",
                             r.r#ref,
                             label(c)
                         ));
-                    }
                 }
-                if let Some(p) = decided_reason.as_deref().and_then(motivation_problem) {
-                    problems.push(format!("application {id} ({}), criterion {c} ({}): the reason of the knock-out decision is {p}", r.r#ref, label(c)));
-                }
+            }
+            if let Some(p) = decided_reason.as_deref().and_then(motivation_problem) {
+                problems.push(format!("application {id} ({}), criterion {c} ({}): the reason of the knock-out decision is {p}", r.r#ref, label(c)));
             }
         }
     }
-    if problems.is_empty() {
-        return Ok(());
-    }
-    Err(DomainError::Conflict(format!(
-        "the letters cannot be issued yet: {}",
-        problems.join("; ")
-    )))
+    Ok(problems)
 }
 
 /// The decisive ground in one Dutch sentence, for the decision email.
