@@ -37,6 +37,9 @@ pub struct MailArgs {
     /// The From of every email
     #[arg(long, env = "TUINIER_MAIL_FROM", default_value = crate::mail::worker::DEFAULT_FROM)]
     pub mail_from: String,
+    /// The Reply-To of every email (e.g. the programme office's mailbox), if replies go elsewhere
+    #[arg(long, env = "TUINIER_MAIL_REPLY_TO")]
+    pub mail_reply_to: Option<String>,
     /// After this many failed delivery attempts an email is marked failed (staff can re-queue it)
     #[arg(long, env = "TUINIER_MAIL_MAX_ATTEMPTS", default_value_t = crate::config::DEFAULT_MAIL_MAX_ATTEMPTS)]
     pub mail_max_attempts: i32,
@@ -74,6 +77,7 @@ impl MailArgs {
             smtp_url: self.smtp_url.clone().filter(|u| !u.is_empty()),
             outbox_dir: self.outbox_dir.clone(),
             from: self.mail_from.clone(),
+            reply_to: self.mail_reply_to.clone().filter(|r| !r.trim().is_empty()),
             max_attempts: self.mail_max_attempts.max(1),
             scheduler_interval: std::time::Duration::from_secs(self.scheduler_interval.max(1)),
             worker_interval: std::time::Duration::from_secs(self.mail_interval.max(1)),

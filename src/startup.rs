@@ -110,7 +110,7 @@ pub fn spawn_background(state: AppState, mail: &crate::config::MailConfig) -> an
         Some(url) => (Arc::new(SmtpTransport::from_url(url)?), format!("SMTP {}", redact_url(url))),
         None => (Arc::new(FileTransport::new(&mail.outbox_dir)), format!("files in {}", mail.outbox_dir.display())),
     };
-    let settings = worker::Settings { from: mail.from.clone(), max_attempts: mail.max_attempts, ..worker::Settings::default() };
+    let settings = worker::Settings { from: mail.from.clone(), reply_to: mail.reply_to.clone(), max_attempts: mail.max_attempts, ..worker::Settings::default() };
     let worker = worker::Worker::new(state.clone(), transport, settings)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let handles = vec![

@@ -17,6 +17,10 @@ pub struct Model {
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
+    pub contact_function: Option<String>,
+    /// JSON: the applying municipality with its postal address (`domain::applicant::Applicant`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub applicant: Option<String>,
     /// JSON: `{"municipalities": [{"name", "inhabitants"}], "inhabitants": n, "districts": [..]}`
     #[sea_orm(column_type = "Text", nullable)]
     pub scale: Option<String>,

@@ -8,6 +8,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payl
 use tokio::io::AsyncReadExt;
 
 use super::ApiTags;
+use super::applicant::ApplicantDto;
 use super::responses::{Action, Created, Read, ReadList, Write};
 use super::regions::MunicipalityDto;
 use super::security::TokenAuth;
@@ -39,6 +40,9 @@ pub struct ContactDto {
     pub email: String,
     #[oai(skip_serializing_if_is_none)]
     pub phone: Option<String>,
+    /// The contact's function, e.g. "beleidsadviseur Jeugd"
+    #[oai(skip_serializing_if_is_none)]
+    pub function: Option<String>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -65,6 +69,8 @@ pub struct FormInputDto {
     pub summary: Option<String>,
     pub contact: Option<ContactDto>,
     pub scale: Option<ScaleInputDto>,
+    /// The applying municipality (*penvoerder*) with its postal address: required for submission.
+    pub applicant: Option<ApplicantDto>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -77,6 +83,8 @@ pub struct FormView {
     pub contact: Option<ContactDto>,
     #[oai(skip_serializing_if_is_none)]
     pub scale: Option<ScaleDto>,
+    #[oai(skip_serializing_if_is_none)]
+    pub applicant: Option<ApplicantDto>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -221,7 +229,8 @@ fn application_view(d: ApplicationDetail) -> ApplicationView {
         form: FormView {
             title: d.form.title,
             summary: d.form.summary,
-            contact: d.form.contact.map(|c| ContactDto { name: c.name, email: c.email, phone: c.phone }),
+            contact: d.form.contact.map(|c| ContactDto { name: c.name, email: c.email, phone: c.phone, function: c.function }),
+            applicant: d.form.applicant.map(ApplicantDto::from),
             scale: d.form.scale.map(|s| ScaleDto {
                 municipalities: municipality_dtos(s.municipalities),
                 inhabitants: s.inhabitants,
@@ -345,7 +354,8 @@ fn form_input(b: FormInputDto) -> FormInput {
     FormInput {
         title: b.title,
         summary: b.summary,
-        contact: b.contact.map(|c| Contact { name: c.name, email: c.email, phone: c.phone }),
+        contact: b.contact.map(|c| Contact { name: c.name, email: c.email, phone: c.phone, function: c.function }),
+        applicant: b.applicant.map(Into::into),
         scale: b.scale.map(|s| ScaleInput {
             municipalities: s.municipalities.into_iter().map(|m| Municipality { name: m.name, inhabitants: m.inhabitants }).collect(),
             inhabitants: s.inhabitants,

@@ -583,6 +583,12 @@ pub struct OutcomeView {
     pub final_round_sheets: Vec<SheetFigures>,
     pub decisions: Vec<DecisionRecord>,
     pub consensus_notes: Vec<NoteView>,
+    /// The decisive ground of the decision (`kind`: `awarded`, `knockout_not_met`,
+    /// `below_threshold`, `rank_beyond_awards`, `ceiling_reached` or `tie_settled`, with its
+    /// figures) and the partial refusal where the allocation is below the request; absent while
+    /// undecided.
+    #[oai(skip_serializing_if_is_none)]
+    pub ground: Option<Value>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -673,6 +679,7 @@ impl ExplainApi {
                 })
                 .collect(),
             consensus_notes: e.notes.into_iter().map(note_view).collect(),
+            ground: e.ground.and_then(|g| serde_json::to_value(g).ok()),
         }))
     }
 

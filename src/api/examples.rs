@@ -7,6 +7,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use poem_openapi::types::Example;
 use serde_json::json;
 
+use super::applicant::{ApplicantDto, PostalAddressDto};
 use super::applications::{
     BudgetInput, BudgetLineInputDto, CommitmentInputDto, ContactDto, FormInputDto, ScaleInputDto,
 };
@@ -191,6 +192,17 @@ impl Example for FormInputDto {
                 name: s("J. de Vries"),
                 email: s("penvoerder@nijmegen.example"),
                 phone: Some(s("+31 24 000 0000")),
+                function: Some(s("beleidsadviseur Jeugd")),
+            }),
+            applicant: Some(ApplicantDto {
+                organisation: s("Gemeente Nijmegen"),
+                address: PostalAddressDto {
+                    street: s("Postbus 9105"),
+                    postcode: s("6500 HG"),
+                    city: s("Nijmegen"),
+                },
+                kvk_number: None,
+                oin: None,
             }),
             scale: Some(ScaleInputDto {
                 municipalities: vec![
@@ -351,7 +363,16 @@ impl Example for LetterSettingsInput {
                 issuing_body: s("De Minister voor Rechtsbescherming"),
                 legal_basis: s("Kaderregeling subsidies OCW, SZW en VWS"),
                 objection_address: s("Postbus 20301, 2500 EH Den Haag"),
-                signatory: s("De programmadirecteur"),
+                awb_articles: s("artikelen 4:23, 4:29 en 4:30 van de Algemene wet bestuursrecht"),
+                signatory: s("mr. A. de Boer"),
+                signatory_function: s("programmadirecteur Toekomstscenario"),
+                return_address: s("Postbus 20301, 2500 EH Den Haag"),
+                contact_name: s("M. Jansen"),
+                contact_email: s("programmabureau@minjenv.example"),
+                contact_phone: s("070 000 0000"),
+                advance_percent: 80,
+                report_weeks: 6,
+                settlement_weeks: 22,
             }),
         }
     }

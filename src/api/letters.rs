@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json};
 
 use super::ApiTags;
-use super::responses::{Created, Read, ReadState, Write};
+use super::responses::{Action, Created, Read, ReadState, Write};
 use super::security::TokenAuth;
 use crate::service::AppState;
-use crate::service::letters::{self, Resolved, compose::LetterSettings, templates};
+use crate::service::letters::{self, Resolved, compose::Interview, compose::LetterSettings, templates};
 use crate::store::letters::LetterMeta;
 
 pub struct LettersApi {
@@ -54,16 +54,72 @@ fn view(m: LetterMeta) -> LetterView {
     }
 }
 
+/// A call's decision settings; every field is required before a publication issues letters.
 #[derive(Object, Debug, Clone)]
 pub struct LetterSettingsDto {
-    /// The administrative body that decides, e.g. "De Minister voor Rechtsbescherming".
+    /// The deciding body, e.g. "De Minister voor Rechtsbescherming" (lines allowed).
     pub issuing_body: String,
-    /// The regulation the grant rests on.
+    /// The regulation the decisions rest on, with its articles.
     pub legal_basis: String,
-    /// Where an objection goes; one line per line.
+    /// The articles of the Algemene wet bestuursrecht the decisions rest on.
+    #[oai(default)]
+    pub awb_articles: String,
+    /// Where objections go: a postal address, one line per line.
     pub objection_address: String,
-    /// Who signs: name and function, one line per line.
+    /// Who signs: the name.
     pub signatory: String,
+    /// Who signs: the function.
+    #[oai(default)]
+    pub signatory_function: String,
+    /// The letterhead's return address, one line.
+    #[oai(default)]
+    pub return_address: String,
+    #[oai(default)]
+    pub contact_name: String,
+    #[oai(default)]
+    pub contact_email: String,
+    #[oai(default)]
+    pub contact_phone: String,
+    /// The share of the grant paid as an advance at the start, in percent.
+    #[oai(default)]
+    pub advance_percent: u32,
+    /// Weeks after a half-year by which its progress report is due.
+    #[oai(default)]
+    pub report_weeks: u32,
+    /// Weeks after the spending period by which the request for settlement is due.
+    #[oai(default)]
+    pub settlement_weeks: u32,
+}
+
+/// Where and when an invited region's interview takes place.
+#[derive(Object, Debug, Clone)]
+pub struct InterviewDto {
+    pub date: chrono::NaiveDate,
+    /// Local time, `HH:MM`.
+    pub time: String,
+    /// A postal address or room; either this or `video_link`.
+    #[oai(skip_serializing_if_is_none)]
+    pub place: Option<String>,
+    /// An https:// link.
+    #[oai(skip_serializing_if_is_none)]
+    pub video_link: Option<String>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct InterviewView {
+    pub application_id: i32,
+    #[oai(flatten)]
+    pub interview: InterviewDto,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct InterviewInput {
+    /// `null` removes the details.
+    pub interview: Option<InterviewDto>,
+}
+
+fn interview_dto(i: &Interview) -> InterviewDto {
+    InterviewDto { date: i.date, time: i.time.format("%H:%M").to_string(), place: i.place.clone(), video_link: i.video_link.clone() }
 }
 
 #[derive(Object, Debug, Clone)]
@@ -74,6 +130,8 @@ pub struct LetterSettingsView {
     pub source: String,
     /// Settings that are empty: while any is, letters are not issued.
     pub missing: Vec<String>,
+    /// The interview details per invited application.
+    pub interviews: Vec<InterviewView>,
 }
 
 fn settings_view(r: &Resolved) -> LetterSettingsView {
@@ -82,11 +140,21 @@ fn settings_view(r: &Resolved) -> LetterSettingsView {
         settings: LetterSettingsDto {
             issuing_body: s.issuing_body.clone(),
             legal_basis: s.legal_basis.clone(),
+            awb_articles: s.awb_articles.clone(),
             objection_address: s.objection_address.clone(),
             signatory: s.signatory.clone(),
+            signatory_function: s.signatory_function.clone(),
+            return_address: s.return_address.clone(),
+            contact_name: s.contact_name.clone(),
+            contact_email: s.contact_email.clone(),
+            contact_phone: s.contact_phone.clone(),
+            advance_percent: s.advance_percent,
+            report_weeks: s.report_weeks,
+            settlement_weeks: s.settlement_weeks,
         },
         source: r.settings_source.to_string(),
         missing: s.missing().into_iter().map(str::to_string).collect(),
+        interviews: s.interviews.iter().map(|(id, i)| InterviewView { application_id: *id, interview: interview_dto(i) }).collect(),
     }
 }
 
@@ -152,7 +220,26 @@ pub enum PdfResponse {
         /// Hex SHA-256 of the PDF
         #[oai(header = "X-Content-Sha256")]
         String,
+        /// On a preview: the decisive motivations that would block the publication (empty, too
+        /// short, only a reference elsewhere), naming application and criterion.
+        #[oai(header = "X-Letter-Warnings")]
+        Option<String>,
     ),
+}
+
+/// A header value in ASCII: accented letters lose their accent, anything else becomes `?`.
+fn ascii(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            c if c.is_ascii() && !c.is_ascii_control() => c,
+            'à' | 'á' | 'â' | 'ä' => 'a',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ò' | 'ó' | 'ô' | 'ö' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            _ => '?',
+        })
+        .collect()
 }
 
 fn pdf(filename: &str, bytes: Vec<u8>) -> PdfResponse {
@@ -160,7 +247,7 @@ fn pdf(filename: &str, bytes: Vec<u8>) -> PdfResponse {
         use sha2::Digest;
         sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
     };
-    PdfResponse::Pdf(Binary(bytes), format!("attachment; filename=\"{filename}\""), sha)
+    PdfResponse::Pdf(Binary(bytes), format!("attachment; filename=\"{filename}\""), sha, None)
 }
 
 #[OpenApi(tag = "ApiTags::Letters")]
@@ -171,8 +258,10 @@ impl LettersApi {
     /// that does not fit the outcome answers 409 or 422.
     #[oai(path = "/applications/:id/letter-preview", method = "get")]
     async fn preview(&self, auth: TokenAuth, id: Path<i32>, kind: Query<Option<String>>) -> Result<PdfResponse, ReadState> {
-        let (filename, bytes) = letters::preview(&self.state, &auth.0, id.0, kind.0.as_deref()).await?;
-        Ok(pdf(&format!("voorbeeld-{filename}"), bytes))
+        let (filename, bytes, warnings) = letters::preview(&self.state, &auth.0, id.0, kind.0.as_deref()).await?;
+        Ok(match pdf(&format!("voorbeeld-{filename}"), bytes) {
+            PdfResponse::Pdf(b, disposition, sha, _) => PdfResponse::Pdf(b, disposition, sha, (!warnings.is_empty()).then(|| ascii(&warnings.join("; ")))),
+        })
     }
 
     /// Lists an application's issued letters
@@ -226,10 +315,39 @@ impl LettersApi {
         let s = body.0.settings.map(|s| LetterSettings {
             issuing_body: s.issuing_body,
             legal_basis: s.legal_basis,
+            awb_articles: s.awb_articles,
             objection_address: s.objection_address,
             signatory: s.signatory,
+            signatory_function: s.signatory_function,
+            return_address: s.return_address,
+            contact_name: s.contact_name,
+            contact_email: s.contact_email,
+            contact_phone: s.contact_phone,
+            advance_percent: s.advance_percent,
+            report_weeks: s.report_weeks,
+            settlement_weeks: s.settlement_weeks,
+            interviews: Default::default(),
         });
         Ok(Json(settings_view(&letters::set_settings(&self.state, &auth.0, id.0, s).await?)))
+    }
+
+    /// Sets the interview details of an invited application (staff)
+    ///
+    /// Date, time (HH:MM), place or video link of the interview, or `null` to remove them. Every invited
+    /// application needs them before the first-round publication: the invitation letter states them.
+    #[oai(path = "/calls/:id/interviews/:application_id", method = "put")]
+    async fn set_interview(&self, auth: TokenAuth, id: Path<i32>, application_id: Path<i32>, body: Json<InterviewInput>) -> Result<Json<LetterSettingsView>, Action> {
+        let interview = match body.0.interview {
+            None => None,
+            Some(i) => Some(Interview {
+                date: i.date,
+                time: chrono::NaiveTime::parse_from_str(i.time.trim(), "%H:%M")
+                    .map_err(|_| crate::error::DomainError::invalid("interview.time", "a time as HH:MM"))?,
+                place: i.place,
+                video_link: i.video_link,
+            }),
+        };
+        Ok(Json(settings_view(&letters::set_interview(&self.state, &auth.0, id.0, application_id.0, interview).await?)))
     }
 
     /// A call's letter templates (staff)

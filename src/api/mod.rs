@@ -2,6 +2,7 @@
 //! input into domain types, call a use case in `service`, and shape the answer.
 
 pub mod access_log;
+pub mod applicant;
 pub mod applications;
 pub mod assessment;
 pub mod audit;

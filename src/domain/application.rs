@@ -4,6 +4,7 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::applicant::Applicant;
 use super::call::SpendingPeriod;
 use super::money::Money;
 use super::region::{Municipality, is_email};
@@ -29,6 +30,9 @@ pub struct Contact {
     pub email: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The contact's function (e.g. "beleidsadviseur Jeugd"), for the letters' address block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
 }
 
 /// The scale (*schaalgrootte*) of the pilot: municipalities with inhabitants, and districts.
@@ -49,6 +53,9 @@ pub struct ApplicationForm {
     pub summary: Option<String>,
     pub contact: Option<Contact>,
     pub scale: Option<Scale>,
+    /// The applying municipality (the legal person the decision is addressed to).
+    #[serde(default)]
+    pub applicant: Option<Applicant>,
 }
 
 /// The scale as a region writes it: inhabitants may be left out.
@@ -65,6 +72,7 @@ pub struct FormInput {
     pub summary: Option<String>,
     pub contact: Option<Contact>,
     pub scale: Option<ScaleInput>,
+    pub applicant: Option<Applicant>,
 }
 
 /// Blank text counts as absent, so a form cannot be made "complete" with spaces.
@@ -89,7 +97,10 @@ impl ApplicationForm {
             errors.push(FieldError::new("summary", format!("at most {MAX_SUMMARY_CHARS} characters")));
         }
         let contact = input.contact.map(|c| {
-            let c = Contact { name: c.name.trim().to_string(), email: c.email.trim().to_string(), phone: present(c.phone) };
+            let c = Contact { name: c.name.trim().to_string(), email: c.email.trim().to_string(), phone: present(c.phone), function: present(c.function) };
+            if c.function.as_deref().is_some_and(|f| too_long(f, MAX_SHORT_TEXT_CHARS) || f.chars().any(char::is_control)) {
+                errors.push(FieldError::new("contact.function", format!("at most {MAX_SHORT_TEXT_CHARS} characters, on one line")));
+            }
             if c.name.is_empty() {
                 errors.push(FieldError::new("contact.name", "the contact needs a name"));
             } else if too_long(&c.name, MAX_SHORT_TEXT_CHARS) {
@@ -139,7 +150,14 @@ impl ApplicationForm {
                 districts: s.districts.into_iter().map(|d| d.trim().to_string()).collect(),
             }
         });
-        if errors.is_empty() { Ok(ApplicationForm { title, summary, contact, scale }) } else { Err(errors) }
+        let applicant = input.applicant.and_then(|a| match a.checked("applicant") {
+            Ok(a) => Some(a),
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        });
+        if errors.is_empty() { Ok(ApplicationForm { title, summary, contact, scale, applicant }) } else { Err(errors) }
     }
 }
 
@@ -254,6 +272,9 @@ pub fn missing_parts(p: &SubmissionParts<'_>) -> Vec<FieldError> {
     if p.form.contact.is_none() {
         missing.push(FieldError::new("form.contact", "the application needs a contact"));
     }
+    if p.form.applicant.is_none() {
+        missing.push(FieldError::new("form.applicant", "the application names the applying municipality (penvoerder) with its postal address"));
+    }
     if p.form.scale.is_none() {
         missing.push(FieldError::new("form.scale", "the application needs its scale (municipalities and inhabitants)"));
     }
@@ -333,7 +354,13 @@ mod tests {
         ApplicationForm::new(FormInput {
             title: Some("  Toekomsttuinen ".into()),
             summary: Some("Samen".into()),
-            contact: Some(Contact { name: "P".into(), email: "p@r.example".into(), phone: None }),
+            contact: Some(Contact { name: "P".into(), email: "p@r.example".into(), phone: None, function: None }),
+            applicant: Some(Applicant {
+                organisation: "Gemeente Nijmegen".into(),
+                address: super::super::applicant::PostalAddress { street: "Postbus 9105".into(), postcode: "6500 HG".into(), city: "Nijmegen".into() },
+                kvk_number: None,
+                oin: None,
+            }),
             scale: Some(ScaleInput {
                 municipalities: vec![Municipality { name: "Nijmegen".into(), inhabitants: 95174 }, Municipality { name: "Beuningen".into(), inhabitants: 26000 }],
                 inhabitants: None,
@@ -357,8 +384,9 @@ mod tests {
         let e = ApplicationForm::new(FormInput {
             title: Some("t".repeat(MAX_TITLE_CHARS + 1)),
             summary: None,
-            contact: Some(Contact { name: " ".into(), email: "nope".into(), phone: Some("call me".into()) }),
+            contact: Some(Contact { name: " ".into(), email: "nope".into(), phone: Some("call me".into()), function: None }),
             scale: Some(ScaleInput { municipalities: vec![Municipality { name: "".into(), inhabitants: 0 }], inhabitants: Some(0), districts: vec![" ".into()] }),
+            applicant: None,
         })
         .unwrap_err();
         assert_eq!(
@@ -388,6 +416,7 @@ mod tests {
                 "form.title",
                 "form.summary",
                 "form.contact",
+                "form.applicant",
                 "form.scale",
                 "budget",
                 "commitments.municipality",

@@ -1,5 +1,5 @@
 //! Dates and times as Dutch letters and emails write them, in Amsterdam time:
-//! "woensdag 13 juli 2022, 16:34". The time zone follows the EU rule (CEST from the last Sunday
+//! "woensdag 13 juli 2022, 16.34 uur". The time zone follows the EU rule (CEST from the last Sunday
 //! of March to the last Sunday of October, switching at 01:00 UTC), which holds since 1996 and
 //! saves a time-zone database dependency.
 
@@ -50,10 +50,15 @@ pub fn date(d: NaiveDate) -> String {
     format!("{} {} {}", d.day(), month(d.month()), d.year())
 }
 
-/// "woensdag 13 juli 2022, 16:34" (Amsterdam time)
+/// "woensdag 13 juli 2022, 16.34 uur" (Amsterdam time), as Dutch official texts write a time.
 pub fn date_time(at: DateTime<Utc>) -> String {
     let local = in_amsterdam(at);
-    format!("{} {}, {}", weekday(local.weekday()), date(local.date_naive()), local.format("%H:%M"))
+    format!("{} {}, {}", weekday(local.weekday()), date(local.date_naive()), time(local.time()))
+}
+
+/// "10.00 uur"
+pub fn time(t: chrono::NaiveTime) -> String {
+    format!("{} uur", t.format("%H.%M"))
 }
 
 #[cfg(test)]
@@ -66,10 +71,10 @@ mod tests {
 
     #[test]
     fn writes_a_moment_the_dutch_way() {
-        assert_eq!(date_time(utc("2022-07-13T16:34:00+02:00")), "woensdag 13 juli 2022, 16:34");
-        assert_eq!(date_time(utc("2022-07-15T23:59:59+02:00")), "vrijdag 15 juli 2022, 23:59");
-        assert_eq!(date_time(utc("2022-10-31T09:00:00+01:00")), "maandag 31 oktober 2022, 09:00");
-        assert_eq!(date_time(utc("2023-01-01T00:30:00Z")), "zondag 1 januari 2023, 01:30");
+        assert_eq!(date_time(utc("2022-07-13T16:34:00+02:00")), "woensdag 13 juli 2022, 16.34 uur");
+        assert_eq!(date_time(utc("2022-07-15T23:59:59+02:00")), "vrijdag 15 juli 2022, 23.59 uur");
+        assert_eq!(date_time(utc("2022-10-31T09:00:00+01:00")), "maandag 31 oktober 2022, 09.00 uur");
+        assert_eq!(date_time(utc("2023-01-01T00:30:00Z")), "zondag 1 januari 2023, 01.30 uur");
         assert_eq!(date(NaiveDate::from_ymd_opt(2022, 5, 31).unwrap()), "31 mei 2022");
     }
 
@@ -87,8 +92,8 @@ mod tests {
         assert_eq!(amsterdam_offset(utc("2024-10-27T01:30:00Z")).local_minus_utc(), 3600);
         assert_eq!(amsterdam_offset(utc("2022-12-31T23:00:00Z")).local_minus_utc(), 3600);
         // The local hour that repeats in October is shown in each offset in turn.
-        assert_eq!(date_time(utc("2022-10-30T00:30:00Z")), "zondag 30 oktober 2022, 02:30");
-        assert_eq!(date_time(utc("2022-10-30T01:30:00Z")), "zondag 30 oktober 2022, 02:30");
+        assert_eq!(date_time(utc("2022-10-30T00:30:00Z")), "zondag 30 oktober 2022, 02.30 uur");
+        assert_eq!(date_time(utc("2022-10-30T01:30:00Z")), "zondag 30 oktober 2022, 02.30 uur");
     }
 
     #[test]

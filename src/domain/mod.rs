@@ -1,6 +1,7 @@
 //! Pure rules: money, points, calls, scoring, ranking, allocation, deadlines.
 //! No HTTP, no database, no mail: everything here is plain data in, plain data out.
 
+pub mod applicant;
 pub mod application;
 pub mod call;
 pub mod call_lock;
@@ -17,3 +18,6 @@ pub mod knockout;
 pub mod ranking;
 pub mod scoring;
 pub mod selection;
+pub mod grounds;
+pub mod numerals;
+pub mod workdays;

@@ -59,31 +59,42 @@ pub struct SubmissionReminder<'a> {
     pub region_name: &'a str,
     pub lead_applicant_name: &'a str,
     pub application_id: i32,
+    /// The application's reference, e.g. `TKG-001-00002`.
+    pub reference: &'a str,
     pub deadline: DateTime<Utc>,
+    /// How long before the deadline this reminder goes: the first and the last differ.
+    pub days_before: i64,
 }
 
 pub fn submission_reminder(r: &SubmissionReminder<'_>) -> Rendered {
-    let subject = format!("Herinnering: dien uw aanvraag {} in vóór {}", r.call_title, dutch::date_time(r.deadline));
+    let deadline = dutch::date_time(r.deadline);
+    let (subject, opening, advice) = if r.days_before > 3 {
+        (
+            format!("Herinnering: dien uw aanvraag {} in vóór {}", r.call_title, deadline),
+            format!(
+                "De aanvraag van {region} voor {call} staat nog als concept klaar. U heeft nog {days} dagen: de termijn sluit op {deadline}.",
+                region = r.region_name,
+                call = r.call_title,
+                days = crate::domain::numerals::count(u64::try_from(r.days_before).unwrap_or(0)),
+            ),
+            "Er is nog tijd om het plan, de begroting en de ondertekende verklaringen van alle partners compleet te maken. \
+             Begin tijdig met het verzamelen van de handtekeningen: die kosten vaak de meeste tijd.",
+        )
+    } else {
+        (
+            format!("Herinnering: de termijn voor {} sluit op {}", r.call_title, deadline),
+            format!(
+                "De termijn sluit op {deadline}; de aanvraag van {region} is nog niet ingediend. Een aanvraag die na die termijn binnenkomt, kunnen wij niet meer in behandeling nemen.",
+                region = r.region_name,
+            ),
+            "Controleer vandaag of het plan, de begroting en de ondertekende verklaringen van alle partners compleet zijn, en dien de aanvraag in. \
+             Heeft u dat inmiddels gedaan, dan kunt u dit bericht als niet verzonden beschouwen.",
+        )
+    };
     let body_text = format!(
-        "Beste {lead},\n\
-         \n\
-         De aanvraag van {region} voor {call} is nog niet ingediend. De termijn sluit op {deadline}; \
-         een aanvraag die daarna binnenkomt, kunnen wij niet meer in behandeling nemen.\n\
-         \n\
-         Kenmerk: aanvraag {id}\n\
-         \n\
-         Controleer of het plan, de begroting en de ondertekende verklaringen van alle partners compleet \
-         zijn, en dien de aanvraag in. Heeft u dat inmiddels gedaan, dan kunt u dit bericht als niet \
-         verzonden beschouwen.\n\
-         \n\
-         Met vriendelijke groet,\n\
-         \n\
-         Het programmabureau {programme}\n",
+        "Beste {lead},\n\n{opening}\n\nKenmerk: {reference}\n\n{advice}\n\nMet vriendelijke groet,\n\nHet programmabureau {programme}\n",
         lead = r.lead_applicant_name,
-        region = r.region_name,
-        call = r.call_title,
-        deadline = dutch::date_time(r.deadline),
-        id = r.application_id,
+        reference = r.reference,
         programme = r.programme,
     );
     Rendered { subject, body_text }
@@ -97,6 +108,7 @@ pub struct AddendumReminder<'a> {
     pub region_name: &'a str,
     pub lead_applicant_name: &'a str,
     pub application_id: i32,
+    pub reference: &'a str,
     pub deadline: DateTime<Utc>,
 }
 
@@ -109,7 +121,7 @@ pub fn addendum_reminder(r: &AddendumReminder<'_>) -> Rendered {
          ontvangen. U kunt het addendum aanleveren tot en met {deadline}; daarna beoordelen wij het plan \
          zoals het er ligt.\n\
          \n\
-         Kenmerk: aanvraag {id}\n\
+         Kenmerk: {reference}\n\
          \n\
          Met vriendelijke groet,\n\
          \n\
@@ -118,7 +130,7 @@ pub fn addendum_reminder(r: &AddendumReminder<'_>) -> Rendered {
         region = r.region_name,
         call = r.call_title,
         deadline = dutch::date_time(r.deadline),
-        id = r.application_id,
+        reference = r.reference,
         programme = r.programme,
     );
     Rendered { subject, body_text }
@@ -166,6 +178,7 @@ pub struct SubmissionReceipt<'a> {
     pub region_name: &'a str,
     pub lead_applicant_name: &'a str,
     pub application_id: i32,
+    pub reference: &'a str,
     pub application_title: &'a str,
     pub requested_total: Money,
     pub submitted_at: DateTime<Utc>,
@@ -179,7 +192,7 @@ pub fn submission_receipt(r: &SubmissionReceipt<'_>) -> Rendered {
          Wij hebben de aanvraag van {region} ontvangen op {when}.\n\
          \n\
          Subsidieronde: {call}\n\
-         Kenmerk: aanvraag {id}\n\
+         Kenmerk: {reference}\n\
          Titel: {title}\n\
          Gevraagde bijdrage: {amount}\n\
          \n\
@@ -193,7 +206,7 @@ pub fn submission_receipt(r: &SubmissionReceipt<'_>) -> Rendered {
         region = r.region_name,
         call = r.call_title,
         when = dutch::date_time(r.submitted_at),
-        id = r.application_id,
+        reference = r.reference,
         title = r.application_title,
         amount = r.requested_total.to_dutch(),
         programme = r.programme,
@@ -209,6 +222,19 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
+    fn r_input() -> SubmissionReminder<'static> {
+        SubmissionReminder {
+            programme: "Toekomstscenario kind- en gezinsbescherming",
+            call_title: "Leidraad proeftuinen tweede tranche",
+            region_name: "Flevoland",
+            lead_applicant_name: "Penvoerder Flevoland",
+            application_id: 3,
+            reference: "TKG-001-00003",
+            deadline: utc("2022-07-15T23:59:59+02:00"),
+            days_before: 14,
+        }
+    }
+
     #[test]
     fn the_submission_reminder_writes_the_deadline_the_dutch_way() {
         let r = submission_reminder(&SubmissionReminder {
@@ -217,14 +243,20 @@ mod tests {
             region_name: "Flevoland",
             lead_applicant_name: "Penvoerder Flevoland",
             application_id: 3,
+            reference: "TKG-001-00003",
             deadline: utc("2022-07-15T23:59:59+02:00"),
+            days_before: 14,
         });
-        assert_eq!(r.subject, "Herinnering: dien uw aanvraag Leidraad proeftuinen tweede tranche in vóór vrijdag 15 juli 2022, 23:59");
-        assert!(r.body_text.contains("De termijn sluit op vrijdag 15 juli 2022, 23:59;"));
+        assert_eq!(r.subject, "Herinnering: dien uw aanvraag Leidraad proeftuinen tweede tranche in vóór vrijdag 15 juli 2022, 23.59 uur");
+        assert!(r.body_text.contains("de termijn sluit op vrijdag 15 juli 2022, 23.59 uur."));
+        assert!(r.body_text.contains("Kenmerk: TKG-001-00003\n"));
+        let last = submission_reminder(&SubmissionReminder { days_before: 3, ..r_input() });
+        assert_ne!(last.subject, r.subject, "the last reminder is worded differently");
+        assert!(last.body_text.contains("De termijn sluit op vrijdag 15 juli 2022, 23.59 uur; de aanvraag van Flevoland is nog niet ingediend."));
         assert!(r.body_text.starts_with("Beste Penvoerder Flevoland,\n"));
         let html = r.html();
         assert!(html.contains("<html lang=\"nl\">"));
-        assert!(html.contains("vrijdag 15 juli 2022, 23:59"));
+        assert!(html.contains("vrijdag 15 juli 2022, 23.59 uur"));
     }
 
     #[test]
@@ -235,9 +267,10 @@ mod tests {
             region_name: "Haaglanden",
             lead_applicant_name: "Penvoerder",
             application_id: 7,
+            reference: "TKG-001-00007",
             deadline: utc("2022-09-07T23:59:59+02:00"),
         });
-        assert_eq!(a.subject, "Herinnering: addendum Leidraad uiterlijk woensdag 7 september 2022, 23:59");
+        assert_eq!(a.subject, "Herinnering: addendum Leidraad uiterlijk woensdag 7 september 2022, 23.59 uur");
         let r = report_reminder(&ReportReminder {
             programme: "P",
             proeftuin_name: "West-Brabant West",
@@ -247,7 +280,7 @@ mod tests {
             overdue: true,
         });
         assert!(r.subject.ends_with("is te laat"));
-        assert!(r.body_text.contains("maandag 12 augustus 2024, 23:59"));
+        assert!(r.body_text.contains("maandag 12 augustus 2024, 23.59 uur"));
     }
 
     #[test]
@@ -268,15 +301,16 @@ mod tests {
             region_name: "Gelderland-Zuid",
             lead_applicant_name: "Penvoerder Gelderland-Zuid",
             application_id: 12,
+            reference: "TKG-001-00012",
             application_title: "Toekomsttuinen Gelderland-Zuid",
             requested_total: Money::parse("1116500").unwrap(),
             submitted_at: DateTime::parse_from_rfc3339("2022-07-13T16:34:00+02:00").unwrap().with_timezone(&Utc),
         });
         assert_eq!(r.subject, "Ontvangstbevestiging aanvraag Leidraad proeftuinen tweede tranche: Gelderland-Zuid");
         assert!(r.body_text.starts_with("Beste Penvoerder Gelderland-Zuid,\n"));
-        assert!(r.body_text.contains("Wij hebben de aanvraag van Gelderland-Zuid ontvangen op woensdag 13 juli 2022, 16:34.\n"));
+        assert!(r.body_text.contains("Wij hebben de aanvraag van Gelderland-Zuid ontvangen op woensdag 13 juli 2022, 16.34 uur.\n"));
         assert!(r.body_text.contains("Subsidieronde: Leidraad proeftuinen tweede tranche\n"));
-        assert!(r.body_text.contains("Kenmerk: aanvraag 12\n"));
+        assert!(r.body_text.contains("Kenmerk: TKG-001-00012\n"));
         assert!(r.body_text.contains("Gevraagde bijdrage: € 1.116.500,00\n"));
         assert!(r.body_text.ends_with("Het programmabureau Toekomstscenario kind- en gezinsbescherming\n"));
     }

@@ -33,6 +33,8 @@ use crate::service::AppState;
 pub struct Settings {
     /// The `From` of every message.
     pub from: String,
+    /// The `Reply-To` of every message, if replies go elsewhere than `from`.
+    pub reply_to: Option<String>,
     /// After this many failed attempts a row is `failed`.
     pub max_attempts: i32,
     /// The first retry waits this long; each further one twice as long, up to `max_backoff`.
@@ -48,6 +50,7 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             from: DEFAULT_FROM.to_string(),
+            reply_to: None,
             max_attempts: 8,
             base_backoff: Duration::seconds(60),
             max_backoff: Duration::hours(6),
@@ -57,7 +60,7 @@ impl Default for Settings {
     }
 }
 
-pub const DEFAULT_FROM: &str = "Programmabureau Tuinier <noreply@tuinier.example>";
+pub const DEFAULT_FROM: &str = "Programmabureau Toekomstscenario kind- en gezinsbescherming <programmabureau@toekomstscenario.example>";
 
 /// The wait before the next attempt, after `attempts` attempts: base · 2^(attempts−1), capped.
 pub fn backoff(s: &Settings, attempts: i32) -> Duration {
@@ -119,7 +122,7 @@ impl Worker {
         let rows = self.claim(now).await?;
         let mut pass = Pass { claimed: rows.len(), ..Pass::default() };
         for row in rows {
-            let result = match build_message(&row, &self.settings.from, now) {
+            let result = match build_message_replying_to(&row, &self.settings.from, self.settings.reply_to.as_deref(), now) {
                 Ok(message) => self.transport.send(&row, &message).await,
                 Err(e) => Err(e),
             };
@@ -275,6 +278,11 @@ impl Worker {
 /// The message of a row: plain text with its HTML alternative, the attachment if there is one,
 /// and the row's own Message-ID. `date` is the moment of sending.
 pub fn build_message(row: &outbox::Model, from: &str, date: DateTime<Utc>) -> Result<Message, String> {
+    build_message_replying_to(row, from, None, date)
+}
+
+/// As [`build_message`], with a `Reply-To` when replies go elsewhere than `from`.
+pub fn build_message_replying_to(row: &outbox::Model, from: &str, reply_to: Option<&str>, date: DateTime<Utc>) -> Result<Message, String> {
     let html = row.body_html.clone().unwrap_or_else(|| templates::html_of(&row.subject, &row.body_text));
     let alternative = MultiPart::alternative()
         .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body_text.clone()))
@@ -285,6 +293,10 @@ pub fn build_message(row: &outbox::Model, from: &str, date: DateTime<Utc>) -> Re
         .subject(row.subject.clone())
         .message_id(Some(row.message_id.clone()))
         .date(std::time::SystemTime::from(date));
+    let builder = match reply_to.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => builder.reply_to(r.parse().map_err(|e| format!("reply-to {r:?}: {e}"))?),
+        None => builder,
+    };
     let body = match (&row.attachment_filename, &row.attachment_media_type, &row.attachment_content) {
         (Some(name), Some(media_type), Some(content)) => {
             let ct = ContentType::parse(media_type).map_err(|e| format!("attachment type {media_type:?}: {e}"))?;

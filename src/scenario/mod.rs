@@ -353,7 +353,39 @@ impl Run {
             let body = json!({"verdict": d["verdict"], "reason": d["reason"]});
             self.c.post(&format!("/applications/{id}/knockout-decision"), &staff, &body).await?.expect(200)?;
         }
+        self.plan_interviews().await?;
         self.c.post(&format!("/calls/{}/rounds/first/publish", self.call_id), &staff, &json!({})).await?.expect(200)
+    }
+
+    /// Interview details for every invited application, two a day (10.00 and 14.00 uur) on the
+    /// working days of the call's interviews stage.
+    async fn plan_interviews(&mut self) -> Result<()> {
+        let staff = self.staff();
+        let stages = self.scenario["call"]["stages"].as_array().cloned().unwrap_or_default();
+        let first = stages
+            .iter()
+            .find(|st| st["kind"] == "interviews")
+            .and_then(|st| st["starts_on"].as_str())
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .unwrap_or_else(|| self.clock_now().date_naive() + Duration::days(10));
+        let results = self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
+        let mut day = crate::domain::workdays::next_working_day(first);
+        let mut slot = 0;
+        for line in results["applications"].as_array().into_iter().flatten().filter(|l| l["invited_to_interview"] == true) {
+            let id = line["application_id"].as_i64().unwrap_or_default();
+            let body = json!({"interview": {
+                "date": day.to_string(),
+                "time": if slot == 0 { "10:00" } else { "14:00" },
+                "place": "Ministerie van Justitie en Veiligheid, Turfmarkt 147, Den Haag",
+            }});
+            self.c.put(&format!("/calls/{}/interviews/{id}", self.call_id), &staff, &body).await?.expect(200)?;
+            slot += 1;
+            if slot == 2 {
+                slot = 0;
+                day = crate::domain::workdays::next_working_day(day + Duration::days(1));
+            }
+        }
+        Ok(())
     }
 
     /// 5. Addenda from the invited regions, then the final round's sheets; staff close it.
@@ -475,12 +507,19 @@ impl Run {
             region.application_id = Some(id);
         }
         let inhabitants: u64 = a["municipalities"].as_array().into_iter().flatten().filter_map(|m| m["inhabitants"].as_u64()).sum();
-        let form = json!({
+        let mut form = json!({
             "title": a["title"],
             "summary": format!("Plan van aanpak van {}", a["region"].as_str().unwrap_or(&r)),
             "contact": {"name": a["penvoerder"]["name"], "email": a["penvoerder"]["email"]},
             "scale": {"municipalities": a["municipalities"], "inhabitants": inhabitants, "districts": []},
         });
+        if a["penvoerder"]["function"].is_string() {
+            form["contact"]["function"] = a["penvoerder"]["function"].clone();
+        }
+        // The applying municipality as a legal person, with its postal address.
+        if a["penvoerder"]["organisation"].is_string() && a["penvoerder"]["address"].is_object() {
+            form["applicant"] = json!({"organisation": a["penvoerder"]["organisation"], "address": a["penvoerder"]["address"]});
+        }
         self.c.put(&format!("/applications/{id}/form"), &token, &form).await?.expect(200)?;
         if a["budget"].is_array() {
             self.c.put(&format!("/applications/{id}/budget"), &token, &json!({"lines": a["budget"]})).await?.expect(200)?;
@@ -504,7 +543,13 @@ impl Run {
         a["ref"] = r.into();
         a["region"] = format!("Regio {r}").into();
         a["title"] = format!("Proeftuin {r}").into();
-        a["penvoerder"] = json!({"name": format!("Penvoerder {r}"), "email": format!("penvoerder@{r}.example"), "municipality": format!("Gemeente {r}")});
+        a["penvoerder"] = json!({
+            "name": format!("Penvoerder {r}"),
+            "email": format!("penvoerder@{r}.example"),
+            "municipality": format!("Gemeente {r}"),
+            "organisation": format!("Gemeente {r}"),
+            "address": {"street": "Postbus 100", "postcode": "1000 AA", "city": format!("Gemeente {r}")},
+        });
         a["municipalities"] = json!([{"name": format!("Gemeente {r}"), "inhabitants": 50000}]);
         a
     }
@@ -574,7 +619,14 @@ impl Run {
     }
 
     fn sheet_body(sheet: &Value) -> Value {
-        json!({"knockout": sheet["knockout"], "scores": sheet["scores"], "motivation": sheet["motivation"]})
+        let mut body = json!({"knockout": sheet["knockout"], "scores": sheet["scores"], "motivation": sheet["motivation"]});
+        // The motivations per criterion and per knock-out criterion not met, where the scenario has them.
+        for key in ["motivations", "knockout_motivations"] {
+            if sheet[key].is_object() {
+                body[key] = sheet[key].clone();
+            }
+        }
+        body
     }
 
     async fn submit_sheets(&self, round: &str, sheets: &Value) -> Result<()> {

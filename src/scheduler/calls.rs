@@ -105,6 +105,7 @@ async fn email<C: ConnectionTrait>(
     let app = apps.iter().find(|a| a.id == due.application_id).ok_or_else(missing)?;
     let (_, region) = store::regions::by_id(db, app.region_id).await?.ok_or_else(missing)?;
     let def = &call.definition;
+    let reference = crate::service::letters::reference(call.id, app.id);
     let rendered = if kind == kind::ADDENDUM_REMINDER {
         templates::addendum_reminder(&templates::AddendumReminder {
             programme: &def.programme,
@@ -112,6 +113,7 @@ async fn email<C: ConnectionTrait>(
             region_name: &region.name,
             lead_applicant_name: &region.lead_applicant.name,
             application_id: app.id,
+            reference: &reference,
             deadline,
         })
     } else {
@@ -121,7 +123,9 @@ async fn email<C: ConnectionTrait>(
             region_name: &region.name,
             lead_applicant_name: &region.lead_applicant.name,
             application_id: app.id,
+            reference: &reference,
             deadline,
+            days_before: i64::from(due.days_before),
         })
     };
     Ok(NewEmail {

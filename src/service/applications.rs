@@ -510,6 +510,7 @@ pub async fn submit(state: &AppState, who: &Principal, id: i32) -> Result<Applic
         region_name: &current.region.name,
         lead_applicant_name: &current.region.lead_applicant.name,
         application_id: id,
+        reference: &super::letters::reference(call.id, id),
         application_title: current.form.title.as_deref().unwrap_or_default(),
         requested_total: current.requested_total,
         submitted_at: now,

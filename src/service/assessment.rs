@@ -94,6 +94,11 @@ async fn call_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<StoredCall, Doma
     store::calls::by_id(db, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))
 }
 
+/// Submitted applications of a call (everything past the draft), by id (for the letters).
+pub async fn submitted_rows<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<AppRow>, DomainError> {
+    submitted_apps(db, call_id).await
+}
+
 /// Submitted applications of a call (everything past the draft), by id.
 async fn submitted_apps<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<AppRow>, DomainError> {
     // Two queries for the whole call, not two per application: results are computed often.
@@ -760,6 +765,7 @@ pub async fn publish_first_round(state: &AppState, who: &Principal, call_id: i32
     }
     let apps = submitted_apps(&txn, call_id).await?;
     let letters = super::letters::resolve(&txn, call_id).await?;
+    super::letters::ready_to_publish(&txn, &call, &input, &result, &letters, true).await?;
     for r in &result.applications {
         let Some(app) = apps.iter().find(|a| a.region_ref == r.r#ref) else { continue };
         let (status, email) = match r.first_round_decision {
@@ -800,6 +806,7 @@ pub async fn publish_final(state: &AppState, who: &Principal, call_id: i32) -> R
     }
     let apps = submitted_apps(&txn, call_id).await?;
     let letters = super::letters::resolve(&txn, call_id).await?;
+    super::letters::ready_to_publish(&txn, &call, &input, &result, &letters, false).await?;
     for r in &result.applications {
         let Some(app) = apps.iter().find(|a| a.region_ref == r.r#ref) else { continue };
         let (status, email) = match r.decision.as_deref() {
@@ -960,6 +967,8 @@ pub struct Explained {
     pub final_round: Vec<SheetFacts>,
     pub decisions: Vec<entity::decision::Model>,
     pub notes: Vec<entity::consensus_note::Model>,
+    /// The decisive ground of the decision, once there is one.
+    pub ground: Option<crate::domain::grounds::DecisionGround>,
 }
 
 pub async fn explain(state: &AppState, who: &Principal, application_id: i32) -> Result<Explained, DomainError> {
@@ -980,6 +989,7 @@ pub async fn explain(state: &AppState, who: &Principal, application_id: i32) -> 
         .collect();
     let notes = store::assessment::notes_of(&state.db, &[application_id]).await?;
     Ok(Explained {
+        ground: crate::domain::grounds::of(&input, &result, &app.region_ref),
         result: result.applications[pos].clone(),
         first_round: input.applications[pos].first_round.clone(),
         final_round: input.applications[pos].final_round.clone(),

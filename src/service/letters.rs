@@ -8,7 +8,10 @@
 //! the programme's defaults from configuration; the wording is templates staff can change per call.
 
 pub mod bench;
+pub mod checks;
 pub mod compose;
+pub mod schedule;
+pub mod settings;
 pub mod templates;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,12 +34,29 @@ use crate::error::{DomainError, FieldError};
 use crate::mail::outbox::Attachment;
 use crate::store::{self, calls::StoredCall, letters::LetterMeta};
 
+pub use checks::{ground_sentence, ready_to_publish};
+
 pub const MEDIA_TYPE: &str = "application/pdf";
 
 /// The programme's letter settings, from configuration.
 pub fn programme_settings() -> LetterSettings {
     let d = crate::config::letter_defaults();
-    LetterSettings { issuing_body: d.issuing_body, legal_basis: d.legal_basis, objection_address: d.objection_address, signatory: d.signatory }
+    LetterSettings {
+        issuing_body: d.issuing_body,
+        legal_basis: d.legal_basis,
+        awb_articles: d.awb_articles,
+        objection_address: d.objection_address,
+        signatory: d.signatory,
+        signatory_function: d.signatory_function,
+        return_address: d.return_address,
+        contact_name: d.contact_name,
+        contact_email: d.contact_email,
+        contact_phone: d.contact_phone,
+        advance_percent: d.advance_percent,
+        report_weeks: d.report_weeks,
+        settlement_weeks: d.settlement_weeks,
+        interviews: BTreeMap::new(),
+    }
 }
 
 pub fn default_templates() -> BTreeMap<String, String> {
@@ -48,8 +68,15 @@ pub fn reference(call_id: i32, application_id: i32) -> String {
     format!("TKG-{call_id:03}-{application_id:05}")
 }
 
-pub fn filename(region_ref: &str, kind: LetterKind, number: i32) -> String {
-    if number > 1 { format!("{region_ref}-{}-v{number}.pdf", kind.as_str()) } else { format!("{region_ref}-{}.pdf", kind.as_str()) }
+/// The Dutch file name of a letter: `besluit-subsidieverlening-TKG-001-00002.pdf`,
+/// `besluit-afwijzing-TKG-001-00002.pdf`; a correction adds `-versie-2`.
+pub fn filename(reference: &str, kind: LetterKind, number: i32) -> String {
+    let what = match kind {
+        LetterKind::Award => "besluit-subsidieverlening",
+        LetterKind::RejectionFirstRound | LetterKind::RejectionFinal => "besluit-afwijzing",
+        LetterKind::InterviewInvitation => "uitnodiging-gespreksronde",
+    };
+    if number > 1 { format!("{what}-{reference}-versie-{number}.pdf") } else { format!("{what}-{reference}.pdf") }
 }
 
 /// A call's letter settings and templates as they apply.
@@ -124,7 +151,7 @@ pub async fn facts<C: ConnectionTrait>(
     let i = input.applications.iter().find(|a| a.r#ref == app.region_ref);
     let (_, region) = store::regions::by_id(db, app.region_id).await?.ok_or_else(|| DomainError::NotFound(format!("region {}", app.region_id)))?;
     let figures = match kind {
-        LetterKind::RejectionFirstRound => r.first_round.as_ref(),
+        LetterKind::RejectionFirstRound | LetterKind::InterviewInvitation => r.first_round.as_ref(),
         _ => r.final_round.as_ref(),
     };
     let criteria = def
@@ -158,9 +185,6 @@ pub async fn facts<C: ConnectionTrait>(
                     }
                 }
             }
-            if let Some(d) = &decided {
-                motivations.push(format!("besluit na consensusoverleg: {}", d.reason));
-            }
             knockouts_not_met.push((label(&c), motivations));
         }
     }
@@ -186,7 +210,28 @@ pub async fn facts<C: ConnectionTrait>(
         _ if requested_awarded.as_decimal() <= def.budget_ceiling.as_decimal() => AllocationBasis::Requested,
         _ => AllocationBasis::ProRata { requested_awarded },
     };
+    let ground = crate::domain::grounds::of(input, result, &app.region_ref);
+    let stored = store::applications::by_id(db, app.id).await?.ok_or_else(|| DomainError::NotFound(format!("application {}", app.id)))?;
+    let form = store::applications::form_of(&stored)?;
+    let addendum_on = store::documents::list(db, app.id)
+        .await?
+        .into_iter()
+        .filter(|d| d.kind == "addendum")
+        .map(|d| local_date(d.uploaded_at))
+        .max();
+    let conflicts = store::assessment::conflicts_of_call(db, call.id).await?.into_iter().filter(|c| c.application_id == app.id).count();
+    let awarded_count = result.applications.iter().filter(|a| a.decision.as_deref() == Some("awarded")).count();
     Ok(LetterFacts {
+        interview: settings.interviews.get(&app.id).cloned(),
+        addendum_deadline: def.moment(crate::domain::call::stage::ADDENDUM_DEADLINE),
+        lead_function: form.contact.as_ref().and_then(|c| c.function.clone()),
+        applicant: form.applicant.clone(),
+        application_title: form.title.clone(),
+        addendum_on,
+        awarded_count,
+        ground,
+        sheets: figures.map_or(0, |f| f.sheets),
+        conflicts,
         kind,
         programme: def.programme.clone(),
         call_title: def.title.clone(),
@@ -212,7 +257,7 @@ pub async fn facts<C: ConnectionTrait>(
         criteria,
         knockouts_met,
         knockouts_not_met,
-        knockout_decision_reason: decided.map(|d| d.reason),
+        knockout_decision_reason: decided.filter(|d| d.verdict == KnockoutVerdict::Failed).map(|d| d.reason),
         tie,
         allocated: r.allocated,
         allocation,
@@ -241,6 +286,14 @@ pub async fn issue_with_email<C: ConnectionTrait>(
     occasion: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
+    if email_kind == "interview_invitation" {
+        // The invitation as a letter too, stored with the others; the email itself gives the
+        // date, time and place (it carries no attachment).
+        let kind = LetterKind::InterviewInvitation;
+        let f = facts(txn, call, input, result, app, kind, 1, None, now, resolved.settings.clone()).await?;
+        let pdf = compose::render(&f, &resolved.templates)?;
+        store_letter(txn, who, call.id, app, kind, 1, &f.reference, pdf, None, now).await?;
+    }
     let attachment = match LetterKind::of_email(email_kind) {
         None => None,
         Some(kind) => {
@@ -250,7 +303,15 @@ pub async fn issue_with_email<C: ConnectionTrait>(
             Some(Attachment { filename: meta.filename, media_type: MEDIA_TYPE.to_string(), content: pdf })
         }
     };
-    super::notify::queue_with_attachment(txn, &call.definition, app, email_kind, occasion, now, attachment).await?;
+    let details = super::notify::Details {
+        reference: reference(call.id, app.id),
+        ground: crate::domain::grounds::of(input, result, &app.region_ref).as_ref().map(ground_sentence),
+        interview: (email_kind == "interview_invitation")
+            .then(|| resolved.settings.interviews.get(&app.id))
+            .flatten()
+            .map(|i| crate::mail::decisions::InterviewAt { date: i.date, time: i.time, place: i.place.clone(), video_link: i.video_link.clone() }),
+    };
+    super::notify::queue_with_attachment(txn, &call.definition, app, email_kind, occasion, now, attachment, details).await?;
     Ok(())
 }
 
@@ -276,7 +337,7 @@ async fn store_letter<C: ConnectionTrait>(
             kind: kind.as_str().to_string(),
             number,
             reference: reference.to_string(),
-            filename: filename(&app.region_ref, kind, number),
+            filename: filename(reference, kind, number),
             sha256: sha256.clone(),
             content: pdf,
             correction_reason: reason.clone(),
@@ -300,7 +361,9 @@ async fn store_letter<C: ConnectionTrait>(
 }
 
 /// Staff see a letter as it would be issued now: rendered from the live outcome, not stored.
-pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kind: Option<&str>) -> Result<(String, Vec<u8>), DomainError> {
+/// With the letter, what would block its publication in the decisive motivations (empty, too
+/// short, only a reference elsewhere), so staff see it before they publish.
+pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kind: Option<&str>) -> Result<(String, Vec<u8>, Vec<String>), DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let db = &state.db;
@@ -317,7 +380,8 @@ pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kin
     let resolved = resolve(db, call.id).await?;
     let f = facts(db, &call, &input, &result, &app, kind, 1, None, now, resolved.settings).await?;
     let pdf = compose::render(&f, &resolved.templates)?;
-    Ok((filename(&app.region_ref, kind, 1), pdf))
+    let warnings = checks::motivation_problems(db, &call, &input, &result, Some(&app.region_ref)).await?;
+    Ok((filename(&f.reference, kind, 1), pdf, warnings))
 }
 
 /// An application's letters: its region and staff; for anyone else it does not exist.
@@ -387,14 +451,25 @@ pub async fn settings(state: &AppState, who: &Principal, call_id: i32) -> Result
 /// is missing and blocks issuing), or `None` to go back to the programme's.
 pub async fn set_settings(state: &AppState, who: &Principal, call_id: i32, settings: Option<LetterSettings>) -> Result<Resolved, DomainError> {
     who.require(&[Role::Staff])?;
+    if let Some(s) = &settings {
+        s.validate()?;
+    }
     let now = state.now();
     let txn = state.db.begin().await?;
     call_of(&txn, call_id).await?;
+    // The interview details are set per application (`set_interview`) and stay, also when the
+    // call goes back to the programme's settings.
+    let interviews = resolve(&txn, call_id).await?.settings.interviews;
+    let settings = match settings {
+        Some(s) => Some(LetterSettings { interviews, ..s }),
+        None if !interviews.is_empty() => Some(LetterSettings { interviews, ..programme_settings() }),
+        None => None,
+    };
     let row = store::letters::settings(&txn, call_id).await?;
     let templates = row.map(|r| r.templates).unwrap_or_else(|| "{}".into());
     let json = settings.as_ref().map(serde_json::to_string).transpose().map_err(DomainError::internal)?;
     store::letters::save_settings(&txn, call_id, json, templates, now).await?;
-    audit(&txn, &who.actor(), now, "letter_settings.set", "call", call_id, None, serde_json::json!({"settings": settings.as_ref().map(|s| serde_json::json!({"issuing_body": s.issuing_body, "legal_basis": s.legal_basis, "objection_address": s.objection_address, "signatory": s.signatory}))})).await?;
+    audit(&txn, &who.actor(), now, "letter_settings.set", "call", call_id, None, serde_json::json!({"settings": settings})).await?;
     let resolved = resolve(&txn, call_id).await?;
     txn.commit().await?;
     Ok(resolved)
@@ -433,6 +508,35 @@ pub async fn set_template(state: &AppState, who: &Principal, call_id: i32, name:
     let json = serde_json::to_string(&overrides).map_err(DomainError::internal)?;
     store::letters::save_settings(&txn, call_id, row.and_then(|r| r.settings), json, now).await?;
     audit(&txn, &who.actor(), now, "letter_template.set", "call", call_id, None, serde_json::json!({"template": name, "text": text})).await?;
+    let resolved = resolve(&txn, call_id).await?;
+    txn.commit().await?;
+    Ok(resolved)
+}
+
+/// Sets (or with `None` removes) the interview details of an invited application; they go into
+/// the call's own letter settings (taking over the programme's defaults if the call had none).
+pub async fn set_interview(state: &AppState, who: &Principal, call_id: i32, application_id: i32, interview: Option<compose::Interview>) -> Result<Resolved, DomainError> {
+    who.require(&[Role::Staff])?;
+    if let Some(i) = &interview {
+        i.validate("interview").map_err(DomainError::Validation)?;
+    }
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    call_of(&txn, call_id).await?;
+    let app = assessment::app_row_of(&txn, application_id).await?;
+    if app.call_id != call_id {
+        return Err(DomainError::NotFound(format!("application {application_id} in call {call_id}")));
+    }
+    let mut current = resolve(&txn, call_id).await?;
+    match &interview {
+        Some(i) => current.settings.interviews.insert(application_id, i.clone()),
+        None => current.settings.interviews.remove(&application_id),
+    };
+    let row = store::letters::settings(&txn, call_id).await?;
+    let templates = row.map(|r| r.templates).unwrap_or_else(|| "{}".into());
+    let json = serde_json::to_string(&current.settings).map_err(DomainError::internal)?;
+    store::letters::save_settings(&txn, call_id, Some(json), templates, now).await?;
+    audit(&txn, &who.actor(), now, "interview.set", "application", application_id, None, serde_json::json!({"interview": interview})).await?;
     let resolved = resolve(&txn, call_id).await?;
     txn.commit().await?;
     Ok(resolved)

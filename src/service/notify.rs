@@ -17,10 +17,22 @@ pub async fn queue<C: ConnectionTrait>(
     occasion: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DomainError> {
-    queue_with_attachment(db, call, app, kind, occasion, now, None).await
+    let reference = super::letters::reference(app.call_id, app.id);
+    queue_with_attachment(db, call, app, kind, occasion, now, None, Details { reference, ground: None, interview: None }).await
+}
+
+/// What a decision email says beyond the call and the region.
+#[derive(Debug, Clone)]
+pub struct Details {
+    /// The letter's reference.
+    pub reference: String,
+    /// The decisive ground in one sentence.
+    pub ground: Option<String>,
+    pub interview: Option<decisions::InterviewAt>,
 }
 
 /// As [`queue`], with the decision letter attached (see `service::letters`).
+#[allow(clippy::too_many_arguments)]
 pub async fn queue_with_attachment<C: ConnectionTrait>(
     db: &C,
     call: &CallDefinition,
@@ -29,6 +41,7 @@ pub async fn queue_with_attachment<C: ConnectionTrait>(
     occasion: &str,
     now: DateTime<Utc>,
     attachment: Option<Attachment>,
+    details: Details,
 ) -> Result<bool, DomainError> {
     let rendered = decisions::render(&DecisionEmail {
         kind,
@@ -36,8 +49,11 @@ pub async fn queue_with_attachment<C: ConnectionTrait>(
         call_title: &call.title,
         region_name: &app.region_name,
         application_id: app.id,
+        reference: &details.reference,
         decided_at: now,
         addendum_deadline: call.moment(stage::ADDENDUM_DEADLINE),
+        ground: details.ground,
+        interview: details.interview,
     });
     outbox::enqueue(
         db,

@@ -74,6 +74,8 @@ pub async fn insert_draft<C: ConnectionTrait>(db: &C, call_id: i32, region_id: i
         contact_name: Set(None),
         contact_email: Set(None),
         contact_phone: Set(None),
+        contact_function: Set(None),
+        applicant: Set(None),
         scale: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -121,11 +123,12 @@ pub async fn set_status<C: ConnectionTrait>(db: &C, id: i32, status: &str, now: 
 /// The form as stored in the application's columns.
 pub fn form_of(m: &application::Model) -> Result<ApplicationForm, DomainError> {
     let contact = match (&m.contact_name, &m.contact_email) {
-        (Some(name), Some(email)) => Some(Contact { name: name.clone(), email: email.clone(), phone: m.contact_phone.clone() }),
+        (Some(name), Some(email)) => Some(Contact { name: name.clone(), email: email.clone(), phone: m.contact_phone.clone(), function: m.contact_function.clone() }),
         _ => None,
     };
     let scale: Option<Scale> = m.scale.as_deref().map(serde_json::from_str).transpose().map_err(DomainError::internal)?;
-    Ok(ApplicationForm { title: m.title.clone(), summary: m.summary.clone(), contact, scale })
+    let applicant = m.applicant.as_deref().map(serde_json::from_str).transpose().map_err(DomainError::internal)?;
+    Ok(ApplicationForm { title: m.title.clone(), summary: m.summary.clone(), contact, scale, applicant })
 }
 
 pub async fn write_form<C: ConnectionTrait>(db: &C, id: i32, form: &ApplicationForm, now: DateTime<Utc>) -> Result<(), DomainError> {
@@ -138,6 +141,8 @@ pub async fn write_form<C: ConnectionTrait>(db: &C, id: i32, form: &ApplicationF
         contact_name: Set(contact.map(|c| c.name.clone())),
         contact_email: Set(contact.map(|c| c.email.clone())),
         contact_phone: Set(contact.and_then(|c| c.phone.clone())),
+        contact_function: Set(contact.and_then(|c| c.function.clone())),
+        applicant: Set(form.applicant.as_ref().map(serde_json::to_string).transpose().map_err(DomainError::internal)?),
         scale: Set(scale),
         updated_at: Set(now),
         ..Default::default()

@@ -79,6 +79,11 @@ pub fn form_of(a: &Value) -> Value {
         "summary": format!("Plan van aanpak van {}.", a["region"].as_str().unwrap_or("de regio")),
         "contact": {"name": a["penvoerder"]["name"], "email": a["penvoerder"]["email"]},
         "scale": {"municipalities": a["municipalities"]},
+        // The applying municipality; a synthetic application without one gets a stand-in.
+        "applicant": {
+            "organisation": a["penvoerder"]["organisation"].as_str().or(a["penvoerder"]["municipality"].as_str()).unwrap_or("Gemeente"),
+            "address": if a["penvoerder"]["address"].is_object() { a["penvoerder"]["address"].clone() } else { json!({"street": "Postbus 1", "postcode": "1000 AA", "city": "Amsterdam"}) },
+        },
     })
 }
 

@@ -51,7 +51,7 @@ async fn reminders(app: &TestApp, ids: &[(String, i32)]) -> BTreeSet<(String, u6
         let id = e["application_id"].as_i64().expect("application") as i32;
         let letter = ids.iter().find(|(_, i)| *i == id).map(|(l, _)| l.clone()).expect("known application");
         assert!(seen.insert((letter, e["days_before"].as_u64().expect("days"))), "a reminder twice: {e}");
-        assert!(e["subject"].as_str().expect("subject").contains("vrijdag 15 juli 2022, 23:59"), "{e}");
+        assert!(e["subject"].as_str().expect("subject").contains("vrijdag 15 juli 2022, 23.59 uur"), "{e}");
     }
     seen
 }

@@ -10,6 +10,7 @@ mod calls;
 mod foundation;
 mod intake;
 mod integrity;
+mod letter_grounds;
 mod letters;
 mod mail;
 mod mail_delivery;

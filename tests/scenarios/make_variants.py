@@ -53,7 +53,16 @@ def add_final_sheets(sc, app, deltas):
 
 
 def set_knockout(sc, app, assessor, criterion, met):
-    sheet(sc, "first_round_scores", app, assessor)["knockout"][criterion] = met
+    """Set a knock-out verdict; a "not met" carries its motivation, as the scoring rules require."""
+    s = sheet(sc, "first_round_scores", app, assessor)
+    s["knockout"][criterion] = met
+    motivations = s.setdefault("knockout_motivations", {})
+    if met:
+        motivations.pop(criterion, None)
+    else:
+        label = next(k["label_nl"] for k in sc["call"]["knockout_criteria"] if k["id"] == criterion)
+        motivations[criterion] = (f"Uit de aanvraag blijkt niet dat aan dit criterium wordt voldaan: {label[0].lower() + label[1:]} "
+                                  "wordt niet aangetoond met afspraken, documenten of ondertekende verklaringen.")
 
 
 # ---------------------------------------------------------------- validity of a scenario
@@ -267,6 +276,10 @@ def five_awards_other_criteria(sc):
             v["w_pok_labour"] = v.pop("w_pok_funds") + v.pop("w_labour_market")
             v["w_general_impression"] = min(v["w_general_impression"], 23)
             s["scores"] = {cid: v[cid] for cid in order}
+            if "motivations" in s:
+                m = s["motivations"]
+                m["w_pok_labour"] = m.pop("w_pok_funds", FINAL_MOTIVATION) + " " + m.pop("w_labour_market", "")
+                s["motivations"] = {cid: m[cid].strip() for cid in order if cid in m}
     # Kennemerland's 2-3 life domains now weigh more: 49.67 -> 52.00, so it is invited in this call.
     add_final_sheets(sc, "kennemerland", {"vng-1": 2, "jenv-1": 1, "vws-1": 3})
     kept = [ri for ri in sc["rejected_inputs"] if ri["kind"] != "score_out_of_range"]

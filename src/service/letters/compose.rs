@@ -3,10 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Duration, NaiveDate};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
 
+use super::schedule::{self, Payments};
 use super::templates;
+use crate::domain::applicant::Applicant;
+use crate::domain::grounds::{DecisionGround, Division, Ground};
+use crate::domain::numerals::{count, ordinal};
 use crate::domain::money::Money;
 use crate::domain::points::Points;
 use crate::error::{DomainError, FieldError};
@@ -17,16 +20,19 @@ pub enum LetterKind {
     Award,
     RejectionFirstRound,
     RejectionFinal,
+    /// The invitation to the interview round: a letter, not a decision (no objection clause).
+    InterviewInvitation,
 }
 
 impl LetterKind {
-    pub const ALL: [LetterKind; 3] = [LetterKind::Award, LetterKind::RejectionFirstRound, LetterKind::RejectionFinal];
+    pub const ALL: [LetterKind; 4] = [LetterKind::Award, LetterKind::RejectionFirstRound, LetterKind::RejectionFinal, LetterKind::InterviewInvitation];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             LetterKind::Award => "award",
             LetterKind::RejectionFirstRound => "rejection_first_round",
             LetterKind::RejectionFinal => "rejection_final",
+            LetterKind::InterviewInvitation => "interview_invitation",
         }
     }
 
@@ -49,51 +55,12 @@ impl LetterKind {
             LetterKind::Award => "Beschikking tot subsidieverlening",
             LetterKind::RejectionFirstRound => "Besluit op uw aanvraag: afwijzing na de eerste beoordeling",
             LetterKind::RejectionFinal => "Besluit op uw aanvraag: afwijzing na de gespreksronde",
+            LetterKind::InterviewInvitation => "Uitnodiging voor de gespreksronde",
         }
     }
 }
 
-/// Who issues the letters and on what basis. Each is required before a letter can be issued.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LetterSettings {
-    /// The administrative body that decides (*bestuursorgaan*), e.g. "De Minister voor Rechtsbescherming".
-    pub issuing_body: String,
-    /// The regulation the grant rests on.
-    pub legal_basis: String,
-    /// Where an objection goes (postal address), one line per line.
-    pub objection_address: String,
-    /// Who signs: name and function, one line per line.
-    pub signatory: String,
-}
-
-impl LetterSettings {
-    /// The names of the settings that are empty.
-    pub fn missing(&self) -> Vec<&'static str> {
-        [
-            ("issuing_body", &self.issuing_body),
-            ("legal_basis", &self.legal_basis),
-            ("objection_address", &self.objection_address),
-            ("signatory", &self.signatory),
-        ]
-        .into_iter()
-        .filter(|(_, v)| v.trim().is_empty())
-        .map(|(k, _)| k)
-        .collect()
-    }
-
-    pub fn require_complete(&self) -> Result<(), DomainError> {
-        let missing = self.missing();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        Err(DomainError::Validation(
-            missing
-                .into_iter()
-                .map(|m| FieldError::new(format!("letter_settings.{m}"), "missing: a letter cannot be issued without it; set it for the call or in the programme's configuration"))
-                .collect(),
-        ))
-    }
-}
+pub use super::settings::{Interview, LetterSettings};
 
 /// One weighted criterion's line in the score table.
 #[derive(Debug, Clone)]
@@ -113,12 +80,6 @@ pub enum AllocationBasis {
     Manual { reason: String },
 }
 
-#[derive(Debug, Clone)]
-pub struct Obligation {
-    pub what: String,
-    pub due: NaiveDate,
-}
-
 /// Everything a letter says, gathered by the service.
 #[derive(Debug, Clone)]
 pub struct LetterFacts {
@@ -129,6 +90,13 @@ pub struct LetterFacts {
     pub lead_name: String,
     pub lead_email: String,
     pub lead_municipality: String,
+    /// The contact's function, for the address block.
+    pub lead_function: Option<String>,
+    /// The applying municipality with its postal address; the letter is addressed to it.
+    pub applicant: Option<Applicant>,
+    pub application_title: Option<String>,
+    /// When the addendum (final round) came in, if one did.
+    pub addendum_on: Option<NaiveDate>,
     pub reference: String,
     /// 1 for the first letter; a correction has the next number.
     pub number: i32,
@@ -145,6 +113,7 @@ pub struct LetterFacts {
     pub final_score: Option<Points>,
     pub rank: Option<u32>,
     pub ranked_count: usize,
+    pub awarded_count: usize,
     /// Rank and final score of the last awarded place.
     pub last_awarded: Option<(u32, Points)>,
     /// The round the table shows: the final round for final letters, else the first.
@@ -156,6 +125,14 @@ pub struct LetterFacts {
     pub tie: Option<(bool, String)>,
     pub allocated: Option<Money>,
     pub allocation: AllocationBasis,
+    /// For an invitation: where and when the interview is, and the addendum's deadline.
+    pub interview: Option<Interview>,
+    pub addendum_deadline: Option<chrono::DateTime<chrono::Utc>>,
+    /// The decisive ground, computed from the outcome (`domain::grounds`).
+    pub ground: Option<DecisionGround>,
+    /// The sheets the table's round counts, and the assessors who stood aside for a conflict of interest.
+    pub sheets: usize,
+    pub conflicts: usize,
     pub spending_from: NaiveDate,
     pub spending_to: NaiveDate,
     pub settings: LetterSettings,
@@ -163,33 +140,25 @@ pub struct LetterFacts {
 
 const BLOCKS: &[&str] = &["scores_table", "obligations_table", "knockouts_met", "knockouts_not_met"];
 
-/// The obligations of a grant over its spending period, decided on `decided_on`: an annual plan
-/// per calendar year (due 1 December of the year before, or six weeks after the decision when that
-/// is later), a progress report per half-year ending after the decision (due six weeks after it
-/// ends), and the request for settlement (22 weeks after the spending period).
-pub fn obligations(from: NaiveDate, to: NaiveDate, decided_on: NaiveDate) -> Vec<Obligation> {
-    let mut out = Vec::new();
-    let soonest = decided_on + Duration::weeks(6);
-    for year in from.year()..=to.year() {
-        let before = NaiveDate::from_ymd_opt(year - 1, 12, 1).unwrap_or(from);
-        out.push(Obligation { what: format!("Projectplan {year} (doelen, activiteiten, begroting)"), due: before.max(soonest) });
+/// A grant above this amount is settled with an auditor's report.
+pub const AUDIT_THRESHOLD_EUROS: i64 = 125_000;
+
+/// "de Minister voor Rechtsbescherming" from "De Minister voor Rechtsbescherming".
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
     }
-    for year in from.year()..=to.year() {
-        for (half, end) in [(1, NaiveDate::from_ymd_opt(year, 6, 30)), (2, NaiveDate::from_ymd_opt(year, 12, 31))] {
-            let Some(end) = end else { continue };
-            if end <= decided_on || end < from || end > to.max(from) + Duration::days(183) {
-                continue;
-            }
-            let start = if half == 1 { NaiveDate::from_ymd_opt(year, 1, 1) } else { NaiveDate::from_ymd_opt(year, 7, 1) };
-            if start.is_some_and(|s| s > to) {
-                continue;
-            }
-            out.push(Obligation { what: format!("Voortgangsrapportage {}e halfjaar {year}", half), due: end + Duration::weeks(6) });
-        }
-    }
-    out.push(Obligation { what: "Aanvraag tot vaststelling, met inhoudelijk verslag en financiële verantwoording".into(), due: to + Duration::weeks(22) });
-    out.sort_by_key(|o| o.due);
-    out
+}
+
+/// Quoted, as a letter quotes an assessor or a decision: „…”.
+fn quoted(s: &str) -> String {
+    format!("„{}”", s.trim().trim_end_matches('.'))
+}
+
+pub fn payments_of(f: &LetterFacts) -> Option<Payments> {
+    f.allocated.map(|a| schedule::payments(a, f.settings.advance_percent, f.decided_on, f.spending_to))
 }
 
 fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
@@ -197,6 +166,7 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
     v.insert("region", f.region_name.clone());
     v.insert("lead_applicant", f.lead_name.clone());
     v.insert("municipality", f.lead_municipality.clone());
+    v.insert("applicant", f.applicant.as_ref().map_or_else(|| format!("de gemeente {}", f.lead_municipality), |a| a.organisation.clone()));
     v.insert("call", f.call_title.clone());
     v.insert("programme", f.programme.clone());
     v.insert("reference", f.reference.clone());
@@ -204,65 +174,176 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
     if let Some(d) = f.submitted_on {
         v.insert("submitted_on", format::date(d));
     }
+    let title = f.application_title.as_deref().map(|t| format!(" {}", quoted(t))).unwrap_or_default();
+    v.insert(
+        "plan_reference",
+        format!("uw plan van aanpak{title}, ingediend op {} met kenmerk {}", f.submitted_on.map(format::date).unwrap_or_default(), f.reference),
+    );
+    v.insert("addendum_clause", f.addendum_on.map(|d| format!(", en in het addendum dat u op {} heeft ingediend", format::date(d))).unwrap_or_default());
+    v.insert("with_addendum", f.addendum_on.map(|d| format!(", samen met het addendum van {},", format::date(d))).unwrap_or_default());
     v.insert("legal_basis", f.settings.legal_basis.trim().to_string());
+    v.insert("awb_articles", f.settings.awb_articles.trim().to_string());
     v.insert("issuing_body", first_line(&f.settings.issuing_body));
+    v.insert("minister", lower_first(&first_line(&f.settings.issuing_body)));
     v.insert("objection_address", f.settings.objection_address.trim().lines().map(str::trim).collect::<Vec<_>>().join(", "));
     v.insert("total_points", f.total_points.to_string());
     v.insert("threshold", format::points(f.threshold));
-    v.insert("max_awards", f.max_awards.to_string());
+    v.insert("max_awards", count(u64::from(f.max_awards)));
+    v.insert("awarded_count", count(f.awarded_count as u64));
     v.insert("budget_ceiling", format::amount(f.budget_ceiling));
     v.insert("requested_total", format::amount(f.requested_total));
-    v.insert("ranked_count", f.ranked_count.to_string());
+    v.insert("ranked_count", count(f.ranked_count as u64));
     v.insert("spending_from", format::date(f.spending_from));
     v.insert("spending_to", format::date(f.spending_to));
     if let Some(s) = f.first_round_score {
         v.insert("first_round_score", format::points(s));
+        if s < f.threshold {
+            v.insert("threshold_gap", format::points(Points::from_decimal(f.threshold.as_decimal() - s.as_decimal())));
+        }
     }
     if let Some(s) = f.final_score {
         v.insert("final_score", format::points(s));
     }
     if let Some(r) = f.rank {
-        v.insert("rank", r.to_string());
+        v.insert("rank", ordinal(u64::from(r)));
     }
     if let Some(a) = f.allocated {
         v.insert("allocated", format::amount(a));
     }
     if let Some((rank, score)) = f.last_awarded {
-        v.insert("last_awarded_rank", rank.to_string());
+        v.insert("last_awarded_rank", ordinal(u64::from(rank)));
         v.insert("last_awarded_score", format::points(score));
     }
     if let Some((_, reason)) = &f.tie {
-        v.insert("tie_reason", reason.clone());
+        v.insert("tie_reason", quoted(reason));
     }
     if let Some(r) = &f.knockout_decision_reason {
-        v.insert("knockout_decision_reason", r.clone());
+        v.insert("knockout_decision_reason", quoted(r));
     }
     match &f.allocation {
         AllocationBasis::ProRata { requested_awarded } => {
             v.insert("requested_awarded", format::amount(*requested_awarded));
         }
         AllocationBasis::Manual { reason } => {
-            v.insert("allocation_reason", reason.clone());
+            v.insert("allocation_reason", quoted(reason));
         }
         AllocationBasis::Requested => {}
     }
-    // Art. 4:25 Awb: a refusal because the ceiling is reached is told apart from one on merit.
-    let ground = match f.kind {
-        LetterKind::RejectionFirstRound => "een weigering op inhoudelijke gronden: de aanvraag voldoet niet aan de eisen van de leidraad",
-        _ => "een weigering omdat het subsidieplafond is bereikt (artikel 4:25, tweede lid, van de Algemene wet bestuursrecht), niet omdat uw aanvraag inhoudelijk tekortschiet",
+    let ground = f.ground.as_ref().map(|g| &g.ground);
+    if let Some(Ground::CeilingReached { ceiling, .. }) = ground {
+        v.insert("requested_awarded", format::amount(ceiling.requested_awarded));
+        v.insert(
+            "division",
+            match &ceiling.division {
+                Division::ProRataWholeEuros => "naar rato van de gevraagde bedragen".to_string(),
+                Division::Manual { reason } => format!("met bedragen per aanvraag, om deze reden: {}", quoted(reason)),
+            },
+        );
+    }
+    let n = f.knockouts_not_met.len();
+    v.insert("knockout_phrase", if n == 1 { "het volgende knock-outcriterium".into() } else { format!("de volgende {} knock-outcriteria", count(n as u64)) });
+    // The ground as the decision states it (art. 4:25 Awb only where the ceiling decided).
+    let refusal = match ground {
+        Some(Ground::KnockoutNotMet { .. }) => "een weigering omdat uw aanvraag niet voldoet aan één of meer knock-outcriteria van de leidraad".to_string(),
+        Some(Ground::BelowThreshold { .. }) => "een weigering omdat de score van uw aanvraag onder de drempel voor de gespreksronde blijft".to_string(),
+        Some(Ground::RankBeyondAwards { max_awards, .. }) => {
+            format!("een weigering omdat uw aanvraag niet behoort tot de {} hoogst gerangschikte aanvragen die voor subsidie in aanmerking komen", count(u64::from(*max_awards)))
+        }
+        Some(Ground::CeilingReached { .. }) => {
+            "een weigering omdat het subsidieplafond met de hoger gerangschikte aanvragen is bereikt (artikel 4:25, tweede lid, van de Algemene wet bestuursrecht)".to_string()
+        }
+        Some(Ground::TieSettled { .. }) => "een weigering na een gelijke eindscore op de laatste plaats die voor subsidie in aanmerking komt".to_string(),
+        Some(Ground::Awarded { .. }) | None => String::new(),
     };
-    v.insert("refusal_ground", ground.to_string());
+    v.insert("refusal_ground", refusal);
+    let tie_note = match ground {
+        Some(Ground::Awarded { tie_reason: Some(reason), .. }) => {
+            format!(" Uw aanvraag eindigde met een gelijke score op de laatste plaats die voor subsidie in aanmerking komt; over die gelijke stand heb ik als volgt beslist: {}.", quoted(reason))
+        }
+        _ => String::new(),
+    };
+    v.insert("tie_note", tie_note);
+    v.insert(
+        "assessors_note",
+        if f.conflicts > 0 {
+            format!(
+                "{} wegens een mogelijk belangenconflict niet deelgenomen aan de beoordeling van uw aanvraag. De score is daarom het gemiddelde van de {} overige beoordelaars.",
+                if f.conflicts == 1 { "Eén beoordelaar heeft".to_string() } else { format!("{} beoordelaars hebben", capitalised(&count(f.conflicts as u64))) },
+                count(f.sheets as u64)
+            )
+        } else {
+            String::new()
+        },
+    );
+    if let Some(p) = payments_of(f) {
+        v.insert("advance", format::amount(p.advance));
+        v.insert("advance_percent", count(u64::from(p.advance_percent)));
+        v.insert("rest", format::amount(p.rest));
+        v.insert("parts", count(u64::from(p.parts)));
+        v.insert("per_part", format::amount(p.per_part));
+        v.insert("last_part", format::amount(p.last_part));
+        v.insert("last_part_note", if p.last_part == p.per_part { String::new() } else { format!(" (het laatste {})", format::amount(p.last_part)) });
+    }
+    let obligations = schedule::obligations(f.spending_from, f.spending_to, f.decided_on, f.settings.report_weeks, f.settings.settlement_weeks);
+    if let Some(last) = obligations.last() {
+        v.insert("settlement_due", format::date(last.due));
+    }
+    v.insert(
+        "auditor",
+        if f.allocated.is_some_and(|a| a > Money::from_whole_euros(AUDIT_THRESHOLD_EUROS)) {
+            format!("Omdat de subsidie meer bedraagt dan {}, voegt u bij het financieel verslag een controleverklaring van een onafhankelijke accountant.", format::amount(Money::from_whole_euros(AUDIT_THRESHOLD_EUROS)))
+        } else {
+            String::new()
+        },
+    );
+    if let Some(p) = f.ground.as_ref().and_then(|g| g.partial_refusal.as_ref()) {
+        v.insert("refused", format::amount(p.refused));
+    }
+    if let Some(i) = &f.interview {
+        let mut lines = vec![
+            format!("- Datum: {} {}", crate::domain::dutch::weekday(chrono::Datelike::weekday(&i.date)), format::date(i.date)),
+            format!("- Tijd: {}", crate::domain::dutch::time(i.time)),
+        ];
+        if let Some(p) = i.place.as_deref().filter(|p| !p.trim().is_empty()) {
+            lines.push(format!("- Plaats: {}", p.trim()));
+        }
+        if let Some(l) = i.video_link.as_deref().filter(|l| !l.trim().is_empty()) {
+            lines.push(format!("- Online deelnemen: {}", l.trim()));
+        }
+        v.insert("interview_details", lines.join("\n"));
+    }
+    v.insert(
+        "addendum_until",
+        f.addendum_deadline.map(|d| format!(" tot en met {}", crate::domain::dutch::date_time(d))).unwrap_or_default(),
+    );
+    v.insert("contact_name", f.settings.contact_name.trim().to_string());
+    v.insert("contact_email", f.settings.contact_email.trim().to_string());
+    v.insert("contact_phone", f.settings.contact_phone.trim().to_string());
     v
 }
 
-/// Which reason snippet a letter uses.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Which reason snippet a letter uses: the one of its decisive ground.
 fn reason_template(f: &LetterFacts) -> Option<&'static str> {
-    match f.kind {
-        LetterKind::Award => None,
-        LetterKind::RejectionFirstRound if !f.knockouts_not_met.is_empty() => Some("reason_knockout"),
-        LetterKind::RejectionFirstRound => Some("reason_below_threshold"),
-        LetterKind::RejectionFinal if f.tie.is_some() => Some("reason_tie"),
-        LetterKind::RejectionFinal => Some("reason_rank"),
+    match (f.kind, f.ground.as_ref().map(|g| &g.ground)) {
+        (LetterKind::Award | LetterKind::InterviewInvitation, _) => None,
+        (_, Some(Ground::KnockoutNotMet { .. })) => Some("reason_knockout"),
+        (_, Some(Ground::BelowThreshold { .. })) => Some("reason_below_threshold"),
+        (_, Some(Ground::TieSettled { .. })) => Some("reason_tie"),
+        (_, Some(Ground::CeilingReached { .. })) => Some("reason_ceiling"),
+        (_, Some(Ground::RankBeyondAwards { .. })) => Some("reason_rank"),
+        // A letter of another kind than the decision (a preview on request): by its kind.
+        (LetterKind::RejectionFirstRound, _) if !f.knockouts_not_met.is_empty() => Some("reason_knockout"),
+        (LetterKind::RejectionFirstRound, _) => Some("reason_below_threshold"),
+        (LetterKind::RejectionFinal, _) if f.tie.is_some() => Some("reason_tie"),
+        (LetterKind::RejectionFinal, _) => Some("reason_rank"),
     }
 }
 
@@ -302,10 +383,41 @@ pub fn body_text(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Resul
     if f.kind == LetterKind::Award {
         let basis = filled(templates, allocation_template(f), &values)?;
         values.insert("allocation_basis", basis);
+        let partial = if f.ground.as_ref().is_some_and(|g| g.partial_refusal.is_some()) { filled(templates, "partial_refusal", &values)? } else { String::new() };
+        values.insert("partial_refusal", partial);
+        let payments = if values.contains_key("advance") { filled(templates, "payments", &values)? } else { String::new() };
+        values.insert("payments", payments);
+        let settlement = filled(templates, "settlement", &values)?;
+        values.insert("settlement", settlement);
     }
     let body = filled(templates, f.kind.as_str(), &values)?;
-    let objection = filled(templates, "objection", &values)?;
+    // An invitation is no decision: no objection clause, only whom to ask.
+    let objection = filled(templates, if f.kind == LetterKind::InterviewInvitation { "contact" } else { "objection" }, &values)?;
     Ok((body, objection))
+}
+
+/// The recipient: the applying municipality on behalf of the region, with its postal address.
+fn address_lines(f: &LetterFacts) -> Vec<Line> {
+    let mut lines = Vec::new();
+    match &f.applicant {
+        Some(a) => {
+            lines.push(Line::plain(a.organisation.clone()));
+            lines.push(Line::plain(format!("namens het samenwerkingsverband {}", f.region_name)));
+            lines.push(Line::plain(format!("t.a.v. {}", f.lead_name)));
+            if let Some(function) = &f.lead_function {
+                lines.push(Line::small(function.clone()));
+            }
+            for l in a.address.lines() {
+                lines.push(Line::plain(l));
+            }
+        }
+        None => {
+            lines.push(Line::plain(format!("Gemeente {}", f.lead_municipality)));
+            lines.push(Line::plain(format!("namens het samenwerkingsverband {}", f.region_name)));
+            lines.push(Line::plain(format!("t.a.v. {}", f.lead_name)));
+        }
+    }
+    lines
 }
 
 /// Renders the letter as a PDF.
@@ -317,47 +429,41 @@ pub fn render(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<V
         title,
         header_left: f.programme.clone(),
         header_right: first_line(&f.settings.issuing_body),
-        footer_left: format!("Kenmerk {}{}", f.reference, version(f)),
+        footer_left: format!("Ons kenmerk {}{}", f.reference, version(f)),
     })
     .map_err(DomainError::internal)?;
     doc.set_created_on(f.decided_on);
 
-    // Address block on the left, the sender's details on the right, as in a ministry's letter.
-    let mut address = vec![Line::label("Aan"), Line::plain(f.region_name.clone()), Line::plain(format!("t.a.v. {}, penvoerder", f.lead_name))];
-    address.push(Line::plain(format!("Gemeente {}", f.lead_municipality)));
-    address.push(Line::plain(f.lead_email.clone()));
-    let mut sender = vec![Line::label("Afzender")];
-    sender.extend(f.settings.issuing_body.lines().map(|l| Line::small(l.trim())));
+    // The letterhead: return address and recipient on the left, the sender's details, contact
+    // person and references on the right, as in a ministry's letter.
+    let mut address = vec![Line::label(format!("Retouradres {}", f.settings.return_address.trim())), Line::gap()];
+    address.extend(address_lines(f));
+    let mut sender: Vec<Line> = f.settings.issuing_body.lines().map(|l| Line::small_bold(l.trim())).collect();
     sender.push(Line::small(f.programme.clone()));
     sender.push(Line::gap());
+    sender.push(Line::label("Contactpersoon"));
+    sender.push(Line::small(f.settings.contact_name.trim()));
+    sender.push(Line::small(f.settings.contact_email.trim()));
+    sender.push(Line::small(f.settings.contact_phone.trim()));
     sender.push(Line::label("Ons kenmerk"));
     sender.push(Line::small(format!("{}{}", f.reference, version(f))));
+    sender.push(Line::label("Uw kenmerk"));
+    sender.push(Line::small(f.submitted_on.map_or_else(|| "uw aanvraag".to_string(), |d| format!("uw aanvraag van {}", format::date(d)))));
     sender.push(Line::label("Datum"));
     sender.push(Line::small(format::date(f.decided_on)));
-    sender.push(Line::label("Bezwaar"));
-    sender.push(Line::small("binnen zes weken, zie slot van deze brief"));
-    doc.blocks(&[Block { x: 0.0, width: pdf::mm(90.0), lines: address }, Block { x: pdf::mm(118.0), width: pdf::mm(47.0), lines: sender }]);
-    doc.space(22.0);
-    doc.key_values(
-        &[
-            ("Datum".to_string(), format::date(f.decided_on)),
-            ("Betreft".to_string(), format!("{} – {}", f.kind.subject(), f.call_title)),
-        ],
-        pdf::mm(22.0),
-    );
-    doc.space(8.0);
+    sender.push(Line::label("Bijlage(n)"));
+    sender.push(Line::small("geen"));
+    doc.blocks(&[Block { x: 0.0, width: pdf::mm(92.0), lines: address }, Block { x: pdf::mm(104.0), width: pdf::mm(61.0), lines: sender }]);
+    doc.space(18.0);
+    doc.key_values(&[("Betreft".to_string(), format!("{} – {}", f.kind.subject(), f.call_title))], pdf::mm(22.0));
+    doc.space(6.0);
     if let Some((reason, replaced_on)) = &f.correction {
         doc.text(
-            &format!(
-                "Deze brief vervangt de brief met kenmerk {} van {}. Reden van de correctie: {}",
-                f.reference,
-                format::date(*replaced_on),
-                reason
-            ),
+            &format!("Deze brief vervangt de brief met kenmerk {} van {}. Reden van de correctie: {}", f.reference, format::date(*replaced_on), reason),
             pdf::Style::bold(),
         );
     }
-    doc.paragraph(&format!("Geachte {},", f.lead_name));
+    doc.paragraph("Geachte heer/mevrouw,");
     layout(&mut doc, f, &body);
     // The signature block never stands alone on a page: the objection clause's last paragraph
     // moves with it.
@@ -377,9 +483,9 @@ pub fn render(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<V
     doc.text(&format!("{},", first_line(&f.settings.issuing_body)), pdf::Style { after: 0.0, ..pdf::Style::body() });
     doc.text("namens deze,", pdf::Style { after: 0.0, ..pdf::Style::body() });
     doc.space(34.0);
-    for (i, l) in f.settings.signatory.lines().enumerate() {
-        let style = if i == 0 { pdf::Style::bold() } else { pdf::Style::body() };
-        doc.text(l.trim(), pdf::Style { after: 0.0, ..style });
+    doc.text(f.settings.signatory.trim(), pdf::Style { after: 0.0, ..pdf::Style::bold() });
+    for l in f.settings.signatory_function.lines() {
+        doc.text(l.trim(), pdf::Style { after: 0.0, ..pdf::Style::body() });
     }
     doc.finish().map_err(DomainError::internal)
 }
@@ -410,8 +516,19 @@ fn layout(doc: &mut Document, f: &LetterFacts, text: &str) {
             }
             "{knockouts_not_met}" => {
                 for (k, motivations) in &f.knockouts_not_met {
-                    let why = if motivations.is_empty() { String::new() } else { format!(" Motivering van de beoordelaars: {}", motivations.join(" / ")) };
+                    let why = match motivations.as_slice() {
+                        [] => String::new(),
+                        [one] => format!(" De beoordelaars motiveren dit als volgt: {}.", quoted(one)),
+                        many => format!(" De beoordelaars motiveren dit als volgt: {}.", many.iter().map(|m| quoted(m)).collect::<Vec<_>>().join("; ")),
+                    };
                     doc.bullet(&format!("{k}.{why}"));
+                }
+                if let Some(r) = &f.knockout_decision_reason {
+                    let which = if f.knockouts_not_met.len() == 1 { "dit criterium" } else { "deze criteria" };
+                    doc.paragraph(&format!(
+                        "De beoordelaars waren het over {which} niet eens. Na consensusoverleg is besloten dat uw aanvraag er niet aan voldoet, om deze reden: {}.",
+                        quoted(r)
+                    ));
                 }
                 doc.space(4.0);
             }
@@ -430,7 +547,7 @@ fn layout(doc: &mut Document, f: &LetterFacts, text: &str) {
                     } else if let Some(b) = line.strip_prefix("- ") {
                         flush(doc, &mut text_lines);
                         doc.bullet(b.trim());
-                    } else {
+                    } else if !line.trim().is_empty() {
                         text_lines.push(line.trim());
                     }
                 }
@@ -459,33 +576,9 @@ fn scores_table(doc: &mut Document, f: &LetterFacts) {
 }
 
 fn obligations_table(doc: &mut Document, f: &LetterFacts) {
-    let rows = obligations(f.spending_from, f.spending_to, f.decided_on)
+    let rows = schedule::obligations(f.spending_from, f.spending_to, f.decided_on, f.settings.report_weeks, f.settings.settlement_weeks)
         .into_iter()
         .map(|o| vec![o.what, format::date(o.due)])
         .collect();
     doc.table(&Table::new(vec![Column::left("Verplichting", 5.0), Column::right("Uiterlijk", 1.6)], rows));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn obligations_over_a_two_year_period() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let o = obligations(d("2022-01-01"), d("2023-12-31"), d("2022-09-15"));
-        let listed: Vec<(String, String)> = o.iter().map(|o| (o.what.clone(), o.due.to_string())).collect();
-        assert_eq!(listed[0], ("Projectplan 2022 (doelen, activiteiten, begroting)".to_string(), "2022-10-27".to_string()));
-        assert!(listed.contains(&("Projectplan 2023 (doelen, activiteiten, begroting)".to_string(), "2022-12-01".to_string())));
-        assert!(listed.contains(&("Voortgangsrapportage 2e halfjaar 2022".to_string(), "2023-02-11".to_string())));
-        assert!(listed.contains(&("Voortgangsrapportage 2e halfjaar 2023".to_string(), "2024-02-11".to_string())));
-        assert!(!listed.iter().any(|(w, _)| w.contains("1e halfjaar 2022")), "ended before the decision");
-        assert_eq!(listed.last().unwrap().1, "2024-06-02");
-    }
-
-    #[test]
-    fn names_missing_settings() {
-        let s = LetterSettings { issuing_body: "x".into(), legal_basis: " ".into(), objection_address: "".into(), signatory: "y".into() };
-        assert_eq!(s.missing(), ["legal_basis", "objection_address"]);
-    }
 }

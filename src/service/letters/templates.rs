@@ -11,41 +11,64 @@ use std::collections::BTreeMap;
 pub const DEFAULTS: &[(&str, &str)] = &[
     (
         "award",
-        "Op {submitted_on} heeft u namens {region} een aanvraag ingediend voor subsidie uit de {call}. \
-Met deze brief beslis ik op die aanvraag.
+        "Op {submitted_on} heeft u namens het samenwerkingsverband {region} subsidie aangevraagd voor een proeftuin in het kader van de {call}. \
+Met deze beschikking beslis ik op uw aanvraag.
 
 # Besluit
-Ik verleen {region} een subsidie van ten hoogste {allocated} voor de uitvoering van de proeftuin in de periode van {spending_from} tot en met {spending_to}. Ik doe dat op grond van {legal_basis}.
+Ik verleen {applicant}, namens het samenwerkingsverband {region}, een subsidie van ten hoogste {allocated} voor de uitvoering van de proeftuin in de periode van {spending_from} tot en met {spending_to}.
+
+Dit besluit berust op {legal_basis} en op {awb_articles}.
+
+# Gesubsidieerde activiteiten
+De subsidie is bestemd voor de activiteiten die u beschrijft in {plan_reference}{addendum_clause}. Deze stukken maken deel uit van deze beschikking.
 
 # Beoordeling
 Uw aanvraag voldoet aan alle knock-outcriteria van de leidraad:
 
 {knockouts_met}
 
-In de gespreksronde is uw aanvraag, met het addendum, opnieuw beoordeeld. De eindscore is {final_score} van de {total_points} punten; daarmee staat uw aanvraag op plaats {rank} van de {ranked_count} aanvragen in de gespreksronde. De {max_awards} hoogst gerangschikte aanvragen komen voor subsidie in aanmerking. Per criterium kwamen de beoordelaars gemiddeld tot de volgende scores:
+In de gespreksronde is uw aanvraag{with_addendum} opnieuw beoordeeld. De eindscore is {final_score} van de {total_points} punten; daarmee staat uw aanvraag op de {rank} plaats van de {ranked_count} aanvragen in de gespreksronde. Ten hoogste {max_awards} aanvragen komen voor subsidie in aanmerking.{tie_note} {assessors_note}
+
+Per criterium kwamen de beoordelaars gemiddeld tot de volgende scores:
 
 {scores_table}
 
 # Hoogte van de subsidie
 U vroeg in totaal {requested_total} aan. {allocation_basis}
 
+{partial_refusal}
+
+# Betaling
+{payments}
+
 # Verplichtingen
-Aan de subsidie zijn de volgende verplichtingen verbonden. U levert de stukken in bij het programmabureau.
+Op grond van de artikelen 4:37 en 4:39 van de Algemene wet bestuursrecht verbind ik de volgende verplichtingen aan de subsidie:
+- U voert de activiteiten uit zoals beschreven in uw plan van aanpak{addendum_clause}.
+- U meldt het de minister onverwijld schriftelijk wanneer aannemelijk is dat de activiteiten niet, niet tijdig of niet geheel zullen worden uitgevoerd, of dat u niet, niet tijdig of niet geheel aan de verplichtingen zult voldoen.
+- U voert een administratie waaruit de kosten en opbrengsten van de proeftuin te allen tijde eenvoudig zijn na te gaan, en bewaart die ten minste zeven jaar na de vaststelling.
+- U levert de volgende stukken uiterlijk op de vermelde datum in bij het programmabureau:
 
 {obligations_table}
 
-Na afloop van de subsidieperiode vraagt u de vaststelling van de subsidie aan, met een inhoudelijk verslag en een financiële verantwoording. Ik stel de subsidie daarna definitief vast; bedragen die niet aan de proeftuin zijn besteed, vorder ik terug.",
+Viel een termijn op een zaterdag, een zondag of een algemeen erkende feestdag, dan is de eerstvolgende werkdag vermeld.
+
+# Vaststelling
+{settlement}",
     ),
     (
         "rejection_first_round",
-        "Op {submitted_on} heeft u namens {region} een aanvraag ingediend voor subsidie uit de {call}. \
-Met deze brief beslis ik op die aanvraag.
+        "Op {submitted_on} heeft u namens het samenwerkingsverband {region} subsidie aangevraagd voor een proeftuin in het kader van de {call}. \
+Met deze brief beslis ik op uw aanvraag.
 
 # Besluit
 Ik wijs uw aanvraag af. Dit is {refusal_ground}. Uw aanvraag gaat daarom niet door naar de gespreksronde.
 
+Dit besluit berust op {legal_basis} en op {awb_articles}.
+
 # Motivering
 {reason}
+
+{assessors_note}
 
 In de eerste beoordelingsronde kwamen de beoordelaars per criterium gemiddeld tot de volgende scores (totaal {first_round_score} van de {total_points} punten):
 
@@ -53,22 +76,39 @@ In de eerste beoordelingsronde kwamen de beoordelaars per criterium gemiddeld to
     ),
     (
         "rejection_final",
-        "Op {submitted_on} heeft u namens {region} een aanvraag ingediend voor subsidie uit de {call}. \
+        "Op {submitted_on} heeft u namens het samenwerkingsverband {region} subsidie aangevraagd voor een proeftuin in het kader van de {call}. \
 Uw aanvraag haalde in de eerste beoordeling {first_round_score} punten en is daarna besproken in de gespreksronde. Met deze brief beslis ik op uw aanvraag.
 
 # Besluit
 Ik wijs uw aanvraag af. Dit is {refusal_ground}.
 
+Dit besluit berust op {legal_basis} en op {awb_articles}.
+
 # Motivering
 {reason}
+
+{assessors_note}
 
 Per criterium kwamen de beoordelaars in de gespreksronde gemiddeld tot de volgende scores:
 
 {scores_table}",
     ),
     (
+        "interview_invitation",
+        "Op {submitted_on} heeft u namens het samenwerkingsverband {region} subsidie aangevraagd voor een proeftuin in het kader van de {call}.
+
+# Uitnodiging voor de gespreksronde
+Uw aanvraag voldoet aan de knock-outcriteria van de leidraad en kwam in de eerste beoordeling op {first_round_score} van de {total_points} punten; daarmee haalt zij de drempel van {threshold} punten voor de gespreksronde. Ik nodig u daarom uit voor een gesprek met de beoordelaars over uw plan van aanpak:
+
+{interview_details}
+
+U kunt uw plan aanvullen met een addendum{addendum_until}. Na de gesprekken beoordelen de beoordelaars alle aanvragen in de gespreksronde opnieuw; daarna beslis ik op uw aanvraag. Ten hoogste {max_awards} aanvragen komen voor subsidie in aanmerking.
+
+Deze uitnodiging is nog geen besluit op uw aanvraag.",
+    ),
+    (
         "reason_knockout",
-        "Een aanvraag moet aannemelijk maken dat zij aan elk knock-outcriterium van de leidraad voldoet. De beoordelaars stelden vast dat uw aanvraag niet voldoet aan:
+        "Een aanvraag moet aannemelijk maken dat zij aan elk knock-outcriterium van de leidraad voldoet. De beoordelaars stelden vast dat uw aanvraag niet voldoet aan {knockout_phrase}:
 
 {knockouts_not_met}
 
@@ -76,29 +116,52 @@ Een aanvraag die niet aan een knock-outcriterium voldoet, wordt volgens de leidr
     ),
     (
         "reason_below_threshold",
-        "Uw aanvraag voldoet aan de knock-outcriteria. Voor de gespreksronde is een score nodig van ten minste {threshold} van de {total_points} punten. Uw aanvraag kwam in de eerste beoordeling op {first_round_score} punten en blijft daarmee onder die drempel.",
+        "Uw aanvraag voldoet aan de knock-outcriteria. Voor de gespreksronde is volgens de leidraad een score nodig van ten minste {threshold} van de {total_points} punten. Uw aanvraag kwam in de eerste beoordeling op {first_round_score} punten en blijft daarmee {threshold_gap} punten onder die drempel.",
     ),
     (
         "reason_rank",
-        "Na de gespreksronde kwam uw aanvraag op een eindscore van {final_score} van de {total_points} punten en op plaats {rank} van de {ranked_count}. De leidraad laat subsidie toe aan ten hoogste {max_awards} regio's, binnen een subsidieplafond van {budget_ceiling}. De laatste plaats die subsidie kreeg, is plaats {last_awarded_rank} met een eindscore van {last_awarded_score}. Het plafond is met de verdeling over de hoger gerangschikte aanvragen bereikt; uw aanvraag komt daarom niet voor subsidie in aanmerking.",
+        "Na de gespreksronde kwam uw aanvraag op een eindscore van {final_score} van de {total_points} punten; daarmee staat zij op de {rank} plaats van de {ranked_count} aanvragen in de gespreksronde. Volgens de leidraad komen ten hoogste {max_awards} aanvragen voor subsidie in aanmerking: de {max_awards} hoogst gerangschikte. De laatste aanvraag die subsidie krijgt, staat op de {last_awarded_rank} plaats, met een eindscore van {last_awarded_score} punten. Uw aanvraag valt daarbuiten en komt daarom niet voor subsidie in aanmerking.",
+    ),
+    (
+        "reason_ceiling",
+        "Na de gespreksronde kwam uw aanvraag op een eindscore van {final_score} van de {total_points} punten; daarmee staat zij op de {rank} plaats van de {ranked_count} aanvragen in de gespreksronde. Volgens de leidraad komen ten hoogste {max_awards} aanvragen voor subsidie in aanmerking; de laatste aanvraag die subsidie krijgt, staat op de {last_awarded_rank} plaats, met een eindscore van {last_awarded_score} punten. De {awarded_count} hoger gerangschikte aanvragen vroegen samen {requested_awarded} aan, meer dan het subsidieplafond van {budget_ceiling}. Het plafond is volledig over die aanvragen verdeeld, {division}. Voor uw aanvraag is binnen het plafond geen ruimte meer; ik moet haar daarom weigeren (artikel 4:25, tweede lid, van de Algemene wet bestuursrecht).",
     ),
     (
         "reason_tie",
-        "Na de gespreksronde kwam uw aanvraag op een eindscore van {final_score} van de {total_points} punten, gelijk met een of meer andere aanvragen op de laatste plaats die voor subsidie in aanmerking komt (plaats {rank}). De leidraad laat subsidie toe aan ten hoogste {max_awards} regio's, binnen een subsidieplafond van {budget_ceiling}. Over de gedeelde plaats is een besluit genomen, met deze reden: {tie_reason}. Uw aanvraag viel daarbij af.",
+        "Na de gespreksronde kwam uw aanvraag op een eindscore van {final_score} van de {total_points} punten, gelijk met één of meer andere aanvragen op de {rank} plaats: de laatste plaats die voor subsidie in aanmerking komt. Volgens de leidraad komen ten hoogste {max_awards} aanvragen voor subsidie in aanmerking, zodat niet alle aanvragen op die plaats konden worden gehonoreerd. Over de gelijke stand heb ik als volgt beslist: {tie_reason}. Uw aanvraag is daarbij niet gehonoreerd.",
     ),
-    ("allocation_requested", "De toegekende aanvragen blijven samen binnen het subsidieplafond van {budget_ceiling}; u ontvangt daarom het gevraagde bedrag."),
+    ("allocation_requested", "De gehonoreerde aanvragen vragen samen niet meer dan het beschikbare budget; u ontvangt daarom het gevraagde bedrag."),
     (
         "allocation_pro_rata",
-        "De toegekende aanvragen vroegen samen {requested_awarded} aan, meer dan het subsidieplafond van {budget_ceiling}. Het plafond is daarom naar rato verdeeld: elke aanvraag krijgt haar gevraagde bedrag maal {budget_ceiling} gedeeld door {requested_awarded}, afgerond naar beneden op hele euro's. Voor u is dat {allocated}.",
+        "De gehonoreerde aanvragen vroegen samen {requested_awarded} aan, meer dan het subsidieplafond van {budget_ceiling}. Het plafond is daarom naar rato verdeeld: elke aanvraag krijgt haar gevraagde bedrag maal {budget_ceiling} gedeeld door {requested_awarded}, afgerond naar beneden op hele euro's. Voor u is dat {allocated}.",
     ),
     (
         "allocation_manual",
-        "De bedragen zijn per regio vastgesteld, gedifferentieerd naar de beoordeling, de gesprekken en de schaal van de proeftuin, binnen het subsidieplafond van {budget_ceiling}. De reden: {allocation_reason}. Voor u is dat {allocated}.",
+        "De bedragen zijn per aanvraag vastgesteld, gedifferentieerd naar de beoordeling, de gesprekken en de schaal van de proeftuin, binnen het subsidieplafond van {budget_ceiling}. De reden: {allocation_reason}. Voor u is dat {allocated}.",
+    ),
+    (
+        "partial_refusal",
+        "# Gedeeltelijke weigering
+U vroeg {requested_total} aan en ik verleen {allocated}. Het verschil van {refused} weiger ik, omdat het subsidieplafond van {budget_ceiling} niet toereikend is om alle gehonoreerde aanvragen volledig te subsidiëren (artikel 4:25, tweede lid, van de Algemene wet bestuursrecht). Hoe het plafond is verdeeld, staat hierboven.",
+    ),
+    (
+        "payments",
+        "Ik betaal de subsidie in voorschotten. Binnen vier weken na de datum van deze beschikking ontvangt u een eerste voorschot van {advance} ({advance_percent} procent van de subsidie). Het resterende bedrag van {rest} betaal ik in {parts} halfjaarlijkse voorschotten van {per_part}{last_part_note}, telkens na ontvangst van de voortgangsrapportage over het voorgaande halfjaar. De voorschotten worden verrekend bij de vaststelling van de subsidie.",
+    ),
+    (
+        "settlement",
+        "Uiterlijk op {settlement_due} vraagt u de vaststelling van de subsidie aan (artikel 4:44 van de Algemene wet bestuursrecht). U voegt daarbij een inhoudelijk verslag waaruit blijkt dat de activiteiten zijn verricht en aan de verplichtingen is voldaan, en een financieel verslag over de werkelijke kosten en opbrengsten van de proeftuin. {auditor} Daarna stel ik de subsidie vast. Is het vastgestelde bedrag lager dan de betaalde voorschotten, dan vorder ik het verschil terug.",
+    ),
+    (
+        "contact",
+        "Heeft u vragen over deze brief of het gesprek? Neem dan contact op met {contact_name}, via {contact_email} of {contact_phone}.",
     ),
     (
         "objection",
         "# Bezwaar
-Bent u het niet eens met dit besluit? Dan kunt u als belanghebbende binnen zes weken bezwaar maken. Die termijn begint op de dag na de dag waarop dit besluit is verzonden (artikelen 6:7 en 6:8 van de Algemene wet bestuursrecht). Stuur uw bezwaarschrift, ondertekend en voorzien van uw naam, adres, de datum, het kenmerk {reference} en de gronden van het bezwaar, aan {issuing_body}, {objection_address}.",
+Bent u het niet eens met dit besluit? Dan kunt u als belanghebbende binnen zes weken bezwaar maken. Die termijn begint op de dag na de dag waarop dit besluit is bekendgemaakt (artikelen 6:7 en 6:8 van de Algemene wet bestuursrecht). Richt uw bezwaarschrift aan de minister, via dit adres: {objection_address}. Het bezwaarschrift is ondertekend en bevat uw naam en adres, de datum, het kenmerk {reference}, een omschrijving van dit besluit en de gronden van het bezwaar.
+
+Heeft u vragen over deze brief? Neem dan contact op met {contact_name}, via {contact_email} of {contact_phone}.",
     ),
 ];
 
@@ -107,35 +170,65 @@ pub const PLACEHOLDERS: &[&str] = &[
     "region",
     "lead_applicant",
     "municipality",
+    "applicant",
     "call",
     "programme",
     "reference",
     "decision_date",
     "submitted_on",
+    "plan_reference",
+    "addendum_clause",
+    "with_addendum",
     "legal_basis",
+    "awb_articles",
     "issuing_body",
+    "minister",
     "objection_address",
     "first_round_score",
     "final_score",
     "total_points",
     "threshold",
+    "threshold_gap",
     "rank",
     "ranked_count",
     "max_awards",
+    "awarded_count",
     "budget_ceiling",
     "requested_total",
     "requested_awarded",
     "allocated",
+    "refused",
     "allocation_basis",
     "allocation_reason",
+    "division",
+    "partial_refusal",
+    "payments",
+    "advance",
+    "advance_percent",
+    "rest",
+    "parts",
+    "per_part",
+    "last_part",
+    "last_part_note",
+    "interview_details",
+    "addendum_until",
+    "settlement",
+    "settlement_due",
+    "auditor",
     "spending_from",
     "spending_to",
     "last_awarded_rank",
     "last_awarded_score",
     "tie_reason",
+    "tie_note",
+    "assessors_note",
     "knockout_decision_reason",
+    "knockout_phrase",
     "refusal_ground",
     "reason",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
     "scores_table",
     "obligations_table",
     "knockouts_met",

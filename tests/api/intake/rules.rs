@@ -51,7 +51,7 @@ async fn an_empty_draft_lists_every_missing_part_at_once() {
     let before = t.read(&token, id).await;
     let a = t.submit(&token, id).await;
     a.problem(422);
-    let mut want: Vec<String> = ["form.title", "form.summary", "form.contact", "form.scale", "budget"].map(String::from).to_vec();
+    let mut want: Vec<String> = ["form.title", "form.summary", "form.contact", "form.applicant", "form.scale", "budget"].map(String::from).to_vec();
     for role in t.call["required_partner_roles"].as_array().unwrap() {
         want.push(format!("commitments.{}", role.as_str().unwrap()));
     }
@@ -132,6 +132,7 @@ async fn the_form_and_commitments_are_checked() {
     let read = t.app.put(&format!("/applications/{id}/form"), &token, &form).await.ok().clone();
     assert_eq!(read["form"]["title"], a["title"]);
     assert_eq!(read["form"]["contact"], form["contact"]);
+    assert_eq!(read["form"]["applicant"], form["applicant"], "the applying municipality with its postal address");
     assert_eq!(read["form"]["scale"]["municipalities"], a["municipalities"]);
     let sum: u64 = a["municipalities"].as_array().unwrap().iter().map(|m| m["inhabitants"].as_u64().unwrap()).sum();
     assert_eq!(read["form"]["scale"]["inhabitants"], sum);
@@ -287,7 +288,7 @@ async fn the_receipt_is_dutch_and_names_call_region_and_moment() {
     assert_eq!(mail.kind, "submission_receipt");
     assert_eq!(mail.recipient, a["penvoerder"]["email"].as_str().unwrap());
     assert!(mail.subject.contains(a["region"].as_str().unwrap()));
-    assert!(mail.body_text.contains("woensdag 13 juli 2022, 16:34"), "{}", mail.body_text);
+    assert!(mail.body_text.contains("woensdag 13 juli 2022, 16.34 uur"), "{}", mail.body_text);
     assert!(mail.body_text.contains(t.call["title"].as_str().unwrap()));
     assert!(mail.body_text.contains(&format!("Beste {},", a["penvoerder"]["name"].as_str().unwrap())));
     assert_eq!(at(&mail.created_at.to_rfc3339()), at("2022-07-13T16:34:00+02:00"));

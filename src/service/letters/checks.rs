@@ -1,0 +1,153 @@
+//! What must hold before letters are issued, and the decisive ground in one sentence.
+
+use sea_orm::ConnectionTrait;
+
+use super::Resolved;
+use crate::domain::scoring::SheetInput;
+use crate::domain::selection::{SelectionInput, SelectionResult};
+use crate::error::DomainError;
+use crate::service::assessment;
+use crate::store::{self, calls::StoredCall};
+
+/// What must hold before a publication issues letters, as one conflict naming every problem:
+/// the letter settings complete; for the first round, the interview details of every invited
+/// application; and every decisive motivation able to carry the decision (a knock-out
+/// rejection quotes the assessors' motivation of each criterion not met, and a staff decision's
+/// reason).
+pub async fn ready_to_publish<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+    input: &SelectionInput,
+    result: &SelectionResult,
+    resolved: &Resolved,
+    first_round: bool,
+) -> Result<(), DomainError> {
+    let mut problems: Vec<String> = resolved
+        .settings
+        .missing()
+        .into_iter()
+        .map(|m| format!("letter_settings.{m} is missing"))
+        .collect();
+    let apps = assessment::submitted_rows(db, call.id).await?;
+    let id_of = |r: &str| apps.iter().find(|a| a.region_ref == r).map(|a| a.id);
+    if first_round {
+        for r in result.applications.iter().filter(|r| r.invited()) {
+            if let Some(id) =
+                id_of(&r.r#ref).filter(|id| !resolved.settings.interviews.contains_key(id))
+            {
+                problems.push(format!("letter_settings.interviews.{id}: no interview details for application {id} ({}); set them with PUT /calls/{}/interviews/{id}", r.r#ref, call.id));
+            }
+        }
+        problems.extend(motivation_problems(db, call, input, result, None).await?);
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(DomainError::Conflict(format!(
+        "the letters cannot be issued yet: {}",
+        problems.join("; ")
+    )))
+}
+
+/// The decisive motivations that cannot carry a knock-out rejection (empty, too short, or only a
+/// reference elsewhere), one line each naming the application and the criterion; of one
+/// application (`only`, its ref) or of the whole call.
+pub async fn motivation_problems<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+    input: &SelectionInput,
+    result: &SelectionResult,
+    only: Option<&str>,
+) -> Result<Vec<String>, DomainError> {
+    use crate::domain::grounds::{self, Ground, motivation_problem};
+    let mut problems = Vec::new();
+    let apps = assessment::submitted_rows(db, call.id).await?;
+    let id_of = |r: &str| apps.iter().find(|a| a.region_ref == r).map(|a| a.id);
+    let label = |id: &str| {
+        call.definition
+            .knockout_criteria
+            .iter()
+            .find(|k| k.id == id)
+            .map_or_else(|| id.to_string(), |k| k.label_nl.clone())
+    };
+    let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
+    let sheets = store::assessment::sheets_of(db, &ids, Some(store::assessment::FIRST)).await?;
+    for r in result.applications.iter().filter(|r| {
+        r.decision.as_deref() == Some("rejected_knockout") && only.is_none_or(|o| o == r.r#ref)
+    }) {
+        let Some(id) = id_of(&r.r#ref) else { continue };
+        let Some(g) = grounds::of(input, result, &r.r#ref) else {
+            continue;
+        };
+        let Ground::KnockoutNotMet {
+            criteria,
+            decided_reason,
+        } = &g.ground
+        else {
+            continue;
+        };
+        for c in criteria {
+            for s in sheets
+                .iter()
+                .filter(|s| s.application_id == id && s.status == "submitted")
+            {
+                let sheet: SheetInput =
+                    serde_json::from_str(&s.content).map_err(DomainError::internal)?;
+                if sheet.knockout.get(c) != Some(&false) {
+                    continue;
+                }
+                // The sheet's motivation counts for a criterion without its own (the scoring rules).
+                let text = sheet
+                    .knockout_motivations
+                    .get(c)
+                    .or(sheet.motivation.as_ref())
+                    .map(String::as_str)
+                    .unwrap_or("");
+                if let Some(p) = motivation_problem(text) {
+                    problems.push(format!(
+                            "application {id} ({}), criterion {c} ({}): the motivation of a sheet that says not met is {p}; a rejection cannot rest on it",
+                            r.r#ref,
+                            label(c)
+                        ));
+                }
+            }
+            if let Some(p) = decided_reason.as_deref().and_then(motivation_problem) {
+                problems.push(format!("application {id} ({}), criterion {c} ({}): the reason of the knock-out decision is {p}", r.r#ref, label(c)));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// The decisive ground in one Dutch sentence, for the decision email.
+pub fn ground_sentence(g: &crate::domain::grounds::DecisionGround) -> String {
+    use crate::domain::grounds::Ground;
+    use crate::domain::numerals::{count, ordinal};
+    use crate::pdf::format;
+    let main = match &g.ground {
+        Ground::Awarded { rank, .. } => format!("Uw aanvraag staat op de {} plaats van de rangschikking.", ordinal(u64::from(*rank))),
+        Ground::KnockoutNotMet { criteria, .. } if criteria.len() == 1 => "De aanvraag voldoet niet aan een knock-outcriterium van de leidraad.".to_string(),
+        Ground::KnockoutNotMet { criteria, .. } => format!("De aanvraag voldoet niet aan {} knock-outcriteria van de leidraad.", count(criteria.len() as u64)),
+        Ground::BelowThreshold { score, threshold } => {
+            format!("De score in de eerste beoordeling ({} punten) blijft onder de drempel van {} punten.", format::points(*score), format::points(*threshold))
+        }
+        Ground::RankBeyondAwards { rank, max_awards, .. } => format!(
+            "De aanvraag staat op de {} plaats; ten hoogste {} aanvragen komen voor subsidie in aanmerking.",
+            ordinal(u64::from(*rank)),
+            count(u64::from(*max_awards))
+        ),
+        Ground::CeilingReached { rank, .. } => format!(
+            "De aanvraag staat op de {} plaats en het subsidieplafond is met de hoger gerangschikte aanvragen bereikt.",
+            ordinal(u64::from(*rank))
+        ),
+        Ground::TieSettled { .. } => "De aanvraag eindigde gelijk op de laatste plaats die voor subsidie in aanmerking komt; die gelijke stand is beslist in het nadeel van uw aanvraag.".to_string(),
+    };
+    match &g.partial_refusal {
+        Some(p) => format!(
+            "{main} Het verleende bedrag ({}) is lager dan het gevraagde ({}); het verschil is geweigerd.",
+            format::amount(p.allocated),
+            format::amount(p.requested)
+        ),
+        None => main,
+    }
+}
