@@ -12,3 +12,4 @@ mod letters;
 mod mail;
 mod mail_delivery;
 mod monitoring;
+mod fixtures;
