@@ -8,7 +8,7 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, Server, get, handler, web
 use sea_orm::DatabaseConnection;
 
 use crate::api;
-use crate::clock::SharedClock;
+use crate::clock::{DemoClock, SharedClock};
 use crate::service::AppState;
 use crate::store;
 
@@ -30,15 +30,21 @@ fn openapi_json(state: Data<&AppState>) -> poem::Response {
 }
 
 pub fn app(state: AppState) -> impl Endpoint {
+    app_with(state, None)
+}
+
+/// The routes; with `demo`, also `POST /demo/clock` (only `serve --demo` mounts it).
+pub fn app_with(state: AppState, demo: Option<DemoClock>) -> impl Endpoint {
     let service = api::service(state.clone());
     let docs = service.swagger_ui();
-    Route::new()
+    let mut route = Route::new()
         .nest("/", service)
         .at("/openapi.json", get(openapi_json))
-        .nest("/docs", docs)
-        .data(state)
-        .catch_all_error(|err| async move { api::problem::fallback(err) })
-        .into_endpoint()
+        .nest("/docs", docs);
+    if let Some(clock) = demo {
+        route = route.at("/demo/clock", poem::post(api::demo::clock).data(clock));
+    }
+    route.data(state).catch_all_error(|err| async move { api::problem::fallback(err) }).into_endpoint()
 }
 
 /// A running server: where it listens, and how to stop it.
@@ -57,6 +63,11 @@ impl RunningServer {
 
 /// Binds (port 0 picks a free one) and serves in the background.
 pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<RunningServer> {
+    spawn_with(state, bind, None).await
+}
+
+/// [`spawn`], with the demo's `POST /demo/clock` when `demo` is given (`serve --demo`).
+pub async fn spawn_with(state: AppState, bind: SocketAddr, demo: Option<DemoClock>) -> std::io::Result<RunningServer> {
     let acceptor = TcpListener::bind(bind.to_string()).into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -65,7 +76,7 @@ pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<Running
         .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
     let shutdown = Arc::new(tokio::sync::Notify::new());
     let signal = shutdown.clone();
-    let app = app(state);
+    let app = app_with(state, demo);
     let handle = tokio::spawn(async move {
         Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(app, async move { signal.notified().await }, None)

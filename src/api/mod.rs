@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod audit;
 pub mod call_assessors;
 pub mod calls;
+pub mod demo;
 pub mod health;
 pub mod monitoring;
 pub mod monitoring_reports;

@@ -7,6 +7,8 @@ pub mod auth;
 pub mod call_assessors;
 pub mod calls;
 pub mod demo;
+pub mod demo_clock;
+pub mod demo_open;
 pub mod monitoring;
 pub mod monitoring_pdf;
 pub mod letters;

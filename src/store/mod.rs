@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod audit;
 pub mod call_assessors;
 pub mod calls;
+pub mod demo;
 pub mod documents;
 pub mod monitoring;
 pub mod letters;
