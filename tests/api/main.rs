@@ -13,3 +13,4 @@ mod mail;
 mod mail_delivery;
 mod monitoring;
 mod fixtures;
+mod demo;
