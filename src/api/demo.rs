@@ -23,23 +23,43 @@ struct Body {
 }
 
 #[handler]
-pub async fn clock(req: &Request, body: poem::Body, state: Data<&AppState>, demo: Data<&DemoClock>) -> Response {
+pub async fn clock(
+    req: &Request,
+    body: poem::Body,
+    state: Data<&AppState>,
+    demo: Data<&DemoClock>,
+) -> Response {
     match run(req, body, state.0, demo.0).await {
         Ok(moved) => Json(moved).into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
 
-async fn run(req: &Request, body: poem::Body, state: &AppState, demo: &DemoClock) -> Result<demo_clock::ClockMoved, DomainError> {
+async fn run(
+    req: &Request,
+    body: poem::Body,
+    state: &AppState,
+    demo: &DemoClock,
+) -> Result<demo_clock::ClockMoved, DomainError> {
     let token = req
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(DomainError::Unauthenticated)?;
-    let who = auth::authenticate(state, token.trim()).await?.ok_or(DomainError::Unauthenticated)?;
-    let bytes = body.into_vec().await.map_err(|e| DomainError::BadRequest(e.to_string()))?;
-    let b: Body = serde_json::from_slice(&bytes).map_err(|e| DomainError::BadRequest(format!("the body is not a clock target: {e}")))?;
-    let target = demo_clock::ClockTarget { call_id: b.call_id, stage: b.stage, at: b.at.map(|t| t.with_timezone(&chrono::Utc)) };
+    let who = auth::authenticate(state, token.trim())
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    let bytes = body
+        .into_vec()
+        .await
+        .map_err(|e| DomainError::BadRequest(e.to_string()))?;
+    let b: Body = serde_json::from_slice(&bytes)
+        .map_err(|e| DomainError::BadRequest(format!("the body is not a clock target: {e}")))?;
+    let target = demo_clock::ClockTarget {
+        call_id: b.call_id,
+        stage: b.stage,
+        at: b.at.map(|t| t.with_timezone(&chrono::Utc)),
+    };
     demo_clock::move_clock(state, &who, demo, target).await
 }

@@ -90,12 +90,15 @@ fn var_of(prefix: &str, r: &str) -> String {
 
 /// `VAR='tnr_...'` lines of an earlier `demo-tokens.txt`.
 fn read_tokens(path: &Path) -> BTreeMap<String, String> {
-    let Ok(text) = std::fs::read_to_string(path) else { return BTreeMap::new() };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return BTreeMap::new();
+    };
     text.lines()
         .filter_map(|l| {
             let (var, rest) = l.split_once('=')?;
             let token = rest.split_whitespace().next()?.trim_matches('\'');
-            (!var.starts_with('#') && token.starts_with("tnr_")).then(|| (var.trim().to_string(), token.to_string()))
+            (!var.starts_with('#') && token.starts_with("tnr_"))
+                .then(|| (var.trim().to_string(), token.to_string()))
         })
         .collect()
 }
@@ -106,8 +109,15 @@ fn write_tokens(path: &Path, logins: &[DemoLogin]) -> Result<(), DomainError> {
          # Load them into a shell with:  . ./demo-tokens.txt\n",
     );
     for l in logins {
-        let region = l.region.as_deref().map(|r| format!(" | region {r}")).unwrap_or_default();
-        text.push_str(&format!("{}='{}'  # {} | {} <{}>{region} | {}\n", l.var, l.token, l.role, l.name, l.email, l.can));
+        let region = l
+            .region
+            .as_deref()
+            .map(|r| format!(" | region {r}"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "{}='{}'  # {} | {} <{}>{region} | {}\n",
+            l.var, l.token, l.role, l.name, l.email, l.can
+        ));
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -116,11 +126,14 @@ fn write_tokens(path: &Path, logins: &[DemoLogin]) -> Result<(), DomainError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut f = options.open(path).map_err(|e| DomainError::internal(format!("{}: {e}", path.display())))?;
+    let mut f = options
+        .open(path)
+        .map_err(|e| DomainError::internal(format!("{}: {e}", path.display())))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(DomainError::internal)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(DomainError::internal)?;
     }
     std::io::Write::write_all(&mut f, text.as_bytes()).map_err(DomainError::internal)
 }
@@ -135,15 +148,17 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
     let demo_database = store::demo::marker(&state.db).await?.is_some();
 
     // The open call first, so it is call 1.
-    let template: serde_json::Value = serde_json::from_str(templates::json(TEMPLATE)?).map_err(DomainError::internal)?;
+    let template: serde_json::Value =
+        serde_json::from_str(templates::json(TEMPLATE)?).map_err(DomainError::internal)?;
     let today = crate::domain::dutch::in_amsterdam(state.now()).date_naive();
     let (open, years) = demo_open::open_call(&template, today)?;
     let new_open = match store::calls::by_code(&state.db, demo_open::OPEN_CALL).await? {
         Some(_) => None,
         None => {
             let def = serde_json::from_value(open).map_err(DomainError::internal)?;
-            let def = crate::domain::call::CallDefinition::new(def)
-                .map_err(|e| DomainError::internal(format!("the open demo call is invalid: {e:?}")))?;
+            let def = crate::domain::call::CallDefinition::new(def).map_err(|e| {
+                DomainError::internal(format!("the open demo call is invalid: {e:?}"))
+            })?;
             Some(calls::create(state, &actor, def).await?.id)
         }
     };
@@ -160,9 +175,13 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
     }
 
     // A second call, run to its end, so a newcomer sees results, allocations and letters at once.
-    let decided: serde_json::Value = serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
+    let decided: serde_json::Value =
+        serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
     let decided = crate::scenario::relabel(&decided, DECIDED_SUFFIX);
-    let code = decided["call"]["code"].as_str().unwrap_or_default().to_string();
+    let code = decided["call"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     if store::calls::by_code(&state.db, &code).await?.is_none() {
         crate::scenario::rehearse_into(state.db.clone(), &decided)
             .await
@@ -175,12 +194,21 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
         }
     }
 
-    let open_call_id = store::calls::by_code(&state.db, demo_open::OPEN_CALL).await?.map(|c| c.id);
+    let open_call_id = store::calls::by_code(&state.db, demo_open::OPEN_CALL)
+        .await?
+        .map(|c| c.id);
     let logins = logins(state, &actor, &data, tokens_file, open_call_id).await?;
 
     if let Some(call_id) = new_open {
-        let scenario: serde_json::Value = serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
-        let token = |var: &str| logins.iter().find(|l| l.var == var).map(|l| l.token.clone()).unwrap_or_default();
+        let scenario: serde_json::Value =
+            serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
+        let token = |var: &str| {
+            logins
+                .iter()
+                .find(|l| l.var == var)
+                .map(|l| l.token.clone())
+                .unwrap_or_default()
+        };
         let mut assessors = Vec::new();
         for a in &data.assessors {
             if let Some(u) = store::users::by_email(&state.db, &a.email).await? {
@@ -190,11 +218,20 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
         let tokens = demo_open::Tokens {
             staff: token("STAFF"),
             assessors,
-            regions: data.regions.iter().map(|r| (r.r#ref.clone(), token(&var_of("REGION", &r.r#ref)))).collect(),
+            regions: data
+                .regions
+                .iter()
+                .map(|r| (r.r#ref.clone(), token(&var_of("REGION", &r.r#ref))))
+                .collect(),
         };
         demo_open::fill(state, call_id, years, &scenario, &tokens).await?;
     }
-    Ok(Seeded { logins, demo_database, tokens_file: tokens_file.to_path_buf(), open_call_id })
+    Ok(Seeded {
+        logins,
+        demo_database,
+        tokens_file: tokens_file.to_path_buf(),
+        open_call_id,
+    })
 }
 
 /// The demo users with a working token each: the one in `demo-tokens.txt` when it still opens
@@ -206,10 +243,14 @@ async fn logins(
     tokens_file: &Path,
     open_call: Option<i32>,
 ) -> Result<Vec<DemoLogin>, DomainError> {
-    let call = open_call.map_or("the open call".to_string(), |id| format!("call {id} (open)"));
+    let call = open_call.map_or("the open call".to_string(), |id| {
+        format!("call {id} (open)")
+    });
     let mut wanted = vec![(
         "STAFF".to_string(),
-        format!("everything: follow {call}, assign assessors, close rounds, settle decisions, publish; move the demo clock (POST /demo/clock)"),
+        format!(
+            "everything: follow {call}, assign assessors, close rounds, settle decisions, publish; move the demo clock (POST /demo/clock)"
+        ),
         users::NewUser {
             name: "Programmabureau Toekomstscenario".into(),
             email: "programmabureau@tuinier.example".into(),
@@ -220,7 +261,9 @@ async fn logins(
         },
     )];
     for a in &data.assessors {
-        let conflict = demo_open::conflict_of(&a.r#ref).map(|r| format!(" (declared conflict: {r})")).unwrap_or_default();
+        let conflict = demo_open::conflict_of(&a.r#ref)
+            .map(|r| format!(" (declared conflict: {r})"))
+            .unwrap_or_default();
         wanted.push((
             var_of("ASSESSOR", &a.r#ref),
             format!("scores the submitted applications of {call} once its deadline has passed{conflict}; reads the decided call 2"),
@@ -237,7 +280,10 @@ async fn logins(
     for r in &data.regions {
         wanted.push((
             var_of("REGION", &r.r#ref),
-            format!("its own applications only; in {call}: {}", demo_open::task_of(&r.r#ref)),
+            format!(
+                "its own applications only; in {call}: {}",
+                demo_open::task_of(&r.r#ref)
+            ),
             users::NewUser {
                 name: r.lead_applicant.name.clone(),
                 email: r.lead_applicant.email.clone(),
@@ -255,7 +301,10 @@ async fn logins(
     for (var, can, u) in wanted {
         let existing = store::users::by_email(&state.db, &u.email).await?;
         let kept = match (&existing, saved.get(&var)) {
-            (Some(e), Some(t)) => auth::authenticate(state, t).await?.filter(|p| p.user_id == e.id).map(|_| t.clone()),
+            (Some(e), Some(t)) => auth::authenticate(state, t)
+                .await?
+                .filter(|p| p.user_id == e.id)
+                .map(|_| t.clone()),
             _ => None,
         };
         let token = match (kept, existing) {
@@ -269,7 +318,15 @@ async fn logins(
                 users::add(state, actor, u.clone()).await?.token
             }
         };
-        logins.push(DemoLogin { var, role: u.role, name: u.name, email: u.email, region: u.region, can, token });
+        logins.push(DemoLogin {
+            var,
+            role: u.role,
+            name: u.name,
+            email: u.email,
+            region: u.region,
+            can,
+            token,
+        });
     }
     if changed {
         write_tokens(tokens_file, &logins)?;
@@ -283,9 +340,18 @@ mod tests {
 
     #[test]
     fn the_tokens_file_lies_beside_a_sqlite_database() {
-        assert_eq!(tokens_path("sqlite://tuinier.sqlite?mode=rwc"), PathBuf::from("demo-tokens.txt"));
-        assert_eq!(tokens_path("sqlite:///tmp/x/demo.sqlite"), PathBuf::from("/tmp/x/demo-tokens.txt"));
-        assert_eq!(tokens_path("postgres://u:p@h/db"), PathBuf::from("demo-tokens.txt"));
+        assert_eq!(
+            tokens_path("sqlite://tuinier.sqlite?mode=rwc"),
+            PathBuf::from("demo-tokens.txt")
+        );
+        assert_eq!(
+            tokens_path("sqlite:///tmp/x/demo.sqlite"),
+            PathBuf::from("/tmp/x/demo-tokens.txt")
+        );
+        assert_eq!(
+            tokens_path("postgres://u:p@h/db"),
+            PathBuf::from("demo-tokens.txt")
+        );
     }
 
     #[test]
@@ -302,11 +368,19 @@ mod tests {
             token: "tnr_abc".into(),
         };
         write_tokens(&path, &[login]).unwrap();
-        assert_eq!(read_tokens(&path).get("REGION_FLEVOLAND").map(String::as_str), Some("tnr_abc"));
+        assert_eq!(
+            read_tokens(&path)
+                .get("REGION_FLEVOLAND")
+                .map(String::as_str),
+            Some("tnr_abc")
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 }

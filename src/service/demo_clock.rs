@@ -32,7 +32,9 @@ pub struct ClockMoved {
 
 /// A database `serve --demo` created: its clock offset, or `None` for any other database.
 pub async fn stored_offset(state: &AppState) -> Result<Option<TimeDelta>, DomainError> {
-    Ok(store::demo::marker(&state.db).await?.map(|m| TimeDelta::seconds(m.clock_offset_seconds.max(0))))
+    Ok(store::demo::marker(&state.db)
+        .await?
+        .map(|m| TimeDelta::seconds(m.clock_offset_seconds.max(0))))
 }
 
 /// The moment a stage stands for: just after its `at` (a deadline has then passed, a stage has
@@ -47,7 +49,12 @@ fn stage_moment(call: &crate::domain::call::CallDefinition, kind: &str) -> Optio
     Some(day.and_utc() - TimeDelta::seconds(i64::from(offset.local_minus_utc())))
 }
 
-pub async fn move_clock(state: &AppState, who: &Principal, clock: &DemoClock, target: ClockTarget) -> Result<ClockMoved, DomainError> {
+pub async fn move_clock(
+    state: &AppState,
+    who: &Principal,
+    clock: &DemoClock,
+    target: ClockTarget,
+) -> Result<ClockMoved, DomainError> {
     who.require(&[Role::Staff])?;
     let Some(marker) = store::demo::marker(&state.db).await? else {
         return Err(DomainError::Conflict(
@@ -59,27 +66,61 @@ pub async fn move_clock(state: &AppState, who: &Principal, clock: &DemoClock, ta
         (None, Some(call_id), Some(stage)) => {
             let call = calls::get(state, call_id).await?;
             stage_moment(&call.definition, stage).ok_or_else(|| {
-                let kinds: Vec<&str> = call.definition.stages.iter().map(|s| s.kind.as_str()).collect();
-                DomainError::invalid("stage", format!("call {call_id} has no stage {stage}; its stages: {}", kinds.join(", ")))
+                let kinds: Vec<&str> = call
+                    .definition
+                    .stages
+                    .iter()
+                    .map(|s| s.kind.as_str())
+                    .collect();
+                DomainError::invalid(
+                    "stage",
+                    format!(
+                        "call {call_id} has no stage {stage}; its stages: {}",
+                        kinds.join(", ")
+                    ),
+                )
             })?
         }
         _ => {
-            return Err(DomainError::invalid("at", "give either `at` (a moment) or `call_id` with `stage`"));
+            return Err(DomainError::invalid(
+                "at",
+                "give either `at` (a moment) or `call_id` with `stage`",
+            ));
         }
     };
     let previous = state.now();
     let offset = clock.advance_to(to).map_err(|now| {
-        DomainError::invalid("at", format!("the demo clock never goes back: it is {} now", now.to_rfc3339()))
+        DomainError::invalid(
+            "at",
+            format!(
+                "the demo clock never goes back: it is {} now",
+                now.to_rfc3339()
+            ),
+        )
     })?;
     // Whole seconds, rounded up, so a restart never lands before the time staff moved to.
     let seconds = offset.num_seconds() + i64::from(offset.subsec_nanos() > 0);
     store::demo::set_offset(&state.db, marker.id, seconds).await?;
     let now = state.now();
-    audit(&state.db, &who.actor(), now, "demo.clock_moved", "demo", marker.id, None, serde_json::json!({
-        "previous": previous, "now": now, "call_id": target.call_id, "stage": target.stage,
-    }))
+    audit(
+        &state.db,
+        &who.actor(),
+        now,
+        "demo.clock_moved",
+        "demo",
+        marker.id,
+        None,
+        serde_json::json!({
+            "previous": previous, "now": now, "call_id": target.call_id, "stage": target.stage,
+        }),
+    )
     .await?;
     // The scheduler follows at once (it also ticks on its own interval).
     let queued = crate::scheduler::tick(state).await?;
-    Ok(ClockMoved { previous, now, offset_seconds: seconds, reminders_queued: queued.len() })
+    Ok(ClockMoved {
+        previous,
+        now,
+        offset_seconds: seconds,
+        reminders_queued: queued.len(),
+    })
 }

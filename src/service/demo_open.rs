@@ -49,7 +49,9 @@ pub fn task_of(r: &str) -> &'static str {
     match DRAFTS.iter().find(|(x, _)| *x == r).map(|(_, p)| *p) {
         Some(Progress::Submitted) => "application submitted (read it; it awaits assessment)",
         Some(Progress::Complete) => "complete draft, ready to submit",
-        Some(Progress::Partial) => "draft with form and budget: upload the plan, record the partner commitments, submit",
+        Some(Progress::Partial) => {
+            "draft with form and budget: upload the plan, record the partner commitments, submit"
+        }
         Some(Progress::Empty) => "empty draft: fill it in and submit",
         None => "no draft yet: create one, fill it in and submit",
     }
@@ -88,8 +90,15 @@ pub fn open_call(template: &Value, today: NaiveDate) -> Result<(Value, i32), Dom
             .map(|t| t.date_naive())
             .ok_or_else(|| DomainError::internal(format!("the template has no {kind} moment")))
     };
-    let (p0, d0, s0) = (date_of("publication")?, date_of("submission_deadline")?, date_of("programme_start")?);
-    let (p1, d1) = (today - Duration::days(PUBLISHED_DAYS_AGO), today + Duration::days(DEADLINE_IN_DAYS));
+    let (p0, d0, s0) = (
+        date_of("publication")?,
+        date_of("submission_deadline")?,
+        date_of("programme_start")?,
+    );
+    let (p1, d1) = (
+        today - Duration::days(PUBLISHED_DAYS_AGO),
+        today + Duration::days(DEADLINE_IN_DAYS),
+    );
     let before = days_between(p0, p1);
     let after = days_between(d0, d1);
     let (span0, span1) = (days_between(p0, d0).max(1), days_between(p1, d1));
@@ -109,7 +118,11 @@ pub fn open_call(template: &Value, today: NaiveDate) -> Result<(Value, i32), Dom
             .as_str()
             .and_then(|a| DateTime::parse_from_rfc3339(a).ok())
             .map(|t| t.date_naive())
-            .or_else(|| s["starts_on"].as_str().and_then(|d| d.parse::<NaiveDate>().ok()));
+            .or_else(|| {
+                s["starts_on"]
+                    .as_str()
+                    .and_then(|d| d.parse::<NaiveDate>().ok())
+            });
         let Some(anchor) = anchor else { continue };
         let days = shift_for(anchor);
         for key in ["at", "until"] {
@@ -125,14 +138,21 @@ pub fn open_call(template: &Value, today: NaiveDate) -> Result<(Value, i32), Dom
     }
     let years = shift_date(s0, after).year() - s0.year();
     for key in ["from", "to"] {
-        if let Some(d) = call["spending_period"][key].as_str().and_then(|d| d.parse::<NaiveDate>().ok()) {
+        if let Some(d) = call["spending_period"][key]
+            .as_str()
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+        {
             if let Some(moved) = d.with_year(d.year() + years) {
                 call["spending_period"][key] = moved.to_string().into();
             }
         }
     }
     call["code"] = OPEN_CALL.into();
-    call["title"] = format!("{} (demo, open voor aanvragen)", template["title"].as_str().unwrap_or("Leidraad")).into();
+    call["title"] = format!(
+        "{} (demo, open voor aanvragen)",
+        template["title"].as_str().unwrap_or("Leidraad")
+    )
+    .into();
     Ok((call, years))
 }
 
@@ -151,65 +171,132 @@ struct Http {
 }
 
 impl Http {
-    async fn send(&self, method: reqwest::Method, path: &str, token: &str, body: Option<Value>, bytes: Option<Vec<u8>>) -> Result<Value, DomainError> {
-        let mut req = self.client.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(token);
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<Value, DomainError> {
+        let mut req = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.base))
+            .bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
         if let Some(b) = bytes {
-            req = req.header("content-type", "application/octet-stream").body(b);
+            req = req
+                .header("content-type", "application/octet-stream")
+                .body(b);
         }
         let resp = req.send().await.map_err(DomainError::internal)?;
         let status = resp.status();
         let value: Value = resp.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
-            return Err(DomainError::internal(format!("seeding the open demo call: {method} {path} answered {status}: {value}")));
+            return Err(DomainError::internal(format!(
+                "seeding the open demo call: {method} {path} answered {status}: {value}"
+            )));
         }
         Ok(value)
     }
     async fn post(&self, path: &str, token: &str, body: Value) -> Result<Value, DomainError> {
-        self.send(reqwest::Method::POST, path, token, Some(body), None).await
+        self.send(reqwest::Method::POST, path, token, Some(body), None)
+            .await
     }
     async fn put(&self, path: &str, token: &str, body: Value) -> Result<Value, DomainError> {
-        self.send(reqwest::Method::PUT, path, token, Some(body), None).await
+        self.send(reqwest::Method::PUT, path, token, Some(body), None)
+            .await
     }
     async fn upload(&self, path: &str, token: &str, bytes: Vec<u8>) -> Result<Value, DomainError> {
-        self.send(reqwest::Method::POST, path, token, None, Some(bytes)).await
+        self.send(reqwest::Method::POST, path, token, None, Some(bytes))
+            .await
     }
 }
 
 /// Fills the open call `call_id`: assessors, drafts in their states, the declared conflict.
 /// `scenario` gives each region's application content (the public 2022 scenario).
-pub async fn fill(state: &AppState, call_id: i32, years: i32, scenario: &Value, tokens: &Tokens) -> Result<(), DomainError> {
-    let server = crate::startup::spawn(state.clone(), std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await.map_err(DomainError::internal)?;
-    let http = Http { base: format!("http://{}", server.addr), client: reqwest::Client::new() };
+pub async fn fill(
+    state: &AppState,
+    call_id: i32,
+    years: i32,
+    scenario: &Value,
+    tokens: &Tokens,
+) -> Result<(), DomainError> {
+    let server = crate::startup::spawn(
+        state.clone(),
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .map_err(DomainError::internal)?;
+    let http = Http {
+        base: format!("http://{}", server.addr),
+        client: reqwest::Client::new(),
+    };
     let result = fill_over(&http, state.now(), call_id, years, scenario, tokens).await;
     server.stop().await;
     result
 }
 
-async fn fill_over(http: &Http, now: DateTime<Utc>, call_id: i32, years: i32, scenario: &Value, tokens: &Tokens) -> Result<(), DomainError> {
+async fn fill_over(
+    http: &Http,
+    now: DateTime<Utc>,
+    call_id: i32,
+    years: i32,
+    scenario: &Value,
+    tokens: &Tokens,
+) -> Result<(), DomainError> {
     for (_, id, _) in &tokens.assessors {
-        http.post(&format!("/calls/{call_id}/assessors"), &tokens.staff, json!({"user_id": id})).await?;
+        http.post(
+            &format!("/calls/{call_id}/assessors"),
+            &tokens.staff,
+            json!({"user_id": id}),
+        )
+        .await?;
     }
     let today = dutch::in_amsterdam(now).date_naive();
     let mut application_of = std::collections::BTreeMap::new();
     for (r, progress) in DRAFTS {
-        let Some(token) = tokens.regions.iter().find(|(x, _)| x == r).map(|(_, t)| t.clone()) else { continue };
-        let Some(a) = scenario["applications"].as_array().into_iter().flatten().find(|a| a["ref"] == r) else { continue };
-        let id = http.post(&format!("/calls/{call_id}/applications"), &token, json!({})).await?["id"].as_i64().unwrap_or_default();
+        let Some(token) = tokens
+            .regions
+            .iter()
+            .find(|(x, _)| x == r)
+            .map(|(_, t)| t.clone())
+        else {
+            continue;
+        };
+        let Some(a) = scenario["applications"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["ref"] == r)
+        else {
+            continue;
+        };
+        let id = http
+            .post(&format!("/calls/{call_id}/applications"), &token, json!({}))
+            .await?["id"]
+            .as_i64()
+            .unwrap_or_default();
         application_of.insert(r, id);
         if progress == Progress::Empty {
             continue;
         }
-        let inhabitants: u64 = a["municipalities"].as_array().into_iter().flatten().filter_map(|m| m["inhabitants"].as_u64()).sum();
+        let inhabitants: u64 = a["municipalities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["inhabitants"].as_u64())
+            .sum();
         let form = json!({
             "title": a["title"],
             "summary": format!("Plan van aanpak van {}", a["region"].as_str().unwrap_or(r)),
             "contact": {"name": a["penvoerder"]["name"], "email": a["penvoerder"]["email"]},
             "scale": {"municipalities": a["municipalities"], "inhabitants": inhabitants, "districts": []},
         });
-        http.put(&format!("/applications/{id}/form"), &token, form).await?;
+        http.put(&format!("/applications/{id}/form"), &token, form)
+            .await?;
         let lines: Vec<Value> = a["budget"]
             .as_array()
             .into_iter()
@@ -220,27 +307,46 @@ async fn fill_over(http: &Http, now: DateTime<Utc>, call_id: i32, years: i32, sc
                 l
             })
             .collect();
-        http.put(&format!("/applications/{id}/budget"), &token, json!({"lines": lines})).await?;
+        http.put(
+            &format!("/applications/{id}/budget"),
+            &token,
+            json!({"lines": lines}),
+        )
+        .await?;
         if progress == Progress::Partial {
             continue;
         }
         let pdf = crate::scenario::sample_pdf(&format!("Plan van aanpak {r}"));
-        http.upload(&format!("/applications/{id}/documents?kind=plan&filename=plan-{r}.pdf"), &token, pdf).await?;
+        http.upload(
+            &format!("/applications/{id}/documents?kind=plan&filename=plan-{r}.pdf"),
+            &token,
+            pdf,
+        )
+        .await?;
         for p in a["partners"].as_array().into_iter().flatten() {
             let role = p["role"].as_str().unwrap_or_default();
             let body = json!({"organisation": p["organisation"], "signed_by": p["signed_by"], "signed_on": (today - Duration::days(2)).to_string()});
-            http.put(&format!("/applications/{id}/commitments/{role}"), &token, body).await?;
+            http.put(
+                &format!("/applications/{id}/commitments/{role}"),
+                &token,
+                body,
+            )
+            .await?;
         }
         if progress == Progress::Submitted {
-            http.post(&format!("/applications/{id}/submit"), &token, json!({})).await?;
+            http.post(&format!("/applications/{id}/submit"), &token, json!({}))
+                .await?;
         }
     }
     let (assessor, region, reason) = CONFLICT;
-    if let (Some((_, assessor_id, _)), Some(application_id)) =
-        (tokens.assessors.iter().find(|(x, _, _)| x == assessor), application_of.get(region))
-    {
-        let body = json!({"assessor_id": assessor_id, "application_id": application_id, "reason": reason});
-        http.post(&format!("/calls/{call_id}/conflicts"), &tokens.staff, body).await?;
+    if let (Some((_, assessor_id, _)), Some(application_id)) = (
+        tokens.assessors.iter().find(|(x, _, _)| x == assessor),
+        application_of.get(region),
+    ) {
+        let body =
+            json!({"assessor_id": assessor_id, "application_id": application_id, "reason": reason});
+        http.post(&format!("/calls/{call_id}/conflicts"), &tokens.staff, body)
+            .await?;
     }
     Ok(())
 }
@@ -250,22 +356,50 @@ mod tests {
     use super::*;
 
     fn moment(call: &Value, kind: &str) -> DateTime<chrono::FixedOffset> {
-        let s = call["stages"].as_array().unwrap().iter().find(|s| s["kind"] == kind).unwrap();
+        let s = call["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == kind)
+            .unwrap();
         DateTime::parse_from_rfc3339(s["at"].as_str().unwrap()).unwrap()
     }
 
     #[test]
     fn the_open_call_is_published_a_week_ago_and_due_in_three_weeks() {
-        let template: Value = serde_json::from_str(include_str!("data/proeftuinen-tranche-2-2022.json")).unwrap();
+        let template: Value =
+            serde_json::from_str(include_str!("data/proeftuinen-tranche-2-2022.json")).unwrap();
         let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let (call, years) = open_call(&template, today).unwrap();
-        assert_eq!(moment(&call, "publication").date_naive(), today - Duration::days(7));
-        assert_eq!(moment(&call, "submission_deadline").date_naive(), today + Duration::days(21));
+        assert_eq!(
+            moment(&call, "publication").date_naive(),
+            today - Duration::days(7)
+        );
+        assert_eq!(
+            moment(&call, "submission_deadline").date_naive(),
+            today + Duration::days(21)
+        );
         // Same local time of day, with the winter offset.
-        assert_eq!(moment(&call, "submission_deadline").to_rfc3339(), "2026-12-21T23:59:59+01:00");
-        let order = ["publication", "consultation_hour", "submission_deadline", "first_assessment", "addendum_deadline", "final_decision", "programme_start"];
+        assert_eq!(
+            moment(&call, "submission_deadline").to_rfc3339(),
+            "2026-12-21T23:59:59+01:00"
+        );
+        let order = [
+            "publication",
+            "consultation_hour",
+            "submission_deadline",
+            "first_assessment",
+            "addendum_deadline",
+            "final_decision",
+            "programme_start",
+        ];
         for w in order.windows(2) {
-            assert!(moment(&call, w[0]) < moment(&call, w[1]), "{} before {}", w[0], w[1]);
+            assert!(
+                moment(&call, w[0]) < moment(&call, w[1]),
+                "{} before {}",
+                w[0],
+                w[1]
+            );
         }
         assert!(years >= 4);
         assert_eq!(call["code"], OPEN_CALL);

@@ -6,12 +6,17 @@ use serde_json::Value;
 use crate::common::*;
 
 fn json_file(path: &std::path::Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn data(name: &str) -> Value {
-    json_file(&std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/service/data").join(name))
+    json_file(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("src/service/data")
+            .join(name),
+    )
 }
 
 fn public_scenario() -> Value {
@@ -21,7 +26,10 @@ fn public_scenario() -> Value {
 #[test]
 fn the_2022_template_is_the_fixtures_call() {
     // Compared as JSON values: key order and layout do not matter, every label and date does.
-    assert_eq!(data("proeftuinen-tranche-2-2022.json"), public_scenario()["call"]);
+    assert_eq!(
+        data("proeftuinen-tranche-2-2022.json"),
+        public_scenario()["call"]
+    );
 }
 
 #[test]
@@ -39,10 +47,19 @@ fn the_demo_regions_are_the_scenarios_regions_with_distinct_emails() {
     let demo = data("demo.json");
     let mut emails = std::collections::BTreeSet::new();
     for r in demo["regions"].as_array().unwrap() {
-        let a = s["applications"].as_array().unwrap().iter().find(|a| a["ref"] == r["ref"]).expect("region of the scenario");
+        let a = s["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["ref"] == r["ref"])
+            .expect("region of the scenario");
         assert_eq!(r["lead_applicant"], a["penvoerder"], "{}", r["ref"]);
         assert_eq!(r["municipalities"], a["municipalities"], "{}", r["ref"]);
-        assert!(emails.insert(r["lead_applicant"]["email"].as_str().unwrap().to_string()), "{} shares an email", r["ref"]);
+        assert!(
+            emails.insert(r["lead_applicant"]["email"].as_str().unwrap().to_string()),
+            "{} shares an email",
+            r["ref"]
+        );
     }
     assert_eq!(demo["assessors"], s["assessors"]);
 }
@@ -51,10 +68,17 @@ fn the_demo_regions_are_the_scenarios_regions_with_distinct_emails() {
 #[test]
 fn the_copied_fixtures_match_the_shared_ones_when_present() {
     let shared = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
-    for f in ["tranche-2022/scenario.json", "monitoring/west-brabant-west-2024.json"] {
+    for f in [
+        "tranche-2022/scenario.json",
+        "monitoring/west-brabant-west-2024.json",
+    ] {
         let theirs = shared.join(f);
         if theirs.is_file() {
-            assert_eq!(json_file(&fixtures_dir().join(f)), json_file(&theirs), "tests/fixtures/{f} differs from ../shared/fixtures/{f}");
+            assert_eq!(
+                json_file(&fixtures_dir().join(f)),
+                json_file(&theirs),
+                "tests/fixtures/{f} differs from ../shared/fixtures/{f}"
+            );
         }
     }
 }
