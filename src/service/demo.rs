@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use chrono::Datelike;
 use serde::Deserialize;
 
 use super::{Actor, AppState, auth, calls, demo_open, regions, templates, users};
@@ -69,6 +70,8 @@ pub struct Seeded {
     pub demo_database: bool,
     pub tokens_file: PathBuf,
     pub open_call_id: Option<i32>,
+    /// The call whose first round is open today.
+    pub assessment_call_id: Option<i32>,
 }
 
 /// Where `demo-tokens.txt` goes: beside a SQLite database file, else in the working directory.
@@ -150,18 +153,7 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
     // The open call first, so it is call 1.
     let template: serde_json::Value =
         serde_json::from_str(templates::json(TEMPLATE)?).map_err(DomainError::internal)?;
-    let today = crate::domain::dutch::in_amsterdam(state.now()).date_naive();
-    let (open, years) = demo_open::open_call(&template, today)?;
-    let new_open = match store::calls::by_code(&state.db, demo_open::OPEN_CALL).await? {
-        Some(_) => None,
-        None => {
-            let def = serde_json::from_value(open).map_err(DomainError::internal)?;
-            let def = crate::domain::call::CallDefinition::new(def).map_err(|e| {
-                DomainError::internal(format!("the open demo call is invalid: {e:?}"))
-            })?;
-            Some(calls::create(state, &actor, def).await?.id)
-        }
-    };
+    let (new_open, open_years) = create_dated(state, &actor, &template, &demo_open::OPEN).await?;
     for r in &data.regions {
         if store::regions::by_ref(&state.db, &r.r#ref).await?.is_none() {
             let region = Region {
@@ -174,7 +166,7 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
         }
     }
 
-    // A second call, run to its end, so a newcomer sees results, allocations and letters at once.
+    // Call 2, run to its end, so a newcomer sees results, allocations and letters at once.
     let decided: serde_json::Value =
         serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
     let decided = crate::scenario::relabel(&decided, DECIDED_SUFFIX);
@@ -182,6 +174,7 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
         .as_str()
         .unwrap_or_default()
         .to_string();
+    let mut new_decided = None;
     if store::calls::by_code(&state.db, &code).await?.is_none() {
         crate::scenario::rehearse_into(state.db.clone(), &decided)
             .await
@@ -189,49 +182,137 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
         if let Some(call) = store::calls::by_code(&state.db, &code).await? {
             // History as history: its emails went out back then; its proeftuinen enter the
             // service today, so what fell due before is not reported overdue.
-            store::demo::settle_queued_as_history(&state.db).await?;
+            if fresh {
+                store::demo::settle_queued_as_history(&state.db).await?;
+            }
             store::demo::proeftuinen_entered(&state.db, call.id, state.now()).await?;
+            new_decided = Some(call.id);
         }
     }
+    // Call 3: its deadline has just passed, so the assessors have work today.
+    let (new_assessment, assessment_years) =
+        create_dated(state, &actor, &template, &demo_open::IN_ASSESSMENT).await?;
 
-    let open_call_id = store::calls::by_code(&state.db, demo_open::OPEN_CALL)
-        .await?
-        .map(|c| c.id);
-    let logins = logins(state, &actor, &data, tokens_file, open_call_id).await?;
+    let id_of = async |code: &str| -> Result<Option<i32>, DomainError> {
+        Ok(store::calls::by_code(&state.db, code).await?.map(|c| c.id))
+    };
+    let open_call_id = id_of(demo_open::OPEN_CALL).await?;
+    let assessment_call_id = id_of(demo_open::ASSESSMENT_CALL).await?;
+    let logins = logins(
+        state,
+        &actor,
+        &data,
+        tokens_file,
+        open_call_id,
+        assessment_call_id,
+    )
+    .await?;
 
-    if let Some(call_id) = new_open {
-        let scenario: serde_json::Value =
-            serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
-        let token = |var: &str| {
-            logins
-                .iter()
-                .find(|l| l.var == var)
-                .map(|l| l.token.clone())
-                .unwrap_or_default()
-        };
-        let mut assessors = Vec::new();
-        for a in &data.assessors {
-            if let Some(u) = store::users::by_email(&state.db, &a.email).await? {
-                assessors.push((a.r#ref.clone(), u.id, token(&var_of("ASSESSOR", &a.r#ref))));
-            }
+    let scenario: serde_json::Value =
+        serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
+    let token = |var: &str| {
+        logins
+            .iter()
+            .find(|l| l.var == var)
+            .map(|l| l.token.clone())
+            .unwrap_or_default()
+    };
+    let mut assessors = Vec::new();
+    for a in &data.assessors {
+        if let Some(u) = store::users::by_email(&state.db, &a.email).await? {
+            assessors.push((a.r#ref.clone(), u.id, token(&var_of("ASSESSOR", &a.r#ref))));
         }
-        let tokens = demo_open::Tokens {
-            staff: token("STAFF"),
-            assessors,
-            regions: data
-                .regions
-                .iter()
-                .map(|r| (r.r#ref.clone(), token(&var_of("REGION", &r.r#ref))))
-                .collect(),
+    }
+    let tokens = demo_open::Tokens {
+        staff: token("STAFF"),
+        assessors,
+        regions: data
+            .regions
+            .iter()
+            .map(|r| (r.r#ref.clone(), token(&var_of("REGION", &r.r#ref))))
+            .collect(),
+    };
+    if let Some(call_id) = new_assessment {
+        // Its applications came in before the deadline (and before its reminder moments): the
+        // requests are made at that time; their receipts are history.
+        let call = calls::get(state, call_id).await?;
+        let deadline = call
+            .definition
+            .moment(crate::domain::call::stage::SUBMISSION_DEADLINE)
+            .ok_or_else(|| DomainError::internal("the demo call has no deadline"))?;
+        let then = crate::clock::SettableClock::new(deadline - chrono::Duration::days(16));
+        let past = AppState {
+            db: state.db.clone(),
+            clock: std::sync::Arc::new(then),
         };
-        demo_open::fill(state, call_id, years, &scenario, &tokens).await?;
+        demo_open::fill(
+            &past,
+            &demo_open::IN_ASSESSMENT,
+            call_id,
+            assessment_years,
+            &scenario,
+            &tokens,
+        )
+        .await?;
+        if fresh {
+            store::demo::settle_queued_as_history(&state.db).await?;
+        }
+    }
+    if let Some(call_id) = new_open {
+        demo_open::fill(
+            state,
+            &demo_open::OPEN,
+            call_id,
+            open_years,
+            &scenario,
+            &tokens,
+        )
+        .await?;
+    }
+    if let Some(call_id) = new_decided {
+        // Its proeftuinen's next annual plan falls due in ten days (a reminder goes out today).
+        if let Some(staff) = auth::authenticate(state, &tokens.staff).await? {
+            let due = crate::domain::dutch::in_amsterdam(state.now()).date_naive()
+                + chrono::Duration::days(10);
+            let day = if (due.month(), due.day()) == (2, 29) {
+                (3, 1)
+            } else {
+                (due.month(), due.day())
+            };
+            let settings = crate::domain::monitoring::DueSettings {
+                annual_plan_due: format!("{:02}-{:02}", day.0, day.1),
+                ..Default::default()
+            };
+            super::monitoring::put_settings(state, &staff, call_id, settings).await?;
+        }
     }
     Ok(Seeded {
         logins,
         demo_database,
         tokens_file: tokens_file.to_path_buf(),
         open_call_id,
+        assessment_call_id,
     })
+}
+
+/// Creates the demo call of `plan` (dated from today) unless it exists: its new id, if created,
+/// and how many years its budget moved.
+async fn create_dated(
+    state: &AppState,
+    actor: &Actor,
+    template: &serde_json::Value,
+    plan: &demo_open::Plan,
+) -> Result<(Option<i32>, i32), DomainError> {
+    let today = crate::domain::dutch::in_amsterdam(state.now()).date_naive();
+    let (call, years) = demo_open::dated_call(template, today, plan)?;
+    if store::calls::by_code(&state.db, plan.code).await?.is_some() {
+        return Ok((None, years));
+    }
+    let def = serde_json::from_value(call).map_err(DomainError::internal)?;
+    let def = crate::domain::call::CallDefinition::new(def).map_err(|e| {
+        DomainError::internal(format!("the demo call {} is invalid: {e:?}", plan.code))
+    })?;
+    Ok((Some(calls::create(state, actor, def).await?.id), years))
 }
 
 /// The demo users with a working token each: the one in `demo-tokens.txt` when it still opens
@@ -242,7 +323,11 @@ async fn logins(
     data: &DemoData,
     tokens_file: &Path,
     open_call: Option<i32>,
+    assessment_call: Option<i32>,
 ) -> Result<Vec<DemoLogin>, DomainError> {
+    let in_assessment = assessment_call.map_or("the call in assessment".to_string(), |id| {
+        format!("call {id}")
+    });
     let call = open_call.map_or("the open call".to_string(), |id| {
         format!("call {id} (open)")
     });
@@ -266,7 +351,7 @@ async fn logins(
             .unwrap_or_default();
         wanted.push((
             var_of("ASSESSOR", &a.r#ref),
-            format!("scores the submitted applications of {call} once its deadline has passed{conflict}; reads the decided call 2"),
+            format!("scores {in_assessment} now (its first round is open) and {call} once its deadline has passed{conflict}; reads the decided call 2"),
             users::NewUser {
                 name: a.name.clone(),
                 email: a.email.clone(),

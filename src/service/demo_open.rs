@@ -12,9 +12,9 @@ use crate::domain::dutch;
 use crate::error::DomainError;
 
 pub const OPEN_CALL: &str = "proeftuinen-open-demo";
-/// Days between the open call's publication and the seeding day, and from then to its deadline.
-const PUBLISHED_DAYS_AGO: i64 = 7;
-const DEADLINE_IN_DAYS: i64 = 21;
+/// A second call of the same content whose deadline has just passed: its first round is open, so
+/// the assessors have work on the day the demo is seeded.
+pub const ASSESSMENT_CALL: &str = "proeftuinen-beoordeling-demo";
 
 /// How far the open call's drafts got, per region (regions not listed have no draft yet).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,42 @@ enum Progress {
     Complete,
     Submitted,
 }
+
+/// One seeded call: its dates relative to the seeding day, its drafts and its conflict.
+pub struct Plan {
+    pub code: &'static str,
+    pub title_suffix: &'static str,
+    /// Days from its publication to the seeding day.
+    pub published_days_ago: i64,
+    /// Days from the seeding day to its submission deadline (negative: passed).
+    pub deadline_in_days: i64,
+    drafts: &'static [(&'static str, Progress)],
+    /// (assessor ref, region ref, reason)
+    conflict: (&'static str, &'static str, &'static str),
+}
+
+pub const OPEN: Plan = Plan {
+    code: OPEN_CALL,
+    title_suffix: "demo, open voor aanvragen",
+    published_days_ago: 7,
+    deadline_in_days: 21,
+    drafts: &DRAFTS,
+    conflict: CONFLICT,
+};
+
+pub const IN_ASSESSMENT: Plan = Plan {
+    code: ASSESSMENT_CALL,
+    title_suffix: "demo, in beoordeling",
+    published_days_ago: 63,
+    deadline_in_days: -3,
+    drafts: &[
+        ("gelderland-zuid", Progress::Submitted),
+        ("haaglanden", Progress::Submitted),
+        ("friesland", Progress::Submitted),
+        ("ijsselland", Progress::Submitted),
+    ],
+    conflict: CONFLICT,
+};
 
 const DRAFTS: [(&str, Progress); 6] = [
     ("gelderland-zuid", Progress::Submitted),
@@ -73,11 +109,16 @@ fn days_between(a: NaiveDate, b: NaiveDate) -> i64 {
     (b - a).num_days()
 }
 
-/// The 2022 call (`template`) as the open demo call of `today`: stages up to publication move
-/// so that it was published a week ago, the deadline lands three weeks ahead, the consultation
+/// The 2022 call (`template`) as a demo call of `today` after `plan`: stages up to publication
+/// move so that it was published `published_days_ago`, the deadline lands `deadline_in_days`
+/// ahead, the consultation
 /// hours in between keep their place in proportion, and every later stage keeps its distance to
 /// the deadline. The spending period moves by whole years with the programme's start.
-pub fn open_call(template: &Value, today: NaiveDate) -> Result<(Value, i32), DomainError> {
+pub fn dated_call(
+    template: &Value,
+    today: NaiveDate,
+    plan: &Plan,
+) -> Result<(Value, i32), DomainError> {
     let mut call = template.clone();
     let date_of = |kind: &str| -> Result<NaiveDate, DomainError> {
         template["stages"]
@@ -96,8 +137,8 @@ pub fn open_call(template: &Value, today: NaiveDate) -> Result<(Value, i32), Dom
         date_of("programme_start")?,
     );
     let (p1, d1) = (
-        today - Duration::days(PUBLISHED_DAYS_AGO),
-        today + Duration::days(DEADLINE_IN_DAYS),
+        today - Duration::days(plan.published_days_ago),
+        today + Duration::days(plan.deadline_in_days),
     );
     let before = days_between(p0, p1);
     let after = days_between(d0, d1);
@@ -147,10 +188,11 @@ pub fn open_call(template: &Value, today: NaiveDate) -> Result<(Value, i32), Dom
             }
         }
     }
-    call["code"] = OPEN_CALL.into();
+    call["code"] = plan.code.into();
     call["title"] = format!(
-        "{} (demo, open voor aanvragen)",
-        template["title"].as_str().unwrap_or("Leidraad")
+        "{} ({})",
+        template["title"].as_str().unwrap_or("Leidraad"),
+        plan.title_suffix
     )
     .into();
     Ok((call, years))
@@ -215,10 +257,12 @@ impl Http {
     }
 }
 
-/// Fills the open call `call_id`: assessors, drafts in their states, the declared conflict.
-/// `scenario` gives each region's application content (the public 2022 scenario).
+/// Fills the call `call_id` after `plan`: assessors, drafts in their states, the declared
+/// conflict. `scenario` gives each region's application content (the public 2022 scenario).
+/// The requests are made at `state`'s clock.
 pub async fn fill(
     state: &AppState,
+    plan: &Plan,
     call_id: i32,
     years: i32,
     scenario: &Value,
@@ -234,13 +278,14 @@ pub async fn fill(
         base: format!("http://{}", server.addr),
         client: reqwest::Client::new(),
     };
-    let result = fill_over(&http, state.now(), call_id, years, scenario, tokens).await;
+    let result = fill_over(&http, plan, state.now(), call_id, years, scenario, tokens).await;
     server.stop().await;
     result
 }
 
 async fn fill_over(
     http: &Http,
+    plan: &Plan,
     now: DateTime<Utc>,
     call_id: i32,
     years: i32,
@@ -257,7 +302,7 @@ async fn fill_over(
     }
     let today = dutch::in_amsterdam(now).date_naive();
     let mut application_of = std::collections::BTreeMap::new();
-    for (r, progress) in DRAFTS {
+    for &(r, progress) in plan.drafts {
         let Some(token) = tokens
             .regions
             .iter()
@@ -338,7 +383,7 @@ async fn fill_over(
                 .await?;
         }
     }
-    let (assessor, region, reason) = CONFLICT;
+    let (assessor, region, reason) = plan.conflict;
     if let (Some((_, assessor_id, _)), Some(application_id)) = (
         tokens.assessors.iter().find(|(x, _, _)| x == assessor),
         application_of.get(region),
@@ -370,7 +415,7 @@ mod tests {
         let template: Value =
             serde_json::from_str(include_str!("data/proeftuinen-tranche-2-2022.json")).unwrap();
         let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let (call, years) = open_call(&template, today).unwrap();
+        let (call, years) = dated_call(&template, today, &OPEN).unwrap();
         assert_eq!(
             moment(&call, "publication").date_naive(),
             today - Duration::days(7)
@@ -404,6 +449,16 @@ mod tests {
         assert!(years >= 4);
         assert_eq!(call["code"], OPEN_CALL);
         // Still a valid call.
+        let def: crate::domain::call::CallDefinition = serde_json::from_value(call).unwrap();
+        crate::domain::call::CallDefinition::new(def).unwrap();
+        // The call in assessment: its deadline has passed, its first assessment lies ahead.
+        let (call, _) = dated_call(&template, today, &IN_ASSESSMENT).unwrap();
+        assert!(moment(&call, "submission_deadline").date_naive() < today);
+        assert!(moment(&call, "first_assessment").date_naive() > today);
+        assert!(
+            moment(&call, "publication").date_naive()
+                < moment(&call, "consultation_hour").date_naive()
+        );
         let def: crate::domain::call::CallDefinition = serde_json::from_value(call).unwrap();
         crate::domain::call::CallDefinition::new(def).unwrap();
     }

@@ -554,5 +554,5 @@ async fn the_demo_seeds_history_as_history_and_keeps_its_tokens_across_a_restart
     let (_, calls) = d
         .call(Method::GET, "/calls", &d.token("STAFF"), None, None)
         .await;
-    assert_eq!(calls.as_array().unwrap().len(), 2);
+    assert_eq!(calls.as_array().unwrap().len(), 3);
 }
