@@ -179,13 +179,12 @@ pub fn dated_call(
     }
     let years = shift_date(s0, after).year() - s0.year();
     for key in ["from", "to"] {
-        if let Some(d) = call["spending_period"][key]
+        if let Some(moved) = call["spending_period"][key]
             .as_str()
             .and_then(|d| d.parse::<NaiveDate>().ok())
+            .and_then(|d| d.with_year(d.year() + years))
         {
-            if let Some(moved) = d.with_year(d.year() + years) {
-                call["spending_period"][key] = moved.to_string().into();
-            }
+            call["spending_period"][key] = moved.to_string().into();
         }
     }
     call["code"] = plan.code.into();

@@ -48,10 +48,7 @@ pub async fn set_offset<C: ConnectionTrait>(db: &C, id: i32, seconds: i64) -> Re
 pub async fn settle_queued_as_history<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     let r = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value("sent"))
-        .col_expr(
-            outbox::Column::SentAt,
-            Expr::col(outbox::Column::CreatedAt).into(),
-        )
+        .col_expr(outbox::Column::SentAt, Expr::col(outbox::Column::CreatedAt))
         .filter(outbox::Column::Status.eq("queued"))
         .exec(db)
         .await?;
