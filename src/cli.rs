@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::clock::SystemClock;
+use crate::clock::{DemoClock, SystemClock};
 use crate::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL};
 use crate::service::{self, Actor};
 use crate::startup;
@@ -265,16 +265,28 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             println!("{}", created.token);
         }
         Command::Serve { bind, db, demo, mail, sign_in } => {
-            let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
-            if demo {
-                let logins = service::demo::seed(&state).await.map_err(describe)?;
-                println!("Demo data ready. Tokens (valid until the next start with --demo):");
-                for l in logins {
-                    println!("  {:<9} {:<45} {}", l.role, l.email, l.token);
-                }
+            let options = startup::ServeOptions { sign_in: sign_in.settings(), demo: None };
+            if !demo {
+                let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
+                let (background, mail_target) = startup::spawn_background(state.clone(), &mail.config())?;
+                let server = startup::spawn_with(state, bind, options).await?;
+                println!("Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}", server.addr);
+                tokio::signal::ctrl_c().await?;
+                server.stop().await;
+                background.stop().await;
+                return Ok(());
             }
+            // The demo runs on its rehearsal clock: the real time plus what staff moved it by.
+            let clock = DemoClock::new(chrono::TimeDelta::zero());
+            let state = startup::prepare(&db.database, Arc::new(clock.clone())).await?;
+            if let Some(offset) = service::demo_clock::stored_offset(&state).await.map_err(describe)? {
+                let _ = clock.advance_to(chrono::Utc::now() + offset);
+            }
+            let tokens_file = service::demo::tokens_path(&db.database);
+            let seeded = service::demo::seed(&state, &tokens_file).await.map_err(describe)?;
+            print_demo(&seeded, &state);
             let (background, mail_target) = startup::spawn_background(state.clone(), &mail.config())?;
-            let server = startup::spawn_with(state, bind, sign_in.settings()).await?;
+            let server = startup::spawn_with(state, bind, startup::ServeOptions { demo: Some(clock), ..options }).await?;
             println!("Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}", server.addr);
             tokio::signal::ctrl_c().await?;
             server.stop().await;
@@ -282,6 +294,24 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
         }
     }
     Ok(())
+}
+
+/// The demo's users: who, which role and region, what each can do, and the token.
+fn print_demo(seeded: &service::demo::Seeded, state: &service::AppState) {
+    let file = seeded.tokens_file.display();
+    println!("Demo data ready (now: {}). Tokens are kept in {file} (mode 0600) while this database exists;", crate::domain::dutch::date_time(state.now()));
+    println!("load them into a shell with `. {file}`:");
+    for l in &seeded.logins {
+        let region = l.region.as_deref().map(|r| format!(", region {r}")).unwrap_or_default();
+        println!("  ${:<31} {} <{}>: {}{region}", l.var, l.name, l.email, l.role);
+        println!("  {:<32} can: {}", "", l.can);
+        println!("  {:<32} {}", "", l.token);
+    }
+    if seeded.demo_database {
+        println!("Demo clock: staff move it forward with POST /demo/clock {{\"call_id\": {}, \"stage\": \"submission_deadline\"}}.", seeded.open_call_id.unwrap_or(1));
+    } else {
+        println!("This database was not created by `serve --demo`: the demo clock stays off (POST /demo/clock answers 409).");
+    }
 }
 
 /// A readable line for errors at the command line (validation errors list their fields).

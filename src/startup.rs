@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::api;
 use crate::api::sign_in::{SignInThrottle, ThrottleSettings};
-use crate::clock::SharedClock;
+use crate::clock::{DemoClock, SharedClock};
 use crate::service::AppState;
 use crate::store;
 
@@ -31,19 +31,33 @@ fn openapi_json(state: Data<&AppState>) -> poem::Response {
 }
 
 pub fn app(state: AppState) -> impl Endpoint {
-    app_with(state, ThrottleSettings::default())
+    app_with(state, ServeOptions::default())
 }
 
-/// The routes, with the sign-in throttle's limits and the access log around everything.
-pub fn app_with(state: AppState, sign_in: ThrottleSettings) -> impl Endpoint {
+/// What a server is started with beyond its state.
+#[derive(Clone, Default)]
+pub struct ServeOptions {
+    /// The sign-in throttle's limits.
+    pub sign_in: ThrottleSettings,
+    /// The demo's rehearsal clock: mounts `POST /demo/clock` (only `serve --demo` sets it).
+    pub demo: Option<DemoClock>,
+}
+
+/// The routes, with the sign-in throttle and the access log around everything; with a demo clock,
+/// also `POST /demo/clock`.
+pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
     let service = api::service(state.clone());
     let docs = service.swagger_ui();
-    Route::new()
+    let mut route = Route::new()
         .nest("/", service)
         .at("/openapi.json", get(openapi_json))
-        .nest("/docs", docs)
+        .nest("/docs", docs);
+    if let Some(clock) = options.demo {
+        route = route.at("/demo/clock", poem::post(api::demo::clock).data(clock));
+    }
+    route
         .data(state)
-        .data(Arc::new(SignInThrottle::new(sign_in)))
+        .data(Arc::new(SignInThrottle::new(options.sign_in)))
         .catch_all_error(|err| async move { api::problem::fallback(err) })
         .around(api::access_log::log_request)
         .into_endpoint()
@@ -65,11 +79,11 @@ impl RunningServer {
 
 /// Binds (port 0 picks a free one) and serves in the background.
 pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<RunningServer> {
-    spawn_with(state, bind, ThrottleSettings::default()).await
+    spawn_with(state, bind, ServeOptions::default()).await
 }
 
-/// As `spawn`, with the sign-in throttle's limits.
-pub async fn spawn_with(state: AppState, bind: SocketAddr, sign_in: ThrottleSettings) -> std::io::Result<RunningServer> {
+/// As [`spawn`], with the sign-in throttle's limits and, for `serve --demo`, the demo clock.
+pub async fn spawn_with(state: AppState, bind: SocketAddr, options: ServeOptions) -> std::io::Result<RunningServer> {
     let acceptor = TcpListener::bind(bind.to_string()).into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -78,7 +92,7 @@ pub async fn spawn_with(state: AppState, bind: SocketAddr, sign_in: ThrottleSett
         .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
     let shutdown = Arc::new(tokio::sync::Notify::new());
     let signal = shutdown.clone();
-    let app = app_with(state, sign_in);
+    let app = app_with(state, options);
     let handle = tokio::spawn(async move {
         Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(app, async move { signal.notified().await }, None)

@@ -1,6 +1,7 @@
 //! The acceptance test: runs the scenario of `TUINIER_SCENARIO` (default: the public 2022
-//! scenario) through `tuinier scenario run`'s driver over the real HTTP API, and compares the
-//! outcome with the scenario's `expected` as strictly as `../shared/tools/compare-outcome`.
+//! scenario in `tests/fixtures/`; also `../shared`'s copy when it is there) through
+//! `tuinier scenario run`'s driver over the real HTTP API, and compares the outcome with the
+//! scenario's `expected` as strictly as `../shared/tools/compare-outcome`.
 //! With `TUINIER_ACCEPTANCE_ALL=1` it also runs every scenario in `tests/scenarios/`.
 
 #[path = "common/mod.rs"]
@@ -116,6 +117,17 @@ async fn run_scenario(path: PathBuf) {
 #[tokio::test]
 async fn the_scenario_outcome_is_exactly_as_expected() {
     run_scenario(common::scenario_path()).await;
+}
+
+/// CI has the programme's shared fixtures beside the repository: the public scenario there is
+/// run too, so a change to it is checked even before `tests/fixtures/` follows. A plain clone
+/// has no `../shared` and skips this.
+#[tokio::test]
+async fn the_shared_public_scenario_when_present_comes_out_as_expected() {
+    match common::shared_scenario_path() {
+        Some(p) => run_scenario(p).await,
+        None => eprintln!("no ../shared/fixtures/tranche-2022/scenario.json beside the repository: skipped"),
+    }
 }
 
 #[tokio::test]

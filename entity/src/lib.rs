@@ -28,3 +28,5 @@ pub mod proeftuin;
 pub mod proeftuin_grant;
 pub mod progress_report;
 pub mod report_figure;
+// Demo (issue 12)
+pub mod demo_database;

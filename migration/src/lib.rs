@@ -10,6 +10,7 @@ mod m20261122_000003_assessment;
 mod m20261122_000004_mail;
 mod m20261122_000005_letters;
 mod m20261122_000006_monitoring;
+mod m20261130_000003_demo;
 mod m20261130_000004_applicant;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_mail::Migration),
             Box::new(m20261122_000005_letters::Migration),
             Box::new(m20261122_000006_monitoring::Migration),
+            Box::new(m20261130_000003_demo::Migration),
             Box::new(m20261130_000004_applicant::Migration),
         ]
     }

@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod audit;
 pub mod call_assessors;
 pub mod calls;
+pub mod demo;
 pub mod examples;
 pub mod health;
 pub mod monitoring;

@@ -8,6 +8,8 @@ pub mod backup;
 pub mod call_assessors;
 pub mod calls;
 pub mod demo;
+pub mod demo_clock;
+pub mod demo_open;
 pub mod monitoring;
 pub mod monitoring_pdf;
 pub mod letters;

@@ -11,11 +11,17 @@ pub fn codes() -> Vec<&'static str> {
     TEMPLATES.iter().map(|(code, _)| *code).collect()
 }
 
-pub fn call(code: &str) -> Result<CallDefinition, DomainError> {
-    let (_, json) = TEMPLATES
+/// The template's JSON, in the shape of a call.
+pub fn json(code: &str) -> Result<&'static str, DomainError> {
+    TEMPLATES
         .iter()
         .find(|(c, _)| *c == code)
-        .ok_or_else(|| DomainError::NotFound(format!("call template {code}")))?;
+        .map(|(_, json)| *json)
+        .ok_or_else(|| DomainError::NotFound(format!("call template {code}")))
+}
+
+pub fn call(code: &str) -> Result<CallDefinition, DomainError> {
+    let json = json(code)?;
     let def: CallDefinition = serde_json::from_str(json).map_err(DomainError::internal)?;
     CallDefinition::new(def).map_err(|e| DomainError::internal(format!("built-in template {code} is invalid: {e:?}")))
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod backup;
 pub mod call_assessors;
 pub mod calls;
+pub mod demo;
 pub mod documents;
 pub mod monitoring;
 pub mod letters;

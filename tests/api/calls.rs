@@ -47,7 +47,7 @@ async fn the_builtin_template_gives_the_2022_call() {
 
 /// The template is the 2022 call; compare against the public fixture, not a copy in the test.
 fn load_scenario_2022_call() -> Value {
-    let path = shared_dir().join("fixtures/tranche-2022/scenario.json");
+    let path = fixtures_dir().join("tranche-2022/scenario.json");
     let s: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     s["call"].clone()
 }

@@ -91,15 +91,17 @@ async fn the_audit_trail_records_changes_for_staff_only() {
     app.get("/audit?limit=0", &app.staff_token).await.problem(422);
 }
 
-/// `serve --demo` seeds the 2022 call, its assessors and regions, and a second call run to its
-/// end; a second start adds nothing and hands out fresh tokens.
+/// `serve --demo` seeds an open call, its assessors and regions, a call run to its end and a
+/// call in assessment; a second start adds nothing and keeps the tokens.
 #[tokio::test]
 async fn the_demo_seed_is_idempotent_and_holds_a_decided_call() {
     let app = spawn_app().await;
-    let first = tuinier::service::demo::seed(&app.state).await.expect("seed");
+    let tokens = tempfile::tempdir().unwrap();
+    let tokens_file = tokens.path().join(tuinier::service::demo::TOKENS_FILE);
+    let first = tuinier::service::demo::seed(&app.state, &tokens_file).await.expect("seed").logins;
     let staff = first.iter().find(|l| l.role == "staff").unwrap().token.clone();
     let calls = app.get("/calls", &staff).await.ok().as_array().unwrap().clone();
-    assert_eq!(calls.len(), 2);
+    assert_eq!(calls.len(), 3, "open, decided, in assessment");
     assert_eq!(calls[0]["budget_ceiling"], "4000000.00");
     let regions = app.get("/regions", &staff).await.ok().as_array().unwrap().len();
     let decided = calls[1]["id"].as_i64().unwrap();
@@ -115,10 +117,10 @@ async fn the_demo_seed_is_idempotent_and_holds_a_decided_call() {
     let got: Vec<String> = results.body["awarded_in_rank_order"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect();
     assert_eq!(got, expected);
 
-    let second = tuinier::service::demo::seed(&app.state).await.expect("second seed");
+    let second = tuinier::service::demo::seed(&app.state, &tokens_file).await.expect("second seed").logins;
     assert_eq!(second.len(), first.len());
-    app.get("/calls", &staff).await.problem(401);
-    let staff = second.iter().find(|l| l.role == "staff").unwrap().token.clone();
-    assert_eq!(app.get("/calls", &staff).await.ok().as_array().unwrap().len(), 2, "nothing seeded twice");
+    // The tokens of demo-tokens.txt are kept.
+    assert_eq!(second.iter().find(|l| l.role == "staff").unwrap().token, staff);
+    assert_eq!(app.get("/calls", &staff).await.ok().as_array().unwrap().len(), 3, "nothing seeded twice");
     assert_eq!(app.get("/regions", &staff).await.ok().as_array().unwrap().len(), regions);
 }

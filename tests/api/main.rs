@@ -18,3 +18,5 @@ mod monitoring;
 mod authorisation;
 mod sign_in;
 mod pdf_archive;
+mod fixtures;
+mod demo;

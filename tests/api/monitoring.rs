@@ -1,4 +1,4 @@
-//! Issue 8, monitoring: West-Brabant West's real 2024 figures (from the shared fixture) through
+//! Issue 8, monitoring: West-Brabant West's real 2024 figures (from `tests/fixtures/monitoring/`) through
 //! half-year and quarterly reports, roll-ups, the report PDF, refused reports, annual plans,
 //! reminders, and the proeftuinen born from the 2022 scenario's awards with an overspend.
 
@@ -10,7 +10,7 @@ use tuinier::scenario::Rehearsal;
 use crate::common::*;
 
 pub fn fixture() -> Value {
-    let path = shared_dir().join("fixtures/monitoring/west-brabant-west-2024.json");
+    let path = fixtures_dir().join("monitoring/west-brabant-west-2024.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("fixture is JSON")
 }

@@ -24,15 +24,24 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
 }
 
-/// The repository's `../shared`, where fixtures live.
-pub fn shared_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("shared")
+/// The repository's `tests/fixtures/`: the data files the tests read (the public 2022 scenario,
+/// the monitoring fixture), copied from the programme's shared fixtures so a plain clone tests.
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures")
 }
 
+/// The programme's shared public scenario (`../shared/fixtures/...`) when it is beside the
+/// repository (CI); `None` in a plain clone.
+pub fn shared_scenario_path() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/tranche-2022/scenario.json");
+    p.is_file().then_some(p)
+}
+
+/// `TUINIER_SCENARIO` when set, else the public 2022 scenario in `tests/fixtures/`.
 pub fn scenario_path() -> PathBuf {
     match std::env::var("TUINIER_SCENARIO") {
-        Ok(p) => PathBuf::from(p),
-        Err(_) => shared_dir().join("fixtures/tranche-2022/scenario.json"),
+        Ok(p) if !p.is_empty() => PathBuf::from(p),
+        _ => fixtures_dir().join("tranche-2022/scenario.json"),
     }
 }
 
@@ -89,7 +98,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     .expect("bootstrap staff user");
     // Tests send many unknown tokens on purpose; the throttle has its own test (tests/api/sign_in.rs).
     let sign_in = tuinier::api::sign_in::ThrottleSettings { burst: 100_000, ..Default::default() };
-    let server = startup::spawn_with(state.clone(), "127.0.0.1:0".parse().expect("addr"), sign_in).await.expect("bind");
+    let server = startup::spawn_with(state.clone(), "127.0.0.1:0".parse().expect("addr"), startup::ServeOptions { sign_in, demo: None }).await.expect("bind");
     TestApp {
         base: format!("http://{}", server.addr),
         client: reqwest::Client::new(),

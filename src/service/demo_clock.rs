@@ -1,0 +1,126 @@
+//! The demo's rehearsal clock (`POST /demo/clock`, only under `serve --demo` and only on a
+//! database `serve --demo` created): staff move the service's time forward to a stage of a call
+//! or to a moment, so a whole call can be walked through in minutes. It never goes back; the
+//! offset is kept in the database, so a restart keeps the demo's time.
+
+use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
+use serde::Serialize;
+
+use super::auth::{Principal, Role};
+use super::{AppState, audit, calls};
+use crate::clock::DemoClock;
+use crate::error::DomainError;
+use crate::store;
+
+/// Where to move the clock: a stage of a call, or a moment.
+#[derive(Debug, Clone, Default)]
+pub struct ClockTarget {
+    pub call_id: Option<i32>,
+    pub stage: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockMoved {
+    pub previous: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    /// How far the demo clock runs ahead of the real one.
+    pub offset_seconds: i64,
+    /// What the scheduler queued at the new time (reminders that fell due on the way).
+    pub reminders_queued: usize,
+}
+
+/// A database `serve --demo` created: its clock offset, or `None` for any other database.
+pub async fn stored_offset(state: &AppState) -> Result<Option<TimeDelta>, DomainError> {
+    Ok(store::demo::marker(&state.db)
+        .await?
+        .map(|m| TimeDelta::seconds(m.clock_offset_seconds.max(0))))
+}
+
+/// The moment a stage stands for: just after its `at` (a deadline has then passed, a stage has
+/// begun), or the start of its first day for a stage of whole days.
+fn stage_moment(call: &crate::domain::call::CallDefinition, kind: &str) -> Option<DateTime<Utc>> {
+    let s = call.stages.iter().find(|s| s.kind == kind)?;
+    if let Some(at) = s.at {
+        return Some(at.with_timezone(&Utc) + TimeDelta::seconds(1));
+    }
+    let day = s.starts_on?.and_time(NaiveTime::MIN);
+    let offset = crate::domain::dutch::amsterdam_offset(day.and_utc());
+    Some(day.and_utc() - TimeDelta::seconds(i64::from(offset.local_minus_utc())))
+}
+
+pub async fn move_clock(
+    state: &AppState,
+    who: &Principal,
+    clock: &DemoClock,
+    target: ClockTarget,
+) -> Result<ClockMoved, DomainError> {
+    who.require(&[Role::Staff])?;
+    let Some(marker) = store::demo::marker(&state.db).await? else {
+        return Err(DomainError::Conflict(
+            "the demo clock moves only on a database created by `serve --demo`".into(),
+        ));
+    };
+    let to = match (target.at, target.call_id, target.stage.as_deref()) {
+        (Some(at), None, None) => at,
+        (None, Some(call_id), Some(stage)) => {
+            let call = calls::get(state, call_id).await?;
+            stage_moment(&call.definition, stage).ok_or_else(|| {
+                let kinds: Vec<&str> = call
+                    .definition
+                    .stages
+                    .iter()
+                    .map(|s| s.kind.as_str())
+                    .collect();
+                DomainError::invalid(
+                    "stage",
+                    format!(
+                        "call {call_id} has no stage {stage}; its stages: {}",
+                        kinds.join(", ")
+                    ),
+                )
+            })?
+        }
+        _ => {
+            return Err(DomainError::invalid(
+                "at",
+                "give either `at` (a moment) or `call_id` with `stage`",
+            ));
+        }
+    };
+    let previous = state.now();
+    let offset = clock.advance_to(to).map_err(|now| {
+        DomainError::invalid(
+            "at",
+            format!(
+                "the demo clock never goes back: it is {} now",
+                now.to_rfc3339()
+            ),
+        )
+    })?;
+    // Whole seconds, rounded up, so a restart never lands before the time staff moved to.
+    let seconds = offset.num_seconds() + i64::from(offset.subsec_nanos() > 0);
+    store::demo::set_offset(&state.db, marker.id, seconds).await?;
+    let now = state.now();
+    audit(
+        &state.db,
+        &who.actor(),
+        now,
+        "demo.clock_moved",
+        "demo",
+        marker.id,
+        None,
+        serde_json::json!({
+            "previous": previous, "now": now, "call_id": target.call_id, "stage": target.stage,
+        }),
+    )
+    .await?;
+    // The scheduler follows at once (it also ticks on its own interval).
+    let queued = crate::scheduler::tick(state).await?;
+    Ok(ClockMoved {
+        previous,
+        now,
+        offset_seconds: seconds,
+        reminders_queued: queued.len(),
+    })
+}
