@@ -16,7 +16,7 @@ use crate::store;
 pub async fn prepare(database_url: &str, clock: SharedClock) -> anyhow_free::Result<AppState> {
     let db: DatabaseConnection = store::connect(database_url).await?;
     store::migrate(&db).await?;
-    Ok(AppState { db, clock })
+    Ok(AppState::new(db, clock))
 }
 
 /// Errors of starting up: the process reports them and exits.

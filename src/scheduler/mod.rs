@@ -21,7 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 use crate::error::DomainError;
@@ -78,7 +78,7 @@ pub async fn tick_with(state: &AppState, sources: &[Box<dyn ReminderSource>]) ->
         if due.is_empty() {
             continue;
         }
-        let txn = state.db.begin().await?;
+        let txn = state.write().await?;
         let mut these = Vec::new();
         for email in due {
             let q = Queued { kind: email.kind.clone(), target: email.target.clone(), occasion: email.occasion.clone(), recipient: email.recipient.clone() };
