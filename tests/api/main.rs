@@ -6,6 +6,7 @@ mod common;
 mod assessment;
 mod auth;
 mod calls;
+mod concurrency;
 mod foundation;
 mod intake;
 mod letters;
