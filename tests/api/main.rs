@@ -7,6 +7,7 @@ mod assessment;
 mod auth;
 mod calls;
 mod concurrency;
+mod faults;
 mod foundation;
 mod intake;
 mod letters;
