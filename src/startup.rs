@@ -32,13 +32,15 @@ fn openapi_json(state: Data<&AppState>) -> poem::Response {
 pub fn app(state: AppState) -> impl Endpoint {
     let service = api::service(state.clone());
     let docs = service.swagger_ui();
-    Route::new()
+    let db = state.db.clone();
+    let routes = Route::new()
         .nest("/", service)
         .at("/openapi.json", get(openapi_json))
         .nest("/docs", docs)
         .data(state)
         .catch_all_error(|err| async move { api::problem::fallback(err) })
-        .into_endpoint()
+        .into_endpoint();
+    api::breaker::guard(routes, db)
 }
 
 /// A running server: where it listens, and how to stop it.

@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod assessment;
 pub mod audit;
+pub mod breaker;
 pub mod call_assessors;
 pub mod calls;
 pub mod health;

@@ -69,7 +69,8 @@ pub async fn write_tx(db: &DatabaseConnection, gate: &WriteGate) -> Result<Write
         attempt += 1;
         match begin_locked(db).await {
             Ok(txn) => return Ok(WriteTx { txn, _turn: turn }),
-            Err(e) if attempt < START_ATTEMPTS && is_transient(&e) => {
+            // Not after waiting for a pooled connection in vain: that wait was the retry.
+            Err(e) if attempt < START_ATTEMPTS && is_transient(&e) && !matches!(e, DbErr::ConnectionAcquire(_)) => {
                 tracing::warn!(attempt, error = %e, "write transaction could not start; retrying");
                 tokio::time::sleep(Duration::from_millis(50 * 2u64.pow(attempt))).await;
             }
