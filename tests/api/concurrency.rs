@@ -17,12 +17,18 @@ const N: usize = 50;
 
 /// Sends all requests at the same moment; returns (status, body) of each.
 async fn race(requests: Vec<RequestBuilder>) -> Vec<(u16, Value)> {
+    race_spread(requests, std::time::Duration::ZERO).await
+}
+
+/// Sends the requests `gap` apart (all together when zero); returns (status, body) of each.
+async fn race_spread(requests: Vec<RequestBuilder>, gap: std::time::Duration) -> Vec<(u16, Value)> {
     let barrier = Arc::new(tokio::sync::Barrier::new(requests.len()));
     let mut set = tokio::task::JoinSet::new();
-    for r in requests {
+    for (i, r) in requests.into_iter().enumerate() {
         let barrier = barrier.clone();
         set.spawn(async move {
             barrier.wait().await;
+            tokio::time::sleep(gap * i as u32).await;
             let resp = r.send().await.expect("an answer, not a reset connection");
             let status = resp.status().as_u16();
             (status, resp.json::<Value>().await.unwrap_or(Value::Null))
@@ -200,18 +206,51 @@ async fn sheets_race_each_other_and_the_closing_of_the_round() {
         1
     );
 
-    // Every other assessor submits while staff try to close the round three times.
-    let close = || {
-        app.client
-            .post(format!("{}/calls/{call}/rounds/first/close", app.base))
-            .bearer_auth(&app.staff_token)
-            .json(&json!({}))
-    };
-    let mut requests: Vec<RequestBuilder> = sheets[1..].iter().map(submit).collect();
+    // Every other assessor submits while staff keep trying to close the round until it closes.
+    // Round-robin over the applications: each has its minimum of sheets before any has its last.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut order: Vec<(usize, &Value)> = sheets[..]
+        .iter()
+        .map(|x| {
+            let k = seen.entry(x["application"].as_str().unwrap().to_string()).or_default();
+            *k += 1;
+            (*k, x)
+        })
+        .skip(1)
+        .collect();
+    order.sort_by_key(|(k, _)| *k);
+    let requests: Vec<RequestBuilder> = order.iter().map(|(_, x)| submit(x)).collect();
     let n_sheets = requests.len();
-    requests.extend((0..3).map(|_| close()));
-    let answers = race(requests).await;
-    tally("sheets and closes together", &answers);
+    let close_url = format!("{}/calls/{call}/rounds/first/close", app.base);
+    let (client, staff) = (app.client.clone(), app.staff_token.clone());
+    let closer = tokio::spawn(async move {
+        let mut answers = Vec::new();
+        for _ in 0..400 {
+            let resp = client
+                .post(&close_url)
+                .bearer_auth(&staff)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("answer");
+            let status = resp.status().as_u16();
+            answers.push((status, resp.json::<Value>().await.unwrap_or(Value::Null)));
+            if status == 200 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        answers
+    });
+    let answers = race_spread(requests, std::time::Duration::from_millis(15)).await;
+    let sheet_tally = tally("sheets while the round closes", &answers);
+    let close_tally = tally("closes while sheets come in", &closer.await.expect("closer"));
+    assert_eq!(close_tally.get(&200), Some(&1), "the round closes once all sheets it needs are in");
+    assert_eq!(
+        ok_count(&sheet_tally) + sheet_tally.get(&409).copied().unwrap_or(0),
+        n_sheets,
+        "{sheet_tally:?}"
+    );
 
     // Read back: the round is closed at most once; no sheet was accepted after it closed.
     let trail = app
