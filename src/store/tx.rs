@@ -24,7 +24,7 @@ const GATE_WAIT: Duration = Duration::from_secs(30);
 /// Attempts at starting a transaction that meets a busy or unreachable database.
 const START_ATTEMPTS: u32 = 4;
 /// The key of PostgreSQL's advisory lock that orders writers (any fixed number; "tuinier" in ASCII).
-const PG_WRITE_LOCK: i64 = 0x7475_696e_6965_72;
+const PG_WRITE_LOCK: i64 = 0x0074_7569_6e69_6572;
 
 /// The turn of writers, shared by everything that holds one `AppState`.
 #[derive(Clone, Default)]
