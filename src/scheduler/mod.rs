@@ -103,7 +103,8 @@ pub async fn run_loop(state: AppState, interval: std::time::Duration, mut stop: 
     loop {
         tokio::select! {
             _ = timer.tick() => {
-                match tick(&state).await {
+                // A tick is idempotent (each email is queued once), so a busy database is met by running it again.
+                match crate::store::retry(3, || tick(&state)).await {
                     Ok(q) if !q.is_empty() => tracing::info!(queued = q.len(), "scheduler queued reminders"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "scheduler tick failed"),

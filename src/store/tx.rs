@@ -99,7 +99,11 @@ async fn begin_locked(db: &DatabaseConnection) -> Result<DatabaseTransaction, Db
 
 /// Runs a whole use case again when it failed on a busy database, at most `attempts` times in all.
 /// For use cases that may be repeated as a whole (their transaction rolled back on the error).
-pub async fn retry<T>(attempts: u32, mut f: impl AsyncFnMut() -> Result<T, DomainError>) -> Result<T, DomainError> {
+pub async fn retry<T, F, Fut>(attempts: u32, mut f: F) -> Result<T, DomainError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, DomainError>>,
+{
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -137,5 +141,78 @@ impl ConnectionTrait for WriteTx {
 
     fn support_returning(&self) -> bool {
         self.txn.support_returning()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectOptions, Database};
+
+    async fn sqlite(path: &std::path::Path, busy: Duration) -> DatabaseConnection {
+        let mut o = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+        o.max_connections(1).sqlx_logging(false);
+        o.map_sqlx_sqlite_opts(move |s| s.busy_timeout(busy));
+        Database::connect(o).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_busy_database_and_a_unique_race_are_not_internal_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite");
+        let a = sqlite(&path, Duration::from_secs(5)).await;
+        a.execute_unprepared("PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY)").await.unwrap();
+        let b = sqlite(&path, Duration::ZERO).await;
+        let gate = WriteGate::default();
+        let held = write_tx(&a, &gate).await.unwrap();
+        // Another process's writer: its start meets SQLITE_BUSY, which is transient and a 503.
+        let busy = begin_locked(&b).await.unwrap_err();
+        assert!(is_transient(&busy), "{busy}");
+        assert!(matches!(DomainError::from(busy), DomainError::Unavailable(_)));
+        held.execute_unprepared("INSERT INTO t VALUES ('x')").await.unwrap();
+        held.commit().await.unwrap();
+        // The same key twice: a conflict (409), not an internal error.
+        let dup = a.execute_unprepared("INSERT INTO t VALUES ('x')").await.unwrap_err();
+        assert!(!is_transient(&dup));
+        assert!(matches!(DomainError::from(dup), DomainError::Conflict(_)));
+    }
+
+    #[tokio::test]
+    async fn writers_take_turns_and_the_turn_ends_with_the_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite(&dir.path().join("t.sqlite"), Duration::from_secs(5)).await;
+        let gate = WriteGate::default();
+        let first = write_tx(&db, &gate).await.unwrap();
+        assert!(gate.0.try_lock().is_err(), "the turn is held while the transaction is open");
+        first.rollback().await.unwrap();
+        assert!(gate.0.try_lock().is_ok(), "and given back when it ends");
+    }
+
+    #[tokio::test]
+    async fn retry_runs_a_use_case_again_only_when_the_database_was_busy_and_only_so_often() {
+        let mut calls = 0;
+        let out = retry(3, || {
+            calls += 1;
+            let n = calls;
+            async move { if n < 3 { Err(DomainError::Unavailable("busy".into())) } else { Ok(n) } }
+        })
+        .await;
+        assert_eq!(out.unwrap(), 3);
+        let mut calls = 0;
+        let out: Result<(), _> = retry(2, || {
+            calls += 1;
+            async { Err(DomainError::Unavailable("busy".into())) }
+        })
+        .await;
+        assert!(matches!(out, Err(DomainError::Unavailable(_))));
+        assert_eq!(calls, 2);
+        let mut calls = 0;
+        let out: Result<(), _> = retry(5, || {
+            calls += 1;
+            async { Err(DomainError::Conflict("no".into())) }
+        })
+        .await;
+        assert!(matches!(out, Err(DomainError::Conflict(_))));
+        assert_eq!(calls, 1, "a conflict is an answer, not a reason to try again");
     }
 }
