@@ -355,3 +355,61 @@ async fn two_staff_publishing_the_same_outcome_publish_it_once() {
         .collect();
     assert_eq!(keys.len(), emails.len(), "no email twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn closing_and_publishing_while_the_mail_worker_delivers() {
+    use tuinier::mail::worker::{FileTransport, Settings, Worker};
+    let app = spawn_app().await;
+    let s = load_scenario();
+    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
+    r.setup().await.expect("setup");
+    r.intake().await.expect("intake");
+    r.first_round().await.expect("first round");
+    let call = r.call_id();
+    app.clock.set(stage_at(&s["call"], "first_assessment"));
+
+    // A worker delivering one email per pass (many short transactions) the whole time.
+    let dir = tempfile::tempdir().expect("outbox dir");
+    let settings = Settings {
+        batch: 1,
+        ..Settings::default()
+    };
+    let worker = Worker::new(app.state.clone(), Arc::new(FileTransport::new(dir.path())), settings).expect("worker");
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let delivering = tokio::spawn(async move {
+        let (mut passes, mut errors) = (0, 0);
+        while !stopped.load(std::sync::atomic::Ordering::Acquire) {
+            match worker.run_once().await {
+                Ok(_) => passes += 1,
+                Err(e) => {
+                    eprintln!("worker pass failed: {e}");
+                    errors += 1
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+        (passes, errors)
+    });
+
+    let close = app
+        .post(&format!("/calls/{call}/rounds/first/close"), &app.staff_token, &json!({}))
+        .await;
+    assert_eq!(close.status.as_u16(), 200, "{}", close.body);
+    for d in s["decisions"]["knockout"].as_array().cloned().unwrap_or_default() {
+        let id = r.application_id(d["application"].as_str().unwrap()).unwrap();
+        let body = json!({"verdict": d["verdict"], "reason": d["reason"]});
+        app.post(&format!("/applications/{id}/knockout-decision"), &app.staff_token, &body)
+            .await
+            .ok();
+    }
+    let publish = app
+        .post(&format!("/calls/{call}/rounds/first/publish"), &app.staff_token, &json!({}))
+        .await;
+    assert_eq!(publish.status.as_u16(), 200, "{}", publish.body);
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    let (passes, errors) = delivering.await.expect("worker task");
+    println!("race close and publish beside the mail worker: {passes} worker passes, {errors} failed");
+    assert!(passes > 0);
+    assert_eq!(errors, 0, "the worker met no busy database either");
+}
