@@ -17,7 +17,7 @@ use crate::store;
 pub async fn prepare(database_url: &str, clock: SharedClock) -> anyhow_free::Result<AppState> {
     let db: DatabaseConnection = store::connect(database_url).await?;
     store::migrate(&db).await?;
-    Ok(AppState { db, clock })
+    Ok(AppState::new(db, clock))
 }
 
 /// Errors of starting up: the process reports them and exits.
@@ -48,6 +48,7 @@ pub struct ServeOptions {
 pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
     let service = api::service(state.clone());
     let docs = service.swagger_ui();
+    let db = state.db.clone();
     let mut route = Route::new()
         .nest("/", service)
         .at("/openapi.json", get(openapi_json))
@@ -55,12 +56,13 @@ pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
     if let Some(clock) = options.demo {
         route = route.at("/demo/clock", poem::post(api::demo::clock).data(clock));
     }
-    route
+    let routes = route
         .data(state)
         .data(Arc::new(SignInThrottle::new(options.sign_in)))
         .catch_all_error(|err| async move { api::problem::fallback(err) })
-        .around(api::access_log::log_request)
-        .into_endpoint()
+        .into_endpoint();
+    // The access log outermost, so that the breaker's quick 503s are logged too.
+    api::breaker::guard(routes, db).around(api::access_log::log_request)
 }
 
 /// A running server: where it listens, and how to stop it.

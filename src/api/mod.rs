@@ -6,6 +6,7 @@ pub mod applicant;
 pub mod applications;
 pub mod assessment;
 pub mod audit;
+pub mod breaker;
 pub mod call_assessors;
 pub mod calls;
 pub mod demo;

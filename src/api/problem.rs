@@ -59,8 +59,10 @@ pub enum ApiError {
     TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] String),
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
+    /// The database is busy or unreachable for a moment; nothing was changed. Try again after
+    /// `Retry-After` seconds.
     #[oai(status = 503, content_type = "application/problem+json")]
-    Unavailable(Json<Problem>),
+    Unavailable(Json<Problem>, #[oai(header = "Retry-After")] String),
 }
 
 fn problem(slug: &str, title: &str, status: StatusCode, detail: impl Into<String>) -> Json<Problem> {
@@ -73,9 +75,15 @@ fn problem(slug: &str, title: &str, status: StatusCode, detail: impl Into<String
     })
 }
 
+/// What a 503 tells the client to wait before trying again.
+const RETRY_AFTER_SECONDS: u32 = 2;
+
 impl ApiError {
     pub fn unavailable(detail: impl Into<String>) -> ApiError {
-        ApiError::Unavailable(problem("unavailable", "Service unavailable", StatusCode::SERVICE_UNAVAILABLE, detail))
+        ApiError::Unavailable(
+            problem("unavailable", "Service unavailable", StatusCode::SERVICE_UNAVAILABLE, detail),
+            RETRY_AFTER_SECONDS.to_string(),
+        )
     }
 }
 
@@ -98,6 +106,7 @@ impl From<DomainError> for ApiError {
                 ApiError::PayloadTooLarge(problem("too-large", "Payload too large", StatusCode::PAYLOAD_TOO_LARGE, d))
             }
             DomainError::BadRequest(d) => ApiError::BadRequest(problem("bad-request", "Bad request", StatusCode::BAD_REQUEST, d)),
+            DomainError::Unavailable(d) => ApiError::unavailable(d),
             DomainError::Validation(fields) => {
                 let mut p = problem(
                     "validation",
@@ -156,6 +165,7 @@ pub fn from_poem_error(err: poem::Error) -> ApiError {
             let retry_after = err.downcast_ref::<super::sign_in::Throttled>().map_or(1, |t| t.retry_after);
             ApiError::TooManyRequests(problem("too-many-requests", "Too many requests", status, err.to_string()), retry_after.to_string())
         }
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::unavailable(err.to_string()),
         s if s.is_server_error() => {
             tracing::error!(error = %err, "internal error before the handler");
             internal()

@@ -38,6 +38,9 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
             tracing::warn!(target: "tuinier::auth", count, client = %client, "auth.failed");
             Err(poem::Error::from_string("unknown token", poem::http::StatusCode::UNAUTHORIZED))
         }
+        Err(crate::error::DomainError::Unavailable(why)) => {
+            Err(poem::Error::from_string(why, poem::http::StatusCode::SERVICE_UNAVAILABLE))
+        }
         Err(e) => {
             tracing::error!(error = %e, "token check failed");
             Err(poem::Error::from_string("token check failed", poem::http::StatusCode::INTERNAL_SERVER_ERROR))

@@ -773,7 +773,7 @@ pub fn relabel(scenario: &Value, suffix: &str) -> Value {
 /// server with its own settable clock (the demo's decided call).
 pub async fn rehearse_into(db: sea_orm::DatabaseConnection, scenario: &Value) -> Result<Value> {
     let clock = SettableClock::new(stage_at(&scenario["call"], "publication")? - Duration::days(1));
-    let state = crate::service::AppState { db, clock: Arc::new(clock.clone()) };
+    let state = crate::service::AppState::new(db, Arc::new(clock.clone()));
     let staff_email = format!("programmabureau+{}@tuinier.example", str_of(&scenario["call"]["code"], "code")?);
     let (server, mut r) = start(state, clock, scenario, &staff_email).await?;
     let result = r.drive().await;

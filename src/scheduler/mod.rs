@@ -21,7 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 use crate::error::DomainError;
@@ -78,7 +78,7 @@ pub async fn tick_with(state: &AppState, sources: &[Box<dyn ReminderSource>]) ->
         if due.is_empty() {
             continue;
         }
-        let txn = state.db.begin().await?;
+        let txn = state.write().await?;
         let mut these = Vec::new();
         for email in due {
             let q = Queued { kind: email.kind.clone(), target: email.target.clone(), occasion: email.occasion.clone(), recipient: email.recipient.clone() };
@@ -103,7 +103,8 @@ pub async fn run_loop(state: AppState, interval: std::time::Duration, mut stop: 
     loop {
         tokio::select! {
             _ = timer.tick() => {
-                match tick(&state).await {
+                // A tick is idempotent (each email is queued once), so a busy database is met by running it again.
+                match crate::store::retry(3, || tick(&state)).await {
                     Ok(q) if !q.is_empty() => tracing::info!(queued = q.len(), "scheduler queued reminders"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "scheduler tick failed"),

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 
 use super::auth::{Principal, Role};
@@ -156,7 +156,7 @@ pub async fn create_draft(state: &AppState, who: &Principal, call_id: i32) -> Re
     who.require(&[Role::Region])?;
     let region_id = who.region_id.ok_or_else(|| DomainError::Forbidden("this user does not act for a region".into()))?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     if !call.definition.is_published(now) {
         return Err(DomainError::Conflict(format!("call {call_id} is not published yet; drafts open at its publication")));
@@ -207,7 +207,7 @@ async fn reread<C: ConnectionTrait>(db: &C, id: i32) -> Result<ApplicationDetail
 /// Replaces the application form (all fields at once).
 pub async fn replace_form(state: &AppState, who: &Principal, id: i32, input: FormInput) -> Result<ApplicationDetail, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     claim(&txn, who, id, now).await?;
     let form = ApplicationForm::new(input).map_err(DomainError::Validation)?;
     store::applications::write_form(&txn, id, &form, now).await?;
@@ -245,7 +245,7 @@ pub async fn replace_budget(
     parse_errors: Vec<FieldError>,
 ) -> Result<ApplicationDetail, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let (_, call) = claim(&txn, who, id, now).await?;
     let period = &call.definition.spending_period;
     let mut errors = parse_errors;
@@ -305,7 +305,7 @@ pub async fn sign_commitment(
     input: CommitmentInput,
 ) -> Result<ApplicationDetail, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let (_, call) = claim(&txn, who, id, now).await?;
     let mut errors = Vec::new();
     if !call.definition.required_partner_roles.iter().any(|r| r == role) {
@@ -406,7 +406,7 @@ pub async fn upload(
     })?;
     let sha256: String = Sha256::digest(&content).iter().map(|b| format!("{b:02x}")).collect();
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     claim(&txn, who, id, now).await?;
     let doc = store::documents::insert(
         &txn,
@@ -447,7 +447,7 @@ pub async fn upload(
 /// Removes a document from a draft (e.g. a wrong upload); not one a commitment points to.
 pub async fn delete_document(state: &AppState, who: &Principal, id: i32, document_id: i32) -> Result<(), DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     claim(&txn, who, id, now).await?;
     let doc = store::documents::meta(&txn, id, document_id)
         .await?
@@ -495,7 +495,7 @@ pub async fn document_content(
 /// in the outbox and the audit line are written in one transaction; a refusal changes nothing.
 pub async fn submit(state: &AppState, who: &Principal, id: i32) -> Result<ApplicationDetail, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let (app, call) = claim(&txn, who, id, now).await?;
     let current = detail(&txn, app).await?;
     if !current.missing.is_empty() {

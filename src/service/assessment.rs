@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use sha2::{Digest, Sha256};
 
 use super::auth::{Principal, Role};
@@ -156,7 +156,7 @@ pub async fn declare_conflict(
         return Err(DomainError::invalid("reason", "a conflict of interest needs a reason"));
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     call_of(&txn, call_id).await?;
     let app = app_row(&txn, application_id).await?;
     if app.call_id != call_id {
@@ -241,7 +241,7 @@ fn in_round(app: &AppRow, round: Round) -> bool {
 pub async fn close_round(state: &AppState, who: &Principal, call_id: i32, round: Round) -> Result<(), DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     needs_open(round_state(&txn, &call, round, now).await?, round)?;
     let apps: Vec<AppRow> = submitted_apps(&txn, call_id).await?.into_iter().filter(|a| in_round(a, round)).collect();
@@ -323,7 +323,7 @@ fn content(input: &SheetInput) -> Result<String, DomainError> {
 /// Saves a draft sheet (created on first save).
 pub async fn save_sheet(state: &AppState, who: &Principal, application_id: i32, round: Round, input: SheetInput) -> Result<SheetView, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let (call, _) = scoring_context(&txn, who, application_id, round, now).await?;
     checked(&call.definition, &input, false)?;
     let id = match store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str()).await? {
@@ -361,7 +361,7 @@ pub async fn submit_sheet(
     input: Option<SheetInput>,
 ) -> Result<SheetView, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let (call, _) = scoring_context(&txn, who, application_id, round, now).await?;
     let latest = store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str()).await?;
     if latest.as_ref().is_some_and(|s| s.status != "draft") {
@@ -409,7 +409,7 @@ pub async fn correct_sheet(
         return Err(DomainError::invalid("reason", "a correction needs a reason"));
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let app = app_row(&txn, application_id).await?;
     let call = call_of(&txn, app.call_id).await?;
     ensure_assessor_of_call(&txn, who, call.id, application_id).await?;
@@ -510,7 +510,7 @@ pub async fn decide_knockout(
         return Err(DomainError::Validation(errors));
     };
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let app = app_row(&txn, application_id).await?;
     let call = call_of(&txn, app.call_id).await?;
     match round_state(&txn, &call, Round::First, now).await? {
@@ -555,7 +555,7 @@ pub async fn settle_tie(
         return Err(DomainError::invalid("reason", "a tie decision needs a reason"));
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     if round_state(&txn, &call, Round::Final, now).await? != RoundState::Closed {
         return Err(DomainError::Conflict("ties are settled after the final round closes and before the decision is published".into()));
@@ -611,7 +611,7 @@ pub async fn set_manual_allocation(
         return Err(DomainError::invalid("reason", "an allocation by hand needs a reason"));
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     if round_state(&txn, &call, Round::Final, now).await? == RoundState::Published {
         return Err(DomainError::Conflict("the final decision is published".into()));
@@ -748,7 +748,7 @@ fn pending_message(p: &[Pending]) -> String {
 pub async fn publish_first_round(state: &AppState, who: &Principal, call_id: i32) -> Result<SelectionResult, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     if call.definition.moment(stage::FIRST_ASSESSMENT).is_some_and(|t| now < t) {
         return Err(DomainError::Conflict("the first-round outcome is published from the first_assessment stage on".into()));
@@ -789,7 +789,7 @@ pub async fn publish_first_round(state: &AppState, who: &Principal, call_id: i32
 pub async fn publish_final(state: &AppState, who: &Principal, call_id: i32) -> Result<SelectionResult, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     if call.definition.moment(stage::FINAL_DECISION).is_some_and(|t| now < t) {
         return Err(DomainError::Conflict("the final decision is published from the final_decision stage on".into()));
@@ -1005,7 +1005,7 @@ pub async fn add_consensus_note(state: &AppState, who: &Principal, application_i
         return Err(DomainError::invalid("note", "a consensus note cannot be empty"));
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let app = app_row(&txn, application_id).await?;
     if app.status == "draft" {
         return Err(DomainError::Conflict("the application is not submitted".into()));
@@ -1052,7 +1052,7 @@ pub async fn upload_addendum(
     use crate::domain::document;
     who.require(&[Role::Region])?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let app = app_row(&txn, application_id).await?;
     if who.region_id != Some(app.region_id) {
         return Err(DomainError::NotFound(format!("application {application_id}")));

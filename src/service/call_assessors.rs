@@ -1,8 +1,6 @@
 //! Programme staff assign assessors (*beoordelaars*) to a call; an assessor sees the submitted
 //! applications of the calls they are assigned to.
 
-use sea_orm::TransactionTrait;
-
 use super::auth::Role;
 use super::{Actor, AppState, audit};
 use crate::error::DomainError;
@@ -17,7 +15,7 @@ pub enum AssessorKey {
 
 pub async fn assign(state: &AppState, actor: &Actor, call_id: i32, key: AssessorKey) -> Result<entity::user::Model, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     store::calls::by_id(&txn, call_id).await?.ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))?;
     let user = match &key {
         AssessorKey::Id(id) => store::users::by_id(&txn, *id).await?,

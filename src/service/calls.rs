@@ -1,7 +1,5 @@
 //! Calls (*leidraad*): staff define them; once published they change only by amendment.
 
-use sea_orm::TransactionTrait;
-
 use super::{Actor, AppState, audit, templates};
 use super::assessment::{STAGE_FINAL, STAGE_FIRST};
 use super::auth::{Principal, Role};
@@ -13,7 +11,7 @@ use crate::store::{self, calls::StoredCall};
 pub async fn create(state: &AppState, actor: &Actor, def: CallDefinition) -> Result<StoredCall, DomainError> {
     let def = CallDefinition::new(def).map_err(DomainError::Validation)?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     if store::calls::by_code(&txn, &def.code).await?.is_some() {
         return Err(DomainError::Conflict(format!("a call with code {} exists already", def.code)));
     }
@@ -69,7 +67,7 @@ pub async fn get_for(state: &AppState, who: &Principal, id: i32) -> Result<Store
 pub async fn replace(state: &AppState, actor: &Actor, id: i32, def: CallDefinition) -> Result<StoredCall, DomainError> {
     let def = CallDefinition::new(def).map_err(DomainError::Validation)?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let current = store::calls::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))?;
     if current.definition.is_published(now) {
         return Err(DomainError::Conflict(
@@ -99,7 +97,7 @@ pub async fn amend(state: &AppState, actor: &Actor, id: i32, def: CallDefinition
         return Err(DomainError::Validation(problems));
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let current = store::calls::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))?;
     ensure_basis_unchanged(&txn, &current, &def).await?;
     ensure_code_free(&txn, &def, id).await?;

@@ -244,6 +244,7 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
         let past = AppState {
             db: state.db.clone(),
             clock: std::sync::Arc::new(then),
+            writes: state.writes.clone(),
         };
         demo_open::fill(
             &past,

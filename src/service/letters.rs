@@ -17,7 +17,7 @@ pub mod templates;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 
 use self::compose::{AllocationBasis, CriterionScore, LetterFacts, LetterKind, LetterSettings};
@@ -423,7 +423,7 @@ pub async fn correct(state: &AppState, who: &Principal, letter_id: i32, reason: 
         return Err(DomainError::invalid("reason", "a correction needs a reason"));
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let old = store::letters::by_id(&txn, letter_id).await?.ok_or_else(|| DomainError::NotFound(format!("letter {letter_id}")))?;
     let kind = LetterKind::parse(&old.kind).ok_or_else(|| DomainError::internal("stored letter kind"))?;
     let app = assessment::app_row_of(&txn, old.application_id).await?;
@@ -455,7 +455,7 @@ pub async fn set_settings(state: &AppState, who: &Principal, call_id: i32, setti
         s.validate()?;
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     call_of(&txn, call_id).await?;
     // The interview details are set per application (`set_interview`) and stay, also when the
     // call goes back to the programme's settings.
@@ -494,7 +494,7 @@ pub async fn set_template(state: &AppState, who: &Principal, call_id: i32, name:
         }
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     call_of(&txn, call_id).await?;
     let row = store::letters::settings(&txn, call_id).await?;
     let mut overrides: BTreeMap<String, String> = match &row {
@@ -521,7 +521,7 @@ pub async fn set_interview(state: &AppState, who: &Principal, call_id: i32, appl
         i.validate("interview").map_err(DomainError::Validation)?;
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     call_of(&txn, call_id).await?;
     let app = assessment::app_row_of(&txn, application_id).await?;
     if app.call_id != call_id {

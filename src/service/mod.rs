@@ -32,9 +32,20 @@ use crate::store;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: SharedClock,
+    /// The writers' turn: every write transaction opens through `AppState::write`.
+    pub writes: store::WriteGate,
 }
 
 impl AppState {
+    pub fn new(db: DatabaseConnection, clock: SharedClock) -> AppState {
+        AppState { db, clock, writes: store::WriteGate::default() }
+    }
+
+    /// Opens a write transaction that holds the write lock from its start (see `store::tx`).
+    pub async fn write(&self) -> Result<store::WriteTx, DomainError> {
+        store::write_tx(&self.db, &self.writes).await
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

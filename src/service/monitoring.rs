@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{annual_plan, proeftuin, progress_report};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -170,7 +170,7 @@ pub async fn register(state: &AppState, who: &Principal, input: ProeftuinInput) 
         errors.push(FieldError::new("ends_on", "it cannot end before it started"));
     }
     errors.extend(input.record.problems().into_iter().map(|e| FieldError::new(format!("record.{}", e.field), e.message)));
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     if store::regions::by_id(&txn, input.region_id).await?.is_none() {
         errors.push(FieldError::new("region_id", "no such region"));
     }
@@ -215,7 +215,7 @@ pub async fn register(state: &AppState, who: &Principal, input: ProeftuinInput) 
 /// Changes the record (staff, or the proeftuin's own region).
 pub async fn update(state: &AppState, who: &Principal, id: i32, input: ProeftuinInput) -> Result<Proeftuin, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let p = visible(&txn, who, id).await?;
     let mut errors = input.record.problems().into_iter().map(|e| FieldError::new(format!("record.{}", e.field), e.message)).collect::<Vec<_>>();
     let reporting = input.reporting.clone().unwrap_or(p.reporting.clone());
@@ -265,7 +265,7 @@ pub async fn add_grant(
 ) -> Result<Proeftuin, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     visible(&txn, who, id).await?;
     let mut errors = Vec::new();
     if amount.is_zero() {
@@ -420,7 +420,7 @@ pub async fn metric_history(state: &AppState, who: &Principal, key: &str) -> Res
 pub async fn define_metric(state: &AppState, who: &Principal, metric: Metric, retired: bool) -> Result<Catalogue, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let current = catalogue_of(&txn).await?;
     let others: Vec<Metric> = current.metrics.iter().filter(|c| !c.retired && c.metric.key != metric.key).map(|c| c.metric.clone()).collect();
     let mut errors = m::metric_problems(&metric, &others);
@@ -464,7 +464,7 @@ pub async fn put_settings(state: &AppState, who: &Principal, call_id: i32, s: Du
         return Err(DomainError::Validation(problems));
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     store::calls::by_id(&txn, call_id).await?.ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))?;
     db::put_settings(&txn, call_id, &s, now).await?;
     audit(&txn, &who.actor(), now, "monitoring.settings", "call", call_id, None, serde_json::to_value(&s).map_err(DomainError::internal)?).await?;
@@ -571,7 +571,7 @@ async fn plan_visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> R
 
 pub async fn create_plan(state: &AppState, who: &Principal, proeftuin_id: i32, input: PlanInput) -> Result<AnnualPlan, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let p = visible(&txn, who, proeftuin_id).await?;
     let (lines, mut errors) = plan_problems(&input);
     let started = db::parse_date(&p.started_on)?;
@@ -598,7 +598,7 @@ pub async fn create_plan(state: &AppState, who: &Principal, proeftuin_id: i32, i
 
 pub async fn update_plan(state: &AppState, who: &Principal, id: i32, input: PlanInput) -> Result<AnnualPlan, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let (plan, _) = plan_visible(&txn, who, id).await?;
     m::next_status(&plan.status, Step::Edit).map_err(DomainError::Conflict)?;
     let (lines, mut errors) = plan_problems(&input);
@@ -637,7 +637,7 @@ pub async fn plan_step(state: &AppState, who: &Principal, id: i32, step: Step, c
     }
     let comments = check_comments(step, comments)?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let (plan, _) = plan_visible(&txn, who, id).await?;
     let to = m::next_status(&plan.status, step).map_err(DomainError::Conflict)?;
     let comments_change = (step == Step::Return).then_some(comments.clone());
@@ -755,7 +755,7 @@ async fn report_visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) ->
 /// already (the same period, or a finer or coarser one of the same span: see the roll-up rule).
 pub async fn create_report(state: &AppState, who: &Principal, proeftuin_id: i32, input: ReportInput) -> Result<ProgressReport, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let p = visible(&txn, who, proeftuin_id).await?;
     let catalogue = catalogue_of(&txn).await?;
     let (figures, mut errors) = report_problems(&input, &catalogue);
@@ -813,7 +813,7 @@ pub async fn create_report(state: &AppState, who: &Principal, proeftuin_id: i32,
 /// Replaces a draft's or a returned report's content; the period does not change.
 pub async fn update_report(state: &AppState, who: &Principal, id: i32, input: ReportInput) -> Result<ProgressReport, DomainError> {
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let (r, _) = report_visible(&txn, who, id).await?;
     m::next_status(&r.status, Step::Edit).map_err(DomainError::Conflict)?;
     let catalogue = catalogue_of(&txn).await?;
@@ -839,7 +839,7 @@ pub async fn report_step(state: &AppState, who: &Principal, id: i32, step: Step,
     }
     let comments = check_comments(step, comments)?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let (r, _) = report_visible(&txn, who, id).await?;
     let to = m::next_status(&r.status, step).map_err(DomainError::Conflict)?;
     let comments_change = (step == Step::Return).then_some(comments.clone());
@@ -1173,7 +1173,7 @@ fn reminder(
 pub async fn run_reminders(state: &AppState, who: &Principal) -> Result<usize, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let n = queue_report_reminders(&txn, now).await?;
     if n > 0 {
         audit(&txn, &who.actor(), now, "monitoring.reminders", "outbox", REPORT_REMINDER, None, json!({"queued": n})).await?;

@@ -1,8 +1,6 @@
 //! Staff use cases on the outbox: list it, read one message as it was (or will be) sent, re-queue
 //! a failed one; and run the scheduler once at the clock's now.
 
-use sea_orm::TransactionTrait;
-
 use super::auth::{Principal, Role};
 use super::{AppState, audit};
 use crate::error::{DomainError, FieldError};
@@ -62,7 +60,7 @@ pub async fn get(state: &AppState, who: &Principal, id: i32) -> Result<entity::o
 pub async fn requeue(state: &AppState, who: &Principal, id: i32) -> Result<entity::outbox::Model, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let row = outbox::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("email {id}")))?;
     if !outbox::requeue_failed(&txn, id, now).await? {
         return Err(DomainError::Conflict(format!("email {id} is {}; only a failed email can be queued again", row.status)));

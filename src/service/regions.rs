@@ -1,7 +1,5 @@
 //! Regions (*regionaal verband*) are registered by programme staff.
 
-use sea_orm::TransactionTrait;
-
 use super::auth::{Principal, Role};
 use super::{Actor, AppState, audit};
 use crate::domain::region::Region;
@@ -11,7 +9,7 @@ use crate::store;
 pub async fn register(state: &AppState, actor: &Actor, region: Region) -> Result<(i32, Region), DomainError> {
     let region = Region::new(region).map_err(DomainError::Validation)?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     if store::regions::by_ref(&txn, &region.r#ref).await?.is_some() {
         return Err(DomainError::Conflict(format!("a region with ref {} exists already", region.r#ref)));
     }

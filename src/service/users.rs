@@ -1,8 +1,6 @@
 //! Users and their tokens: staff create them through the API, or `tuinier user add` bootstraps
 //! the first one on a fresh database.
 
-use sea_orm::TransactionTrait;
-
 use super::auth::{Role, hash_token, new_token};
 use super::{Actor, AppState, audit};
 use crate::domain::region::is_email;
@@ -52,7 +50,7 @@ pub async fn add(state: &AppState, actor: &Actor, input: NewUser) -> Result<Crea
     }
     let now = state.now();
     let token = new_token()?;
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     let region = match &input.region {
         Some(r) => Some(
             store::regions::by_ref(&txn, r)
@@ -96,7 +94,7 @@ pub async fn add(state: &AppState, actor: &Actor, input: NewUser) -> Result<Crea
 /// Issues a new token for an existing user; the old one stops working at once.
 pub async fn rotate_token(state: &AppState, actor: &Actor, user_id: i32) -> Result<String, DomainError> {
     let token = new_token()?;
-    let txn = state.db.begin().await?;
+    let txn = state.write().await?;
     store::users::by_id(&txn, user_id).await?.ok_or_else(|| DomainError::NotFound(format!("user {user_id}")))?;
     store::users::set_token_hash(&txn, user_id, hash_token(&token)).await?;
     audit(&txn, actor, state.now(), "user.token_rotated", "user", user_id, None, serde_json::json!({})).await?;

@@ -12,9 +12,15 @@ pub mod documents;
 pub mod monitoring;
 pub mod letters;
 pub mod regions;
+pub mod tx;
 pub mod users;
 
+pub use tx::{WriteGate, WriteTx, retry, write_tx};
+
 use migration::MigratorTrait;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 use crate::config::normalise_database_url;
@@ -22,17 +28,21 @@ use crate::config::normalise_database_url;
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(normalise_database_url(url));
     options.sqlx_logging(false);
+    // A request waits this long for a pooled connection (or for PostgreSQL to answer a new one)
+    // before it is answered 503; the pool reconnects by itself when the server is back.
+    options.acquire_timeout(Duration::from_secs(5)).connect_timeout(Duration::from_secs(3));
     if url.starts_with("sqlite:") {
-        // One writer at a time on SQLite; a small pool avoids "database is locked" storms.
+        // Writers take turns anyway (`tx::write_tx`); a few connections serve the readers.
         options.max_connections(4);
+        // On every pooled connection, not only the first: busy timeout, foreign keys, WAL.
+        options.map_sqlx_sqlite_opts(|o| {
+            o.busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+        });
     }
-    let db = Database::connect(options).await?;
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        use sea_orm::ConnectionTrait;
-        db.execute_unprepared("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
-            .await?;
-    }
-    Ok(db)
+    Database::connect(options).await
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

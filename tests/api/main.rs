@@ -7,6 +7,8 @@ mod apidocs;
 mod assessment;
 mod auth;
 mod calls;
+mod concurrency;
+mod faults;
 mod foundation;
 mod intake;
 mod integrity;

@@ -1,0 +1,51 @@
+//! While the database cannot be reached, answer 503 at once instead of letting every request wait
+//! for a pooled connection: a pile of waiters would keep the pool from reconnecting when the
+//! database is back. The first 503 opens the breaker; one probe pings the database until it
+//! answers, then closes it. `/health` always asks the database itself.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use poem::http::StatusCode;
+use poem::{Endpoint, EndpointExt, IntoResponse};
+use sea_orm::DatabaseConnection;
+
+use super::problem::ApiError;
+
+const PROBE_INTERVAL: Duration = Duration::from_millis(250);
+
+#[derive(Default)]
+struct Breaker {
+    open: AtomicBool,
+}
+
+pub fn guard<E: Endpoint + 'static>(ep: E, db: DatabaseConnection) -> impl Endpoint {
+    let breaker = Arc::new(Breaker::default());
+    ep.around(move |ep, req| {
+        let breaker = breaker.clone();
+        let db = db.clone();
+        async move {
+            if breaker.open.load(Ordering::Acquire) && req.uri().path() != "/health" {
+                return Ok(ApiError::unavailable("the database cannot be reached; try again shortly").into_response());
+            }
+            let resp = ep.get_response(req).await;
+            if resp.status() == StatusCode::SERVICE_UNAVAILABLE && !breaker.open.swap(true, Ordering::AcqRel) {
+                tracing::warn!("database unavailable: answering 503 until it answers again");
+                tokio::spawn(probe(breaker, db));
+            }
+            Ok(resp)
+        }
+    })
+}
+
+async fn probe(breaker: Arc<Breaker>, db: DatabaseConnection) {
+    loop {
+        tokio::time::sleep(PROBE_INTERVAL).await;
+        if db.ping().await.is_ok() {
+            breaker.open.store(false, Ordering::Release);
+            tracing::info!("database answers again");
+            return;
+        }
+    }
+}

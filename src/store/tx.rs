@@ -1,0 +1,218 @@
+//! Write transactions: every use case that changes data opens its transaction here.
+//!
+//! One writer at a time. A write transaction first waits its turn at an in-process gate (fair, and
+//! without holding a pooled connection), then takes the database's write lock at its start:
+//! `BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL (which also orders
+//! writers of other processes). A transaction can therefore never read and then fail to upgrade to a
+//! write lock (`SQLITE_BUSY_SNAPSHOT`, a serialization failure or a deadlock); when the start itself
+//! meets a busy database (another process, a server that went away) it is retried a few times,
+//! which is a retry of the whole transaction because nothing has run in it yet.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
+    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::error::{DomainError, is_transient};
+
+/// How long a writer waits for its turn before the request is answered 503.
+const GATE_WAIT: Duration = Duration::from_secs(30);
+/// Attempts at starting a transaction that meets a busy or unreachable database.
+const START_ATTEMPTS: u32 = 4;
+/// The key of PostgreSQL's advisory lock that orders writers (any fixed number; "tuinier" in ASCII).
+const PG_WRITE_LOCK: i64 = 0x0074_7569_6e69_6572;
+
+/// The turn of writers, shared by everything that holds one `AppState`.
+#[derive(Clone, Default)]
+pub struct WriteGate(Arc<Mutex<()>>);
+
+impl std::fmt::Debug for WriteGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteGate")
+    }
+}
+
+/// An open write transaction holding the writers' turn until it commits, rolls back or is dropped.
+pub struct WriteTx {
+    txn: DatabaseTransaction,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+/// Opens a write transaction: waits for the writers' turn, then takes the write lock at the start.
+pub async fn write_tx(db: &DatabaseConnection, gate: &WriteGate) -> Result<WriteTx, DomainError> {
+    let turn = tokio::time::timeout(GATE_WAIT, gate.0.clone().lock_owned())
+        .await
+        .map_err(|_| DomainError::Unavailable("the service is busy; try again shortly".into()))?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match begin_locked(db).await {
+            Ok(txn) => return Ok(WriteTx { txn, _turn: turn }),
+            // Not after waiting for a pooled connection in vain: that wait was the retry.
+            Err(e) if attempt < START_ATTEMPTS && is_transient(&e) && !matches!(e, DbErr::ConnectionAcquire(_)) => {
+                tracing::warn!(attempt, error = %e, "write transaction could not start; retrying");
+                tokio::time::sleep(Duration::from_millis(50 * 2u64.pow(attempt))).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+async fn begin_locked(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+        }
+        DatabaseBackend::Postgres => {
+            let txn = db.begin().await?;
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")).await?;
+            Ok(txn)
+        }
+        _ => db.begin().await,
+    }
+}
+
+/// Runs a whole use case again when it failed on a busy database, at most `attempts` times in all.
+/// For use cases that may be repeated as a whole (their transaction rolled back on the error).
+pub async fn retry<T, F, Fut>(attempts: u32, mut f: F) -> Result<T, DomainError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, DomainError>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match f().await {
+            Err(DomainError::Unavailable(why)) if attempt < attempts => {
+                tracing::warn!(attempt, reason = %why, "transaction met a busy database; running it again");
+                tokio::time::sleep(Duration::from_millis(50 * 2u64.pow(attempt))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTx {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectOptions, Database};
+
+    async fn sqlite(path: &std::path::Path, busy: Duration) -> DatabaseConnection {
+        let mut o = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+        o.max_connections(1).sqlx_logging(false);
+        o.map_sqlx_sqlite_opts(move |s| s.busy_timeout(busy));
+        Database::connect(o).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_busy_database_and_a_unique_race_are_not_internal_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite");
+        let a = sqlite(&path, Duration::from_secs(5)).await;
+        a.execute_unprepared("PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY)").await.unwrap();
+        let b = sqlite(&path, Duration::ZERO).await;
+        let gate = WriteGate::default();
+        let held = write_tx(&a, &gate).await.unwrap();
+        // Another process's writer: its start meets SQLITE_BUSY, which is transient and a 503.
+        let busy = begin_locked(&b).await.unwrap_err();
+        assert!(is_transient(&busy), "{busy}");
+        assert!(matches!(DomainError::from(busy), DomainError::Unavailable(_)));
+        held.execute_unprepared("INSERT INTO t VALUES ('x')").await.unwrap();
+        held.commit().await.unwrap();
+        // The same key twice: a conflict (409), not an internal error.
+        let dup = a.execute_unprepared("INSERT INTO t VALUES ('x')").await.unwrap_err();
+        assert!(!is_transient(&dup));
+        assert!(matches!(DomainError::from(dup), DomainError::Conflict(_)));
+    }
+
+    #[tokio::test]
+    async fn writers_take_turns_and_the_turn_ends_with_the_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite(&dir.path().join("t.sqlite"), Duration::from_secs(5)).await;
+        let gate = WriteGate::default();
+        let first = write_tx(&db, &gate).await.unwrap();
+        assert!(gate.0.try_lock().is_err(), "the turn is held while the transaction is open");
+        first.rollback().await.unwrap();
+        assert!(gate.0.try_lock().is_ok(), "and given back when it ends");
+    }
+
+    #[tokio::test]
+    async fn retry_runs_a_use_case_again_only_when_the_database_was_busy_and_only_so_often() {
+        let mut calls = 0;
+        let out = retry(3, || {
+            calls += 1;
+            let n = calls;
+            async move { if n < 3 { Err(DomainError::Unavailable("busy".into())) } else { Ok(n) } }
+        })
+        .await;
+        assert_eq!(out.unwrap(), 3);
+        let mut calls = 0;
+        let out: Result<(), _> = retry(2, || {
+            calls += 1;
+            async { Err(DomainError::Unavailable("busy".into())) }
+        })
+        .await;
+        assert!(matches!(out, Err(DomainError::Unavailable(_))));
+        assert_eq!(calls, 2);
+        let mut calls = 0;
+        let out: Result<(), _> = retry(5, || {
+            calls += 1;
+            async { Err(DomainError::Conflict("no".into())) }
+        })
+        .await;
+        assert!(matches!(out, Err(DomainError::Conflict(_))));
+        assert_eq!(calls, 1, "a conflict is an answer, not a reason to try again");
+    }
+}
