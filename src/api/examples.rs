@@ -19,7 +19,7 @@ use super::call_assessors::AssignmentInput;
 use super::calls::{
     AmendmentInput, CallInput, KnockoutCriterionDto, RemindersDto, SpendingPeriodDto, StageDto, WeightedCriterionDto,
 };
-use super::letters::{LetterCorrectionInput, LetterSettingsDto, LetterSettingsInput, TemplateInput};
+use super::letters::{InterviewDto, InterviewInput, LetterCorrectionInput, LetterSettingsDto, LetterSettingsInput, TemplateInput};
 use super::monitoring::{
     MetricInput, MonitoringSettingsDto, ProeftuinGrantInput, ProeftuinRegisterInput, ProeftuinUpdateInput, RecordDto,
     RecordMunicipalityDto,
@@ -373,6 +373,19 @@ impl Example for LetterSettingsInput {
                 advance_percent: 80,
                 report_weeks: 6,
                 settlement_weeks: 22,
+            }),
+        }
+    }
+}
+
+impl Example for InterviewInput {
+    fn example() -> Self {
+        InterviewInput {
+            interview: Some(InterviewDto {
+                date: NaiveDate::from_ymd_opt(2026, 9, 14).unwrap_or_default(),
+                time: s("10:00"),
+                place: Some(s("Ministerie van Justitie en Veiligheid, Turfmarkt 147, Den Haag")),
+                video_link: None,
             }),
         }
     }

@@ -113,6 +113,7 @@ pub struct InterviewView {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(example)]
 pub struct InterviewInput {
     /// `null` removes the details.
     pub interview: Option<InterviewDto>,

@@ -110,6 +110,11 @@ impl Rehearsal {
     pub async fn publish_first_round(&mut self) -> Result<Value> {
         self.0.publish_first_round().await
     }
+    /// Sets the interview details of every invited application (needed before the first-round
+    /// publication); for tests that publish by their own requests.
+    pub async fn plan_interviews(&mut self) -> Result<()> {
+        self.0.plan_interviews().await
+    }
     pub async fn final_round(&mut self) -> Result<()> {
         self.0.final_round().await
     }

@@ -317,6 +317,7 @@ async fn two_staff_publishing_the_same_outcome_publish_it_once() {
             .await
             .ok();
     }
+    r.plan_interviews().await.expect("interview details");
     let emails_before = entity::outbox::Entity::find().all(&app.state.db).await.unwrap().len();
 
     let url = format!("{}/calls/{call}/rounds/first/publish", app.base);
@@ -403,6 +404,7 @@ async fn closing_and_publishing_while_the_mail_worker_delivers() {
             .await
             .ok();
     }
+    r.plan_interviews().await.expect("interview details");
     let publish = app
         .post(&format!("/calls/{call}/rounds/first/publish"), &app.staff_token, &json!({}))
         .await;

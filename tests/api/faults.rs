@@ -439,6 +439,7 @@ async fn sigkill_during_a_publication_leaves_all_of_it_or_none() {
             200
         );
     }
+    r.plan_interviews().await.expect("interview details");
     let emails_before = entity::outbox::Entity::find().all(&p.state.db).await.expect("outbox").len();
     p.hand_over().await;
 

@@ -237,6 +237,9 @@ pub fn request(w: &World, method: &str, path: &str) -> (String, Body) {
         ),
         ("POST", "/letters/{id}/corrections") => Body::Json(json!({"reason": "Typefout"})),
         ("PUT", "/calls/{id}/letter-settings") => Body::Json(json!({"settings": null})),
+        ("PUT", "/calls/{id}/interviews/{application_id}") => Body::Json(
+            json!({"interview": {"date": "2022-09-05", "time": "10:00", "place": "Den Haag"}}),
+        ),
         ("PUT", "/calls/{id}/letter-templates/{name}") => Body::Json(json!({"text": null})),
         ("POST", "/proeftuinen") => Body::Json(
             json!({"ref": format!("authz-{n}"), "name": "Proeftuin", "region_id": w.region_id, "started_on": "2023-01-01"}),
@@ -288,11 +291,13 @@ pub fn request(w: &World, method: &str, path: &str) -> (String, Body) {
         p if p.starts_with("/letters/") => w.letter,
         p if p.starts_with("/outbox/") => w.outbox,
         p if p.starts_with("/regions/") => w.region_id,
+        p if p.starts_with("/users/") => w.third_assessor_id,
         _ => 0,
     };
     let concrete = path
         .replace("{id}", &id.to_string())
         .replace("{call_id}", &c.to_string())
+        .replace("{application_id}", &a.to_string())
         .replace("{document_id}", &w.document.to_string())
         .replace("{round}", "first")
         .replace("{stage}", "final")
