@@ -338,6 +338,11 @@ async fn fill_over(
             "summary": format!("Plan van aanpak van {}", a["region"].as_str().unwrap_or(r)),
             "contact": {"name": a["penvoerder"]["name"], "email": a["penvoerder"]["email"]},
             "scale": {"municipalities": a["municipalities"], "inhabitants": inhabitants, "districts": []},
+            // The applying municipality (penvoerder) with its postal address: submission needs it.
+            "applicant": {
+                "organisation": a["penvoerder"]["organisation"],
+                "address": a["penvoerder"]["address"],
+            },
         });
         http.put(&format!("/applications/{id}/form"), &token, form)
             .await?;
@@ -382,6 +387,7 @@ async fn fill_over(
                 .await?;
         }
     }
+    plan_interviews(http, call_id, plan, &application_of, &tokens.staff).await?;
     let (assessor, region, reason) = plan.conflict;
     if let (Some((_, assessor_id, _)), Some(application_id)) = (
         tokens.assessors.iter().find(|(x, _, _)| x == assessor),
@@ -391,6 +397,57 @@ async fn fill_over(
             json!({"assessor_id": assessor_id, "application_id": application_id, "reason": reason});
         http.post(&format!("/calls/{call_id}/conflicts"), &tokens.staff, body)
             .await?;
+    }
+    Ok(())
+}
+
+/// Staff plan an interview slot, on the working days from the start of the call's interview
+/// stage, for every application that can be invited (the submitted and complete ones), so that
+/// the invitation letters of the first-round publication can state it.
+async fn plan_interviews(
+    http: &Http,
+    call_id: i32,
+    plan: &Plan,
+    application_of: &std::collections::BTreeMap<&str, i64>,
+    staff: &str,
+) -> Result<(), DomainError> {
+    let call = http
+        .send(
+            reqwest::Method::GET,
+            &format!("/calls/{call_id}"),
+            staff,
+            None,
+            None,
+        )
+        .await?;
+    let Some(mut day) = call["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["kind"] == "interviews")
+        .and_then(|s| s["starts_on"].as_str())
+        .and_then(|d| d.parse::<NaiveDate>().ok())
+    else {
+        return Ok(());
+    };
+    for &(r, progress) in plan.drafts {
+        if !matches!(progress, Progress::Complete | Progress::Submitted) {
+            continue;
+        }
+        let Some(id) = application_of.get(r) else {
+            continue;
+        };
+        while matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+            day += Duration::days(1);
+        }
+        let body = json!({"interview": {
+            "date": day.to_string(),
+            "time": "10:00",
+            "place": "Ministerie van Justitie en Veiligheid, Turfmarkt 147, 2511 DP Den Haag",
+        }});
+        http.put(&format!("/calls/{call_id}/interviews/{id}"), staff, body)
+            .await?;
+        day += Duration::days(1);
     }
     Ok(())
 }
