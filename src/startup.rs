@@ -30,6 +30,13 @@ fn openapi_json(state: Data<&AppState>) -> poem::Response {
 }
 
 pub fn app(state: AppState) -> impl Endpoint {
+    app_with_limits(state, api::guard::Limits::default())
+}
+
+/// The routes behind the request guard (body sizes, time limit, strict bodies; see `api::guard`).
+pub fn app_with_limits(state: AppState, limits: api::guard::Limits) -> impl Endpoint {
+    let spec = api::spec_value(state.clone());
+    let guard = Arc::new(api::guard::Guard::new(&spec, limits));
     let service = api::service(state.clone());
     let docs = service.swagger_ui();
     Route::new()
@@ -38,6 +45,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .nest("/docs", docs)
         .data(state)
         .catch_all_error(|err| async move { api::problem::fallback(err) })
+        .with(api::guard::GuardMiddleware(guard))
         .into_endpoint()
 }
 

@@ -131,6 +131,20 @@ fn internal() -> ApiError {
     ))
 }
 
+/// A problem answer built outside poem-openapi (the request guard, the fallback).
+pub fn problem_response(
+    status: StatusCode,
+    slug: &str,
+    title: &str,
+    detail: String,
+    errors: Vec<crate::error::FieldError>,
+) -> poem::Response {
+    use poem::IntoResponse;
+    let mut p = problem(slug, title, status, detail);
+    p.0.errors = errors.into_iter().map(|f| ProblemField { field: f.field, message: f.message }).collect();
+    p.with_status(status).with_content_type("application/problem+json").into_response()
+}
+
 /// Errors raised by poem or poem-openapi before a handler runs (parsing, authentication, routing).
 pub fn from_poem_error(err: poem::Error) -> ApiError {
     let status = err.status();
