@@ -9,6 +9,7 @@ mod calls;
 mod foundation;
 mod intake;
 mod letters;
+mod limits;
 mod mail;
 mod mail_delivery;
 mod monitoring;
