@@ -139,7 +139,7 @@ def main():
             "--mode", "all",
             "--max-examples", str(a.examples),
             "--seed", str(a.seed),
-            "--workers", "2",
+            "--workers", "1",
             "--no-color",
             "--suppress-health-check", "all",
             "--generation-database", "none",

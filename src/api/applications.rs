@@ -392,10 +392,8 @@ impl ApplicationsApi {
         /// Only the application of the region with this `ref`
         region: Query<Option<String>>,
         /// At most this many (1..=500, default 100)
-        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<u64>>,
         /// Skip this many first (default 0)
-        #[oai(validator(maximum(value = "1000000000")))]
         offset: Query<Option<u64>>,
     ) -> Result<Json<ApplicationPage>, ApiError> {
         let limit = limit.0.unwrap_or(100);

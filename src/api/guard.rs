@@ -244,13 +244,10 @@ impl<E> GuardEndpoint<E> {
         if findings.is_empty() {
             return None;
         }
-        let (status, slug, title, errors) = if findings.wrong_types.is_empty() {
-            (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input", findings.broken_rules)
-        } else {
-            (StatusCode::BAD_REQUEST, "bad-request", "Bad request", findings.wrong_types)
-        };
+        let mut errors = findings.wrong_types;
+        errors.extend(findings.broken_rules);
         let detail = errors.iter().map(FieldError::to_string).collect::<Vec<_>>().join("; ");
-        Some(problem_response(status, slug, title, detail, errors))
+        Some(problem_response(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input", detail, errors))
     }
 }
 

@@ -16,6 +16,7 @@ pub mod problem;
 pub mod regions;
 pub mod security;
 pub mod strict;
+pub mod strict_rules;
 pub mod types;
 pub mod users;
 

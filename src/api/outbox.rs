@@ -134,13 +134,10 @@ impl OutboxApi {
         /// Only this status: `queued`, `sending`, `sent`, `failed`, `cancelled`
         status: Query<Option<String>>,
         /// Only the emails about this application
-        #[oai(validator(minimum(value = "1")))]
         application_id: Query<Option<i32>>,
         /// At most this many (1..=500, default 100)
-        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<u64>>,
         /// Skip this many first (default 0)
-        #[oai(validator(maximum(value = "1000000000")))]
         offset: Query<Option<u64>>,
     ) -> Result<Json<EmailPage>, ApiError> {
         let (limit, offset) = (limit.0.unwrap_or(100), offset.0.unwrap_or(0));

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use super::strict_rules as rules;
 use crate::error::FieldError;
 
 /// Longest single-line text (names, titles, emails, references), in characters.
@@ -53,6 +54,22 @@ pub const MULTI_LINE_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$";
 /// gets its limits.
 pub fn refine(spec: &mut Value) {
     rename_formats(spec);
+    bound_integers(spec);
+    for (component, property, additions) in rules::body_rules() {
+        let at = format!("/components/schemas/{component}/properties/{property}");
+        if let Some(target) = spec.pointer_mut(&at) {
+            add_rules(target, &additions);
+        }
+    }
+    for (path, param, additions) in rules::query_rules() {
+        let at = format!("/paths/{}/get/parameters", path.replace('~', "~0").replace('/', "~1"));
+        let params = spec.pointer_mut(&at).and_then(Value::as_array_mut);
+        for p in params.into_iter().flatten().filter(|p| p.get("name").and_then(Value::as_str) == Some(param)) {
+            if let Some(schema) = p.get_mut("schema") {
+                add_rules(schema, &additions);
+            }
+        }
+    }
     let mut names = Vec::new();
     if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
         for item in paths.values().filter_map(Value::as_object) {
@@ -69,6 +86,70 @@ pub fn refine(spec: &mut Value) {
     for name in names {
         if let Some(schema) = spec.pointer_mut(&format!("/components/schemas/{name}")) {
             bound_text(schema, None);
+            nullable_optionals(schema);
+        }
+    }
+}
+
+/// Adds rules to a property's schema, or to its items or values when it is a list or a map.
+fn add_rules(target: &mut Value, additions: &Value) {
+    let inner = if target.get("type").and_then(Value::as_str) == Some("array") {
+        target.get_mut("items")
+    } else if target.get("additionalProperties").is_some_and(Value::is_object) {
+        target.get_mut("additionalProperties")
+    } else {
+        Some(target)
+    };
+    if let (Some(Value::Object(map)), Some(add)) = (inner, additions.as_object()) {
+        for (k, v) in add {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+fn bound_integers(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            let format = map.get("format").and_then(Value::as_str).map(str::to_string);
+            if map.get("type").and_then(Value::as_str) == Some("integer") {
+                if let Some((min, max)) = format.as_deref().and_then(rules::integer_bounds) {
+                    map.entry("minimum").or_insert_with(|| number(min));
+                    map.entry("maximum").or_insert_with(|| number(max));
+                }
+            }
+            map.values_mut().for_each(bound_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(bound_integers),
+        _ => {}
+    }
+}
+
+fn number(n: i128) -> Value {
+    match (u64::try_from(n), i64::try_from(n)) {
+        (Ok(u), _) => Value::from(u),
+        (_, Ok(i)) => Value::from(i),
+        _ => Value::Null,
+    }
+}
+
+/// poem-openapi takes `null` for an optional property as if it were left out; say so.
+fn nullable_optionals(schema: &mut Value) {
+    let Some(map) = schema.as_object_mut() else { return };
+    let required: Vec<String> = map
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    if let Some(Value::Object(props)) = map.get_mut("properties") {
+        for (name, p) in props.iter_mut() {
+            if required.contains(name) {
+                continue;
+            }
+            if let Some(r) = p.get("$ref").cloned() {
+                *p = serde_json::json!({"allOf": [{"$ref": r}], "nullable": true});
+            } else if let Some(obj) = p.as_object_mut() {
+                obj.insert("nullable".into(), Value::Bool(true));
+            }
         }
     }
 }
@@ -109,7 +190,7 @@ fn collect_refs(schema: Option<&Value>, spec: &Value, names: &mut Vec<String>) {
 fn bound_text(schema: &mut Value, property: Option<&str>) {
     let Some(map) = schema.as_object_mut() else { return };
     if map.get("type").and_then(Value::as_str) == Some("string") {
-        let free = !["enum", "format", "pattern"].iter().any(|k| map.contains_key(*k));
+        let free = !["enum", "format"].iter().any(|k| map.contains_key(*k));
         if free {
             let multi = property.is_some_and(|p| MULTI_LINE.contains(&p));
             let max = match property {
@@ -119,7 +200,7 @@ fn bound_text(schema: &mut Value, property: Option<&str>) {
             };
             map.entry("maxLength").or_insert(Value::from(max));
             let pattern = if multi { MULTI_LINE_PATTERN } else { SINGLE_LINE_PATTERN };
-            map.insert("pattern".into(), Value::String(pattern.into()));
+            map.entry("pattern").or_insert(Value::String(pattern.into()));
         }
         return;
     }
@@ -189,11 +270,16 @@ impl Checker {
         let field = || if at.is_empty() { "body".to_string() } else { at.to_string() };
         match map.get("type").and_then(Value::as_str) {
             Some("string") => {
+                let decimal = map.get("format").and_then(Value::as_str) == Some("decimal");
                 let Some(s) = value.as_str() else {
+                    if decimal {
+                        // Amounts and scores report a wrong type by field, with the other problems.
+                        return;
+                    }
                     out.wrong_types.push(FieldError::new(field(), format!("must be a JSON string, not {value}")));
                     return;
                 };
-                self.string_rules(map, s, &field(), &mut out.broken_rules);
+                self.guard_rules(map, s, &field(), &mut out.broken_rules);
             }
             Some("boolean") if !value.is_boolean() => {
                 out.wrong_types.push(FieldError::new(field(), format!("must be true or false, not {value}")));
@@ -221,6 +307,30 @@ impl Checker {
             }
             _ => {}
         }
+    }
+
+    /// The rules of a string the guard holds a body to: length and control characters. Enums,
+    /// formats and the other patterns are the domain's, which reports them with every other
+    /// problem of the input.
+    fn guard_rules(&self, map: &Map<String, Value>, s: &str, field: &str, errors: &mut Vec<FieldError>) {
+        if map.contains_key("enum") || map.contains_key("format") {
+            return;
+        }
+        let mut own = Map::new();
+        if let Some(max) = map.get("maxLength") {
+            own.insert("maxLength".into(), max.clone());
+        }
+        let pattern = match map.get("pattern").and_then(Value::as_str) {
+            Some(rules::NON_BLANK) | Some(SINGLE_LINE_PATTERN) => Some(SINGLE_LINE_PATTERN),
+            Some(rules::NON_BLANK_MULTI_LINE) | Some(MULTI_LINE_PATTERN) => Some(MULTI_LINE_PATTERN),
+            // References, emails, periods: single-line by their own pattern too.
+            Some(_) => Some(SINGLE_LINE_PATTERN),
+            None => None,
+        };
+        if let Some(p) = pattern {
+            own.insert("pattern".into(), Value::String(p.into()));
+        }
+        self.string_rules(&own, s, field, errors);
     }
 
     fn string_rules(&self, map: &Map<String, Value>, s: &str, field: &str, errors: &mut Vec<FieldError>) {
