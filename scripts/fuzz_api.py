@@ -134,7 +134,8 @@ def main():
     for actor, token in (("staff", staff), ("assessor", assessor), ("region", region)):
         report = work / f"{actor}.ndjson"
         cmd = [
-            a.schemathesis, "run", f"{a.base}/openapi.json",
+            a.schemathesis, "--config-file", str(Path(__file__).with_name("fuzz-api.toml")),
+            "run", f"{a.base}/openapi.json",
             "--checks", "all",
             "--mode", "all",
             "--max-examples", str(a.examples),

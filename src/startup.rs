@@ -45,6 +45,7 @@ pub fn app_with_limits(state: AppState, limits: api::guard::Limits) -> impl Endp
         .nest("/docs", docs)
         .data(state)
         .catch_all_error(|err| async move { api::problem::fallback(err) })
+        .with(poem::middleware::CatchPanic::new().with_handler(|_| api::problem::panicked()))
         .with(api::guard::GuardMiddleware(guard))
         .into_endpoint()
 }

@@ -181,6 +181,19 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
                 }
                 return Ok(resp);
             };
+            if let Some(offset) = query_offset(&req) {
+                if offset > super::strict_rules::OFFSET_MAX {
+                    let errors = vec![FieldError::new("offset", format!("at most {}", super::strict_rules::OFFSET_MAX))];
+                    let detail = errors.iter().map(FieldError::to_string).collect::<Vec<_>>().join("; ");
+                    return Ok(problem_response(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "validation",
+                        "Invalid input",
+                        detail,
+                        errors,
+                    ));
+                }
+            }
             let limit = if op.upload { guard.limits.upload } else { guard.limits.json };
             let declared = req
                 .headers()
@@ -249,6 +262,12 @@ impl<E> GuardEndpoint<E> {
         let detail = errors.iter().map(FieldError::to_string).collect::<Vec<_>>().join("; ");
         Some(problem_response(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input", detail, errors))
     }
+}
+
+/// The `offset` of the query, when it is a number.
+fn query_offset(req: &Request) -> Option<u64> {
+    let pairs: Vec<(String, String)> = req.params().ok()?;
+    pairs.iter().find(|(k, _)| k == "offset").and_then(|(_, v)| v.parse().ok())
 }
 
 /// poem-openapi names path parameters `param0`, `param1`, ... in its errors; clients know them

@@ -131,6 +131,18 @@ fn internal() -> ApiError {
     ))
 }
 
+/// A handler that panicked still answers with a problem (and the panic is logged).
+pub fn panicked() -> poem::Response {
+    tracing::error!("a request handler panicked");
+    problem_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Internal error",
+        "something went wrong on our side; it has been logged".to_string(),
+        Vec::new(),
+    )
+}
+
 /// A problem answer built outside poem-openapi (the request guard, the fallback).
 pub fn problem_response(
     status: StatusCode,

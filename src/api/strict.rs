@@ -61,6 +61,15 @@ pub fn refine(spec: &mut Value) {
             add_rules(target, &additions);
         }
     }
+    for (component, property) in rules::required_rules() {
+        let at = format!("/components/schemas/{component}");
+        if let Some(Value::Object(map)) = spec.pointer_mut(&at) {
+            let required = map.entry("required").or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(list) = required {
+                list.push(Value::String(property.to_string()));
+            }
+        }
+    }
     for (path, param, additions) in rules::query_rules() {
         let at = format!("/paths/{}/get/parameters", path.replace('~', "~0").replace('/', "~1"));
         let params = spec.pointer_mut(&at).and_then(Value::as_array_mut);
@@ -93,6 +102,10 @@ pub fn refine(spec: &mut Value) {
 
 /// Adds rules to a property's schema, or to its items or values when it is a list or a map.
 fn add_rules(target: &mut Value, additions: &Value) {
+    if let (Some(map), Some(min)) = (target.as_object_mut(), additions.get("minItems")) {
+        map.insert("minItems".into(), min.clone());
+        return;
+    }
     let inner = if target.get("type").and_then(Value::as_str) == Some("array") {
         target.get_mut("items")
     } else if target.get("additionalProperties").is_some_and(Value::is_object) {

@@ -25,6 +25,12 @@ pub const METRIC_KEY: &str = r"^[a-z][a-z0-9_]{0,59}$";
 pub const MONTH_DAY: &str =
     r"^((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$";
 
+/// An amount above zero (`Money::parse` and "a grant is more than zero").
+pub const POSITIVE_AMOUNT: &str = r"^([0-9]*[1-9][0-9]*(\.[0-9]{1,2})?|[0-9]+\.(0?[1-9]|[1-9][0-9]))$";
+
+/// The largest `offset` of a page; the request guard refuses more (the database takes an i64).
+pub const OFFSET_MAX: u64 = 1_000_000_000;
+
 fn non_blank(max: Option<u64>) -> Value {
     match max {
         Some(m) => json!({"pattern": NON_BLANK, "maxLength": m}),
@@ -89,7 +95,19 @@ pub fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("MonitoringSettingsDto", "reminder_days_before", json!({"minimum": 1, "maximum": 90})),
         ("BudgetLineInputDto", "description", non_blank(None)),
         ("RecordMunicipalityDto", "name", non_blank(None)),
+        ("AllocationInput", "reason", json!({"pattern": NON_BLANK_MULTI_LINE})),
+        ("RegionInput", "municipalities", json!({"minItems": 1})),
+        ("ProeftuinRegisterInput", "reporting", one_of(&["quarter", "half_year", "year"])),
+        ("ProeftuinUpdateInput", "reporting", one_of(&["quarter", "half_year", "year"])),
+        ("RecordDto", "emphasis", one_of(&["voluntary_framework", "legitimised_intervention"])),
+        ("ProeftuinGrantInput", "amount", json!({"pattern": POSITIVE_AMOUNT})),
     ]
+}
+
+/// `(component, property)` the domain requires although the input type lets it out.
+pub fn required_rules() -> Vec<(&'static str, &'static str)> {
+    // Returning a plan or report needs comments (`service::monitoring`).
+    vec![("MonitoringStepInput", "comments")]
 }
 
 /// `(path, query parameter, additions)`.
@@ -104,6 +122,8 @@ pub fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("/outbox", "limit", json!({"minimum": 1, "maximum": 500})),
         ("/calls/{call_id}/applications", "limit", json!({"minimum": 1, "maximum": 500})),
         ("/audit", "limit", json!({"minimum": 1, "maximum": 1000})),
+        ("/outbox", "offset", json!({"maximum": OFFSET_MAX})),
+        ("/calls/{call_id}/applications", "offset", json!({"maximum": OFFSET_MAX})),
     ]
 }
 

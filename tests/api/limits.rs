@@ -123,6 +123,9 @@ async fn poems_own_errors_are_problems_with_public_names() {
         .and_then(|ps| ps.iter().find(|p| p["name"] == "limit").cloned())
         .unwrap_or_default();
     assert_eq!((spec_limit["schema"]["minimum"].as_i64(), spec_limit["schema"]["maximum"].as_i64()), (Some(1), Some(500)));
+    // An offset past what the database can take is refused, not a dropped connection.
+    app.get("/calls/1/applications?offset=18446744073709551614", &app.staff_token).await.problem(422);
+    app.get("/outbox?offset=18446744073709551614", &app.staff_token).await.problem(422);
     let spec = app.request(Method::GET, "/openapi.json", None, None).await;
     let text = String::from_utf8_lossy(&spec.bytes).into_owned();
     assert!(!text.contains("naive-date"));
