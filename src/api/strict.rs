@@ -55,7 +55,7 @@ pub const MULTI_LINE_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$";
 pub fn refine(spec: &mut Value) {
     rename_formats(spec);
     bound_integers(spec);
-    for (component, property, additions) in rules::body_rules() {
+    for (component, property, additions) in rules::body_rules().into_iter().chain(rules::answer_rules()) {
         let at = format!("/components/schemas/{component}/properties/{property}");
         if let Some(target) = spec.pointer_mut(&at) {
             add_rules(target, &additions);

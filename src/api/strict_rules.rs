@@ -104,6 +104,35 @@ pub fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
     ]
 }
 
+/// The same for answers: values the server only ever writes from a fixed set.
+pub fn answer_rules() -> Vec<(&'static str, &'static str, Value)> {
+    use crate::domain::monitoring::status as step;
+    let steps = one_of(&[step::DRAFT, step::SUBMITTED, step::ACCEPTED, step::RETURNED]);
+    let rounds = one_of(&["first", "final"]);
+    let policies = one_of(&["pro_rata_whole_euros", "manual"]);
+    vec![
+        ("AnnualPlanView", "status", steps.clone()),
+        ("ProgressReportView", "status", steps),
+        ("ProgressReportView", "period", json!({"pattern": PERIOD})),
+        ("EmailMessage", "status", one_of(&status::ALL)),
+        ("EmailSummary", "status", one_of(&status::ALL)),
+        ("EmailMessage", "kind", one_of(&kind::ALL)),
+        ("EmailSummary", "kind", one_of(&kind::ALL)),
+        ("MetricView", "rollup", one_of(&["sum", "share"])),
+        ("UserView", "role", one_of(&["staff", "assessor", "region"])),
+        ("SheetView_", "round", rounds.clone()),
+        ("NoteView", "round", rounds.clone()),
+        ("DeviationView", "round", rounds.clone()),
+        ("WhatIfInput", "round", rounds),
+        ("CallView", "allocation_policy", policies.clone()),
+        ("ResultsView", "allocation_policy", policies),
+        ("CallView", "currency", one_of(&["EUR"])),
+        ("ProeftuinView", "reporting", one_of(&["quarter", "half_year", "year"])),
+        ("LetterView", "kind", one_of(&["award", "rejection_first_round", "rejection_final"])),
+        ("DecisionRecord", "kind", one_of(&["knockout", "tie", "manual_allocation"])),
+    ]
+}
+
 /// `(component, property)` the domain requires although the input type lets it out.
 pub fn required_rules() -> Vec<(&'static str, &'static str)> {
     // Returning a plan or report needs comments (`service::monitoring`).
