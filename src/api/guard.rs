@@ -32,7 +32,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { json: JSON_LIMIT, upload: UPLOAD_LIMIT, timeout: REQUEST_TIMEOUT }
+        Limits {
+            json: JSON_LIMIT,
+            upload: UPLOAD_LIMIT,
+            timeout: REQUEST_TIMEOUT,
+        }
     }
 }
 
@@ -80,28 +84,51 @@ pub struct Guard {
 impl Guard {
     pub fn new(spec: &Value, limits: Limits) -> Guard {
         let mut paths = Vec::new();
-        for (template, item) in spec.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (template, item) in spec
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             let segments = template
                 .split('/')
                 .filter(|s| !s.is_empty())
-                .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) => Segment::Param(name.to_string()),
-                    None => Segment::Literal(s.to_string()),
-                })
+                .map(
+                    |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(name) => Segment::Param(name.to_string()),
+                        None => Segment::Literal(s.to_string()),
+                    },
+                )
                 .collect();
             let mut operations = Vec::new();
             for (method, op) in item.as_object().into_iter().flatten() {
-                let Ok(method) = Method::from_bytes(method.to_ascii_uppercase().as_bytes()) else { continue };
-                let content = op.pointer("/requestBody/content").and_then(Value::as_object);
+                let Ok(method) = Method::from_bytes(method.to_ascii_uppercase().as_bytes()) else {
+                    continue;
+                };
+                let content = op
+                    .pointer("/requestBody/content")
+                    .and_then(Value::as_object);
                 let json = content
                     .and_then(|c| c.iter().find(|(m, _)| m.starts_with("application/json")))
                     .and_then(|(_, c)| c.get("schema").cloned());
-                let upload = content.is_some_and(|c| c.keys().any(|m| m.starts_with("application/octet-stream")));
-                operations.push(Operation { method, json, upload });
+                let upload = content
+                    .is_some_and(|c| c.keys().any(|m| m.starts_with("application/octet-stream")));
+                operations.push(Operation {
+                    method,
+                    json,
+                    upload,
+                });
             }
-            paths.push(PathSpec { segments, operations });
+            paths.push(PathSpec {
+                segments,
+                operations,
+            });
         }
-        Guard { paths, checker: Checker::new(spec), limits }
+        Guard {
+            paths,
+            checker: Checker::new(spec),
+            limits,
+        }
     }
 
     /// The path template `path` falls under; literal segments win over parameters.
@@ -116,7 +143,12 @@ impl Guard {
                         Segment::Param(_) => true,
                     })
             })
-            .max_by_key(|p| p.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count())
+            .max_by_key(|p| {
+                p.segments
+                    .iter()
+                    .filter(|s| matches!(s, Segment::Literal(_)))
+                    .count()
+            })
     }
 }
 
@@ -126,7 +158,10 @@ impl<E: Endpoint> Middleware<E> for GuardMiddleware {
     type Output = GuardEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        GuardEndpoint { inner, guard: self.0.clone() }
+        GuardEndpoint {
+            inner,
+            guard: self.0.clone(),
+        }
     }
 }
 
@@ -168,7 +203,9 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
         if let Some(route) = route {
             params = route.params().map(str::to_string).collect();
             let method = req.method().clone();
-            let op = route.operations.iter().find(|o| o.method == method || (method == Method::HEAD && o.method == Method::GET));
+            let op = route.operations.iter().find(|o| {
+                o.method == method || (method == Method::HEAD && o.method == Method::GET)
+            });
             let Some(op) = op else {
                 let mut resp = refuse(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -181,20 +218,31 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
                 }
                 return Ok(resp);
             };
-            if let Some(offset) = query_offset(&req) {
-                if offset > super::strict_rules::OFFSET_MAX {
-                    let errors = vec![FieldError::new("offset", format!("at most {}", super::strict_rules::OFFSET_MAX))];
-                    let detail = errors.iter().map(FieldError::to_string).collect::<Vec<_>>().join("; ");
-                    return Ok(problem_response(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "validation",
-                        "Invalid input",
-                        detail,
-                        errors,
-                    ));
-                }
+            if let Some(offset) = query_offset(&req)
+                && offset > super::strict_rules::OFFSET_MAX
+            {
+                let errors = vec![FieldError::new(
+                    "offset",
+                    format!("at most {}", super::strict_rules::OFFSET_MAX),
+                )];
+                let detail = errors
+                    .iter()
+                    .map(FieldError::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Ok(problem_response(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    "Invalid input",
+                    detail,
+                    errors,
+                ));
             }
-            let limit = if op.upload { guard.limits.upload } else { guard.limits.json };
+            let limit = if op.upload {
+                guard.limits.upload
+            } else {
+                guard.limits.json
+            };
             let declared = req
                 .headers()
                 .get(header::CONTENT_LENGTH)
@@ -206,15 +254,22 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
             if method != Method::GET && method != Method::HEAD {
                 let body = match req.take_body().into_bytes_limit(limit).await {
                     Ok(b) => b,
-                    Err(poem::error::ReadBodyError::PayloadTooLarge) => return Ok(too_large(limit)),
+                    Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+                        return Ok(too_large(limit));
+                    }
                     Err(e) => {
-                        return Ok(refuse(StatusCode::BAD_REQUEST, "bad-request", "Bad request", e.to_string()));
+                        return Ok(refuse(
+                            StatusCode::BAD_REQUEST,
+                            "bad-request",
+                            "Bad request",
+                            e.to_string(),
+                        ));
                     }
                 };
-                if let Some(schema) = &op.json {
-                    if let Some(resp) = self.check_json(schema, &req, &body) {
-                        return Ok(resp);
-                    }
+                if let Some(schema) = &op.json
+                    && let Some(resp) = self.check_json(schema, &req, &body)
+                {
+                    return Ok(resp);
                 }
                 req.set_body(Body::from_bytes(body));
             }
@@ -228,9 +283,13 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
                     StatusCode::SERVICE_UNAVAILABLE,
                     "timeout",
                     "Service unavailable",
-                    format!("the request took longer than {} seconds; try again", guard.limits.timeout.as_secs()),
+                    format!(
+                        "the request took longer than {} seconds; try again",
+                        guard.limits.timeout.as_secs()
+                    ),
                 );
-                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 resp
             }
         };
@@ -247,7 +306,11 @@ impl<E> GuardEndpoint<E> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"));
+            .is_some_and(|ct| {
+                ct.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
         if !is_json {
             return None;
         }
@@ -259,15 +322,28 @@ impl<E> GuardEndpoint<E> {
         }
         let mut errors = findings.wrong_types;
         errors.extend(findings.broken_rules);
-        let detail = errors.iter().map(FieldError::to_string).collect::<Vec<_>>().join("; ");
-        Some(problem_response(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input", detail, errors))
+        let detail = errors
+            .iter()
+            .map(FieldError::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        Some(problem_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid input",
+            detail,
+            errors,
+        ))
     }
 }
 
 /// The `offset` of the query, when it is a number.
 fn query_offset(req: &Request) -> Option<u64> {
     let pairs: Vec<(String, String)> = req.params().ok()?;
-    pairs.iter().find(|(k, _)| k == "offset").and_then(|(_, v)| v.parse().ok())
+    pairs
+        .iter()
+        .find(|(k, _)| k == "offset")
+        .and_then(|(_, v)| v.parse().ok())
 }
 
 /// poem-openapi names path parameters `param0`, `param1`, ... in its errors; clients know them

@@ -55,7 +55,9 @@ pub const MULTI_LINE_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$";
 pub fn refine(spec: &mut Value) {
     rename_formats(spec);
     bound_integers(spec);
-    for (component, property, additions) in rules::body_rules().into_iter().chain(rules::answer_rules()) {
+    for (component, property, additions) in
+        rules::body_rules().into_iter().chain(rules::answer_rules())
+    {
         let at = format!("/components/schemas/{component}/properties/{property}");
         if let Some(target) = spec.pointer_mut(&at) {
             add_rules(target, &additions);
@@ -64,16 +66,25 @@ pub fn refine(spec: &mut Value) {
     for (component, property) in rules::required_rules() {
         let at = format!("/components/schemas/{component}");
         if let Some(Value::Object(map)) = spec.pointer_mut(&at) {
-            let required = map.entry("required").or_insert_with(|| Value::Array(Vec::new()));
+            let required = map
+                .entry("required")
+                .or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(list) = required {
                 list.push(Value::String(property.to_string()));
             }
         }
     }
     for (path, param, additions) in rules::query_rules() {
-        let at = format!("/paths/{}/get/parameters", path.replace('~', "~0").replace('/', "~1"));
+        let at = format!(
+            "/paths/{}/get/parameters",
+            path.replace('~', "~0").replace('/', "~1")
+        );
         let params = spec.pointer_mut(&at).and_then(Value::as_array_mut);
-        for p in params.into_iter().flatten().filter(|p| p.get("name").and_then(Value::as_str) == Some(param)) {
+        for p in params
+            .into_iter()
+            .flatten()
+            .filter(|p| p.get("name").and_then(Value::as_str) == Some(param))
+        {
             if let Some(schema) = p.get_mut("schema") {
                 add_rules(schema, &additions);
             }
@@ -83,7 +94,9 @@ pub fn refine(spec: &mut Value) {
     if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
         for item in paths.values().filter_map(Value::as_object) {
             for op in item.values() {
-                let contents = op.pointer("/requestBody/content").and_then(Value::as_object);
+                let contents = op
+                    .pointer("/requestBody/content")
+                    .and_then(Value::as_object);
                 for (media, content) in contents.into_iter().flatten() {
                     if media.starts_with("application/json") {
                         collect_refs(content.get("schema"), spec, &mut names);
@@ -108,7 +121,10 @@ fn add_rules(target: &mut Value, additions: &Value) {
     }
     let inner = if target.get("type").and_then(Value::as_str) == Some("array") {
         target.get_mut("items")
-    } else if target.get("additionalProperties").is_some_and(Value::is_object) {
+    } else if target
+        .get("additionalProperties")
+        .is_some_and(Value::is_object)
+    {
         target.get_mut("additionalProperties")
     } else {
         Some(target)
@@ -123,12 +139,15 @@ fn add_rules(target: &mut Value, additions: &Value) {
 fn bound_integers(v: &mut Value) {
     match v {
         Value::Object(map) => {
-            let format = map.get("format").and_then(Value::as_str).map(str::to_string);
-            if map.get("type").and_then(Value::as_str) == Some("integer") {
-                if let Some((min, max)) = format.as_deref().and_then(rules::integer_bounds) {
-                    map.entry("minimum").or_insert_with(|| number(min));
-                    map.entry("maximum").or_insert_with(|| number(max));
-                }
+            let format = map
+                .get("format")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if map.get("type").and_then(Value::as_str) == Some("integer")
+                && let Some((min, max)) = format.as_deref().and_then(rules::integer_bounds)
+            {
+                map.entry("minimum").or_insert_with(|| number(min));
+                map.entry("maximum").or_insert_with(|| number(max));
             }
             map.values_mut().for_each(bound_integers);
         }
@@ -147,11 +166,18 @@ fn number(n: i128) -> Value {
 
 /// poem-openapi takes `null` for an optional property as if it were left out; say so.
 fn nullable_optionals(schema: &mut Value) {
-    let Some(map) = schema.as_object_mut() else { return };
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
     let required: Vec<String> = map
         .get("required")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(Value::Object(props)) = map.get_mut("properties") {
         for (name, p) in props.iter_mut() {
@@ -185,23 +211,34 @@ fn collect_refs(schema: Option<&Value>, spec: &Value, names: &mut Vec<String>) {
     let Some(schema) = schema else { return };
     match schema {
         Value::Object(map) => {
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()) {
-                if !names.iter().any(|n| n == name) {
-                    names.push(name.to_string());
-                    collect_refs(spec.pointer(&format!("/components/schemas/{name}")), spec, names);
-                }
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+                && !names.iter().any(|n| n == name)
+            {
+                names.push(name.to_string());
+                collect_refs(
+                    spec.pointer(&format!("/components/schemas/{name}")),
+                    spec,
+                    names,
+                );
             }
             for v in map.values() {
                 collect_refs(Some(v), spec, names);
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(Some(v), spec, names)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| collect_refs(Some(v), spec, names)),
         _ => {}
     }
 }
 
 fn bound_text(schema: &mut Value, property: Option<&str>) {
-    let Some(map) = schema.as_object_mut() else { return };
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
     if map.get("type").and_then(Value::as_str) == Some("string") {
         let free = !["enum", "format"].iter().any(|k| map.contains_key(*k));
         if free {
@@ -212,8 +249,13 @@ fn bound_text(schema: &mut Value, property: Option<&str>) {
                 _ => SINGLE_LINE_MAX,
             };
             map.entry("maxLength").or_insert(Value::from(max));
-            let pattern = if multi { MULTI_LINE_PATTERN } else { SINGLE_LINE_PATTERN };
-            map.entry("pattern").or_insert(Value::String(pattern.into()));
+            let pattern = if multi {
+                MULTI_LINE_PATTERN
+            } else {
+                SINGLE_LINE_PATTERN
+            };
+            map.entry("pattern")
+                .or_insert(Value::String(pattern.into()));
         }
         return;
     }
@@ -255,7 +297,11 @@ pub struct Checker {
 
 impl Checker {
     pub fn new(spec: &Value) -> Checker {
-        let schemas = spec.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+        let schemas = spec
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let mut patterns = HashMap::new();
         collect_patterns(spec, &mut patterns);
         Checker { schemas, patterns }
@@ -268,19 +314,31 @@ impl Checker {
     }
 
     fn walk(&self, schema: &Value, value: &Value, at: &str, out: &mut Findings, depth: usize) {
-        let Some(map) = schema.as_object() else { return };
+        let Some(map) = schema.as_object() else {
+            return;
+        };
         if depth > 64 || value.is_null() {
             return;
         }
-        if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()) {
-            if let Some(target) = self.schemas.get(name) {
-                self.walk(target, value, at, out, depth + 1);
-            }
+        if let Some(name) = map
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.rsplit('/').next())
+            && let Some(target) = self.schemas.get(name)
+        {
+            self.walk(target, value, at, out, depth + 1);
         }
         if let Some(Value::Array(all)) = map.get("allOf") {
-            all.iter().for_each(|s| self.walk(s, value, at, out, depth + 1));
+            all.iter()
+                .for_each(|s| self.walk(s, value, at, out, depth + 1));
         }
-        let field = || if at.is_empty() { "body".to_string() } else { at.to_string() };
+        let field = || {
+            if at.is_empty() {
+                "body".to_string()
+            } else {
+                at.to_string()
+            }
+        };
         match map.get("type").and_then(Value::as_str) {
             Some("string") => {
                 let decimal = map.get("format").and_then(Value::as_str) == Some("decimal");
@@ -289,23 +347,35 @@ impl Checker {
                         // Amounts and scores report a wrong type by field, with the other problems.
                         return;
                     }
-                    out.wrong_types.push(FieldError::new(field(), format!("must be a JSON string, not {value}")));
+                    out.wrong_types.push(FieldError::new(
+                        field(),
+                        format!("must be a JSON string, not {value}"),
+                    ));
                     return;
                 };
                 self.guard_rules(map, s, &field(), &mut out.broken_rules);
             }
             Some("boolean") if !value.is_boolean() => {
-                out.wrong_types.push(FieldError::new(field(), format!("must be true or false, not {value}")));
+                out.wrong_types.push(FieldError::new(
+                    field(),
+                    format!("must be true or false, not {value}"),
+                ));
             }
             Some("object") => {
                 let Some(obj) = value.as_object() else { return };
                 let props = map.get("properties").and_then(Value::as_object);
                 for (key, v) in obj {
-                    let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+                    let path = if at.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{at}.{key}")
+                    };
                     match props.and_then(|p| p.get(key)) {
                         Some(s) => self.walk(s, v, &path, out, depth + 1),
                         None => {
-                            if let Some(extra) = map.get("additionalProperties").filter(|a| a.is_object()) {
+                            if let Some(extra) =
+                                map.get("additionalProperties").filter(|a| a.is_object())
+                            {
                                 self.walk(extra, v, &path, out, depth + 1);
                             }
                         }
@@ -313,7 +383,9 @@ impl Checker {
                 }
             }
             Some("array") => {
-                let (Some(items), Some(values)) = (map.get("items"), value.as_array()) else { return };
+                let (Some(items), Some(values)) = (map.get("items"), value.as_array()) else {
+                    return;
+                };
                 for (i, v) in values.iter().enumerate() {
                     self.walk(items, v, &format!("{}[{i}]", field()), out, depth + 1);
                 }
@@ -325,7 +397,13 @@ impl Checker {
     /// The rules of a string the guard holds a body to: length and control characters. Enums,
     /// formats and the other patterns are the domain's, which reports them with every other
     /// problem of the input.
-    fn guard_rules(&self, map: &Map<String, Value>, s: &str, field: &str, errors: &mut Vec<FieldError>) {
+    fn guard_rules(
+        &self,
+        map: &Map<String, Value>,
+        s: &str,
+        field: &str,
+        errors: &mut Vec<FieldError>,
+    ) {
         if map.contains_key("enum") || map.contains_key("format") {
             return;
         }
@@ -335,7 +413,9 @@ impl Checker {
         }
         let pattern = match map.get("pattern").and_then(Value::as_str) {
             Some(rules::NON_BLANK) | Some(SINGLE_LINE_PATTERN) => Some(SINGLE_LINE_PATTERN),
-            Some(rules::NON_BLANK_MULTI_LINE) | Some(MULTI_LINE_PATTERN) => Some(MULTI_LINE_PATTERN),
+            Some(rules::NON_BLANK_MULTI_LINE) | Some(MULTI_LINE_PATTERN) => {
+                Some(MULTI_LINE_PATTERN)
+            }
             // References, emails, periods: single-line by their own pattern too.
             Some(_) => Some(SINGLE_LINE_PATTERN),
             None => None,
@@ -346,35 +426,48 @@ impl Checker {
         self.string_rules(&own, s, field, errors);
     }
 
-    fn string_rules(&self, map: &Map<String, Value>, s: &str, field: &str, errors: &mut Vec<FieldError>) {
+    fn string_rules(
+        &self,
+        map: &Map<String, Value>,
+        s: &str,
+        field: &str,
+        errors: &mut Vec<FieldError>,
+    ) {
         let chars = s.chars().count() as u64;
-        if let Some(max) = map.get("maxLength").and_then(Value::as_u64) {
-            if chars > max {
-                errors.push(FieldError::new(field, format!("at most {max} characters (this has {chars})")));
-            }
+        if let Some(max) = map.get("maxLength").and_then(Value::as_u64)
+            && chars > max
+        {
+            errors.push(FieldError::new(
+                field,
+                format!("at most {max} characters (this has {chars})"),
+            ));
         }
-        if let Some(min) = map.get("minLength").and_then(Value::as_u64) {
-            if chars < min {
-                errors.push(FieldError::new(field, format!("at least {min} characters")));
-            }
+        if let Some(min) = map.get("minLength").and_then(Value::as_u64)
+            && chars < min
+        {
+            errors.push(FieldError::new(field, format!("at least {min} characters")));
         }
-        if let Some(allowed) = map.get("enum").and_then(Value::as_array) {
-            if !allowed.iter().any(|a| a.as_str() == Some(s)) {
-                let list: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
-                errors.push(FieldError::new(field, format!("one of {}", list.join(", "))));
-            }
+        if let Some(allowed) = map.get("enum").and_then(Value::as_array)
+            && !allowed.iter().any(|a| a.as_str() == Some(s))
+        {
+            let list: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+            errors.push(FieldError::new(
+                field,
+                format!("one of {}", list.join(", ")),
+            ));
         }
-        if let Some(p) = map.get("pattern").and_then(Value::as_str) {
-            if let Some(re) = self.patterns.get(p) {
-                if !re.is_match(s) {
-                    let message = match p {
-                        SINGLE_LINE_PATTERN => "one line of text without control characters".to_string(),
-                        MULTI_LINE_PATTERN => "text without control characters (tab and newline are fine)".to_string(),
-                        _ => format!("must match {p}"),
-                    };
-                    errors.push(FieldError::new(field, message));
+        if let Some(p) = map.get("pattern").and_then(Value::as_str)
+            && let Some(re) = self.patterns.get(p)
+            && !re.is_match(s)
+        {
+            let message = match p {
+                SINGLE_LINE_PATTERN => "one line of text without control characters".to_string(),
+                MULTI_LINE_PATTERN => {
+                    "text without control characters (tab and newline are fine)".to_string()
                 }
-            }
+                _ => format!("must match {p}"),
+            };
+            errors.push(FieldError::new(field, message));
         }
     }
 }
@@ -382,13 +475,15 @@ impl Checker {
 fn collect_patterns(v: &Value, out: &mut HashMap<String, Regex>) {
     match v {
         Value::Object(map) => {
-            if let Some(p) = map.get("pattern").and_then(Value::as_str) {
-                if !out.contains_key(p) {
-                    match Regex::new(p) {
-                        Ok(re) => {
-                            out.insert(p.to_string(), re);
-                        }
-                        Err(e) => tracing::warn!(pattern = p, error = %e, "a pattern of the spec does not compile"),
+            if let Some(p) = map.get("pattern").and_then(Value::as_str)
+                && !out.contains_key(p)
+            {
+                match Regex::new(p) {
+                    Ok(re) => {
+                        out.insert(p.to_string(), re);
+                    }
+                    Err(e) => {
+                        tracing::warn!(pattern = p, error = %e, "a pattern of the spec does not compile")
                     }
                 }
             }
@@ -444,6 +539,9 @@ mod tests {
         assert_eq!(f.broken_rules.len(), 2);
         let f = check(json!({"name": "twee\nregels", "reason": "ok\ttab"}));
         assert_eq!(f.broken_rules.len(), 1);
-        assert_eq!(check(json!({"name": "é".repeat(300)})).broken_rules.len(), 0);
+        assert_eq!(
+            check(json!({"name": "é".repeat(300)})).broken_rules.len(),
+            0
+        );
     }
 }
