@@ -44,6 +44,29 @@ async fn a_declared_two_gigabyte_json_body_is_refused_before_it_is_read() {
 }
 
 #[tokio::test]
+async fn a_document_may_be_25_megabytes_and_no_more() {
+    let app = spawn_app().await;
+    let upload = |length: usize| {
+        format!(
+            "POST /applications/1/documents?kind=plan&filename=plan.pdf HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/octet-stream\r\nContent-Length: {length}\r\n\r\n",
+            app.staff_token
+        )
+    };
+    let over = raw(&app.base, upload(25 * 1024 * 1024 + 1), b"%PDF").await;
+    assert!(over.starts_with("HTTP/1.1 413"), "{over}");
+    // 2 MB is over the JSON limit but well within a document's: the gate lets it through to the
+    // handler, which waits for the body (no answer before it is sent).
+    let addr = app.base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    s.write_all(upload(2 * 1024 * 1024).as_bytes())
+        .await
+        .expect("head");
+    let mut buf = [0u8; 64];
+    let early = tokio::time::timeout(std::time::Duration::from_millis(500), s.read(&mut buf)).await;
+    assert!(early.is_err(), "no early refusal of a 2 MB document");
+}
+
+#[tokio::test]
 async fn a_chunked_body_over_the_limit_is_refused_while_streaming() {
     let app = spawn_app().await;
     let head = format!(
