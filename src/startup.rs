@@ -66,6 +66,15 @@ impl RunningServer {
 
 /// Binds (port 0 picks a free one) and serves in the background.
 pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<RunningServer> {
+    spawn_with_limits(state, bind, api::guard::Limits::default()).await
+}
+
+/// [`spawn`] with other body limits or time limit (tests).
+pub async fn spawn_with_limits(
+    state: AppState,
+    bind: SocketAddr,
+    limits: api::guard::Limits,
+) -> std::io::Result<RunningServer> {
     let acceptor = TcpListener::bind(bind.to_string()).into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -74,7 +83,7 @@ pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<Running
         .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
     let shutdown = Arc::new(tokio::sync::Notify::new());
     let signal = shutdown.clone();
-    let app = app(state);
+    let app = app_with_limits(state, limits);
     let handle = tokio::spawn(async move {
         Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(app, async move { signal.notified().await }, None)

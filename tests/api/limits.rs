@@ -148,6 +148,35 @@ async fn free_text_is_bounded_and_free_of_control_characters() {
 }
 
 #[tokio::test]
+async fn a_request_over_its_time_answers_503() {
+    let app = spawn_app().await;
+    let limits = tuinier::api::guard::Limits {
+        timeout: std::time::Duration::ZERO,
+        ..Default::default()
+    };
+    let bind = "127.0.0.1:0".parse().expect("addr");
+    let slow = tuinier::startup::spawn_with_limits(app.state.clone(), bind, limits)
+        .await
+        .expect("bind");
+    let resp = app
+        .client
+        .post(format!("http://{}/call-templates/proeftuinen-tranche-2-2022/calls", slow.addr))
+        .bearer_auth(&app.staff_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status().as_u16(), 503);
+    assert!(resp.headers().get("retry-after").is_some());
+    assert_eq!(
+        resp.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+    slow.stop().await;
+}
+
+#[tokio::test]
 async fn a_wrong_method_names_the_allowed_ones() {
     let app = spawn_app().await;
     let resp = app
