@@ -43,6 +43,7 @@ pub const MULTI_LINE: &[&str] = &[
     "legal_basis",
     "emphasis",
     "grant_description",
+    "signatory",
 ];
 
 /// No control characters (C0 and DEL).
