@@ -265,7 +265,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             println!("{}", created.token);
         }
         Command::Serve { bind, db, demo, mail, sign_in } => {
-            let options = startup::ServeOptions { sign_in: sign_in.settings(), demo: None };
+            let options = startup::ServeOptions { sign_in: sign_in.settings(), ..Default::default() };
             if !demo {
                 let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
                 let (background, mail_target) = startup::spawn_background(state.clone(), &mail.config())?;

@@ -41,11 +41,16 @@ pub struct ServeOptions {
     pub sign_in: ThrottleSettings,
     /// The demo's rehearsal clock: mounts `POST /demo/clock` (only `serve --demo` sets it).
     pub demo: Option<DemoClock>,
+    /// Body sizes and the time limit of the request guard (see `api::guard`).
+    pub limits: api::guard::Limits,
 }
 
-/// The routes, with the sign-in throttle and the access log around everything; with a demo clock,
-/// also `POST /demo/clock`.
+/// The routes behind the request guard (body sizes, time limit, strict bodies; see `api::guard`),
+/// with the sign-in throttle and the access log around everything; with a demo clock, also
+/// `POST /demo/clock`.
 pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
+    let spec = api::spec_value(state.clone());
+    let guard = Arc::new(api::guard::Guard::new(&spec, options.limits));
     let service = api::service(state.clone());
     let docs = service.swagger_ui();
     let db = state.db.clone();
@@ -60,8 +65,10 @@ pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
         .data(state)
         .data(Arc::new(SignInThrottle::new(options.sign_in)))
         .catch_all_error(|err| async move { api::problem::fallback(err) })
+        .with(poem::middleware::CatchPanic::new().with_handler(|_| api::problem::panicked()))
+        .with(api::guard::GuardMiddleware(guard))
         .into_endpoint();
-    // The access log outermost, so that the breaker's quick 503s are logged too.
+    // The access log outermost, so that the breaker's quick 503s and the guard's refusals are logged.
     api::breaker::guard(routes, db).around(api::access_log::log_request)
 }
 
@@ -84,7 +91,13 @@ pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<Running
     spawn_with(state, bind, ServeOptions::default()).await
 }
 
-/// As [`spawn`], with the sign-in throttle's limits and, for `serve --demo`, the demo clock.
+/// [`spawn`] with other body limits or time limit (tests).
+pub async fn spawn_with_limits(state: AppState, bind: SocketAddr, limits: api::guard::Limits) -> std::io::Result<RunningServer> {
+    spawn_with(state, bind, ServeOptions { limits, ..ServeOptions::default() }).await
+}
+
+/// As [`spawn`], with the sign-in throttle's limits, the guard's limits and, for `serve --demo`,
+/// the demo clock.
 pub async fn spawn_with(state: AppState, bind: SocketAddr, options: ServeOptions) -> std::io::Result<RunningServer> {
     let acceptor = TcpListener::bind(bind.to_string()).into_acceptor().await?;
     let addr = acceptor

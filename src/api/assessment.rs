@@ -604,7 +604,7 @@ pub struct DeviationView {
     pub round: String,
     pub assessor: String,
     /// Mean of (own total − the others' mean) over shared applications; negative is strict.
-    pub mean_deviation: Points,
+    pub mean_deviation: super::types::SignedPoints,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -712,7 +712,7 @@ impl ExplainApi {
             applications: result.applications.iter().map(|a| line(a, &apps)).collect(),
             assessors: deviations
                 .into_iter()
-                .map(|((round, assessor), d)| DeviationView { round, assessor, mean_deviation: d })
+                .map(|((round, assessor), d)| DeviationView { round, assessor, mean_deviation: super::types::SignedPoints(d) })
                 .collect(),
             consensus_notes: notes,
         }))

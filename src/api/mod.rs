@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod audit;
 pub mod breaker;
 pub mod call_assessors;
+pub mod guard;
 pub mod calls;
 pub mod demo;
 pub mod examples;
@@ -21,6 +22,8 @@ pub mod responses;
 pub mod regions;
 pub mod security;
 pub mod sign_in;
+pub mod strict;
+pub mod strict_rules;
 pub mod types;
 pub mod users;
 
@@ -111,7 +114,14 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
 
 /// The OpenAPI document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
 pub fn spec_json(state: AppState) -> String {
-    let mut spec = service(state).spec();
+    let mut spec = serde_json::to_string_pretty(&spec_value(state)).unwrap_or_default();
     spec.push('\n');
+    spec
+}
+
+/// The OpenAPI document as a value, refined by [`strict::refine`]: what the request guard enforces.
+pub fn spec_value(state: AppState) -> serde_json::Value {
+    let mut spec: serde_json::Value = serde_json::from_str(&service(state).spec()).unwrap_or_default();
+    strict::refine(&mut spec);
     spec
 }

@@ -151,6 +151,32 @@ fn internal() -> ApiError {
     ))
 }
 
+/// A handler that panicked still answers with a problem (and the panic is logged).
+pub fn panicked() -> poem::Response {
+    tracing::error!("a request handler panicked");
+    problem_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Internal error",
+        "something went wrong on our side; it has been logged".to_string(),
+        Vec::new(),
+    )
+}
+
+/// A problem answer built outside poem-openapi (the request guard, the fallback).
+pub fn problem_response(
+    status: StatusCode,
+    slug: &str,
+    title: &str,
+    detail: String,
+    errors: Vec<crate::error::FieldError>,
+) -> poem::Response {
+    use poem::IntoResponse;
+    let mut p = problem(slug, title, status, detail);
+    p.0.errors = errors.into_iter().map(|f| ProblemField { field: f.field, message: f.message }).collect();
+    p.with_status(status).with_content_type("application/problem+json").into_response()
+}
+
 /// Errors raised by poem or poem-openapi before a handler runs (parsing, authentication, routing).
 pub fn from_poem_error(err: poem::Error) -> ApiError {
     let status = err.status();

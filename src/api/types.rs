@@ -138,3 +138,55 @@ impl ToJSON for DecimalInput {
         Some(self.0.clone())
     }
 }
+
+const SIGNED_PATTERN: &str = r"^-?[0-9]+\.[0-9]{2}$";
+
+/// Points that may be below zero (a deviation from the others' mean): a string with a sign when
+/// negative and two decimals, e.g. `"-1.14"`. Answers only.
+#[derive(Debug, Clone)]
+pub struct SignedPoints(pub Points);
+
+impl Type for SignedPoints {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "signed_points".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        let mut schema = MetaSchema::new_with_format("string", "decimal");
+        schema.pattern = Some(SIGNED_PATTERN.to_string());
+        schema.description = Some("Points that may be negative: a string with two decimals, e.g. \"-1.14\".");
+        MetaSchemaRef::Inline(Box::new(schema))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ToJSON for SignedPoints {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.to_two_decimals()))
+    }
+}
+
+impl ParseFromJSON for SignedPoints {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::String(s)) => match s.strip_prefix('-') {
+                Some(abs) => Points::parse(abs)
+                    .map(|p| SignedPoints(Points::from_decimal(-p.as_decimal())))
+                    .map_err(|e| ParseError::custom(e.to_string())),
+                None => Points::parse(&s).map(SignedPoints).map_err(|e| ParseError::custom(e.to_string())),
+            },
+            _ => Err(ParseError::custom("expected a string with two decimals, like \"-1.14\"")),
+        }
+    }
+}

@@ -14,6 +14,7 @@ mod intake;
 mod integrity;
 mod letter_grounds;
 mod letters;
+mod limits;
 mod mail;
 mod mail_delivery;
 mod monitoring;

@@ -56,7 +56,7 @@ async fn failed_tokens_are_slowed_per_address_and_successful_requests_are_not() 
         burst: 3,
         refill_every: Duration::from_millis(700),
     };
-    let server = startup::spawn_with(app.state.clone(), "127.0.0.1:0".parse().unwrap(), startup::ServeOptions { sign_in: settings, demo: None })
+    let server = startup::spawn_with(app.state.clone(), "127.0.0.1:0".parse().unwrap(), startup::ServeOptions { sign_in: settings, ..Default::default() })
         .await
         .unwrap();
     let base = format!("http://{}", server.addr);

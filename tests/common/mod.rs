@@ -98,7 +98,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     .expect("bootstrap staff user");
     // Tests send many unknown tokens on purpose; the throttle has its own test (tests/api/sign_in.rs).
     let sign_in = tuinier::api::sign_in::ThrottleSettings { burst: 100_000, ..Default::default() };
-    let server = startup::spawn_with(state.clone(), "127.0.0.1:0".parse().expect("addr"), startup::ServeOptions { sign_in, demo: None }).await.expect("bind");
+    let server = startup::spawn_with(state.clone(), "127.0.0.1:0".parse().expect("addr"), startup::ServeOptions { sign_in, ..Default::default() }).await.expect("bind");
     TestApp {
         base: format!("http://{}", server.addr),
         client: reqwest::Client::new(),
