@@ -90,10 +90,11 @@ pub fn wrap(face: &Face, text: &str, size: f32, width: f32) -> Vec<String> {
                 line_width = w;
                 continue;
             }
-            // Too long: break after hyphens (keeping as much as fits on each line), then, for a
-            // piece still too long, between characters.
+            // Too long: break after hyphens, and before the `@` and dots of an email address or web
+            // address (keeping as much as fits on each line), then, for a piece still too long,
+            // between characters.
             line_width = 0.0;
-            for piece in word.split_inclusive('-') {
+            for piece in pieces(&word) {
                 let pw = face.width(piece, size);
                 if !line.is_empty() && line_width + pw > width {
                     out.push(std::mem::take(&mut line));
@@ -116,6 +117,25 @@ pub fn wrap(face: &Face, text: &str, size: f32, width: f32) -> Vec<String> {
             }
         }
         out.push(line);
+    }
+    out
+}
+
+/// A long word's break points: after a hyphen, before an `@` or a dot (not at its start).
+fn pieces(word: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in word.char_indices() {
+        if (c == '@' || c == '.') && i > start {
+            out.push(&word[start..i]);
+            start = i;
+        } else if c == '-' {
+            out.push(&word[start..i + 1]);
+            start = i + 1;
+        }
+    }
+    if start < word.len() {
+        out.push(&word[start..]);
     }
     out
 }
@@ -158,5 +178,16 @@ mod tests {
             ["Zaanstreek-", "Waterland"]
         );
         assert!(widest_unit(face, "Zaanstreek-Waterland en", 9.0) > width);
+    }
+
+    #[test]
+    fn breaks_an_email_address_before_its_at_sign_never_inside_a_name() {
+        let face = &fonts::fonts().unwrap().regular;
+        let email = "programmabureau@toekomstscenario.example";
+        let width = face.width("@toekomstscenario.example", 8.0);
+        assert_eq!(wrap(face, email, 8.0, width), ["programmabureau", "@toekomstscenario.example"]);
+        let narrower = face.width("@toekomstscenario.", 8.0);
+        assert_eq!(wrap(face, email, 8.0, narrower), ["programmabureau", "@toekomstscenario", ".example"]);
+        assert_eq!(pieces("Zaanstreek-Waterland"), ["Zaanstreek-", "Waterland"]);
     }
 }
