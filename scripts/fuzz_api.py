@@ -58,11 +58,15 @@ def shift(value, days):
 
 
 def tokens(path):
+    """{role: [(email, token)]} from the demo's tokens file, whose lines read
+    `VAR='tnr_...'  # role | Name <email> | ...`."""
     found = {}
+    line_re = re.compile(r"^\w+='(tnr_[^']+)'\s+#\s*(\w+)\s*\|[^<]*<([^>]+)>")
     for line in Path(path).read_text().splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2].startswith("tnr_"):
-            found.setdefault(parts[0], []).append((parts[1], parts[2]))
+        m = line_re.match(line)
+        if m:
+            token, role, email = m.groups()
+            found.setdefault(role, []).append((email, token))
     return found
 
 
@@ -70,7 +74,7 @@ def open_call(base, staff, region_token):
     """A copy of the demo call whose submission deadline is a month from now, with an assessor and
     a draft application of the first demo region."""
     calls = must(lambda: request(base, "GET", "/calls", staff), "list calls")
-    demo = next(c for c in calls if c["code"] == "proeftuinen-tranche-2-2022")
+    demo = next(c for c in calls if c["code"].startswith("proeftuinen-tranche-2-2022"))
     deadline = next(s for s in demo["stages"] if s["kind"] == "submission_deadline")
     when = dt.datetime.fromisoformat(deadline["at"]).date()
     days = (dt.date.today() + dt.timedelta(days=30) - when).days

@@ -189,6 +189,12 @@ fn nullable_optionals(schema: &mut Value) {
                 *p = serde_json::json!({"allOf": [{"$ref": r}], "nullable": true});
             } else if let Some(obj) = p.as_object_mut() {
                 obj.insert("nullable".into(), Value::Bool(true));
+                // An enum lists every value it takes, `null` too (OpenAPI 3.0 validators go by the list).
+                if let Some(Value::Array(values)) = obj.get_mut("enum")
+                    && !values.contains(&Value::Null)
+                {
+                    values.push(Value::Null);
+                }
             }
         }
     }

@@ -188,7 +188,7 @@ pub fn answer_rules() -> Vec<(&'static str, &'static str, Value)> {
         (
             "LetterView",
             "kind",
-            one_of(&["award", "rejection_first_round", "rejection_final"]),
+            one_of(&["award", "rejection_first_round", "rejection_final", "interview_invitation"]),
         ),
         (
             "DecisionRecord",
@@ -219,6 +219,11 @@ pub fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
             json!({"pattern": PERIOD}),
         ),
         ("/outbox", "kind", one_of(&kind::ALL)),
+        (
+            "/applications/{id}/letter-preview",
+            "kind",
+            one_of(&["award", "rejection_first_round", "rejection_final", "interview_invitation"]),
+        ),
         ("/outbox", "status", one_of(&status::ALL)),
         ("/outbox", "application_id", json!({"minimum": 1})),
         ("/outbox", "limit", json!({"minimum": 1, "maximum": 500})),

@@ -373,7 +373,7 @@ pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kin
     let result = crate::domain::selection::compute(&input);
     let decision = result.applications.iter().find(|a| a.r#ref == app.region_ref).and_then(|a| a.decision.clone());
     let kind = match kind {
-        Some(k) => LetterKind::parse(k).ok_or_else(|| DomainError::invalid("kind", "award, rejection_first_round or rejection_final"))?,
+        Some(k) => LetterKind::parse(k).ok_or_else(|| DomainError::invalid("kind", "award, rejection_first_round, rejection_final or interview_invitation"))?,
         None => kind_for(decision.as_deref())
             .ok_or_else(|| DomainError::Conflict("the application has no decision yet to write a letter about".into()))?,
     };
