@@ -293,4 +293,60 @@ async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
         after.bytes, before.bytes,
         "without a logo the letter is unchanged"
     );
+
+    // Set again, the letters issued at publication carry it: stored with their SHA-256, as drawn.
+    send(
+        &app,
+        Method::PUT,
+        &format!("{logo}?alt=Logo"),
+        Some(&staff),
+        "image/png",
+        tiny_png(),
+    )
+    .await
+    .ok();
+    r.publish_first_round().await.expect("first publication");
+    let issued = app
+        .get(&format!("/applications/{id}/letters"), &staff)
+        .await;
+    let url = issued.ok()[0]["content_url"].as_str().unwrap().to_string();
+    let letter = app.get(&url, &staff).await;
+    assert_eq!(letter.status, 200);
+    assert!(
+        has_image_xobject(&letter.bytes),
+        "the issued letter has the logo"
+    );
+    if let Some(n) = images(&letter.bytes) {
+        assert_eq!(n, 1);
+    }
+
+    // Every change is in the audit trail; the refused uploads are not.
+    let trail = app
+        .get(
+            &format!("/audit?entity_type=call&entity_id={call}&limit=500"),
+            &staff,
+        )
+        .await;
+    let actions: Vec<String> = trail
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .filter(|a| a.starts_with("letter_logo."))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "letter_logo.set").count(),
+        2,
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "letter_logo.removed")
+            .count(),
+        1,
+        "{actions:?}"
+    );
 }
