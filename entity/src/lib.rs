@@ -13,6 +13,7 @@ pub mod conflict;
 pub mod consensus_note;
 pub mod decision;
 pub mod letter;
+pub mod letter_logo;
 pub mod letter_setting;
 pub mod outcome_snapshot;
 pub mod region;

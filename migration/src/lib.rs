@@ -12,6 +12,7 @@ mod m20261122_000005_letters;
 mod m20261122_000006_monitoring;
 mod m20261130_000003_demo;
 mod m20261130_000004_applicant;
+mod m20261130_000009_letter_logo;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_monitoring::Migration),
             Box::new(m20261130_000003_demo::Migration),
             Box::new(m20261130_000004_applicant::Migration),
+            Box::new(m20261130_000009_letter_logo::Migration),
         ]
     }
 }

@@ -2,13 +2,13 @@
 //! corrections, and a call's letter settings and templates.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json};
+use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json};
 
 use super::ApiTags;
 use super::responses::{Action, Created, Read, ReadState, Write};
 use super::security::TokenAuth;
 use crate::service::AppState;
-use crate::service::letters::{self, Resolved, compose::Interview, compose::LetterSettings, templates};
+use crate::service::letters::{self, Resolved, logo::LogoInfo, compose::Interview, compose::LetterSettings, templates};
 use crate::store::letters::LetterMeta;
 
 pub struct LettersApi {
@@ -251,6 +251,61 @@ fn pdf(filename: &str, bytes: Vec<u8>) -> PdfResponse {
     PdfResponse::Pdf(Binary(bytes), format!("attachment; filename=\"{filename}\""), sha, None)
 }
 
+/// A call's letterhead logo, without the image.
+#[derive(Object, Debug, Clone)]
+pub struct LetterLogoView {
+    /// Hex SHA-256 of the PNG as uploaded.
+    pub sha256: String,
+    /// The alternative text the letters carry for it.
+    pub alt: String,
+    /// The PNG's size in bytes.
+    pub bytes: u64,
+    /// In pixels.
+    pub width: u32,
+    pub height: u32,
+    pub uploaded_at: DateTime<Utc>,
+    /// Where to download the PNG.
+    pub content_url: String,
+}
+
+/// Whether a call's letters carry a logo.
+#[derive(Object, Debug, Clone)]
+pub struct LetterLogoState {
+    /// `null`: the letters have no logo.
+    pub logo: Option<LetterLogoView>,
+}
+
+fn logo_view(i: LogoInfo) -> LetterLogoView {
+    LetterLogoView {
+        content_url: format!("/calls/{}/letter-logo", i.call_id),
+        sha256: i.sha256,
+        alt: i.alt,
+        bytes: i.bytes as u64,
+        width: i.width,
+        height: i.height,
+        uploaded_at: i.uploaded_at,
+    }
+}
+
+#[derive(ApiRequest)]
+pub enum LogoUpload {
+    /// The logo as a PNG (8 bits per channel, not interlaced), at most 1 MB. SVG is not supported.
+    #[oai(content_type = "image/png")]
+    Png(Binary<Vec<u8>>),
+}
+
+#[derive(ApiResponse)]
+pub enum LogoResponse {
+    /// The logo, byte for byte as uploaded
+    #[oai(status = 200, content_type = "image/png")]
+    Png(
+        Binary<Vec<u8>>,
+        /// Hex SHA-256 of the PNG
+        #[oai(header = "X-Content-Sha256")]
+        String,
+    ),
+}
+
 #[OpenApi(tag = "ApiTags::Letters")]
 impl LettersApi {
     /// Renders an application's letter as it would be issued now (staff)
@@ -366,5 +421,38 @@ impl LettersApi {
     #[oai(path = "/calls/:id/letter-templates/:name", method = "put")]
     async fn set_template(&self, auth: TokenAuth, id: Path<i32>, name: Path<String>, body: Json<TemplateInput>) -> Result<Json<TemplatesView>, Write> {
         Ok(Json(templates_view(&letters::set_template(&self.state, &auth.0, id.0, &name.0, body.0.text.as_deref()).await?)))
+    }
+
+    /// Sets a call's letterhead logo (staff)
+    ///
+    /// The body is the PNG itself (`Content-Type: image/png`, at most 1 MB, 8 bits per channel, not
+    /// interlaced); `alt` is its alternative text (required, one line, at most 200 characters). The
+    /// call's letters show it at the top of the first page, 40 mm wide, from the next letter on
+    /// (previews included; issued letters stay as issued). SVG is not supported: convert it to PNG.
+    /// An image that is not such a PNG answers 422.
+    #[oai(path = "/calls/:id/letter-logo", method = "put")]
+    async fn set_logo(&self, auth: TokenAuth, id: Path<i32>, alt: Query<String>, body: LogoUpload) -> Result<Json<LetterLogoState>, Write> {
+        let LogoUpload::Png(png) = body;
+        let info = letters::logo::set(&self.state, &auth.0, id.0, png.0, &alt.0).await?;
+        Ok(Json(LetterLogoState { logo: Some(logo_view(info)) }))
+    }
+
+    /// Downloads a call's letterhead logo (staff)
+    ///
+    /// The PNG byte for byte as uploaded; a call without a logo answers 404.
+    #[oai(path = "/calls/:id/letter-logo", method = "get")]
+    async fn logo(&self, auth: TokenAuth, id: Path<i32>) -> Result<LogoResponse, Read> {
+        let (info, png) = letters::logo::get(&self.state, &auth.0, id.0).await?;
+        Ok(LogoResponse::Png(Binary(png), info.sha256))
+    }
+
+    /// Removes a call's letterhead logo (staff)
+    ///
+    /// The call's letters have no logo from the next letter on; issued letters stay as issued. Removing
+    /// a logo the call does not have changes nothing.
+    #[oai(path = "/calls/:id/letter-logo", method = "delete")]
+    async fn delete_logo(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<LetterLogoState>, Action> {
+        letters::logo::delete(&self.state, &auth.0, id.0).await?;
+        Ok(Json(LetterLogoState { logo: None }))
     }
 }

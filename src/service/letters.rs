@@ -10,6 +10,7 @@
 pub mod bench;
 pub mod checks;
 pub mod compose;
+pub mod logo;
 pub mod schedule;
 pub mod settings;
 pub mod templates;
@@ -264,6 +265,7 @@ pub async fn facts<C: ConnectionTrait>(
         spending_from: def.spending_period.from,
         spending_to: def.spending_period.to,
         settings,
+        logo: logo::for_letters(db, call.id).await?,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod calls;
 pub mod demo;
 pub mod documents;
 pub mod monitoring;
+pub mod letter_logos;
 pub mod letters;
 pub mod regions;
 pub mod tx;

@@ -138,6 +138,7 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body
         Body::Bytes(b) => req
             .header("content-type", "application/pdf")
             .body(b.clone()),
+        Body::Png(b) => req.header("content-type", "image/png").body(b.clone()),
     };
     req.send().await.expect("an answer").status().as_u16()
 }

@@ -13,6 +13,7 @@ mod foundation;
 mod intake;
 mod integrity;
 mod letter_grounds;
+mod letter_logo;
 mod letters;
 mod limits;
 mod mail;

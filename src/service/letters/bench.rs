@@ -84,6 +84,7 @@ fn synthetic(i: usize) -> LetterFacts {
         spending_from: date(2022, 1, 1),
         spending_to: date(2023, 12, 31),
         settings: super::programme_settings(),
+        logo: None,
     }
 }
 

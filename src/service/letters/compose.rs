@@ -136,6 +136,8 @@ pub struct LetterFacts {
     pub spending_from: NaiveDate,
     pub spending_to: NaiveDate,
     pub settings: LetterSettings,
+    /// The call's letterhead logo, drawn at the top of the first page.
+    pub logo: Option<crate::pdf::letterhead::Logo>,
 }
 
 const BLOCKS: &[&str] = &["scores_table", "obligations_table", "knockouts_met", "knockouts_not_met"];
@@ -433,6 +435,10 @@ pub fn render(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<V
     })
     .map_err(DomainError::internal)?;
     doc.set_created_on(f.decided_on);
+    if let Some(logo) = &f.logo {
+        doc.logo(logo, 0.0, pdf::mm(40.0));
+        doc.space(12.0);
+    }
 
     // The letterhead: return address and recipient on the left, the sender's details, contact
     // person and references on the right, as in a ministry's letter.

@@ -36,6 +36,8 @@ pub enum Body {
     None,
     Json(Value),
     Bytes(Vec<u8>),
+    /// A PNG image (`image/png`).
+    Png(Vec<u8>),
 }
 
 pub async fn build_world(app: &TestApp) -> World {
@@ -240,6 +242,7 @@ pub fn request(w: &World, method: &str, path: &str) -> (String, Body) {
         ("PUT", "/calls/{id}/interviews/{application_id}") => Body::Json(
             json!({"interview": {"date": "2022-09-05", "time": "10:00", "place": "Den Haag"}}),
         ),
+        ("PUT", "/calls/{id}/letter-logo") => Body::Png(crate::letter_logo::tiny_png()),
         ("PUT", "/calls/{id}/letter-templates/{name}") => Body::Json(json!({"text": null})),
         ("POST", "/proeftuinen") => Body::Json(
             json!({"ref": format!("authz-{n}"), "name": "Proeftuin", "region_id": w.region_id, "started_on": "2023-01-01"}),
@@ -277,6 +280,7 @@ pub fn request(w: &World, method: &str, path: &str) -> (String, Body) {
     let query = match path {
         "/applications/{id}/documents" if method == "POST" => "?kind=other&filename=bijlage.pdf",
         "/applications/{id}/addendum" => "?filename=addendum.pdf",
+        "/calls/{id}/letter-logo" if method == "PUT" => "?alt=Logo%20van%20het%20programma",
         "/proeftuinen/{id}/figures" | "/monitoring/overview" | "/monitoring/overview.pdf" => {
             "?period=2023"
         }
