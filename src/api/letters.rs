@@ -271,7 +271,8 @@ pub struct LetterLogoView {
 /// Whether a call's letters carry a logo.
 #[derive(Object, Debug, Clone)]
 pub struct LetterLogoState {
-    /// `null`: the letters have no logo.
+    /// Absent: the letters have no logo.
+    #[oai(skip_serializing_if_is_none)]
     pub logo: Option<LetterLogoView>,
 }
 

@@ -373,9 +373,22 @@ pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kin
     let call = call_of(db, app.call_id).await?;
     let input = assessment::selection_input(db, &call).await?;
     let result = crate::domain::selection::compute(&input);
-    let decision = result.applications.iter().find(|a| a.r#ref == app.region_ref).and_then(|a| a.decision.clone());
+    let line = result.applications.iter().find(|a| a.r#ref == app.region_ref);
+    let decision = line.and_then(|a| a.decision.clone());
     let kind = match kind {
-        Some(k) => LetterKind::parse(k).ok_or_else(|| DomainError::invalid("kind", "award, rejection_first_round, rejection_final or interview_invitation"))?,
+        Some(k) => {
+            let kind = LetterKind::parse(k).ok_or_else(|| DomainError::invalid("kind", "award, rejection_first_round, rejection_final or interview_invitation"))?;
+            // Only the letter the outcome gives (or the invitation of an invited application) has
+            // the figures its wording needs.
+            let fits = match kind {
+                LetterKind::InterviewInvitation => line.is_some_and(|a| a.invited()),
+                other => kind_for(decision.as_deref()) == Some(other),
+            };
+            if !fits {
+                return Err(DomainError::Conflict(format!("the outcome of this application gives no {} letter (now)", kind.as_str())));
+            }
+            kind
+        }
         None => kind_for(decision.as_deref())
             .ok_or_else(|| DomainError::Conflict("the application has no decision yet to write a letter about".into()))?,
     };
