@@ -47,25 +47,7 @@ async fn send(
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
-    let resp = req.send().await.expect("request sent");
-    let status = resp.status();
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .to_string();
-    let bytes = resp.bytes().await.expect("body").to_vec();
-    let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-    Answer {
-        status,
-        content_type,
-        body,
-        bytes,
-    }
+    answer_of(req.send().await.expect("request sent")).await
 }
 
 /// The images of a PDF (`pdfimages -list`, soft masks left out), or `None` without poppler.

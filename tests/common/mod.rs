@@ -167,20 +167,7 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.expect("request sent");
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let bytes = resp.bytes().await.expect("body").to_vec();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer { status, content_type, body, bytes }
+        answer_of(req.send().await.expect("request sent")).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
@@ -222,4 +209,21 @@ pub fn same_value(a: &Value, b: &Value) -> bool {
 /// Every key of `sent` reads back with the same value (decimals compared as decimals).
 pub fn assert_contains(sent: &Value, got: &Value) {
     assert!(same_value(sent, got), "read-back differs.\nsent: {sent:#}\ngot:  {got:#}");
+}
+
+/// A response read whole: status, media type (without parameters), body as JSON where it is JSON, and bytes.
+pub async fn answer_of(resp: reqwest::Response) -> Answer {
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let bytes = resp.bytes().await.expect("body").to_vec();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer { status, content_type, body, bytes }
 }
