@@ -158,6 +158,9 @@ async fn a_request_over_its_time_answers_503() {
     let slow = tuinier::startup::spawn_with_limits(app.state.clone(), bind, limits)
         .await
         .expect("bind");
+    // Another writer holds the write lock, so the create must wait: with no time allowed it cannot
+    // finish on its first poll (a zero timeout alone lets a quick request through).
+    let holder = app.state.write().await.expect("write lock");
     let resp = app
         .client
         .post(format!("http://{}/call-templates/proeftuinen-tranche-2-2022/calls", slow.addr))
@@ -165,6 +168,7 @@ async fn a_request_over_its_time_answers_503() {
         .send()
         .await
         .expect("sent");
+    drop(holder);
     assert_eq!(resp.status().as_u16(), 503);
     assert!(resp.headers().get("retry-after").is_some());
     assert_eq!(
