@@ -11,7 +11,11 @@ use crate::service::{self, Actor};
 use crate::startup;
 
 #[derive(Parser)]
-#[command(name = "tuinier", version, about = "Grant and programme administration for the proeftuinen")]
+#[command(
+    name = "tuinier",
+    version,
+    about = "Grant and programme administration for the proeftuinen"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -197,13 +201,17 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             print!("{}", crate::api::spec_json(state));
         }
         Command::Scenario { command: ScenarioCommand::Run { file, out } } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let scenario: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let scenario: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
             crate::scenario::run(&scenario, None, Some(&out)).await?;
             println!("outcome written to {}", out.join("outcome.json").display());
         }
         Command::Bench { command: BenchCommand::Letters { count } } => {
-            let r = tokio::task::spawn_blocking(move || service::letters::bench::run(count)).await?.map_err(describe)?;
+            let r = tokio::task::spawn_blocking(move || service::letters::bench::run(count))
+                .await?
+                .map_err(describe)?;
             println!("letters:              {}", r.letters);
             println!("total:                {:.3} s", r.total.as_secs_f64());
             println!("per 100 letters:      {:.3} s  (target: under 1 s)", r.per_100.as_secs_f64());
@@ -227,7 +235,8 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             );
         }
         Command::Restore { from, force, db } => {
-            let facts = service::backup::restore(&from, &db.database, force).await.map_err(describe)?;
+            let facts =
+                service::backup::restore(&from, &db.database, force).await.map_err(describe)?;
             println!(
                 "{} restored into {} ({} calls, {} applications, {} users); migrations applied",
                 from.display(),
@@ -252,25 +261,42 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             }
             println!("{} published outcome(s) verified: no difference", report.outcomes);
         }
-        Command::User { command: UserCommand::Add { role, name, email, organisation, region, db } } => {
+        Command::User {
+            command: UserCommand::Add { role, name, email, organisation, region, db },
+        } => {
             let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
             let created = service::users::add(
                 &state,
                 &Actor::system("cli"),
-                service::users::NewUser { name, email, role, organisation, reference: None, region },
+                service::users::NewUser {
+                    name,
+                    email,
+                    role,
+                    organisation,
+                    reference: None,
+                    region,
+                },
             )
             .await
             .map_err(describe)?;
-            println!("user {} ({}) created; token (shown once):", created.user.id, created.user.role);
+            println!(
+                "user {} ({}) created; token (shown once):",
+                created.user.id, created.user.role
+            );
             println!("{}", created.token);
         }
         Command::Serve { bind, db, demo, mail, sign_in } => {
-            let options = startup::ServeOptions { sign_in: sign_in.settings(), ..Default::default() };
+            let options =
+                startup::ServeOptions { sign_in: sign_in.settings(), ..Default::default() };
             if !demo {
                 let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
-                let (background, mail_target) = startup::spawn_background(state.clone(), &mail.config())?;
+                let (background, mail_target) =
+                    startup::spawn_background(state.clone(), &mail.config())?;
                 let server = startup::spawn_with(state, bind, options).await?;
-                println!("Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}", server.addr);
+                println!(
+                    "Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}",
+                    server.addr
+                );
                 tokio::signal::ctrl_c().await?;
                 server.stop().await;
                 background.stop().await;
@@ -279,15 +305,26 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             // The demo runs on its rehearsal clock: the real time plus what staff moved it by.
             let clock = DemoClock::new(chrono::TimeDelta::zero());
             let state = startup::prepare(&db.database, Arc::new(clock.clone())).await?;
-            if let Some(offset) = service::demo_clock::stored_offset(&state).await.map_err(describe)? {
+            if let Some(offset) =
+                service::demo_clock::stored_offset(&state).await.map_err(describe)?
+            {
                 let _ = clock.advance_to(chrono::Utc::now() + offset);
             }
             let tokens_file = service::demo::tokens_path(&db.database);
             let seeded = service::demo::seed(&state, &tokens_file).await.map_err(describe)?;
             print_demo(&seeded, &state);
-            let (background, mail_target) = startup::spawn_background(state.clone(), &mail.config())?;
-            let server = startup::spawn_with(state, bind, startup::ServeOptions { demo: Some(clock), ..options }).await?;
-            println!("Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}", server.addr);
+            let (background, mail_target) =
+                startup::spawn_background(state.clone(), &mail.config())?;
+            let server = startup::spawn_with(
+                state,
+                bind,
+                startup::ServeOptions { demo: Some(clock), ..options },
+            )
+            .await?;
+            println!(
+                "Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}",
+                server.addr
+            );
             tokio::signal::ctrl_c().await?;
             server.stop().await;
             background.stop().await;
@@ -299,7 +336,10 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
 /// The demo's users: who, which role and region, what each can do, and the token.
 fn print_demo(seeded: &service::demo::Seeded, state: &service::AppState) {
     let file = seeded.tokens_file.display();
-    println!("Demo data ready (now: {}). Tokens are kept in {file} (mode 0600) while this database exists;", crate::domain::dutch::date_time(state.now()));
+    println!(
+        "Demo data ready (now: {}). Tokens are kept in {file} (mode 0600) while this database exists;",
+        crate::domain::dutch::date_time(state.now())
+    );
     println!("load them into a shell with `. {file}`:");
     for l in &seeded.logins {
         let region = l.region.as_deref().map(|r| format!(", region {r}")).unwrap_or_default();
@@ -308,9 +348,14 @@ fn print_demo(seeded: &service::demo::Seeded, state: &service::AppState) {
         println!("  {:<32} {}", "", l.token);
     }
     if seeded.demo_database {
-        println!("Demo clock: staff move it forward with POST /demo/clock {{\"call_id\": {}, \"stage\": \"submission_deadline\"}}.", seeded.open_call_id.unwrap_or(1));
+        println!(
+            "Demo clock: staff move it forward with POST /demo/clock {{\"call_id\": {}, \"stage\": \"submission_deadline\"}}.",
+            seeded.open_call_id.unwrap_or(1)
+        );
     } else {
-        println!("This database was not created by `serve --demo`: the demo clock stays off (POST /demo/clock answers 409).");
+        println!(
+            "This database was not created by `serve --demo`: the demo clock stays off (POST /demo/clock answers 409)."
+        );
     }
 }
 

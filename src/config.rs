@@ -46,8 +46,11 @@ pub struct LetterDefaults {
 /// Each default is replaced by `TUINIER_LETTER_<NAME>` (e.g. `TUINIER_LETTER_SIGNATORY`); a number
 /// that does not parse counts as missing.
 pub fn letter_defaults() -> LetterDefaults {
-    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
-    let number = |name: &str, default: u32| std::env::var(name).map_or(default, |v| v.trim().parse().unwrap_or(0));
+    let var =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
+    let number = |name: &str, default: u32| {
+        std::env::var(name).map_or(default, |v| v.trim().parse().unwrap_or(0))
+    };
     LetterDefaults {
         issuing_body: var("TUINIER_LETTER_ISSUING_BODY", "De Minister voor Rechtsbescherming"),
         legal_basis: var(
@@ -63,10 +66,19 @@ pub fn letter_defaults() -> LetterDefaults {
             "Ministerie van Justitie en Veiligheid, Directie Wetgeving en Juridische Zaken\nPostbus 20301\n2500 EH Den Haag",
         ),
         signatory: var("TUINIER_LETTER_SIGNATORY", "De programmadirecteur"),
-        signatory_function: var("TUINIER_LETTER_SIGNATORY_FUNCTION", "Toekomstscenario kind- en gezinsbescherming"),
+        signatory_function: var(
+            "TUINIER_LETTER_SIGNATORY_FUNCTION",
+            "Toekomstscenario kind- en gezinsbescherming",
+        ),
         return_address: var("TUINIER_LETTER_RETURN_ADDRESS", "Postbus 20301, 2500 EH Den Haag"),
-        contact_name: var("TUINIER_LETTER_CONTACT_NAME", "Programmabureau Toekomstscenario kind- en gezinsbescherming"),
-        contact_email: var("TUINIER_LETTER_CONTACT_EMAIL", "programmabureau@toekomstscenario.example"),
+        contact_name: var(
+            "TUINIER_LETTER_CONTACT_NAME",
+            "Programmabureau Toekomstscenario kind- en gezinsbescherming",
+        ),
+        contact_email: var(
+            "TUINIER_LETTER_CONTACT_EMAIL",
+            "programmabureau@toekomstscenario.example",
+        ),
         contact_phone: var("TUINIER_LETTER_CONTACT_PHONE", "070 370 79 11"),
         advance_percent: number("TUINIER_LETTER_ADVANCE_PERCENT", 50),
         report_weeks: number("TUINIER_LETTER_REPORT_WEEKS", 6),

@@ -63,7 +63,9 @@ impl From<sea_orm::DbErr> for DomainError {
     fn from(e: sea_orm::DbErr) -> Self {
         if is_unreachable(&e) {
             tracing::warn!(error = %e, "database unreachable");
-            return DomainError::Unavailable("the database cannot be reached; try again shortly".into());
+            return DomainError::Unavailable(
+                "the database cannot be reached; try again shortly".into(),
+            );
         }
         if is_transient(&e) {
             tracing::warn!(error = %e, "database busy");
@@ -71,7 +73,9 @@ impl From<sea_orm::DbErr> for DomainError {
         }
         if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
             tracing::info!(error = %e, "unique constraint: a concurrent change came first");
-            return DomainError::Conflict("this was changed at the same time by another request; reload and try again".into());
+            return DomainError::Conflict(
+                "this was changed at the same time by another request; reload and try again".into(),
+            );
         }
         DomainError::Internal(Box::new(e))
     }
@@ -81,9 +85,9 @@ impl From<sea_orm::DbErr> for DomainError {
 fn sqlx_error(e: &sea_orm::DbErr) -> Option<&sea_orm::sqlx::Error> {
     use sea_orm::{DbErr, RuntimeErr};
     match e {
-        DbErr::Conn(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
-            Some(s.as_ref())
-        }
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => Some(s.as_ref()),
         _ => None,
     }
 }
@@ -95,9 +99,18 @@ pub fn is_unreachable(e: &sea_orm::DbErr) -> bool {
         return true;
     }
     match sqlx_error(e) {
-        Some(S::Io(_) | S::Tls(_) | S::Protocol(_) | S::PoolTimedOut | S::PoolClosed | S::WorkerCrashed) => true,
+        Some(
+            S::Io(_)
+            | S::Tls(_)
+            | S::Protocol(_)
+            | S::PoolTimedOut
+            | S::PoolClosed
+            | S::WorkerCrashed,
+        ) => true,
         // PostgreSQL: connection exceptions (08…), shutting down / cannot connect now (57P…).
-        Some(S::Database(d)) => d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        Some(S::Database(d)) => {
+            d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
+        }
         _ => false,
     }
 }
@@ -117,7 +130,9 @@ pub fn is_transient(e: &sea_orm::DbErr) -> bool {
     };
     match code.parse::<i64>() {
         // SQLite: the primary result code is the low byte of the extended one.
-        Ok(n) if d.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>().is_some() => matches!(n & 0xff, 5 | 6),
+        Ok(n) if d.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>().is_some() => {
+            matches!(n & 0xff, 5 | 6)
+        }
         _ => matches!(code.as_ref(), "40001" | "40P01" | "55P03"),
     }
 }

@@ -54,10 +54,8 @@ pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
     let service = api::service(state.clone());
     let docs = service.swagger_ui();
     let db = state.db.clone();
-    let mut route = Route::new()
-        .nest("/", service)
-        .at("/openapi.json", get(openapi_json))
-        .nest("/docs", docs);
+    let mut route =
+        Route::new().nest("/", service).at("/openapi.json", get(openapi_json)).nest("/docs", docs);
     if let Some(clock) = options.demo {
         route = route.at("/demo/clock", poem::post(api::demo::clock).data(clock));
     }
@@ -92,13 +90,21 @@ pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<Running
 }
 
 /// [`spawn`] with other body limits or time limit (tests).
-pub async fn spawn_with_limits(state: AppState, bind: SocketAddr, limits: api::guard::Limits) -> std::io::Result<RunningServer> {
+pub async fn spawn_with_limits(
+    state: AppState,
+    bind: SocketAddr,
+    limits: api::guard::Limits,
+) -> std::io::Result<RunningServer> {
     spawn_with(state, bind, ServeOptions { limits, ..ServeOptions::default() }).await
 }
 
 /// As [`spawn`], with the sign-in throttle's limits, the guard's limits and, for `serve --demo`,
 /// the demo clock.
-pub async fn spawn_with(state: AppState, bind: SocketAddr, options: ServeOptions) -> std::io::Result<RunningServer> {
+pub async fn spawn_with(
+    state: AppState,
+    bind: SocketAddr,
+    options: ServeOptions,
+) -> std::io::Result<RunningServer> {
     let acceptor = TcpListener::bind(bind.to_string()).into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -133,13 +139,24 @@ impl Background {
 
 /// Starts the scheduler (a tick every `scheduler_interval`) and the delivery worker (SMTP when
 /// configured, else `.eml` files in `outbox_dir`); returns a description of where mail goes.
-pub fn spawn_background(state: AppState, mail: &crate::config::MailConfig) -> anyhow_free::Result<(Background, String)> {
+pub fn spawn_background(
+    state: AppState,
+    mail: &crate::config::MailConfig,
+) -> anyhow_free::Result<(Background, String)> {
     use crate::mail::worker::{self, FileTransport, SmtpTransport, Transport};
     let (transport, target): (Arc<dyn Transport>, String) = match &mail.smtp_url {
         Some(url) => (Arc::new(SmtpTransport::from_url(url)?), format!("SMTP {}", redact_url(url))),
-        None => (Arc::new(FileTransport::new(&mail.outbox_dir)), format!("files in {}", mail.outbox_dir.display())),
+        None => (
+            Arc::new(FileTransport::new(&mail.outbox_dir)),
+            format!("files in {}", mail.outbox_dir.display()),
+        ),
     };
-    let settings = worker::Settings { from: mail.from.clone(), reply_to: mail.reply_to.clone(), max_attempts: mail.max_attempts, ..worker::Settings::default() };
+    let settings = worker::Settings {
+        from: mail.from.clone(),
+        reply_to: mail.reply_to.clone(),
+        max_attempts: mail.max_attempts,
+        ..worker::Settings::default()
+    };
     let worker = worker::Worker::new(state.clone(), transport, settings)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let handles = vec![

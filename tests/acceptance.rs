@@ -55,7 +55,10 @@ fn differences(expected: &Value, got: &Value, with_emails: bool) -> Vec<String> 
         }
     }
     if got["awarded_in_rank_order"] != expected["awarded_in_rank_order"] {
-        diffs.push(format!("awarded_in_rank_order: expected {}, got {}", expected["awarded_in_rank_order"], got["awarded_in_rank_order"]));
+        diffs.push(format!(
+            "awarded_in_rank_order: expected {}, got {}",
+            expected["awarded_in_rank_order"], got["awarded_in_rank_order"]
+        ));
     }
     for k in ["allocated_total", "unallocated"] {
         if norm(&got[k]) != norm(&expected[k]) {
@@ -64,18 +67,23 @@ fn differences(expected: &Value, got: &Value, with_emails: bool) -> Vec<String> 
     }
     if with_emails {
         let key = |e: &Value| {
-            let mut parts: Vec<String> = e.as_object().into_iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut parts: Vec<String> =
+                e.as_object().into_iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
             parts.sort();
             parts.join(",")
         };
-        let mut want: Vec<String> = expected["emails"].as_array().into_iter().flatten().map(key).collect();
-        let mut have: Vec<String> = got["emails"].as_array().into_iter().flatten().map(key).collect();
+        let mut want: Vec<String> =
+            expected["emails"].as_array().into_iter().flatten().map(key).collect();
+        let mut have: Vec<String> =
+            got["emails"].as_array().into_iter().flatten().map(key).collect();
         want.sort();
         have.sort();
         if want != have {
-            diffs.push(format!("emails differ:\n  missing: {:?}\n  extra: {:?}",
+            diffs.push(format!(
+                "emails differ:\n  missing: {:?}\n  extra: {:?}",
                 want.iter().filter(|w| !have.contains(w)).collect::<Vec<_>>(),
-                have.iter().filter(|h| !want.contains(h)).collect::<Vec<_>>()));
+                have.iter().filter(|h| !want.contains(h)).collect::<Vec<_>>()
+            ));
         }
     }
     diffs
@@ -87,11 +95,18 @@ fn rejected_input_problems(scenario: &Value, got: &Value) -> Vec<String> {
     let answered = got["rejected_inputs"].as_array().cloned().unwrap_or_default();
     let listed = scenario["rejected_inputs"].as_array().cloned().unwrap_or_default();
     if answered.len() != listed.len() {
-        problems.push(format!("{} rejected inputs listed, {} driven", listed.len(), answered.len()));
+        problems.push(format!(
+            "{} rejected inputs listed, {} driven",
+            listed.len(),
+            answered.len()
+        ));
     }
     for a in answered {
         if a["status"] != a["expect_status"] {
-            problems.push(format!("{}: expected status {}, got {}", a["what"], a["expect_status"], a["status"]));
+            problems.push(format!(
+                "{}: expected status {}, got {}",
+                a["what"], a["expect_status"], a["status"]
+            ));
         }
         if a["problem_json"] != true {
             problems.push(format!("{}: not a fitting problem+json answer", a["what"]));
@@ -104,14 +119,22 @@ fn rejected_input_problems(scenario: &Value, got: &Value) -> Vec<String> {
 }
 
 async fn run_scenario(path: PathBuf) {
-    let scenario: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("scenario file")).expect("JSON");
+    let scenario: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("scenario file"))
+            .expect("JSON");
     let (url, _dir) = common::fresh_database().await;
     let report = tuinier::scenario::run(&scenario, Some(&url), None)
         .await
         .unwrap_or_else(|e| panic!("{}: the run failed: {e}", path.display()));
     let mut problems = differences(&scenario["expected"], &report.outcome, true);
     problems.extend(rejected_input_problems(&scenario, &report.outcome));
-    assert!(problems.is_empty(), "{}: {} difference(s):\n{}", path.display(), problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{}: {} difference(s):\n{}",
+        path.display(),
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -126,7 +149,9 @@ async fn the_scenario_outcome_is_exactly_as_expected() {
 async fn the_shared_public_scenario_when_present_comes_out_as_expected() {
     match common::shared_scenario_path() {
         Some(p) => run_scenario(p).await,
-        None => eprintln!("no ../shared/fixtures/tranche-2022/scenario.json beside the repository: skipped"),
+        None => eprintln!(
+            "no ../shared/fixtures/tranche-2022/scenario.json beside the repository: skipped"
+        ),
     }
 }
 
@@ -134,7 +159,11 @@ async fn the_shared_public_scenario_when_present_comes_out_as_expected() {
 async fn the_variant_scenarios_come_out_as_their_independent_oracle_says() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     assert!(!files.is_empty(), "no variant scenarios in {}", dir.display());

@@ -101,16 +101,10 @@ fn the_readmes_runnable_blocks_run_against_serve_demo() {
             break;
         }
         printed.push(line);
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "serve --demo did not start"
-        );
+        assert!(started.elapsed() < Duration::from_secs(300), "serve --demo did not start");
     }
     let addr = addr.unwrap_or_else(|| {
-        panic!(
-            "serve --demo ended before it listened:\n{}",
-            printed.join("\n")
-        )
+        panic!("serve --demo ended before it listened:\n{}", printed.join("\n"))
     });
     println!("serve --demo printed:\n{}", printed.join("\n"));
     assert!(dir.path().join("demo-tokens.txt").is_file());
@@ -146,16 +140,9 @@ fn the_readmes_runnable_blocks_run_against_serve_demo() {
         .collect();
     assert!(steps.len() >= 10, "{stdout}");
     for s in steps {
-        let status: u16 = s
-            .split_whitespace()
-            .last()
-            .and_then(|x| x.parse().ok())
-            .unwrap_or(0);
+        let status: u16 = s.split_whitespace().last().and_then(|x| x.parse().ok()).unwrap_or(0);
         assert!((200..300).contains(&status), "step failed: {s}");
     }
-    assert!(
-        stdout.contains("conflicted assessor on friesland: 403"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("conflicted assessor on friesland: 403"), "{stdout}");
     drop(server);
 }

@@ -88,7 +88,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for t in [AuditLog::Table.into_iden(), Calls::Table.into_iden(), Users::Table.into_iden(), Regions::Table.into_iden()] {
+        for t in [
+            AuditLog::Table.into_iden(),
+            Calls::Table.into_iden(),
+            Users::Table.into_iden(),
+            Regions::Table.into_iden(),
+        ] {
             manager.drop_table(Table::drop().table(t).to_owned()).await?;
         }
         Ok(())

@@ -76,7 +76,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("uq_rounds").table(Rounds::Table).col(Rounds::CallId).col(Rounds::Round).unique().to_owned(),
+                Index::create()
+                    .name("uq_rounds")
+                    .table(Rounds::Table)
+                    .col(Rounds::CallId)
+                    .col(Rounds::Round)
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         manager

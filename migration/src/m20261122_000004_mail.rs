@@ -17,7 +17,9 @@ impl MigrationTrait for Migration {
             ColumnDef::new(Outbox::LeasedBy).string().null().to_owned(),
         ] {
             let mut column = column;
-            manager.alter_table(Table::alter().table(Outbox::Table).add_column(&mut column).to_owned()).await?;
+            manager
+                .alter_table(Table::alter().table(Outbox::Table).add_column(&mut column).to_owned())
+                .await?;
         }
         // What the worker claims besides queued mail: rows whose lease ran out (a worker died).
         manager
@@ -33,9 +35,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name("idx_outbox_status_lease").table(Outbox::Table).to_owned()).await?;
+        manager
+            .drop_index(
+                Index::drop().name("idx_outbox_status_lease").table(Outbox::Table).to_owned(),
+            )
+            .await?;
         for column in [Outbox::BodyHtml, Outbox::SentFrom, Outbox::LeaseUntil, Outbox::LeasedBy] {
-            manager.alter_table(Table::alter().table(Outbox::Table).drop_column(column).to_owned()).await?;
+            manager
+                .alter_table(Table::alter().table(Outbox::Table).drop_column(column).to_owned())
+                .await?;
         }
         Ok(())
     }

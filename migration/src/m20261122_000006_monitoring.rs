@@ -10,7 +10,16 @@ pub struct Migration;
 
 /// The default catalogue of `shared/domain/monitoring.md`: (key, Dutch label, unit, roll-up,
 /// numerator, denominator).
-const DEFAULT_CATALOGUE: [(&str, &str, &str, &str, Option<&str>, Option<&str>); 8] = [
+type CatalogueRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const DEFAULT_CATALOGUE: [CatalogueRow; 8] = [
     ("cases_discussed", "Besproken casus", "count", "sum", None, None),
     ("consultation_advice", "Consultatie & Advies", "count", "sum", None, None),
     ("network_meetings", "Netwerkberaden met partners", "count", "sum", None, None),
@@ -86,7 +95,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("uq_metrics_key_version").table(Metrics::Table).col(Metrics::Key).col(Metrics::Version).unique().to_owned(),
+                Index::create()
+                    .name("uq_metrics_key_version")
+                    .table(Metrics::Table)
+                    .col(Metrics::Key)
+                    .col(Metrics::Version)
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         manager
@@ -201,7 +216,9 @@ impl MigrationTrait for Migration {
             .await?;
 
         // The default catalogue, version 1 of each metric.
-        for (position, (key, label, unit, rollup, numerator, denominator)) in DEFAULT_CATALOGUE.iter().enumerate() {
+        for (position, (key, label, unit, rollup, numerator, denominator)) in
+            DEFAULT_CATALOGUE.iter().enumerate()
+        {
             let insert = Query::insert()
                 .into_table(Metrics::Table)
                 .columns([
@@ -226,7 +243,7 @@ impl MigrationTrait for Migration {
                     denominator.map(str::to_string).into(),
                     (position as i32).into(),
                     false.into(),
-                    Expr::current_timestamp().into(),
+                    Expr::current_timestamp(),
                 ])
                 .to_owned();
             manager.exec_stmt(insert).await?;

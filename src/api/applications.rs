@@ -3,14 +3,18 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use poem::{Body, IntoResponse, Response};
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry};
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json};
+use poem_openapi::registry::{
+    MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
+};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json,
+};
 use tokio::io::AsyncReadExt;
 
 use super::ApiTags;
 use super::applicant::ApplicantDto;
-use super::responses::{Action, Created, Read, ReadList, Write};
 use super::regions::MunicipalityDto;
+use super::responses::{Action, Created, Read, ReadList, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::application::{Contact, FormInput, LineAmounts, ScaleInput};
@@ -18,8 +22,10 @@ use crate::domain::document::{FileType, MAX_DOCUMENT_BYTES};
 use crate::domain::money::Money;
 use crate::domain::region::Municipality;
 use crate::error::{DomainError, FieldError};
-use crate::service::applications::{self as intake, ApplicationDetail, BudgetLineInput, CommitmentInput};
 use crate::service::AppState;
+use crate::service::applications::{
+    self as intake, ApplicationDetail, BudgetLineInput, CommitmentInput,
+};
 use crate::store::documents::DocumentMeta;
 
 pub struct ApplicationsApi {
@@ -224,12 +230,21 @@ fn application_view(d: ApplicationDetail) -> ApplicationView {
     ApplicationView {
         id: a.id,
         call_id: a.call_id,
-        region: ApplicationRegion { id: d.region_id, reference: d.region.r#ref, name: d.region.name },
+        region: ApplicationRegion {
+            id: d.region_id,
+            reference: d.region.r#ref,
+            name: d.region.name,
+        },
         status: a.status,
         form: FormView {
             title: d.form.title,
             summary: d.form.summary,
-            contact: d.form.contact.map(|c| ContactDto { name: c.name, email: c.email, phone: c.phone, function: c.function }),
+            contact: d.form.contact.map(|c| ContactDto {
+                name: c.name,
+                email: c.email,
+                phone: c.phone,
+                function: c.function,
+            }),
             applicant: d.form.applicant.map(ApplicantDto::from),
             scale: d.form.scale.map(|s| ScaleDto {
                 municipalities: municipality_dtos(s.municipalities),
@@ -261,7 +276,11 @@ fn application_view(d: ApplicationDetail) -> ApplicationView {
             })
             .collect(),
         documents: d.documents.into_iter().map(document_view).collect(),
-        missing: d.missing.into_iter().map(|m| MissingPart { field: m.field, message: m.message }).collect(),
+        missing: d
+            .missing
+            .into_iter()
+            .map(|m| MissingPart { field: m.field, message: m.message })
+            .collect(),
         created_at: a.created_at,
         updated_at: a.updated_at,
         submitted_at: a.submitted_at,
@@ -279,15 +298,25 @@ impl IntoResponse for DocumentContent {
     fn into_response(self) -> Response {
         // The name was cleaned of quotes and control characters on upload; non-ASCII goes in
         // the RFC 5987 form.
-        let ascii: String = self.filename.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
+        let ascii: String =
+            self.filename.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
         let encoded: String = self
             .filename
             .bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b".-_~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b".-_~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
             .collect();
         Response::builder()
             .content_type(self.media_type)
-            .header("Content-Disposition", format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+            .header(
+                "Content-Disposition",
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            )
             .header("X-Content-Type-Options", "nosniff")
             .body(self.content)
     }
@@ -295,7 +324,12 @@ impl IntoResponse for DocumentContent {
 
 impl ApiResponse for DocumentContent {
     fn meta() -> MetaResponses {
-        let schema = || MetaSchemaRef::Inline(Box::new(MetaSchema { format: Some("binary"), ..MetaSchema::new("string") }));
+        let schema = || {
+            MetaSchemaRef::Inline(Box::new(MetaSchema {
+                format: Some("binary"),
+                ..MetaSchema::new("string")
+            }))
+        };
         MetaResponses {
             responses: vec![MetaResponse {
                 description: "The document, byte for byte as uploaded, with its media type",
@@ -322,7 +356,10 @@ async fn read_upload(body: Body, limit: usize) -> Result<Vec<u8>, DomainError> {
     let mut seen: usize = 0;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let n = reader.read(&mut buf).await.map_err(|e| DomainError::BadRequest(format!("the upload broke off: {e}")))?;
+        let n = reader
+            .read(&mut buf)
+            .await
+            .map_err(|e| DomainError::BadRequest(format!("the upload broke off: {e}")))?;
         if n == 0 {
             break;
         }
@@ -337,7 +374,10 @@ async fn read_upload(body: Body, limit: usize) -> Result<Vec<u8>, DomainError> {
         }
     }
     if seen > limit {
-        return Err(DomainError::TooLarge(format!("a document is at most {} MB", limit / (1024 * 1024))));
+        return Err(DomainError::TooLarge(format!(
+            "a document is at most {} MB",
+            limit / (1024 * 1024)
+        )));
     }
     Ok(content)
 }
@@ -354,10 +394,19 @@ fn form_input(b: FormInputDto) -> FormInput {
     FormInput {
         title: b.title,
         summary: b.summary,
-        contact: b.contact.map(|c| Contact { name: c.name, email: c.email, phone: c.phone, function: c.function }),
+        contact: b.contact.map(|c| Contact {
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            function: c.function,
+        }),
         applicant: b.applicant.map(Into::into),
         scale: b.scale.map(|s| ScaleInput {
-            municipalities: s.municipalities.into_iter().map(|m| Municipality { name: m.name, inhabitants: m.inhabitants }).collect(),
+            municipalities: s
+                .municipalities
+                .into_iter()
+                .map(|m| Municipality { name: m.name, inhabitants: m.inhabitants })
+                .collect(),
             inhabitants: s.inhabitants,
             districts: s.districts,
         }),
@@ -372,7 +421,8 @@ fn budget_input(b: BudgetInput) -> (Vec<BudgetLineInput>, Vec<FieldError>) {
         .enumerate()
         .map(|(i, l)| {
             let total_cost = l.total_cost.money(&format!("lines[{i}].total_cost"), &mut errors);
-            let own_contribution = l.own_contribution.money(&format!("lines[{i}].own_contribution"), &mut errors);
+            let own_contribution =
+                l.own_contribution.money(&format!("lines[{i}].own_contribution"), &mut errors);
             let requested = l.requested.money(&format!("lines[{i}].requested"), &mut errors);
             let amounts = match (total_cost, own_contribution, requested) {
                 (Some(total_cost), Some(own_contribution), Some(requested)) => {
@@ -395,7 +445,11 @@ impl ApplicationsApi {
     /// and with 422 `deadline-passed` after the submission deadline. Answers 201 with the application's
     /// path in `Location`; fill it in with the form, budget, commitments and documents, then submit.
     #[oai(path = "/calls/:call_id/applications", method = "post")]
-    async fn create(&self, auth: TokenAuth, call_id: Path<i32>) -> Result<Created<ApplicationView>, Action> {
+    async fn create(
+        &self,
+        auth: TokenAuth,
+        call_id: Path<i32>,
+    ) -> Result<Created<ApplicationView>, Action> {
         let view = application_view(intake::create_draft(&self.state, &auth.0, call_id.0).await?);
         Ok(Created::at(format!("/applications/{}", view.id), view))
     }
@@ -438,7 +492,11 @@ impl ApplicationsApi {
                 .map(|s| ApplicationSummaryView {
                     id: s.application.id,
                     call_id: s.application.call_id,
-                    region: ApplicationRegion { id: s.application.region_id, reference: s.region_ref, name: s.region_name },
+                    region: ApplicationRegion {
+                        id: s.application.region_id,
+                        reference: s.region_ref,
+                        name: s.region_name,
+                    },
                     status: s.application.status,
                     title: s.application.title,
                     requested_total: s.requested_total,
@@ -474,7 +532,12 @@ impl ApplicationsApi {
     /// with 409 once the application is submitted, and with 422 `deadline-passed` after the submission
     /// deadline.
     #[oai(path = "/applications/:id/form", method = "put")]
-    async fn put_form(&self, auth: TokenAuth, id: Path<i32>, body: Json<FormInputDto>) -> Result<Json<ApplicationView>, Write> {
+    async fn put_form(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<FormInputDto>,
+    ) -> Result<Json<ApplicationView>, Write> {
         let detail = intake::replace_form(&self.state, &auth.0, id.0, form_input(body.0)).await?;
         Ok(Json(application_view(detail)))
     }
@@ -487,9 +550,16 @@ impl ApplicationsApi {
     /// cost. Every problem is listed by field, e.g. `lines[0].requested`, in one 422 answer. The requested
     /// total is computed.
     #[oai(path = "/applications/:id/budget", method = "put")]
-    async fn put_budget(&self, auth: TokenAuth, id: Path<i32>, body: Json<BudgetInput>) -> Result<Json<ApplicationView>, Write> {
+    async fn put_budget(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<BudgetInput>,
+    ) -> Result<Json<ApplicationView>, Write> {
         let (lines, errors) = budget_input(body.0);
-        Ok(Json(application_view(intake::replace_budget(&self.state, &auth.0, id.0, lines, errors).await?)))
+        Ok(Json(application_view(
+            intake::replace_budget(&self.state, &auth.0, id.0, lines, errors).await?,
+        )))
     }
 
     /// Records a partner's signed commitment for one of the call's required roles (the region)
@@ -506,8 +576,15 @@ impl ApplicationsApi {
         body: Json<CommitmentInputDto>,
     ) -> Result<Json<ApplicationView>, Write> {
         let b = body.0;
-        let input = CommitmentInput { organisation: b.organisation, signed_by: b.signed_by, signed_on: b.signed_on, document_id: b.document_id };
-        Ok(Json(application_view(intake::sign_commitment(&self.state, &auth.0, id.0, &role.0, input).await?)))
+        let input = CommitmentInput {
+            organisation: b.organisation,
+            signed_by: b.signed_by,
+            signed_on: b.signed_on,
+            document_id: b.document_id,
+        };
+        Ok(Json(application_view(
+            intake::sign_commitment(&self.state, &auth.0, id.0, &role.0, input).await?,
+        )))
     }
 
     /// Uploads a document to a draft (the region)
@@ -528,7 +605,8 @@ impl ApplicationsApi {
         body: Binary<Body>,
     ) -> Result<Created<DocumentView>, Write> {
         // Refuse early (wrong application, submitted, past the deadline) without storing the body.
-        if let Err(e) = intake::check_upload(&self.state, &auth.0, id.0, &kind.0, &filename.0).await {
+        if let Err(e) = intake::check_upload(&self.state, &auth.0, id.0, &kind.0, &filename.0).await
+        {
             discard(body.0).await;
             return Err(e.into());
         }
@@ -542,8 +620,18 @@ impl ApplicationsApi {
     ///
     /// Their metadata without the content: kind, file name, media type, size and SHA-256.
     #[oai(path = "/applications/:id/documents", method = "get")]
-    async fn documents(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<DocumentView>>, Read> {
-        Ok(Json(intake::documents(&self.state, &auth.0, id.0).await?.into_iter().map(document_view).collect()))
+    async fn documents(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<Vec<DocumentView>>, Read> {
+        Ok(Json(
+            intake::documents(&self.state, &auth.0, id.0)
+                .await?
+                .into_iter()
+                .map(document_view)
+                .collect(),
+        ))
     }
 
     /// Downloads a document, byte for byte as uploaded
@@ -551,7 +639,12 @@ impl ApplicationsApi {
     /// With its media type and file name in `Content-Disposition`. A document of another application
     /// answers 404.
     #[oai(path = "/applications/:id/documents/:document_id/content", method = "get")]
-    async fn content(&self, auth: TokenAuth, id: Path<i32>, document_id: Path<i32>) -> Result<DocumentContent, Read> {
+    async fn content(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        document_id: Path<i32>,
+    ) -> Result<DocumentContent, Read> {
         let d = intake::document_content(&self.state, &auth.0, id.0, document_id.0).await?;
         Ok(DocumentContent { media_type: d.media_type, filename: d.filename, content: d.content })
     }
@@ -561,7 +654,12 @@ impl ApplicationsApi {
     /// Answers the application as it is afterwards. The signed copy a commitment points to cannot be
     /// removed while the commitment refers to it (409).
     #[oai(path = "/applications/:id/documents/:document_id", method = "delete")]
-    async fn delete_document(&self, auth: TokenAuth, id: Path<i32>, document_id: Path<i32>) -> Result<Json<ApplicationView>, Action> {
+    async fn delete_document(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        document_id: Path<i32>,
+    ) -> Result<Json<ApplicationView>, Action> {
         intake::delete_document(&self.state, &auth.0, id.0, document_id.0).await?;
         Ok(Json(application_view(intake::get(&self.state, &auth.0, id.0).await?)))
     }
@@ -572,7 +670,11 @@ impl ApplicationsApi {
     /// draft answers 422 with every missing part in `errors` (the same list as `missing` on the
     /// application). A submitted application is immutable: later writes answer 409.
     #[oai(path = "/applications/:id/submit", method = "post")]
-    async fn submit(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ApplicationView>, Action> {
+    async fn submit(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<ApplicationView>, Action> {
         Ok(Json(application_view(intake::submit(&self.state, &auth.0, id.0).await?)))
     }
 }

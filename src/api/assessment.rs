@@ -1,7 +1,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use poem_openapi::{Object, OpenApi, param::{Path, Query}, payload::{Binary, Json}};
+use poem_openapi::{
+    Object, OpenApi,
+    param::{Path, Query},
+    payload::{Binary, Json},
+};
 use serde_json::Value;
 
 use super::ApiTags;
@@ -76,7 +80,10 @@ impl SheetDto {
                 Some(value) => {
                     scores.insert(id, value);
                 }
-                None => errors.push(FieldError::new(format!("scores.{id}"), "a whole number of points, or a list of items")),
+                None => errors.push(FieldError::new(
+                    format!("scores.{id}"),
+                    "a whole number of points, or a list of items",
+                )),
             }
         }
         if !errors.is_empty() {
@@ -135,10 +142,13 @@ fn sheet_view(v: SheetView) -> SheetView_ {
                 .scores
                 .into_iter()
                 .map(|(k, v)| {
-                    (k, match v {
-                        CriterionValue::Number(n) => Value::from(n),
-                        CriterionValue::Items(items) => Value::from(items),
-                    })
+                    (
+                        k,
+                        match v {
+                            CriterionValue::Number(n) => Value::from(n),
+                            CriterionValue::Items(items) => Value::from(items),
+                        },
+                    )
                 })
                 .collect(),
             motivations: v.input.motivations,
@@ -306,8 +316,16 @@ fn line(r: &ApplicationResult, apps: &[AppRow]) -> ResultLine {
         requested_total: r.requested_total,
         knockout: r.knockout.as_ref().map(|k| k.verdict.as_str().to_string()),
         knockout_decided: r.knockout_decided.map(|k| k.as_str().to_string()),
-        knockout_failed_criteria: r.knockout.as_ref().map(|k| k.failed_criteria.clone()).unwrap_or_default(),
-        knockout_split_criteria: r.knockout.as_ref().map(|k| k.split_criteria.clone()).unwrap_or_default(),
+        knockout_failed_criteria: r
+            .knockout
+            .as_ref()
+            .map(|k| k.failed_criteria.clone())
+            .unwrap_or_default(),
+        knockout_split_criteria: r
+            .knockout
+            .as_ref()
+            .map(|k| k.split_criteria.clone())
+            .unwrap_or_default(),
         first_round_score: r.first_round.as_ref().map(|f| f.score),
         first_round: r.first_round.as_ref().map(round_view),
         invited_to_interview: r.invited(),
@@ -330,7 +348,13 @@ fn pending(p: &crate::domain::selection::Pending) -> String {
     }
 }
 
-fn results_view(call_id: i32, r: &SelectionResult, apps: &[AppRow], first: &str, fin: &str) -> ResultsView {
+fn results_view(
+    call_id: i32,
+    r: &SelectionResult,
+    apps: &[AppRow],
+    first: &str,
+    fin: &str,
+) -> ResultsView {
     ResultsView {
         call_id,
         rule_version: r.rule_version.to_string(),
@@ -341,17 +365,19 @@ fn results_view(call_id: i32, r: &SelectionResult, apps: &[AppRow], first: &str,
         allocation_policy: r.allocation_policy.as_str().to_string(),
         allocated_total: r.allocated_total,
         unallocated: r.unallocated,
-        pro_rata_preview: r
-            .pro_rata_preview
-            .as_ref()
-            .map(|p| p.amounts.iter().map(|(k, m)| AllocationLine { reference: k.clone(), amount: *m }).collect()),
+        pro_rata_preview: r.pro_rata_preview.as_ref().map(|p| {
+            p.amounts
+                .iter()
+                .map(|(k, m)| AllocationLine { reference: k.clone(), amount: *m })
+                .collect()
+        }),
         first_round_pending: r.first_round_pending.iter().map(pending).collect(),
         final_pending: r.final_pending.iter().map(pending).collect(),
     }
 }
 
-fn round(s: &str) -> Result<Round, ApiError> {
-    Ok(Round::parse(s)?)
+fn round(s: &str) -> Result<Round, DomainError> {
+    Round::parse(s)
 }
 
 #[OpenApi(tag = "ApiTags::Assessment")]
@@ -362,21 +388,53 @@ impl AssessmentApi {
     /// its reason, once (a second time answers 409). Answers 201 with the call's list of conflicts in
     /// `Location`.
     #[oai(path = "/calls/:id/conflicts", method = "post")]
-    async fn declare_conflict(&self, auth: TokenAuth, id: Path<i32>, body: Json<ConflictInput>) -> Result<Created<ConflictView>, Write> {
+    async fn declare_conflict(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<ConflictInput>,
+    ) -> Result<Created<ConflictView>, Write> {
         let b = body.0;
-        let c = svc::declare_conflict(&self.state, &auth.0, id.0, b.assessor_id, b.application_id, &b.reason).await?;
-        Ok(Created::at(format!("/calls/{}/conflicts", id.0), ConflictView { id: c.id, assessor_id: c.assessor_id, application_id: c.application_id, reason: c.reason, created_at: c.created_at }))
+        let c = svc::declare_conflict(
+            &self.state,
+            &auth.0,
+            id.0,
+            b.assessor_id,
+            b.application_id,
+            &b.reason,
+        )
+        .await?;
+        Ok(Created::at(
+            format!("/calls/{}/conflicts", id.0),
+            ConflictView {
+                id: c.id,
+                assessor_id: c.assessor_id,
+                application_id: c.application_id,
+                reason: c.reason,
+                created_at: c.created_at,
+            },
+        ))
     }
 
     /// Lists the conflicts of interest of a call (staff)
     ///
     /// Every declared conflict with its reason, oldest first.
     #[oai(path = "/calls/:id/conflicts", method = "get")]
-    async fn conflicts(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<ConflictView>>, Read> {
+    async fn conflicts(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<Vec<ConflictView>>, Read> {
         let list = svc::conflicts(&self.state, &auth.0, id.0).await?;
         Ok(Json(
             list.into_iter()
-                .map(|c| ConflictView { id: c.id, assessor_id: c.assessor_id, application_id: c.application_id, reason: c.reason, created_at: c.created_at })
+                .map(|c| ConflictView {
+                    id: c.id,
+                    assessor_id: c.assessor_id,
+                    application_id: c.application_id,
+                    reason: c.reason,
+                    created_at: c.created_at,
+                })
                 .collect(),
         ))
     }
@@ -386,7 +444,13 @@ impl AssessmentApi {
     /// `round` is `first` or `final`. A draft may be incomplete and can be saved as often as needed; it
     /// does not count until it is submitted. Scores outside a criterion's range are listed by field (422).
     #[oai(path = "/applications/:id/sheets/:round/draft", method = "put")]
-    async fn save_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<SheetDto>) -> Result<Json<SheetView_>, Write> {
+    async fn save_sheet(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        round: Path<String>,
+        body: Json<SheetDto>,
+    ) -> Result<Json<SheetView_>, Write> {
         let round = self::round(&round.0)?;
         let input = body.0.into_input()?;
         Ok(Json(sheet_view(svc::save_sheet(&self.state, &auth.0, id.0, round, input).await?)))
@@ -397,10 +461,18 @@ impl AssessmentApi {
     /// The sheet must be complete: every knock-out verdict and every weighted score. From then on it counts
     /// and cannot change (409); a mistake is fixed with a correction.
     #[oai(path = "/applications/:id/sheets/:round/submit", method = "post")]
-    async fn submit_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<SheetDto>) -> Result<Json<SheetView_>, Write> {
+    async fn submit_sheet(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        round: Path<String>,
+        body: Json<SheetDto>,
+    ) -> Result<Json<SheetView_>, Write> {
         let round = self::round(&round.0)?;
         let input = body.0.into_input()?;
-        Ok(Json(sheet_view(svc::submit_sheet(&self.state, &auth.0, id.0, round, Some(input)).await?)))
+        Ok(Json(sheet_view(
+            svc::submit_sheet(&self.state, &auth.0, id.0, round, Some(input)).await?,
+        )))
     }
 
     /// Corrects a submitted sheet (assessor)
@@ -408,11 +480,19 @@ impl AssessmentApi {
     /// Adds a new version of the assessor's submitted sheet with the reason; the earlier version is kept
     /// and shown to staff. Refused once the round's outcome is published (409).
     #[oai(path = "/applications/:id/sheets/:round/corrections", method = "post")]
-    async fn correct_sheet(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>, body: Json<CorrectionInput>) -> Result<Json<SheetView_>, Write> {
+    async fn correct_sheet(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        round: Path<String>,
+        body: Json<CorrectionInput>,
+    ) -> Result<Json<SheetView_>, Write> {
         let round = self::round(&round.0)?;
         let CorrectionInput { reason, sheet } = body.0;
         let input = sheet.into_input()?;
-        Ok(Json(sheet_view(svc::correct_sheet(&self.state, &auth.0, id.0, round, input, &reason).await?)))
+        Ok(Json(sheet_view(
+            svc::correct_sheet(&self.state, &auth.0, id.0, round, input, &reason).await?,
+        )))
     }
 
     /// The sheets on an application one may see
@@ -420,9 +500,20 @@ impl AssessmentApi {
     /// Scoring is blind: an assessor sees only their own sheet. Staff see every sheet with all its
     /// versions.
     #[oai(path = "/applications/:id/sheets/:round", method = "get")]
-    async fn sheets(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<Vec<SheetView_>>, Read> {
+    async fn sheets(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        round: Path<String>,
+    ) -> Result<Json<Vec<SheetView_>>, Read> {
         let round = self::round(&round.0)?;
-        Ok(Json(svc::sheets(&self.state, &auth.0, id.0, round).await?.into_iter().map(sheet_view).collect()))
+        Ok(Json(
+            svc::sheets(&self.state, &auth.0, id.0, round)
+                .await?
+                .into_iter()
+                .map(sheet_view)
+                .collect(),
+        ))
     }
 
     /// Closes a round (staff)
@@ -431,7 +522,12 @@ impl AssessmentApi {
     /// `min_sheets_per_application`, or when the round is not open. Answers the results table, with what is
     /// still pending (knock-out disagreements, a tie at the last award place).
     #[oai(path = "/calls/:id/rounds/:round/close", method = "post")]
-    async fn close_round(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, Action> {
+    async fn close_round(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        round: Path<String>,
+    ) -> Result<Json<ResultsView>, Action> {
         let round = self::round(&round.0)?;
         svc::close_round(&self.state, &auth.0, id.0, round).await?;
         Ok(self.results_of(&auth, id.0).await?)
@@ -444,7 +540,12 @@ impl AssessmentApi {
     /// `final_decision`), before the round is closed, or while knock-out verdicts or a tie are still
     /// pending. The published outcome is frozen with a hash and can be checked later.
     #[oai(path = "/calls/:id/rounds/:round/publish", method = "post")]
-    async fn publish(&self, auth: TokenAuth, id: Path<i32>, round: Path<String>) -> Result<Json<ResultsView>, Action> {
+    async fn publish(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        round: Path<String>,
+    ) -> Result<Json<ResultsView>, Action> {
         match self::round(&round.0)? {
             Round::First => svc::publish_first_round(&self.state, &auth.0, id.0).await?,
             Round::Final => svc::publish_final(&self.state, &auth.0, id.0).await?,
@@ -457,9 +558,16 @@ impl AssessmentApi {
     /// `verdict` is `pass` or `fail`, with a reason kept in the audit trail. Answers the call's results
     /// table.
     #[oai(path = "/applications/:id/knockout-decision", method = "post")]
-    async fn decide_knockout(&self, auth: TokenAuth, id: Path<i32>, body: Json<KnockoutDecisionInput>) -> Result<Json<ResultsView>, Write> {
+    async fn decide_knockout(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<KnockoutDecisionInput>,
+    ) -> Result<Json<ResultsView>, Write> {
         svc::decide_knockout(&self.state, &auth.0, id.0, &body.0.verdict, &body.0.reason).await?;
-        let app = crate::store::applications::by_id(&self.state.db, id.0).await.map_err(DomainError::from)?;
+        let app = crate::store::applications::by_id(&self.state.db, id.0)
+            .await
+            .map_err(DomainError::from)?;
         Ok(self.results_of(&auth, app.map_or(0, |a| a.call_id)).await?)
     }
 
@@ -468,7 +576,12 @@ impl AssessmentApi {
     /// Names the application that is awarded and the one that is not, with a reason. Answers the call's
     /// results table.
     #[oai(path = "/calls/:id/ties", method = "post")]
-    async fn settle_tie(&self, auth: TokenAuth, id: Path<i32>, body: Json<TieDecisionInput>) -> Result<Json<ResultsView>, Write> {
+    async fn settle_tie(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<TieDecisionInput>,
+    ) -> Result<Json<ResultsView>, Write> {
         let b = body.0;
         svc::settle_tie(&self.state, &auth.0, id.0, &b.award, &b.not_award, &b.reason).await?;
         Ok(self.results_of(&auth, id.0).await?)
@@ -479,7 +592,12 @@ impl AssessmentApi {
     /// With a reason; `amounts: null` undoes it and the call's allocation policy applies again. The amounts
     /// together stay within the budget ceiling. Answers the call's results table.
     #[oai(path = "/calls/:id/allocation", method = "put")]
-    async fn set_allocation(&self, auth: TokenAuth, id: Path<i32>, body: Json<AllocationInput>) -> Result<Json<ResultsView>, Write> {
+    async fn set_allocation(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<AllocationInput>,
+    ) -> Result<Json<ResultsView>, Write> {
         let b = body.0;
         let amounts = match b.amounts {
             None => None,
@@ -521,14 +639,17 @@ impl AssessmentApi {
     ) -> Result<Created<AddendumView>, Write> {
         let meta = svc::upload_addendum(&self.state, &auth.0, id.0, &filename.0, body.0).await?;
         let location = format!("/applications/{}/documents/{}/content", id.0, meta.id);
-        Ok(Created::at(location, AddendumView {
-            id: meta.id,
-            filename: meta.filename,
-            media_type: meta.media_type,
-            size_bytes: meta.size_bytes,
-            sha256: meta.sha256,
-            uploaded_at: meta.uploaded_at,
-        }))
+        Ok(Created::at(
+            location,
+            AddendumView {
+                id: meta.id,
+                filename: meta.filename,
+                media_type: meta.media_type,
+                size_bytes: meta.size_bytes,
+                sha256: meta.sha256,
+                uploaded_at: meta.uploaded_at,
+            },
+        ))
     }
 
     /// The results table of a call (staff)
@@ -542,7 +663,11 @@ impl AssessmentApi {
 }
 
 impl AssessmentApi {
-    async fn results_of(&self, auth: &TokenAuth, call_id: i32) -> Result<Json<ResultsView>, ApiError> {
+    async fn results_of(
+        &self,
+        auth: &TokenAuth,
+        call_id: i32,
+    ) -> Result<Json<ResultsView>, ApiError> {
         let (call, result, apps) = svc::results(&self.state, &auth.0, call_id).await?;
         let now = self.state.now();
         let first = svc::round_state_of(&self.state, &call, Round::First, now).await?;
@@ -647,7 +772,12 @@ pub struct WhatIfView {
 }
 
 fn sheet_figures(s: &crate::domain::selection::SheetFacts) -> SheetFigures {
-    SheetFigures { assessor: s.assessor.clone(), total: s.total, points: s.points.clone(), knockout: s.knockout.clone() }
+    SheetFigures {
+        assessor: s.assessor.clone(),
+        total: s.total,
+        points: s.points.clone(),
+        knockout: s.knockout.clone(),
+    }
 }
 
 fn note_view(n: entity::consensus_note::Model) -> NoteView {
@@ -661,7 +791,11 @@ impl ExplainApi {
     /// Per criterion the assessors' mean and each sheet, totals, round scores, rank, decision, allocation
     /// and the decisions recorded by staff. An application that is not submitted has no outcome (409).
     #[oai(path = "/applications/:id/outcome", method = "get")]
-    async fn outcome(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<OutcomeView>, ReadState> {
+    async fn outcome(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<OutcomeView>, ReadState> {
         let e = svc::explain(&self.state, &auth.0, id.0).await?;
         let apps = [e.app.clone()];
         Ok(Json(OutcomeView {
@@ -688,9 +822,16 @@ impl ExplainApi {
     /// For an application whose assessors' totals lie further apart than the call's `disagreement_spread`.
     /// `round` is `first` or `final`; an application that is not submitted answers 409.
     #[oai(path = "/applications/:id/consensus-notes", method = "post")]
-    async fn add_note(&self, auth: TokenAuth, id: Path<i32>, body: Json<NoteInput>) -> Result<Json<NoteView>, Write> {
+    async fn add_note(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<NoteInput>,
+    ) -> Result<Json<NoteView>, Write> {
         let round = self::round(&body.0.round)?;
-        Ok(Json(note_view(svc::add_consensus_note(&self.state, &auth.0, id.0, round, &body.0.note).await?)))
+        Ok(Json(note_view(
+            svc::add_consensus_note(&self.state, &auth.0, id.0, round, &body.0.note).await?,
+        )))
     }
 
     /// Calibration of a call's assessors (staff)
@@ -698,12 +839,19 @@ impl ExplainApi {
     /// Per application and criterion the assessors' mean, median and spread, the disagreement flags with
     /// the consensus notes, and each assessor's mean deviation.
     #[oai(path = "/calls/:id/calibration", method = "get")]
-    async fn calibration(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CalibrationView>, Read> {
+    async fn calibration(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<CalibrationView>, Read> {
         let (_, result, apps) = svc::results(&self.state, &auth.0, id.0).await?;
         let deviations = svc::assessor_deviations(&self.state, &auth.0, id.0).await?;
         let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
         let mut notes: BTreeMap<String, Vec<NoteView>> = BTreeMap::new();
-        for n in crate::store::assessment::notes_of(&self.state.db, &ids).await.map_err(DomainError::from)? {
+        for n in crate::store::assessment::notes_of(&self.state.db, &ids)
+            .await
+            .map_err(DomainError::from)?
+        {
             if let Some(a) = apps.iter().find(|a| a.id == n.application_id) {
                 notes.entry(a.region_ref.clone()).or_default().push(note_view(n));
             }
@@ -712,7 +860,11 @@ impl ExplainApi {
             applications: result.applications.iter().map(|a| line(a, &apps)).collect(),
             assessors: deviations
                 .into_iter()
-                .map(|((round, assessor), d)| DeviationView { round, assessor, mean_deviation: super::types::SignedPoints(d) })
+                .map(|((round, assessor), d)| DeviationView {
+                    round,
+                    assessor,
+                    mean_deviation: super::types::SignedPoints(d),
+                })
                 .collect(),
             consensus_notes: notes,
         }))
@@ -723,9 +875,21 @@ impl ExplainApi {
     /// `stage` is `first` or `final`. The outcome is recomputed from its frozen inputs; `verified` says
     /// whether it still matches the published hash.
     #[oai(path = "/calls/:id/outcomes/:stage", method = "get")]
-    async fn frozen(&self, auth: TokenAuth, id: Path<i32>, stage: Path<String>) -> Result<Json<FrozenView>, Read> {
+    async fn frozen(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        stage: Path<String>,
+    ) -> Result<Json<FrozenView>, Read> {
         let f = svc::frozen(&self.state, &auth.0, id.0, &stage.0).await?;
-        Ok(Json(FrozenView { stage: f.stage, sha256: f.sha256, rule_version: f.rule_version, published_at: f.published_at, verified: f.verified, result: f.result }))
+        Ok(Json(FrozenView {
+            stage: f.stage,
+            sha256: f.sha256,
+            rule_version: f.rule_version,
+            published_at: f.published_at,
+            verified: f.verified,
+            result: f.result,
+        }))
     }
 
     /// What if one sheet had been different? (staff)
@@ -733,11 +897,17 @@ impl ExplainApi {
     /// After an objection: recomputes the published final outcome with one assessor's sheet replaced and
     /// shows what would change. Nothing published changes.
     #[oai(path = "/calls/:id/what-if", method = "post")]
-    async fn what_if(&self, auth: TokenAuth, id: Path<i32>, body: Json<WhatIfInput>) -> Result<Json<WhatIfView>, Write> {
+    async fn what_if(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<WhatIfInput>,
+    ) -> Result<Json<WhatIfView>, Write> {
         let b = body.0;
         let round = self::round(&b.round)?;
         let sheet = b.sheet.into_input()?;
-        let w = svc::what_if(&self.state, &auth.0, id.0, &b.application, &b.assessor, round, sheet).await?;
+        let w = svc::what_if(&self.state, &auth.0, id.0, &b.application, &b.assessor, round, sheet)
+            .await?;
         let (_, _, apps) = svc::results(&self.state, &auth.0, id.0).await?;
         Ok(Json(WhatIfView {
             awarded_before: w.awarded_before,

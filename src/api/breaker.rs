@@ -27,10 +27,15 @@ pub fn guard<E: Endpoint + 'static>(ep: E, db: DatabaseConnection) -> impl Endpo
         let db = db.clone();
         async move {
             if breaker.open.load(Ordering::Acquire) && req.uri().path() != "/health" {
-                return Ok(ApiError::unavailable("the database cannot be reached; try again shortly").into_response());
+                return Ok(ApiError::unavailable(
+                    "the database cannot be reached; try again shortly",
+                )
+                .into_response());
             }
             let resp = ep.get_response(req).await;
-            if resp.status() == StatusCode::SERVICE_UNAVAILABLE && !breaker.open.swap(true, Ordering::AcqRel) {
+            if resp.status() == StatusCode::SERVICE_UNAVAILABLE
+                && !breaker.open.swap(true, Ordering::AcqRel)
+            {
                 tracing::warn!("database unavailable: answering 503 until it answers again");
                 tokio::spawn(probe(breaker, db));
             }

@@ -7,9 +7,9 @@ use super::ApiTags;
 use super::responses::{Read, Write};
 use super::security::TokenAuth;
 use crate::error::DomainError;
+use crate::service::AppState;
 use crate::service::auth::Role;
 use crate::service::call_assessors::{self, AssessorKey};
-use crate::service::AppState;
 
 pub struct CallAssessorsApi {
     pub state: AppState,
@@ -43,7 +43,12 @@ impl CallAssessorsApi {
     /// An assessor (*beoordelaar*) scores only the applications of the calls they are assigned to. Answers
     /// every assessor of the call, in the order they were assigned.
     #[oai(path = "/calls/:id/assessors", method = "post")]
-    async fn assign(&self, auth: TokenAuth, id: Path<i32>, body: Json<AssignmentInput>) -> Result<Json<Vec<AssessorView>>, Write> {
+    async fn assign(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<AssignmentInput>,
+    ) -> Result<Json<Vec<AssessorView>>, Write> {
         auth.0.require(&[Role::Staff])?;
         let key = match (body.0.user_id, body.0.reference) {
             (Some(u), None) => AssessorKey::Id(u),

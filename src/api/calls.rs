@@ -6,8 +6,9 @@ use super::responses::{Action, Create, Created, Open, ReadAny, Roles, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::call::{
-    AllocationPolicy, CallDefinition, CriterionKind, KnockoutCriterion, Reminders, SpendingPeriod, Stage,
-    WeightedCriterion, DEFAULT_DISAGREEMENT_SPREAD, DEFAULT_MIN_SHEETS, DEFAULT_TOTAL_POINTS,
+    AllocationPolicy, CallDefinition, CriterionKind, DEFAULT_DISAGREEMENT_SPREAD,
+    DEFAULT_MIN_SHEETS, DEFAULT_TOTAL_POINTS, KnockoutCriterion, Reminders, SpendingPeriod, Stage,
+    WeightedCriterion,
 };
 use crate::domain::money::Money;
 use crate::domain::points::Points;
@@ -203,22 +204,32 @@ impl CallInput {
         let mut errors: Vec<FieldError> = Vec::new();
         let ceiling = self.budget_ceiling.money("budget_ceiling", &mut errors);
         let threshold = self.interview_threshold.points("interview_threshold", &mut errors);
-        let count = |v: Option<i64>, default: u32, field: &str, errors: &mut Vec<FieldError>| -> u32 {
-            match v {
-                None => default,
-                Some(n) => u32::try_from(n).unwrap_or_else(|_| {
-                    errors.push(FieldError::new(field, "must be a whole number from 0 up"));
-                    default
-                }),
-            }
-        };
+        let count =
+            |v: Option<i64>, default: u32, field: &str, errors: &mut Vec<FieldError>| -> u32 {
+                match v {
+                    None => default,
+                    Some(n) => u32::try_from(n).unwrap_or_else(|_| {
+                        errors.push(FieldError::new(field, "must be a whole number from 0 up"));
+                        default
+                    }),
+                }
+            };
         let max_awards = count(Some(self.max_awards), 1, "max_awards", &mut errors);
-        let total_points = count(self.total_points, DEFAULT_TOTAL_POINTS, "total_points", &mut errors);
-        let min_sheets = count(self.min_sheets_per_application, DEFAULT_MIN_SHEETS, "min_sheets_per_application", &mut errors);
+        let total_points =
+            count(self.total_points, DEFAULT_TOTAL_POINTS, "total_points", &mut errors);
+        let min_sheets = count(
+            self.min_sheets_per_application,
+            DEFAULT_MIN_SHEETS,
+            "min_sheets_per_application",
+            &mut errors,
+        );
         let allocation_policy = match self.allocation_policy.as_deref() {
             None => AllocationPolicy::ProRataWholeEuros,
             Some(p) => AllocationPolicy::parse(p).unwrap_or_else(|| {
-                errors.push(FieldError::new("allocation_policy", "the policy is pro_rata_whole_euros or manual"));
+                errors.push(FieldError::new(
+                    "allocation_policy",
+                    "the policy is pro_rata_whole_euros or manual",
+                ));
                 AllocationPolicy::ProRataWholeEuros
             }),
         };
@@ -232,7 +243,10 @@ impl CallInput {
                     "boolean" => CriterionKind::Boolean,
                     "per_item" => CriterionKind::PerItem,
                     _ => {
-                        errors.push(FieldError::new(format!("weighted_criteria[{i}].kind"), "the kind is scale, boolean or per_item"));
+                        errors.push(FieldError::new(
+                            format!("weighted_criteria[{i}].kind"),
+                            "the kind is scale, boolean or per_item",
+                        ));
                         CriterionKind::Scale
                     }
                 };
@@ -257,7 +271,10 @@ impl CallInput {
             programme: self.programme,
             currency: self.currency,
             budget_ceiling: ceiling.unwrap_or(Money::from_whole_euros(1)),
-            spending_period: SpendingPeriod { from: self.spending_period.from, to: self.spending_period.to },
+            spending_period: SpendingPeriod {
+                from: self.spending_period.from,
+                to: self.spending_period.to,
+            },
             max_awards,
             interview_threshold: threshold.unwrap_or(Points::ZERO),
             total_points,
@@ -268,7 +285,14 @@ impl CallInput {
             stages: self
                 .stages
                 .into_iter()
-                .map(|s| Stage { kind: s.kind, label_nl: s.label_nl, at: s.at, until: s.until, starts_on: s.starts_on, ends_on: s.ends_on })
+                .map(|s| Stage {
+                    kind: s.kind,
+                    label_nl: s.label_nl,
+                    at: s.at,
+                    until: s.until,
+                    starts_on: s.starts_on,
+                    ends_on: s.ends_on,
+                })
                 .collect(),
             reminders: Reminders {
                 submission_deadline_days_before: reminders.submission_deadline_days_before,
@@ -307,7 +331,10 @@ pub fn call_view(call: StoredCall, now: DateTime<Utc>) -> CallView {
         programme: d.programme,
         currency: d.currency,
         budget_ceiling: d.budget_ceiling,
-        spending_period: SpendingPeriodDto { from: d.spending_period.from, to: d.spending_period.to },
+        spending_period: SpendingPeriodDto {
+            from: d.spending_period.from,
+            to: d.spending_period.to,
+        },
         max_awards: d.max_awards,
         interview_threshold: d.interview_threshold,
         total_points: d.total_points,
@@ -318,7 +345,14 @@ pub fn call_view(call: StoredCall, now: DateTime<Utc>) -> CallView {
         stages: d
             .stages
             .into_iter()
-            .map(|s| StageDto { kind: s.kind, label_nl: s.label_nl, at: s.at, until: s.until, starts_on: s.starts_on, ends_on: s.ends_on })
+            .map(|s| StageDto {
+                kind: s.kind,
+                label_nl: s.label_nl,
+                at: s.at,
+                until: s.until,
+                starts_on: s.starts_on,
+                ends_on: s.ends_on,
+            })
             .collect(),
         reminders: RemindersDto {
             submission_deadline_days_before: d.reminders.submission_deadline_days_before,
@@ -364,7 +398,11 @@ impl CallsApi {
     /// `publication` moment and `published` from then on; regions can start applications only on a
     /// published call before its `submission_deadline`. Answers 201 with the call's path in `Location`.
     #[oai(path = "/calls", method = "post")]
-    async fn create(&self, auth: TokenAuth, body: Json<CallInput>) -> Result<Created<CallView>, Create> {
+    async fn create(
+        &self,
+        auth: TokenAuth,
+        body: Json<CallInput>,
+    ) -> Result<Created<CallView>, Create> {
         auth.0.require(&[Role::Staff])?;
         let def = body.0.into_definition()?;
         let call = calls::create(&self.state, &auth.0.actor(), def).await?;
@@ -379,7 +417,13 @@ impl CallsApi {
     #[oai(path = "/calls", method = "get")]
     async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<CallView>>, Open> {
         let now = self.state.now();
-        Ok(Json(calls::list_for(&self.state, &auth.0).await?.into_iter().map(|c| call_view(c, now)).collect()))
+        Ok(Json(
+            calls::list_for(&self.state, &auth.0)
+                .await?
+                .into_iter()
+                .map(|c| call_view(c, now))
+                .collect(),
+        ))
     }
 
     /// Reads one call
@@ -397,7 +441,12 @@ impl CallsApi {
     /// one. Once the publication moment has passed the call answers 409: a published call changes only
     /// through an amendment, which records its reason.
     #[oai(path = "/calls/:id", method = "put")]
-    async fn replace(&self, auth: TokenAuth, id: Path<i32>, body: Json<CallInput>) -> Result<Json<CallView>, Write> {
+    async fn replace(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<CallInput>,
+    ) -> Result<Json<CallView>, Write> {
         auth.0.require(&[Role::Staff])?;
         let def = body.0.into_definition()?;
         let call = calls::replace(&self.state, &auth.0.actor(), id.0, def).await?;
@@ -409,12 +458,20 @@ impl CallsApi {
     /// Replaces the definition of a call, published or not, and keeps the before and after with the reason
     /// in the audit trail. Field errors are reported under `call.`, e.g. `call.budget_ceiling`.
     #[oai(path = "/calls/:id/amendments", method = "post")]
-    async fn amend(&self, auth: TokenAuth, id: Path<i32>, body: Json<AmendmentInput>) -> Result<Json<CallView>, Write> {
+    async fn amend(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<AmendmentInput>,
+    ) -> Result<Json<CallView>, Write> {
         auth.0.require(&[Role::Staff])?;
         let AmendmentInput { reason, call } = body.0;
         let def = call.into_definition().map_err(|e| match e {
             DomainError::Validation(fields) => DomainError::Validation(
-                fields.into_iter().map(|f| FieldError::new(format!("call.{}", f.field), f.message)).collect(),
+                fields
+                    .into_iter()
+                    .map(|f| FieldError::new(format!("call.{}", f.field), f.message))
+                    .collect(),
             ),
             other => other,
         })?;
@@ -442,7 +499,13 @@ impl CallsApi {
     /// Defines a new call with a template's definition. An unknown template code answers 404; a call with
     /// the same code that exists already answers 409. Answers 201 with the call's path in `Location`.
     #[oai(path = "/call-templates/:code/calls", method = "post")]
-    async fn from_template(&self, auth: TokenAuth, code: Path<String>) -> Result<Created<CallView>, Action> {
+    // The method name is the operation id (`from_template`) clients use.
+    #[allow(clippy::wrong_self_convention)]
+    async fn from_template(
+        &self,
+        auth: TokenAuth,
+        code: Path<String>,
+    ) -> Result<Created<CallView>, Action> {
         auth.0.require(&[Role::Staff])?;
         let call = calls::create_from_template(&self.state, &auth.0.actor(), &code.0).await?;
         Ok(Created::at(format!("/calls/{}", call.id), call_view(call, self.state.now())))

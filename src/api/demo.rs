@@ -47,13 +47,8 @@ async fn run(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(DomainError::Unauthenticated)?;
-    let who = auth::authenticate(state, token.trim())
-        .await?
-        .ok_or(DomainError::Unauthenticated)?;
-    let bytes = body
-        .into_vec()
-        .await
-        .map_err(|e| DomainError::BadRequest(e.to_string()))?;
+    let who = auth::authenticate(state, token.trim()).await?.ok_or(DomainError::Unauthenticated)?;
+    let bytes = body.into_vec().await.map_err(|e| DomainError::BadRequest(e.to_string()))?;
     let b: Body = serde_json::from_slice(&bytes)
         .map_err(|e| DomainError::BadRequest(format!("the body is not a clock target: {e}")))?;
     let target = demo_clock::ClockTarget {

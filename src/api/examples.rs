@@ -12,17 +12,21 @@ use super::applications::{
     BudgetInput, BudgetLineInputDto, CommitmentInputDto, ContactDto, FormInputDto, ScaleInputDto,
 };
 use super::assessment::{
-    AllocationInput, ConflictInput, CorrectionInput, KnockoutDecisionInput, NoteInput, SheetDto, TieDecisionInput,
-    WhatIfInput,
+    AllocationInput, ConflictInput, CorrectionInput, KnockoutDecisionInput, NoteInput, SheetDto,
+    TieDecisionInput, WhatIfInput,
 };
 use super::call_assessors::AssignmentInput;
 use super::calls::{
-    AmendmentInput, CallInput, KnockoutCriterionDto, RemindersDto, SpendingPeriodDto, StageDto, WeightedCriterionDto,
+    AmendmentInput, CallInput, KnockoutCriterionDto, RemindersDto, SpendingPeriodDto, StageDto,
+    WeightedCriterionDto,
 };
-use super::letters::{InterviewDto, InterviewInput, LetterCorrectionInput, LetterSettingsDto, LetterSettingsInput, TemplateInput};
+use super::letters::{
+    InterviewDto, InterviewInput, LetterCorrectionInput, LetterSettingsDto, LetterSettingsInput,
+    TemplateInput,
+};
 use super::monitoring::{
-    MetricInput, MonitoringSettingsDto, ProeftuinGrantInput, ProeftuinRegisterInput, ProeftuinUpdateInput, RecordDto,
-    RecordMunicipalityDto,
+    MetricInput, MonitoringSettingsDto, ProeftuinGrantInput, ProeftuinRegisterInput,
+    ProeftuinUpdateInput, RecordDto, RecordMunicipalityDto,
 };
 use super::monitoring_reports::{
     AnnualPlanInput, MonitoringStepInput, NarrativeDto, PlanLineInput, ProgressReportInput,
@@ -42,14 +46,11 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 /// A moment in Dutch local time (CEST, +02:00).
 fn at(y: i32, m: u32, d: u32, h: u32, min: u32, sec: u32) -> Option<DateTime<FixedOffset>> {
     let cest = FixedOffset::east_opt(2 * 3600)?;
-    date(y, m, d)
-        .and_hms_opt(h, min, sec)?
-        .and_local_timezone(cest)
-        .single()
+    date(y, m, d).and_hms_opt(h, min, sec)?.and_local_timezone(cest).single()
 }
 
 fn amount(v: &str) -> DecimalInput {
-    DecimalInput::from_str(v)
+    DecimalInput::from_text(v)
 }
 
 fn stage(kind: &str, label_nl: &str, at: Option<DateTime<FixedOffset>>) -> StageDto {
@@ -71,10 +72,7 @@ impl Example for CallInput {
             programme: s("Toekomstscenario kind- en gezinsbescherming"),
             currency: s("EUR"),
             budget_ceiling: amount("3000000.00"),
-            spending_period: SpendingPeriodDto {
-                from: date(2027, 1, 1),
-                to: date(2028, 12, 31),
-            },
+            spending_period: SpendingPeriodDto { from: date(2027, 1, 1), to: date(2028, 12, 31) },
             max_awards: 3,
             interview_threshold: amount("50"),
             total_points: Some(100),
@@ -91,11 +89,7 @@ impl Example for CallInput {
                     at(2027, 8, 5, 12, 0, 0),
                 ),
                 stage("addendum_deadline", "Aanleveren addendum", at(2027, 9, 7, 23, 59, 59)),
-                stage(
-                    "final_decision",
-                    "Definitieve besluitvorming",
-                    at(2027, 9, 15, 12, 0, 0),
-                ),
+                stage("final_decision", "Definitieve besluitvorming", at(2027, 9, 15, 12, 0, 0)),
             ],
             reminders: Some(RemindersDto {
                 submission_deadline_days_before: vec![14, 3],
@@ -137,10 +131,7 @@ impl Example for AmendmentInput {
     fn example() -> Self {
         let mut call = CallInput::example();
         call.budget_ceiling = amount("3500000.00");
-        AmendmentInput {
-            reason: s("Het plafond is verhoogd bij besluit van 1 juni."),
-            call,
-        }
+        AmendmentInput { reason: s("Het plafond is verhoogd bij besluit van 1 juni."), call }
     }
 }
 
@@ -155,14 +146,8 @@ impl Example for RegionInput {
                 municipality: s("Nijmegen"),
             },
             municipalities: vec![
-                MunicipalityDto {
-                    name: s("Nijmegen"),
-                    inhabitants: 179_000,
-                },
-                MunicipalityDto {
-                    name: s("Tiel"),
-                    inhabitants: 42_000,
-                },
+                MunicipalityDto { name: s("Nijmegen"), inhabitants: 179_000 },
+                MunicipalityDto { name: s("Tiel"), inhabitants: 42_000 },
             ],
         }
     }
@@ -206,14 +191,8 @@ impl Example for FormInputDto {
             }),
             scale: Some(ScaleInputDto {
                 municipalities: vec![
-                    MunicipalityDto {
-                        name: s("Nijmegen"),
-                        inhabitants: 179_000,
-                    },
-                    MunicipalityDto {
-                        name: s("Tiel"),
-                        inhabitants: 42_000,
-                    },
+                    MunicipalityDto { name: s("Nijmegen"), inhabitants: 179_000 },
+                    MunicipalityDto { name: s("Tiel"), inhabitants: 42_000 },
                 ],
                 inhabitants: None,
                 districts: vec![s("Nijmegen-Oost")],
@@ -224,22 +203,17 @@ impl Example for FormInputDto {
 
 impl Example for BudgetInput {
     fn example() -> Self {
-        let line = |year, description: &str, total: &str, own: &str, requested: &str| BudgetLineInputDto {
-            year,
-            description: s(description),
-            total_cost: amount(total),
-            own_contribution: amount(own),
-            requested: amount(requested),
-        };
+        let line =
+            |year, description: &str, total: &str, own: &str, requested: &str| BudgetLineInputDto {
+                year,
+                description: s(description),
+                total_cost: amount(total),
+                own_contribution: amount(own),
+                requested: amount(requested),
+            };
         BudgetInput {
             lines: vec![
-                line(
-                    2027,
-                    "Projectleiding en kwartiermaker",
-                    "150000.00",
-                    "50000.00",
-                    "100000.00",
-                ),
+                line(2027, "Projectleiding en kwartiermaker", "150000.00", "50000.00", "100000.00"),
                 line(2028, "Regionaal veiligheidsteam", "300000.00", "100000.00", "200000.00"),
             ],
         }
@@ -259,10 +233,7 @@ impl Example for CommitmentInputDto {
 
 impl Example for AssignmentInput {
     fn example() -> Self {
-        AssignmentInput {
-            user_id: None,
-            reference: Some(s("B-03")),
-        }
+        AssignmentInput { user_id: None, reference: Some(s("B-03")) }
     }
 }
 
@@ -282,7 +253,10 @@ impl Example for SheetDto {
             knockout: BTreeMap::from([(s("ko_local_teams"), true)]),
             knockout_motivations: BTreeMap::new(),
             scores: BTreeMap::from([(s("w_plan"), json!(64)), (s("w_project_lead"), json!(20))]),
-            motivations: BTreeMap::from([(s("w_plan"), s("Helder plan; de rol van de GI blijft vaag."))]),
+            motivations: BTreeMap::from([(
+                s("w_plan"),
+                s("Helder plan; de rol van de GI blijft vaag."),
+            )]),
             motivation: Some(s("Sterk regionaal draagvlak.")),
         }
     }
@@ -350,9 +324,7 @@ impl Example for WhatIfInput {
 
 impl Example for LetterCorrectionInput {
     fn example() -> Self {
-        LetterCorrectionInput {
-            reason: s("Het bedrag in de tweede alinea was onjuist."),
-        }
+        LetterCorrectionInput { reason: s("Het bedrag in de tweede alinea was onjuist.") }
     }
 }
 
@@ -393,9 +365,7 @@ impl Example for InterviewInput {
 
 impl Example for TemplateInput {
     fn example() -> Self {
-        TemplateInput {
-            text: Some(s("Wij kennen u een subsidie toe van {amount}.")),
-        }
+        TemplateInput { text: Some(s("Wij kennen u een subsidie toe van {amount}.")) }
     }
 }
 
@@ -484,7 +454,10 @@ impl Example for AnnualPlanInput {
         AnnualPlanInput {
             year: 2027,
             goals: vec![s("Uitbreiden naar meer postcodegebieden")],
-            activities: BTreeMap::from([(s("regional_safety_team"), s("Wekelijks casusoverleg in het RVT."))]),
+            activities: BTreeMap::from([(
+                s("regional_safety_team"),
+                s("Wekelijks casusoverleg in het RVT."),
+            )]),
             team: vec![s("Projectleider"), s("Gedragswetenschapper")],
             partners: vec![s("Veilig Thuis")],
             focus_points: vec![],
@@ -500,9 +473,7 @@ impl Example for AnnualPlanInput {
 
 impl Example for MonitoringStepInput {
     fn example() -> Self {
-        MonitoringStepInput {
-            comments: Some(s("Graag de begroting per activiteit uitsplitsen.")),
-        }
+        MonitoringStepInput { comments: Some(s("Graag de begroting per activiteit uitsplitsen.")) }
     }
 }
 
@@ -510,9 +481,15 @@ impl Example for ProgressReportInput {
     fn example() -> Self {
         ProgressReportInput {
             period: s("2027-H1"),
-            figures: BTreeMap::from([(s("cases_discussed"), json!(42)), (s("registrations"), json!(120))]),
+            figures: BTreeMap::from([
+                (s("cases_discussed"), json!(42)),
+                (s("registrations"), json!(120)),
+            ]),
             narrative: NarrativeDto {
-                principles: BTreeMap::from([(s("family_oriented"), s("Gezinnen voelen zich gehoord."))]),
+                principles: BTreeMap::from([(
+                    s("family_oriented"),
+                    s("Gezinnen voelen zich gehoord."),
+                )]),
                 core_elements: BTreeMap::new(),
                 lessons: s("Vroeg samen beginnen werkt."),
                 obstacles: s("Wachttijden bij de GI."),

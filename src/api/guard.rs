@@ -32,11 +32,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            json: JSON_LIMIT,
-            upload: UPLOAD_LIMIT,
-            timeout: REQUEST_TIMEOUT,
-        }
+        Limits { json: JSON_LIMIT, upload: UPLOAD_LIMIT, timeout: REQUEST_TIMEOUT }
     }
 }
 
@@ -84,51 +80,31 @@ pub struct Guard {
 impl Guard {
     pub fn new(spec: &Value, limits: Limits) -> Guard {
         let mut paths = Vec::new();
-        for (template, item) in spec
-            .get("paths")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (template, item) in spec.get("paths").and_then(Value::as_object).into_iter().flatten() {
             let segments = template
                 .split('/')
                 .filter(|s| !s.is_empty())
-                .map(
-                    |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                        Some(name) => Segment::Param(name.to_string()),
-                        None => Segment::Literal(s.to_string()),
-                    },
-                )
+                .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => Segment::Param(name.to_string()),
+                    None => Segment::Literal(s.to_string()),
+                })
                 .collect();
             let mut operations = Vec::new();
             for (method, op) in item.as_object().into_iter().flatten() {
                 let Ok(method) = Method::from_bytes(method.to_ascii_uppercase().as_bytes()) else {
                     continue;
                 };
-                let content = op
-                    .pointer("/requestBody/content")
-                    .and_then(Value::as_object);
+                let content = op.pointer("/requestBody/content").and_then(Value::as_object);
                 let json = content
                     .and_then(|c| c.iter().find(|(m, _)| m.starts_with("application/json")))
                     .and_then(|(_, c)| c.get("schema").cloned());
                 let upload = content
                     .is_some_and(|c| c.keys().any(|m| m.starts_with("application/octet-stream")));
-                operations.push(Operation {
-                    method,
-                    json,
-                    upload,
-                });
+                operations.push(Operation { method, json, upload });
             }
-            paths.push(PathSpec {
-                segments,
-                operations,
-            });
+            paths.push(PathSpec { segments, operations });
         }
-        Guard {
-            paths,
-            checker: Checker::new(spec),
-            limits,
-        }
+        Guard { paths, checker: Checker::new(spec), limits }
     }
 
     /// The path template `path` falls under; literal segments win over parameters.
@@ -143,12 +119,7 @@ impl Guard {
                         Segment::Param(_) => true,
                     })
             })
-            .max_by_key(|p| {
-                p.segments
-                    .iter()
-                    .filter(|s| matches!(s, Segment::Literal(_)))
-                    .count()
-            })
+            .max_by_key(|p| p.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count())
     }
 }
 
@@ -158,10 +129,7 @@ impl<E: Endpoint> Middleware<E> for GuardMiddleware {
     type Output = GuardEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        GuardEndpoint {
-            inner,
-            guard: self.0.clone(),
-        }
+        GuardEndpoint { inner, guard: self.0.clone() }
     }
 }
 
@@ -225,11 +193,8 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
                     "offset",
                     format!("at most {}", super::strict_rules::OFFSET_MAX),
                 )];
-                let detail = errors
-                    .iter()
-                    .map(FieldError::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let detail =
+                    errors.iter().map(FieldError::to_string).collect::<Vec<_>>().join("; ");
                 return Ok(problem_response(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "validation",
@@ -238,11 +203,7 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
                     errors,
                 ));
             }
-            let limit = if op.upload {
-                guard.limits.upload
-            } else {
-                guard.limits.json
-            };
+            let limit = if op.upload { guard.limits.upload } else { guard.limits.json };
             let declared = req
                 .headers()
                 .get(header::CONTENT_LENGTH)
@@ -288,8 +249,7 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
                         guard.limits.timeout.as_secs()
                     ),
                 );
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 resp
             }
         };
@@ -302,15 +262,10 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
 
 impl<E> GuardEndpoint<E> {
     fn check_json(&self, schema: &Value, req: &Request, body: &[u8]) -> Option<Response> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| {
-                ct.trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("application/json")
-            });
+        let is_json =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
+                |ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"),
+            );
         if !is_json {
             return None;
         }
@@ -322,11 +277,7 @@ impl<E> GuardEndpoint<E> {
         }
         let mut errors = findings.wrong_types;
         errors.extend(findings.broken_rules);
-        let detail = errors
-            .iter()
-            .map(FieldError::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
+        let detail = errors.iter().map(FieldError::to_string).collect::<Vec<_>>().join("; ");
         Some(problem_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
@@ -340,10 +291,7 @@ impl<E> GuardEndpoint<E> {
 /// The `offset` of the query, when it is a number.
 fn query_offset(req: &Request) -> Option<u64> {
     let pairs: Vec<(String, String)> = req.params().ok()?;
-    pairs
-        .iter()
-        .find(|(k, _)| k == "offset")
-        .and_then(|(_, v)| v.parse().ok())
+    pairs.iter().find(|(k, _)| k == "offset").and_then(|(_, v)| v.parse().ok())
 }
 
 /// poem-openapi names path parameters `param0`, `param1`, ... in its errors; clients know them

@@ -2,13 +2,18 @@
 //! corrections, and a call's letter settings and templates.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json};
+use poem_openapi::{
+    ApiRequest, ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary,
+    payload::Json,
+};
 
 use super::ApiTags;
 use super::responses::{Action, Created, Read, ReadState, Write};
 use super::security::TokenAuth;
 use crate::service::AppState;
-use crate::service::letters::{self, Resolved, logo::LogoInfo, compose::Interview, compose::LetterSettings, templates};
+use crate::service::letters::{
+    self, Resolved, compose::Interview, compose::LetterSettings, logo::LogoInfo, templates,
+};
 use crate::store::letters::LetterMeta;
 
 pub struct LettersApi {
@@ -120,7 +125,12 @@ pub struct InterviewInput {
 }
 
 fn interview_dto(i: &Interview) -> InterviewDto {
-    InterviewDto { date: i.date, time: i.time.format("%H:%M").to_string(), place: i.place.clone(), video_link: i.video_link.clone() }
+    InterviewDto {
+        date: i.date,
+        time: i.time.format("%H:%M").to_string(),
+        place: i.place.clone(),
+        video_link: i.video_link.clone(),
+    }
 }
 
 #[derive(Object, Debug, Clone)]
@@ -155,7 +165,11 @@ fn settings_view(r: &Resolved) -> LetterSettingsView {
         },
         source: r.settings_source.to_string(),
         missing: s.missing().into_iter().map(str::to_string).collect(),
-        interviews: s.interviews.iter().map(|(id, i)| InterviewView { application_id: *id, interview: interview_dto(i) }).collect(),
+        interviews: s
+            .interviews
+            .iter()
+            .map(|(id, i)| InterviewView { application_id: *id, interview: interview_dto(i) })
+            .collect(),
     }
 }
 
@@ -314,10 +328,21 @@ impl LettersApi {
     /// A PDF, not stored. `kind` defaults to the letter the application's current outcome calls for; a kind
     /// that does not fit the outcome answers 409 or 422.
     #[oai(path = "/applications/:id/letter-preview", method = "get")]
-    async fn preview(&self, auth: TokenAuth, id: Path<i32>, kind: Query<Option<String>>) -> Result<PdfResponse, ReadState> {
-        let (filename, bytes, warnings) = letters::preview(&self.state, &auth.0, id.0, kind.0.as_deref()).await?;
+    async fn preview(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        kind: Query<Option<String>>,
+    ) -> Result<PdfResponse, ReadState> {
+        let (filename, bytes, warnings) =
+            letters::preview(&self.state, &auth.0, id.0, kind.0.as_deref()).await?;
         Ok(match pdf(&format!("voorbeeld-{filename}"), bytes) {
-            PdfResponse::Pdf(b, disposition, sha, _) => PdfResponse::Pdf(b, disposition, sha, (!warnings.is_empty()).then(|| ascii(&warnings.join("; ")))),
+            PdfResponse::Pdf(b, disposition, sha, _) => PdfResponse::Pdf(
+                b,
+                disposition,
+                sha,
+                (!warnings.is_empty()).then(|| ascii(&warnings.join("; "))),
+            ),
         })
     }
 
@@ -325,8 +350,18 @@ impl LettersApi {
     ///
     /// For staff and the application's own region; for another region the application does not exist (404).
     #[oai(path = "/applications/:id/letters", method = "get")]
-    async fn of_application(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<LetterView>>, Read> {
-        Ok(Json(letters::of_application(&self.state, &auth.0, id.0).await?.into_iter().map(view).collect()))
+    async fn of_application(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<Vec<LetterView>>, Read> {
+        Ok(Json(
+            letters::of_application(&self.state, &auth.0, id.0)
+                .await?
+                .into_iter()
+                .map(view)
+                .collect(),
+        ))
     }
 
     /// Lists every letter issued in a call (staff)
@@ -334,7 +369,9 @@ impl LettersApi {
     /// Each with its number, kind, application and SHA-256.
     #[oai(path = "/calls/:id/letters", method = "get")]
     async fn of_call(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<LetterView>>, Read> {
-        Ok(Json(letters::of_call(&self.state, &auth.0, id.0).await?.into_iter().map(view).collect()))
+        Ok(Json(
+            letters::of_call(&self.state, &auth.0, id.0).await?.into_iter().map(view).collect(),
+        ))
     }
 
     /// Downloads an issued letter, byte for byte as issued
@@ -351,7 +388,12 @@ impl LettersApi {
     /// A new letter with a new number and the reason; the earlier letter stays. Answers 201 with the new
     /// letter's download path in `Location`.
     #[oai(path = "/letters/:id/corrections", method = "post")]
-    async fn correct(&self, auth: TokenAuth, id: Path<i32>, body: Json<LetterCorrectionInput>) -> Result<Created<LetterView>, Write> {
+    async fn correct(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<LetterCorrectionInput>,
+    ) -> Result<Created<LetterView>, Write> {
         let letter = view(letters::correct(&self.state, &auth.0, id.0, &body.0.reason).await?);
         Ok(Created::at(format!("/letters/{}/content", letter.id), letter))
     }
@@ -360,7 +402,11 @@ impl LettersApi {
     ///
     /// The call's own settings when it has them, otherwise the programme's; `source` says which.
     #[oai(path = "/calls/:id/letter-settings", method = "get")]
-    async fn settings(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<LetterSettingsView>, Read> {
+    async fn settings(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<LetterSettingsView>, Read> {
         Ok(Json(settings_view(&letters::settings(&self.state, &auth.0, id.0).await?)))
     }
 
@@ -368,7 +414,12 @@ impl LettersApi {
     ///
     /// They replace the programme's settings as a whole for this call; `null` goes back to the programme's.
     #[oai(path = "/calls/:id/letter-settings", method = "put")]
-    async fn set_settings(&self, auth: TokenAuth, id: Path<i32>, body: Json<LetterSettingsInput>) -> Result<Json<LetterSettingsView>, Write> {
+    async fn set_settings(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<LetterSettingsInput>,
+    ) -> Result<Json<LetterSettingsView>, Write> {
         let s = body.0.settings.map(|s| LetterSettings {
             issuing_body: s.issuing_body,
             legal_basis: s.legal_basis,
@@ -393,18 +444,28 @@ impl LettersApi {
     /// Date, time (HH:MM), place or video link of the interview, or `null` to remove them. Every invited
     /// application needs them before the first-round publication: the invitation letter states them.
     #[oai(path = "/calls/:id/interviews/:application_id", method = "put")]
-    async fn set_interview(&self, auth: TokenAuth, id: Path<i32>, application_id: Path<i32>, body: Json<InterviewInput>) -> Result<Json<LetterSettingsView>, Action> {
+    async fn set_interview(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        application_id: Path<i32>,
+        body: Json<InterviewInput>,
+    ) -> Result<Json<LetterSettingsView>, Action> {
         let interview = match body.0.interview {
             None => None,
             Some(i) => Some(Interview {
                 date: i.date,
-                time: chrono::NaiveTime::parse_from_str(i.time.trim(), "%H:%M")
-                    .map_err(|_| crate::error::DomainError::invalid("interview.time", "a time as HH:MM"))?,
+                time: chrono::NaiveTime::parse_from_str(i.time.trim(), "%H:%M").map_err(|_| {
+                    crate::error::DomainError::invalid("interview.time", "a time as HH:MM")
+                })?,
                 place: i.place,
                 video_link: i.video_link,
             }),
         };
-        Ok(Json(settings_view(&letters::set_interview(&self.state, &auth.0, id.0, application_id.0, interview).await?)))
+        Ok(Json(settings_view(
+            &letters::set_interview(&self.state, &auth.0, id.0, application_id.0, interview)
+                .await?,
+        )))
     }
 
     /// A call's letter templates (staff)
@@ -420,8 +481,17 @@ impl LettersApi {
     ///
     /// `null` restores the default wording. Unknown placeholders are refused (422).
     #[oai(path = "/calls/:id/letter-templates/:name", method = "put")]
-    async fn set_template(&self, auth: TokenAuth, id: Path<i32>, name: Path<String>, body: Json<TemplateInput>) -> Result<Json<TemplatesView>, Write> {
-        Ok(Json(templates_view(&letters::set_template(&self.state, &auth.0, id.0, &name.0, body.0.text.as_deref()).await?)))
+    async fn set_template(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        name: Path<String>,
+        body: Json<TemplateInput>,
+    ) -> Result<Json<TemplatesView>, Write> {
+        Ok(Json(templates_view(
+            &letters::set_template(&self.state, &auth.0, id.0, &name.0, body.0.text.as_deref())
+                .await?,
+        )))
     }
 
     /// Sets a call's letterhead logo (staff)
@@ -432,7 +502,13 @@ impl LettersApi {
     /// (previews included; issued letters stay as issued). SVG is not supported: convert it to PNG.
     /// An image that is not such a PNG answers 422.
     #[oai(path = "/calls/:id/letter-logo", method = "put")]
-    async fn set_logo(&self, auth: TokenAuth, id: Path<i32>, alt: Query<String>, body: LogoUpload) -> Result<Json<LetterLogoState>, Write> {
+    async fn set_logo(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        alt: Query<String>,
+        body: LogoUpload,
+    ) -> Result<Json<LetterLogoState>, Write> {
         let LogoUpload::Png(png) = body;
         let info = letters::logo::set(&self.state, &auth.0, id.0, png.0, &alt.0).await?;
         Ok(Json(LetterLogoState { logo: Some(logo_view(info)) }))
@@ -452,7 +528,11 @@ impl LettersApi {
     /// The call's letters have no logo from the next letter on; issued letters stay as issued. Removing
     /// a logo the call does not have changes nothing.
     #[oai(path = "/calls/:id/letter-logo", method = "delete")]
-    async fn delete_logo(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<LetterLogoState>, Action> {
+    async fn delete_logo(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<LetterLogoState>, Action> {
         letters::logo::delete(&self.state, &auth.0, id.0).await?;
         Ok(Json(LetterLogoState { logo: None }))
     }

@@ -8,18 +8,18 @@ pub mod assessment;
 pub mod audit;
 pub mod breaker;
 pub mod call_assessors;
-pub mod guard;
 pub mod calls;
 pub mod demo;
 pub mod examples;
+pub mod guard;
 pub mod health;
+pub mod letters;
 pub mod monitoring;
 pub mod monitoring_reports;
-pub mod letters;
 pub mod outbox;
 pub mod problem;
-pub mod responses;
 pub mod regions;
+pub mod responses;
 pub mod security;
 pub mod sign_in;
 pub mod strict;
@@ -121,7 +121,8 @@ pub fn spec_json(state: AppState) -> String {
 
 /// The OpenAPI document as a value, refined by [`strict::refine`]: what the request guard enforces.
 pub fn spec_value(state: AppState) -> serde_json::Value {
-    let mut spec: serde_json::Value = serde_json::from_str(&service(state).spec()).unwrap_or_default();
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&service(state).spec()).unwrap_or_default();
     strict::refine(&mut spec);
     spec
 }

@@ -4,17 +4,25 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json, payload::PlainText};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Binary, payload::Json,
+    payload::PlainText,
+};
 
 use super::ApiTags;
 use super::responses::{Compute, Create, Created, Read, ReadList, Roles, Write};
 use super::security::TokenAuth;
 use super::types::DecimalInput;
 use crate::domain::money::Money;
-use crate::domain::monitoring::{self as m, Balance, DueSettings, Metric, ProeftuinRecord, RecordMunicipality, RollUp, RolledUp, Spending};
+use crate::domain::monitoring::{
+    self as m, Balance, DueSettings, Metric, ProeftuinRecord, RecordMunicipality, RollUp, RolledUp,
+    Spending,
+};
 use crate::error::{DomainError, FieldError};
 use crate::service::AppState;
-use crate::service::monitoring::{self as svc, Catalogue, CatalogueMetric, Proeftuin, ProeftuinInput};
+use crate::service::monitoring::{
+    self as svc, Catalogue, CatalogueMetric, Proeftuin, ProeftuinInput,
+};
 
 pub struct MonitoringApi {
     pub state: AppState,
@@ -57,7 +65,11 @@ pub struct RecordDto {
 
 fn record_in(r: RecordDto) -> ProeftuinRecord {
     ProeftuinRecord {
-        municipalities: r.municipalities.into_iter().map(|m| RecordMunicipality { name: m.name, inhabitants: m.inhabitants }).collect(),
+        municipalities: r
+            .municipalities
+            .into_iter()
+            .map(|m| RecordMunicipality { name: m.name, inhabitants: m.inhabitants })
+            .collect(),
         districts: r.districts,
         project_leader: r.project_leader.filter(|s| !s.trim().is_empty()),
         programme_contact: r.programme_contact.filter(|s| !s.trim().is_empty()),
@@ -70,7 +82,11 @@ fn record_in(r: RecordDto) -> ProeftuinRecord {
 
 fn record_out(r: ProeftuinRecord) -> RecordDto {
     RecordDto {
-        municipalities: r.municipalities.into_iter().map(|m| RecordMunicipalityDto { name: m.name, inhabitants: m.inhabitants }).collect(),
+        municipalities: r
+            .municipalities
+            .into_iter()
+            .map(|m| RecordMunicipalityDto { name: m.name, inhabitants: m.inhabitants })
+            .collect(),
         districts: r.districts,
         project_leader: r.project_leader,
         programme_contact: r.programme_contact,
@@ -188,7 +204,14 @@ pub fn proeftuin_view(p: Proeftuin) -> ProeftuinView {
         grants: p
             .grants
             .into_iter()
-            .map(|g| ProeftuinGrantView { id: g.id, call_id: g.call_id, application_id: g.application_id, amount: g.amount, description: g.description, granted_on: g.granted_on })
+            .map(|g| ProeftuinGrantView {
+                id: g.id,
+                call_id: g.call_id,
+                application_id: g.application_id,
+                amount: g.amount,
+                description: g.description,
+                granted_on: g.granted_on,
+            })
             .collect(),
         grant_total: p.grant_total,
         contact_email: p.contact_email,
@@ -216,9 +239,21 @@ pub struct MetricView {
 fn metric_view(c: CatalogueMetric) -> MetricView {
     let (rollup, numerator, denominator) = match c.metric.rollup {
         RollUp::Sum => ("sum".to_string(), None, None),
-        RollUp::Share { numerator, denominator } => ("share".to_string(), Some(numerator), Some(denominator)),
+        RollUp::Share { numerator, denominator } => {
+            ("share".to_string(), Some(numerator), Some(denominator))
+        }
     };
-    MetricView { key: c.metric.key, label_nl: c.metric.label_nl, unit: c.metric.unit, rollup, numerator, denominator, version: c.version, retired: c.retired, changed_at: c.changed_at }
+    MetricView {
+        key: c.metric.key,
+        label_nl: c.metric.label_nl,
+        unit: c.metric.unit,
+        rollup,
+        numerator,
+        denominator,
+        version: c.version,
+        retired: c.retired,
+        changed_at: c.changed_at,
+    }
 }
 
 #[derive(Object, Debug, Clone)]
@@ -275,7 +310,10 @@ pub struct MetricFigureView {
     pub share: Option<String>,
 }
 
-pub fn figure_views(catalogue: &Catalogue, figures: &BTreeMap<String, m::FigureValue>) -> Vec<MetricFigureView> {
+pub fn figure_views(
+    catalogue: &Catalogue,
+    figures: &BTreeMap<String, m::FigureValue>,
+) -> Vec<MetricFigureView> {
     catalogue
         .metrics
         .iter()
@@ -335,7 +373,13 @@ pub struct SpendingBalanceView {
 }
 
 fn balance_view(b: Balance) -> SpendingBalanceView {
-    SpendingBalanceView { granted: b.granted, realised: b.realised, remaining: b.remaining.to_string(), overspent: b.overspent, overspend: b.overspend() }
+    SpendingBalanceView {
+        granted: b.granted,
+        realised: b.realised,
+        remaining: b.remaining.to_string(),
+        overspent: b.overspent,
+        overspend: b.overspend(),
+    }
 }
 
 #[derive(Object, Debug, Clone)]
@@ -443,7 +487,11 @@ pub fn pdf_answer(bytes: Vec<u8>, filename: &str) -> MonitoringPdfAnswer {
     MonitoringPdfAnswer::Ok(Binary(bytes), format!("inline; filename=\"{filename}\""))
 }
 
-fn money_opt(input: &Option<DecimalInput>, field: &str, errors: &mut Vec<FieldError>) -> Option<Money> {
+fn money_opt(
+    input: &Option<DecimalInput>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Money> {
     input.as_ref().and_then(|d| d.money(field, errors))
 }
 
@@ -456,7 +504,11 @@ impl MonitoringApi {
     /// With its region, record and first grant. Awarded applications become proeftuinen by themselves when
     /// the final decision is published. Answers 201 with the proeftuin's path in `Location`.
     #[oai(path = "/proeftuinen", method = "post")]
-    async fn register(&self, auth: TokenAuth, body: Json<ProeftuinRegisterInput>) -> Result<Created<ProeftuinView>, Create> {
+    async fn register(
+        &self,
+        auth: TokenAuth,
+        body: Json<ProeftuinRegisterInput>,
+    ) -> Result<Created<ProeftuinView>, Create> {
         let b = body.0;
         let mut errors = Vec::new();
         let grant = money_opt(&b.grant, "grant", &mut errors);
@@ -500,7 +552,12 @@ impl MonitoringApi {
     ///
     /// The record is replaced as a whole.
     #[oai(path = "/proeftuinen/:id", method = "put")]
-    async fn update(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProeftuinUpdateInput>) -> Result<Json<ProeftuinView>, Write> {
+    async fn update(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<ProeftuinUpdateInput>,
+    ) -> Result<Json<ProeftuinView>, Write> {
         let b = body.0;
         let p = svc::get(&self.state, &auth.0, id.0).await?;
         let input = ProeftuinInput {
@@ -524,12 +581,28 @@ impl MonitoringApi {
     ///
     /// An amount with a description; it counts as granted in the spending overview.
     #[oai(path = "/proeftuinen/:id/grants", method = "post")]
-    async fn add_grant(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProeftuinGrantInput>) -> Result<Json<ProeftuinView>, Write> {
+    async fn add_grant(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<ProeftuinGrantInput>,
+    ) -> Result<Json<ProeftuinView>, Write> {
         let b = body.0;
         let mut errors = Vec::new();
         let amount = b.amount.money("amount", &mut errors);
         let Some(amount) = amount else { return Err(DomainError::Validation(errors).into()) };
-        Ok(Json(proeftuin_view(svc::add_grant(&self.state, &auth.0, id.0, amount, b.description, b.granted_on, b.call_id).await?)))
+        Ok(Json(proeftuin_view(
+            svc::add_grant(
+                &self.state,
+                &auth.0,
+                id.0,
+                amount,
+                b.description,
+                b.granted_on,
+                b.call_id,
+            )
+            .await?,
+        )))
     }
 
     /// Granted vs. realised vs. remaining
@@ -545,7 +618,12 @@ impl MonitoringApi {
     /// `period` is a year (`2024`), half year (`2024-H1`) or quarter (`2024-Q3`); the figures are rolled up
     /// from the accepted reports inside it, each metric as its catalogue says (sum or share).
     #[oai(path = "/proeftuinen/:id/figures", method = "get")]
-    async fn figures(&self, auth: TokenAuth, id: Path<i32>, period: Query<String>) -> Result<Json<RolledUpView>, ReadList> {
+    async fn figures(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        period: Query<String>,
+    ) -> Result<Json<RolledUpView>, ReadList> {
         let (rolled, catalogue) = svc::figures(&self.state, &auth.0, id.0, &period.0).await?;
         Ok(Json(rolled_view(rolled, &catalogue)))
     }
@@ -564,53 +642,114 @@ impl MonitoringApi {
     /// `rollup` is `sum`, or `share` with the keys of its numerator and denominator. Answers 201 with the
     /// catalogue, and the metric's versions in `Location`.
     #[oai(path = "/metrics", method = "post")]
-    async fn define_metric(&self, auth: TokenAuth, body: Json<MetricInput>) -> Result<Created<CatalogueView>, Create> {
+    async fn define_metric(
+        &self,
+        auth: TokenAuth,
+        body: Json<MetricInput>,
+    ) -> Result<Created<CatalogueView>, Create> {
         let b = body.0;
         let rollup = match (b.rollup.as_str(), b.numerator, b.denominator) {
             ("sum", None, None) => RollUp::Sum,
-            ("share", Some(numerator), Some(denominator)) => RollUp::Share { numerator, denominator },
-            ("share", _, _) => return Err(DomainError::invalid("rollup", "a share names its numerator and denominator").into()),
-            ("sum", _, _) => return Err(DomainError::invalid("rollup", "a sum has no numerator or denominator").into()),
+            ("share", Some(numerator), Some(denominator)) => {
+                RollUp::Share { numerator, denominator }
+            }
+            ("share", _, _) => {
+                return Err(DomainError::invalid(
+                    "rollup",
+                    "a share names its numerator and denominator",
+                )
+                .into());
+            }
+            ("sum", _, _) => {
+                return Err(DomainError::invalid(
+                    "rollup",
+                    "a sum has no numerator or denominator",
+                )
+                .into());
+            }
             _ => return Err(DomainError::invalid("rollup", "`sum` or `share`").into()),
         };
         let location = format!("/metrics/{}/versions", b.key);
-        let metric = Metric { key: b.key, label_nl: b.label_nl.trim().to_string(), unit: b.unit.trim().to_string(), rollup };
-        Ok(Created::at(location, catalogue_view(svc::define_metric(&self.state, &auth.0, metric, b.retired).await?)))
+        let metric = Metric {
+            key: b.key,
+            label_nl: b.label_nl.trim().to_string(),
+            unit: b.unit.trim().to_string(),
+            rollup,
+        };
+        Ok(Created::at(
+            location,
+            catalogue_view(svc::define_metric(&self.state, &auth.0, metric, b.retired).await?),
+        ))
     }
 
     /// Every version of one metric, oldest first
     ///
     /// An unknown key answers 404.
     #[oai(path = "/metrics/:key/versions", method = "get")]
-    async fn metric_versions(&self, auth: TokenAuth, key: Path<String>) -> Result<Json<Vec<MetricView>>, Read> {
-        Ok(Json(svc::metric_history(&self.state, &auth.0, &key.0).await?.into_iter().map(metric_view).collect()))
+    async fn metric_versions(
+        &self,
+        auth: TokenAuth,
+        key: Path<String>,
+    ) -> Result<Json<Vec<MetricView>>, Read> {
+        Ok(Json(
+            svc::metric_history(&self.state, &auth.0, &key.0)
+                .await?
+                .into_iter()
+                .map(metric_view)
+                .collect(),
+        ))
     }
 
     /// When annual plans and progress reports are due (staff)
     ///
     /// For the proeftuinen of one call.
     #[oai(path = "/calls/:id/monitoring-settings", method = "get")]
-    async fn settings(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<MonitoringSettingsDto>, Read> {
+    async fn settings(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<MonitoringSettingsDto>, Read> {
         let s = svc::settings(&self.state, &auth.0, id.0).await?;
-        Ok(Json(MonitoringSettingsDto { annual_plan_due: s.annual_plan_due, report_due_weeks: s.report_due_weeks, reminder_days_before: s.reminder_days_before }))
+        Ok(Json(MonitoringSettingsDto {
+            annual_plan_due: s.annual_plan_due,
+            report_due_weeks: s.report_due_weeks,
+            reminder_days_before: s.reminder_days_before,
+        }))
     }
 
     /// Sets the due dates of annual plans and progress reports (staff)
     ///
     /// For the proeftuinen of one call; the reminders follow them.
     #[oai(path = "/calls/:id/monitoring-settings", method = "put")]
-    async fn put_settings(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringSettingsDto>) -> Result<Json<MonitoringSettingsDto>, Write> {
+    async fn put_settings(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<MonitoringSettingsDto>,
+    ) -> Result<Json<MonitoringSettingsDto>, Write> {
         let b = body.0;
-        let s = DueSettings { annual_plan_due: b.annual_plan_due, report_due_weeks: b.report_due_weeks, reminder_days_before: b.reminder_days_before };
+        let s = DueSettings {
+            annual_plan_due: b.annual_plan_due,
+            report_due_weeks: b.report_due_weeks,
+            reminder_days_before: b.reminder_days_before,
+        };
         let s = svc::put_settings(&self.state, &auth.0, id.0, s).await?;
-        Ok(Json(MonitoringSettingsDto { annual_plan_due: s.annual_plan_due, report_due_weeks: s.report_due_weeks, reminder_days_before: s.reminder_days_before }))
+        Ok(Json(MonitoringSettingsDto {
+            annual_plan_due: s.annual_plan_due,
+            report_due_weeks: s.report_due_weeks,
+            reminder_days_before: s.reminder_days_before,
+        }))
     }
 
     /// The programme overview of one period (staff)
     ///
     /// Every proeftuin's figures and spending for `period` (`2024`, `2024-H1`, `2024-Q3`).
     #[oai(path = "/monitoring/overview", method = "get")]
-    async fn overview(&self, auth: TokenAuth, period: Query<String>) -> Result<Json<OverviewView>, Compute> {
+    async fn overview(
+        &self,
+        auth: TokenAuth,
+        period: Query<String>,
+    ) -> Result<Json<OverviewView>, Compute> {
         let o = svc::overview(&self.state, &auth.0, &period.0).await?;
         let catalogue = o.catalogue.clone();
         Ok(Json(OverviewView {
@@ -628,7 +767,11 @@ impl MonitoringApi {
                     region_name: r.proeftuin.region_name,
                     figures: rolled_view(r.figures, &catalogue),
                     balance: balance_view(r.balance),
-                    reports: r.reports.into_iter().map(|(p, s)| ReportStatusView { period: p.to_string(), status: s }).collect(),
+                    reports: r
+                        .reports
+                        .into_iter()
+                        .map(|(p, s)| ReportStatusView { period: p.to_string(), status: s })
+                        .collect(),
                 })
                 .collect(),
         }))
@@ -638,7 +781,11 @@ impl MonitoringApi {
     ///
     /// A summary table, then a page per proeftuin.
     #[oai(path = "/monitoring/overview.pdf", method = "get")]
-    async fn overview_pdf(&self, auth: TokenAuth, period: Query<String>) -> Result<MonitoringPdfAnswer, Compute> {
+    async fn overview_pdf(
+        &self,
+        auth: TokenAuth,
+        period: Query<String>,
+    ) -> Result<MonitoringPdfAnswer, Compute> {
         let o = svc::overview(&self.state, &auth.0, &period.0).await?;
         let bytes = crate::service::monitoring_pdf::overview(&o, self.state.now())?;
         Ok(pdf_answer(bytes, &format!("monitor-{}.pdf", o.period)))
@@ -650,7 +797,10 @@ impl MonitoringApi {
     #[oai(path = "/monitoring/export.csv", method = "get")]
     async fn export_csv(&self, auth: TokenAuth) -> Result<MonitoringCsvAnswer, Roles> {
         let rows = svc::export(&self.state, &auth.0).await?;
-        Ok(MonitoringCsvAnswer::Ok(PlainText(svc::export_csv(&rows)), "attachment; filename=\"proeftuinen-cijfers.csv\"".into()))
+        Ok(MonitoringCsvAnswer::Ok(
+            PlainText(svc::export_csv(&rows)),
+            "attachment; filename=\"proeftuinen-cijfers.csv\"".into(),
+        ))
     }
 
     /// Every figure of every submitted or accepted report, as JSON (staff)

@@ -16,7 +16,9 @@ use super::types::DecimalInput;
 use crate::domain::money::Money;
 use crate::domain::monitoring::{PlanLine, Step};
 use crate::service::AppState;
-use crate::service::monitoring::{self as svc, AnnualPlan, Narrative, PlanContent, PlanInput, ProgressReport, ReportInput};
+use crate::service::monitoring::{
+    self as svc, AnnualPlan, Narrative, PlanContent, PlanInput, ProgressReport, ReportInput,
+};
 
 pub struct MonitoringReportsApi {
     pub state: AppState,
@@ -102,7 +104,12 @@ fn plan_view(p: AnnualPlan) -> AnnualPlanView {
         lines: p
             .lines
             .into_iter()
-            .map(|l| PlanLineView { description: l.description, total_cost: l.total_cost, own_contribution: l.own_contribution, grant: l.grant })
+            .map(|l| PlanLineView {
+                description: l.description,
+                total_cost: l.total_cost,
+                own_contribution: l.own_contribution,
+                grant: l.grant,
+            })
             .collect(),
         total_cost: p.total_cost,
         own_contribution: p.own_contribution,
@@ -122,17 +129,29 @@ fn plan_input(b: AnnualPlanInput) -> PlanInput {
         .enumerate()
         .map(|(i, l)| {
             let total_cost = l.total_cost.money(&format!("lines[{i}].total_cost"), &mut errors);
-            let own_contribution = l.own_contribution.money(&format!("lines[{i}].own_contribution"), &mut errors);
+            let own_contribution =
+                l.own_contribution.money(&format!("lines[{i}].own_contribution"), &mut errors);
             let grant = l.grant.money(&format!("lines[{i}].grant"), &mut errors);
             match (total_cost, own_contribution, grant) {
-                (Some(total_cost), Some(own_contribution), Some(grant)) => Some(PlanLine { description: l.description, total_cost, own_contribution, grant }),
+                (Some(total_cost), Some(own_contribution), Some(grant)) => Some(PlanLine {
+                    description: l.description,
+                    total_cost,
+                    own_contribution,
+                    grant,
+                }),
                 _ => None,
             }
         })
         .collect();
     PlanInput {
         year: b.year,
-        content: PlanContent { goals: b.goals, activities: b.activities, team: b.team, partners: b.partners, focus_points: b.focus_points },
+        content: PlanContent {
+            goals: b.goals,
+            activities: b.activities,
+            team: b.team,
+            partners: b.partners,
+            focus_points: b.focus_points,
+        },
         lines,
         input_errors: errors,
     }
@@ -252,8 +271,14 @@ impl MonitoringReportsApi {
     ///
     /// One plan per year; a second one answers 409. Answers 201 with the plan's path in `Location`.
     #[oai(path = "/proeftuinen/:id/annual-plans", method = "post")]
-    async fn create_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<AnnualPlanInput>) -> Result<Created<AnnualPlanView>, Write> {
-        let view = plan_view(svc::create_plan(&self.state, &auth.0, id.0, plan_input(body.0)).await?);
+    async fn create_plan(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<AnnualPlanInput>,
+    ) -> Result<Created<AnnualPlanView>, Write> {
+        let view =
+            plan_view(svc::create_plan(&self.state, &auth.0, id.0, plan_input(body.0)).await?);
         Ok(Created::at(format!("/annual-plans/{}", view.id), view))
     }
 
@@ -261,7 +286,11 @@ impl MonitoringReportsApi {
     ///
     /// With their status: `draft`, `submitted`, `returned` or `accepted`.
     #[oai(path = "/proeftuinen/:id/annual-plans", method = "get")]
-    async fn plans(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<AnnualPlanView>>, Read> {
+    async fn plans(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<Vec<AnnualPlanView>>, Read> {
         Ok(Json(svc::plans(&self.state, &auth.0, id.0).await?.into_iter().map(plan_view).collect()))
     }
 
@@ -277,7 +306,12 @@ impl MonitoringReportsApi {
     ///
     /// A submitted or accepted plan answers 409.
     #[oai(path = "/annual-plans/:id", method = "put")]
-    async fn update_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<AnnualPlanInput>) -> Result<Json<AnnualPlanView>, Write> {
+    async fn update_plan(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<AnnualPlanInput>,
+    ) -> Result<Json<AnnualPlanView>, Write> {
         Ok(Json(plan_view(svc::update_plan(&self.state, &auth.0, id.0, plan_input(body.0)).await?)))
     }
 
@@ -285,7 +319,11 @@ impl MonitoringReportsApi {
     ///
     /// Staff then accept it or return it with comments.
     #[oai(path = "/annual-plans/:id/submit", method = "post")]
-    async fn submit_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, Action> {
+    async fn submit_plan(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<AnnualPlanView>, Action> {
         Ok(Json(plan_view(svc::plan_step(&self.state, &auth.0, id.0, Step::Submit, None).await?)))
     }
 
@@ -293,7 +331,11 @@ impl MonitoringReportsApi {
     ///
     /// Only a submitted plan can be accepted (409 otherwise).
     #[oai(path = "/annual-plans/:id/accept", method = "post")]
-    async fn accept_plan(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<AnnualPlanView>, Action> {
+    async fn accept_plan(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<AnnualPlanView>, Action> {
         Ok(Json(plan_view(svc::plan_step(&self.state, &auth.0, id.0, Step::Accept, None).await?)))
     }
 
@@ -301,8 +343,15 @@ impl MonitoringReportsApi {
     ///
     /// The region edits it and submits again.
     #[oai(path = "/annual-plans/:id/return", method = "post")]
-    async fn return_plan(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringStepInput>) -> Result<Json<AnnualPlanView>, Write> {
-        Ok(Json(plan_view(svc::plan_step(&self.state, &auth.0, id.0, Step::Return, body.0.comments).await?)))
+    async fn return_plan(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<MonitoringStepInput>,
+    ) -> Result<Json<AnnualPlanView>, Write> {
+        Ok(Json(plan_view(
+            svc::plan_step(&self.state, &auth.0, id.0, Step::Return, body.0.comments).await?,
+        )))
     }
 
     /// The annual plan as a PDF
@@ -321,7 +370,12 @@ impl MonitoringReportsApi {
     /// Refused (409) when the period overlaps a report the proeftuin has: coarser figures are rolled up,
     /// not reported twice. Answers 201 with the report's path in `Location`.
     #[oai(path = "/proeftuinen/:id/progress-reports", method = "post")]
-    async fn create_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProgressReportInput>) -> Result<Created<ProgressReportView>, Write> {
+    async fn create_report(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<ProgressReportInput>,
+    ) -> Result<Created<ProgressReportView>, Write> {
         let r = svc::create_report(&self.state, &auth.0, id.0, report_input(body.0)).await?;
         let view = self.report_view(r).await?;
         Ok(Created::at(format!("/progress-reports/{}", view.id), view))
@@ -331,7 +385,11 @@ impl MonitoringReportsApi {
     ///
     /// With their status and figures.
     #[oai(path = "/proeftuinen/:id/progress-reports", method = "get")]
-    async fn reports(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<ProgressReportView>>, Read> {
+    async fn reports(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<Vec<ProgressReportView>>, Read> {
         let mut out = Vec::new();
         for r in svc::reports(&self.state, &auth.0, id.0).await? {
             out.push(self.report_view(r).await?);
@@ -343,7 +401,11 @@ impl MonitoringReportsApi {
     ///
     /// Its period, figures, spending, narrative and status.
     #[oai(path = "/progress-reports/:id", method = "get")]
-    async fn get_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, Read> {
+    async fn get_report(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<ProgressReportView>, Read> {
         let r = svc::get_report(&self.state, &auth.0, id.0).await?;
         Ok(Json(self.report_view(r).await?))
     }
@@ -352,7 +414,12 @@ impl MonitoringReportsApi {
     ///
     /// Everything but its period; a submitted or accepted report answers 409.
     #[oai(path = "/progress-reports/:id", method = "put")]
-    async fn update_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<ProgressReportInput>) -> Result<Json<ProgressReportView>, Write> {
+    async fn update_report(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<ProgressReportInput>,
+    ) -> Result<Json<ProgressReportView>, Write> {
         let r = svc::update_report(&self.state, &auth.0, id.0, report_input(body.0)).await?;
         Ok(Json(self.report_view(r).await?))
     }
@@ -361,7 +428,11 @@ impl MonitoringReportsApi {
     ///
     /// Staff then accept it or return it with comments.
     #[oai(path = "/progress-reports/:id/submit", method = "post")]
-    async fn submit_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, Action> {
+    async fn submit_report(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<ProgressReportView>, Action> {
         let r = svc::report_step(&self.state, &auth.0, id.0, Step::Submit, None).await?;
         Ok(Json(self.report_view(r).await?))
     }
@@ -370,7 +441,11 @@ impl MonitoringReportsApi {
     ///
     /// Its figures then count in every roll-up and overview.
     #[oai(path = "/progress-reports/:id/accept", method = "post")]
-    async fn accept_report(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProgressReportView>, Action> {
+    async fn accept_report(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<Json<ProgressReportView>, Action> {
         let r = svc::report_step(&self.state, &auth.0, id.0, Step::Accept, None).await?;
         Ok(Json(self.report_view(r).await?))
     }
@@ -379,7 +454,12 @@ impl MonitoringReportsApi {
     ///
     /// The region edits it and submits again.
     #[oai(path = "/progress-reports/:id/return", method = "post")]
-    async fn return_report(&self, auth: TokenAuth, id: Path<i32>, body: Json<MonitoringStepInput>) -> Result<Json<ProgressReportView>, Write> {
+    async fn return_report(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        body: Json<MonitoringStepInput>,
+    ) -> Result<Json<ProgressReportView>, Write> {
         let r = svc::report_step(&self.state, &auth.0, id.0, Step::Return, body.0.comments).await?;
         Ok(Json(self.report_view(r).await?))
     }
@@ -388,12 +468,22 @@ impl MonitoringReportsApi {
     ///
     /// Figures per period of its year with totals, and the narrative.
     #[oai(path = "/progress-reports/:id/pdf", method = "get")]
-    async fn report_pdf(&self, auth: TokenAuth, id: Path<i32>) -> Result<MonitoringPdfAnswer, Read> {
+    async fn report_pdf(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<MonitoringPdfAnswer, Read> {
         let r = svc::get_report(&self.state, &auth.0, id.0).await?;
         let p = svc::get(&self.state, &auth.0, r.proeftuin_id).await?;
         let all = svc::reports(&self.state, &auth.0, r.proeftuin_id).await?;
         let catalogue = svc::catalogue_of(&self.state.db).await?;
-        let bytes = crate::service::monitoring_pdf::progress_report(&p, &r, &all, &catalogue, self.state.now())?;
+        let bytes = crate::service::monitoring_pdf::progress_report(
+            &p,
+            &r,
+            &all,
+            &catalogue,
+            self.state.now(),
+        )?;
         Ok(pdf_answer(bytes, &format!("voortgang-{}-{}.pdf", p.r#ref, r.period)))
     }
 }

@@ -1,5 +1,9 @@
 use chrono::{DateTime, Utc};
-use poem_openapi::{Object, OpenApi, param::{Path, Query}, payload::Json};
+use poem_openapi::{
+    Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 
 use super::ApiTags;
 use super::responses::{Action, List, Read, Roles};
@@ -109,7 +113,8 @@ fn summary(r: &entity::outbox::Model) -> EmailSummary {
         sent_at: r.sent_at,
         last_error: r.last_error.clone(),
         message_id: r.message_id.clone(),
-        attachment: match (&r.attachment_filename, &r.attachment_media_type, &r.attachment_content) {
+        attachment: match (&r.attachment_filename, &r.attachment_media_type, &r.attachment_content)
+        {
             (Some(filename), Some(media_type), Some(content)) => Some(EmailAttachment {
                 filename: filename.clone(),
                 media_type: media_type.clone(),
@@ -120,7 +125,8 @@ fn summary(r: &entity::outbox::Model) -> EmailSummary {
     }
 }
 
-const SHOWN_HEADERS: [&str; 7] = ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"];
+const SHOWN_HEADERS: [&str; 7] =
+    ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"];
 
 #[OpenApi(tag = "ApiTags::Outbox")]
 impl OutboxApi {
@@ -143,7 +149,13 @@ impl OutboxApi {
         offset: Query<Option<u64>>,
     ) -> Result<Json<EmailPage>, List> {
         let (limit, offset) = (limit.0.unwrap_or(100), offset.0.unwrap_or(0));
-        let q = ListQuery { kind: kind.0, status: status.0, application_id: application_id.0, limit, offset };
+        let q = ListQuery {
+            kind: kind.0,
+            status: status.0,
+            application_id: application_id.0,
+            limit,
+            offset,
+        };
         let (rows, total) = outbox::list(&self.state, &auth.0, q).await?;
         Ok(Json(EmailPage { items: rows.iter().map(summary).collect(), total, limit, offset }))
     }
@@ -160,12 +172,24 @@ impl OutboxApi {
         let headers = match worker::build_message(&row, &from, date) {
             Ok(m) => SHOWN_HEADERS
                 .iter()
-                .filter_map(|name| m.headers().get_raw(name).map(|v| EmailHeader { name: (*name).to_string(), value: v.to_string() }))
+                .filter_map(|name| {
+                    m.headers()
+                        .get_raw(name)
+                        .map(|v| EmailHeader { name: (*name).to_string(), value: v.to_string() })
+                })
                 .collect(),
             Err(e) => vec![EmailHeader { name: "X-Tuinier-Render-Error".into(), value: e }],
         };
-        let html = row.body_html.clone().unwrap_or_else(|| crate::mail::templates::html_of(&row.subject, &row.body_text));
-        Ok(Json(EmailMessage { summary: summary(&row), headers, text: row.body_text.clone(), html }))
+        let html = row
+            .body_html
+            .clone()
+            .unwrap_or_else(|| crate::mail::templates::html_of(&row.subject, &row.body_text));
+        Ok(Json(EmailMessage {
+            summary: summary(&row),
+            headers,
+            text: row.body_text.clone(),
+            html,
+        }))
     }
 
     /// Puts a failed email back in the queue (staff)
@@ -188,7 +212,12 @@ impl OutboxApi {
             at,
             queued: queued
                 .into_iter()
-                .map(|q| ScheduledEmail { kind: q.kind, target: q.target, occasion: q.occasion, recipient: q.recipient })
+                .map(|q| ScheduledEmail {
+                    kind: q.kind,
+                    target: q.target,
+                    occasion: q.occasion,
+                    recipient: q.recipient,
+                })
                 .collect(),
         }))
     }

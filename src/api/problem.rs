@@ -65,7 +65,12 @@ pub enum ApiError {
     Unavailable(Json<Problem>, #[oai(header = "Retry-After")] String),
 }
 
-fn problem(slug: &str, title: &str, status: StatusCode, detail: impl Into<String>) -> Json<Problem> {
+fn problem(
+    slug: &str,
+    title: &str,
+    status: StatusCode,
+    detail: impl Into<String>,
+) -> Json<Problem> {
     Json(Problem {
         kind: format!("urn:tuinier:problem:{slug}"),
         title: title.to_string(),
@@ -90,22 +95,37 @@ impl ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::NotFound(what) => {
-                ApiError::NotFound(problem("not-found", "Not found", StatusCode::NOT_FOUND, format!("{what} does not exist")))
-            }
+            DomainError::NotFound(what) => ApiError::NotFound(problem(
+                "not-found",
+                "Not found",
+                StatusCode::NOT_FOUND,
+                format!("{what} does not exist"),
+            )),
             DomainError::Unauthenticated => unauthorized("a valid bearer token is required"),
-            DomainError::Forbidden(d) => ApiError::Forbidden(problem("forbidden", "Forbidden", StatusCode::FORBIDDEN, d)),
-            DomainError::Conflict(d) => ApiError::Conflict(problem("conflict", "Conflict", StatusCode::CONFLICT, d)),
+            DomainError::Forbidden(d) => {
+                ApiError::Forbidden(problem("forbidden", "Forbidden", StatusCode::FORBIDDEN, d))
+            }
+            DomainError::Conflict(d) => {
+                ApiError::Conflict(problem("conflict", "Conflict", StatusCode::CONFLICT, d))
+            }
             DomainError::DeadlinePassed(d) => ApiError::Unprocessable(problem(
                 "deadline-passed",
                 "Deadline passed",
                 StatusCode::UNPROCESSABLE_ENTITY,
                 d,
             )),
-            DomainError::TooLarge(d) => {
-                ApiError::PayloadTooLarge(problem("too-large", "Payload too large", StatusCode::PAYLOAD_TOO_LARGE, d))
-            }
-            DomainError::BadRequest(d) => ApiError::BadRequest(problem("bad-request", "Bad request", StatusCode::BAD_REQUEST, d)),
+            DomainError::TooLarge(d) => ApiError::PayloadTooLarge(problem(
+                "too-large",
+                "Payload too large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+                d,
+            )),
+            DomainError::BadRequest(d) => ApiError::BadRequest(problem(
+                "bad-request",
+                "Bad request",
+                StatusCode::BAD_REQUEST,
+                d,
+            )),
             DomainError::Unavailable(d) => ApiError::unavailable(d),
             DomainError::Validation(fields) => {
                 let mut p = problem(
@@ -117,7 +137,10 @@ impl From<DomainError> for ApiError {
                         n => format!("{n} fields are invalid; see errors"),
                     },
                 );
-                p.0.errors = fields.into_iter().map(|f| ProblemField { field: f.field, message: f.message }).collect();
+                p.0.errors = fields
+                    .into_iter()
+                    .map(|f| ProblemField { field: f.field, message: f.message })
+                    .collect();
                 ApiError::Unprocessable(p)
             }
             DomainError::Internal(cause) => {
@@ -173,7 +196,8 @@ pub fn problem_response(
 ) -> poem::Response {
     use poem::IntoResponse;
     let mut p = problem(slug, title, status, detail);
-    p.0.errors = errors.into_iter().map(|f| ProblemField { field: f.field, message: f.message }).collect();
+    p.0.errors =
+        errors.into_iter().map(|f| ProblemField { field: f.field, message: f.message }).collect();
     p.with_status(status).with_content_type("application/problem+json").into_response()
 }
 
@@ -181,22 +205,40 @@ pub fn problem_response(
 pub fn from_poem_error(err: poem::Error) -> ApiError {
     let status = err.status();
     match status {
-        StatusCode::UNAUTHORIZED => unauthorized("a valid bearer token is required (Authorization: Bearer <token>)"),
-        StatusCode::FORBIDDEN => ApiError::Forbidden(problem("forbidden", "Forbidden", status, err.to_string())),
-        StatusCode::NOT_FOUND => ApiError::NotFound(problem("not-found", "Not found", status, err.to_string())),
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::PayloadTooLarge(problem("too-large", "Payload too large", status, err.to_string()))
+        StatusCode::UNAUTHORIZED => {
+            unauthorized("a valid bearer token is required (Authorization: Bearer <token>)")
         }
+        StatusCode::FORBIDDEN => {
+            ApiError::Forbidden(problem("forbidden", "Forbidden", status, err.to_string()))
+        }
+        StatusCode::NOT_FOUND => {
+            ApiError::NotFound(problem("not-found", "Not found", status, err.to_string()))
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(problem(
+            "too-large",
+            "Payload too large",
+            status,
+            err.to_string(),
+        )),
         StatusCode::TOO_MANY_REQUESTS => {
-            let retry_after = err.downcast_ref::<super::sign_in::Throttled>().map_or(1, |t| t.retry_after);
-            ApiError::TooManyRequests(problem("too-many-requests", "Too many requests", status, err.to_string()), retry_after.to_string())
+            let retry_after =
+                err.downcast_ref::<super::sign_in::Throttled>().map_or(1, |t| t.retry_after);
+            ApiError::TooManyRequests(
+                problem("too-many-requests", "Too many requests", status, err.to_string()),
+                retry_after.to_string(),
+            )
         }
         StatusCode::SERVICE_UNAVAILABLE => ApiError::unavailable(err.to_string()),
         s if s.is_server_error() => {
             tracing::error!(error = %err, "internal error before the handler");
             internal()
         }
-        _ => ApiError::BadRequest(problem("bad-request", "Bad request", StatusCode::BAD_REQUEST, err.to_string())),
+        _ => ApiError::BadRequest(problem(
+            "bad-request",
+            "Bad request",
+            StatusCode::BAD_REQUEST,
+            err.to_string(),
+        )),
     }
 }
 
@@ -209,10 +251,15 @@ pub fn fallback(err: poem::Error) -> poem::Response {
     }
     let status = err.status();
     if status == StatusCode::METHOD_NOT_ALLOWED {
-        return problem("method-not-allowed", "Method not allowed", status, "this path does not take this method")
-            .with_status(status)
-            .with_content_type("application/problem+json")
-            .into_response();
+        return problem(
+            "method-not-allowed",
+            "Method not allowed",
+            status,
+            "this path does not take this method",
+        )
+        .with_status(status)
+        .with_content_type("application/problem+json")
+        .into_response();
     }
     from_poem_error(err).into_response()
 }

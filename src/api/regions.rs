@@ -67,7 +67,11 @@ pub fn region_view(id: i32, r: Region, with_lead_applicant: bool) -> RegionView 
             email: r.lead_applicant.email,
             municipality: r.lead_applicant.municipality,
         }),
-        municipalities: r.municipalities.into_iter().map(|m| MunicipalityDto { name: m.name, inhabitants: m.inhabitants }).collect(),
+        municipalities: r
+            .municipalities
+            .into_iter()
+            .map(|m| MunicipalityDto { name: m.name, inhabitants: m.inhabitants })
+            .collect(),
     }
 }
 
@@ -79,7 +83,11 @@ impl RegionsApi {
     /// (*penvoerder*). Its `ref` is the stable short name region users are linked by. A `ref` that is taken
     /// answers 409. Answers 201 with the region's path in `Location`.
     #[oai(path = "/regions", method = "post")]
-    async fn register(&self, auth: TokenAuth, body: Json<RegionInput>) -> Result<Created<RegionView>, Create> {
+    async fn register(
+        &self,
+        auth: TokenAuth,
+        body: Json<RegionInput>,
+    ) -> Result<Created<RegionView>, Create> {
         auth.0.require(&[Role::Staff])?;
         let b = body.0;
         let region = Region {
@@ -90,7 +98,11 @@ impl RegionsApi {
                 email: b.lead_applicant.email,
                 municipality: b.lead_applicant.municipality,
             },
-            municipalities: b.municipalities.into_iter().map(|m| Municipality { name: m.name, inhabitants: m.inhabitants }).collect(),
+            municipalities: b
+                .municipalities
+                .into_iter()
+                .map(|m| Municipality { name: m.name, inhabitants: m.inhabitants })
+                .collect(),
         };
         let (id, region) = regions::register(&self.state, &auth.0.actor(), region).await?;
         Ok(Created::at(format!("/regions/{id}"), region_view(id, region, true)))

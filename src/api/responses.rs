@@ -70,13 +70,18 @@ pub type Read = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND }>;
 /// Reads or lists under an object named in the path, with query parameters that are checked.
 pub type ReadList = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | UNPROCESSABLE }>;
 /// Reads an object named in the path, computed from input that may not be complete yet.
-pub type ReadState = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | CONFLICT | UNPROCESSABLE }>;
+pub type ReadState =
+    Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | CONFLICT | UNPROCESSABLE }>;
 /// Creates something with a JSON body, under no object in the path.
-pub type Create = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | CONFLICT | TOO_LARGE | UNPROCESSABLE }>;
+pub type Create =
+    Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | CONFLICT | TOO_LARGE | UNPROCESSABLE }>;
 /// Changes or creates something under an object named in the path, with a body.
-pub type Write = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | CONFLICT | TOO_LARGE | UNPROCESSABLE }>;
+pub type Write = Errors<
+    { BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | CONFLICT | TOO_LARGE | UNPROCESSABLE },
+>;
 /// A step on an object named in the path, without a body (submit, accept, close, ...).
-pub type Action = Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | CONFLICT | UNPROCESSABLE }>;
+pub type Action =
+    Errors<{ BAD_REQUEST | UNAUTHORIZED | FORBIDDEN | NOT_FOUND | CONFLICT | UNPROCESSABLE }>;
 
 impl<const S: u16> Errors<S> {
     pub const STATUSES: u16 = S;

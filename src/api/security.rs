@@ -16,9 +16,12 @@ pub struct TokenAuth(pub Principal);
 /// A client that used up its failed attempts gets 429 before its token is looked at; each
 /// unknown token is counted against its address and logged without the token.
 async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    let state = req
-        .data::<AppState>()
-        .ok_or_else(|| poem::Error::from_string("no application state", poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
+    let state = req.data::<AppState>().ok_or_else(|| {
+        poem::Error::from_string(
+            "no application state",
+            poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+        )
+    })?;
     let throttle = req.data::<Arc<SignInThrottle>>();
     let client = req.remote_addr().as_socket_addr().map(|a| a.ip());
     if let (Some(t), Some(ip)) = (throttle, client)
@@ -43,7 +46,10 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
         }
         Err(e) => {
             tracing::error!(error = %e, "token check failed");
-            Err(poem::Error::from_string("token check failed", poem::http::StatusCode::INTERNAL_SERVER_ERROR))
+            Err(poem::Error::from_string(
+                "token check failed",
+                poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+            ))
         }
     }
 }

@@ -19,10 +19,7 @@ impl Default for ThrottleSettings {
     /// 30 failed attempts at once, then one every 2 seconds (30 a minute): nothing a person who
     /// mistypes or a client with an expired token notices; hopeless for guessing 256-bit tokens.
     fn default() -> Self {
-        ThrottleSettings {
-            burst: 30,
-            refill_every: Duration::from_secs(2),
-        }
+        ThrottleSettings { burst: 30, refill_every: Duration::from_secs(2) }
     }
 }
 
@@ -50,10 +47,7 @@ pub struct Throttled {
 impl SignInThrottle {
     pub fn new(settings: ThrottleSettings) -> SignInThrottle {
         SignInThrottle {
-            settings: ThrottleSettings {
-                burst: settings.burst.max(1),
-                ..settings
-            },
+            settings: ThrottleSettings { burst: settings.burst.max(1), ..settings },
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -71,9 +65,7 @@ impl SignInThrottle {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Bucket>> {
         // A panic while holding the lock leaves plain numbers behind: still usable.
-        self.buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Before a token is looked at: refuses a client whose failed attempts used up the burst.
@@ -88,9 +80,7 @@ impl SignInThrottle {
             return Ok(());
         }
         let wait = (1.0 - b.tokens) * self.settings.refill_every.as_secs_f64();
-        Err(Throttled {
-            retry_after: (wait.ceil() as u64).max(1),
-        })
+        Err(Throttled { retry_after: (wait.ceil() as u64).max(1) })
     }
 
     /// Records a failed attempt; returns how many this client has made (while tracked).

@@ -67,19 +67,14 @@ pub fn refine(spec: &mut Value) {
     for (component, property) in rules::required_rules() {
         let at = format!("/components/schemas/{component}");
         if let Some(Value::Object(map)) = spec.pointer_mut(&at) {
-            let required = map
-                .entry("required")
-                .or_insert_with(|| Value::Array(Vec::new()));
+            let required = map.entry("required").or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(list) = required {
                 list.push(Value::String(property.to_string()));
             }
         }
     }
     for (path, param, additions) in rules::query_rules() {
-        let at = format!(
-            "/paths/{}/get/parameters",
-            path.replace('~', "~0").replace('/', "~1")
-        );
+        let at = format!("/paths/{}/get/parameters", path.replace('~', "~0").replace('/', "~1"));
         let params = spec.pointer_mut(&at).and_then(Value::as_array_mut);
         for p in params
             .into_iter()
@@ -95,9 +90,7 @@ pub fn refine(spec: &mut Value) {
     if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
         for item in paths.values().filter_map(Value::as_object) {
             for op in item.values() {
-                let contents = op
-                    .pointer("/requestBody/content")
-                    .and_then(Value::as_object);
+                let contents = op.pointer("/requestBody/content").and_then(Value::as_object);
                 for (media, content) in contents.into_iter().flatten() {
                     if media.starts_with("application/json") {
                         collect_refs(content.get("schema"), spec, &mut names);
@@ -122,10 +115,7 @@ fn add_rules(target: &mut Value, additions: &Value) {
     }
     let inner = if target.get("type").and_then(Value::as_str) == Some("array") {
         target.get_mut("items")
-    } else if target
-        .get("additionalProperties")
-        .is_some_and(Value::is_object)
-    {
+    } else if target.get("additionalProperties").is_some_and(Value::is_object) {
         target.get_mut("additionalProperties")
     } else {
         Some(target)
@@ -140,10 +130,7 @@ fn add_rules(target: &mut Value, additions: &Value) {
 fn bound_integers(v: &mut Value) {
     match v {
         Value::Object(map) => {
-            let format = map
-                .get("format")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let format = map.get("format").and_then(Value::as_str).map(str::to_string);
             if map.get("type").and_then(Value::as_str) == Some("integer")
                 && let Some((min, max)) = format.as_deref().and_then(rules::integer_bounds)
             {
@@ -173,12 +160,7 @@ fn nullable_optionals(schema: &mut Value) {
     let required: Vec<String> = map
         .get("required")
         .and_then(Value::as_array)
-        .map(|r| {
-            r.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_string).collect())
         .unwrap_or_default();
     if let Some(Value::Object(props)) = map.get_mut("properties") {
         for (name, p) in props.iter_mut() {
@@ -218,26 +200,18 @@ fn collect_refs(schema: Option<&Value>, spec: &Value, names: &mut Vec<String>) {
     let Some(schema) = schema else { return };
     match schema {
         Value::Object(map) => {
-            if let Some(name) = map
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.rsplit('/').next())
+            if let Some(name) =
+                map.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next())
                 && !names.iter().any(|n| n == name)
             {
                 names.push(name.to_string());
-                collect_refs(
-                    spec.pointer(&format!("/components/schemas/{name}")),
-                    spec,
-                    names,
-                );
+                collect_refs(spec.pointer(&format!("/components/schemas/{name}")), spec, names);
             }
             for v in map.values() {
                 collect_refs(Some(v), spec, names);
             }
         }
-        Value::Array(items) => items
-            .iter()
-            .for_each(|v| collect_refs(Some(v), spec, names)),
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(Some(v), spec, names)),
         _ => {}
     }
 }
@@ -256,13 +230,8 @@ fn bound_text(schema: &mut Value, property: Option<&str>) {
                 _ => SINGLE_LINE_MAX,
             };
             map.entry("maxLength").or_insert(Value::from(max));
-            let pattern = if multi {
-                MULTI_LINE_PATTERN
-            } else {
-                SINGLE_LINE_PATTERN
-            };
-            map.entry("pattern")
-                .or_insert(Value::String(pattern.into()));
+            let pattern = if multi { MULTI_LINE_PATTERN } else { SINGLE_LINE_PATTERN };
+            map.entry("pattern").or_insert(Value::String(pattern.into()));
         }
         return;
     }
@@ -327,24 +296,17 @@ impl Checker {
         if depth > 64 || value.is_null() {
             return;
         }
-        if let Some(name) = map
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.rsplit('/').next())
+        if let Some(name) =
+            map.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next())
             && let Some(target) = self.schemas.get(name)
         {
             self.walk(target, value, at, out, depth + 1);
         }
         if let Some(Value::Array(all)) = map.get("allOf") {
-            all.iter()
-                .for_each(|s| self.walk(s, value, at, out, depth + 1));
+            all.iter().for_each(|s| self.walk(s, value, at, out, depth + 1));
         }
         let field = || {
-            if at.is_empty() {
-                "body".to_string()
-            } else {
-                at.to_string()
-            }
+            if at.is_empty() { "body".to_string() } else { at.to_string() }
         };
         match map.get("type").and_then(Value::as_str) {
             Some("string") => {
@@ -363,20 +325,14 @@ impl Checker {
                 self.guard_rules(map, s, &field(), &mut out.broken_rules);
             }
             Some("boolean") if !value.is_boolean() => {
-                out.wrong_types.push(FieldError::new(
-                    field(),
-                    format!("must be true or false, not {value}"),
-                ));
+                out.wrong_types
+                    .push(FieldError::new(field(), format!("must be true or false, not {value}")));
             }
             Some("object") => {
                 let Some(obj) = value.as_object() else { return };
                 let props = map.get("properties").and_then(Value::as_object);
                 for (key, v) in obj {
-                    let path = if at.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{at}.{key}")
-                    };
+                    let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
                     match props.and_then(|p| p.get(key)) {
                         Some(s) => self.walk(s, v, &path, out, depth + 1),
                         None => {
@@ -458,10 +414,7 @@ impl Checker {
             && !allowed.iter().any(|a| a.as_str() == Some(s))
         {
             let list: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
-            errors.push(FieldError::new(
-                field,
-                format!("one of {}", list.join(", ")),
-            ));
+            errors.push(FieldError::new(field, format!("one of {}", list.join(", "))));
         }
         if let Some(p) = map.get("pattern").and_then(Value::as_str)
             && let Some(re) = self.patterns.get(p)
@@ -546,9 +499,6 @@ mod tests {
         assert_eq!(f.broken_rules.len(), 2);
         let f = check(json!({"name": "twee\nregels", "reason": "ok\ttab"}));
         assert_eq!(f.broken_rules.len(), 1);
-        assert_eq!(
-            check(json!({"name": "é".repeat(300)})).broken_rules.len(),
-            0
-        );
+        assert_eq!(check(json!({"name": "é".repeat(300)})).broken_rules.len(), 0);
     }
 }

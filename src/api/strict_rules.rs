@@ -56,35 +56,19 @@ pub fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("MunicipalityDto", "name", non_blank(None)),
         ("UserInput", "name", non_blank(None)),
         ("UserInput", "email", json!({"pattern": EMAIL})),
-        (
-            "UserInput",
-            "role",
-            one_of(&["staff", "assessor", "region"]),
-        ),
+        ("UserInput", "role", one_of(&["staff", "assessor", "region"])),
         ("CallInput", "code", json!({"pattern": REF})),
         ("CallInput", "title", non_blank(None)),
         ("CallInput", "currency", one_of(&["EUR"])),
-        (
-            "CallInput",
-            "allocation_policy",
-            one_of(&["pro_rata_whole_euros", "manual"]),
-        ),
-        (
-            "WeightedCriterionDto",
-            "kind",
-            one_of(&["scale", "boolean", "per_item"]),
-        ),
+        ("CallInput", "allocation_policy", one_of(&["pro_rata_whole_euros", "manual"])),
+        ("WeightedCriterionDto", "kind", one_of(&["scale", "boolean", "per_item"])),
         ("KnockoutCriterionDto", "id", non_blank(None)),
         ("WeightedCriterionDto", "id", non_blank(None)),
         ("AmendmentInput", "reason", reason.clone()),
         ("ConflictInput", "reason", reason.clone()),
         ("CorrectionInput", "reason", reason.clone()),
         ("KnockoutDecisionInput", "reason", reason.clone()),
-        (
-            "KnockoutDecisionInput",
-            "verdict",
-            one_of(&["passed", "failed"]),
-        ),
+        ("KnockoutDecisionInput", "verdict", one_of(&["passed", "failed"])),
         ("TieDecisionInput", "reason", reason.clone()),
         ("LetterCorrectionInput", "reason", reason.clone()),
         ("MonitoringStepInput", "comments", reason.clone()),
@@ -101,59 +85,23 @@ pub fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("MetricInput", "numerator", json!({"pattern": METRIC_KEY})),
         ("MetricInput", "denominator", json!({"pattern": METRIC_KEY})),
         ("PlanLineInput", "description", non_blank(None)),
-        (
-            "AnnualPlanInput",
-            "year",
-            json!({"minimum": 2000, "maximum": 2100}),
-        ),
+        ("AnnualPlanInput", "year", json!({"minimum": 2000, "maximum": 2100})),
         ("AnnualPlanInput", "goals", non_blank(None)),
         ("AnnualPlanInput", "team", non_blank(None)),
         ("AnnualPlanInput", "partners", non_blank(None)),
         ("AnnualPlanInput", "focus_points", non_blank(None)),
         ("ProgressReportInput", "period", json!({"pattern": PERIOD})),
-        (
-            "MonitoringSettingsDto",
-            "annual_plan_due",
-            json!({"pattern": MONTH_DAY}),
-        ),
-        (
-            "MonitoringSettingsDto",
-            "report_due_weeks",
-            json!({"minimum": 1, "maximum": 52}),
-        ),
-        (
-            "MonitoringSettingsDto",
-            "reminder_days_before",
-            json!({"minimum": 1, "maximum": 90}),
-        ),
+        ("MonitoringSettingsDto", "annual_plan_due", json!({"pattern": MONTH_DAY})),
+        ("MonitoringSettingsDto", "report_due_weeks", json!({"minimum": 1, "maximum": 52})),
+        ("MonitoringSettingsDto", "reminder_days_before", json!({"minimum": 1, "maximum": 90})),
         ("BudgetLineInputDto", "description", non_blank(None)),
         ("RecordMunicipalityDto", "name", non_blank(None)),
-        (
-            "AllocationInput",
-            "reason",
-            json!({"pattern": NON_BLANK_MULTI_LINE}),
-        ),
+        ("AllocationInput", "reason", json!({"pattern": NON_BLANK_MULTI_LINE})),
         ("RegionInput", "municipalities", json!({"minItems": 1})),
-        (
-            "ProeftuinRegisterInput",
-            "reporting",
-            one_of(&["quarter", "half_year", "year"]),
-        ),
-        (
-            "ProeftuinUpdateInput",
-            "reporting",
-            one_of(&["quarter", "half_year", "year"]),
-        ),
-        (
-            "RecordDto",
-            "emphasis",
-            one_of(&["voluntary_framework", "legitimised_intervention"]),
-        ),
-        (
-            "ProeftuinGrantInput",
-            "amount",
-            json!({"pattern": POSITIVE_AMOUNT}),
-        ),
+        ("ProeftuinRegisterInput", "reporting", one_of(&["quarter", "half_year", "year"])),
+        ("ProeftuinUpdateInput", "reporting", one_of(&["quarter", "half_year", "year"])),
+        ("RecordDto", "emphasis", one_of(&["voluntary_framework", "legitimised_intervention"])),
+        ("ProeftuinGrantInput", "amount", json!({"pattern": POSITIVE_AMOUNT})),
     ]
 }
 
@@ -180,21 +128,13 @@ pub fn answer_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("CallView", "allocation_policy", policies.clone()),
         ("ResultsView", "allocation_policy", policies),
         ("CallView", "currency", one_of(&["EUR"])),
-        (
-            "ProeftuinView",
-            "reporting",
-            one_of(&["quarter", "half_year", "year"]),
-        ),
+        ("ProeftuinView", "reporting", one_of(&["quarter", "half_year", "year"])),
         (
             "LetterView",
             "kind",
             one_of(&["award", "rejection_first_round", "rejection_final", "interview_invitation"]),
         ),
-        (
-            "DecisionRecord",
-            "kind",
-            one_of(&["knockout", "tie", "manual_allocation"]),
-        ),
+        ("DecisionRecord", "kind", one_of(&["knockout", "tie", "manual_allocation"])),
     ]
 }
 
@@ -208,16 +148,8 @@ pub fn required_rules() -> Vec<(&'static str, &'static str)> {
 pub fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
     vec![
         ("/monitoring/overview", "period", json!({"pattern": PERIOD})),
-        (
-            "/monitoring/overview.pdf",
-            "period",
-            json!({"pattern": PERIOD}),
-        ),
-        (
-            "/proeftuinen/{id}/figures",
-            "period",
-            json!({"pattern": PERIOD}),
-        ),
+        ("/monitoring/overview.pdf", "period", json!({"pattern": PERIOD})),
+        ("/proeftuinen/{id}/figures", "period", json!({"pattern": PERIOD})),
         ("/outbox", "kind", one_of(&kind::ALL)),
         (
             "/applications/{id}/letter-preview",
@@ -227,18 +159,10 @@ pub fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("/outbox", "status", one_of(&status::ALL)),
         ("/outbox", "application_id", json!({"minimum": 1})),
         ("/outbox", "limit", json!({"minimum": 1, "maximum": 500})),
-        (
-            "/calls/{call_id}/applications",
-            "limit",
-            json!({"minimum": 1, "maximum": 500}),
-        ),
+        ("/calls/{call_id}/applications", "limit", json!({"minimum": 1, "maximum": 500})),
         ("/audit", "limit", json!({"minimum": 1, "maximum": 1000})),
         ("/outbox", "offset", json!({"maximum": OFFSET_MAX})),
-        (
-            "/calls/{call_id}/applications",
-            "offset",
-            json!({"maximum": OFFSET_MAX}),
-        ),
+        ("/calls/{call_id}/applications", "offset", json!({"maximum": OFFSET_MAX})),
     ]
 }
 

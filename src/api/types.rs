@@ -39,7 +39,9 @@ macro_rules! string_type {
                 Some(self)
             }
 
-            fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+            fn raw_element_iter<'a>(
+                &'a self,
+            ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
                 Box::new(self.as_raw_value().into_iter())
             }
         }
@@ -53,7 +55,9 @@ macro_rules! string_type {
         impl ParseFromJSON for $t {
             fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
                 match value {
-                    Some(Value::String(s)) => $parse(&s).map_err(|e| ParseError::custom(e.to_string())),
+                    Some(Value::String(s)) => {
+                        $parse(&s).map_err(|e| ParseError::custom(e.to_string()))
+                    }
                     Some(other) => Err(ParseError::custom(format!(
                         "expected a string with two decimals, like \"1027020.00\", got {other}"
                     ))),
@@ -64,8 +68,18 @@ macro_rules! string_type {
     };
 }
 
-string_type!(Money, "money", "An amount in euros: a string with two decimals, e.g. \"1027020.00\".", Money::parse);
-string_type!(Points, "points", "Points: a string with two decimals, e.g. \"83.33\".", Points::parse);
+string_type!(
+    Money,
+    "money",
+    "An amount in euros: a string with two decimals, e.g. \"1027020.00\".",
+    Money::parse
+);
+string_type!(
+    Points,
+    "points",
+    "Points: a string with two decimals, e.g. \"83.33\".",
+    Points::parse
+);
 
 /// An amount or score as the client sent it. It parses any JSON value so that a wrong one is
 /// reported against its field (422, with every other problem) rather than failing the body.
@@ -73,7 +87,7 @@ string_type!(Points, "points", "Points: a string with two decimals, e.g. \"83.33
 pub struct DecimalInput(Value);
 
 impl DecimalInput {
-    pub fn from_str(s: &str) -> DecimalInput {
+    pub fn from_text(s: &str) -> DecimalInput {
         DecimalInput(Value::String(s.to_string()))
     }
 
@@ -83,7 +97,9 @@ impl DecimalInput {
             other => {
                 errors.push(FieldError::new(
                     field,
-                    format!("write amounts and scores as JSON strings, like \"1027020.00\", not {other}"),
+                    format!(
+                        "write amounts and scores as JSON strings, like \"1027020.00\", not {other}"
+                    ),
                 ));
                 None
             }
@@ -112,14 +128,18 @@ impl Type for DecimalInput {
     }
 
     fn schema_ref() -> MetaSchemaRef {
-        decimal_schema("An exact decimal as a string with at most two decimals, e.g. \"4000000.00\" or \"50\".")
+        decimal_schema(
+            "An exact decimal as a string with at most two decimals, e.g. \"4000000.00\" or \"50\".",
+        )
     }
 
     fn as_raw_value(&self) -> Option<&Self::RawValueType> {
         Some(self)
     }
 
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
         Box::new(self.as_raw_value().into_iter())
     }
 }
@@ -158,7 +178,8 @@ impl Type for SignedPoints {
     fn schema_ref() -> MetaSchemaRef {
         let mut schema = MetaSchema::new_with_format("string", "decimal");
         schema.pattern = Some(SIGNED_PATTERN.to_string());
-        schema.description = Some("Points that may be negative: a string with two decimals, e.g. \"-1.14\".");
+        schema.description =
+            Some("Points that may be negative: a string with two decimals, e.g. \"-1.14\".");
         MetaSchemaRef::Inline(Box::new(schema))
     }
 
@@ -166,7 +187,9 @@ impl Type for SignedPoints {
         Some(self)
     }
 
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
         Box::new(self.as_raw_value().into_iter())
     }
 }
@@ -184,7 +207,9 @@ impl ParseFromJSON for SignedPoints {
                 Some(abs) => Points::parse(abs)
                     .map(|p| SignedPoints(Points::from_decimal(-p.as_decimal())))
                     .map_err(|e| ParseError::custom(e.to_string())),
-                None => Points::parse(&s).map(SignedPoints).map_err(|e| ParseError::custom(e.to_string())),
+                None => Points::parse(&s)
+                    .map(SignedPoints)
+                    .map_err(|e| ParseError::custom(e.to_string())),
             },
             _ => Err(ParseError::custom("expected a string with two decimals, like \"-1.14\"")),
         }

@@ -70,7 +70,11 @@ impl UsersApi {
     /// bearer token is in the answer only now; only its hash is stored. Answers 201 with the user's path in
     /// `Location`.
     #[oai(path = "/users", method = "post")]
-    async fn create(&self, auth: TokenAuth, body: Json<UserInput>) -> Result<Created<CreatedUserView>, Create> {
+    async fn create(
+        &self,
+        auth: TokenAuth,
+        body: Json<UserInput>,
+    ) -> Result<Created<CreatedUserView>, Create> {
         auth.0.require(&[Role::Staff])?;
         let b = body.0;
         let created = users::add(
@@ -87,7 +91,10 @@ impl UsersApi {
         )
         .await?;
         let location = format!("/users/{}", created.user.id);
-        Ok(Created::at(location, CreatedUserView { user: user_view(created.user), token: created.token }))
+        Ok(Created::at(
+            location,
+            CreatedUserView { user: user_view(created.user), token: created.token },
+        ))
     }
 
     /// Reads one user (staff)
@@ -108,9 +115,15 @@ impl UsersApi {
     ///
     /// Every user, oldest first, without tokens. `role` filters on `staff`, `assessor` or `region`.
     #[oai(path = "/users", method = "get")]
-    async fn list(&self, auth: TokenAuth, role: Query<Option<String>>) -> Result<Json<Vec<UserView>>, List> {
+    async fn list(
+        &self,
+        auth: TokenAuth,
+        role: Query<Option<String>>,
+    ) -> Result<Json<Vec<UserView>>, List> {
         auth.0.require(&[Role::Staff])?;
-        let rows = store::users::list(&self.state.db, role.0.as_deref()).await.map_err(crate::error::DomainError::from)?;
+        let rows = store::users::list(&self.state.db, role.0.as_deref())
+            .await
+            .map_err(crate::error::DomainError::from)?;
         Ok(Json(rows.into_iter().map(user_view).collect()))
     }
 

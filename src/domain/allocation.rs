@@ -105,11 +105,16 @@ pub fn check_manual<K: Clone + Display + PartialEq>(
 
     for (i, (k, amount)) in amounts.iter().enumerate() {
         if amounts[..i].iter().any(|(earlier, _)| earlier == k) {
-            errors.push(FieldError::new(field(k), "an amount is given more than once for this application"));
+            errors.push(FieldError::new(
+                field(k),
+                "an amount is given more than once for this application",
+            ));
             continue;
         }
         match requests.iter().find(|(r, _)| r == k) {
-            None => errors.push(FieldError::new(field(k), "not an awarded application of this call")),
+            None => {
+                errors.push(FieldError::new(field(k), "not an awarded application of this call"))
+            }
             Some((_, request)) => {
                 if amount.is_negative() {
                     errors.push(FieldError::new(field(k), "an amount cannot be negative"));
@@ -137,7 +142,8 @@ pub fn check_manual<K: Clone + Display + PartialEq>(
     // Summed on cents so that absurd inputs cannot overflow a Decimal.
     let total_cents = ordered.iter().fold(0_i128, |s, (_, m)| s.saturating_add(cents(*m)));
     if total_cents > cents(ceiling) {
-        let total: Decimal = Decimal::try_from_i128_with_scale(total_cents, 2).unwrap_or(Decimal::MAX);
+        let total: Decimal =
+            Decimal::try_from_i128_with_scale(total_cents, 2).unwrap_or(Decimal::MAX);
         errors.push(FieldError::new(
             "amounts",
             format!("the amounts add up to {total}, more than the budget ceiling of {ceiling}"),
@@ -171,7 +177,12 @@ mod tests {
     fn pro_rata_floors_to_whole_euros_and_shows_the_remainder() {
         let a = pro_rata_whole_euros(
             m("4000000.00"),
-            &reqs(&[("a", "1116500.00"), ("b", "1055250.00"), ("c", "1234000.00"), ("d", "942750.50")]),
+            &reqs(&[
+                ("a", "1116500.00"),
+                ("b", "1055250.00"),
+                ("c", "1234000.00"),
+                ("d", "942750.50"),
+            ]),
         );
         let amounts: Vec<String> = a.amounts.iter().map(|(_, m)| m.to_string()).collect();
         assert_eq!(amounts, ["1027020.00", "970679.00", "1135103.00", "867195.00"]);
@@ -231,7 +242,11 @@ mod tests {
         let e = over_ceiling.unwrap_err();
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].field, "amounts");
-        assert!(e[0].message.contains("1000.01") && e[0].message.contains("1000.00"), "{}", e[0].message);
+        assert!(
+            e[0].message.contains("1000.01") && e[0].message.contains("1000.00"),
+            "{}",
+            e[0].message
+        );
     }
 
     #[test]

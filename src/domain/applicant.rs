@@ -20,10 +20,7 @@ pub struct PostalAddress {
 impl PostalAddress {
     /// The address as the lines of an envelope: street, then postcode and city (two spaces).
     pub fn lines(&self) -> [String; 2] {
-        [
-            self.street.clone(),
-            format!("{}  {}", self.postcode, self.city.to_uppercase()),
-        ]
+        [self.street.clone(), format!("{}  {}", self.postcode, self.city.to_uppercase())]
     }
 }
 
@@ -48,10 +45,7 @@ pub fn letter_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldE
     } else if v.chars().count() > max {
         errors.push(FieldError::new(field, format!("at most {max} characters")));
     } else if v.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            field,
-            "no control characters (line breaks included)",
-        ));
+        errors.push(FieldError::new(field, "no control characters (line breaks included)"));
     }
     v
 }
@@ -72,24 +66,11 @@ impl Applicant {
     pub fn checked(self, prefix: &str) -> Result<Applicant, Vec<FieldError>> {
         let mut errors = Vec::new();
         let f = |n: &str| format!("{prefix}.{n}");
-        let organisation = letter_text(
-            &f("organisation"),
-            &self.organisation,
-            MAX_LINE_CHARS,
-            &mut errors,
-        );
-        let street = letter_text(
-            &f("address.street"),
-            &self.address.street,
-            MAX_LINE_CHARS,
-            &mut errors,
-        );
-        let city = letter_text(
-            &f("address.city"),
-            &self.address.city,
-            MAX_LINE_CHARS,
-            &mut errors,
-        );
+        let organisation =
+            letter_text(&f("organisation"), &self.organisation, MAX_LINE_CHARS, &mut errors);
+        let street =
+            letter_text(&f("address.street"), &self.address.street, MAX_LINE_CHARS, &mut errors);
+        let city = letter_text(&f("address.city"), &self.address.city, MAX_LINE_CHARS, &mut errors);
         let postcode = match normalise_postcode(&self.address.postcode) {
             Some(p) => p,
             None => {
@@ -102,8 +83,7 @@ impl Applicant {
         };
         let digits = |v: Option<String>, n: usize, name: &str, errors: &mut Vec<FieldError>| {
             let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-            if v.as_deref()
-                .is_some_and(|s| s.len() != n || !s.chars().all(|c| c.is_ascii_digit()))
+            if v.as_deref().is_some_and(|s| s.len() != n || !s.chars().all(|c| c.is_ascii_digit()))
             {
                 errors.push(FieldError::new(f(name), format!("{n} digits")));
             }
@@ -114,11 +94,7 @@ impl Applicant {
         if errors.is_empty() {
             Ok(Applicant {
                 organisation,
-                address: PostalAddress {
-                    street,
-                    postcode,
-                    city,
-                },
+                address: PostalAddress { street, postcode, city },
                 kvk_number,
                 oin,
             })
@@ -147,9 +123,7 @@ mod tests {
 
     #[test]
     fn a_complete_applicant_is_normalised() {
-        let a = applicant("6500hg", Some("12345678"))
-            .checked("applicant")
-            .unwrap();
+        let a = applicant("6500hg", Some("12345678")).checked("applicant").unwrap();
         assert_eq!(a.organisation, "Gemeente Nijmegen");
         assert_eq!(a.address.postcode, "6500 HG");
         assert_eq!(
@@ -163,12 +137,8 @@ mod tests {
         let mut a = applicant("0500 H", Some("123"));
         a.organisation = "Gemeente\nX".into();
         a.address.city = " ".into();
-        let fields: Vec<String> = a
-            .checked("applicant")
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
+        let fields: Vec<String> =
+            a.checked("applicant").unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
             [

@@ -94,57 +94,99 @@ impl ApplicationForm {
         }
         let summary = present(input.summary);
         if summary.as_deref().is_some_and(|t| too_long(t, MAX_SUMMARY_CHARS)) {
-            errors.push(FieldError::new("summary", format!("at most {MAX_SUMMARY_CHARS} characters")));
+            errors.push(FieldError::new(
+                "summary",
+                format!("at most {MAX_SUMMARY_CHARS} characters"),
+            ));
         }
         let contact = input.contact.map(|c| {
-            let c = Contact { name: c.name.trim().to_string(), email: c.email.trim().to_string(), phone: present(c.phone), function: present(c.function) };
-            if c.function.as_deref().is_some_and(|f| too_long(f, MAX_SHORT_TEXT_CHARS) || f.chars().any(char::is_control)) {
-                errors.push(FieldError::new("contact.function", format!("at most {MAX_SHORT_TEXT_CHARS} characters, on one line")));
+            let c = Contact {
+                name: c.name.trim().to_string(),
+                email: c.email.trim().to_string(),
+                phone: present(c.phone),
+                function: present(c.function),
+            };
+            if c.function.as_deref().is_some_and(|f| {
+                too_long(f, MAX_SHORT_TEXT_CHARS) || f.chars().any(char::is_control)
+            }) {
+                errors.push(FieldError::new(
+                    "contact.function",
+                    format!("at most {MAX_SHORT_TEXT_CHARS} characters, on one line"),
+                ));
             }
             if c.name.is_empty() {
                 errors.push(FieldError::new("contact.name", "the contact needs a name"));
             } else if too_long(&c.name, MAX_SHORT_TEXT_CHARS) {
-                errors.push(FieldError::new("contact.name", format!("at most {MAX_SHORT_TEXT_CHARS} characters")));
+                errors.push(FieldError::new(
+                    "contact.name",
+                    format!("at most {MAX_SHORT_TEXT_CHARS} characters"),
+                ));
             }
             if !is_email(&c.email) || too_long(&c.email, MAX_SHORT_TEXT_CHARS) {
                 errors.push(FieldError::new("contact.email", "not an email address"));
             }
-            if c.phone.as_deref().is_some_and(|p| too_long(p, 40) || !p.chars().all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))) {
-                errors.push(FieldError::new("contact.phone", "a phone number is digits, spaces and + - ( ), at most 40 characters"));
+            if c.phone.as_deref().is_some_and(|p| {
+                too_long(p, 40) || !p.chars().all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))
+            }) {
+                errors.push(FieldError::new(
+                    "contact.phone",
+                    "a phone number is digits, spaces and + - ( ), at most 40 characters",
+                ));
             }
             c
         });
         let scale = input.scale.map(|s| {
             if s.municipalities.is_empty() {
-                errors.push(FieldError::new("scale.municipalities", "the scale names at least one municipality"));
+                errors.push(FieldError::new(
+                    "scale.municipalities",
+                    "the scale names at least one municipality",
+                ));
             }
             for (i, m) in s.municipalities.iter().enumerate() {
                 if m.name.trim().is_empty() || too_long(&m.name, MAX_SHORT_TEXT_CHARS) {
-                    errors.push(FieldError::new(format!("scale.municipalities[{i}].name"), "a municipality needs a name"));
+                    errors.push(FieldError::new(
+                        format!("scale.municipalities[{i}].name"),
+                        "a municipality needs a name",
+                    ));
                 }
                 if m.inhabitants == 0 {
-                    errors.push(FieldError::new(format!("scale.municipalities[{i}].inhabitants"), "inhabitants must be more than zero"));
+                    errors.push(FieldError::new(
+                        format!("scale.municipalities[{i}].inhabitants"),
+                        "inhabitants must be more than zero",
+                    ));
                 }
             }
             let sum = s.municipalities.iter().fold(0u64, |a, m| a.saturating_add(m.inhabitants));
             let inhabitants = s.inhabitants.unwrap_or(sum);
             // Without municipalities the sum is zero for a reason reported above already.
             if s.inhabitants == Some(0) {
-                errors.push(FieldError::new("scale.inhabitants", "inhabitants must be more than zero"));
+                errors.push(FieldError::new(
+                    "scale.inhabitants",
+                    "inhabitants must be more than zero",
+                ));
             }
             if s.districts.len() > MAX_DISTRICTS {
-                errors.push(FieldError::new("scale.districts", format!("at most {MAX_DISTRICTS} districts")));
+                errors.push(FieldError::new(
+                    "scale.districts",
+                    format!("at most {MAX_DISTRICTS} districts"),
+                ));
             }
             for (i, d) in s.districts.iter().enumerate() {
                 if d.trim().is_empty() || too_long(d, MAX_SHORT_TEXT_CHARS) {
-                    errors.push(FieldError::new(format!("scale.districts[{i}]"), "a district needs a name"));
+                    errors.push(FieldError::new(
+                        format!("scale.districts[{i}]"),
+                        "a district needs a name",
+                    ));
                 }
             }
             Scale {
                 municipalities: s
                     .municipalities
                     .into_iter()
-                    .map(|m| Municipality { name: m.name.trim().to_string(), inhabitants: m.inhabitants })
+                    .map(|m| Municipality {
+                        name: m.name.trim().to_string(),
+                        inhabitants: m.inhabitants,
+                    })
                     .collect(),
                 inhabitants,
                 districts: s.districts.into_iter().map(|d| d.trim().to_string()).collect(),
@@ -157,7 +199,11 @@ impl ApplicationForm {
                 None
             }
         });
-        if errors.is_empty() { Ok(ApplicationForm { title, summary, contact, scale, applicant }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(ApplicationForm { title, summary, contact, scale, applicant })
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -199,14 +245,27 @@ pub fn line_problems(
         ));
     }
     if description.trim().is_empty() {
-        errors.push(FieldError::new(format!("{prefix}.description"), "a budget line needs a description"));
+        errors.push(FieldError::new(
+            format!("{prefix}.description"),
+            "a budget line needs a description",
+        ));
     } else if too_long(description, MAX_DESCRIPTION_CHARS) {
-        errors.push(FieldError::new(format!("{prefix}.description"), format!("at most {MAX_DESCRIPTION_CHARS} characters")));
+        errors.push(FieldError::new(
+            format!("{prefix}.description"),
+            format!("at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
     }
     if let Some(a) = amounts {
-        for (field, amount) in [("total_cost", a.total_cost), ("own_contribution", a.own_contribution), ("requested", a.requested)] {
+        for (field, amount) in [
+            ("total_cost", a.total_cost),
+            ("own_contribution", a.own_contribution),
+            ("requested", a.requested),
+        ] {
             if amount.is_negative() {
-                errors.push(FieldError::new(format!("{prefix}.{field}"), "an amount cannot be negative"));
+                errors.push(FieldError::new(
+                    format!("{prefix}.{field}"),
+                    "an amount cannot be negative",
+                ));
             }
         }
         // Name the amount that breaks `total_cost >= own_contribution + requested`: the own
@@ -214,7 +273,10 @@ pub fn line_problems(
         if a.own_contribution > a.total_cost {
             errors.push(FieldError::new(
                 format!("{prefix}.own_contribution"),
-                format!("the own contribution ({}) is more than the total cost ({})", a.own_contribution, a.total_cost),
+                format!(
+                    "the own contribution ({}) is more than the total cost ({})",
+                    a.own_contribution, a.total_cost
+                ),
             ));
         } else if a.own_contribution.checked_add(a.requested).is_none_or(|sum| sum > a.total_cost) {
             errors.push(FieldError::new(
@@ -230,14 +292,28 @@ pub fn line_problems(
 }
 
 /// Checks a whole budget of parsed lines; fields are `{prefix}[i].…`.
-pub fn budget_problems(prefix: &str, lines: &[BudgetLine], period: &SpendingPeriod) -> Vec<FieldError> {
+pub fn budget_problems(
+    prefix: &str,
+    lines: &[BudgetLine],
+    period: &SpendingPeriod,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if lines.len() > MAX_BUDGET_LINES {
         errors.push(FieldError::new(prefix, format!("at most {MAX_BUDGET_LINES} lines")));
     }
     for (i, l) in lines.iter().enumerate() {
-        let amounts = LineAmounts { total_cost: l.total_cost, own_contribution: l.own_contribution, requested: l.requested };
-        errors.extend(line_problems(&format!("{prefix}[{i}]"), l.year, &l.description, Some(amounts), period));
+        let amounts = LineAmounts {
+            total_cost: l.total_cost,
+            own_contribution: l.own_contribution,
+            requested: l.requested,
+        };
+        errors.extend(line_problems(
+            &format!("{prefix}[{i}]"),
+            l.year,
+            &l.description,
+            Some(amounts),
+            period,
+        ));
     }
     errors
 }
@@ -273,10 +349,16 @@ pub fn missing_parts(p: &SubmissionParts<'_>) -> Vec<FieldError> {
         missing.push(FieldError::new("form.contact", "the application needs a contact"));
     }
     if p.form.applicant.is_none() {
-        missing.push(FieldError::new("form.applicant", "the application names the applying municipality (penvoerder) with its postal address"));
+        missing.push(FieldError::new(
+            "form.applicant",
+            "the application names the applying municipality (penvoerder) with its postal address",
+        ));
     }
     if p.form.scale.is_none() {
-        missing.push(FieldError::new("form.scale", "the application needs its scale (municipalities and inhabitants)"));
+        missing.push(FieldError::new(
+            "form.scale",
+            "the application needs its scale (municipalities and inhabitants)",
+        ));
     }
     if p.budget.is_empty() {
         missing.push(FieldError::new("budget", "the application needs a budget"));
@@ -286,7 +368,10 @@ pub fn missing_parts(p: &SubmissionParts<'_>) -> Vec<FieldError> {
     }
     for role in p.required_roles {
         if !p.signed_roles.contains(role) {
-            missing.push(FieldError::new(format!("commitments.{role}"), format!("a signed commitment of the {role} partner is required")));
+            missing.push(FieldError::new(
+                format!("commitments.{role}"),
+                format!("a signed commitment of the {role} partner is required"),
+            ));
         }
     }
     if !p.has_plan {
@@ -314,7 +399,13 @@ mod tests {
     }
 
     fn line(year: i32, total: &str, own: &str, requested: &str) -> BudgetLine {
-        BudgetLine { year, description: "x".into(), total_cost: m(total), own_contribution: m(own), requested: m(requested) }
+        BudgetLine {
+            year,
+            description: "x".into(),
+            total_cost: m(total),
+            own_contribution: m(own),
+            requested: m(requested),
+        }
     }
 
     fn fields(errors: &[FieldError]) -> Vec<&str> {
@@ -323,7 +414,11 @@ mod tests {
 
     #[test]
     fn a_consistent_budget_passes_and_sums_exactly() {
-        let lines = [line(2022, "640000.00", "128000.00", "512000.00"), line(2023, "755625.00", "151125.00", "604500.00"), line(2023, "0.30", "0.10", "0.20")];
+        let lines = [
+            line(2022, "640000.00", "128000.00", "512000.00"),
+            line(2023, "755625.00", "151125.00", "604500.00"),
+            line(2023, "0.30", "0.10", "0.20"),
+        ];
         assert!(budget_problems("lines", &lines, &period()).is_empty());
         assert_eq!(requested_total(&lines).to_string(), "1116500.20");
         // Exactly equal is allowed: total_cost >= own_contribution + requested.
@@ -333,15 +428,35 @@ mod tests {
     #[test]
     fn each_budget_rule_names_its_field() {
         let p = period();
-        assert_eq!(fields(&budget_problems("lines", &[line(2022, "100.00", "150.00", "0.00")], &p)), ["lines[0].own_contribution"]);
-        assert_eq!(fields(&budget_problems("lines", &[line(2022, "100.00", "50.00", "50.01")], &p)), ["lines[0].requested"]);
-        assert_eq!(fields(&budget_problems("lines", &[line(2021, "1", "0", "1"), line(2024, "1", "0", "1")], &p)), ["lines[0].year", "lines[1].year"]);
+        assert_eq!(
+            fields(&budget_problems("lines", &[line(2022, "100.00", "150.00", "0.00")], &p)),
+            ["lines[0].own_contribution"]
+        );
+        assert_eq!(
+            fields(&budget_problems("lines", &[line(2022, "100.00", "50.00", "50.01")], &p)),
+            ["lines[0].requested"]
+        );
+        assert_eq!(
+            fields(&budget_problems(
+                "lines",
+                &[line(2021, "1", "0", "1"), line(2024, "1", "0", "1")],
+                &p
+            )),
+            ["lines[0].year", "lines[1].year"]
+        );
         let mut blank = line(2022, "1", "0", "1");
         blank.description = "  ".into();
         assert_eq!(fields(&budget_problems("lines", &[blank], &p)), ["lines[0].description"]);
         // Several problems on several lines, all at once.
-        let all = budget_problems("lines", &[line(2030, "1", "2", "0"), line(2022, "1", "0", "1"), line(2022, "5", "1", "5")], &p);
-        assert_eq!(fields(&all), ["lines[0].year", "lines[0].own_contribution", "lines[2].requested"]);
+        let all = budget_problems(
+            "lines",
+            &[line(2030, "1", "2", "0"), line(2022, "1", "0", "1"), line(2022, "5", "1", "5")],
+            &p,
+        );
+        assert_eq!(
+            fields(&all),
+            ["lines[0].year", "lines[0].own_contribution", "lines[2].requested"]
+        );
     }
 
     #[test]
@@ -354,15 +469,27 @@ mod tests {
         ApplicationForm::new(FormInput {
             title: Some("  Toekomsttuinen ".into()),
             summary: Some("Samen".into()),
-            contact: Some(Contact { name: "P".into(), email: "p@r.example".into(), phone: None, function: None }),
+            contact: Some(Contact {
+                name: "P".into(),
+                email: "p@r.example".into(),
+                phone: None,
+                function: None,
+            }),
             applicant: Some(Applicant {
                 organisation: "Gemeente Nijmegen".into(),
-                address: super::super::applicant::PostalAddress { street: "Postbus 9105".into(), postcode: "6500 HG".into(), city: "Nijmegen".into() },
+                address: super::super::applicant::PostalAddress {
+                    street: "Postbus 9105".into(),
+                    postcode: "6500 HG".into(),
+                    city: "Nijmegen".into(),
+                },
                 kvk_number: None,
                 oin: None,
             }),
             scale: Some(ScaleInput {
-                municipalities: vec![Municipality { name: "Nijmegen".into(), inhabitants: 95174 }, Municipality { name: "Beuningen".into(), inhabitants: 26000 }],
+                municipalities: vec![
+                    Municipality { name: "Nijmegen".into(), inhabitants: 95174 },
+                    Municipality { name: "Beuningen".into(), inhabitants: 26000 },
+                ],
                 inhabitants: None,
                 districts: vec![],
             }),
@@ -375,7 +502,9 @@ mod tests {
         let f = complete_form();
         assert_eq!(f.title.as_deref(), Some("Toekomsttuinen"));
         assert_eq!(f.scale.unwrap().inhabitants, 121174, "the municipalities' sum when not given");
-        let blank = ApplicationForm::new(FormInput { title: Some("   ".into()), ..Default::default() }).unwrap();
+        let blank =
+            ApplicationForm::new(FormInput { title: Some("   ".into()), ..Default::default() })
+                .unwrap();
         assert_eq!(blank.title, None, "blank text is no title");
     }
 
@@ -384,8 +513,17 @@ mod tests {
         let e = ApplicationForm::new(FormInput {
             title: Some("t".repeat(MAX_TITLE_CHARS + 1)),
             summary: None,
-            contact: Some(Contact { name: " ".into(), email: "nope".into(), phone: Some("call me".into()), function: None }),
-            scale: Some(ScaleInput { municipalities: vec![Municipality { name: "".into(), inhabitants: 0 }], inhabitants: Some(0), districts: vec![" ".into()] }),
+            contact: Some(Contact {
+                name: " ".into(),
+                email: "nope".into(),
+                phone: Some("call me".into()),
+                function: None,
+            }),
+            scale: Some(ScaleInput {
+                municipalities: vec![Municipality { name: "".into(), inhabitants: 0 }],
+                inhabitants: Some(0),
+                districts: vec![" ".into()],
+            }),
             applicant: None,
         })
         .unwrap_err();
@@ -406,10 +544,18 @@ mod tests {
 
     #[test]
     fn missing_parts_are_listed_all_at_once() {
-        let roles: Vec<String> = ["municipality", "local_team", "child_protection_board"].map(String::from).to_vec();
+        let roles: Vec<String> =
+            ["municipality", "local_team", "child_protection_board"].map(String::from).to_vec();
         let p = period();
         let empty = ApplicationForm::default();
-        let parts = SubmissionParts { form: &empty, budget: &[], period: &p, signed_roles: &[], required_roles: &roles, has_plan: false };
+        let parts = SubmissionParts {
+            form: &empty,
+            budget: &[],
+            period: &p,
+            signed_roles: &[],
+            required_roles: &roles,
+            has_plan: false,
+        };
         assert_eq!(
             fields(&missing_parts(&parts)),
             [
@@ -428,7 +574,14 @@ mod tests {
         let form = complete_form();
         let budget = [line(2022, "10", "0", "10")];
         let signed: Vec<String> = ["municipality", "local_team"].map(String::from).to_vec();
-        let parts = SubmissionParts { form: &form, budget: &budget, period: &p, signed_roles: &signed, required_roles: &roles, has_plan: true };
+        let parts = SubmissionParts {
+            form: &form,
+            budget: &budget,
+            period: &p,
+            signed_roles: &signed,
+            required_roles: &roles,
+            has_plan: true,
+        };
         assert_eq!(fields(&missing_parts(&parts)), ["commitments.child_protection_board"]);
         let signed = roles.clone();
         let parts = SubmissionParts { signed_roles: &signed, ..parts };
@@ -441,7 +594,8 @@ mod tests {
 
     #[test]
     fn the_deadline_second_is_inclusive() {
-        let deadline = DateTime::parse_from_rfc3339("2022-07-15T23:59:59+02:00").unwrap().with_timezone(&Utc);
+        let deadline =
+            DateTime::parse_from_rfc3339("2022-07-15T23:59:59+02:00").unwrap().with_timezone(&Utc);
         assert!(submission_open(deadline, deadline));
         assert!(submission_open(deadline + chrono::Duration::milliseconds(999), deadline));
         assert!(!submission_open(deadline + chrono::Duration::seconds(1), deadline));

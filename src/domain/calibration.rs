@@ -29,11 +29,8 @@ pub fn criterion_stats(values: &[Points]) -> Option<CriterionStats> {
     let mut sorted = values.to_vec();
     sorted.sort();
     let n = sorted.len();
-    let median = if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        Points::mean_half_up(&sorted[n / 2 - 1..=n / 2])?
-    };
+    let median =
+        if n % 2 == 1 { sorted[n / 2] } else { Points::mean_half_up(&sorted[n / 2 - 1..=n / 2])? };
     let spread = difference(sorted[n - 1], sorted[0]);
     Some(CriterionStats { mean, median, spread })
 }
@@ -143,7 +140,10 @@ mod tests {
         // mean = (1 − 1/300)/2 = 0.49833.. → 0.50
         let mut totals: BTreeMap<&str, BTreeMap<&str, Points>> = BTreeMap::new();
         totals.insert("app1", [("ann", p("1")), ("bob", p("0")), ("cas", p("0"))].into());
-        totals.insert("app2", [("ann", p("0")), ("bob", p("0")), ("cas", p("0")), ("dee", p("0.01"))].into());
+        totals.insert(
+            "app2",
+            [("ann", p("0")), ("bob", p("0")), ("cas", p("0")), ("dee", p("0.01"))].into(),
+        );
         assert_eq!(assessor_deviation(&totals)["ann"].to_string(), "0.50");
         // dee: 0.01 − 0 = 0.01 on app2 alone
         assert_eq!(assessor_deviation(&totals)["dee"].to_string(), "0.01");

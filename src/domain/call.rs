@@ -170,7 +170,10 @@ impl CallDefinition {
         let mut err = |field: String, message: &str| errors.push(FieldError::new(field, message));
 
         if !is_code(&self.code) {
-            err("code".into(), "a code is lowercase letters, digits and hyphens, 1 to 80 characters");
+            err(
+                "code".into(),
+                "a code is lowercase letters, digits and hyphens, 1 to 80 characters",
+            );
         }
         if self.title.trim().is_empty() {
             err("title".into(), "a call needs a title");
@@ -247,7 +250,10 @@ impl CallDefinition {
                             let mut seen = HashSet::new();
                             for (j, item) in items.iter().enumerate() {
                                 if item.trim().is_empty() || !seen.insert(item) {
-                                    err(format!("weighted_criteria[{i}].items[{j}]"), "items must be distinct and not empty");
+                                    err(
+                                        format!("weighted_criteria[{i}].items[{j}]"),
+                                        "items must be distinct and not empty",
+                                    );
                                 }
                             }
                         }
@@ -255,8 +261,12 @@ impl CallDefinition {
                     }
                     match c.points_per_item {
                         Some(p) if p >= 1 => {}
-                        Some(_) => err(at("points_per_item"), "points per item must be at least one"),
-                        None => err(at("points_per_item"), "a per_item criterion needs points_per_item"),
+                        Some(_) => {
+                            err(at("points_per_item"), "points per item must be at least one")
+                        }
+                        None => {
+                            err(at("points_per_item"), "a per_item criterion needs points_per_item")
+                        }
                     }
                 }
                 CriterionKind::Scale | CriterionKind::Boolean => {
@@ -281,15 +291,15 @@ impl CallDefinition {
             if s.kind.trim().is_empty() {
                 err(format!("stages[{i}].kind"), "a stage needs a kind");
             }
-            if let (Some(a), Some(u)) = (s.at, s.until) {
-                if u < a {
-                    err(format!("stages[{i}].until"), "a stage ends before it starts");
-                }
+            if let (Some(a), Some(u)) = (s.at, s.until)
+                && u < a
+            {
+                err(format!("stages[{i}].until"), "a stage ends before it starts");
             }
-            if let (Some(a), Some(b)) = (s.starts_on, s.ends_on) {
-                if b < a {
-                    err(format!("stages[{i}].ends_on"), "a stage ends before it starts");
-                }
+            if let (Some(a), Some(b)) = (s.starts_on, s.ends_on)
+                && b < a
+            {
+                err(format!("stages[{i}].ends_on"), "a stage ends before it starts");
             }
         }
         let mut previous: Option<(&str, DateTime<FixedOffset>)> = None;
@@ -299,30 +309,44 @@ impl CallDefinition {
             match found.as_slice() {
                 [(i, s)] => match s.at {
                     Some(at) => {
-                        if let Some((prev_kind, prev_at)) = previous {
-                            if at <= prev_at {
-                                err(format!("stages[{i}].at"), &format!("the {kind} stage must come after the {prev_kind} stage"));
-                            }
+                        if let Some((prev_kind, prev_at)) = previous
+                            && at <= prev_at
+                        {
+                            err(
+                                format!("stages[{i}].at"),
+                                &format!("the {kind} stage must come after the {prev_kind} stage"),
+                            );
                         }
                         previous = Some((kind, at));
                     }
-                    None => err(format!("stages[{i}].at"), &format!("the {kind} stage needs a moment (at)")),
+                    None => err(
+                        format!("stages[{i}].at"),
+                        &format!("the {kind} stage needs a moment (at)"),
+                    ),
                 },
                 [] => err("stages".into(), &format!("the call needs a {kind} stage")),
-                [_, (i, _), ..] => err(format!("stages[{i}]"), &format!("more than one {kind} stage")),
+                [_, (i, _), ..] => {
+                    err(format!("stages[{i}]"), &format!("more than one {kind} stage"))
+                }
             }
         }
 
         let mut seen_days = HashSet::new();
         for (i, d) in self.reminders.submission_deadline_days_before.iter().enumerate() {
             if *d == 0 || !seen_days.insert(d) {
-                err(format!("reminders.submission_deadline_days_before[{i}]"), "reminder days are distinct and at least 1");
+                err(
+                    format!("reminders.submission_deadline_days_before[{i}]"),
+                    "reminder days are distinct and at least 1",
+                );
             }
         }
         let mut seen_days = HashSet::new();
         for (i, d) in self.reminders.addendum_deadline_days_before.iter().enumerate() {
             if *d == 0 || !seen_days.insert(d) {
-                err(format!("reminders.addendum_deadline_days_before[{i}]"), "reminder days are distinct and at least 1");
+                err(
+                    format!("reminders.addendum_deadline_days_before[{i}]"),
+                    "reminder days are distinct and at least 1",
+                );
             }
         }
         errors
@@ -330,7 +354,11 @@ impl CallDefinition {
 
     /// The moment of a key stage; every valid call has each of [`KEY_STAGES`].
     pub fn moment(&self, kind: &str) -> Option<DateTime<Utc>> {
-        self.stages.iter().find(|s| s.kind == kind).and_then(|s| s.at).map(|at| at.with_timezone(&Utc))
+        self.stages
+            .iter()
+            .find(|s| s.kind == kind)
+            .and_then(|s| s.at)
+            .map(|at| at.with_timezone(&Utc))
     }
 
     /// Published once the clock has reached the publication moment; from then on it changes only
@@ -369,7 +397,14 @@ pub(crate) mod tests {
     }
 
     fn stage(kind: &str, moment: &str) -> Stage {
-        Stage { kind: kind.into(), label_nl: kind.into(), at: at(moment), until: None, starts_on: None, ends_on: None }
+        Stage {
+            kind: kind.into(),
+            label_nl: kind.into(),
+            at: at(moment),
+            until: None,
+            starts_on: None,
+            ends_on: None,
+        }
     }
 
     pub(crate) fn sample() -> CallDefinition {
@@ -379,7 +414,10 @@ pub(crate) mod tests {
             programme: "p".into(),
             currency: "EUR".into(),
             budget_ceiling: Money::parse("1000").unwrap(),
-            spending_period: SpendingPeriod { from: "2022-01-01".parse().unwrap(), to: "2023-12-31".parse().unwrap() },
+            spending_period: SpendingPeriod {
+                from: "2022-01-01".parse().unwrap(),
+                to: "2023-12-31".parse().unwrap(),
+            },
             max_awards: 2,
             interview_threshold: Points::parse("10").unwrap(),
             total_points: 20,
@@ -396,10 +434,32 @@ pub(crate) mod tests {
             ],
             reminders: Reminders::default(),
             required_partner_roles: vec!["municipality".into()],
-            knockout_criteria: vec![KnockoutCriterion { id: "ko".into(), label_nl: "ko".into(), label_en: None }],
+            knockout_criteria: vec![KnockoutCriterion {
+                id: "ko".into(),
+                label_nl: "ko".into(),
+                label_en: None,
+            }],
             weighted_criteria: vec![
-                WeightedCriterion { id: "a".into(), label_nl: "a".into(), label_en: None, kind: CriterionKind::Scale, min: 1, max: 10, points_per_item: None, items: None },
-                WeightedCriterion { id: "b".into(), label_nl: "b".into(), label_en: None, kind: CriterionKind::PerItem, min: 0, max: 10, points_per_item: Some(3), items: Some(vec!["x".into(), "y".into(), "z".into(), "w".into()]) },
+                WeightedCriterion {
+                    id: "a".into(),
+                    label_nl: "a".into(),
+                    label_en: None,
+                    kind: CriterionKind::Scale,
+                    min: 1,
+                    max: 10,
+                    points_per_item: None,
+                    items: None,
+                },
+                WeightedCriterion {
+                    id: "b".into(),
+                    label_nl: "b".into(),
+                    label_en: None,
+                    kind: CriterionKind::PerItem,
+                    min: 0,
+                    max: 10,
+                    points_per_item: Some(3),
+                    items: Some(vec!["x".into(), "y".into(), "z".into(), "w".into()]),
+                },
             ],
         }
     }
@@ -430,7 +490,10 @@ pub(crate) mod tests {
         let mut d = sample();
         d.weighted_criteria[1].items = None;
         d.weighted_criteria[1].points_per_item = None;
-        assert_eq!(fields(d), ["weighted_criteria[1].items", "weighted_criteria[1].points_per_item"]);
+        assert_eq!(
+            fields(d),
+            ["weighted_criteria[1].items", "weighted_criteria[1].points_per_item"]
+        );
 
         let mut d = sample();
         d.stages[2].at = at("2022-09-10T12:00:00+02:00");
@@ -453,7 +516,8 @@ pub(crate) mod tests {
     #[test]
     fn publication_follows_the_clock() {
         let d = sample();
-        let before = DateTime::parse_from_rfc3339("2022-05-31T08:59:59+02:00").unwrap().with_timezone(&Utc);
+        let before =
+            DateTime::parse_from_rfc3339("2022-05-31T08:59:59+02:00").unwrap().with_timezone(&Utc);
         assert!(!d.is_published(before));
         assert!(d.is_published(before + chrono::Duration::seconds(1)));
     }

@@ -23,10 +23,16 @@ impl Decided {
     /// The stages whose moments the outcome was decided on.
     fn stages(&self) -> &'static [&'static str] {
         match self {
-            Decided::FirstRound => &[stage::PUBLICATION, stage::SUBMISSION_DEADLINE, stage::FIRST_ASSESSMENT],
-            Decided::Final => {
-                &[stage::PUBLICATION, stage::SUBMISSION_DEADLINE, stage::FIRST_ASSESSMENT, stage::ADDENDUM_DEADLINE, stage::FINAL_DECISION]
+            Decided::FirstRound => {
+                &[stage::PUBLICATION, stage::SUBMISSION_DEADLINE, stage::FIRST_ASSESSMENT]
             }
+            Decided::Final => &[
+                stage::PUBLICATION,
+                stage::SUBMISSION_DEADLINE,
+                stage::FIRST_ASSESSMENT,
+                stage::ADDENDUM_DEADLINE,
+                stage::FINAL_DECISION,
+            ],
         }
     }
 }
@@ -34,7 +40,11 @@ impl Decided {
 /// The fields of `after` that differ from `before` although the `decided` outcome rests on them,
 /// named as in the call's input (`budget_ceiling`, `stages.final_decision`, ...). Empty when the
 /// amendment leaves the outcome's basis alone (a title, a label, a later milestone).
-pub fn locked_changes(before: &CallDefinition, after: &CallDefinition, decided: Decided) -> Vec<String> {
+pub fn locked_changes(
+    before: &CallDefinition,
+    after: &CallDefinition,
+    decided: Decided,
+) -> Vec<String> {
     let mut changed = Vec::new();
     let mut check = |field: &str, same: bool| {
         if !same {
@@ -46,7 +56,10 @@ pub fn locked_changes(before: &CallDefinition, after: &CallDefinition, decided: 
     check("weighted_criteria", before.weighted_criteria == after.weighted_criteria);
     check("total_points", before.total_points == after.total_points);
     check("interview_threshold", before.interview_threshold == after.interview_threshold);
-    check("min_sheets_per_application", before.min_sheets_per_application == after.min_sheets_per_application);
+    check(
+        "min_sheets_per_application",
+        before.min_sheets_per_application == after.min_sheets_per_application,
+    );
     check("disagreement_spread", before.disagreement_spread == after.disagreement_spread);
     check("score_rounding", before.score_rounding == after.score_rounding);
     if decided == Decided::Final {
@@ -57,7 +70,8 @@ pub fn locked_changes(before: &CallDefinition, after: &CallDefinition, decided: 
         check("currency", before.currency == after.currency);
     }
     for kind in decided.stages() {
-        let moment = |d: &CallDefinition| d.stages.iter().find(|s| s.kind == *kind).map(|s| (s.at, s.until));
+        let moment =
+            |d: &CallDefinition| d.stages.iter().find(|s| s.kind == *kind).map(|s| (s.at, s.until));
         check(&format!("stages.{kind}"), moment(before) == moment(after));
     }
     changed
@@ -98,7 +112,10 @@ mod tests {
         let i = after.stages.iter().position(|s| s.kind == stage::FIRST_ASSESSMENT).unwrap();
         after.stages[i].at = after.stages[i].at.map(|t| t + chrono::Duration::days(1));
         let changed = locked_changes(&before, &after, Decided::FirstRound);
-        assert_eq!(changed, vec!["weighted_criteria", "interview_threshold", "stages.first_assessment"]);
+        assert_eq!(
+            changed,
+            vec!["weighted_criteria", "interview_threshold", "stages.first_assessment"]
+        );
     }
 
     #[test]

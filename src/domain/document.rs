@@ -47,7 +47,9 @@ impl FileType {
     pub fn media_type(&self) -> &'static str {
         match self {
             FileType::Pdf => "application/pdf",
-            FileType::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            FileType::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
             FileType::Odt => ODT_MEDIA_TYPE,
         }
     }
@@ -69,7 +71,8 @@ pub fn sniff(bytes: &[u8]) -> Option<FileType> {
     if first_entry_is_odt_mimetype(bytes) {
         return Some(FileType::Odt);
     }
-    if zip_entry_names(bytes).is_some_and(|names| names.iter().any(|n| *n == b"word/document.xml")) {
+    if zip_entry_names(bytes).is_some_and(|names| names.iter().any(|n| *n == b"word/document.xml"))
+    {
         return Some(FileType::Docx);
     }
     None
@@ -108,7 +111,9 @@ fn zip_entry_names(b: &[u8]) -> Option<Vec<&[u8]>> {
         return None;
     }
     let earliest = b.len().saturating_sub(EOCD_LEN + 65_535);
-    let eocd = (earliest..=b.len() - EOCD_LEN).rev().find(|&i| b[i..].starts_with(ZIP_END_OF_DIRECTORY))?;
+    let eocd = (earliest..=b.len() - EOCD_LEN)
+        .rev()
+        .find(|&i| b[i..].starts_with(ZIP_END_OF_DIRECTORY))?;
     let entries = u16_at(b, eocd + 10)?;
     let mut at = u32_at(b, eocd + 16)?;
     let mut names = Vec::with_capacity(entries);
@@ -184,9 +189,13 @@ pub(crate) mod tests {
     #[test]
     fn recognises_the_three_types_by_content() {
         assert_eq!(sniff(b"%PDF-1.7\n..."), Some(FileType::Pdf));
-        let docx = zip(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w:document/>")]);
+        let docx =
+            zip(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w:document/>")]);
         assert_eq!(sniff(&docx), Some(FileType::Docx));
-        let odt = zip(&[("mimetype", ODT_MEDIA_TYPE.as_bytes()), ("content.xml", b"<office:document-content/>")]);
+        let odt = zip(&[
+            ("mimetype", ODT_MEDIA_TYPE.as_bytes()),
+            ("content.xml", b"<office:document-content/>"),
+        ]);
         assert_eq!(sniff(&odt), Some(FileType::Odt));
         assert_eq!(FileType::Odt.media_type(), "application/vnd.oasis.opendocument.text");
     }
@@ -199,9 +208,15 @@ pub(crate) mod tests {
         assert_eq!(sniff(b"PK\x03\x04"), None, "a truncated ZIP");
         // Other ZIP-based formats: a spreadsheet, an ODF spreadsheet, a plain archive.
         assert_eq!(sniff(&zip(&[("xl/workbook.xml", b"<w/>")])), None);
-        assert_eq!(sniff(&zip(&[("mimetype", b"application/vnd.oasis.opendocument.spreadsheet")])), None);
+        assert_eq!(
+            sniff(&zip(&[("mimetype", b"application/vnd.oasis.opendocument.spreadsheet")])),
+            None
+        );
         // The ODT marker must be the first entry.
-        assert_eq!(sniff(&zip(&[("content.xml", b"x"), ("mimetype", ODT_MEDIA_TYPE.as_bytes())])), None);
+        assert_eq!(
+            sniff(&zip(&[("content.xml", b"x"), ("mimetype", ODT_MEDIA_TYPE.as_bytes())])),
+            None
+        );
         // A directory that points outside the file.
         let mut broken = zip(&[("word/document.xml", b"x")]);
         let n = broken.len();
@@ -212,7 +227,10 @@ pub(crate) mod tests {
     #[test]
     fn file_names_are_cleaned() {
         assert_eq!(clean_filename("plan.pdf").unwrap(), "plan.pdf");
-        assert_eq!(clean_filename("C:\\Users\\x\\plan van aanpak.pdf").unwrap(), "plan van aanpak.pdf");
+        assert_eq!(
+            clean_filename("C:\\Users\\x\\plan van aanpak.pdf").unwrap(),
+            "plan van aanpak.pdf"
+        );
         assert_eq!(clean_filename("../../etc/passwd").unwrap(), "passwd");
         assert_eq!(clean_filename("a\"b\n.pdf").unwrap(), "ab.pdf");
         assert!(clean_filename("dir/").is_err());

@@ -5,12 +5,29 @@
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, Utc, Weekday};
 
-const WEEKDAYS: [&str; 7] = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"];
-const MONTHS: [&str; 12] =
-    ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"];
+const WEEKDAYS: [&str; 7] =
+    ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"];
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
 
 fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
-    let first_of_next = if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) }?;
+    let first_of_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    }?;
     let last = first_of_next.pred_opt()?;
     let back = i64::from(last.weekday().num_days_from_sunday());
     Some(last - Duration::days(back))
@@ -73,7 +90,10 @@ mod tests {
     fn writes_a_moment_the_dutch_way() {
         assert_eq!(date_time(utc("2022-07-13T16:34:00+02:00")), "woensdag 13 juli 2022, 16.34 uur");
         assert_eq!(date_time(utc("2022-07-15T23:59:59+02:00")), "vrijdag 15 juli 2022, 23.59 uur");
-        assert_eq!(date_time(utc("2022-10-31T09:00:00+01:00")), "maandag 31 oktober 2022, 09.00 uur");
+        assert_eq!(
+            date_time(utc("2022-10-31T09:00:00+01:00")),
+            "maandag 31 oktober 2022, 09.00 uur"
+        );
         assert_eq!(date_time(utc("2023-01-01T00:30:00Z")), "zondag 1 januari 2023, 01.30 uur");
         assert_eq!(date(NaiveDate::from_ymd_opt(2022, 5, 31).unwrap()), "31 mei 2022");
     }

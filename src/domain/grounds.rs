@@ -37,18 +37,10 @@ pub struct CeilingFacts {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Ground {
     /// Awarded: its rank among at most `max_awards`; `tie_reason` when staff settled a tie for it.
-    Awarded {
-        rank: u32,
-        max_awards: u32,
-        final_score: Points,
-        tie_reason: Option<String>,
-    },
+    Awarded { rank: u32, max_awards: u32, final_score: Points, tie_reason: Option<String> },
     /// One or more knock-out criteria not met (ids, in the call's order); `decided_reason` when
     /// staff settled a split verdict as failed.
-    KnockoutNotMet {
-        criteria: Vec<String>,
-        decided_reason: Option<String>,
-    },
+    KnockoutNotMet { criteria: Vec<String>, decided_reason: Option<String> },
     /// The first-round score under the interview threshold.
     BelowThreshold { score: Points, threshold: Points },
     /// Ranked beyond the number of awards, while the awards fit under the ceiling.
@@ -68,12 +60,7 @@ pub enum Ground {
         ceiling: CeilingFacts,
     },
     /// Tied at the last award place; staff settled the tie against it, for `reason`.
-    TieSettled {
-        rank: u32,
-        max_awards: u32,
-        final_score: Points,
-        reason: String,
-    },
+    TieSettled { rank: u32, max_awards: u32, final_score: Points, reason: String },
 }
 
 impl Ground {
@@ -111,10 +98,7 @@ pub fn of(
     result: &SelectionResult,
     application: &str,
 ) -> Option<DecisionGround> {
-    let r = result
-        .applications
-        .iter()
-        .find(|a| a.r#ref == application)?;
+    let r = result.applications.iter().find(|a| a.r#ref == application)?;
     let i = input.applications.iter().find(|a| a.r#ref == application)?;
     let s = &input.settings;
     let last_awarded = result
@@ -130,16 +114,10 @@ pub fn of(
         .map(|a| a.requested_total)
         .sum();
     let division = match (&input.manual_allocation, result.allocation_policy) {
-        (Some(m), AllocationPolicy::Manual) => Division::Manual {
-            reason: m.reason.clone(),
-        },
+        (Some(m), AllocationPolicy::Manual) => Division::Manual { reason: m.reason.clone() },
         _ => Division::ProRataWholeEuros,
     };
-    let ceiling = CeilingFacts {
-        ceiling: s.budget_ceiling,
-        requested_awarded,
-        division,
-    };
+    let ceiling = CeilingFacts { ceiling: s.budget_ceiling, requested_awarded, division };
     let ceiling_reached = requested_awarded > s.budget_ceiling;
     let final_score = r.final_round.as_ref().map(|f| f.score);
     let ground = match r.decision.as_deref()? {
@@ -164,10 +142,7 @@ pub fn of(
                 // Staff settled a split verdict as failed: the criteria the sheets disagreed on.
                 criteria = ko.split_criteria.clone();
             }
-            Ground::KnockoutNotMet {
-                criteria,
-                decided_reason: decided.map(|d| d.reason.clone()),
-            }
+            Ground::KnockoutNotMet { criteria, decided_reason: decided.map(|d| d.reason.clone()) }
         }
         "rejected_below_threshold" => Ground::BelowThreshold {
             score: r.first_round.as_ref()?.score,
@@ -210,11 +185,7 @@ pub fn of(
         }
         _ => None,
     };
-    Some(DecisionGround {
-        application: application.to_string(),
-        ground,
-        partial_refusal,
-    })
+    Some(DecisionGround { application: application.to_string(), ground, partial_refusal })
 }
 
 /// Phrases that only point elsewhere instead of giving a reason.
@@ -330,10 +301,7 @@ mod tests {
         let g = ground(&call("1000"), "d");
         assert_eq!(
             g.ground,
-            Ground::KnockoutNotMet {
-                criteria: vec!["ko_b".into()],
-                decided_reason: None
-            }
+            Ground::KnockoutNotMet { criteria: vec!["ko_b".into()], decided_reason: None }
         );
         assert_eq!(g.ground.kind(), "knockout_not_met");
     }
@@ -406,12 +374,7 @@ mod tests {
         let g = ground(&call("800"), "a");
         assert!(matches!(
             g.ground,
-            Ground::Awarded {
-                rank: 1,
-                max_awards: 2,
-                tie_reason: None,
-                ..
-            }
+            Ground::Awarded { rank: 1, max_awards: 2, tie_reason: None, .. }
         ));
         let p = g.partial_refusal.unwrap();
         assert_eq!(
@@ -436,12 +399,7 @@ mod tests {
             reason: "schaal".into(),
         });
         let p = ground(&input, "b").partial_refusal.unwrap();
-        assert_eq!(
-            p.ceiling.division,
-            Division::Manual {
-                reason: "schaal".into()
-            }
-        );
+        assert_eq!(p.ceiling.division, Division::Manual { reason: "schaal".into() });
         assert_eq!(p.refused, Money::parse("100").unwrap());
     }
 
@@ -450,18 +408,11 @@ mod tests {
         let mut input = call("5000");
         input.applications[2] = app("c", "500", [60, 60], Some([80, 81]));
         let r = compute(&input);
-        assert!(
-            of(&input, &r, "c").is_none(),
-            "no ground while the tie waits for a decision"
-        );
-        input.applications[1].tie_decision = Some(RecordedTie {
-            award: true,
-            reason: "sterker addendum".into(),
-        });
-        input.applications[2].tie_decision = Some(RecordedTie {
-            award: false,
-            reason: "sterker addendum".into(),
-        });
+        assert!(of(&input, &r, "c").is_none(), "no ground while the tie waits for a decision");
+        input.applications[1].tie_decision =
+            Some(RecordedTie { award: true, reason: "sterker addendum".into() });
+        input.applications[2].tie_decision =
+            Some(RecordedTie { award: false, reason: "sterker addendum".into() });
         let g = ground(&input, "c");
         assert_eq!(
             g.ground,
@@ -486,10 +437,7 @@ mod tests {
             motivation_problem("Zie beoordelingsformulier."),
             Some("only a reference elsewhere")
         );
-        assert_eq!(
-            motivation_problem("zie boven"),
-            Some("only a reference elsewhere")
-        );
+        assert_eq!(motivation_problem("zie boven"), Some("only a reference elsewhere"));
         assert_eq!(motivation_problem("Voldoet niet."), Some("too short"));
         assert_eq!(
             motivation_problem(

@@ -86,7 +86,11 @@ mod tests {
 
     fn criteria(ids: &[&str]) -> Vec<KnockoutCriterion> {
         ids.iter()
-            .map(|id| KnockoutCriterion { id: (*id).into(), label_nl: (*id).into(), label_en: None })
+            .map(|id| KnockoutCriterion {
+                id: (*id).into(),
+                label_nl: (*id).into(),
+                label_en: None,
+            })
             .collect()
     }
 
@@ -146,7 +150,8 @@ mod tests {
 
     #[test]
     fn verdicts_read_back() {
-        for v in [KnockoutVerdict::Passed, KnockoutVerdict::Failed, KnockoutVerdict::NeedsDecision] {
+        for v in [KnockoutVerdict::Passed, KnockoutVerdict::Failed, KnockoutVerdict::NeedsDecision]
+        {
             assert_eq!(KnockoutVerdict::parse(v.as_str()), Some(v));
         }
         assert_eq!(KnockoutVerdict::parse("split"), None);

@@ -15,7 +15,9 @@ pub struct Money(Decimal);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
-    #[error("an amount is written as a string of digits with at most two decimals, like \"1027020.00\"")]
+    #[error(
+        "an amount is written as a string of digits with at most two decimals, like \"1027020.00\""
+    )]
     Malformed,
     #[error("an amount cannot have fractions of a cent")]
     FractionOfCent,
@@ -193,10 +195,7 @@ mod tests {
             assert_eq!(Money::parse(bad), Err(MoneyError::Malformed), "{bad:?}");
         }
         assert_eq!(Money::parse("100.000"), Ok(Money::parse("100.00").unwrap()));
-        assert_eq!(
-            Money::parse("999999999999999999999999999999"),
-            Err(MoneyError::TooLarge)
-        );
+        assert_eq!(Money::parse("999999999999999999999999999999"), Err(MoneyError::TooLarge));
     }
 
     #[test]
@@ -216,6 +215,9 @@ mod tests {
         assert_eq!(Money::parse("3").unwrap().to_dutch(), "€ 3,00");
         assert_eq!(Money::parse("999.5").unwrap().to_dutch(), "€ 999,50");
         assert_eq!(Money::parse("1000").unwrap().to_dutch(), "€ 1.000,00");
-        assert_eq!((Money::parse("1").unwrap() - Money::parse("1001").unwrap()).to_dutch(), "€ -1.000,00");
+        assert_eq!(
+            (Money::parse("1").unwrap() - Money::parse("1001").unwrap()).to_dutch(),
+            "€ -1.000,00"
+        );
     }
 }

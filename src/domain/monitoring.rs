@@ -101,7 +101,7 @@ impl Period {
     /// The quarters it is made of.
     pub fn quarters(&self) -> Vec<Period> {
         let (first, last) = self.months();
-        ((first + 2) / 3..=last / 3).map(|q| Period::Quarter(self.year(), q as u8)).collect()
+        (first.div_ceil(3)..=last / 3).map(|q| Period::Quarter(self.year(), q as u8)).collect()
     }
 
     /// Finer periods first, then by start: Q1, Q2, H1, Q3, Q4, H2, year.
@@ -199,7 +199,10 @@ impl Life {
     /// A report may cover a period that overlaps the life and that has begun by `today`.
     pub fn admits(&self, period: &Period, today: NaiveDate) -> Result<(), String> {
         if period.end() < self.started_on {
-            return Err(format!("{period} ends before the proeftuin started ({})", self.started_on));
+            return Err(format!(
+                "{period} ends before the proeftuin started ({})",
+                self.started_on
+            ));
         }
         if let Some(end) = self.ends_on
             && period.start() > end
@@ -241,7 +244,10 @@ impl DueSettings {
     pub fn problems(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if parse_month_day(&self.annual_plan_due, 2023).is_none() {
-            errors.push(FieldError::new("annual_plan_due", "a day of the year as `MM-DD`, e.g. `12-01`"));
+            errors.push(FieldError::new(
+                "annual_plan_due",
+                "a day of the year as `MM-DD`, e.g. `12-01`",
+            ));
         }
         if !(1..=52).contains(&self.report_due_weeks) {
             errors.push(FieldError::new("report_due_weeks", "between 1 and 52 weeks"));
@@ -299,9 +305,13 @@ pub fn next_status(current: &str, step: Step) -> Result<&'static str, String> {
         (DRAFT | RETURNED, Step::Submit) => Ok(SUBMITTED),
         (SUBMITTED, Step::Accept) => Ok(ACCEPTED),
         (SUBMITTED, Step::Return) => Ok(RETURNED),
-        (SUBMITTED, Step::Edit | Step::Submit) => Err("it is submitted: it changes only after it is returned".into()),
+        (SUBMITTED, Step::Edit | Step::Submit) => {
+            Err("it is submitted: it changes only after it is returned".into())
+        }
         (ACCEPTED, _) => Err("it is accepted and does not change any more".into()),
-        (_, Step::Accept | Step::Return) => Err(format!("only a submitted one can be accepted or returned; it is {current}")),
+        (_, Step::Accept | Step::Return) => {
+            Err(format!("only a submitted one can be accepted or returned; it is {current}"))
+        }
         _ => Err(format!("not possible while it is {current}")),
     }
 }
@@ -341,13 +351,19 @@ fn is_key(s: &str) -> bool {
 pub fn metric_problems(m: &Metric, catalogue: &[Metric]) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if !is_key(&m.key) {
-        errors.push(FieldError::new("key", "lowercase letters, digits and underscores, starting with a letter, at most 60"));
+        errors.push(FieldError::new(
+            "key",
+            "lowercase letters, digits and underscores, starting with a letter, at most 60",
+        ));
     }
     if m.label_nl.trim().is_empty() || m.label_nl.chars().count() > 120 {
         errors.push(FieldError::new("label_nl", "a Dutch label of 1 to 120 characters"));
     }
     if m.unit.trim().is_empty() || m.unit.chars().count() > 30 {
-        errors.push(FieldError::new("unit", "a unit of 1 to 30 characters, e.g. `count` or `percent`"));
+        errors.push(FieldError::new(
+            "unit",
+            "a unit of 1 to 30 characters, e.g. `count` or `percent`",
+        ));
     }
     if let RollUp::Share { numerator, denominator } = &m.rollup {
         for (field, key) in [("numerator", numerator), ("denominator", denominator)] {
@@ -373,33 +389,52 @@ pub const MAX_COUNT: i64 = 1_000_000_000;
 
 /// Checks figures as a client sent them: every key a counted metric of the catalogue, every
 /// value a whole number from 0. All problems at once, as `figures.<key>`.
-pub fn parse_figures(catalogue: &[Metric], input: &BTreeMap<String, Value>) -> Result<BTreeMap<String, i64>, Vec<FieldError>> {
+pub fn parse_figures(
+    catalogue: &[Metric],
+    input: &BTreeMap<String, Value>,
+) -> Result<BTreeMap<String, i64>, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut out = BTreeMap::new();
     for (key, value) in input {
         let field = format!("figures.{key}");
         match catalogue.iter().find(|m| &m.key == key) {
             None => {
-                errors.push(FieldError::new(&field, format!("{key} is not a metric of the catalogue")));
+                errors.push(FieldError::new(
+                    &field,
+                    format!("{key} is not a metric of the catalogue"),
+                ));
                 continue;
             }
             Some(m) if !m.is_reported() => {
-                errors.push(FieldError::new(&field, format!("{key} is computed from other counts; report those")));
+                errors.push(FieldError::new(
+                    &field,
+                    format!("{key} is computed from other counts; report those"),
+                ));
                 continue;
             }
             Some(_) => {}
         }
         match value {
             Value::Number(n) => match n.as_i64() {
-                Some(v) if v < 0 => errors.push(FieldError::new(&field, "a count cannot be negative")),
-                Some(v) if v > MAX_COUNT => errors.push(FieldError::new(&field, format!("a count is at most {MAX_COUNT}"))),
+                Some(v) if v < 0 => {
+                    errors.push(FieldError::new(&field, "a count cannot be negative"))
+                }
+                Some(v) if v > MAX_COUNT => {
+                    errors.push(FieldError::new(&field, format!("a count is at most {MAX_COUNT}")))
+                }
                 Some(v) => {
                     out.insert(key.clone(), v);
                 }
-                None if n.as_u64().is_some() => errors.push(FieldError::new(&field, format!("a count is at most {MAX_COUNT}"))),
-                None => errors.push(FieldError::new(&field, format!("a count is a whole number, not {n}"))),
+                None if n.as_u64().is_some() => {
+                    errors.push(FieldError::new(&field, format!("a count is at most {MAX_COUNT}")))
+                }
+                None => errors
+                    .push(FieldError::new(&field, format!("a count is a whole number, not {n}"))),
             },
-            other => errors.push(FieldError::new(&field, format!("a count is a JSON whole number, not {other}"))),
+            other => errors.push(FieldError::new(
+                &field,
+                format!("a count is a JSON whole number, not {other}"),
+            )),
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
@@ -440,7 +475,7 @@ pub fn dutch_int(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(ch);
@@ -461,7 +496,10 @@ pub fn share(numerator: i64, denominator: i64) -> Option<Decimal> {
 
 /// The figures of one set of counts, with every share recomputed; metrics without a count are
 /// left out (not reported is not zero).
-pub fn figures_of(catalogue: &[Metric], counts: &BTreeMap<String, i64>) -> BTreeMap<String, FigureValue> {
+pub fn figures_of(
+    catalogue: &[Metric],
+    counts: &BTreeMap<String, i64>,
+) -> BTreeMap<String, FigureValue> {
     let mut out = BTreeMap::new();
     for m in catalogue {
         match &m.rollup {
@@ -495,8 +533,13 @@ pub struct RolledUp {
 
 /// The figures of `target` from the reports inside it (`reports` must not overlap each other,
 /// which the service guarantees). Reports outside `target` or straddling it are ignored.
-pub fn roll_up(catalogue: &[Metric], reports: &[(Period, BTreeMap<String, i64>)], target: Period) -> RolledUp {
-    let mut inside: Vec<&(Period, BTreeMap<String, i64>)> = reports.iter().filter(|(p, _)| p.within(&target)).collect();
+pub fn roll_up(
+    catalogue: &[Metric],
+    reports: &[(Period, BTreeMap<String, i64>)],
+    target: Period,
+) -> RolledUp {
+    let mut inside: Vec<&(Period, BTreeMap<String, i64>)> =
+        reports.iter().filter(|(p, _)| p.within(&target)).collect();
     inside.sort_by_key(|(p, _)| p.sort_key());
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
     for (_, figures) in &inside {
@@ -505,7 +548,8 @@ pub fn roll_up(catalogue: &[Metric], reports: &[(Period, BTreeMap<String, i64>)]
         }
     }
     let covered: BTreeSet<Period> = inside.iter().flat_map(|(p, _)| p.quarters()).collect();
-    let missing_quarters: Vec<Period> = target.quarters().into_iter().filter(|q| !covered.contains(q)).collect();
+    let missing_quarters: Vec<Period> =
+        target.quarters().into_iter().filter(|q| !covered.contains(q)).collect();
     RolledUp {
         period: target,
         from_periods: inside.iter().map(|(p, _)| *p).collect(),
@@ -544,13 +588,20 @@ pub fn principle_label(key: &str) -> Option<&'static str> {
 }
 
 /// Keys of a per-element or per-principle text map that are not known.
-pub fn unknown_keys(prefix: &str, map: &BTreeMap<String, String>, known: &[(&str, &str)]) -> Vec<FieldError> {
+pub fn unknown_keys(
+    prefix: &str,
+    map: &BTreeMap<String, String>,
+    known: &[(&str, &str)],
+) -> Vec<FieldError> {
     map.keys()
         .filter(|k| !known.iter().any(|(kk, _)| kk == k))
         .map(|k| {
             FieldError::new(
                 format!("{prefix}.{k}"),
-                format!("not one of {}", known.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "not one of {}",
+                    known.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                ),
             )
         })
         .collect()
@@ -569,12 +620,18 @@ pub struct PlanLine {
 pub fn plan_line_problems(prefix: &str, l: &PlanLine) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if l.description.trim().is_empty() || l.description.chars().count() > 500 {
-        errors.push(FieldError::new(format!("{prefix}.description"), "a budget line needs a description (at most 500 characters)"));
+        errors.push(FieldError::new(
+            format!("{prefix}.description"),
+            "a budget line needs a description (at most 500 characters)",
+        ));
     }
     if l.own_contribution > l.total_cost {
         errors.push(FieldError::new(
             format!("{prefix}.own_contribution"),
-            format!("the own contribution ({}) is more than the total cost ({})", l.own_contribution, l.total_cost),
+            format!(
+                "the own contribution ({}) is more than the total cost ({})",
+                l.own_contribution, l.total_cost
+            ),
         ));
     } else if l.own_contribution.checked_add(l.grant).is_none_or(|s| s > l.total_cost) {
         errors.push(FieldError::new(
@@ -630,7 +687,11 @@ pub struct Spending {
 }
 
 /// Granted vs. realised vs. remaining, per year and over the whole grant, exactly.
-pub fn spending(grant_total: Money, budgets: &BTreeMap<i32, Money>, realised_by_year: &BTreeMap<i32, Money>) -> Spending {
+pub fn spending(
+    grant_total: Money,
+    budgets: &BTreeMap<i32, Money>,
+    realised_by_year: &BTreeMap<i32, Money>,
+) -> Spending {
     let years: BTreeSet<i32> = budgets.keys().chain(realised_by_year.keys()).copied().collect();
     let mut left = grant_total;
     let mut out = Vec::new();
@@ -697,23 +758,36 @@ impl ProeftuinRecord {
         let mut errors = Vec::new();
         for (i, m) in self.municipalities.iter().enumerate() {
             if m.name.trim().is_empty() {
-                errors.push(FieldError::new(format!("municipalities[{i}].name"), "a municipality needs a name"));
+                errors.push(FieldError::new(
+                    format!("municipalities[{i}].name"),
+                    "a municipality needs a name",
+                ));
             }
             if m.inhabitants == Some(0) {
-                errors.push(FieldError::new(format!("municipalities[{i}].inhabitants"), "more than zero, or left out"));
+                errors.push(FieldError::new(
+                    format!("municipalities[{i}].inhabitants"),
+                    "more than zero, or left out",
+                ));
             }
         }
         if let Some(e) = &self.emphasis
             && !EMPHASES.iter().any(|(k, _)| k == e)
         {
-            errors.push(FieldError::new("emphasis", "`voluntary_framework` or `legitimised_intervention`"));
+            errors.push(FieldError::new(
+                "emphasis",
+                "`voluntary_framework` or `legitimised_intervention`",
+            ));
         }
         if let Some(e) = &self.contact_email
             && !(e.contains('@') && !e.starts_with('@') && !e.ends_with('@') && !e.contains(' '))
         {
             errors.push(FieldError::new("contact_email", "not an email address"));
         }
-        for (field, list) in [("districts", &self.districts), ("rvt_partners", &self.rvt_partners), ("focus_points", &self.focus_points)] {
+        for (field, list) in [
+            ("districts", &self.districts),
+            ("rvt_partners", &self.rvt_partners),
+            ("focus_points", &self.focus_points),
+        ] {
             for (i, item) in list.iter().enumerate() {
                 if item.trim().is_empty() {
                     errors.push(FieldError::new(format!("{field}[{i}]"), "an empty entry"));
@@ -724,7 +798,9 @@ impl ProeftuinRecord {
     }
 
     pub fn inhabitants(&self) -> Option<u64> {
-        if self.municipalities.is_empty() || self.municipalities.iter().any(|m| m.inhabitants.is_none()) {
+        if self.municipalities.is_empty()
+            || self.municipalities.iter().any(|m| m.inhabitants.is_none())
+        {
             return None;
         }
         Some(self.municipalities.iter().filter_map(|m| m.inhabitants).sum())
@@ -740,7 +816,12 @@ mod tests {
     }
 
     fn catalogue() -> Vec<Metric> {
-        let sum = |k: &str| Metric { key: k.into(), label_nl: k.into(), unit: "count".into(), rollup: RollUp::Sum };
+        let sum = |k: &str| Metric {
+            key: k.into(),
+            label_nl: k.into(),
+            unit: "count".into(),
+            rollup: RollUp::Sum,
+        };
         vec![
             sum("cases_discussed"),
             sum("households_without_children"),
@@ -749,7 +830,10 @@ mod tests {
                 key: "share".into(),
                 label_nl: "Aandeel".into(),
                 unit: "percent".into(),
-                rollup: RollUp::Share { numerator: "households_without_children".into(), denominator: "registrations".into() },
+                rollup: RollUp::Share {
+                    numerator: "households_without_children".into(),
+                    denominator: "registrations".into(),
+                },
             },
         ]
     }
@@ -776,7 +860,8 @@ mod tests {
 
     #[test]
     fn life_admits_overlapping_begun_periods() {
-        let life = Life { started_on: NaiveDate::from_ymd_opt(2021, 12, 1).unwrap(), ends_on: None };
+        let life =
+            Life { started_on: NaiveDate::from_ymd_opt(2021, 12, 1).unwrap(), ends_on: None };
         let today = NaiveDate::from_ymd_opt(2025, 2, 1).unwrap();
         assert!(life.admits(&p("2021-Q4"), today).is_ok());
         assert!(life.admits(&p("2021-Q3"), today).is_err());
@@ -809,10 +894,20 @@ mod tests {
             serde_json::from_str(r#"{"cases_discussed": 96, "registrations": -1, "nope": 1, "households_without_children": 2.5, "share": 3}"#).unwrap();
         let errors = parse_figures(&c, &input).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["figures.households_without_children", "figures.nope", "figures.registrations", "figures.share"]);
-        let ok: BTreeMap<String, Value> = serde_json::from_str(r#"{"cases_discussed": 0}"#).unwrap();
+        assert_eq!(
+            fields,
+            [
+                "figures.households_without_children",
+                "figures.nope",
+                "figures.registrations",
+                "figures.share"
+            ]
+        );
+        let ok: BTreeMap<String, Value> =
+            serde_json::from_str(r#"{"cases_discussed": 0}"#).unwrap();
         assert_eq!(parse_figures(&c, &ok).unwrap()["cases_discussed"], 0);
-        let text: BTreeMap<String, Value> = serde_json::from_str(r#"{"cases_discussed": "5"}"#).unwrap();
+        let text: BTreeMap<String, Value> =
+            serde_json::from_str(r#"{"cases_discussed": "5"}"#).unwrap();
         assert!(parse_figures(&c, &text).is_err());
     }
 
@@ -820,8 +915,22 @@ mod tests {
     fn roll_up_sums_counts_and_recomputes_shares() {
         let c = catalogue();
         let reports = vec![
-            (p("2024-Q1"), counts(&[("cases_discussed", 50), ("households_without_children", 1), ("registrations", 3)])),
-            (p("2024-Q2"), counts(&[("cases_discussed", 46), ("households_without_children", 0), ("registrations", 7)])),
+            (
+                p("2024-Q1"),
+                counts(&[
+                    ("cases_discussed", 50),
+                    ("households_without_children", 1),
+                    ("registrations", 3),
+                ]),
+            ),
+            (
+                p("2024-Q2"),
+                counts(&[
+                    ("cases_discussed", 46),
+                    ("households_without_children", 0),
+                    ("registrations", 7),
+                ]),
+            ),
             (p("2024-H2"), counts(&[("cases_discussed", 79)])),
         ];
         let h1 = roll_up(&c, &reports, p("2024-H1"));

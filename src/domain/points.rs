@@ -11,7 +11,9 @@ pub struct Points(Decimal);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PointsError {
-    #[error("points are written as a decimal number with at most two decimals, like \"50\" or \"83.33\"")]
+    #[error(
+        "points are written as a decimal number with at most two decimals, like \"50\" or \"83.33\""
+    )]
     Malformed,
     #[error("points cannot be negative")]
     Negative,
@@ -53,9 +55,7 @@ impl Points {
         }
         let sum: Decimal = values.iter().map(|p| p.0).sum();
         let mean = sum / Decimal::from(values.len() as u64);
-        Some(Points(
-            mean.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
-        ))
+        Some(Points(mean.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)))
     }
 
     /// Written with two decimals and a decimal point (`"86.00"`), as in JSON.
@@ -120,8 +120,14 @@ mod tests {
     #[test]
     fn mean_rounds_half_up_at_half_a_cent() {
         // 250/3 = 83.333.. -> 83.33; 263/3 = 87.666.. -> 87.67
-        assert_eq!(Points::mean_half_up(&[p("83"), p("83"), p("84")]).unwrap().to_string(), "83.33");
-        assert_eq!(Points::mean_half_up(&[p("87"), p("88"), p("88")]).unwrap().to_string(), "87.67");
+        assert_eq!(
+            Points::mean_half_up(&[p("83"), p("83"), p("84")]).unwrap().to_string(),
+            "83.33"
+        );
+        assert_eq!(
+            Points::mean_half_up(&[p("87"), p("88"), p("88")]).unwrap().to_string(),
+            "87.67"
+        );
         // exactly .005 rounds up, not to even
         assert_eq!(Points::mean_half_up(&[p("0.01"), p("0")]).unwrap().to_string(), "0.01");
         assert_eq!(Points::mean_half_up(&[p("50.01"), p("50")]).unwrap().to_string(), "50.01");

@@ -154,7 +154,8 @@ mod tests {
 
     #[test]
     fn ties_in_the_middle_share_a_rank_and_skip_the_next() {
-        let r = competition_ranks(&scores(&[("d", "70"), ("c", "80.5"), ("b", "80.5"), ("a", "90")]));
+        let r =
+            competition_ranks(&scores(&[("d", "70"), ("c", "80.5"), ("b", "80.5"), ("a", "90")]));
         assert_eq!(ranks(&r), [("a", 1), ("b", 2), ("c", 2), ("d", 4)]);
         assert_eq!(r[1].score, p("80.50"));
         assert!(competition_ranks::<&str>(&[]).is_empty());
@@ -162,7 +163,10 @@ mod tests {
 
     #[test]
     fn tie_straddling_the_last_award_place_needs_a_decision() {
-        let d = decisions(&[("a", "90"), ("b", "85"), ("c", "80"), ("d", "75"), ("e", "75"), ("f", "60")], 4);
+        let d = decisions(
+            &[("a", "90"), ("b", "85"), ("c", "80"), ("d", "75"), ("e", "75"), ("f", "60")],
+            4,
+        );
         assert_eq!(
             d,
             [
@@ -193,7 +197,13 @@ mod tests {
         let d = decisions(&[("a", "90"), ("b", "85"), ("c", "85"), ("d", "75"), ("e", "70")], 4);
         assert_eq!(
             d,
-            [("a", "awarded"), ("b", "awarded"), ("c", "awarded"), ("d", "awarded"), ("e", "not_awarded")]
+            [
+                ("a", "awarded"),
+                ("b", "awarded"),
+                ("c", "awarded"),
+                ("d", "awarded"),
+                ("e", "not_awarded")
+            ]
         );
         // the tie exactly filling the last places
         let d = decisions(&[("a", "90"), ("b", "85"), ("c", "85"), ("d", "70")], 3);
@@ -211,7 +221,10 @@ mod tests {
     #[test]
     fn first_round_needs_passed_knockout_and_threshold() {
         let t = p("50");
-        assert_eq!(first_round_decision(KnockoutVerdict::Passed, p("50.00"), t), Ok(FirstRoundDecision::Invited));
+        assert_eq!(
+            first_round_decision(KnockoutVerdict::Passed, p("50.00"), t),
+            Ok(FirstRoundDecision::Invited)
+        );
         assert_eq!(
             first_round_decision(KnockoutVerdict::Passed, p("49.99"), t),
             Ok(FirstRoundDecision::RejectedBelowThreshold)
@@ -224,7 +237,13 @@ mod tests {
             first_round_decision(KnockoutVerdict::NeedsDecision, p("90"), t),
             Err("pending knock-out decision")
         );
-        assert_eq!(FirstRoundDecision::parse("invited_to_interview"), Some(FirstRoundDecision::Invited));
-        assert_eq!(AwardDecision::parse("tie_needs_decision"), Some(AwardDecision::TieNeedsDecision));
+        assert_eq!(
+            FirstRoundDecision::parse("invited_to_interview"),
+            Some(FirstRoundDecision::Invited)
+        );
+        assert_eq!(
+            AwardDecision::parse("tie_needs_decision"),
+            Some(AwardDecision::TieNeedsDecision)
+        );
     }
 }

@@ -30,7 +30,10 @@ impl Region {
     pub fn new(region: Region) -> Result<Region, Vec<FieldError>> {
         let mut errors = Vec::new();
         if !is_ref(&region.r#ref) {
-            errors.push(FieldError::new("ref", "a ref is lowercase letters, digits and hyphens, 1 to 80 characters"));
+            errors.push(FieldError::new(
+                "ref",
+                "a ref is lowercase letters, digits and hyphens, 1 to 80 characters",
+            ));
         }
         if region.name.trim().is_empty() {
             errors.push(FieldError::new("name", "a region needs a name"));
@@ -42,17 +45,27 @@ impl Region {
             errors.push(FieldError::new("lead_applicant.email", "not an email address"));
         }
         if region.lead_applicant.municipality.trim().is_empty() {
-            errors.push(FieldError::new("lead_applicant.municipality", "the lead applicant's municipality is needed"));
+            errors.push(FieldError::new(
+                "lead_applicant.municipality",
+                "the lead applicant's municipality is needed",
+            ));
         }
         if region.municipalities.is_empty() {
-            errors.push(FieldError::new("municipalities", "a region has at least one municipality"));
+            errors
+                .push(FieldError::new("municipalities", "a region has at least one municipality"));
         }
         for (i, m) in region.municipalities.iter().enumerate() {
             if m.name.trim().is_empty() {
-                errors.push(FieldError::new(format!("municipalities[{i}].name"), "a municipality needs a name"));
+                errors.push(FieldError::new(
+                    format!("municipalities[{i}].name"),
+                    "a municipality needs a name",
+                ));
             }
             if m.inhabitants == 0 {
-                errors.push(FieldError::new(format!("municipalities[{i}].inhabitants"), "inhabitants must be more than zero"));
+                errors.push(FieldError::new(
+                    format!("municipalities[{i}].inhabitants"),
+                    "inhabitants must be more than zero",
+                ));
             }
         }
         if errors.is_empty() { Ok(region) } else { Err(errors) }
@@ -65,14 +78,21 @@ impl Region {
 }
 
 pub fn is_ref(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 80 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    !s.is_empty()
+        && s.len() <= 80
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Deliberately loose: one `@` with something on both sides and a dot in the domain.
 pub fn is_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace) && !domain.contains('@')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+                && !domain.contains('@')
         }
         None => false,
     }
@@ -95,10 +115,17 @@ mod tests {
         let r = Region {
             r#ref: "Bad Ref".into(),
             name: "".into(),
-            lead_applicant: LeadApplicant { name: "x".into(), email: "nope".into(), municipality: "y".into() },
+            lead_applicant: LeadApplicant {
+                name: "x".into(),
+                email: "nope".into(),
+                municipality: "y".into(),
+            },
             municipalities: vec![Municipality { name: "z".into(), inhabitants: 0 }],
         };
         let fields: Vec<_> = Region::new(r).unwrap_err().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["ref", "name", "lead_applicant.email", "municipalities[0].inhabitants"]);
+        assert_eq!(
+            fields,
+            ["ref", "name", "lead_applicant.email", "municipalities[0].inhabitants"]
+        );
     }
 }

@@ -35,7 +35,12 @@ pub struct DraftFacts {
 /// Submission reminders due at `now`: for each offset whose moment has come (and whose deadline
 /// has not passed: a reminder after the deadline helps nobody), every draft created at or before
 /// the moment and not submitted at it.
-pub fn submission_reminders(deadline: DateTime<Utc>, offsets: &[u32], drafts: &[DraftFacts], now: DateTime<Utc>) -> Vec<DueReminder> {
+pub fn submission_reminders(
+    deadline: DateTime<Utc>,
+    offsets: &[u32],
+    drafts: &[DraftFacts],
+    now: DateTime<Utc>,
+) -> Vec<DueReminder> {
     let mut due = Vec::new();
     if now >= deadline {
         return due;
@@ -49,7 +54,11 @@ pub fn submission_reminders(deadline: DateTime<Utc>, offsets: &[u32], drafts: &[
             let existed = d.created_at <= at;
             let open = d.submitted_at.is_none_or(|s| s > at);
             if existed && open {
-                due.push(DueReminder { application_id: d.application_id, days_before: days, moment: at });
+                due.push(DueReminder {
+                    application_id: d.application_id,
+                    days_before: days,
+                    moment: at,
+                });
             }
         }
     }
@@ -68,7 +77,12 @@ pub struct InvitedFacts {
 
 /// Addendum reminders due at `now`: for each offset whose moment has come (before the addendum
 /// deadline), every application invited at or before the moment without an addendum at it.
-pub fn addendum_reminders(deadline: DateTime<Utc>, offsets: &[u32], invited: &[InvitedFacts], now: DateTime<Utc>) -> Vec<DueReminder> {
+pub fn addendum_reminders(
+    deadline: DateTime<Utc>,
+    offsets: &[u32],
+    invited: &[InvitedFacts],
+    now: DateTime<Utc>,
+) -> Vec<DueReminder> {
     let mut due = Vec::new();
     if now >= deadline {
         return due;
@@ -80,7 +94,11 @@ pub fn addendum_reminders(deadline: DateTime<Utc>, offsets: &[u32], invited: &[I
         }
         for i in invited {
             if i.invited_at <= at && i.addendum_at.is_none_or(|a| a > at) {
-                due.push(DueReminder { application_id: i.application_id, days_before: days, moment: at });
+                due.push(DueReminder {
+                    application_id: i.application_id,
+                    days_before: days,
+                    moment: at,
+                });
             }
         }
     }
@@ -100,17 +118,41 @@ mod tests {
     fn drafts() -> Vec<DraftFacts> {
         vec![
             // Early draft, submitted between the two moments: only the 14-day reminder.
-            DraftFacts { application_id: 1, created_at: t("2022-06-01T10:00:00+02:00"), submitted_at: Some(t("2022-07-05T10:00:00+02:00")) },
+            DraftFacts {
+                application_id: 1,
+                created_at: t("2022-06-01T10:00:00+02:00"),
+                submitted_at: Some(t("2022-07-05T10:00:00+02:00")),
+            },
             // Created between the moments, submitted after the 3-day one: only the 3-day reminder.
-            DraftFacts { application_id: 2, created_at: t("2022-07-05T10:00:00+02:00"), submitted_at: Some(t("2022-07-14T10:00:00+02:00")) },
+            DraftFacts {
+                application_id: 2,
+                created_at: t("2022-07-05T10:00:00+02:00"),
+                submitted_at: Some(t("2022-07-14T10:00:00+02:00")),
+            },
             // Submitted before the first moment: none.
-            DraftFacts { application_id: 3, created_at: t("2022-06-01T10:00:00+02:00"), submitted_at: Some(t("2022-06-20T10:00:00+02:00")) },
+            DraftFacts {
+                application_id: 3,
+                created_at: t("2022-06-01T10:00:00+02:00"),
+                submitted_at: Some(t("2022-06-20T10:00:00+02:00")),
+            },
             // Never submitted: both.
-            DraftFacts { application_id: 4, created_at: t("2022-06-01T10:00:00+02:00"), submitted_at: None },
+            DraftFacts {
+                application_id: 4,
+                created_at: t("2022-06-01T10:00:00+02:00"),
+                submitted_at: None,
+            },
             // Created exactly at the 14-day moment: it exists then.
-            DraftFacts { application_id: 5, created_at: t("2022-07-01T23:59:59+02:00"), submitted_at: Some(t("2022-07-02T00:00:00+02:00")) },
+            DraftFacts {
+                application_id: 5,
+                created_at: t("2022-07-01T23:59:59+02:00"),
+                submitted_at: Some(t("2022-07-02T00:00:00+02:00")),
+            },
             // Submitted exactly at the 3-day moment: it is submitted then.
-            DraftFacts { application_id: 6, created_at: t("2022-06-01T10:00:00+02:00"), submitted_at: Some(t("2022-07-12T23:59:59+02:00")) },
+            DraftFacts {
+                application_id: 6,
+                created_at: t("2022-06-01T10:00:00+02:00"),
+                submitted_at: Some(t("2022-07-12T23:59:59+02:00")),
+            },
         ]
     }
 
@@ -126,22 +168,28 @@ mod tests {
 
     #[test]
     fn nothing_is_due_before_the_first_moment() {
-        assert!(submission_reminders(t(DEADLINE), &[14, 3], &drafts(), t("2022-07-01T23:59:58+02:00")).is_empty());
+        assert!(
+            submission_reminders(t(DEADLINE), &[14, 3], &drafts(), t("2022-07-01T23:59:58+02:00"))
+                .is_empty()
+        );
     }
 
     #[test]
     fn at_each_moment_exactly_the_open_drafts_of_that_moment() {
-        let at14 = submission_reminders(t(DEADLINE), &[14, 3], &drafts(), t("2022-07-01T23:59:59+02:00"));
+        let at14 =
+            submission_reminders(t(DEADLINE), &[14, 3], &drafts(), t("2022-07-01T23:59:59+02:00"));
         assert_eq!(ids(&at14, 14), vec![1, 4, 5, 6]);
         assert!(ids(&at14, 3).is_empty());
-        let at3 = submission_reminders(t(DEADLINE), &[14, 3], &drafts(), t("2022-07-12T23:59:59+02:00"));
+        let at3 =
+            submission_reminders(t(DEADLINE), &[14, 3], &drafts(), t("2022-07-12T23:59:59+02:00"));
         assert_eq!(ids(&at3, 3), vec![2, 4]);
     }
 
     #[test]
     fn a_late_tick_judges_each_reminder_at_its_own_moment() {
         // One tick after both moments gives what two punctual ticks would have given together.
-        let late = submission_reminders(t(DEADLINE), &[14, 3], &drafts(), t("2022-07-15T12:00:00+02:00"));
+        let late =
+            submission_reminders(t(DEADLINE), &[14, 3], &drafts(), t("2022-07-15T12:00:00+02:00"));
         assert_eq!(ids(&late, 14), vec![1, 4, 5, 6]);
         assert_eq!(ids(&late, 3), vec![2, 4]);
     }
@@ -155,13 +203,31 @@ mod tests {
     fn addendum_reminders_go_to_invited_applications_without_an_addendum_at_the_moment() {
         let deadline = t("2022-09-07T23:59:59+02:00");
         let invited = vec![
-            InvitedFacts { application_id: 1, invited_at: t("2022-08-05T12:00:00+02:00"), addendum_at: None },
-            InvitedFacts { application_id: 2, invited_at: t("2022-08-05T12:00:00+02:00"), addendum_at: Some(t("2022-08-06T12:00:00+02:00")) },
-            InvitedFacts { application_id: 3, invited_at: t("2022-08-05T12:00:00+02:00"), addendum_at: Some(t("2022-09-06T12:00:00+02:00")) },
+            InvitedFacts {
+                application_id: 1,
+                invited_at: t("2022-08-05T12:00:00+02:00"),
+                addendum_at: None,
+            },
+            InvitedFacts {
+                application_id: 2,
+                invited_at: t("2022-08-05T12:00:00+02:00"),
+                addendum_at: Some(t("2022-08-06T12:00:00+02:00")),
+            },
+            InvitedFacts {
+                application_id: 3,
+                invited_at: t("2022-08-05T12:00:00+02:00"),
+                addendum_at: Some(t("2022-09-06T12:00:00+02:00")),
+            },
             // Invited after the moment (a late publication): the moment passed before it was invited.
-            InvitedFacts { application_id: 4, invited_at: t("2022-09-05T12:00:00+02:00"), addendum_at: None },
+            InvitedFacts {
+                application_id: 4,
+                invited_at: t("2022-09-05T12:00:00+02:00"),
+                addendum_at: None,
+            },
         ];
-        assert!(addendum_reminders(deadline, &[3], &invited, t("2022-09-04T23:59:58+02:00")).is_empty());
+        assert!(
+            addendum_reminders(deadline, &[3], &invited, t("2022-09-04T23:59:58+02:00")).is_empty()
+        );
         let due = addendum_reminders(deadline, &[3], &invited, t("2022-09-06T00:00:00+02:00"));
         assert_eq!(ids(&due, 3), vec![1, 3]);
         assert!(addendum_reminders(deadline, &[3], &invited, deadline).is_empty());

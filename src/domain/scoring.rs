@@ -56,10 +56,9 @@ pub fn criterion_points(c: &WeightedCriterion, v: &CriterionValue) -> Result<Poi
                 Err(format!("{n} is not allowed: a yes/no criterion is 0 or {}", c.max))
             }
         }
-        (CriterionKind::Scale, CriterionValue::Items(_)) => Err(format!(
-            "expects a whole number from {} to {}, not a list of items",
-            c.min, c.max
-        )),
+        (CriterionKind::Scale, CriterionValue::Items(_)) => {
+            Err(format!("expects a whole number from {} to {}, not a list of items", c.min, c.max))
+        }
         (CriterionKind::Boolean, CriterionValue::Items(_)) => {
             Err(format!("expects 0 or {} (yes/no), not a list of items", c.max))
         }
@@ -238,14 +237,15 @@ mod tests {
 
     fn call() -> CallDefinition {
         let mut c = crate::domain::call::tests::sample();
-        c.weighted_criteria = vec![
-            boolean("w_lead", 5),
-            scale("w_steer", 1, 6),
-            per_item("w_broad", 2, 10, &SIX),
-        ];
+        c.weighted_criteria =
+            vec![boolean("w_lead", 5), scale("w_steer", 1, 6), per_item("w_broad", 2, 10, &SIX)];
         c.knockout_criteria = ["ko_a", "ko_b"]
             .iter()
-            .map(|id| KnockoutCriterion { id: (*id).into(), label_nl: (*id).into(), label_en: None })
+            .map(|id| KnockoutCriterion {
+                id: (*id).into(),
+                label_nl: (*id).into(),
+                label_en: None,
+            })
             .collect();
         c
     }
@@ -280,7 +280,12 @@ mod tests {
     fn per_item_refuses_unknown_and_duplicate_items_and_numbers() {
         let c = per_item("w", 2, 10, &SIX);
         let e = criterion_points(&c, &items(&["a", "zzz", "a"])).unwrap_err();
-        assert!(e.contains("\"zzz\"") && e.contains("more than once \"a\"") && e.contains("[a, b, c, d, e, f]"), "{e}");
+        assert!(
+            e.contains("\"zzz\"")
+                && e.contains("more than once \"a\"")
+                && e.contains("[a, b, c, d, e, f]"),
+            "{e}"
+        );
         let e = criterion_points(&c, &CriterionValue::Number(4)).unwrap_err();
         assert!(e.contains("list") && e.contains("4"), "{e}");
     }

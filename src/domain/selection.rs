@@ -150,20 +150,28 @@ pub struct SelectionResult {
     pub final_pending: Vec<Pending>,
 }
 
-fn round_figures(sheets: &[SheetFacts], settings: &Settings, split_knockout: bool) -> Option<RoundFigures> {
+fn round_figures(
+    sheets: &[SheetFacts],
+    settings: &Settings,
+    split_knockout: bool,
+) -> Option<RoundFigures> {
     let totals: Vec<Points> = sheets.iter().map(|s| s.total).collect();
     let score = Points::mean_half_up(&totals)?;
     let criteria = settings
         .weighted_criteria
         .iter()
         .filter_map(|id| {
-            let values: Vec<Points> = sheets.iter().filter_map(|s| s.points.get(id).copied()).collect();
+            let values: Vec<Points> =
+                sheets.iter().filter_map(|s| s.points.get(id).copied()).collect();
             calibration::criterion_stats(&values).map(|stats| (id.clone(), stats))
         })
         .collect();
     let spread = calibration::criterion_stats(&totals).map_or(Points::ZERO, |s| s.spread);
-    let disagreement =
-        calibration::disagreement(&totals, Points::whole(settings.disagreement_spread), split_knockout);
+    let disagreement = calibration::disagreement(
+        &totals,
+        Points::whole(settings.disagreement_spread),
+        split_knockout,
+    );
     Some(RoundFigures { score, sheets: sheets.len(), criteria, spread, disagreement })
 }
 
@@ -183,13 +191,16 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
         .iter()
         .map(|app| {
             let knockout = (!app.first_round.is_empty()).then(|| {
-                let maps: Vec<&BTreeMap<String, bool>> = app.first_round.iter().map(|s| &s.knockout).collect();
+                let maps: Vec<&BTreeMap<String, bool>> =
+                    app.first_round.iter().map(|s| &s.knockout).collect();
                 knockout::knockout_verdict(&criteria, &maps)
             });
             let split = knockout.as_ref().is_some_and(|k| !k.split_criteria.is_empty());
             let first_round = round_figures(&app.first_round, settings, split);
             let knockout_decided = match (&knockout, &app.knockout_decision) {
-                (Some(k), Some(d)) if k.verdict == KnockoutVerdict::NeedsDecision => Some(d.verdict),
+                (Some(k), Some(d)) if k.verdict == KnockoutVerdict::NeedsDecision => {
+                    Some(d.verdict)
+                }
                 _ => None,
             };
             let effective = knockout_decided.or(knockout.as_ref().map(|k| k.verdict));
@@ -207,7 +218,9 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
             };
             let decision = match first_round_decision {
                 Some(FirstRoundDecision::RejectedKnockout) => Some("rejected_knockout".to_string()),
-                Some(FirstRoundDecision::RejectedBelowThreshold) => Some("rejected_below_threshold".to_string()),
+                Some(FirstRoundDecision::RejectedBelowThreshold) => {
+                    Some("rejected_below_threshold".to_string())
+                }
                 _ => None,
             };
             ApplicationResult {
@@ -270,19 +283,28 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
     // Allocation over what is awarded now.
     let mut awarded: Vec<(String, Points)> = ranked
         .iter()
-        .filter(|r| results.iter().any(|x| x.r#ref == r.key && x.decision.as_deref() == Some("awarded")))
+        .filter(|r| {
+            results.iter().any(|x| x.r#ref == r.key && x.decision.as_deref() == Some("awarded"))
+        })
         .map(|r| (r.key.clone(), r.score))
         .collect();
     // Highest score first; equal scores by ref (the ranking already orders them so).
     awarded.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let requests: Vec<(String, Money)> = awarded
         .iter()
-        .filter_map(|(k, _)| input.applications.iter().find(|a| &a.r#ref == k).map(|a| (k.clone(), a.requested_total)))
+        .filter_map(|(k, _)| {
+            input
+                .applications
+                .iter()
+                .find(|a| &a.r#ref == k)
+                .map(|a| (k.clone(), a.requested_total))
+        })
         .collect();
     let pro_rata = allocation::pro_rata_whole_euros(settings.budget_ceiling, &requests);
     let (policy, in_force) = match (&input.manual_allocation, settings.allocation_policy) {
         (Some(manual), _) => {
-            let amounts: Vec<(String, Money)> = manual.amounts.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            let amounts: Vec<(String, Money)> =
+                manual.amounts.iter().map(|(k, v)| (k.clone(), *v)).collect();
             match allocation::check_manual(settings.budget_ceiling, &requests, &amounts) {
                 Ok(a) => (AllocationPolicy::Manual, Some(a)),
                 Err(_) => {
@@ -296,7 +318,9 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
             final_pending.push(Pending::ManualAllocation);
             (AllocationPolicy::Manual, None)
         }
-        (None, AllocationPolicy::ProRataWholeEuros) => (AllocationPolicy::ProRataWholeEuros, Some(pro_rata.clone())),
+        (None, AllocationPolicy::ProRataWholeEuros) => {
+            (AllocationPolicy::ProRataWholeEuros, Some(pro_rata.clone()))
+        }
     };
     let (allocated_total, unallocated) = match &in_force {
         Some(a) => {
@@ -348,7 +372,12 @@ mod tests {
         }
     }
 
-    fn app(r: &str, requested: &str, first: Vec<SheetFacts>, fin: Vec<SheetFacts>) -> ApplicationInput {
+    fn app(
+        r: &str,
+        requested: &str,
+        first: Vec<SheetFacts>,
+        fin: Vec<SheetFacts>,
+    ) -> ApplicationInput {
         ApplicationInput {
             r#ref: r.into(),
             requested_total: Money::parse(requested).unwrap(),
@@ -368,9 +397,24 @@ mod tests {
         let input = SelectionInput {
             settings: settings(2, "1000"),
             applications: vec![
-                app("a", "600", vec![sheet("x", true, 80), sheet("y", true, 81)], vec![sheet("x", true, 90), sheet("y", true, 90)]),
-                app("b", "600", vec![sheet("x", true, 70), sheet("y", true, 70)], vec![sheet("x", true, 80), sheet("y", true, 81)]),
-                app("c", "600", vec![sheet("x", true, 60), sheet("y", true, 61)], vec![sheet("x", true, 60), sheet("y", true, 60)]),
+                app(
+                    "a",
+                    "600",
+                    vec![sheet("x", true, 80), sheet("y", true, 81)],
+                    vec![sheet("x", true, 90), sheet("y", true, 90)],
+                ),
+                app(
+                    "b",
+                    "600",
+                    vec![sheet("x", true, 70), sheet("y", true, 70)],
+                    vec![sheet("x", true, 80), sheet("y", true, 81)],
+                ),
+                app(
+                    "c",
+                    "600",
+                    vec![sheet("x", true, 60), sheet("y", true, 61)],
+                    vec![sheet("x", true, 60), sheet("y", true, 60)],
+                ),
                 app("d", "600", vec![sheet("x", false, 90), sheet("y", false, 90)], vec![]),
                 app("e", "600", vec![sheet("x", true, 49), sheet("y", true, 50)], vec![]),
             ],
@@ -392,13 +436,22 @@ mod tests {
     fn a_split_knockout_waits_for_a_decision() {
         let mut input = SelectionInput {
             settings: settings(1, "1000"),
-            applications: vec![app("a", "100", vec![sheet("x", true, 80), sheet("y", false, 81)], vec![])],
+            applications: vec![app(
+                "a",
+                "100",
+                vec![sheet("x", true, 80), sheet("y", false, 81)],
+                vec![],
+            )],
             manual_allocation: None,
         };
         let r = compute(&input);
         assert_eq!(r.first_round_pending, [Pending::KnockoutDecision("a".into())]);
-        assert!(r.applications[0].first_round.as_ref().unwrap().disagreement, "a split knock-out is flagged");
-        input.applications[0].knockout_decision = Some(RecordedKnockout { verdict: KnockoutVerdict::Passed, reason: "ok".into() });
+        assert!(
+            r.applications[0].first_round.as_ref().unwrap().disagreement,
+            "a split knock-out is flagged"
+        );
+        input.applications[0].knockout_decision =
+            Some(RecordedKnockout { verdict: KnockoutVerdict::Passed, reason: "ok".into() });
         let r = compute(&input);
         assert!(r.first_round_pending.is_empty());
         assert_eq!(r.applications[0].knockout_decided, Some(KnockoutVerdict::Passed));
@@ -420,13 +473,19 @@ mod tests {
         assert_eq!(r.final_pending, [Pending::TieDecision(vec!["b".into(), "c".into()])]);
         assert_eq!(decision(&r, "b").as_deref(), Some("tie_needs_decision"));
         assert_eq!(r.awarded_in_rank_order, ["a"]);
-        input.applications[2].tie_decision = Some(RecordedTie { award: true, reason: "schaal".into() });
-        input.applications[1].tie_decision = Some(RecordedTie { award: false, reason: "schaal".into() });
+        input.applications[2].tie_decision =
+            Some(RecordedTie { award: true, reason: "schaal".into() });
+        input.applications[1].tie_decision =
+            Some(RecordedTie { award: false, reason: "schaal".into() });
         let r = compute(&input);
         assert!(r.final_pending.is_empty());
         assert_eq!(r.awarded_in_rank_order, ["a", "c"]);
         assert!(r.applications[1].tied_at_last_place && r.applications[2].tied_at_last_place);
-        assert_eq!(r.applications[2].allocated.unwrap().to_string(), "100.00", "requests under the ceiling are granted");
+        assert_eq!(
+            r.applications[2].allocated.unwrap().to_string(),
+            "100.00",
+            "requests under the ceiling are granted"
+        );
         assert_eq!(r.unallocated.to_string(), "800.00");
     }
 
@@ -439,7 +498,10 @@ mod tests {
                 app("b", "800", vec![sheet("x", true, 80)], vec![sheet("x", true, 80)]),
             ],
             manual_allocation: Some(ManualAllocation {
-                amounts: BTreeMap::from([("a".to_string(), Money::parse("600").unwrap()), ("b".to_string(), Money::parse("400").unwrap())]),
+                amounts: BTreeMap::from([
+                    ("a".to_string(), Money::parse("600").unwrap()),
+                    ("b".to_string(), Money::parse("400").unwrap()),
+                ]),
                 reason: "schaalgrootte".into(),
             }),
         };
@@ -453,7 +515,12 @@ mod tests {
     fn inputs_round_trip_through_json_for_the_frozen_outcome() {
         let input = SelectionInput {
             settings: settings(1, "1000"),
-            applications: vec![app("a", "100.50", vec![sheet("x", true, 80)], vec![sheet("x", true, 90)])],
+            applications: vec![app(
+                "a",
+                "100.50",
+                vec![sheet("x", true, 80)],
+                vec![sheet("x", true, 90)],
+            )],
             manual_allocation: None,
         };
         let json = serde_json::to_string(&input).unwrap();

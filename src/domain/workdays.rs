@@ -33,11 +33,7 @@ pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
 pub fn kings_day(year: i32) -> Option<NaiveDate> {
     let day = if year >= 2014 { 27 } else { 30 };
     let date = NaiveDate::from_ymd_opt(year, 4, day)?;
-    Some(if date.weekday() == Weekday::Sun {
-        date - Duration::days(1)
-    } else {
-        date
-    })
+    Some(if date.weekday() == Weekday::Sun { date - Duration::days(1) } else { date })
 }
 
 /// The name of the public holiday (Algemene termijnenwet, art. 3) on `date`, if it is one.
@@ -105,17 +101,9 @@ mod tests {
 
     #[test]
     fn weekends_move_to_monday() {
-        assert_eq!(
-            next_working_day(d("2022-10-29")),
-            d("2022-10-31"),
-            "Saturday"
-        );
+        assert_eq!(next_working_day(d("2022-10-29")), d("2022-10-31"), "Saturday");
         assert_eq!(next_working_day(d("2022-10-30")), d("2022-10-31"), "Sunday");
-        assert_eq!(
-            next_working_day(d("2022-10-31")),
-            d("2022-10-31"),
-            "a Monday stays"
-        );
+        assert_eq!(next_working_day(d("2022-10-31")), d("2022-10-31"), "a Monday stays");
     }
 
     #[test]
@@ -143,16 +131,8 @@ mod tests {
         assert_eq!(holiday(d("2025-04-27")), None);
         // 27 April 2031 is a Sunday too.
         assert_eq!(kings_day(2031), Some(d("2031-04-26")));
-        assert_eq!(
-            next_working_day(d("2026-04-27")),
-            d("2026-04-28"),
-            "a Monday Koningsdag"
-        );
-        assert_eq!(
-            kings_day(2013),
-            Some(d("2013-04-30")),
-            "Koninginnedag before 2014"
-        );
+        assert_eq!(next_working_day(d("2026-04-27")), d("2026-04-28"), "a Monday Koningsdag");
+        assert_eq!(kings_day(2013), Some(d("2013-04-30")), "Koninginnedag before 2014");
     }
 
     #[test]

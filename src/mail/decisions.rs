@@ -36,11 +36,7 @@ pub struct DecisionEmail<'a> {
 }
 
 pub fn render(e: &DecisionEmail<'_>) -> Rendered {
-    let ground = e
-        .ground
-        .as_deref()
-        .map(|g| format!(" {g}"))
-        .unwrap_or_default();
+    let ground = e.ground.as_deref().map(|g| format!(" {g}")).unwrap_or_default();
     let (subject, middle) = match e.kind {
         "interview_invitation" => {
             let details = match &e.interview {
@@ -61,10 +57,7 @@ pub fn render(e: &DecisionEmail<'_>) -> Rendered {
                 None => String::new(),
             };
             (
-                format!(
-                    "Uitnodiging gespreksronde {}: {}",
-                    e.call_title, e.region_name
-                ),
+                format!("Uitnodiging gespreksronde {}: {}", e.call_title, e.region_name),
                 format!(
                     "De aanvraag die u namens het samenwerkingsverband {region} heeft ingediend, voldoet aan de \
                      knock-outcriteria en heeft in de eerste beoordeling de drempel voor de gespreksronde gehaald. \
@@ -89,10 +82,7 @@ pub fn render(e: &DecisionEmail<'_>) -> Rendered {
             ),
         ),
         "award_letter" => (
-            format!(
-                "Besluit subsidieverlening {}: {}",
-                e.call_title, e.region_name
-            ),
+            format!("Besluit subsidieverlening {}: {}", e.call_title, e.region_name),
             format!(
                 "Op uw aanvraag namens het samenwerkingsverband {} is beslist: u ontvangt subsidie.{ground} In de \
                  bijgevoegde beschikking staan het bedrag, de betaling, de verplichtingen die bij de subsidie horen \
@@ -160,10 +150,7 @@ mod tests {
         );
         assert!(r.body_text.starts_with("Geachte heer/mevrouw,"));
         assert!(r.body_text.contains("Kenmerk: TKG-001-00002\n"));
-        assert!(
-            r.body_text
-                .contains("Datum besluit: vrijdag 5 augustus 2022, 12.00 uur")
-        );
+        assert!(r.body_text.contains("Datum besluit: vrijdag 5 augustus 2022, 12.00 uur"));
     }
 
     #[test]

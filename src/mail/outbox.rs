@@ -9,12 +9,12 @@ use chrono::{DateTime, Utc};
 use entity::outbox;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
 };
 
 use crate::error::DomainError;
-use crate::service::{Actor, audit};
+use crate::store::audit::{self, Actor};
 
 pub mod status {
     pub const QUEUED: &str = "queued";
@@ -119,7 +119,13 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, email: NewEmail) -> Result<bool
     Ok(queued)
 }
 
-async fn cancel_obsolete<C: ConnectionTrait>(db: &C, target: &str, obsolete: &str, by: &str, at: DateTime<Utc>) -> Result<(), DomainError> {
+async fn cancel_obsolete<C: ConnectionTrait>(
+    db: &C,
+    target: &str,
+    obsolete: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DomainError> {
     let rows = outbox::Entity::find()
         .filter(outbox::Column::Target.eq(target))
         .filter(outbox::Column::Kind.eq(obsolete))
@@ -131,22 +137,27 @@ async fn cancel_obsolete<C: ConnectionTrait>(db: &C, target: &str, obsolete: &st
         // it is part of the record (never recalled).
         let done = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value(status::CANCELLED))
-            .col_expr(outbox::Column::LastError, Expr::value(format!("cancelled: superseded by {by}")))
+            .col_expr(
+                outbox::Column::LastError,
+                Expr::value(format!("cancelled: superseded by {by}")),
+            )
             .filter(outbox::Column::Id.eq(row.id))
             .filter(outbox::Column::Status.eq(status::QUEUED))
             .exec(db)
             .await?;
         if done.rows_affected > 0 {
-            audit(
-                db,
-                &Actor::system("outbox"),
-                at,
-                "email.cancelled",
-                "email",
-                row.id,
-                Some("the decision it belongs to was replaced before the email went out"),
-                serde_json::json!({"kind": row.kind, "target": row.target, "superseded_by": by, "message_id": row.message_id}),
-            )
+            audit::record(
+db,
+audit::AuditEntry {
+actor: &Actor::system("outbox"),
+at,
+action: "email.cancelled",
+entity_type: "email",
+entity_id: row.id.to_string(),
+reason: Some("the decision it belongs to was replaced before the email went out"),
+details: serde_json::json!({"kind": row.kind, "target": row.target, "superseded_by": by, "message_id": row.message_id}),
+},
+)
             .await?;
         }
     }
@@ -154,7 +165,10 @@ async fn cancel_obsolete<C: ConnectionTrait>(db: &C, target: &str, obsolete: &st
 }
 
 /// A decision corrected back: the email cancelled as obsolete becomes current again.
-async fn revive_cancelled<C: ConnectionTrait>(db: &C, email: &NewEmail) -> Result<bool, DomainError> {
+async fn revive_cancelled<C: ConnectionTrait>(
+    db: &C,
+    email: &NewEmail,
+) -> Result<bool, DomainError> {
     if kind::opposite(&email.kind).is_none() {
         return Ok(false);
     }
@@ -187,15 +201,17 @@ async fn revive_cancelled<C: ConnectionTrait>(db: &C, email: &NewEmail) -> Resul
         .filter(outbox::Column::Id.eq(row.id))
         .exec(db)
         .await?;
-    audit(
+    audit::record(
         db,
-        &Actor::system("outbox"),
-        email.at,
-        "email.requeued",
-        "email",
-        row.id,
-        Some("the decision it belongs to is current again"),
-        serde_json::json!({"kind": row.kind, "target": row.target}),
+        audit::AuditEntry {
+            actor: &Actor::system("outbox"),
+            at: email.at,
+            action: "email.requeued",
+            entity_type: "email",
+            entity_id: row.id.to_string(),
+            reason: Some("the decision it belongs to is current again"),
+            details: serde_json::json!({"kind": row.kind, "target": row.target}),
+        },
     )
     .await?;
     Ok(true)
@@ -212,7 +228,8 @@ fn attachment_columns(a: Option<Attachment>) -> AttachmentColumns {
 
 async fn insert<C: ConnectionTrait>(db: &C, email: NewEmail) -> Result<bool, DomainError> {
     let body_html = super::templates::html_of(&email.subject, &email.body_text);
-    let (attachment_filename, attachment_media_type, attachment_content) = attachment_columns(email.attachment);
+    let (attachment_filename, attachment_media_type, attachment_content) =
+        attachment_columns(email.attachment);
     let row = outbox::ActiveModel {
         kind: Set(email.kind),
         target: Set(email.target),
@@ -236,20 +253,35 @@ async fn insert<C: ConnectionTrait>(db: &C, email: NewEmail) -> Result<bool, Dom
     // ON CONFLICT DO NOTHING on the unique (kind, target, occasion): no error, and on
     // PostgreSQL the surrounding transaction stays usable.
     let result = outbox::Entity::insert(row)
-        .on_conflict_do_nothing_on([outbox::Column::Kind, outbox::Column::Target, outbox::Column::Occasion])
+        .on_conflict_do_nothing_on([
+            outbox::Column::Kind,
+            outbox::Column::Target,
+            outbox::Column::Occasion,
+        ])
         .exec_without_returning(db)
         .await?;
     Ok(matches!(result, TryInsertResult::Inserted(n) if n > 0))
 }
 
 /// The emails about one target, oldest first.
-pub async fn for_target<C: ConnectionTrait>(db: &C, target: &str) -> Result<Vec<outbox::Model>, DbErr> {
-    outbox::Entity::find().filter(outbox::Column::Target.eq(target)).order_by_asc(outbox::Column::Id).all(db).await
+pub async fn for_target<C: ConnectionTrait>(
+    db: &C,
+    target: &str,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::Target.eq(target))
+        .order_by_asc(outbox::Column::Id)
+        .all(db)
+        .await
 }
 
 /// Every email of one kind, oldest first.
 pub async fn of_kind<C: ConnectionTrait>(db: &C, kind: &str) -> Result<Vec<outbox::Model>, DbErr> {
-    outbox::Entity::find().filter(outbox::Column::Kind.eq(kind)).order_by_asc(outbox::Column::Id).all(db).await
+    outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq(kind))
+        .order_by_asc(outbox::Column::Id)
+        .all(db)
+        .await
 }
 
 /// Which emails to list.
@@ -263,7 +295,10 @@ pub struct Filter {
 }
 
 /// One page of the outbox by id, and how many rows match in all.
-pub async fn page<C: ConnectionTrait>(db: &C, f: &Filter) -> Result<(Vec<outbox::Model>, u64), DbErr> {
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    f: &Filter,
+) -> Result<(Vec<outbox::Model>, u64), DbErr> {
     let mut q = outbox::Entity::find();
     if let Some(k) = &f.kind {
         q = q.filter(outbox::Column::Kind.eq(k.as_str()));
@@ -285,7 +320,11 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<outbox:
 
 /// Puts a failed email back in the queue, due now, with a fresh count of attempts; `false` when
 /// it is not failed (then nothing changes). Its Message-ID stays: it is the same message.
-pub async fn requeue_failed<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn requeue_failed<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let done = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(status::QUEUED))
         .col_expr(outbox::Column::Attempts, Expr::value(0))

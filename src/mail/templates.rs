@@ -113,7 +113,11 @@ pub struct AddendumReminder<'a> {
 }
 
 pub fn addendum_reminder(r: &AddendumReminder<'_>) -> Rendered {
-    let subject = format!("Herinnering: addendum {} uiterlijk {}", r.call_title, dutch::date_time(r.deadline));
+    let subject = format!(
+        "Herinnering: addendum {} uiterlijk {}",
+        r.call_title,
+        dutch::date_time(r.deadline)
+    );
     let body_text = format!(
         "Beste {lead},\n\
          \n\
@@ -154,12 +158,27 @@ pub fn report_reminder(r: &ReportReminder<'_>) -> Rendered {
     let (subject, middle) = if r.overdue {
         (
             format!("Herinnering: {} {} is te laat", r.report, r.proeftuin_name),
-            format!("De {} van {} had uiterlijk {} binnen moeten zijn. Wilt u deze zo spoedig mogelijk aanleveren?", r.report, r.proeftuin_name, dutch::date_time(r.due)),
+            format!(
+                "De {} van {} had uiterlijk {} binnen moeten zijn. Wilt u deze zo spoedig mogelijk aanleveren?",
+                r.report,
+                r.proeftuin_name,
+                dutch::date_time(r.due)
+            ),
         )
     } else {
         (
-            format!("Herinnering: {} {} uiterlijk {}", r.report, r.proeftuin_name, dutch::date_time(r.due)),
-            format!("De {} van {} verwachten wij uiterlijk {}.", r.report, r.proeftuin_name, dutch::date_time(r.due)),
+            format!(
+                "Herinnering: {} {} uiterlijk {}",
+                r.report,
+                r.proeftuin_name,
+                dutch::date_time(r.due)
+            ),
+            format!(
+                "De {} van {} verwachten wij uiterlijk {}.",
+                r.report,
+                r.proeftuin_name,
+                dutch::date_time(r.due)
+            ),
         )
     };
     let body_text = format!(
@@ -247,7 +266,10 @@ mod tests {
             deadline: utc("2022-07-15T23:59:59+02:00"),
             days_before: 14,
         });
-        assert_eq!(r.subject, "Herinnering: dien uw aanvraag Leidraad proeftuinen tweede tranche in vóór vrijdag 15 juli 2022, 23.59 uur");
+        assert_eq!(
+            r.subject,
+            "Herinnering: dien uw aanvraag Leidraad proeftuinen tweede tranche in vóór vrijdag 15 juli 2022, 23.59 uur"
+        );
         assert!(r.body_text.contains("de termijn sluit op vrijdag 15 juli 2022, 23.59 uur."));
         assert!(r.body_text.contains("Kenmerk: TKG-001-00003\n"));
         let last = submission_reminder(&SubmissionReminder { days_before: 3, ..r_input() });
@@ -270,7 +292,10 @@ mod tests {
             reference: "TKG-001-00007",
             deadline: utc("2022-09-07T23:59:59+02:00"),
         });
-        assert_eq!(a.subject, "Herinnering: addendum Leidraad uiterlijk woensdag 7 september 2022, 23.59 uur");
+        assert_eq!(
+            a.subject,
+            "Herinnering: addendum Leidraad uiterlijk woensdag 7 september 2022, 23.59 uur"
+        );
         let r = report_reminder(&ReportReminder {
             programme: "P",
             proeftuin_name: "West-Brabant West",
@@ -285,7 +310,10 @@ mod tests {
 
     #[test]
     fn html_escapes_the_data() {
-        let r = Rendered { subject: "A & <B>".into(), body_text: "Beste <script>alert('x')</script>,\n\nregel 1\nregel \"2\"\n".into() };
+        let r = Rendered {
+            subject: "A & <B>".into(),
+            body_text: "Beste <script>alert('x')</script>,\n\nregel 1\nregel \"2\"\n".into(),
+        };
         let html = r.html();
         assert!(html.contains("<title>A &amp; &lt;B&gt;</title>"));
         assert!(html.contains("<p>Beste &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;,</p>"));
@@ -304,14 +332,22 @@ mod tests {
             reference: "TKG-001-00012",
             application_title: "Toekomsttuinen Gelderland-Zuid",
             requested_total: Money::parse("1116500").unwrap(),
-            submitted_at: DateTime::parse_from_rfc3339("2022-07-13T16:34:00+02:00").unwrap().with_timezone(&Utc),
+            submitted_at: DateTime::parse_from_rfc3339("2022-07-13T16:34:00+02:00")
+                .unwrap()
+                .with_timezone(&Utc),
         });
-        assert_eq!(r.subject, "Ontvangstbevestiging aanvraag Leidraad proeftuinen tweede tranche: Gelderland-Zuid");
+        assert_eq!(
+            r.subject,
+            "Ontvangstbevestiging aanvraag Leidraad proeftuinen tweede tranche: Gelderland-Zuid"
+        );
         assert!(r.body_text.starts_with("Beste Penvoerder Gelderland-Zuid,\n"));
         assert!(r.body_text.contains("Wij hebben de aanvraag van Gelderland-Zuid ontvangen op woensdag 13 juli 2022, 16.34 uur.\n"));
         assert!(r.body_text.contains("Subsidieronde: Leidraad proeftuinen tweede tranche\n"));
         assert!(r.body_text.contains("Kenmerk: TKG-001-00012\n"));
         assert!(r.body_text.contains("Gevraagde bijdrage: € 1.116.500,00\n"));
-        assert!(r.body_text.ends_with("Het programmabureau Toekomstscenario kind- en gezinsbescherming\n"));
+        assert!(
+            r.body_text
+                .ends_with("Het programmabureau Toekomstscenario kind- en gezinsbescherming\n")
+        );
     }
 }

@@ -6,11 +6,16 @@ use std::path::PathBuf;
 use entity::outbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::scheduler::BoxFuture;
+/// A boxed future, so a transport can be a trait object.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// Sends one message. An `Err` is retried later by the worker; say what went wrong in it.
 pub trait Transport: Send + Sync {
-    fn send<'a>(&'a self, row: &'a outbox::Model, message: &'a Message) -> BoxFuture<'a, Result<(), String>>;
+    fn send<'a>(
+        &'a self,
+        row: &'a outbox::Model,
+        message: &'a Message,
+    ) -> BoxFuture<'a, Result<(), String>>;
 }
 
 /// SMTP through lettre, configured by a URL: `smtp://user:pass@host:587?tls=required` (STARTTLS),
@@ -31,8 +36,14 @@ impl SmtpTransport {
 }
 
 impl Transport for SmtpTransport {
-    fn send<'a>(&'a self, _row: &'a outbox::Model, message: &'a Message) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move { self.inner.send(message.clone()).await.map(|_| ()).map_err(|e| e.to_string()) })
+    fn send<'a>(
+        &'a self,
+        _row: &'a outbox::Model,
+        message: &'a Message,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.inner.send(message.clone()).await.map(|_| ()).map_err(|e| e.to_string())
+        })
     }
 }
 
@@ -53,13 +64,21 @@ impl FileTransport {
 }
 
 impl Transport for FileTransport {
-    fn send<'a>(&'a self, row: &'a outbox::Model, message: &'a Message) -> BoxFuture<'a, Result<(), String>> {
+    fn send<'a>(
+        &'a self,
+        row: &'a outbox::Model,
+        message: &'a Message,
+    ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            tokio::fs::create_dir_all(&self.dir).await.map_err(|e| format!("{}: {e}", self.dir.display()))?;
+            tokio::fs::create_dir_all(&self.dir)
+                .await
+                .map_err(|e| format!("{}: {e}", self.dir.display()))?;
             let path = self.dir.join(Self::file_name(row));
             // Write then rename: a reader never sees half a message.
             let tmp = self.dir.join(format!(".{}.tmp", Self::file_name(row)));
-            tokio::fs::write(&tmp, message.formatted()).await.map_err(|e| format!("{}: {e}", tmp.display()))?;
+            tokio::fs::write(&tmp, message.formatted())
+                .await
+                .map_err(|e| format!("{}: {e}", tmp.display()))?;
             tokio::fs::rename(&tmp, &path).await.map_err(|e| format!("{}: {e}", path.display()))
         })
     }

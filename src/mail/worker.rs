@@ -20,13 +20,16 @@ use lettre::Message;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Attachment, Body, MultiPart, SinglePart};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
-use sea_orm::{ColumnTrait, Condition, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
 
-pub use super::transport::{FileTransport, SmtpTransport, Transport};
 use super::outbox::status;
 use super::templates;
+pub use super::transport::{FileTransport, SmtpTransport, Transport};
 use crate::error::DomainError;
-use crate::service::AppState;
+use crate::store::AppState;
 
 /// How the worker behaves; [`Default`] is what `serve` uses unless configured.
 #[derive(Debug, Clone)]
@@ -66,7 +69,9 @@ pub const DEFAULT_FROM: &str = "Programmabureau Toekomstscenario kind- en gezins
 pub fn backoff(s: &Settings, attempts: i32) -> Duration {
     let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(0);
     let factor = 1i64 << exponent;
-    s.base_backoff.checked_mul(i32::try_from(factor).unwrap_or(i32::MAX)).map_or(s.max_backoff, |d| d.min(s.max_backoff))
+    s.base_backoff
+        .checked_mul(i32::try_from(factor).unwrap_or(i32::MAX))
+        .map_or(s.max_backoff, |d| d.min(s.max_backoff))
 }
 
 /// What one pass of the worker did.
@@ -101,7 +106,11 @@ fn random_hex(n: usize) -> Result<String, DomainError> {
 }
 
 impl Worker {
-    pub fn new(state: AppState, transport: Arc<dyn Transport>, settings: Settings) -> Result<Worker, DomainError> {
+    pub fn new(
+        state: AppState,
+        transport: Arc<dyn Transport>,
+        settings: Settings,
+    ) -> Result<Worker, DomainError> {
         let id = format!("worker-{}", random_hex(4)?);
         Ok(Worker { state, transport, settings, id, crash_after_send: None })
     }
@@ -122,7 +131,12 @@ impl Worker {
         let rows = self.claim(now).await?;
         let mut pass = Pass { claimed: rows.len(), ..Pass::default() };
         for row in rows {
-            let result = match build_message_replying_to(&row, &self.settings.from, self.settings.reply_to.as_deref(), now) {
+            let result = match build_message_replying_to(
+                &row,
+                &self.settings.from,
+                self.settings.reply_to.as_deref(),
+                now,
+            ) {
                 Ok(message) => self.transport.send(&row, &message).await,
                 Err(e) => Err(e),
             };
@@ -141,12 +155,19 @@ impl Worker {
                     tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "delivery failed");
                     let give_up = row.attempts >= self.settings.max_attempts;
                     let n = self.mark_failed(&row, &token, &e, give_up, now).await?;
-                    if give_up { pass.failed += n } else { pass.retried += n }
+                    if give_up {
+                        pass.failed += n
+                    } else {
+                        pass.retried += n
+                    }
                     n
                 }
             };
             if marked == 0 {
-                tracing::warn!(id = row.id, "the lease ran out before the row was marked; another worker has it");
+                tracing::warn!(
+                    id = row.id,
+                    "the lease ran out before the row was marked; another worker has it"
+                );
                 pass.lost += 1;
             }
         }
@@ -175,7 +196,11 @@ impl Worker {
     }
 
     /// The background loop of `serve`: a pass every `poll`, until `stop` changes (or its sender is dropped).
-    pub async fn run_loop(self, poll: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run_loop(
+        self,
+        poll: std::time::Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
         let mut timer = tokio::time::interval(poll);
         timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -192,8 +217,16 @@ impl Worker {
 
     fn due(now: DateTime<Utc>) -> Condition {
         Condition::any()
-            .add(Condition::all().add(outbox::Column::Status.eq(status::QUEUED)).add(outbox::Column::NextAttemptAt.lte(now)))
-            .add(Condition::all().add(outbox::Column::Status.eq(status::SENDING)).add(outbox::Column::LeaseUntil.lt(now)))
+            .add(
+                Condition::all()
+                    .add(outbox::Column::Status.eq(status::QUEUED))
+                    .add(outbox::Column::NextAttemptAt.lte(now)),
+            )
+            .add(
+                Condition::all()
+                    .add(outbox::Column::Status.eq(status::SENDING))
+                    .add(outbox::Column::LeaseUntil.lt(now)),
+            )
     }
 
     async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<outbox::Model>, DomainError> {
@@ -220,7 +253,10 @@ impl Worker {
                 .all(&txn)
                 .await?;
             if !ids.is_empty() {
-                set_lease(outbox::Entity::update_many()).filter(outbox::Column::Id.is_in(ids)).exec(&txn).await?;
+                set_lease(outbox::Entity::update_many())
+                    .filter(outbox::Column::Id.is_in(ids))
+                    .exec(&txn)
+                    .await?;
             }
             txn.commit().await?;
         } else {
@@ -233,7 +269,10 @@ impl Worker {
                 .order_by(outbox::Column::Id, sea_orm::Order::Asc)
                 .limit(self.settings.batch)
                 .to_owned();
-            set_lease(outbox::Entity::update_many()).filter(outbox::Column::Id.in_subquery(due_ids)).exec(db).await?;
+            set_lease(outbox::Entity::update_many())
+                .filter(outbox::Column::Id.in_subquery(due_ids))
+                .exec(db)
+                .await?;
         }
         Ok(outbox::Entity::find()
             .filter(outbox::Column::LeasedBy.eq(token))
@@ -244,7 +283,12 @@ impl Worker {
     }
 
     /// Marks a row sent, if this claim still owns it; the number of rows marked (0 or 1).
-    async fn mark_sent(&self, row: &outbox::Model, token: &str, now: DateTime<Utc>) -> Result<usize, DomainError> {
+    async fn mark_sent(
+        &self,
+        row: &outbox::Model,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, DomainError> {
         let r = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value(status::SENT))
             .col_expr(outbox::Column::SentAt, Expr::value(now))
@@ -259,13 +303,26 @@ impl Worker {
         Ok(usize::try_from(r.rows_affected).unwrap_or(0))
     }
 
-    async fn mark_failed(&self, row: &outbox::Model, token: &str, error: &str, give_up: bool, now: DateTime<Utc>) -> Result<usize, DomainError> {
+    async fn mark_failed(
+        &self,
+        row: &outbox::Model,
+        token: &str,
+        error: &str,
+        give_up: bool,
+        now: DateTime<Utc>,
+    ) -> Result<usize, DomainError> {
         let next = now + backoff(&self.settings, row.attempts);
         let r = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(if give_up { status::FAILED } else { status::QUEUED }))
+            .col_expr(
+                outbox::Column::Status,
+                Expr::value(if give_up { status::FAILED } else { status::QUEUED }),
+            )
             .col_expr(outbox::Column::NextAttemptAt, Expr::value(next))
             .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(outbox::Column::LastError, Expr::value(error.chars().take(2000).collect::<String>()))
+            .col_expr(
+                outbox::Column::LastError,
+                Expr::value(error.chars().take(2000).collect::<String>()),
+            )
             .filter(outbox::Column::Id.eq(row.id))
             .filter(outbox::Column::LeasedBy.eq(token))
             .filter(outbox::Column::Status.eq(status::SENDING))
@@ -277,15 +334,27 @@ impl Worker {
 
 /// The message of a row: plain text with its HTML alternative, the attachment if there is one,
 /// and the row's own Message-ID. `date` is the moment of sending.
-pub fn build_message(row: &outbox::Model, from: &str, date: DateTime<Utc>) -> Result<Message, String> {
+pub fn build_message(
+    row: &outbox::Model,
+    from: &str,
+    date: DateTime<Utc>,
+) -> Result<Message, String> {
     build_message_replying_to(row, from, None, date)
 }
 
 /// As [`build_message`], with a `Reply-To` when replies go elsewhere than `from`.
-pub fn build_message_replying_to(row: &outbox::Model, from: &str, reply_to: Option<&str>, date: DateTime<Utc>) -> Result<Message, String> {
-    let html = row.body_html.clone().unwrap_or_else(|| templates::html_of(&row.subject, &row.body_text));
+pub fn build_message_replying_to(
+    row: &outbox::Model,
+    from: &str,
+    reply_to: Option<&str>,
+    date: DateTime<Utc>,
+) -> Result<Message, String> {
+    let html =
+        row.body_html.clone().unwrap_or_else(|| templates::html_of(&row.subject, &row.body_text));
     let alternative = MultiPart::alternative()
-        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body_text.clone()))
+        .singlepart(
+            SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body_text.clone()),
+        )
         .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html));
     let builder = Message::builder()
         .from(from.parse().map_err(|e| format!("sender {from:?}: {e}"))?)
@@ -297,14 +366,18 @@ pub fn build_message_replying_to(row: &outbox::Model, from: &str, reply_to: Opti
         Some(r) => builder.reply_to(r.parse().map_err(|e| format!("reply-to {r:?}: {e}"))?),
         None => builder,
     };
-    let body = match (&row.attachment_filename, &row.attachment_media_type, &row.attachment_content) {
+    let body = match (&row.attachment_filename, &row.attachment_media_type, &row.attachment_content)
+    {
         (Some(name), Some(media_type), Some(content)) => {
-            let ct = ContentType::parse(media_type).map_err(|e| format!("attachment type {media_type:?}: {e}"))?;
+            let ct = ContentType::parse(media_type)
+                .map_err(|e| format!("attachment type {media_type:?}: {e}"))?;
             // Always base64: a PDF that happens to be ASCII would otherwise go as 7bit text, and
             // its line endings (and with them its byte offsets) could change on the way.
             let body = Body::new_with_encoding(content.clone(), ContentTransferEncoding::Base64)
                 .map_err(|_| "the attachment cannot be encoded".to_string())?;
-            MultiPart::mixed().multipart(alternative).singlepart(Attachment::new(name.clone()).body(body, ct))
+            MultiPart::mixed()
+                .multipart(alternative)
+                .singlepart(Attachment::new(name.clone()).body(body, ct))
         }
         _ => alternative,
     };

@@ -38,10 +38,7 @@ impl Metadata {
             author: author.to_string(),
             subject: None,
             creator: "Tuinier".to_string(),
-            producer: format!(
-                "Tuinier {} (printpdf 0.12, lopdf 0.44)",
-                env!("CARGO_PKG_VERSION")
-            ),
+            producer: format!("Tuinier {} (printpdf 0.12, lopdf 0.44)", env!("CARGO_PKG_VERSION")),
             created: None,
             lang: "nl-NL".to_string(),
         }
@@ -59,9 +56,9 @@ fn xmp_date(d: DateTime<Utc>) -> String {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .fold(String::with_capacity(s.len()), |mut out, c| {
+    s.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').fold(
+        String::with_capacity(s.len()),
+        |mut out, c| {
             match c {
                 '&' => out.push_str("&amp;"),
                 '<' => out.push_str("&lt;"),
@@ -70,7 +67,8 @@ fn xml_escape(s: &str) -> String {
                 _ => out.push(c),
             }
             out
-        })
+        },
+    )
 }
 
 /// The XMP packet: Dublin Core title, creator and description, the XMP dates and tool, the PDF
@@ -97,33 +95,14 @@ pub fn xmp(m: &Metadata, document_id: &str) -> String {
     ));
     fields.push_str("   <dc:format>application/pdf</dc:format>\n");
     if let Some(d) = m.created {
-        fields.push_str(&format!(
-            "   <xmp:CreateDate>{}</xmp:CreateDate>\n",
-            xmp_date(d)
-        ));
-        fields.push_str(&format!(
-            "   <xmp:ModifyDate>{}</xmp:ModifyDate>\n",
-            xmp_date(d)
-        ));
-        fields.push_str(&format!(
-            "   <xmp:MetadataDate>{}</xmp:MetadataDate>\n",
-            xmp_date(d)
-        ));
+        fields.push_str(&format!("   <xmp:CreateDate>{}</xmp:CreateDate>\n", xmp_date(d)));
+        fields.push_str(&format!("   <xmp:ModifyDate>{}</xmp:ModifyDate>\n", xmp_date(d)));
+        fields.push_str(&format!("   <xmp:MetadataDate>{}</xmp:MetadataDate>\n", xmp_date(d)));
     }
-    fields.push_str(&format!(
-        "   <xmp:CreatorTool>{}</xmp:CreatorTool>\n",
-        xml_escape(&m.creator)
-    ));
-    fields.push_str(&format!(
-        "   <pdf:Producer>{}</pdf:Producer>\n",
-        xml_escape(&m.producer)
-    ));
-    fields.push_str(&format!(
-        "   <xmpMM:DocumentID>uuid:{document_id}</xmpMM:DocumentID>\n"
-    ));
-    fields.push_str(&format!(
-        "   <xmpMM:InstanceID>uuid:{document_id}</xmpMM:InstanceID>\n"
-    ));
+    fields.push_str(&format!("   <xmp:CreatorTool>{}</xmp:CreatorTool>\n", xml_escape(&m.creator)));
+    fields.push_str(&format!("   <pdf:Producer>{}</pdf:Producer>\n", xml_escape(&m.producer)));
+    fields.push_str(&format!("   <xmpMM:DocumentID>uuid:{document_id}</xmpMM:DocumentID>\n"));
+    fields.push_str(&format!("   <xmpMM:InstanceID>uuid:{document_id}</xmpMM:InstanceID>\n"));
     fields.push_str(
         "   <pdfaid:part>2</pdfaid:part>\n   <pdfaid:conformance>B</pdfaid:conformance>\n",
     );
@@ -147,14 +126,7 @@ pub fn xmp(m: &Metadata, document_id: &str) -> String {
 /// A UUID-shaped identifier from a digest.
 fn uuid_of(digest: &[u8]) -> String {
     let h: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
 /// Rewrites the document's identity in place: version, Info, XMP, output intent, language, the
@@ -190,14 +162,8 @@ pub fn apply(
     info.set("Creator", text_string(&m.creator));
     info.set("Producer", text_string(&m.producer));
     if let Some(d) = m.created {
-        info.set(
-            "CreationDate",
-            Object::String(pdf_date(d).into_bytes(), StringFormat::Literal),
-        );
-        info.set(
-            "ModDate",
-            Object::String(pdf_date(d).into_bytes(), StringFormat::Literal),
-        );
+        info.set("CreationDate", Object::String(pdf_date(d).into_bytes(), StringFormat::Literal));
+        info.set("ModDate", Object::String(pdf_date(d).into_bytes(), StringFormat::Literal));
     }
     let info_id = match doc.trailer.get(b"Info").and_then(Object::as_reference) {
         Ok(id) => {
@@ -225,10 +191,8 @@ pub fn apply(
     )
     .with_compression(false);
     let xmp_id = doc.add_object(xmp);
-    let icc = Stream::new(
-        Dictionary::from_iter(vec![("N", Object::Integer(3))]),
-        SRGB_ICC.to_vec(),
-    );
+    let icc =
+        Stream::new(Dictionary::from_iter(vec![("N", Object::Integer(3))]), SRGB_ICC.to_vec());
     let icc_id = doc.add_object(icc);
     let intent = Dictionary::from_iter(vec![
         ("Type", Object::Name(b"OutputIntent".to_vec())),
@@ -237,14 +201,8 @@ pub fn apply(
             "OutputConditionIdentifier",
             Object::String(b"sRGB IEC61966-2.1".to_vec(), StringFormat::Literal),
         ),
-        (
-            "RegistryName",
-            Object::String(b"http://www.color.org".to_vec(), StringFormat::Literal),
-        ),
-        (
-            "Info",
-            Object::String(b"sRGB IEC61966-2.1".to_vec(), StringFormat::Literal),
-        ),
+        ("RegistryName", Object::String(b"http://www.color.org".to_vec(), StringFormat::Literal)),
+        ("Info", Object::String(b"sRGB IEC61966-2.1".to_vec(), StringFormat::Literal)),
         ("DestinationOutputProfile", Object::Reference(icc_id)),
     ]);
 
@@ -259,25 +217,16 @@ pub fn apply(
         .map_err(|e| format!("no catalog: {e}"))?;
     catalog.remove(b"OutputIntents");
     catalog.set("Metadata", Object::Reference(xmp_id));
-    catalog.set(
-        "OutputIntents",
-        Object::Array(vec![Object::Dictionary(intent)]),
-    );
+    catalog.set("OutputIntents", Object::Array(vec![Object::Dictionary(intent)]));
     catalog.set("Lang", text_string(&m.lang));
     catalog.set(
         "ViewerPreferences",
-        Object::Dictionary(Dictionary::from_iter(vec![(
-            "DisplayDocTitle",
-            Object::Boolean(true),
-        )])),
+        Object::Dictionary(Dictionary::from_iter(vec![("DisplayDocTitle", Object::Boolean(true))])),
     );
     if let Some(root) = struct_tree_root {
         catalog.set(
             "MarkInfo",
-            Object::Dictionary(Dictionary::from_iter(vec![(
-                "Marked",
-                Object::Boolean(true),
-            )])),
+            Object::Dictionary(Dictionary::from_iter(vec![("Marked", Object::Boolean(true))])),
         );
         catalog.set("StructTreeRoot", Object::Reference(root));
     }
@@ -321,10 +270,7 @@ mod tests {
         m.created = Some(d);
         let x = xmp(&m, "0");
         assert!(x.contains("Besluit &lt;A &amp; B&gt;"), "{x}");
-        assert!(
-            x.contains("<xmp:CreateDate>2022-09-15T00:00:00Z</xmp:CreateDate>"),
-            "{x}"
-        );
+        assert!(x.contains("<xmp:CreateDate>2022-09-15T00:00:00Z</xmp:CreateDate>"), "{x}");
         assert!(
             x.contains("<pdfaid:part>2</pdfaid:part>")
                 && x.contains("<pdfaid:conformance>B</pdfaid:conformance>")

@@ -68,7 +68,12 @@ static FONTS: OnceLock<Result<Fonts, PdfError>> = OnceLock::new();
 /// The fonts, parsed once per process.
 pub fn fonts() -> Result<&'static Fonts, PdfError> {
     FONTS
-        .get_or_init(|| Ok(Fonts { regular: Face::load(REGULAR_TTF, "DejaVu Sans")?, bold: Face::load(BOLD_TTF, "DejaVu Sans Bold")? }))
+        .get_or_init(|| {
+            Ok(Fonts {
+                regular: Face::load(REGULAR_TTF, "DejaVu Sans")?,
+                bold: Face::load(BOLD_TTF, "DejaVu Sans Bold")?,
+            })
+        })
         .as_ref()
         .map_err(Clone::clone)
 }

@@ -32,10 +32,7 @@ pub struct Logo {
 
 impl Logo {
     pub fn from_png(bytes: &[u8], alt: &str) -> Result<Logo, PdfError> {
-        Ok(Logo {
-            image: decode_png(bytes)?,
-            alt: alt.to_string(),
-        })
+        Ok(Logo { image: decode_png(bytes)?, alt: alt.to_string() })
     }
 }
 
@@ -56,9 +53,7 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
         let len = u32::from_be_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]])
             as usize;
         let kind = &bytes[pos + 4..pos + 8];
-        let body = bytes
-            .get(pos + 8..pos + 8 + len)
-            .ok_or_else(|| err("truncated chunk"))?;
+        let body = bytes.get(pos + 8..pos + 8 + len).ok_or_else(|| err("truncated chunk"))?;
         match kind {
             b"IHDR" if len >= 13 => {
                 let w = u32::from_be_bytes([body[0], body[1], body[2], body[3]]);
@@ -132,13 +127,7 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
         }
     }
     let colors = if matches!(color_type, 0 | 4) { 1 } else { 3 };
-    Ok(Image {
-        width,
-        height,
-        colors,
-        samples,
-        alpha: has_alpha.then_some(alpha),
-    })
+    Ok(Image { width, height, colors, samples, alpha: has_alpha.then_some(alpha) })
 }
 
 /// Reverses the PNG row filters (None, Sub, Up, Average, Paeth).
@@ -148,20 +137,12 @@ fn unfilter(raw: &[u8], height: usize, stride: usize, bpp: usize) -> Result<Vec<
         let filter = raw[y * (stride + 1)];
         let line = &raw[y * (stride + 1) + 1..(y + 1) * (stride + 1)];
         let (done, rest) = out.split_at_mut(y * stride);
-        let prev = if y == 0 {
-            None
-        } else {
-            Some(&done[(y - 1) * stride..])
-        };
+        let prev = if y == 0 { None } else { Some(&done[(y - 1) * stride..]) };
         let cur = &mut rest[..stride];
         for x in 0..stride {
             let a = if x >= bpp { cur[x - bpp] } else { 0 };
             let b = prev.map_or(0, |p| p[x]);
-            let c = if x >= bpp {
-                prev.map_or(0, |p| p[x - bpp])
-            } else {
-                0
-            };
+            let c = if x >= bpp { prev.map_or(0, |p| p[x - bpp]) } else { 0 };
             let predicted = match filter {
                 0 => 0,
                 1 => a,
@@ -178,11 +159,8 @@ fn unfilter(raw: &[u8], height: usize, stride: usize, bpp: usize) -> Result<Vec<
 
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
     let p = i16::from(a) + i16::from(b) - i16::from(c);
-    let (pa, pb, pc) = (
-        (p - i16::from(a)).abs(),
-        (p - i16::from(b)).abs(),
-        (p - i16::from(c)).abs(),
-    );
+    let (pa, pb, pc) =
+        ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
     if pa <= pb && pa <= pc {
         a
     } else if pb <= pc {
@@ -201,8 +179,7 @@ impl Document {
         let height = width * img.height as f32 / img.width.max(1) as f32;
         self.ensure(height);
         let name = format!("Logo{}", self.images.len() + 1);
-        self.images
-            .push((self.pages.len(), name.clone(), img.clone()));
+        self.images.push((self.pages.len(), name.clone(), img.clone()));
         let mut ops = std::mem::take(&mut self.ops);
         let figure = self.tags.begin("Figure");
         self.tags.set_alt(figure, &logo.alt);
@@ -220,10 +197,7 @@ impl Document {
         });
         ops.push(Op::UseXobject {
             id: XObjectId(name),
-            transform: XObjectTransform {
-                no_auto_scale: true,
-                ..Default::default()
-            },
+            transform: XObjectTransform { no_auto_scale: true, ..Default::default() },
         });
         ops.push(Op::RestoreGraphicsState);
         ops.push(Op::EndMarkedContent);
@@ -334,11 +308,7 @@ pub(crate) mod tests {
         assert_eq!(&img.samples[..6], &[255, 0, 0, 0, 1, 0]);
         // Row 1: Up adds row 0 to (0,0,255,0) and (0,0,255,0).
         assert_eq!(&img.samples[6..], &[255, 0, 255, 0, 1, 255]);
-        assert_eq!(
-            img.alpha,
-            Some(vec![128, 255, 128, 255]),
-            "alpha kept for a soft mask"
-        );
+        assert_eq!(img.alpha, Some(vec![128, 255, 128, 255]), "alpha kept for a soft mask");
     }
 
     #[test]

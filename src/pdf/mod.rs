@@ -30,8 +30,8 @@ pub mod wrap;
 use std::fmt;
 
 use printpdf::{
-    Color, DictItem, FontId, Line as PdfLine, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
-    Point, Pt, Rect, Rgb, TextItem,
+    Color, DictItem, FontId, Line as PdfLine, LinePoint, Mm, Op, PaintMode, PdfDocument,
+    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem,
 };
 
 pub use table::{Align, Column, Table};
@@ -173,9 +173,19 @@ impl Document {
         // same bytes.
         let regular = FontId("TUINAA".into());
         let bold = FontId("TUINAB".into());
-        pdf.resources.fonts.map.insert(regular.clone(), printpdf::PdfFont::new(fonts.regular.parsed.clone()));
-        pdf.resources.fonts.map.insert(bold.clone(), printpdf::PdfFont::new(fonts.bold.parsed.clone()));
-        let author = if settings.header_right.trim().is_empty() { &settings.header_left } else { &settings.header_right };
+        pdf.resources
+            .fonts
+            .map
+            .insert(regular.clone(), printpdf::PdfFont::new(fonts.regular.parsed.clone()));
+        pdf.resources
+            .fonts
+            .map
+            .insert(bold.clone(), printpdf::PdfFont::new(fonts.bold.parsed.clone()));
+        let author = if settings.header_right.trim().is_empty() {
+            &settings.header_left
+        } else {
+            &settings.header_right
+        };
         let meta = archive::Metadata::new(&settings.title, author.trim());
         Ok(Document {
             settings,
@@ -219,7 +229,10 @@ impl Document {
         self.tags.mark(self.pages.len(), mcid);
         let mut map = std::collections::BTreeMap::new();
         map.insert("MCID".to_string(), DictItem::Int(mcid));
-        ops.push(Op::BeginMarkedContentWithProperties { tag: self.tags.current_tag().to_string(), properties: DictItem::Dict { map } });
+        ops.push(Op::BeginMarkedContentWithProperties {
+            tag: self.tags.current_tag().to_string(),
+            properties: DictItem::Dict { map },
+        });
     }
 
     /// Starts an artifact (decoration a screen reader skips); `pagination` for headers and footers.
@@ -227,7 +240,10 @@ impl Document {
         if pagination {
             let mut map = std::collections::BTreeMap::new();
             map.insert("Type".to_string(), DictItem::Name(b"Pagination".to_vec()));
-            ops.push(Op::BeginMarkedContentWithProperties { tag: "Artifact".into(), properties: DictItem::Dict { map } });
+            ops.push(Op::BeginMarkedContentWithProperties {
+                tag: "Artifact".into(),
+                properties: DictItem::Dict { map },
+            });
         } else {
             ops.push(Op::BeginMarkedContent { tag: "Artifact".into() });
         }
@@ -280,9 +296,17 @@ impl Document {
         PdfFontHandle::External(if bold { self.bold.clone() } else { self.regular.clone() })
     }
 
-    /// Draws one line of text with its baseline at `baseline` (from the top), `x` from the page's
-    /// left edge.
-    fn text_op(&self, ops: &mut Vec<Op>, x: f32, baseline: f32, text: &str, size: f32, bold: bool, grey: bool) {
+    /// Draws one line of text at `(x, baseline)`: `x` from the page's left edge, the baseline from
+    /// the top.
+    fn text_op(
+        &self,
+        ops: &mut Vec<Op>,
+        (x, baseline): (f32, f32),
+        text: &str,
+        size: f32,
+        bold: bool,
+        grey: bool,
+    ) {
         if text.is_empty() {
             return;
         }
@@ -301,7 +325,7 @@ impl Document {
         }
         let mut ops = std::mem::take(&mut self.ops);
         self.open_content(&mut ops);
-        self.text_op(&mut ops, x, baseline, text, size, bold, grey);
+        self.text_op(&mut ops, (x, baseline), text, size, bold, grey);
         ops.push(Op::EndMarkedContent);
         self.ops = ops;
     }
@@ -315,7 +339,10 @@ impl Document {
             line: PdfLine {
                 points: vec![
                     LinePoint { p: Point { x: Pt(x), y: Pt(PAGE_HEIGHT - y) }, bezier: false },
-                    LinePoint { p: Point { x: Pt(x + width), y: Pt(PAGE_HEIGHT - y) }, bezier: false },
+                    LinePoint {
+                        p: Point { x: Pt(x + width), y: Pt(PAGE_HEIGHT - y) },
+                        bezier: false,
+                    },
                 ],
                 is_closed: false,
             },
@@ -353,7 +380,14 @@ impl Document {
         for line in self.wrap(text, style.size, style.bold, CONTENT_WIDTH - style.indent) {
             self.ensure(line_height);
             let baseline = self.y + style.size;
-            self.draw_text(MARGIN_LEFT + style.indent, baseline, &line, style.size, style.bold, false);
+            self.draw_text(
+                MARGIN_LEFT + style.indent,
+                baseline,
+                &line,
+                style.size,
+                style.bold,
+                false,
+            );
             self.y += line_height;
         }
         self.end_tag();
@@ -428,11 +462,18 @@ impl Document {
         let laid: Vec<(f32, Vec<(String, &Line)>)> = blocks
             .iter()
             .map(|b| {
-                let lines = b.lines.iter().flat_map(|l| self.wrap(&l.text, l.size, l.bold, b.width).into_iter().map(move |t| (t, l))).collect();
+                let lines = b
+                    .lines
+                    .iter()
+                    .flat_map(|l| {
+                        self.wrap(&l.text, l.size, l.bold, b.width).into_iter().map(move |t| (t, l))
+                    })
+                    .collect();
                 (MARGIN_LEFT + b.x, lines)
             })
             .collect();
-        let height = |lines: &Vec<(String, &Line)>| lines.iter().map(|(_, l)| l.size * LEADING).sum::<f32>();
+        let height =
+            |lines: &Vec<(String, &Line)>| lines.iter().map(|(_, l)| l.size * LEADING).sum::<f32>();
         let tallest = laid.iter().map(|(_, l)| height(l)).fold(0.0, f32::max);
         self.settle(false);
         self.ensure(tallest);
@@ -453,7 +494,7 @@ impl Document {
                 }
                 if !text.is_empty() {
                     self.open_content(&mut ops);
-                    self.text_op(&mut ops, *x, y + l.size, text, l.size, l.bold, l.grey);
+                    self.text_op(&mut ops, (*x, y + l.size), text, l.size, l.bold, l.grey);
                     ops.push(Op::EndMarkedContent);
                 }
                 y += l.size * LEADING;
@@ -478,10 +519,24 @@ impl Document {
             self.ensure(n as f32 * BODY_SIZE * LEADING);
             self.begin_tag("P");
             for (i, l) in label_lines.iter().enumerate() {
-                self.draw_text(MARGIN_LEFT, self.y + BODY_SIZE + i as f32 * BODY_SIZE * LEADING, l, BODY_SIZE, true, false);
+                self.draw_text(
+                    MARGIN_LEFT,
+                    self.y + BODY_SIZE + i as f32 * BODY_SIZE * LEADING,
+                    l,
+                    BODY_SIZE,
+                    true,
+                    false,
+                );
             }
             for (i, l) in lines.iter().enumerate() {
-                self.draw_text(MARGIN_LEFT + label_width, self.y + BODY_SIZE + i as f32 * BODY_SIZE * LEADING, l, BODY_SIZE, false, false);
+                self.draw_text(
+                    MARGIN_LEFT + label_width,
+                    self.y + BODY_SIZE + i as f32 * BODY_SIZE * LEADING,
+                    l,
+                    BODY_SIZE,
+                    false,
+                    false,
+                );
             }
             self.end_tag();
             self.y += n as f32 * BODY_SIZE * LEADING;
@@ -494,22 +549,22 @@ impl Document {
         let mut ops = Vec::new();
         Self::open_artifact(&mut ops, true);
         let s = &self.settings;
-        self.text_op(&mut ops, MARGIN_LEFT, 42.0, &s.header_left, 11.0, true, false);
+        self.text_op(&mut ops, (MARGIN_LEFT, 42.0), &s.header_left, 11.0, true, false);
         if !s.header_right.is_empty() {
             let size = 8.0;
             let lines = self.wrap(&s.header_right, size, false, CONTENT_WIDTH * 0.45);
             for (i, l) in lines.iter().enumerate() {
                 let x = PAGE_WIDTH - MARGIN_RIGHT - self.measure(l, size, false);
-                self.text_op(&mut ops, x, 40.0 + i as f32 * size * LEADING, l, size, false, true);
+                self.text_op(&mut ops, (x, 40.0 + i as f32 * size * LEADING), l, size, false, true);
             }
         }
         Self::rule_op(&mut ops, MARGIN_LEFT, 62.0, CONTENT_WIDTH, 0.0, 0.8);
         let footer_y = PAGE_HEIGHT - 36.0;
         Self::rule_op(&mut ops, MARGIN_LEFT, footer_y - 12.0, CONTENT_WIDTH, RULE_GREY, 0.4);
-        self.text_op(&mut ops, MARGIN_LEFT, footer_y, &s.footer_left, 8.0, false, true);
+        self.text_op(&mut ops, (MARGIN_LEFT, footer_y), &s.footer_left, 8.0, false, true);
         let page = format!("pagina {number} van {count}");
         let x = PAGE_WIDTH - MARGIN_RIGHT - self.measure(&page, 8.0, false);
-        self.text_op(&mut ops, x, footer_y, &page, 8.0, false, true);
+        self.text_op(&mut ops, (x, footer_y), &page, 8.0, false, true);
         ops.push(Op::EndMarkedContent);
         ops
     }
@@ -534,12 +589,20 @@ impl Document {
         // TUINIER_PDF_DEBUG leaves the content streams uncompressed, to read them when a layout
         // goes wrong.
         let compress = std::env::var("TUINIER_PDF_DEBUG").is_err();
-        let options = PdfSaveOptions { optimize: false, subset_fonts: true, secure: true, image_optimization: None };
+        let options = PdfSaveOptions {
+            optimize: false,
+            subset_fonts: true,
+            secure: true,
+            image_optimization: None,
+        };
         let mut warnings = Vec::new();
         let mut doc = self.pdf.with_pages(pages).to_lopdf_document(&options, &mut warnings);
         let page_ids: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
         if page_ids.len() != count {
-            return Err(PdfError(format!("printpdf wrote {} pages of {count}: {warnings:?}", page_ids.len())));
+            return Err(PdfError(format!(
+                "printpdf wrote {} pages of {count}: {warnings:?}",
+                page_ids.len()
+            )));
         }
         for (i, id) in page_ids.iter().enumerate() {
             let images: Vec<(String, lopdf::ObjectId)> = self
@@ -548,7 +611,10 @@ impl Document {
                 .filter(|(page, _, _)| *page == i)
                 .map(|(_, name, img)| (name.clone(), letterhead::image_object(&mut doc, img)))
                 .collect();
-            let page = doc.get_object_mut(*id).and_then(lopdf::Object::as_dict_mut).map_err(|e| PdfError(e.to_string()))?;
+            let page = doc
+                .get_object_mut(*id)
+                .and_then(lopdf::Object::as_dict_mut)
+                .map_err(|e| PdfError(e.to_string()))?;
             page.set("StructParents", lopdf::Object::Integer(i as i64));
             page.set("Tabs", lopdf::Object::Name(b"S".to_vec()));
             if !images.is_empty() {

@@ -26,18 +26,10 @@ pub struct Column {
 
 impl Column {
     pub fn left(title: impl Into<String>, weight: f32) -> Column {
-        Column {
-            title: title.into(),
-            weight,
-            align: Align::Left,
-        }
+        Column { title: title.into(), weight, align: Align::Left }
     }
     pub fn right(title: impl Into<String>, weight: f32) -> Column {
-        Column {
-            title: title.into(),
-            weight,
-            align: Align::Right,
-        }
+        Column { title: title.into(), weight, align: Align::Right }
     }
 }
 
@@ -52,12 +44,7 @@ pub struct Table {
 
 impl Table {
     pub fn new(columns: Vec<Column>, rows: Vec<Vec<String>>) -> Table {
-        Table {
-            columns,
-            rows,
-            bold_last_row: false,
-            size: 9.0,
-        }
+        Table { columns, rows, bold_last_row: false, size: 9.0 }
     }
     pub fn with_total_row(mut self) -> Table {
         self.bold_last_row = true;
@@ -84,12 +71,7 @@ const KEEP_LAST: usize = 2;
 fn distribute(weights: &[f32], mins: &[f32], total: f32) -> Vec<f32> {
     let mut fixed = vec![false; weights.len()];
     loop {
-        let fixed_width: f32 = mins
-            .iter()
-            .zip(&fixed)
-            .filter(|(_, f)| **f)
-            .map(|(m, _)| *m)
-            .sum();
+        let fixed_width: f32 = mins.iter().zip(&fixed).filter(|(_, f)| **f).map(|(m, _)| *m).sum();
         let free_weight: f32 = weights
             .iter()
             .zip(&fixed)
@@ -99,13 +81,7 @@ fn distribute(weights: &[f32], mins: &[f32], total: f32) -> Vec<f32> {
             .max(f32::EPSILON);
         let rest = (total - fixed_width).max(0.0);
         let widths: Vec<f32> = (0..weights.len())
-            .map(|i| {
-                if fixed[i] {
-                    mins[i]
-                } else {
-                    rest * weights[i].max(0.0) / free_weight
-                }
-            })
+            .map(|i| if fixed[i] { mins[i] } else { rest * weights[i].max(0.0) / free_weight })
             .collect();
         let mut changed = false;
         for i in 0..weights.len() {
@@ -138,8 +114,7 @@ impl Document {
                         .enumerate()
                         .filter_map(|(i, r)| {
                             let bold = table.bold_last_row && i + 1 == table.rows.len();
-                            r.get(c)
-                                .map(|t| wrap::widest_unit(self.fonts.face(bold), t, size))
+                            r.get(c).map(|t| wrap::widest_unit(self.fonts.face(bold), t, size))
                         })
                         .fold(0.0, f32::max);
                     title.max(cells) + 2.0 * PAD + 0.5
@@ -150,10 +125,7 @@ impl Document {
             }
             size -= 0.5;
         }
-        (
-            distribute(&weights, &vec![0.0; weights.len()], CONTENT_WIDTH),
-            table.size,
-        )
+        (distribute(&weights, &vec![0.0; weights.len()], CONTENT_WIDTH), table.size)
     }
 
     /// A table across the content width. A row that does not fit starts a new page, where the
@@ -178,22 +150,13 @@ impl Document {
         let tail_start = n.saturating_sub(KEEP_LAST);
         for (i, row) in table.rows.iter().enumerate() {
             let last = table.bold_last_row && i + 1 == n;
-            let need = if i == tail_start && i > 0 {
-                heights[i..].iter().sum()
-            } else {
-                heights[i]
-            };
+            let need =
+                if i == tail_start && i > 0 { heights[i..].iter().sum() } else { heights[i] };
             if self.y + need > BODY_BOTTOM && self.y > BODY_TOP + header_height + 0.5 {
                 self.page_break();
                 self.draw_row(table, &header, &widths, size, Row::RepeatedHeader);
             }
-            self.draw_row(
-                table,
-                row,
-                &widths,
-                size,
-                if last { Row::Total } else { Row::Body },
-            );
+            self.draw_row(table, row, &widths, size, if last { Row::Total } else { Row::Body });
         }
         self.end_tag();
         self.y += size * LEADING * 0.6;
@@ -214,14 +177,7 @@ impl Document {
         let height = self.row_height(cells, widths, size, bold);
         let mut ops = std::mem::take(&mut self.ops);
         if matches!(kind, Row::Header | Row::RepeatedHeader) {
-            Self::fill_op(
-                &mut ops,
-                MARGIN_LEFT,
-                self.y,
-                CONTENT_WIDTH,
-                height,
-                HEADER_FILL,
-            );
+            Self::fill_op(&mut ops, MARGIN_LEFT, self.y, CONTENT_WIDTH, height, HEADER_FILL);
         }
         if kind == Row::Total {
             Self::rule_op(&mut ops, MARGIN_LEFT, self.y, CONTENT_WIDTH, 0.0, 0.8);
@@ -235,18 +191,12 @@ impl Document {
         let mut x = MARGIN_LEFT;
         for ((cell, width), column) in cells.iter().zip(widths).zip(&table.columns) {
             if tagged {
-                let id = self
-                    .tags
-                    .begin(if kind == Row::Header { "TH" } else { "TD" });
+                let id = self.tags.begin(if kind == Row::Header { "TH" } else { "TD" });
                 if kind == Row::Header {
                     self.tags.set_scope(id, "Column");
                 }
             }
-            for (i, line) in self
-                .wrap(cell, size, bold, width - 2.0 * PAD)
-                .iter()
-                .enumerate()
-            {
+            for (i, line) in self.wrap(cell, size, bold, width - 2.0 * PAD).iter().enumerate() {
                 if line.is_empty() {
                     continue;
                 }
@@ -258,7 +208,7 @@ impl Document {
                 if tagged {
                     self.open_content(&mut ops);
                 }
-                self.text_op(&mut ops, lx, baseline, line, size, bold, false);
+                self.text_op(&mut ops, (lx, baseline), line, size, bold, false);
                 if tagged {
                     ops.push(Op::EndMarkedContent);
                 }
@@ -273,14 +223,7 @@ impl Document {
         } else {
             ops.push(Op::EndMarkedContent);
         }
-        Self::rule_op(
-            &mut ops,
-            MARGIN_LEFT,
-            self.y + height,
-            CONTENT_WIDTH,
-            RULE_GREY,
-            0.4,
-        );
+        Self::rule_op(&mut ops, MARGIN_LEFT, self.y + height, CONTENT_WIDTH, RULE_GREY, 0.4);
         self.ops = ops;
         self.y += height;
     }
@@ -293,10 +236,7 @@ mod tests {
     #[test]
     fn columns_get_at_least_their_minimum() {
         let w = distribute(&[1.0, 1.0, 1.0], &[10.0, 200.0, 10.0], 300.0);
-        assert!(
-            (w[1] - 200.0).abs() < 0.01 && (w[0] - 50.0).abs() < 0.01,
-            "{w:?}"
-        );
+        assert!((w[1] - 200.0).abs() < 0.01 && (w[0] - 50.0).abs() < 0.01, "{w:?}");
         let w = distribute(&[2.0, 1.0], &[0.0, 0.0], 300.0);
         assert!((w[0] - 200.0).abs() < 0.01, "{w:?}");
     }

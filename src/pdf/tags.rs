@@ -43,12 +43,7 @@ impl Default for Tree {
 impl Tree {
     pub fn new() -> Tree {
         Tree {
-            elements: vec![Element {
-                tag: "Document",
-                kids: Vec::new(),
-                alt: None,
-                scope: None,
-            }],
+            elements: vec![Element { tag: "Document", kids: Vec::new(), alt: None, scope: None }],
             open: vec![0],
         }
     }
@@ -65,12 +60,7 @@ impl Tree {
     /// Opens an element under the current one and makes it current.
     pub fn begin(&mut self, tag: &'static str) -> usize {
         let id = self.elements.len();
-        self.elements.push(Element {
-            tag,
-            kids: Vec::new(),
-            alt: None,
-            scope: None,
-        });
+        self.elements.push(Element { tag, kids: Vec::new(), alt: None, scope: None });
         let parent = self.current();
         self.elements[parent].kids.push(Kid::Element(id));
         self.open.push(id);
@@ -99,9 +89,7 @@ impl Tree {
     /// Records marked content `mcid` of page `page` (0-based) as the next kid of the current element.
     pub fn mark(&mut self, page: usize, mcid: i64) {
         let current = self.current();
-        self.elements[current]
-            .kids
-            .push(Kid::Content { page, mcid });
+        self.elements[current].kids.push(Kid::Content { page, mcid });
     }
 
     pub fn elements(&self) -> &[Element] {
@@ -179,9 +167,7 @@ impl Tree {
         let mut nums = Vec::new();
         for (page, _) in pages.iter().enumerate() {
             let owners = parent_tree.get(&page);
-            let count = owners
-                .and_then(|o| o.keys().next_back())
-                .map_or(0, |m| *m + 1);
+            let count = owners.and_then(|o| o.keys().next_back()).map_or(0, |m| *m + 1);
             let array: Vec<Object> = (0..count)
                 .map(|mcid| {
                     owners
@@ -221,9 +207,8 @@ impl Tree {
             memo[i] = Some(any);
             any
         }
-        let mut out: Vec<bool> = (0..self.elements.len())
-            .map(|i| visit(self, i, &mut memo))
-            .collect();
+        let mut out: Vec<bool> =
+            (0..self.elements.len()).map(|i| visit(self, i, &mut memo)).collect();
         out[0] = true;
         out
     }
@@ -261,10 +246,7 @@ mod tests {
         t.end();
         t.begin("P");
         t.end();
-        assert_eq!(
-            t.elements()[0].kids,
-            [Kid::Element(1), Kid::Element(table), Kid::Element(5)]
-        );
+        assert_eq!(t.elements()[0].kids, [Kid::Element(1), Kid::Element(table), Kid::Element(5)]);
         assert_eq!(t.elements()[row].kids, [Kid::Element(th)]);
         assert_eq!(t.has_content(), [true, true, true, true, true, false]);
         t.end();
@@ -283,9 +265,8 @@ mod tests {
         t.end();
         let root = t.write(&mut doc, &pages);
         let root = doc.get_dictionary(root).unwrap();
-        let pt = doc
-            .get_dictionary(root.get(b"ParentTree").unwrap().as_reference().unwrap())
-            .unwrap();
+        let pt =
+            doc.get_dictionary(root.get(b"ParentTree").unwrap().as_reference().unwrap()).unwrap();
         assert_eq!(pt.get(b"Nums").unwrap().as_array().unwrap().len(), 4);
     }
 }

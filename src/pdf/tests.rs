@@ -15,14 +15,10 @@ fn sample(rows: usize) -> Vec<u8> {
     d.bullet("Eerste punt");
     d.bullet("Tweede punt");
     d.paragraph(&"Een lange zin met een € 1.027.020,00 en Zoë uit Súdwest-Fryslân. ".repeat(8));
-    let rows = (0..rows)
-        .map(|i| vec![format!("Regel {i}"), format::integer(i as i64 * 1000)])
-        .collect();
+    let rows =
+        (0..rows).map(|i| vec![format!("Regel {i}"), format::integer(i as i64 * 1000)]).collect();
     d.table(&Table::new(
-        vec![
-            Column::left("Omschrijving", 3.0),
-            Column::right("Aantal", 1.0),
-        ],
+        vec![Column::left("Omschrijving", 3.0), Column::right("Aantal", 1.0)],
         rows,
     ));
     d.finish().unwrap()
@@ -57,11 +53,8 @@ fn euro_sign_diacritics_and_page_numbers_extract() {
     if let Ok(keep) = std::env::var("TUINIER_KEEP_PDF") {
         std::fs::copy(&path, keep).unwrap();
     }
-    let Ok(out) = std::process::Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(&path)
-        .arg("-")
-        .output()
+    let Ok(out) =
+        std::process::Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output()
     else {
         return;
     };
@@ -103,13 +96,7 @@ fn pages_text(bytes: &[u8]) -> Option<Vec<String>> {
         .arg("-")
         .output()
         .ok()?;
-    Some(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .split('\u{c}')
-            .map(str::to_string)
-            .collect(),
-    )
+    Some(String::from_utf8(out.stdout).unwrap().split('\u{c}').map(str::to_string).collect())
 }
 
 /// A total row never stands alone at the top of a page: for every length of the text before a
@@ -126,16 +113,12 @@ fn a_total_row_keeps_company() {
         for i in 0..lines {
             d.paragraph(&format!("Regel {i} van de inleiding."));
         }
-        let mut rows: Vec<Vec<String>> = (0..11)
-            .map(|i| vec![format!("Criterium {i}"), "5,00".into()])
-            .collect();
+        let mut rows: Vec<Vec<String>> =
+            (0..11).map(|i| vec![format!("Criterium {i}"), "5,00".into()]).collect();
         rows.push(vec!["Totaal".into(), "55,00".into()]);
         d.table(
-            &Table::new(
-                vec![Column::left("Criterium", 3.0), Column::right("Score", 1.0)],
-                rows,
-            )
-            .with_total_row(),
+            &Table::new(vec![Column::left("Criterium", 3.0), Column::right("Score", 1.0)], rows)
+                .with_total_row(),
         );
         let Some(pages) = pages_text(&d.finish().unwrap()) else {
             return;
@@ -167,12 +150,7 @@ fn headers_and_dates_do_not_break_inside_a_word() {
     );
     let (widths, size) = d.column_widths(&t);
     for (c, w) in t.columns.iter().zip(&widths) {
-        assert_eq!(
-            d.wrap(&c.title, size, true, w - 8.0).len(),
-            1,
-            "{} in {w}",
-            c.title
-        );
+        assert_eq!(d.wrap(&c.title, size, true, w - 8.0).len(), 1, "{} in {w}", c.title);
     }
 }
 
@@ -195,13 +173,8 @@ fn a_logo_is_drawn_as_a_tagged_figure() {
     let doc = lopdf::Document::load_mem(&bytes).unwrap();
     let page = *doc.get_pages().values().next().unwrap();
     let (inline, referenced) = doc.get_page_resources(page).unwrap();
-    let resources = inline
-        .or_else(|| {
-            referenced
-                .first()
-                .map(|id| doc.get_dictionary(*id).unwrap())
-        })
-        .unwrap();
+    let resources =
+        inline.or_else(|| referenced.first().map(|id| doc.get_dictionary(*id).unwrap())).unwrap();
     let xobjects = resources.get(b"XObject").unwrap().as_dict().unwrap();
     let image = doc
         .get_object(xobjects.get(b"Logo1").unwrap().as_reference().unwrap())
@@ -209,10 +182,7 @@ fn a_logo_is_drawn_as_a_tagged_figure() {
         .as_stream()
         .unwrap();
     assert_eq!(image.dict.get(b"Width").unwrap().as_i64().unwrap(), 2);
-    assert!(
-        image.dict.get(b"SMask").is_ok(),
-        "the alpha channel is a soft mask"
-    );
+    assert!(image.dict.get(b"SMask").is_ok(), "the alpha channel is a soft mask");
     let figure = doc
         .objects
         .values()

@@ -142,10 +142,7 @@ fn pieces(word: &str) -> Vec<&str> {
 
 /// The width of the widest unit of `text` that [`wrap`] would not break at a space.
 pub fn widest_unit(face: &Face, text: &str, size: f32) -> f32 {
-    text.split('\n')
-        .flat_map(units)
-        .map(|u| face.width(&u, size))
-        .fold(0.0, f32::max)
+    text.split('\n').flat_map(units).map(|u| face.width(&u, size)).fold(0.0, f32::max)
 }
 
 #[cfg(test)]
@@ -173,10 +170,7 @@ mod tests {
     fn breaks_a_long_word_after_its_hyphen() {
         let face = &fonts::fonts().unwrap().bold;
         let width = face.width("Zaanstreek-Water", 9.0);
-        assert_eq!(
-            wrap(face, "Zaanstreek-Waterland", 9.0, width),
-            ["Zaanstreek-", "Waterland"]
-        );
+        assert_eq!(wrap(face, "Zaanstreek-Waterland", 9.0, width), ["Zaanstreek-", "Waterland"]);
         assert!(widest_unit(face, "Zaanstreek-Waterland en", 9.0) > width);
     }
 
@@ -187,7 +181,10 @@ mod tests {
         let width = face.width("@toekomstscenario.example", 8.0);
         assert_eq!(wrap(face, email, 8.0, width), ["programmabureau", "@toekomstscenario.example"]);
         let narrower = face.width("@toekomstscenario.", 8.0);
-        assert_eq!(wrap(face, email, 8.0, narrower), ["programmabureau", "@toekomstscenario", ".example"]);
+        assert_eq!(
+            wrap(face, email, 8.0, narrower),
+            ["programmabureau", "@toekomstscenario", ".example"]
+        );
         assert_eq!(pieces("Zaanstreek-Waterland"), ["Zaanstreek-", "Waterland"]);
     }
 }

@@ -37,11 +37,15 @@ pub struct Answer {
 
 impl Answer {
     pub fn expect(self, status: u16) -> Result<Value, Failure> {
-        let ok = if status == 200 { (200..300).contains(&self.status) } else { self.status == status };
+        let ok =
+            if status == 200 { (200..300).contains(&self.status) } else { self.status == status };
         if ok {
             Ok(self.body)
         } else {
-            Err(Failure(format!("{} answered {} (expected {status}): {}", self.what, self.status, self.body)))
+            Err(Failure(format!(
+                "{} answered {} (expected {status}): {}",
+                self.what, self.status, self.body
+            )))
         }
     }
 
@@ -76,13 +80,23 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Result<Answer, Failure> {
-        self.send(format!("GET {path}"), self.http.get(format!("{}{path}", self.base)).bearer_auth(token)).await
+        self.send(
+            format!("GET {path}"),
+            self.http.get(format!("{}{path}", self.base)).bearer_auth(token),
+        )
+        .await
     }
 
     /// The raw body of a successful GET (a letter's PDF).
     pub async fn get_bytes(&self, path: &str, token: &str) -> Result<Vec<u8>, Failure> {
         let what = format!("GET {path}");
-        let resp = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.map_err(|e| Failure(format!("{what}: {e}")))?;
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| Failure(format!("{what}: {e}")))?;
         if !resp.status().is_success() {
             return Err(Failure(format!("{what} answered {}", resp.status())));
         }
@@ -90,11 +104,19 @@ impl Client {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Result<Answer, Failure> {
-        self.send(format!("POST {path}"), self.http.post(format!("{}{path}", self.base)).bearer_auth(token).json(body)).await
+        self.send(
+            format!("POST {path}"),
+            self.http.post(format!("{}{path}", self.base)).bearer_auth(token).json(body),
+        )
+        .await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: &Value) -> Result<Answer, Failure> {
-        self.send(format!("PUT {path}"), self.http.put(format!("{}{path}", self.base)).bearer_auth(token).json(body)).await
+        self.send(
+            format!("PUT {path}"),
+            self.http.put(format!("{}{path}", self.base)).bearer_auth(token).json(body),
+        )
+        .await
     }
 
     pub async fn upload(&self, path: &str, token: &str, bytes: Vec<u8>) -> Result<Answer, Failure> {

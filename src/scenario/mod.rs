@@ -26,7 +26,9 @@ pub struct RunReport {
 
 fn at(v: &Value, what: &str) -> Result<DateTime<Utc>> {
     let s = v.as_str().ok_or_else(|| Failure::scenario(format!("{what} is not a time")))?;
-    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|e| Failure::scenario(format!("{what}: {e}")))
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Failure::scenario(format!("{what}: {e}")))
 }
 
 fn stage_at(call: &Value, kind: &str) -> Result<DateTime<Utc>> {
@@ -59,11 +61,19 @@ pub fn sample_pdf(title: &str) -> Vec<u8> {
         pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
     }
     let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         pdf.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
-    pdf.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
     pdf
 }
 
@@ -87,7 +97,12 @@ struct Run {
 pub struct Rehearsal(Run);
 
 impl Rehearsal {
-    pub fn new(base: String, staff_token: String, clock: SettableClock, scenario: &Value) -> Rehearsal {
+    pub fn new(
+        base: String,
+        staff_token: String,
+        clock: SettableClock,
+        scenario: &Value,
+    ) -> Rehearsal {
         Rehearsal(Run {
             c: Client::new(base, staff_token),
             clock,
@@ -143,14 +158,20 @@ impl Rehearsal {
 
 /// Runs `scenario` on a fresh database (`database_url`, or a temporary SQLite file) and returns
 /// the outcome; with `out`, also writes `out/outcome.json`.
-pub async fn run(scenario: &Value, database_url: Option<&str>, out: Option<&Path>) -> Result<RunReport> {
+pub async fn run(
+    scenario: &Value,
+    database_url: Option<&str>,
+    out: Option<&Path>,
+) -> Result<RunReport> {
     let dir = tempfile::tempdir().map_err(Failure::io)?;
     let url = match database_url {
         Some(u) => u.to_string(),
         None => format!("sqlite://{}?mode=rwc", dir.path().join("scenario.sqlite").display()),
     };
     let clock = SettableClock::new(stage_at(&scenario["call"], "publication")? - Duration::days(1));
-    let state = startup::prepare(&url, Arc::new(clock.clone())).await.map_err(|e| Failure::setup(e.to_string()))?;
+    let state = startup::prepare(&url, Arc::new(clock.clone()))
+        .await
+        .map_err(|e| Failure::setup(e.to_string()))?;
     let mail_state = state.clone();
     let (server, mut r) = start(state, clock, scenario, "programmabureau@scenario.example").await?;
     let mut result = r.drive().await;
@@ -165,7 +186,8 @@ pub async fn run(scenario: &Value, database_url: Option<&str>, out: Option<&Path
     if let Some(out) = out {
         std::fs::create_dir_all(out).map_err(Failure::io)?;
         write_emails(mail_state, &out.join("outbox")).await?;
-        let text = serde_json::to_string_pretty(&outcome).map_err(|e| Failure::setup(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&outcome).map_err(|e| Failure::setup(e.to_string()))?;
         std::fs::write(out.join("outcome.json"), text + "\n").map_err(Failure::io)?;
     }
     Ok(RunReport { outcome })
@@ -192,9 +214,10 @@ async fn start(
     )
     .await
     .map_err(|e| Failure::setup(e.to_string()))?;
-    let server = startup::spawn(state, "127.0.0.1:0".parse().map_err(|_| Failure::setup("address".into()))?)
-        .await
-        .map_err(Failure::io)?;
+    let server =
+        startup::spawn(state, "127.0.0.1:0".parse().map_err(|_| Failure::setup("address".into()))?)
+            .await
+            .map_err(Failure::io)?;
     let run = Rehearsal::new(format!("http://{}", server.addr), staff.token, clock, scenario).0;
     Ok((server, run))
 }
@@ -202,10 +225,15 @@ async fn start(
 /// Delivers every queued email of the run as `dir/*.eml`, through the real worker.
 async fn write_emails(state: crate::service::AppState, dir: &Path) -> Result<()> {
     use crate::mail::worker::{FileTransport, Settings, Worker};
-    let worker = Worker::new(state, Arc::new(FileTransport::new(dir)), Settings::default()).map_err(|e| Failure::setup(e.to_string()))?;
+    let worker = Worker::new(state, Arc::new(FileTransport::new(dir)), Settings::default())
+        .map_err(|e| Failure::setup(e.to_string()))?;
     let pass = worker.drain().await.map_err(|e| Failure::setup(e.to_string()))?;
     if pass.retried + pass.failed > 0 {
-        return Err(Failure::io(format!("{} email(s) could not be written to {}", pass.retried + pass.failed, dir.display())));
+        return Err(Failure::io(format!(
+            "{} email(s) could not be written to {}",
+            pass.retried + pass.failed,
+            dir.display()
+        )));
     }
     Ok(())
 }
@@ -235,7 +263,14 @@ impl Run {
     }
 
     /// Records how a refused input was answered, and whether the stored data stayed the same.
-    fn note_rejection(&mut self, input: &Value, status: u16, problem: bool, before: &Value, after: &Value) {
+    fn note_rejection(
+        &mut self,
+        input: &Value,
+        status: u16,
+        problem: bool,
+        before: &Value,
+        after: &Value,
+    ) {
         self.rejected.push(json!({
             "what": input["what"],
             "kind": input["kind"],
@@ -260,13 +295,22 @@ impl Run {
         let s = self.scenario.clone();
         let call = &s["call"];
         let staff = self.staff();
-        self.call_id = self.c.post("/calls", &staff, &call.clone()).await?.expect(200)?["id"].as_i64().unwrap_or_default();
+        self.call_id = self.c.post("/calls", &staff, &call.clone()).await?.expect(200)?["id"]
+            .as_i64()
+            .unwrap_or_default();
         for a in s["assessors"].as_array().into_iter().flatten() {
             let body = json!({"name": a["name"], "email": a["email"], "role": "assessor", "organisation": a["organisation"], "ref": a["ref"]});
             let created = self.c.post("/users", &staff, &body).await?.expect(200)?;
             let id = created["user"]["id"].as_i64().unwrap_or_default();
             let token = str_of(&created["token"], "token")?.to_string();
-            self.c.post(&format!("/calls/{}/assessors", self.call_id), &staff, &json!({"user_id": id})).await?.expect(200)?;
+            self.c
+                .post(
+                    &format!("/calls/{}/assessors", self.call_id),
+                    &staff,
+                    &json!({"user_id": id}),
+                )
+                .await?
+                .expect(200)?;
             self.assessors.insert(str_of(&a["ref"], "assessor ref")?.to_string(), (id, token));
         }
         for a in s["applications"].as_array().into_iter().flatten() {
@@ -275,7 +319,10 @@ impl Run {
         }
         // Regions named only in rejected inputs.
         for input in s["rejected_inputs"].as_array().into_iter().flatten() {
-            if input["kind"] == "cross_region_read" || input["kind"] == "score_out_of_range" || input["kind"] == "conflict_of_interest" {
+            if input["kind"] == "cross_region_read"
+                || input["kind"] == "score_out_of_range"
+                || input["kind"] == "conflict_of_interest"
+            {
                 continue;
             }
             let r = str_of(&input["application"], "rejected input's application")?;
@@ -305,7 +352,9 @@ impl Run {
             events.push((at(&a["draft_created_at"], "draft_created_at")?, 0, i));
             events.push((at(&a["submitted_at"], "submitted_at")?, 2, i));
         }
-        for days in call["reminders"]["submission_deadline_days_before"].as_array().into_iter().flatten() {
+        for days in
+            call["reminders"]["submission_deadline_days_before"].as_array().into_iter().flatten()
+        {
             events.push((deadline - Duration::days(days.as_i64().unwrap_or(0)), 1, 0));
         }
         events.sort();
@@ -317,16 +366,23 @@ impl Run {
                 _ => {
                     let id = self.application_of(str_of(&apps[i]["ref"], "ref")?)?;
                     let token = self.region_token(str_of(&apps[i]["ref"], "ref")?)?;
-                    self.c.post(&format!("/applications/{id}/submit"), &token, &json!({})).await?.expect(200)?;
+                    self.c
+                        .post(&format!("/applications/{id}/submit"), &token, &json!({}))
+                        .await?
+                        .expect(200)?;
                 }
             }
         }
         self.intake_rejections(deadline).await?;
         for c in s["conflicts_of_interest"].as_array().into_iter().flatten() {
             let (assessor_id, _) = self.assessor(str_of(&c["assessor"], "conflict assessor")?)?;
-            let application_id = self.application_of(str_of(&c["application"], "conflict application")?)?;
+            let application_id =
+                self.application_of(str_of(&c["application"], "conflict application")?)?;
             let body = json!({"assessor_id": assessor_id, "application_id": application_id, "reason": c["reason"]});
-            self.c.post(&format!("/calls/{}/conflicts", self.call_id), &staff, &body).await?.expect(200)?;
+            self.c
+                .post(&format!("/calls/{}/conflicts", self.call_id), &staff, &body)
+                .await?
+                .expect(200)?;
         }
         Ok(())
     }
@@ -347,19 +403,31 @@ impl Run {
         let staff = self.staff();
         self.set_time(stage_at(&s["call"], "first_assessment")?);
         self.tick().await?;
-        self.c.post(&format!("/calls/{}/rounds/first/close", self.call_id), &staff, &json!({})).await?.expect(200)?;
+        self.c
+            .post(&format!("/calls/{}/rounds/first/close", self.call_id), &staff, &json!({}))
+            .await?
+            .expect(200)?;
         let knockouts = s["decisions"]["knockout"].as_array().cloned().unwrap_or_default();
         if !knockouts.is_empty() {
             // The service must refuse to publish while a decision is pending.
-            self.c.post(&format!("/calls/{}/rounds/first/publish", self.call_id), &staff, &json!({})).await?.expect(409)?;
+            self.c
+                .post(&format!("/calls/{}/rounds/first/publish", self.call_id), &staff, &json!({}))
+                .await?
+                .expect(409)?;
         }
         for d in &knockouts {
             let id = self.application_of(str_of(&d["application"], "decision application")?)?;
             let body = json!({"verdict": d["verdict"], "reason": d["reason"]});
-            self.c.post(&format!("/applications/{id}/knockout-decision"), &staff, &body).await?.expect(200)?;
+            self.c
+                .post(&format!("/applications/{id}/knockout-decision"), &staff, &body)
+                .await?
+                .expect(200)?;
         }
         self.plan_interviews().await?;
-        self.c.post(&format!("/calls/{}/rounds/first/publish", self.call_id), &staff, &json!({})).await?.expect(200)
+        self.c
+            .post(&format!("/calls/{}/rounds/first/publish", self.call_id), &staff, &json!({}))
+            .await?
+            .expect(200)
     }
 
     /// Interview details for every invited application, two a day (10.00 and 14.00 uur) on the
@@ -373,17 +441,26 @@ impl Run {
             .and_then(|st| st["starts_on"].as_str())
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
             .unwrap_or_else(|| self.clock_now().date_naive() + Duration::days(10));
-        let results = self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
+        let results =
+            self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
         let mut day = crate::domain::workdays::next_working_day(first);
         let mut slot = 0;
-        for line in results["applications"].as_array().into_iter().flatten().filter(|l| l["invited_to_interview"] == true) {
+        for line in results["applications"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|l| l["invited_to_interview"] == true)
+        {
             let id = line["application_id"].as_i64().unwrap_or_default();
             let body = json!({"interview": {
                 "date": day.to_string(),
                 "time": if slot == 0 { "10:00" } else { "14:00" },
                 "place": "Ministerie van Justitie en Veiligheid, Turfmarkt 147, Den Haag",
             }});
-            self.c.put(&format!("/calls/{}/interviews/{id}", self.call_id), &staff, &body).await?.expect(200)?;
+            self.c
+                .put(&format!("/calls/{}/interviews/{id}", self.call_id), &staff, &body)
+                .await?
+                .expect(200)?;
             slot += 1;
             if slot == 2 {
                 slot = 0;
@@ -396,20 +473,31 @@ impl Run {
     /// 5. Addenda from the invited regions, then the final round's sheets; staff close it.
     async fn final_round(&mut self) -> Result<()> {
         let staff = self.staff();
-        let results = self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
+        let results =
+            self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
         for line in results["applications"].as_array().into_iter().flatten() {
             if line["invited_to_interview"] == true {
                 let r = str_of(&line["ref"], "ref")?.to_string();
                 let id = line["application_id"].as_i64().unwrap_or_default();
                 let token = self.region_token(&r)?;
                 let pdf = sample_pdf(&format!("Addendum {r}"));
-                self.c.upload(&format!("/applications/{id}/addendum?filename=addendum-{r}.pdf"), &token, pdf).await?.expect(200)?;
+                self.c
+                    .upload(
+                        &format!("/applications/{id}/addendum?filename=addendum-{r}.pdf"),
+                        &token,
+                        pdf,
+                    )
+                    .await?
+                    .expect(200)?;
             }
         }
         self.tick().await?;
         let sheets = self.scenario["final_round_scores"].clone();
         self.submit_sheets("final", &sheets).await?;
-        self.c.post(&format!("/calls/{}/rounds/final/close", self.call_id), &staff, &json!({})).await?.expect(200)?;
+        self.c
+            .post(&format!("/calls/{}/rounds/final/close", self.call_id), &staff, &json!({}))
+            .await?
+            .expect(200)?;
         Ok(())
     }
 
@@ -421,17 +509,32 @@ impl Run {
         self.tick().await?;
         let ties = s["decisions"]["ties"].as_array().cloned().unwrap_or_default();
         if !ties.is_empty() {
-            self.c.post(&format!("/calls/{}/rounds/final/publish", self.call_id), &staff, &json!({})).await?.expect(409)?;
+            self.c
+                .post(&format!("/calls/{}/rounds/final/publish", self.call_id), &staff, &json!({}))
+                .await?
+                .expect(409)?;
         }
         for t in &ties {
             let ids = |key: &str| -> Result<Vec<i64>> {
-                t[key].as_array().into_iter().flatten().map(|r| self.application_of(str_of(r, "tie ref")?)).collect()
+                t[key]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| self.application_of(str_of(r, "tie ref")?))
+                    .collect()
             };
             let body = json!({"award": ids("award")?, "not_award": ids("not_award")?, "reason": t["reason"]});
-            self.c.post(&format!("/calls/{}/ties", self.call_id), &staff, &body).await?.expect(200)?;
+            self.c
+                .post(&format!("/calls/{}/ties", self.call_id), &staff, &body)
+                .await?
+                .expect(200)?;
         }
-        self.c.post(&format!("/calls/{}/rounds/final/publish", self.call_id), &staff, &json!({})).await?.expect(200)?;
-        let results = self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
+        self.c
+            .post(&format!("/calls/{}/rounds/final/publish", self.call_id), &staff, &json!({}))
+            .await?
+            .expect(200)?;
+        let results =
+            self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
         let emails = self.emails().await?;
         Ok(self.outcome(&results, emails))
     }
@@ -447,19 +550,28 @@ impl Run {
     /// `expected.emails`. Cancelled emails (obsolete decisions) never went out and are left out.
     async fn emails(&self) -> Result<Vec<Value>> {
         let staff = self.staff();
-        let refs: BTreeMap<i64, &str> =
-            self.regions.iter().filter_map(|(r, x)| x.application_id.map(|id| (id, r.as_str()))).collect();
+        let refs: BTreeMap<i64, &str> = self
+            .regions
+            .iter()
+            .filter_map(|(r, x)| x.application_id.map(|id| (id, r.as_str())))
+            .collect();
         let mut out = Vec::new();
         let mut offset = 0;
         loop {
-            let page = self.c.get(&format!("/outbox?limit=500&offset={offset}"), &staff).await?.expect(200)?;
+            let page = self
+                .c
+                .get(&format!("/outbox?limit=500&offset={offset}"), &staff)
+                .await?
+                .expect(200)?;
             let items = page["items"].as_array().cloned().unwrap_or_default();
             for e in &items {
                 if e["status"] == "cancelled" {
                     continue;
                 }
-                let application = e["application_id"].as_i64().and_then(|id| refs.get(&id).copied());
-                let mut o = json!({"kind": e["kind"], "application": application, "to": e["recipient"]});
+                let application =
+                    e["application_id"].as_i64().and_then(|id| refs.get(&id).copied());
+                let mut o =
+                    json!({"kind": e["kind"], "application": application, "to": e["recipient"]});
                 if let Some(d) = e["days_before"].as_u64() {
                     o["days_before"] = d.into();
                 }
@@ -488,7 +600,10 @@ impl Run {
     }
 
     fn region_token(&self, r: &str) -> Result<String> {
-        self.regions.get(r).map(|x| x.token.clone()).ok_or_else(|| Failure::scenario(format!("unknown region {r}")))
+        self.regions
+            .get(r)
+            .map(|x| x.token.clone())
+            .ok_or_else(|| Failure::scenario(format!("unknown region {r}")))
     }
 
     fn application_of(&self, r: &str) -> Result<i64> {
@@ -499,19 +614,31 @@ impl Run {
     }
 
     fn assessor(&self, r: &str) -> Result<(i64, String)> {
-        self.assessors.get(r).cloned().ok_or_else(|| Failure::scenario(format!("unknown assessor {r}")))
+        self.assessors
+            .get(r)
+            .cloned()
+            .ok_or_else(|| Failure::scenario(format!("unknown assessor {r}")))
     }
 
     /// Creates a region's draft and fills it: form, budget, plan, commitments (all or all but one role).
     async fn create_draft(&mut self, a: &Value, all_partners: bool) -> Result<()> {
         let r = str_of(&a["ref"], "ref")?.to_string();
         let token = self.region_token(&r)?;
-        let created = self.c.post(&format!("/calls/{}/applications", self.call_id), &token, &json!({})).await?.expect(200)?;
+        let created = self
+            .c
+            .post(&format!("/calls/{}/applications", self.call_id), &token, &json!({}))
+            .await?
+            .expect(200)?;
         let id = created["id"].as_i64().unwrap_or_default();
         if let Some(region) = self.regions.get_mut(&r) {
             region.application_id = Some(id);
         }
-        let inhabitants: u64 = a["municipalities"].as_array().into_iter().flatten().filter_map(|m| m["inhabitants"].as_u64()).sum();
+        let inhabitants: u64 = a["municipalities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["inhabitants"].as_u64())
+            .sum();
         let mut form = json!({
             "title": a["title"],
             "summary": format!("Plan van aanpak van {}", a["region"].as_str().unwrap_or(&r)),
@@ -527,17 +654,30 @@ impl Run {
         }
         self.c.put(&format!("/applications/{id}/form"), &token, &form).await?.expect(200)?;
         if a["budget"].is_array() {
-            self.c.put(&format!("/applications/{id}/budget"), &token, &json!({"lines": a["budget"]})).await?.expect(200)?;
+            self.c
+                .put(&format!("/applications/{id}/budget"), &token, &json!({"lines": a["budget"]}))
+                .await?
+                .expect(200)?;
         }
         let pdf = sample_pdf(&format!("Plan van aanpak {r}"));
-        self.c.upload(&format!("/applications/{id}/documents?kind=plan&filename=plan-{r}.pdf"), &token, pdf).await?.expect(200)?;
+        self.c
+            .upload(
+                &format!("/applications/{id}/documents?kind=plan&filename=plan-{r}.pdf"),
+                &token,
+                pdf,
+            )
+            .await?
+            .expect(200)?;
         for p in a["partners"].as_array().into_iter().flatten() {
             if !all_partners && p["role"] == "child_protection_board" {
                 continue;
             }
             let role = str_of(&p["role"], "partner role")?;
             let body = json!({"organisation": p["organisation"], "signed_by": p["signed_by"], "signed_on": p["signed_on"]});
-            self.c.put(&format!("/applications/{id}/commitments/{role}"), &token, &body).await?.expect(200)?;
+            self.c
+                .put(&format!("/applications/{id}/commitments/{role}"), &token, &body)
+                .await?
+                .expect(200)?;
         }
         Ok(())
     }
@@ -561,7 +701,9 @@ impl Run {
 
     async fn intake_rejections(&mut self, deadline: DateTime<Utc>) -> Result<()> {
         let s = self.scenario.clone();
-        let Some(template) = s["applications"].as_array().and_then(|a| a.first()).cloned() else { return Ok(()) };
+        let Some(template) = s["applications"].as_array().and_then(|a| a.first()).cloned() else {
+            return Ok(());
+        };
         let last_reminder = s["call"]["reminders"]["submission_deadline_days_before"]
             .as_array()
             .into_iter()
@@ -580,7 +722,14 @@ impl Run {
             self.create_draft(&a, true).await?;
             let (id, token) = (self.application_of(&r)?, self.region_token(&r)?);
             let before = self.c.get(&format!("/applications/{id}"), &token).await?.body;
-            let answer = self.c.put(&format!("/applications/{id}/budget"), &token, &json!({"lines": input["budget"]})).await?;
+            let answer = self
+                .c
+                .put(
+                    &format!("/applications/{id}/budget"),
+                    &token,
+                    &json!({"lines": input["budget"]}),
+                )
+                .await?;
             let after = self.c.get(&format!("/applications/{id}"), &token).await?.body;
             self.note_rejection(&input, answer.status, answer.is_problem(), &before, &after);
         }
@@ -590,10 +739,17 @@ impl Run {
             self.create_draft(&a, false).await?;
             let (id, token) = (self.application_of(&r)?, self.region_token(&r)?);
             let before = self.c.get(&format!("/applications/{id}"), &token).await?.body;
-            let answer = self.c.post(&format!("/applications/{id}/submit"), &token, &json!({})).await?;
+            let answer =
+                self.c.post(&format!("/applications/{id}/submit"), &token, &json!({})).await?;
             let after = self.c.get(&format!("/applications/{id}"), &token).await?.body;
             let names_role = answer.body.to_string().contains("child_protection_board");
-            self.note_rejection(&input, answer.status, answer.is_problem() && names_role, &before, &after);
+            self.note_rejection(
+                &input,
+                answer.status,
+                answer.is_problem() && names_role,
+                &before,
+                &after,
+            );
         }
         for input in self.rejected_of("cross_region_read") {
             let actor = self.region_token(str_of(&input["actor"], "actor")?)?;
@@ -615,10 +771,18 @@ impl Run {
             self.set_time(at(&input["submitted_at"], "submitted_at")?);
             let (id, token) = (self.application_of(&r)?, self.region_token(&r)?);
             let before = self.c.get(&format!("/applications/{id}"), &token).await?.body;
-            let answer = self.c.post(&format!("/applications/{id}/submit"), &token, &json!({})).await?;
+            let answer =
+                self.c.post(&format!("/applications/{id}/submit"), &token, &json!({})).await?;
             let after = self.c.get(&format!("/applications/{id}"), &token).await?.body;
-            let deadline_type = answer.body["type"].as_str().is_some_and(|t| t.contains("deadline"));
-            self.note_rejection(&input, answer.status, answer.is_problem() && deadline_type, &before, &after);
+            let deadline_type =
+                answer.body["type"].as_str().is_some_and(|t| t.contains("deadline"));
+            self.note_rejection(
+                &input,
+                answer.status,
+                answer.is_problem() && deadline_type,
+                &before,
+                &after,
+            );
         }
         Ok(())
     }
@@ -638,7 +802,14 @@ impl Run {
         for sheet in sheets.as_array().into_iter().flatten() {
             let (_, token) = self.assessor(str_of(&sheet["assessor"], "sheet assessor")?)?;
             let id = self.application_of(str_of(&sheet["application"], "sheet application")?)?;
-            self.c.post(&format!("/applications/{id}/sheets/{round}/submit"), &token, &Self::sheet_body(sheet)).await?.expect(200)?;
+            self.c
+                .post(
+                    &format!("/applications/{id}/sheets/{round}/submit"),
+                    &token,
+                    &Self::sheet_body(sheet),
+                )
+                .await?
+                .expect(200)?;
         }
         Ok(())
     }
@@ -656,10 +827,16 @@ impl Run {
                 .as_array()
                 .and_then(|a| a.iter().find(|x| x["application"] == r && x["assessor"] == assessor))
                 .map(Self::sheet_body)
-                .ok_or_else(|| Failure::scenario(format!("no first-round sheet of {assessor} on {r}")))?;
+                .ok_or_else(|| {
+                    Failure::scenario(format!("no first-round sheet of {assessor} on {r}"))
+                })?;
             sheet["scores"][str_of(&input["criterion"], "criterion")?] = input["value"].clone();
-            let before = self.c.get(&format!("/applications/{id}/sheets/first"), &staff).await?.body;
-            let answer = self.c.post(&format!("/applications/{id}/sheets/first/submit"), &token, &sheet).await?;
+            let before =
+                self.c.get(&format!("/applications/{id}/sheets/first"), &staff).await?.body;
+            let answer = self
+                .c
+                .post(&format!("/applications/{id}/sheets/first/submit"), &token, &sheet)
+                .await?;
             let after = self.c.get(&format!("/applications/{id}/sheets/first"), &staff).await?.body;
             self.note_rejection(&input, answer.status, answer.is_problem(), &before, &after);
         }
@@ -673,11 +850,16 @@ impl Run {
                 .and_then(|a| a.iter().find(|x| x["application"] == r))
                 .map(Self::sheet_body)
                 .unwrap_or_else(|| json!({}));
-            let before = self.c.get(&format!("/applications/{id}/sheets/first"), &staff).await?.body;
-            let answer = self.c.post(&format!("/applications/{id}/sheets/first/submit"), &token, &sheet).await?;
+            let before =
+                self.c.get(&format!("/applications/{id}/sheets/first"), &staff).await?.body;
+            let answer = self
+                .c
+                .post(&format!("/applications/{id}/sheets/first/submit"), &token, &sheet)
+                .await?;
             let read = self.c.get(&format!("/applications/{id}/sheets/first"), &token).await?;
             let after = self.c.get(&format!("/applications/{id}/sheets/first"), &staff).await?.body;
-            let both_refused = answer.is_problem() && read.status == answer.status && read.is_problem();
+            let both_refused =
+                answer.is_problem() && read.status == answer.status && read.is_problem();
             self.note_rejection(&input, answer.status, both_refused, &before, &after);
         }
         Ok(())
@@ -687,7 +869,10 @@ impl Run {
     fn outcome(&self, results: &Value, emails: Vec<Value>) -> Value {
         let mut apps = Vec::new();
         for a in self.scenario["applications"].as_array().into_iter().flatten() {
-            let Some(line) = results["applications"].as_array().and_then(|l| l.iter().find(|l| l["ref"] == a["ref"])) else {
+            let Some(line) = results["applications"]
+                .as_array()
+                .and_then(|l| l.iter().find(|l| l["ref"] == a["ref"]))
+            else {
                 apps.push(json!({"ref": a["ref"]}));
                 continue;
             };
@@ -747,7 +932,11 @@ pub fn relabel(scenario: &Value, suffix: &str) -> Value {
     }
     for a in s["assessors"].as_array_mut().into_iter().flatten() {
         add(&mut a["ref"]);
-        if let Some((local, domain)) = a["email"].as_str().and_then(|e| e.split_once('@')).map(|(l, d)| (l.to_string(), d.to_string())) {
+        if let Some((local, domain)) = a["email"]
+            .as_str()
+            .and_then(|e| e.split_once('@'))
+            .map(|(l, d)| (l.to_string(), d.to_string()))
+        {
             a["email"] = format!("{local}{suffix}@{domain}").into();
         }
     }
@@ -779,7 +968,8 @@ pub fn relabel(scenario: &Value, suffix: &str) -> Value {
 pub async fn rehearse_into(db: sea_orm::DatabaseConnection, scenario: &Value) -> Result<Value> {
     let clock = SettableClock::new(stage_at(&scenario["call"], "publication")? - Duration::days(1));
     let state = crate::service::AppState::new(db, Arc::new(clock.clone()));
-    let staff_email = format!("programmabureau+{}@tuinier.example", str_of(&scenario["call"]["code"], "code")?);
+    let staff_email =
+        format!("programmabureau+{}@tuinier.example", str_of(&scenario["call"]["code"], "code")?);
     let (server, mut r) = start(state, clock, scenario, &staff_email).await?;
     let result = r.drive().await;
     server.stop().await;
@@ -790,14 +980,21 @@ impl Run {
     /// Writes every issued letter (the latest number of each) to `dir/{application}-{kind}.pdf`.
     async fn write_letters(&self, dir: &Path) -> Result<()> {
         let staff = self.staff();
-        let letters = self.c.get(&format!("/calls/{}/letters", self.call_id), &staff).await?.expect(200)?;
-        let refs: BTreeMap<i64, &str> =
-            self.regions.iter().filter_map(|(r, x)| x.application_id.map(|id| (id, r.as_str()))).collect();
+        let letters =
+            self.c.get(&format!("/calls/{}/letters", self.call_id), &staff).await?.expect(200)?;
+        let refs: BTreeMap<i64, &str> = self
+            .regions
+            .iter()
+            .filter_map(|(r, x)| x.application_id.map(|id| (id, r.as_str())))
+            .collect();
         let mut latest: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
         for l in letters.as_array().into_iter().flatten() {
-            let Some(r) = l["application_id"].as_i64().and_then(|id| refs.get(&id)) else { continue };
+            let Some(r) = l["application_id"].as_i64().and_then(|id| refs.get(&id)) else {
+                continue;
+            };
             let key = (r.to_string(), l["kind"].as_str().unwrap_or_default().to_string());
-            let (number, id) = (l["number"].as_i64().unwrap_or_default(), l["id"].as_i64().unwrap_or_default());
+            let (number, id) =
+                (l["number"].as_i64().unwrap_or_default(), l["id"].as_i64().unwrap_or_default());
             if latest.get(&key).is_none_or(|(n, _)| number > *n) {
                 latest.insert(key, (number, id));
             }

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{application, document};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use super::{BoxFuture, ReminderSource};
 use crate::domain::call::stage;
@@ -25,7 +27,11 @@ impl ReminderSource for SubmissionReminders {
     fn name(&self) -> &'static str {
         "submission_reminders"
     }
-    fn due<'a>(&'a self, db: &'a DatabaseConnection, now: DateTime<Utc>) -> BoxFuture<'a, Result<Vec<NewEmail>, DomainError>> {
+    fn due<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Vec<NewEmail>, DomainError>> {
         Box::pin(submission_due(db, now))
     }
 }
@@ -34,12 +40,19 @@ impl ReminderSource for AddendumReminders {
     fn name(&self) -> &'static str {
         "addendum_reminders"
     }
-    fn due<'a>(&'a self, db: &'a DatabaseConnection, now: DateTime<Utc>) -> BoxFuture<'a, Result<Vec<NewEmail>, DomainError>> {
+    fn due<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Vec<NewEmail>, DomainError>> {
         Box::pin(addendum_due(db, now))
     }
 }
 
-async fn submission_due<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<Vec<NewEmail>, DomainError> {
+async fn submission_due<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewEmail>, DomainError> {
     let mut out = Vec::new();
     for call in store::calls::list(db).await? {
         let Some(deadline) = call.definition.moment(stage::SUBMISSION_DEADLINE) else { continue };
@@ -48,8 +61,14 @@ async fn submission_due<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Resul
             continue;
         }
         let apps = store::applications::list_for_call(db, call.id).await?;
-        let facts: Vec<DraftFacts> =
-            apps.iter().map(|a| DraftFacts { application_id: a.id, created_at: a.created_at, submitted_at: a.submitted_at }).collect();
+        let facts: Vec<DraftFacts> = apps
+            .iter()
+            .map(|a| DraftFacts {
+                application_id: a.id,
+                created_at: a.created_at,
+                submitted_at: a.submitted_at,
+            })
+            .collect();
         for due in reminders::submission_reminders(deadline, offsets, &facts, now) {
             out.push(email(db, &call, &apps, &due, kind::SUBMISSION_REMINDER, deadline).await?);
         }
@@ -57,7 +76,10 @@ async fn submission_due<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Resul
     Ok(out)
 }
 
-async fn addendum_due<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<Vec<NewEmail>, DomainError> {
+async fn addendum_due<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewEmail>, DomainError> {
     let mut out = Vec::new();
     for call in store::calls::list(db).await? {
         let Some(deadline) = call.definition.moment(stage::ADDENDUM_DEADLINE) else { continue };
@@ -66,16 +88,22 @@ async fn addendum_due<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<
             continue;
         }
         // Invited means: the first-round outcome was published with an invitation.
-        let Some(published) = store::assessment::round(db, call.id, store::assessment::FIRST).await?.and_then(|r| r.published_at) else {
+        let Some(published) = store::assessment::round(db, call.id, store::assessment::FIRST)
+            .await?
+            .and_then(|r| r.published_at)
+        else {
             continue;
         };
         let apps = store::applications::list_for_call(db, call.id).await?;
-        let invited: Vec<&application::Model> = apps.iter().filter(|a| INVITED.contains(&a.status.as_str())).collect();
+        let invited: Vec<&application::Model> =
+            apps.iter().filter(|a| INVITED.contains(&a.status.as_str())).collect();
         let ids: Vec<i32> = invited.iter().map(|a| a.id).collect();
         let mut first_addendum: HashMap<i32, DateTime<Utc>> = HashMap::new();
         for d in document::Entity::find()
             .filter(document::Column::ApplicationId.is_in(ids))
-            .filter(document::Column::Kind.eq(crate::domain::document::DocumentKind::Addendum.as_str()))
+            .filter(
+                document::Column::Kind.eq(crate::domain::document::DocumentKind::Addendum.as_str()),
+            )
             .order_by_asc(document::Column::UploadedAt)
             .all(db)
             .await?
@@ -84,7 +112,11 @@ async fn addendum_due<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<
         }
         let facts: Vec<InvitedFacts> = invited
             .iter()
-            .map(|a| InvitedFacts { application_id: a.id, invited_at: published, addendum_at: first_addendum.get(&a.id).copied() })
+            .map(|a| InvitedFacts {
+                application_id: a.id,
+                invited_at: published,
+                addendum_at: first_addendum.get(&a.id).copied(),
+            })
             .collect();
         for due in reminders::addendum_reminders(deadline, offsets, &facts, now) {
             out.push(email(db, &call, &apps, &due, kind::ADDENDUM_REMINDER, deadline).await?);
@@ -101,7 +133,9 @@ async fn email<C: ConnectionTrait>(
     kind: &str,
     deadline: DateTime<Utc>,
 ) -> Result<NewEmail, DomainError> {
-    let missing = || DomainError::internal(format!("application {} or its region is gone", due.application_id));
+    let missing = || {
+        DomainError::internal(format!("application {} or its region is gone", due.application_id))
+    };
     let app = apps.iter().find(|a| a.id == due.application_id).ok_or_else(missing)?;
     let (_, region) = store::regions::by_id(db, app.region_id).await?.ok_or_else(missing)?;
     let def = &call.definition;

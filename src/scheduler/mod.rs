@@ -35,12 +35,20 @@ pub trait ReminderSource: Send + Sync {
     /// For the audit trail and logs, e.g. `submission_reminders`.
     fn name(&self) -> &'static str;
     /// Every email due at `now` (also those queued already: queueing is idempotent).
-    fn due<'a>(&'a self, db: &'a DatabaseConnection, now: DateTime<Utc>) -> BoxFuture<'a, Result<Vec<NewEmail>, DomainError>>;
+    fn due<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Vec<NewEmail>, DomainError>>;
 }
 
 /// The sources a tick asks, in order.
 pub fn sources() -> Vec<Box<dyn ReminderSource>> {
-    vec![Box::new(calls::SubmissionReminders), Box::new(calls::AddendumReminders), Box::new(ReportReminders)]
+    vec![
+        Box::new(calls::SubmissionReminders),
+        Box::new(calls::AddendumReminders),
+        Box::new(ReportReminders),
+    ]
 }
 
 /// Monitoring's report reminders (issue 8): `service::monitoring` decides what is due.
@@ -50,7 +58,11 @@ impl ReminderSource for ReportReminders {
     fn name(&self) -> &'static str {
         "report_reminders"
     }
-    fn due<'a>(&'a self, db: &'a DatabaseConnection, now: DateTime<Utc>) -> BoxFuture<'a, Result<Vec<NewEmail>, DomainError>> {
+    fn due<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Vec<NewEmail>, DomainError>> {
         Box::pin(crate::service::monitoring::due_report_reminders(db, now))
     }
 }
@@ -70,7 +82,10 @@ pub async fn tick(state: &AppState) -> Result<Vec<Queued>, DomainError> {
     tick_with(state, &sources()).await
 }
 
-pub async fn tick_with(state: &AppState, sources: &[Box<dyn ReminderSource>]) -> Result<Vec<Queued>, DomainError> {
+pub async fn tick_with(
+    state: &AppState,
+    sources: &[Box<dyn ReminderSource>],
+) -> Result<Vec<Queued>, DomainError> {
     let now = state.now();
     let mut queued = Vec::new();
     for source in sources {
@@ -81,13 +96,29 @@ pub async fn tick_with(state: &AppState, sources: &[Box<dyn ReminderSource>]) ->
         let txn = state.write().await?;
         let mut these = Vec::new();
         for email in due {
-            let q = Queued { kind: email.kind.clone(), target: email.target.clone(), occasion: email.occasion.clone(), recipient: email.recipient.clone() };
+            let q = Queued {
+                kind: email.kind.clone(),
+                target: email.target.clone(),
+                occasion: email.occasion.clone(),
+                recipient: email.recipient.clone(),
+            };
             if outbox::enqueue(&txn, email).await? {
                 these.push(q);
             }
         }
         for q in &these {
-            audit(&txn, &Actor::system("scheduler"), now, "email.scheduled", "email", &q.target, None, serde_json::json!({"kind": q.kind, "occasion": q.occasion, "source": source.name()})).await?;
+            audit::record(
+&txn,
+audit::AuditEntry {
+actor: &Actor::system("scheduler"),
+at: now,
+action: "email.scheduled",
+entity_type: "email",
+entity_id: q.target.to_string(),
+reason: None,
+details: serde_json::json!({"kind": q.kind, "occasion": q.occasion, "source": source.name()}),
+},
+).await?;
         }
         txn.commit().await?;
         queued.extend(these);
@@ -97,7 +128,11 @@ pub async fn tick_with(state: &AppState, sources: &[Box<dyn ReminderSource>]) ->
 
 /// The background loop of `serve`: a tick every `interval`, until `stop` changes (or its sender is dropped). A failing
 /// tick is logged and retried at the next interval (nothing is lost: the next tick catches up).
-pub async fn run_loop(state: AppState, interval: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run_loop(
+    state: AppState,
+    interval: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let mut timer = tokio::time::interval(interval);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

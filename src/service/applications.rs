@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 use super::auth::{Principal, Role};
 use super::{AppState, audit};
 use crate::domain::application::{
-    self as rules, ApplicationForm, BudgetLine, FormInput, LineAmounts, SubmissionParts, missing_parts, status,
-    submission_open,
+    self as rules, ApplicationForm, BudgetLine, FormInput, LineAmounts, SubmissionParts,
+    missing_parts, status, submission_open,
 };
 use crate::domain::call::{CallDefinition, stage};
 use crate::domain::document::{DocumentKind, MAX_DOCUMENT_BYTES, clean_filename, sniff};
@@ -43,12 +43,15 @@ fn not_found(id: i32) -> DomainError {
 }
 
 async fn call_of<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<StoredCall, DomainError> {
-    store::calls::by_id(db, call_id).await?.ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))
+    store::calls::by_id(db, call_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))
 }
 
 fn deadline_of(call: &CallDefinition) -> Result<DateTime<Utc>, DomainError> {
     // Every stored call has one (CallDefinition::new requires it).
-    call.moment(stage::SUBMISSION_DEADLINE).ok_or_else(|| DomainError::internal("a call without a submission deadline"))
+    call.moment(stage::SUBMISSION_DEADLINE)
+        .ok_or_else(|| DomainError::internal("a call without a submission deadline"))
 }
 
 fn deadline_passed(deadline: DateTime<Utc>) -> DomainError {
@@ -61,18 +64,27 @@ fn deadline_passed(deadline: DateTime<Utc>) -> DomainError {
 /// The application if `who` may read it: staff always; a region user only its own; an assessor
 /// only once submitted and only on a call they are assigned to, else it does not exist (404, the
 /// same answer as for a missing id); never with a declared conflict of interest (403).
-async fn visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result<entity::application::Model, DomainError> {
+async fn visible<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    id: i32,
+) -> Result<entity::application::Model, DomainError> {
     let app = store::applications::by_id(db, id).await?.ok_or_else(|| not_found(id))?;
     let allowed = match who.role {
         Role::Staff => true,
         Role::Region => who.region_id == Some(app.region_id),
-        Role::Assessor => app.status != status::DRAFT && store::call_assessors::is_assigned(db, app.call_id, who.user_id).await?,
+        Role::Assessor => {
+            app.status != status::DRAFT
+                && store::call_assessors::is_assigned(db, app.call_id, who.user_id).await?
+        }
     };
     if !allowed {
         return Err(not_found(id));
     }
     // A declared conflict of interest closes the application to that assessor (scores and documents).
-    if who.role == Role::Assessor && store::assessment::conflict(db, who.user_id, id).await?.is_some() {
+    if who.role == Role::Assessor
+        && store::assessment::conflict(db, who.user_id, id).await?.is_some()
+    {
         return Err(DomainError::Forbidden(
             "you declared a conflict of interest on this application: you cannot see it or its documents".into(),
         ));
@@ -91,7 +103,10 @@ async fn check_editable<C: ConnectionTrait>(
     who.require(&[Role::Region])?;
     let app = visible(db, who, id).await?;
     if app.status != status::DRAFT {
-        return Err(DomainError::Conflict(format!("application {id} is {}; it can no longer change", app.status)));
+        return Err(DomainError::Conflict(format!(
+            "application {id} is {}; it can no longer change",
+            app.status
+        )));
     }
     let call = call_of(db, app.call_id).await?;
     let deadline = deadline_of(&call.definition)?;
@@ -111,12 +126,17 @@ async fn claim<C: ConnectionTrait>(
 ) -> Result<(entity::application::Model, StoredCall), DomainError> {
     let (app, call) = check_editable(db, who, id, now).await?;
     if !store::applications::claim_draft(db, id, now).await? {
-        return Err(DomainError::Conflict(format!("application {id} has just been submitted; it can no longer change")));
+        return Err(DomainError::Conflict(format!(
+            "application {id} has just been submitted; it can no longer change"
+        )));
     }
     Ok((app, call))
 }
 
-async fn detail<C: ConnectionTrait>(db: &C, app: entity::application::Model) -> Result<ApplicationDetail, DomainError> {
+async fn detail<C: ConnectionTrait>(
+    db: &C,
+    app: entity::application::Model,
+) -> Result<ApplicationDetail, DomainError> {
     let (region_id, region) = store::regions::by_id(db, app.region_id)
         .await?
         .ok_or_else(|| DomainError::internal(format!("application {} has no region", app.id)))?;
@@ -152,41 +172,55 @@ async fn detail<C: ConnectionTrait>(db: &C, app: entity::application::Model) -> 
 }
 
 /// A region user starts its region's application on a published call, before the deadline.
-pub async fn create_draft(state: &AppState, who: &Principal, call_id: i32) -> Result<ApplicationDetail, DomainError> {
+pub async fn create_draft(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<ApplicationDetail, DomainError> {
     who.require(&[Role::Region])?;
-    let region_id = who.region_id.ok_or_else(|| DomainError::Forbidden("this user does not act for a region".into()))?;
+    let region_id = who
+        .region_id
+        .ok_or_else(|| DomainError::Forbidden("this user does not act for a region".into()))?;
     let now = state.now();
     let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     if !call.definition.is_published(now) {
-        return Err(DomainError::Conflict(format!("call {call_id} is not published yet; drafts open at its publication")));
+        return Err(DomainError::Conflict(format!(
+            "call {call_id} is not published yet; drafts open at its publication"
+        )));
     }
     let deadline = deadline_of(&call.definition)?;
     if !submission_open(now, deadline) {
         return Err(deadline_passed(deadline));
     }
-    if let Some(existing) = store::applications::by_call_and_region(&txn, call_id, region_id).await? {
+    if let Some(existing) =
+        store::applications::by_call_and_region(&txn, call_id, region_id).await?
+    {
         return Err(DomainError::Conflict(format!(
             "the region has an application on call {call_id} already (application {})",
             existing.id
         )));
     }
-    let app = store::applications::insert_draft(&txn, call_id, region_id, now).await.map_err(|e| match e.sql_err() {
-        // Two creates at once: the unique (call, region) index lets one through.
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            DomainError::Conflict(format!("the region has an application on call {call_id} already"))
-        }
-        _ => e.into(),
-    })?;
-    audit(
+    let app = store::applications::insert_draft(&txn, call_id, region_id, now).await.map_err(
+        |e| match e.sql_err() {
+            // Two creates at once: the unique (call, region) index lets one through.
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DomainError::Conflict(format!(
+                "the region has an application on call {call_id} already"
+            )),
+            _ => e.into(),
+        },
+    )?;
+    audit::record(
         &txn,
-        &who.actor(),
-        now,
-        "application.created",
-        "application",
-        app.id,
-        None,
-        serde_json::json!({"call_id": call_id, "region_id": region_id}),
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "application.created",
+            entity_type: "application",
+            entity_id: app.id.to_string(),
+            reason: None,
+            details: serde_json::json!({"call_id": call_id, "region_id": region_id}),
+        },
     )
     .await?;
     let out = detail(&txn, app).await?;
@@ -194,7 +228,11 @@ pub async fn create_draft(state: &AppState, who: &Principal, call_id: i32) -> Re
     Ok(out)
 }
 
-pub async fn get(state: &AppState, who: &Principal, id: i32) -> Result<ApplicationDetail, DomainError> {
+pub async fn get(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+) -> Result<ApplicationDetail, DomainError> {
     let app = visible(&state.db, who, id).await?;
     detail(&state.db, app).await
 }
@@ -205,21 +243,28 @@ async fn reread<C: ConnectionTrait>(db: &C, id: i32) -> Result<ApplicationDetail
 }
 
 /// Replaces the application form (all fields at once).
-pub async fn replace_form(state: &AppState, who: &Principal, id: i32, input: FormInput) -> Result<ApplicationDetail, DomainError> {
+pub async fn replace_form(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    input: FormInput,
+) -> Result<ApplicationDetail, DomainError> {
     let now = state.now();
     let txn = state.write().await?;
     claim(&txn, who, id, now).await?;
     let form = ApplicationForm::new(input).map_err(DomainError::Validation)?;
     store::applications::write_form(&txn, id, &form, now).await?;
-    audit(
+    audit::record(
         &txn,
-        &who.actor(),
-        now,
-        "application.form_updated",
-        "application",
-        id,
-        None,
-        serde_json::to_value(&form).map_err(DomainError::internal)?,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "application.form_updated",
+            entity_type: "application",
+            entity_id: id.to_string(),
+            reason: None,
+            details: serde_json::to_value(&form).map_err(DomainError::internal)?,
+        },
     )
     .await?;
     let out = reread(&txn, id).await?;
@@ -253,7 +298,13 @@ pub async fn replace_budget(
         errors.push(FieldError::new("lines", format!("at most {} lines", rules::MAX_BUDGET_LINES)));
     }
     for (i, l) in lines.iter().enumerate() {
-        errors.extend(rules::line_problems(&format!("lines[{i}]"), l.year, &l.description, l.amounts, period));
+        errors.extend(rules::line_problems(
+            &format!("lines[{i}]"),
+            l.year,
+            &l.description,
+            l.amounts,
+            period,
+        ));
     }
     let budget: Vec<BudgetLine> = lines
         .into_iter()
@@ -271,16 +322,18 @@ pub async fn replace_budget(
         return Err(DomainError::Validation(errors));
     }
     store::applications::replace_budget(&txn, id, &budget).await?;
-    audit(
-        &txn,
-        &who.actor(),
-        now,
-        "application.budget_updated",
-        "application",
-        id,
-        None,
-        serde_json::json!({"lines": budget, "requested_total": rules::requested_total(&budget)}),
-    )
+    audit::record(
+&txn,
+audit::AuditEntry {
+actor: &who.actor(),
+at: now,
+action: "application.budget_updated",
+entity_type: "application",
+entity_id: id.to_string(),
+reason: None,
+details: serde_json::json!({"lines": budget, "requested_total": rules::requested_total(&budget)}),
+},
+)
     .await?;
     let out = reread(&txn, id).await?;
     txn.commit().await?;
@@ -311,7 +364,10 @@ pub async fn sign_commitment(
     if !call.definition.required_partner_roles.iter().any(|r| r == role) {
         errors.push(FieldError::new(
             "role",
-            format!("the call asks commitments of {}", call.definition.required_partner_roles.join(", ")),
+            format!(
+                "the call asks commitments of {}",
+                call.definition.required_partner_roles.join(", ")
+            ),
         ));
     }
     let organisation = input.organisation.trim().to_string();
@@ -320,14 +376,22 @@ pub async fn sign_commitment(
         if value.is_empty() {
             errors.push(FieldError::new(field, "required"));
         } else if value.chars().count() > rules::MAX_SHORT_TEXT_CHARS {
-            errors.push(FieldError::new(field, format!("at most {} characters", rules::MAX_SHORT_TEXT_CHARS)));
+            errors.push(FieldError::new(
+                field,
+                format!("at most {} characters", rules::MAX_SHORT_TEXT_CHARS),
+            ));
         }
     }
     if let Some(doc) = input.document_id {
         match store::documents::meta(&txn, id, doc).await? {
             Some(d) if d.kind == DocumentKind::Commitment.as_str() => {}
-            Some(_) => errors.push(FieldError::new("document_id", "the signed copy is uploaded as a document of kind commitment")),
-            None => errors.push(FieldError::new("document_id", "no such document on this application")),
+            Some(_) => errors.push(FieldError::new(
+                "document_id",
+                "the signed copy is uploaded as a document of kind commitment",
+            )),
+            None => {
+                errors.push(FieldError::new("document_id", "no such document on this application"))
+            }
         }
     }
     if !errors.is_empty() {
@@ -341,21 +405,23 @@ pub async fn sign_commitment(
         document_id: input.document_id,
     };
     store::applications::put_commitment(&txn, id, &commitment, now).await?;
-    audit(
+    audit::record(
         &txn,
-        &who.actor(),
-        now,
-        "application.commitment_signed",
-        "application",
-        id,
-        None,
-        serde_json::json!({
-            "role": commitment.role,
-            "organisation": commitment.organisation,
-            "signed_by": commitment.signed_by,
-            "signed_on": commitment.signed_on,
-            "document_id": commitment.document_id,
-        }),
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "application.commitment_signed",
+            entity_type: "application",
+            entity_id: id.to_string(),
+            reason: None,
+            details: serde_json::json!({
+                "role": commitment.role,
+                "organisation": commitment.organisation,
+                "signed_by": commitment.signed_by,
+                "signed_on": commitment.signed_on,
+                "document_id": commitment.document_id,
+            }),
+        },
     )
     .await?;
     let out = reread(&txn, id).await?;
@@ -367,13 +433,22 @@ pub async fn sign_commitment(
 /// the draft may change now.
 pub fn upload_kind(kind: &str) -> Result<DocumentKind, DomainError> {
     match DocumentKind::parse(kind) {
-        Some(DocumentKind::Addendum) => Err(DomainError::invalid("kind", "the addendum is handed in after the interview round, not with the application")),
+        Some(DocumentKind::Addendum) => Err(DomainError::invalid(
+            "kind",
+            "the addendum is handed in after the interview round, not with the application",
+        )),
         Some(k) => Ok(k),
         None => Err(DomainError::invalid("kind", "the kind is plan, attachment or commitment")),
     }
 }
 
-pub async fn check_upload(state: &AppState, who: &Principal, id: i32, kind: &str, filename: &str) -> Result<(), DomainError> {
+pub async fn check_upload(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    kind: &str,
+    filename: &str,
+) -> Result<(), DomainError> {
     check_editable(&state.db, who, id, state.now()).await?;
     let mut errors = Vec::new();
     match upload_kind(kind) {
@@ -399,10 +474,16 @@ pub async fn upload(
     let kind = upload_kind(kind)?;
     let filename = clean_filename(filename).map_err(|e| DomainError::invalid("filename", e))?;
     if content.len() > MAX_DOCUMENT_BYTES {
-        return Err(DomainError::TooLarge(format!("a document is at most {} MB", MAX_DOCUMENT_BYTES / (1024 * 1024))));
+        return Err(DomainError::TooLarge(format!(
+            "a document is at most {} MB",
+            MAX_DOCUMENT_BYTES / (1024 * 1024)
+        )));
     }
     let file_type = sniff(&content).ok_or_else(|| {
-        DomainError::invalid("body", "the file is not a PDF, DOCX or ODT document (judged by its content, not its name)")
+        DomainError::invalid(
+            "body",
+            "the file is not a PDF, DOCX or ODT document (judged by its content, not its name)",
+        )
     })?;
     let sha256: String = Sha256::digest(&content).iter().map(|b| format!("{b:02x}")).collect();
     let now = state.now();
@@ -422,22 +503,24 @@ pub async fn upload(
         },
     )
     .await?;
-    audit(
+    audit::record(
         &txn,
-        &who.actor(),
-        now,
-        "application.document_uploaded",
-        "application",
-        id,
-        None,
-        serde_json::json!({
-            "document_id": doc.id,
-            "kind": doc.kind,
-            "filename": doc.filename,
-            "media_type": doc.media_type,
-            "size_bytes": doc.size_bytes,
-            "sha256": doc.sha256,
-        }),
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "application.document_uploaded",
+            entity_type: "application",
+            entity_id: id.to_string(),
+            reason: None,
+            details: serde_json::json!({
+                "document_id": doc.id,
+                "kind": doc.kind,
+                "filename": doc.filename,
+                "media_type": doc.media_type,
+                "size_bytes": doc.size_bytes,
+                "sha256": doc.sha256,
+            }),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -445,7 +528,12 @@ pub async fn upload(
 }
 
 /// Removes a document from a draft (e.g. a wrong upload); not one a commitment points to.
-pub async fn delete_document(state: &AppState, who: &Principal, id: i32, document_id: i32) -> Result<(), DomainError> {
+pub async fn delete_document(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    document_id: i32,
+) -> Result<(), DomainError> {
     let now = state.now();
     let txn = state.write().await?;
     claim(&txn, who, id, now).await?;
@@ -459,22 +547,28 @@ pub async fn delete_document(state: &AppState, who: &Principal, id: i32, documen
         )));
     }
     store::documents::delete(&txn, document_id).await?;
-    audit(
-        &txn,
-        &who.actor(),
-        now,
-        "application.document_deleted",
-        "application",
-        id,
-        None,
-        serde_json::json!({"document_id": doc.id, "kind": doc.kind, "filename": doc.filename, "sha256": doc.sha256}),
-    )
+    audit::record(
+&txn,
+audit::AuditEntry {
+actor: &who.actor(),
+at: now,
+action: "application.document_deleted",
+entity_type: "application",
+entity_id: id.to_string(),
+reason: None,
+details: serde_json::json!({"document_id": doc.id, "kind": doc.kind, "filename": doc.filename, "sha256": doc.sha256}),
+},
+)
     .await?;
     txn.commit().await?;
     Ok(())
 }
 
-pub async fn documents(state: &AppState, who: &Principal, id: i32) -> Result<Vec<DocumentMeta>, DomainError> {
+pub async fn documents(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+) -> Result<Vec<DocumentMeta>, DomainError> {
     let app = visible(&state.db, who, id).await?;
     Ok(store::documents::list(&state.db, app.id).await?)
 }
@@ -493,7 +587,11 @@ pub async fn document_content(
 
 /// Submits a complete draft while `now <= submission_deadline`. The status, the receipt email
 /// in the outbox and the audit line are written in one transaction; a refusal changes nothing.
-pub async fn submit(state: &AppState, who: &Principal, id: i32) -> Result<ApplicationDetail, DomainError> {
+pub async fn submit(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+) -> Result<ApplicationDetail, DomainError> {
     let now = state.now();
     let txn = state.write().await?;
     let (app, call) = claim(&txn, who, id, now).await?;
@@ -529,16 +627,18 @@ pub async fn submit(state: &AppState, who: &Principal, id: i32) -> Result<Applic
         },
     )
     .await?;
-    audit(
-        &txn,
-        &who.actor(),
-        now,
-        "application.submitted",
-        "application",
-        id,
-        None,
-        serde_json::json!({"requested_total": current.requested_total, "submitted_at": now}),
-    )
+    audit::record(
+&txn,
+audit::AuditEntry {
+actor: &who.actor(),
+at: now,
+action: "application.submitted",
+entity_type: "application",
+entity_id: id.to_string(),
+reason: None,
+details: serde_json::json!({"requested_total": current.requested_total, "submitted_at": now}),
+},
+)
     .await?;
     let out = reread(&txn, id).await?;
     txn.commit().await?;
@@ -570,11 +670,21 @@ pub struct Page {
 
 /// A call's applications by id: staff see all; a region user its own; an assessor the submitted
 /// ones of a call they are assigned to (403 otherwise), except those they declared a conflict on.
-pub async fn list_for_call(state: &AppState, who: &Principal, call_id: i32, q: ListQuery) -> Result<Page, DomainError> {
+pub async fn list_for_call(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    q: ListQuery,
+) -> Result<Page, DomainError> {
     let db = &state.db;
     call_of(db, call_id).await?;
     let regions: HashMap<i32, Region> = store::regions::list(db).await?.into_iter().collect();
-    let mut filter = store::applications::Filter { status: q.status, limit: q.limit, offset: q.offset, ..Default::default() };
+    let mut filter = store::applications::Filter {
+        status: q.status,
+        limit: q.limit,
+        offset: q.offset,
+        ..Default::default()
+    };
     let by_ref = match &q.region {
         Some(r) => match regions.iter().find(|(_, region)| &region.r#ref == r) {
             Some((id, _)) => Some(*id),
@@ -586,7 +696,9 @@ pub async fn list_for_call(state: &AppState, who: &Principal, call_id: i32, q: L
     match who.role {
         Role::Staff => {}
         Role::Region => {
-            let own = who.region_id.ok_or_else(|| DomainError::Forbidden("this user does not act for a region".into()))?;
+            let own = who.region_id.ok_or_else(|| {
+                DomainError::Forbidden("this user does not act for a region".into())
+            })?;
             if by_ref.is_some_and(|r| r != own) {
                 return Ok(Page { items: Vec::new(), total: 0 });
             }
@@ -594,7 +706,9 @@ pub async fn list_for_call(state: &AppState, who: &Principal, call_id: i32, q: L
         }
         Role::Assessor => {
             if !store::call_assessors::is_assigned(db, call_id, who.user_id).await? {
-                return Err(DomainError::Forbidden(format!("you are not assigned to assess call {call_id}")));
+                return Err(DomainError::Forbidden(format!(
+                    "you are not assigned to assess call {call_id}"
+                )));
             }
             filter.submitted_only = true;
             // Applications with a declared conflict of interest are left out, as if absent.

@@ -19,11 +19,15 @@ use crate::domain::points::Points;
 use crate::domain::ranking::FirstRoundDecision;
 use crate::domain::scoring::{self, SheetInput};
 use crate::domain::selection::{
-    self, ApplicationInput, ManualAllocation, Pending, RecordedKnockout, RecordedTie, SelectionInput, SelectionResult,
-    Settings, SheetFacts,
+    self, ApplicationInput, ManualAllocation, Pending, RecordedKnockout, RecordedTie,
+    SelectionInput, SelectionResult, Settings, SheetFacts,
 };
 use crate::error::{DomainError, FieldError};
-use crate::store::{self, assessment::{FINAL, FIRST}, calls::StoredCall};
+use crate::store::{
+    self,
+    assessment::{FINAL, FIRST},
+    calls::StoredCall,
+};
 
 pub const STAGE_FIRST: &str = "first_round";
 pub const STAGE_FINAL: &str = "final";
@@ -95,21 +99,27 @@ async fn call_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<StoredCall, Doma
 }
 
 /// Submitted applications of a call (everything past the draft), by id (for the letters).
-pub async fn submitted_rows<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<AppRow>, DomainError> {
+pub async fn submitted_rows<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+) -> Result<Vec<AppRow>, DomainError> {
     submitted_apps(db, call_id).await
 }
 
 /// Submitted applications of a call (everything past the draft), by id.
-async fn submitted_apps<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<AppRow>, DomainError> {
+async fn submitted_apps<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+) -> Result<Vec<AppRow>, DomainError> {
     // Two queries for the whole call, not two per application: results are computed often.
-    let regions: BTreeMap<i32, crate::domain::region::Region> = store::regions::list(db).await?.into_iter().collect();
+    let regions: BTreeMap<i32, crate::domain::region::Region> =
+        store::regions::list(db).await?.into_iter().collect();
     let mut out = Vec::new();
     for a in store::applications::list_for_call(db, call_id).await? {
         if a.status != "draft" {
-            let region = regions
-                .get(&a.region_id)
-                .cloned()
-                .ok_or_else(|| DomainError::internal(format!("application {} has no region", a.id)))?;
+            let region = regions.get(&a.region_id).cloned().ok_or_else(|| {
+                DomainError::internal(format!("application {} has no region", a.id))
+            })?;
             out.push(to_app_row(a, region));
         }
     }
@@ -123,8 +133,15 @@ fn forbid_regions(who: &Principal) -> Result<(), DomainError> {
 
 /// An assessor not assigned to the application's call finds no such application: the answer is
 /// the one a missing id gets, so ids cannot be probed.
-async fn ensure_assessor_of_call<C: ConnectionTrait>(db: &C, who: &Principal, call_id: i32, application_id: i32) -> Result<(), DomainError> {
-    if who.role == Role::Assessor && !store::call_assessors::is_assigned(db, call_id, who.user_id).await? {
+async fn ensure_assessor_of_call<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    call_id: i32,
+    application_id: i32,
+) -> Result<(), DomainError> {
+    if who.role == Role::Assessor
+        && !store::call_assessors::is_assigned(db, call_id, who.user_id).await?
+    {
         return Err(DomainError::NotFound(format!("application {application_id}")));
     }
     Ok(())
@@ -132,8 +149,14 @@ async fn ensure_assessor_of_call<C: ConnectionTrait>(db: &C, who: &Principal, ca
 
 /// A declared conflict of interest closes the application to that assessor: 403 with the reason
 /// (the rules' answer; they know the application, so nothing is revealed).
-async fn ensure_no_conflict<C: ConnectionTrait>(db: &C, who: &Principal, application_id: i32) -> Result<(), DomainError> {
-    if who.role == Role::Assessor && store::assessment::conflict(db, who.user_id, application_id).await?.is_some() {
+async fn ensure_no_conflict<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    application_id: i32,
+) -> Result<(), DomainError> {
+    if who.role == Role::Assessor
+        && store::assessment::conflict(db, who.user_id, application_id).await?.is_some()
+    {
         return Err(DomainError::Forbidden(
             "you declared a conflict of interest on this application: you cannot score it or see its scores".into(),
         ));
@@ -169,23 +192,37 @@ pub async fn declare_conflict(
     if store::assessment::conflict(&txn, assessor_id, application_id).await?.is_some() {
         return Err(DomainError::Conflict("this conflict of interest is recorded already".into()));
     }
-    let c = store::assessment::add_conflict(&txn, call_id, assessor_id, application_id, reason.trim(), now).await?;
-    audit(
+    let c = store::assessment::add_conflict(
         &txn,
-        &who.actor(),
-        now,
-        "conflict.declared",
-        "application",
+        call_id,
+        assessor_id,
         application_id,
-        Some(reason.trim()),
-        serde_json::json!({"assessor_id": assessor_id}),
+        reason.trim(),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "conflict.declared",
+            entity_type: "application",
+            entity_id: application_id.to_string(),
+            reason: Some(reason.trim()),
+            details: serde_json::json!({"assessor_id": assessor_id}),
+        },
     )
     .await?;
     txn.commit().await?;
     Ok(c)
 }
 
-pub async fn conflicts(state: &AppState, who: &Principal, call_id: i32) -> Result<Vec<entity::conflict::Model>, DomainError> {
+pub async fn conflicts(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<Vec<entity::conflict::Model>, DomainError> {
     who.require(&[Role::Staff])?;
     call_of(&state.db, call_id).await?;
     Ok(store::assessment::conflicts_of_call(&state.db, call_id).await?)
@@ -202,7 +239,12 @@ pub enum RoundState {
     Published,
 }
 
-async fn round_state<C: ConnectionTrait>(db: &C, call: &StoredCall, round: Round, now: DateTime<Utc>) -> Result<RoundState, DomainError> {
+async fn round_state<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+    round: Round,
+    now: DateTime<Utc>,
+) -> Result<RoundState, DomainError> {
     let row = store::assessment::round(db, call.id, round.as_str()).await?;
     if row.as_ref().is_some_and(|r| r.published_at.is_some()) {
         return Ok(RoundState::Published);
@@ -212,7 +254,9 @@ async fn round_state<C: ConnectionTrait>(db: &C, call: &StoredCall, round: Round
     }
     let open = match round {
         Round::First => call.definition.moment(stage::SUBMISSION_DEADLINE).is_some_and(|d| now > d),
-        Round::Final => store::assessment::round(db, call.id, FIRST).await?.is_some_and(|r| r.published_at.is_some()),
+        Round::Final => store::assessment::round(db, call.id, FIRST)
+            .await?
+            .is_some_and(|r| r.published_at.is_some()),
     };
     Ok(if open { RoundState::Open } else { RoundState::NotOpen })
 }
@@ -222,7 +266,9 @@ fn needs_open(state: RoundState, round: Round) -> Result<(), DomainError> {
         RoundState::Open => Ok(()),
         RoundState::NotOpen => Err(DomainError::Conflict(match round {
             Round::First => "the first round opens after the submission deadline".to_string(),
-            Round::Final => "the final round opens when the first-round outcome is published".to_string(),
+            Round::Final => {
+                "the final round opens when the first-round outcome is published".to_string()
+            }
         })),
         RoundState::Closed | RoundState::Published => {
             Err(DomainError::Conflict(format!("the {} round is closed", round.as_str())))
@@ -234,24 +280,35 @@ fn needs_open(state: RoundState, round: Round) -> Result<(), DomainError> {
 fn in_round(app: &AppRow, round: Round) -> bool {
     match round {
         Round::First => app.status != "draft",
-        Round::Final => matches!(app.status.as_str(), "invited_to_interview" | "awarded" | "not_awarded"),
+        Round::Final => {
+            matches!(app.status.as_str(), "invited_to_interview" | "awarded" | "not_awarded")
+        }
     }
 }
 
-pub async fn close_round(state: &AppState, who: &Principal, call_id: i32, round: Round) -> Result<(), DomainError> {
+pub async fn close_round(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    round: Round,
+) -> Result<(), DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     needs_open(round_state(&txn, &call, round, now).await?, round)?;
-    let apps: Vec<AppRow> = submitted_apps(&txn, call_id).await?.into_iter().filter(|a| in_round(a, round)).collect();
+    let apps: Vec<AppRow> =
+        submitted_apps(&txn, call_id).await?.into_iter().filter(|a| in_round(a, round)).collect();
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
     let sheets = store::assessment::sheets_of(&txn, &ids, Some(round.as_str())).await?;
     let min = call.definition.min_sheets_per_application as usize;
     let short: Vec<String> = apps
         .iter()
         .filter_map(|a| {
-            let n = sheets.iter().filter(|s| s.application_id == a.id && s.status == "submitted").count();
+            let n = sheets
+                .iter()
+                .filter(|s| s.application_id == a.id && s.status == "submitted")
+                .count();
             (n < min).then(|| format!("{} ({n} of {min})", a.region_ref))
         })
         .collect();
@@ -262,7 +319,19 @@ pub async fn close_round(state: &AppState, who: &Principal, call_id: i32, round:
         )));
     }
     store::assessment::set_round(&txn, call_id, round.as_str(), Some(now), None).await?;
-    audit(&txn, &who.actor(), now, "round.closed", "call", call_id, None, serde_json::json!({"round": round.as_str()})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "round.closed",
+            entity_type: "call",
+            entity_id: call_id.to_string(),
+            reason: None,
+            details: serde_json::json!({"round": round.as_str()}),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -279,7 +348,11 @@ pub struct SheetView {
     pub points: BTreeMap<String, Points>,
 }
 
-async fn sheet_view<C: ConnectionTrait>(db: &C, call: &CallDefinition, sheet: entity::sheet::Model) -> Result<SheetView, DomainError> {
+async fn sheet_view<C: ConnectionTrait>(
+    db: &C,
+    call: &CallDefinition,
+    sheet: entity::sheet::Model,
+) -> Result<SheetView, DomainError> {
     let input: SheetInput = serde_json::from_str(&sheet.content).map_err(DomainError::internal)?;
     let points = scoring::check_sheet(call, &input, false).map(|s| s.points).unwrap_or_default();
     let user = store::users::by_id(db, sheet.assessor_id).await?;
@@ -305,14 +378,21 @@ async fn scoring_context(
     let call = call_of(txn, app.call_id).await?;
     ensure_assessor_of_call(txn, who, call.id, application_id).await?;
     if !in_round(&app, round) {
-        return Err(DomainError::NotFound(format!("application {application_id} in the {} round", round.as_str())));
+        return Err(DomainError::NotFound(format!(
+            "application {application_id} in the {} round",
+            round.as_str()
+        )));
     }
     ensure_no_conflict(txn, who, application_id).await?;
     needs_open(round_state(txn, &call, round, now).await?, round)?;
     Ok((call, app))
 }
 
-fn checked(call: &CallDefinition, input: &SheetInput, complete: bool) -> Result<scoring::ScoredSheet, DomainError> {
+fn checked(
+    call: &CallDefinition,
+    input: &SheetInput,
+    complete: bool,
+) -> Result<scoring::ScoredSheet, DomainError> {
     scoring::check_sheet(call, input, complete).map_err(DomainError::Validation)
 }
 
@@ -321,30 +401,71 @@ fn content(input: &SheetInput) -> Result<String, DomainError> {
 }
 
 /// Saves a draft sheet (created on first save).
-pub async fn save_sheet(state: &AppState, who: &Principal, application_id: i32, round: Round, input: SheetInput) -> Result<SheetView, DomainError> {
+pub async fn save_sheet(
+    state: &AppState,
+    who: &Principal,
+    application_id: i32,
+    round: Round,
+    input: SheetInput,
+) -> Result<SheetView, DomainError> {
     let now = state.now();
     let txn = state.write().await?;
     let (call, _) = scoring_context(&txn, who, application_id, round, now).await?;
     checked(&call.definition, &input, false)?;
-    let id = match store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str()).await? {
-        None => store::assessment::insert_sheet(&txn, application_id, who.user_id, round.as_str(), 1, content(&input)?, None, now).await?.id,
-        Some(s) if s.status == "draft" => {
-            store::assessment::update_sheet(&txn, s.id, content(&input)?, None, now).await?;
-            s.id
-        }
-        Some(_) => {
-            return Err(DomainError::Conflict(
-                "this sheet is submitted and cannot change; file a correction with a reason".into(),
-            ));
-        }
-    };
-    audit(&txn, &who.actor(), now, "sheet.saved", "application", application_id, None, serde_json::json!({"round": round.as_str(), "sheet_id": id})).await?;
+    let id =
+        match store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str())
+            .await?
+        {
+            None => {
+                store::assessment::insert_sheet(
+                    &txn,
+                    application_id,
+                    who.user_id,
+                    round.as_str(),
+                    1,
+                    content(&input)?,
+                    None,
+                    now,
+                )
+                .await?
+                .id
+            }
+            Some(s) if s.status == "draft" => {
+                store::assessment::update_sheet(&txn, s.id, content(&input)?, None, now).await?;
+                s.id
+            }
+            Some(_) => {
+                return Err(DomainError::Conflict(
+                    "this sheet is submitted and cannot change; file a correction with a reason"
+                        .into(),
+                ));
+            }
+        };
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "sheet.saved",
+            entity_type: "application",
+            entity_id: application_id.to_string(),
+            reason: None,
+            details: serde_json::json!({"round": round.as_str(), "sheet_id": id}),
+        },
+    )
+    .await?;
     let view = sheet_by_id(&txn, &call.definition, application_id, who.user_id, round).await?;
     txn.commit().await?;
     Ok(view)
 }
 
-async fn sheet_by_id(txn: &DatabaseTransaction, call: &CallDefinition, application_id: i32, assessor: i32, round: Round) -> Result<SheetView, DomainError> {
+async fn sheet_by_id(
+    txn: &DatabaseTransaction,
+    call: &CallDefinition,
+    application_id: i32,
+    assessor: i32,
+    round: Round,
+) -> Result<SheetView, DomainError> {
     let s = store::assessment::latest_sheet(txn, application_id, assessor, round.as_str())
         .await?
         .ok_or_else(|| DomainError::NotFound("sheet".into()))?;
@@ -363,31 +484,63 @@ pub async fn submit_sheet(
     let now = state.now();
     let txn = state.write().await?;
     let (call, _) = scoring_context(&txn, who, application_id, round, now).await?;
-    let latest = store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str()).await?;
+    let latest =
+        store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str()).await?;
     if latest.as_ref().is_some_and(|s| s.status != "draft") {
-        return Err(DomainError::Conflict("this sheet is submitted already; file a correction with a reason".into()));
+        return Err(DomainError::Conflict(
+            "this sheet is submitted already; file a correction with a reason".into(),
+        ));
     }
     let input = match (input, &latest) {
         (Some(i), _) => i,
-        (None, Some(draft)) => serde_json::from_str(&draft.content).map_err(DomainError::internal)?,
-        (None, None) => return Err(DomainError::invalid("sheet", "nothing to submit: send the sheet or save a draft first")),
+        (None, Some(draft)) => {
+            serde_json::from_str(&draft.content).map_err(DomainError::internal)?
+        }
+        (None, None) => {
+            return Err(DomainError::invalid(
+                "sheet",
+                "nothing to submit: send the sheet or save a draft first",
+            ));
+        }
     };
     let scored = checked(&call.definition, &input, true)?;
     let id = match latest {
         Some(s) => s.id,
-        None => store::assessment::insert_sheet(&txn, application_id, who.user_id, round.as_str(), 1, content(&input)?, None, now).await?.id,
+        None => {
+            store::assessment::insert_sheet(
+                &txn,
+                application_id,
+                who.user_id,
+                round.as_str(),
+                1,
+                content(&input)?,
+                None,
+                now,
+            )
+            .await?
+            .id
+        }
     };
-    store::assessment::update_sheet(&txn, id, content(&input)?, Some((scored.total.to_two_decimals(), now)), now).await?;
-    audit(
+    store::assessment::update_sheet(
         &txn,
-        &who.actor(),
+        id,
+        content(&input)?,
+        Some((scored.total.to_two_decimals(), now)),
         now,
-        "sheet.submitted",
-        "application",
-        application_id,
-        None,
-        serde_json::json!({"round": round.as_str(), "sheet_id": id, "total": scored.total}),
     )
+    .await?;
+    audit::record(
+&txn,
+audit::AuditEntry {
+actor: &who.actor(),
+at: now,
+action: "sheet.submitted",
+entity_type: "application",
+entity_id: application_id.to_string(),
+reason: None,
+details: serde_json::json!({"round": round.as_str(), "sheet_id": id, "total": scored.total}),
+},
+)
     .await?;
     let view = sheet_by_id(&txn, &call.definition, application_id, who.user_id, round).await?;
     txn.commit().await?;
@@ -415,13 +568,19 @@ pub async fn correct_sheet(
     ensure_assessor_of_call(&txn, who, call.id, application_id).await?;
     ensure_no_conflict(&txn, who, application_id).await?;
     if round_state(&txn, &call, round, now).await? == RoundState::Published {
-        return Err(DomainError::Conflict("the outcome of this round is published; a sheet can no longer be corrected".into()));
+        return Err(DomainError::Conflict(
+            "the outcome of this round is published; a sheet can no longer be corrected".into(),
+        ));
     }
-    let Some(previous) = store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str()).await? else {
+    let Some(previous) =
+        store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str()).await?
+    else {
         return Err(DomainError::NotFound("a submitted sheet to correct".into()));
     };
     if previous.status != "submitted" {
-        return Err(DomainError::Conflict("only a submitted sheet is corrected; a draft is simply saved again".into()));
+        return Err(DomainError::Conflict(
+            "only a submitted sheet is corrected; a draft is simply saved again".into(),
+        ));
     }
     let scored = checked(&call.definition, &input, true)?;
     store::assessment::supersede_sheet(&txn, previous.id, now).await?;
@@ -436,17 +595,26 @@ pub async fn correct_sheet(
         now,
     )
     .await?;
-    store::assessment::update_sheet(&txn, new.id, content(&input)?, Some((scored.total.to_two_decimals(), now)), now).await?;
-    audit(
+    store::assessment::update_sheet(
         &txn,
-        &who.actor(),
+        new.id,
+        content(&input)?,
+        Some((scored.total.to_two_decimals(), now)),
         now,
-        "sheet.corrected",
-        "application",
-        application_id,
-        Some(reason.trim()),
-        serde_json::json!({"round": round.as_str(), "previous": previous.content, "previous_total": previous.total, "total": scored.total, "version": previous.version + 1}),
     )
+    .await?;
+    audit::record(
+&txn,
+audit::AuditEntry {
+actor: &who.actor(),
+at: now,
+action: "sheet.corrected",
+entity_type: "application",
+entity_id: application_id.to_string(),
+reason: Some(reason.trim()),
+details: serde_json::json!({"round": round.as_str(), "previous": previous.content, "previous_total": previous.total, "total": scored.total, "version": previous.version + 1}),
+},
+)
     .await?;
     let view = sheet_by_id(&txn, &call.definition, application_id, who.user_id, round).await?;
     txn.commit().await?;
@@ -455,7 +623,12 @@ pub async fn correct_sheet(
 
 /// The sheets on an application someone may see. Blind scoring: an assessor sees the others' only
 /// after submitting their own, or once the round is closed. Staff see everything, with history.
-pub async fn sheets(state: &AppState, who: &Principal, application_id: i32, round: Round) -> Result<Vec<SheetView>, DomainError> {
+pub async fn sheets(
+    state: &AppState,
+    who: &Principal,
+    application_id: i32,
+    round: Round,
+) -> Result<Vec<SheetView>, DomainError> {
     forbid_regions(who)?;
     let now = state.now();
     let db = &state.db;
@@ -470,11 +643,18 @@ pub async fn sheets(state: &AppState, who: &Principal, application_id: i32, roun
     let visible: Vec<entity::sheet::Model> = match who.role {
         Role::Staff => all,
         _ => {
-            let own_submitted = all.iter().any(|s| s.assessor_id == who.user_id && s.status == "submitted");
-            let closed = matches!(round_state(db, &call, round, now).await?, RoundState::Closed | RoundState::Published);
+            let own_submitted =
+                all.iter().any(|s| s.assessor_id == who.user_id && s.status == "submitted");
+            let closed = matches!(
+                round_state(db, &call, round, now).await?,
+                RoundState::Closed | RoundState::Published
+            );
             all.into_iter()
                 .filter(|s| s.status != "superseded")
-                .filter(|s| s.assessor_id == who.user_id || ((own_submitted || closed) && s.status == "submitted"))
+                .filter(|s| {
+                    s.assessor_id == who.user_id
+                        || ((own_submitted || closed) && s.status == "submitted")
+                })
                 .collect()
         }
     };
@@ -515,14 +695,29 @@ pub async fn decide_knockout(
     let call = call_of(&txn, app.call_id).await?;
     match round_state(&txn, &call, Round::First, now).await? {
         RoundState::Closed => {}
-        RoundState::Published => return Err(DomainError::Conflict("the first-round outcome is published already".into())),
-        _ => return Err(DomainError::Conflict("knock-out verdicts are settled after the first round closes".into())),
+        RoundState::Published => {
+            return Err(DomainError::Conflict(
+                "the first-round outcome is published already".into(),
+            ));
+        }
+        _ => {
+            return Err(DomainError::Conflict(
+                "knock-out verdicts are settled after the first round closes".into(),
+            ));
+        }
     }
     let input = selection_input(&txn, &call).await?;
     let result = selection::compute(&input);
-    let computed = result.applications.iter().find(|a| a.r#ref == app.region_ref).and_then(|a| a.knockout.as_ref());
+    let computed = result
+        .applications
+        .iter()
+        .find(|a| a.r#ref == app.region_ref)
+        .and_then(|a| a.knockout.as_ref());
     if computed.map(|k| k.verdict) != Some(KnockoutVerdict::NeedsDecision) {
-        return Err(DomainError::Conflict("the sheets agree on this application's knock-out verdict; there is nothing to decide".into()));
+        return Err(DomainError::Conflict(
+            "the sheets agree on this application's knock-out verdict; there is nothing to decide"
+                .into(),
+        ));
     }
     store::assessment::record_decision(
         &txn,
@@ -535,7 +730,19 @@ pub async fn decide_knockout(
         now,
     )
     .await?;
-    audit(&txn, &who.actor(), now, "knockout.decided", "application", application_id, Some(reason.trim()), serde_json::json!({"verdict": verdict.as_str()})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "knockout.decided",
+            entity_type: "application",
+            entity_id: application_id.to_string(),
+            reason: Some(reason.trim()),
+            details: serde_json::json!({"verdict": verdict.as_str()}),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -558,11 +765,19 @@ pub async fn settle_tie(
     let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     if round_state(&txn, &call, Round::Final, now).await? != RoundState::Closed {
-        return Err(DomainError::Conflict("ties are settled after the final round closes and before the decision is published".into()));
+        return Err(DomainError::Conflict(
+            "ties are settled after the final round closes and before the decision is published"
+                .into(),
+        ));
     }
     let input = selection_input(&txn, &call).await?;
     let result = selection::compute(&input);
-    let tied: Vec<String> = result.applications.iter().filter(|a| a.tied_at_last_place).map(|a| a.r#ref.clone()).collect();
+    let tied: Vec<String> = result
+        .applications
+        .iter()
+        .filter(|a| a.tied_at_last_place)
+        .map(|a| a.r#ref.clone())
+        .collect();
     if tied.is_empty() {
         return Err(DomainError::Conflict("there is no tie at the last award place".into()));
     }
@@ -571,27 +786,66 @@ pub async fn settle_tie(
     for (field, ids, awarded) in [("award", award, true), ("not_award", not_award, false)] {
         for (i, id) in ids.iter().enumerate() {
             match app_row(&txn, *id).await {
-                Ok(a) if a.call_id == call_id && tied.contains(&a.region_ref) && !named.iter().any(|(r, _, _)| r == &a.region_ref) => {
+                Ok(a)
+                    if a.call_id == call_id
+                        && tied.contains(&a.region_ref)
+                        && !named.iter().any(|(r, _, _)| r == &a.region_ref) =>
+                {
                     named.push((a.region_ref.clone(), a.id, awarded))
                 }
-                _ => errors.push(FieldError::new(format!("{field}[{i}]"), "not one of the tied applications, or named twice")),
+                _ => errors.push(FieldError::new(
+                    format!("{field}[{i}]"),
+                    "not one of the tied applications, or named twice",
+                )),
             }
         }
     }
     if errors.is_empty() && named.len() != tied.len() {
-        errors.push(FieldError::new("award", format!("name every tied application: {}", tied.join(", "))));
+        errors.push(FieldError::new(
+            "award",
+            format!("name every tied application: {}", tied.join(", ")),
+        ));
     }
-    let places_above = result.applications.iter().filter(|a| a.decision.as_deref() == Some("awarded") && !a.tied_at_last_place).count();
+    let places_above = result
+        .applications
+        .iter()
+        .filter(|a| a.decision.as_deref() == Some("awarded") && !a.tied_at_last_place)
+        .count();
     let awarding = named.iter().filter(|(_, _, a)| *a).count();
     if places_above + awarding > call.definition.max_awards as usize {
-        errors.push(FieldError::new("award", format!("at most {} awards in all", call.definition.max_awards)));
+        errors.push(FieldError::new(
+            "award",
+            format!("at most {} awards in all", call.definition.max_awards),
+        ));
     }
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
     for (r, id, awarded) in &named {
-        store::assessment::record_decision(&txn, call_id, Some(*id), "tie", serde_json::json!({"award": awarded}), reason.trim(), Some(who.user_id), now).await?;
-        audit(&txn, &who.actor(), now, "tie.settled", "application", id, Some(reason.trim()), serde_json::json!({"region": r, "award": awarded})).await?;
+        store::assessment::record_decision(
+            &txn,
+            call_id,
+            Some(*id),
+            "tie",
+            serde_json::json!({"award": awarded}),
+            reason.trim(),
+            Some(who.user_id),
+            now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            audit::AuditEntry {
+                actor: &who.actor(),
+                at: now,
+                action: "tie.settled",
+                entity_type: "application",
+                entity_id: id.to_string(),
+                reason: Some(reason.trim()),
+                details: serde_json::json!({"region": r, "award": awarded}),
+            },
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(())
@@ -621,28 +875,69 @@ pub async fn set_manual_allocation(
         Some(map) => {
             let mut by_ref = serde_json::Map::new();
             for (id, amount) in map {
-                let a = app_row(&txn, *id).await.map_err(|_| DomainError::invalid(format!("amounts.{id}"), "no such application"))?;
+                let a = app_row(&txn, *id).await.map_err(|_| {
+                    DomainError::invalid(format!("amounts.{id}"), "no such application")
+                })?;
                 if a.call_id != call_id {
-                    return Err(DomainError::invalid(format!("amounts.{id}"), "not an application of this call"));
+                    return Err(DomainError::invalid(
+                        format!("amounts.{id}"),
+                        "not an application of this call",
+                    ));
                 }
                 by_ref.insert(a.region_ref, serde_json::Value::String(amount.to_string()));
             }
             serde_json::Value::Object(by_ref)
         }
     };
-    store::assessment::record_decision(&txn, call_id, None, "manual_allocation", value.clone(), reason.trim(), Some(who.user_id), now).await?;
+    store::assessment::record_decision(
+        &txn,
+        call_id,
+        None,
+        "manual_allocation",
+        value.clone(),
+        reason.trim(),
+        Some(who.user_id),
+        now,
+    )
+    .await?;
     let input = selection_input(&txn, &call).await?;
     let result = selection::compute(&input);
     if result.final_pending.contains(&Pending::ManualAllocation) && amounts.is_some() {
-        let requests: Vec<(String, Money)> = input.applications.iter().map(|a| (a.r#ref.clone(), a.requested_total)).collect();
-        let given: Vec<(String, Money)> = input.manual_allocation.iter().flat_map(|m| m.amounts.iter().map(|(k, v)| (k.clone(), *v))).collect();
-        let awarded: Vec<(String, Money)> = requests.into_iter().filter(|(r, _)| result.awarded_in_rank_order.contains(r)).collect();
-        let errors = crate::domain::allocation::check_manual(call.definition.budget_ceiling, &awarded, &given)
-            .err()
-            .unwrap_or_else(|| vec![FieldError::new("amounts", "the amounts do not fit the awarded applications")]);
+        let requests: Vec<(String, Money)> =
+            input.applications.iter().map(|a| (a.r#ref.clone(), a.requested_total)).collect();
+        let given: Vec<(String, Money)> = input
+            .manual_allocation
+            .iter()
+            .flat_map(|m| m.amounts.iter().map(|(k, v)| (k.clone(), *v)))
+            .collect();
+        let awarded: Vec<(String, Money)> = requests
+            .into_iter()
+            .filter(|(r, _)| result.awarded_in_rank_order.contains(r))
+            .collect();
+        let errors = crate::domain::allocation::check_manual(
+            call.definition.budget_ceiling,
+            &awarded,
+            &given,
+        )
+        .err()
+        .unwrap_or_else(|| {
+            vec![FieldError::new("amounts", "the amounts do not fit the awarded applications")]
+        });
         return Err(DomainError::Validation(errors));
     }
-    audit(&txn, &who.actor(), now, "allocation.set", "call", call_id, Some(reason.trim()), serde_json::json!({"amounts": value})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "allocation.set",
+            entity_type: "call",
+            entity_id: call_id.to_string(),
+            reason: Some(reason.trim()),
+            details: serde_json::json!({"amounts": value}),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(result)
 }
@@ -650,7 +945,10 @@ pub async fn set_manual_allocation(
 // ---------------------------------------------------------------- the computation's inputs
 
 /// Everything the outcome depends on, read from the database.
-pub async fn selection_input<C: ConnectionTrait>(db: &C, call: &StoredCall) -> Result<SelectionInput, DomainError> {
+pub async fn selection_input<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+) -> Result<SelectionInput, DomainError> {
     let apps = submitted_apps(db, call.id).await?;
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
     let sheets = store::assessment::sheets_of(db, &ids, None).await?;
@@ -660,7 +958,10 @@ pub async fn selection_input<C: ConnectionTrait>(db: &C, call: &StoredCall) -> R
     for s in &sheets {
         if let std::collections::btree_map::Entry::Vacant(e) = assessor_names.entry(s.assessor_id) {
             let u = store::users::by_id(db, s.assessor_id).await?;
-            e.insert(u.map(|u| u.reference.unwrap_or(u.email)).unwrap_or_else(|| s.assessor_id.to_string()));
+            e.insert(
+                u.map(|u| u.reference.unwrap_or(u.email))
+                    .unwrap_or_else(|| s.assessor_id.to_string()),
+            );
         }
     }
     let mut applications = Vec::new();
@@ -668,11 +969,19 @@ pub async fn selection_input<C: ConnectionTrait>(db: &C, call: &StoredCall) -> R
         let facts = |round: &str| -> Result<Vec<SheetFacts>, DomainError> {
             sheets
                 .iter()
-                .filter(|s| s.application_id == app.id && s.round == round && s.status == "submitted")
+                .filter(|s| {
+                    s.application_id == app.id && s.round == round && s.status == "submitted"
+                })
                 .map(|s| {
-                    let input: SheetInput = serde_json::from_str(&s.content).map_err(DomainError::internal)?;
-                    let scored = scoring::check_sheet(&call.definition, &input, true)
-                        .map_err(|e| DomainError::internal(format!("stored sheet {} no longer checks: {e:?}", s.id)))?;
+                    let input: SheetInput =
+                        serde_json::from_str(&s.content).map_err(DomainError::internal)?;
+                    let scored =
+                        scoring::check_sheet(&call.definition, &input, true).map_err(|e| {
+                            DomainError::internal(format!(
+                                "stored sheet {} no longer checks: {e:?}",
+                                s.id
+                            ))
+                        })?;
                     Ok(SheetFacts {
                         assessor: assessor_names.get(&s.assessor_id).cloned().unwrap_or_default(),
                         knockout: scored.knockout,
@@ -682,17 +991,24 @@ pub async fn selection_input<C: ConnectionTrait>(db: &C, call: &StoredCall) -> R
                 })
                 .collect()
         };
-        let latest = |kind: &str| decisions.iter().rev().find(|d| d.kind == kind && d.application_id == Some(app.id));
+        let latest = |kind: &str| {
+            decisions.iter().rev().find(|d| d.kind == kind && d.application_id == Some(app.id))
+        };
         let knockout_decision = match latest("knockout") {
             Some(d) => {
-                let v: serde_json::Value = serde_json::from_str(&d.value).map_err(DomainError::internal)?;
-                v["verdict"].as_str().and_then(KnockoutVerdict::parse).map(|verdict| RecordedKnockout { verdict, reason: d.reason.clone() })
+                let v: serde_json::Value =
+                    serde_json::from_str(&d.value).map_err(DomainError::internal)?;
+                v["verdict"]
+                    .as_str()
+                    .and_then(KnockoutVerdict::parse)
+                    .map(|verdict| RecordedKnockout { verdict, reason: d.reason.clone() })
             }
             None => None,
         };
         let tie_decision = match latest("tie") {
             Some(d) => {
-                let v: serde_json::Value = serde_json::from_str(&d.value).map_err(DomainError::internal)?;
+                let v: serde_json::Value =
+                    serde_json::from_str(&d.value).map_err(DomainError::internal)?;
                 v["award"].as_bool().map(|award| RecordedTie { award, reason: d.reason.clone() })
             }
             None => None,
@@ -708,12 +1024,17 @@ pub async fn selection_input<C: ConnectionTrait>(db: &C, call: &StoredCall) -> R
     }
     let manual_allocation = match decisions.iter().rev().find(|d| d.kind == "manual_allocation") {
         Some(d) => {
-            let v: serde_json::Value = serde_json::from_str(&d.value).map_err(DomainError::internal)?;
+            let v: serde_json::Value =
+                serde_json::from_str(&d.value).map_err(DomainError::internal)?;
             match v.as_object() {
                 Some(map) => {
                     let mut amounts = BTreeMap::new();
                     for (k, a) in map {
-                        let m = a.as_str().map(Money::parse).and_then(Result::ok).ok_or_else(|| DomainError::internal("stored allocation amount"))?;
+                        let m = a
+                            .as_str()
+                            .map(Money::parse)
+                            .and_then(Result::ok)
+                            .ok_or_else(|| DomainError::internal("stored allocation amount"))?;
                         amounts.insert(k.clone(), m);
                     }
                     Some(ManualAllocation { amounts, reason: d.reason.clone() })
@@ -736,7 +1057,9 @@ fn pending_message(p: &[Pending]) -> String {
     p.iter()
         .map(|p| match p {
             Pending::KnockoutDecision(r) => format!("a knock-out decision on {r}"),
-            Pending::TieDecision(rs) => format!("a decision on the tie at the last award place between {}", rs.join(", ")),
+            Pending::TieDecision(rs) => {
+                format!("a decision on the tie at the last award place between {}", rs.join(", "))
+            }
             Pending::FinalScore(r) => format!("final-round sheets for {r}"),
             Pending::ManualAllocation => "the amounts of the allocation by hand".to_string(),
         })
@@ -745,23 +1068,40 @@ fn pending_message(p: &[Pending]) -> String {
 }
 
 /// Publishes the first-round outcome: invitations and rejections, their emails, a frozen snapshot.
-pub async fn publish_first_round(state: &AppState, who: &Principal, call_id: i32) -> Result<SelectionResult, DomainError> {
+pub async fn publish_first_round(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<SelectionResult, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     if call.definition.moment(stage::FIRST_ASSESSMENT).is_some_and(|t| now < t) {
-        return Err(DomainError::Conflict("the first-round outcome is published from the first_assessment stage on".into()));
+        return Err(DomainError::Conflict(
+            "the first-round outcome is published from the first_assessment stage on".into(),
+        ));
     }
     match round_state(&txn, &call, Round::First, now).await? {
         RoundState::Closed => {}
-        RoundState::Published => return Err(DomainError::Conflict("the first-round outcome is published already".into())),
-        _ => return Err(DomainError::Conflict("close the first round before publishing its outcome".into())),
+        RoundState::Published => {
+            return Err(DomainError::Conflict(
+                "the first-round outcome is published already".into(),
+            ));
+        }
+        _ => {
+            return Err(DomainError::Conflict(
+                "close the first round before publishing its outcome".into(),
+            ));
+        }
     }
     let input = selection_input(&txn, &call).await?;
     let result = selection::compute(&input);
     if !result.first_round_pending.is_empty() {
-        return Err(DomainError::Conflict(format!("still pending: {}", pending_message(&result.first_round_pending))));
+        return Err(DomainError::Conflict(format!(
+            "still pending: {}",
+            pending_message(&result.first_round_pending)
+        )));
     }
     let apps = submitted_apps(&txn, call_id).await?;
     let letters = super::letters::resolve(&txn, call_id).await?;
@@ -770,39 +1110,101 @@ pub async fn publish_first_round(state: &AppState, who: &Principal, call_id: i32
         let Some(app) = apps.iter().find(|a| a.region_ref == r.r#ref) else { continue };
         let (status, email) = match r.first_round_decision {
             Some(FirstRoundDecision::Invited) => ("invited_to_interview", "interview_invitation"),
-            Some(FirstRoundDecision::RejectedKnockout) => ("rejected_knockout", "rejection_first_round"),
-            Some(FirstRoundDecision::RejectedBelowThreshold) => ("rejected_below_threshold", "rejection_first_round"),
+            Some(FirstRoundDecision::RejectedKnockout) => {
+                ("rejected_knockout", "rejection_first_round")
+            }
+            Some(FirstRoundDecision::RejectedBelowThreshold) => {
+                ("rejected_below_threshold", "rejection_first_round")
+            }
             None => continue,
         };
         store::applications::set_status(&txn, app.id, status, now).await?;
-        super::letters::issue_with_email(&txn, who, &call, &input, &result, &letters, app, email, "first_round", now).await?;
-        audit(&txn, &who.actor(), now, "application.first_round_decided", "application", app.id, None, serde_json::json!({"decision": status})).await?;
+        super::letters::issue_with_email(
+            &txn,
+            who,
+            &call,
+            &input,
+            &result,
+            &letters,
+            app,
+            email,
+            "first_round",
+            now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            audit::AuditEntry {
+                actor: &who.actor(),
+                at: now,
+                action: "application.first_round_decided",
+                entity_type: "application",
+                entity_id: app.id.to_string(),
+                reason: None,
+                details: serde_json::json!({"decision": status}),
+            },
+        )
+        .await?;
     }
     freeze(&txn, who, call_id, STAGE_FIRST, &input, &result, now).await?;
-    store::assessment::set_round(&txn, call_id, FIRST, store::assessment::round(&txn, call_id, FIRST).await?.and_then(|r| r.closed_at), Some(now)).await?;
-    audit(&txn, &who.actor(), now, "outcome.published", "call", call_id, None, serde_json::json!({"stage": STAGE_FIRST})).await?;
+    store::assessment::set_round(
+        &txn,
+        call_id,
+        FIRST,
+        store::assessment::round(&txn, call_id, FIRST).await?.and_then(|r| r.closed_at),
+        Some(now),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "outcome.published",
+            entity_type: "call",
+            entity_id: call_id.to_string(),
+            reason: None,
+            details: serde_json::json!({"stage": STAGE_FIRST}),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(result)
 }
 
 /// Publishes the final decision: awards and rejections, the allocation, emails, a frozen snapshot.
-pub async fn publish_final(state: &AppState, who: &Principal, call_id: i32) -> Result<SelectionResult, DomainError> {
+pub async fn publish_final(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<SelectionResult, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let txn = state.write().await?;
     let call = call_of(&txn, call_id).await?;
     if call.definition.moment(stage::FINAL_DECISION).is_some_and(|t| now < t) {
-        return Err(DomainError::Conflict("the final decision is published from the final_decision stage on".into()));
+        return Err(DomainError::Conflict(
+            "the final decision is published from the final_decision stage on".into(),
+        ));
     }
     match round_state(&txn, &call, Round::Final, now).await? {
         RoundState::Closed => {}
-        RoundState::Published => return Err(DomainError::Conflict("the final decision is published already".into())),
-        _ => return Err(DomainError::Conflict("close the final round before publishing the decision".into())),
+        RoundState::Published => {
+            return Err(DomainError::Conflict("the final decision is published already".into()));
+        }
+        _ => {
+            return Err(DomainError::Conflict(
+                "close the final round before publishing the decision".into(),
+            ));
+        }
     }
     let input = selection_input(&txn, &call).await?;
     let result = selection::compute(&input);
     if !result.final_pending.is_empty() {
-        return Err(DomainError::Conflict(format!("still pending: {}", pending_message(&result.final_pending))));
+        return Err(DomainError::Conflict(format!(
+            "still pending: {}",
+            pending_message(&result.final_pending)
+        )));
     }
     let apps = submitted_apps(&txn, call_id).await?;
     let letters = super::letters::resolve(&txn, call_id).await?;
@@ -815,23 +1217,48 @@ pub async fn publish_final(state: &AppState, who: &Principal, call_id: i32) -> R
             _ => continue,
         };
         store::applications::set_status(&txn, app.id, status, now).await?;
-        super::letters::issue_with_email(&txn, who, &call, &input, &result, &letters, app, email, "final", now).await?;
-        audit(
+        super::letters::issue_with_email(
+            &txn, who, &call, &input, &result, &letters, app, email, "final", now,
+        )
+        .await?;
+        audit::record(
             &txn,
-            &who.actor(),
-            now,
-            "application.decided",
-            "application",
-            app.id,
-            None,
-            serde_json::json!({"decision": status, "allocated": r.allocated}),
+            audit::AuditEntry {
+                actor: &who.actor(),
+                at: now,
+                action: "application.decided",
+                entity_type: "application",
+                entity_id: app.id.to_string(),
+                reason: None,
+                details: serde_json::json!({"decision": status, "allocated": r.allocated}),
+            },
         )
         .await?;
     }
     freeze(&txn, who, call_id, STAGE_FINAL, &input, &result, now).await?;
-    store::assessment::set_round(&txn, call_id, FINAL, store::assessment::round(&txn, call_id, FINAL).await?.and_then(|r| r.closed_at), Some(now)).await?;
-    audit(&txn, &who.actor(), now, "outcome.published", "call", call_id, None, serde_json::json!({"stage": STAGE_FINAL, "allocated_total": result.allocated_total})).await?;
-    super::monitoring::create_proeftuinen_for_awards(&txn, &who.actor(), &call, &result, now).await?;
+    store::assessment::set_round(
+        &txn,
+        call_id,
+        FINAL,
+        store::assessment::round(&txn, call_id, FINAL).await?.and_then(|r| r.closed_at),
+        Some(now),
+    )
+    .await?;
+    audit::record(
+&txn,
+audit::AuditEntry {
+actor: &who.actor(),
+at: now,
+action: "outcome.published",
+entity_type: "call",
+entity_id: call_id.to_string(),
+reason: None,
+details: serde_json::json!({"stage": STAGE_FINAL, "allocated_total": result.allocated_total}),
+},
+)
+    .await?;
+    super::monitoring::create_proeftuinen_for_awards(&txn, &who.actor(), &call, &result, now)
+        .await?;
     txn.commit().await?;
     Ok(result)
 }
@@ -848,7 +1275,18 @@ async fn freeze(
     let inputs = serde_json::to_string(input).map_err(DomainError::internal)?;
     let output = serde_json::to_string(result).map_err(DomainError::internal)?;
     let hash = hash_of(&inputs);
-    store::assessment::insert_snapshot(txn, call_id, stage, inputs, output, hash, selection::RULE_VERSION, Some(who.user_id), now).await?;
+    store::assessment::insert_snapshot(
+        txn,
+        call_id,
+        stage,
+        inputs,
+        output,
+        hash,
+        selection::RULE_VERSION,
+        Some(who.user_id),
+        now,
+    )
+    .await?;
     Ok(())
 }
 
@@ -856,7 +1294,11 @@ async fn freeze(
 
 /// The results of a call: what the sheets and decisions give now; once the final decision is
 /// published, what its frozen inputs give, so the results always equal the published outcome.
-pub async fn results(state: &AppState, who: &Principal, call_id: i32) -> Result<(StoredCall, SelectionResult, Vec<AppRow>), DomainError> {
+pub async fn results(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<(StoredCall, SelectionResult, Vec<AppRow>), DomainError> {
     who.require(&[Role::Staff])?;
     let call = call_of(&state.db, call_id).await?;
     let input = match store::assessment::snapshot(&state.db, call_id, STAGE_FINAL).await? {
@@ -879,14 +1321,23 @@ pub struct FrozenOutcome {
 }
 
 /// Recomputes a published outcome from its frozen inputs and checks it against what was published.
-pub async fn frozen(state: &AppState, who: &Principal, call_id: i32, stage: &str) -> Result<FrozenOutcome, DomainError> {
+pub async fn frozen(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    stage: &str,
+) -> Result<FrozenOutcome, DomainError> {
     who.require(&[Role::Staff])?;
-    let snap = store::assessment::snapshot(&state.db, call_id, stage)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("a published {stage} outcome of call {call_id}")))?;
-    let input: SelectionInput = serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?;
-    let recomputed = serde_json::to_string(&selection::compute(&input)).map_err(DomainError::internal)?;
-    let verified = hash_of(&snap.inputs) == snap.sha256 && recomputed == snap.result && snap.rule_version == selection::RULE_VERSION;
+    let snap = store::assessment::snapshot(&state.db, call_id, stage).await?.ok_or_else(|| {
+        DomainError::NotFound(format!("a published {stage} outcome of call {call_id}"))
+    })?;
+    let input: SelectionInput =
+        serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?;
+    let recomputed =
+        serde_json::to_string(&selection::compute(&input)).map_err(DomainError::internal)?;
+    let verified = hash_of(&snap.inputs) == snap.sha256
+        && recomputed == snap.result
+        && snap.rule_version == selection::RULE_VERSION;
     Ok(FrozenOutcome {
         stage: snap.stage,
         sha256: snap.sha256,
@@ -918,36 +1369,54 @@ pub async fn what_if(
 ) -> Result<WhatIf, DomainError> {
     who.require(&[Role::Staff])?;
     let call = call_of(&state.db, call_id).await?;
-    let snap = store::assessment::snapshot(&state.db, call_id, STAGE_FINAL)
-        .await?
-        .ok_or_else(|| DomainError::Conflict("what-if works on a published final decision".into()))?;
-    let mut input: SelectionInput = serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?;
+    let snap =
+        store::assessment::snapshot(&state.db, call_id, STAGE_FINAL).await?.ok_or_else(|| {
+            DomainError::Conflict("what-if works on a published final decision".into())
+        })?;
+    let mut input: SelectionInput =
+        serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?;
     let before = selection::compute(&input);
     let scored = checked(&call.definition, &sheet, true)?;
-    let app = input
-        .applications
-        .iter_mut()
-        .find(|a| a.r#ref == application_ref)
-        .ok_or_else(|| DomainError::invalid("application", "not an application of the published outcome"))?;
+    let app =
+        input.applications.iter_mut().find(|a| a.r#ref == application_ref).ok_or_else(|| {
+            DomainError::invalid("application", "not an application of the published outcome")
+        })?;
     let sheets = match round {
         Round::First => &mut app.first_round,
         Round::Final => &mut app.final_round,
     };
-    let target = sheets
-        .iter_mut()
-        .find(|s| s.assessor == assessor)
-        .ok_or_else(|| DomainError::invalid("assessor", "this assessor has no sheet on the application in that round"))?;
-    *target = SheetFacts { assessor: assessor.to_string(), knockout: scored.knockout, points: scored.points, total: scored.total };
+    let target = sheets.iter_mut().find(|s| s.assessor == assessor).ok_or_else(|| {
+        DomainError::invalid(
+            "assessor",
+            "this assessor has no sheet on the application in that round",
+        )
+    })?;
+    *target = SheetFacts {
+        assessor: assessor.to_string(),
+        knockout: scored.knockout,
+        points: scored.points,
+        total: scored.total,
+    };
     let after = selection::compute(&input);
     let mut b = before.awarded_in_rank_order.clone();
     let mut a = after.awarded_in_rank_order.clone();
     b.sort();
     a.sort();
-    Ok(WhatIf { changed: a != b, awarded_before: before.awarded_in_rank_order, awarded_after: after.awarded_in_rank_order.clone(), result: after })
+    Ok(WhatIf {
+        changed: a != b,
+        awarded_before: before.awarded_in_rank_order,
+        awarded_after: after.awarded_in_rank_order.clone(),
+        result: after,
+    })
 }
 
 /// A round's state as a word: `not_open`, `open`, `closed`, `published`.
-pub async fn round_state_of(state: &AppState, call: &StoredCall, round: Round, now: DateTime<Utc>) -> Result<&'static str, DomainError> {
+pub async fn round_state_of(
+    state: &AppState,
+    call: &StoredCall,
+    round: Round,
+    now: DateTime<Utc>,
+) -> Result<&'static str, DomainError> {
     Ok(match round_state(&state.db, call, round, now).await? {
         RoundState::NotOpen => "not_open",
         RoundState::Open => "open",
@@ -971,17 +1440,20 @@ pub struct Explained {
     pub ground: Option<crate::domain::grounds::DecisionGround>,
 }
 
-pub async fn explain(state: &AppState, who: &Principal, application_id: i32) -> Result<Explained, DomainError> {
+pub async fn explain(
+    state: &AppState,
+    who: &Principal,
+    application_id: i32,
+) -> Result<Explained, DomainError> {
     who.require(&[Role::Staff])?;
     let app = app_row(&state.db, application_id).await?;
     let call = call_of(&state.db, app.call_id).await?;
     let input = selection_input(&state.db, &call).await?;
     let result = selection::compute(&input);
-    let pos = input
-        .applications
-        .iter()
-        .position(|a| a.r#ref == app.region_ref)
-        .ok_or_else(|| DomainError::Conflict("the application is not submitted; it has no outcome".into()))?;
+    let pos =
+        input.applications.iter().position(|a| a.r#ref == app.region_ref).ok_or_else(|| {
+            DomainError::Conflict("the application is not submitted; it has no outcome".into())
+        })?;
     let decisions = store::assessment::decisions_of_call(&state.db, call.id)
         .await?
         .into_iter()
@@ -999,7 +1471,13 @@ pub async fn explain(state: &AppState, who: &Principal, application_id: i32) -> 
     })
 }
 
-pub async fn add_consensus_note(state: &AppState, who: &Principal, application_id: i32, round: Round, note: &str) -> Result<entity::consensus_note::Model, DomainError> {
+pub async fn add_consensus_note(
+    state: &AppState,
+    who: &Principal,
+    application_id: i32,
+    round: Round,
+    note: &str,
+) -> Result<entity::consensus_note::Model, DomainError> {
     who.require(&[Role::Staff])?;
     if note.trim().is_empty() {
         return Err(DomainError::invalid("note", "a consensus note cannot be empty"));
@@ -1010,15 +1488,39 @@ pub async fn add_consensus_note(state: &AppState, who: &Principal, application_i
     if app.status == "draft" {
         return Err(DomainError::Conflict("the application is not submitted".into()));
     }
-    let n = store::assessment::add_note(&txn, application_id, round.as_str(), note.trim(), Some(who.user_id), now).await?;
-    audit(&txn, &who.actor(), now, "consensus.noted", "application", application_id, None, serde_json::json!({"round": round.as_str(), "note": note.trim()})).await?;
+    let n = store::assessment::add_note(
+        &txn,
+        application_id,
+        round.as_str(),
+        note.trim(),
+        Some(who.user_id),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "consensus.noted",
+            entity_type: "application",
+            entity_id: application_id.to_string(),
+            reason: None,
+            details: serde_json::json!({"round": round.as_str(), "note": note.trim()}),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(n)
 }
 
 /// Per assessor and round: the mean deviation from the other assessors on the same applications
 /// (negative: strict, positive: lenient).
-pub async fn assessor_deviations(state: &AppState, who: &Principal, call_id: i32) -> Result<BTreeMap<(String, String), Points>, DomainError> {
+pub async fn assessor_deviations(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<BTreeMap<(String, String), Points>, DomainError> {
     who.require(&[Role::Staff])?;
     let call = call_of(&state.db, call_id).await?;
     let input = selection_input(&state.db, &call).await?;
@@ -1059,7 +1561,9 @@ pub async fn upload_addendum(
     }
     let call = call_of(&txn, app.call_id).await?;
     if app.status != "invited_to_interview" {
-        return Err(DomainError::Conflict("only an application invited to the interview round takes an addendum".into()));
+        return Err(DomainError::Conflict(
+            "only an application invited to the interview round takes an addendum".into(),
+        ));
     }
     if call.definition.moment(stage::ADDENDUM_DEADLINE).is_some_and(|d| now > d) {
         return Err(DomainError::DeadlinePassed("the addendum deadline has passed".into()));
@@ -1067,8 +1571,11 @@ pub async fn upload_addendum(
     if bytes.len() > document::MAX_DOCUMENT_BYTES {
         return Err(DomainError::TooLarge("a document is at most 25 MB".into()));
     }
-    let filename = document::clean_filename(filename).map_err(|m| DomainError::invalid("filename", m))?;
-    let kind = document::sniff(&bytes).ok_or_else(|| DomainError::invalid("file", "the file is not a PDF, DOCX or ODT document"))?;
+    let filename =
+        document::clean_filename(filename).map_err(|m| DomainError::invalid("filename", m))?;
+    let kind = document::sniff(&bytes).ok_or_else(|| {
+        DomainError::invalid("file", "the file is not a PDF, DOCX or ODT document")
+    })?;
     let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
     let meta = store::documents::insert(
         &txn,
@@ -1084,12 +1591,32 @@ pub async fn upload_addendum(
         },
     )
     .await?;
-    audit(&txn, &who.actor(), now, "application.addendum_uploaded", "application", application_id, None, serde_json::json!({"document_id": meta.id, "sha256": sha256})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "application.addendum_uploaded",
+            entity_type: "application",
+            entity_id: application_id.to_string(),
+            reason: None,
+            details: serde_json::json!({"document_id": meta.id, "sha256": sha256}),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(meta)
 }
 
 /// Whether the application has an addendum (for the addendum reminder).
-pub async fn has_addendum<C: ConnectionTrait>(db: &C, application_id: i32) -> Result<bool, DomainError> {
-    Ok(store::documents::has_kind(db, application_id, crate::domain::document::DocumentKind::Addendum.as_str()).await?)
+pub async fn has_addendum<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+) -> Result<bool, DomainError> {
+    Ok(store::documents::has_kind(
+        db,
+        application_id,
+        crate::domain::document::DocumentKind::Addendum.as_str(),
+    )
+    .await?)
 }

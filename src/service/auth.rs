@@ -48,12 +48,18 @@ impl Principal {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(DomainError::Forbidden(format!("this action is not open to the {} role", self.role.as_str())))
+            Err(DomainError::Forbidden(format!(
+                "this action is not open to the {} role",
+                self.role.as_str()
+            )))
         }
     }
 
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.user_id), label: format!("{}:{} ({})", self.role.as_str(), self.user_id, self.name) }
+        Actor {
+            user_id: Some(self.user_id),
+            label: format!("{}:{} ({})", self.role.as_str(), self.user_id, self.name),
+        }
     }
 }
 

@@ -23,13 +23,15 @@ fn is_postgres(url: &str) -> bool {
 
 /// The file of a `sqlite://FILE?...` or `sqlite:FILE` URL.
 pub fn sqlite_path(url: &str) -> Result<PathBuf, DomainError> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .ok_or_else(|| DomainError::BadRequest(format!("not a SQLite or PostgreSQL database URL: {url}")))?;
+    let rest =
+        url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or_else(|| {
+            DomainError::BadRequest(format!("not a SQLite or PostgreSQL database URL: {url}"))
+        })?;
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path.contains(":memory:") {
-        return Err(DomainError::BadRequest("an in-memory database has no file to back up or restore".into()));
+        return Err(DomainError::BadRequest(
+            "an in-memory database has no file to back up or restore".into(),
+        ));
     }
     Ok(PathBuf::from(path))
 }
@@ -41,19 +43,29 @@ fn readonly_url(path: &Path) -> String {
 /// Opens a SQLite file read-only and looks at it; refuses anything that is not a Tuinier database.
 pub async fn inspect_file(path: &Path) -> Result<Facts, DomainError> {
     let mut header = [0u8; 16];
-    let readable = std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header));
+    let readable =
+        std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header));
     if readable.is_err() || &header != SQLITE_HEADER {
-        return Err(DomainError::BadRequest(format!("{} is not a SQLite database", path.display())));
+        return Err(DomainError::BadRequest(format!(
+            "{} is not a SQLite database",
+            path.display()
+        )));
     }
     let db = sea_orm::Database::connect(readonly_url(path)).await?;
     let facts = store::backup::inspect(&db).await;
     db.close().await.ok();
     let facts = facts?;
     if !facts.is_tuinier() {
-        return Err(DomainError::BadRequest(format!("{} is a SQLite database, but not Tuinier's", path.display())));
+        return Err(DomainError::BadRequest(format!(
+            "{} is a SQLite database, but not Tuinier's",
+            path.display()
+        )));
     }
     if !facts.intact {
-        return Err(DomainError::BadRequest(format!("{} fails SQLite's integrity check", path.display())));
+        return Err(DomainError::BadRequest(format!(
+            "{} fails SQLite's integrity check",
+            path.display()
+        )));
     }
     Ok(facts)
 }
@@ -65,10 +77,15 @@ pub async fn backup(url: &str, to: &Path) -> Result<Facts, DomainError> {
     }
     sqlite_path(url)?;
     if std::fs::metadata(to).is_ok_and(|m| m.len() > 0) {
-        return Err(DomainError::Conflict(format!("{} exists already; a backup never overwrites a file", to.display())));
+        return Err(DomainError::Conflict(format!(
+            "{} exists already; a backup never overwrites a file",
+            to.display()
+        )));
     }
     let db = store::connect(url).await?;
-    let target = to.to_str().ok_or_else(|| DomainError::BadRequest("the backup path is not valid UTF-8".into()))?;
+    let target = to
+        .to_str()
+        .ok_or_else(|| DomainError::BadRequest("the backup path is not valid UTF-8".into()))?;
     // An empty file left by a caller (e.g. a temp file) would make VACUUM INTO refuse.
     if std::fs::metadata(to).is_ok() {
         std::fs::remove_file(to).map_err(DomainError::internal)?;

@@ -1,14 +1,18 @@
 //! Calls (*leidraad*): staff define them; once published they change only by amendment.
 
-use super::{Actor, AppState, audit, templates};
 use super::assessment::{STAGE_FINAL, STAGE_FIRST};
 use super::auth::{Principal, Role};
+use super::{Actor, AppState, audit, templates};
 use crate::domain::call::CallDefinition;
 use crate::domain::call_lock::{self, Decided};
 use crate::error::DomainError;
 use crate::store::{self, calls::StoredCall};
 
-pub async fn create(state: &AppState, actor: &Actor, def: CallDefinition) -> Result<StoredCall, DomainError> {
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    def: CallDefinition,
+) -> Result<StoredCall, DomainError> {
     let def = CallDefinition::new(def).map_err(DomainError::Validation)?;
     let now = state.now();
     let txn = state.write().await?;
@@ -16,18 +20,36 @@ pub async fn create(state: &AppState, actor: &Actor, def: CallDefinition) -> Res
         return Err(DomainError::Conflict(format!("a call with code {} exists already", def.code)));
     }
     let call = store::calls::insert(&txn, &def, actor.user_id, now).await?;
-    audit(&txn, actor, now, "call.created", "call", call.id, None, serde_json::json!({"code": def.code})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor,
+            at: now,
+            action: "call.created",
+            entity_type: "call",
+            entity_id: call.id.to_string(),
+            reason: None,
+            details: serde_json::json!({"code": def.code}),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(call)
 }
 
-pub async fn create_from_template(state: &AppState, actor: &Actor, template: &str) -> Result<StoredCall, DomainError> {
+pub async fn create_from_template(
+    state: &AppState,
+    actor: &Actor,
+    template: &str,
+) -> Result<StoredCall, DomainError> {
     let def = templates::call(template)?;
     create(state, actor, def).await
 }
 
 pub async fn get(state: &AppState, id: i32) -> Result<StoredCall, DomainError> {
-    store::calls::by_id(&state.db, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))
+    store::calls::by_id(&state.db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("call {id}")))
 }
 
 pub async fn list(state: &AppState) -> Result<Vec<StoredCall>, DomainError> {
@@ -36,7 +58,12 @@ pub async fn list(state: &AppState) -> Result<Vec<StoredCall>, DomainError> {
 
 /// Whether `who` may see `call`: staff always; anyone else once the call is published, and an
 /// assessor assigned to it before that.
-async fn visible_to<C: sea_orm::ConnectionTrait>(db: &C, who: &Principal, call: &StoredCall, now: chrono::DateTime<chrono::Utc>) -> Result<bool, DomainError> {
+async fn visible_to<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    call: &StoredCall,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, DomainError> {
     Ok(match who.role {
         Role::Staff => true,
         _ if call.definition.is_published(now) => true,
@@ -58,17 +85,32 @@ pub async fn list_for(state: &AppState, who: &Principal) -> Result<Vec<StoredCal
 }
 
 /// One call, if `who` may see it; otherwise 404, as if it did not exist.
-pub async fn get_for(state: &AppState, who: &Principal, id: i32) -> Result<StoredCall, DomainError> {
+pub async fn get_for(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+) -> Result<StoredCall, DomainError> {
     let call = get(state, id).await?;
-    if visible_to(&state.db, who, &call, state.now()).await? { Ok(call) } else { Err(DomainError::NotFound(format!("call {id}"))) }
+    if visible_to(&state.db, who, &call, state.now()).await? {
+        Ok(call)
+    } else {
+        Err(DomainError::NotFound(format!("call {id}")))
+    }
 }
 
 /// Before publication a call may be rewritten freely; after it, only [`amend`] changes it.
-pub async fn replace(state: &AppState, actor: &Actor, id: i32, def: CallDefinition) -> Result<StoredCall, DomainError> {
+pub async fn replace(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    def: CallDefinition,
+) -> Result<StoredCall, DomainError> {
     let def = CallDefinition::new(def).map_err(DomainError::Validation)?;
     let now = state.now();
     let txn = state.write().await?;
-    let current = store::calls::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))?;
+    let current = store::calls::by_id(&txn, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("call {id}")))?;
     if current.definition.is_published(now) {
         return Err(DomainError::Conflict(
             "the call is published; it changes only through an amendment with a reason (POST /calls/{id}/amendments)".into(),
@@ -76,19 +118,40 @@ pub async fn replace(state: &AppState, actor: &Actor, id: i32, def: CallDefiniti
     }
     ensure_code_free(&txn, &def, id).await?;
     let call = store::calls::replace(&txn, id, &def, now).await?;
-    audit(&txn, actor, now, "call.updated", "call", id, None, serde_json::json!({"code": def.code})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor,
+            at: now,
+            action: "call.updated",
+            entity_type: "call",
+            entity_id: id.to_string(),
+            reason: None,
+            details: serde_json::json!({"code": def.code}),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(call)
 }
 
 /// Changes a call and records who, when and why, with the definition before and after.
-pub async fn amend(state: &AppState, actor: &Actor, id: i32, def: CallDefinition, reason: &str) -> Result<StoredCall, DomainError> {
+pub async fn amend(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    def: CallDefinition,
+    reason: &str,
+) -> Result<StoredCall, DomainError> {
     let mut problems = match CallDefinition::new(def.clone()) {
         Ok(_) => Vec::new(),
-        Err(e) => e.into_iter().map(|mut f| {
-            f.field = format!("call.{}", f.field);
-            f
-        }).collect(),
+        Err(e) => e
+            .into_iter()
+            .map(|mut f| {
+                f.field = format!("call.{}", f.field);
+                f
+            })
+            .collect(),
     };
     if reason.trim().is_empty() {
         problems.push(crate::error::FieldError::new("reason", "an amendment needs a reason"));
@@ -98,19 +161,23 @@ pub async fn amend(state: &AppState, actor: &Actor, id: i32, def: CallDefinition
     }
     let now = state.now();
     let txn = state.write().await?;
-    let current = store::calls::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))?;
+    let current = store::calls::by_id(&txn, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("call {id}")))?;
     ensure_basis_unchanged(&txn, &current, &def).await?;
     ensure_code_free(&txn, &def, id).await?;
     let call = store::calls::replace(&txn, id, &def, now).await?;
-    audit(
+    audit::record(
         &txn,
-        actor,
-        now,
-        "call.amended",
-        "call",
-        id,
-        Some(reason.trim()),
-        serde_json::json!({"before": current.definition, "after": def}),
+        audit::AuditEntry {
+            actor,
+            at: now,
+            action: "call.amended",
+            entity_type: "call",
+            entity_id: id.to_string(),
+            reason: Some(reason.trim()),
+            details: serde_json::json!({"before": current.definition, "after": def}),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -120,9 +187,15 @@ pub async fn amend(state: &AppState, actor: &Actor, id: i32, def: CallDefinition
 /// A published outcome locks what it rests on (see [`call_lock`]): an amendment that would change
 /// it is refused, naming the fields and the publication, so results, letters and the frozen
 /// outcome keep agreeing.
-async fn ensure_basis_unchanged<C: sea_orm::ConnectionTrait>(db: &C, current: &StoredCall, def: &CallDefinition) -> Result<(), DomainError> {
+async fn ensure_basis_unchanged<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    current: &StoredCall,
+    def: &CallDefinition,
+) -> Result<(), DomainError> {
     for (stage, decided) in [(STAGE_FINAL, Decided::Final), (STAGE_FIRST, Decided::FirstRound)] {
-        let Some(snap) = store::assessment::snapshot(db, current.id, stage).await? else { continue };
+        let Some(snap) = store::assessment::snapshot(db, current.id, stage).await? else {
+            continue;
+        };
         let changed = call_lock::locked_changes(&current.definition, def, decided);
         if !changed.is_empty() {
             return Err(DomainError::Conflict(format!(
@@ -138,9 +211,15 @@ async fn ensure_basis_unchanged<C: sea_orm::ConnectionTrait>(db: &C, current: &S
     Ok(())
 }
 
-async fn ensure_code_free<C: sea_orm::ConnectionTrait>(db: &C, def: &CallDefinition, id: i32) -> Result<(), DomainError> {
+async fn ensure_code_free<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    def: &CallDefinition,
+    id: i32,
+) -> Result<(), DomainError> {
     match store::calls::by_code(db, &def.code).await? {
-        Some(other) if other.id != id => Err(DomainError::Conflict(format!("a call with code {} exists already", def.code))),
+        Some(other) if other.id != id => {
+            Err(DomainError::Conflict(format!("a call with code {} exists already", def.code)))
+        }
         _ => Ok(()),
     }
 }

@@ -112,11 +112,7 @@ fn write_tokens(path: &Path, logins: &[DemoLogin]) -> Result<(), DomainError> {
          # Load them into a shell with:  . ./demo-tokens.txt\n",
     );
     for l in logins {
-        let region = l
-            .region
-            .as_deref()
-            .map(|r| format!(" | region {r}"))
-            .unwrap_or_default();
+        let region = l.region.as_deref().map(|r| format!(" | region {r}")).unwrap_or_default();
         text.push_str(&format!(
             "{}='{}'  # {} | {} <{}>{region} | {}\n",
             l.var, l.token, l.role, l.name, l.email, l.can
@@ -135,8 +131,7 @@ fn write_tokens(path: &Path, logins: &[DemoLogin]) -> Result<(), DomainError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(DomainError::internal)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(DomainError::internal)?;
     }
     std::io::Write::write_all(&mut f, text.as_bytes()).map_err(DomainError::internal)
 }
@@ -170,10 +165,7 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
     let decided: serde_json::Value =
         serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
     let decided = crate::scenario::relabel(&decided, DECIDED_SUFFIX);
-    let code = decided["call"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let code = decided["call"]["code"].as_str().unwrap_or_default().to_string();
     let mut new_decided = None;
     if store::calls::by_code(&state.db, &code).await?.is_none() {
         crate::scenario::rehearse_into(state.db.clone(), &decided)
@@ -198,24 +190,13 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
     };
     let open_call_id = id_of(demo_open::OPEN_CALL).await?;
     let assessment_call_id = id_of(demo_open::ASSESSMENT_CALL).await?;
-    let logins = logins(
-        state,
-        &actor,
-        &data,
-        tokens_file,
-        open_call_id,
-        assessment_call_id,
-    )
-    .await?;
+    let logins =
+        logins(state, &actor, &data, tokens_file, open_call_id, assessment_call_id).await?;
 
     let scenario: serde_json::Value =
         serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
     let token = |var: &str| {
-        logins
-            .iter()
-            .find(|l| l.var == var)
-            .map(|l| l.token.clone())
-            .unwrap_or_default()
+        logins.iter().find(|l| l.var == var).map(|l| l.token.clone()).unwrap_or_default()
     };
     let mut assessors = Vec::new();
     for a in &data.assessors {
@@ -260,26 +241,15 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
         }
     }
     if let Some(call_id) = new_open {
-        demo_open::fill(
-            state,
-            &demo_open::OPEN,
-            call_id,
-            open_years,
-            &scenario,
-            &tokens,
-        )
-        .await?;
+        demo_open::fill(state, &demo_open::OPEN, call_id, open_years, &scenario, &tokens).await?;
     }
     if let Some(call_id) = new_decided {
         // Its proeftuinen's next annual plan falls due in ten days (a reminder goes out today).
         if let Some(staff) = auth::authenticate(state, &tokens.staff).await? {
             let due = crate::domain::dutch::in_amsterdam(state.now()).date_naive()
                 + chrono::Duration::days(10);
-            let day = if (due.month(), due.day()) == (2, 29) {
-                (3, 1)
-            } else {
-                (due.month(), due.day())
-            };
+            let day =
+                if (due.month(), due.day()) == (2, 29) { (3, 1) } else { (due.month(), due.day()) };
             let settings = crate::domain::monitoring::DueSettings {
                 annual_plan_due: format!("{:02}-{:02}", day.0, day.1),
                 ..Default::default()
@@ -326,12 +296,9 @@ async fn logins(
     open_call: Option<i32>,
     assessment_call: Option<i32>,
 ) -> Result<Vec<DemoLogin>, DomainError> {
-    let in_assessment = assessment_call.map_or("the call in assessment".to_string(), |id| {
-        format!("call {id}")
-    });
-    let call = open_call.map_or("the open call".to_string(), |id| {
-        format!("call {id} (open)")
-    });
+    let in_assessment =
+        assessment_call.map_or("the call in assessment".to_string(), |id| format!("call {id}"));
+    let call = open_call.map_or("the open call".to_string(), |id| format!("call {id} (open)"));
     let mut wanted = vec![(
         "STAFF".to_string(),
         format!(
@@ -366,10 +333,7 @@ async fn logins(
     for r in &data.regions {
         wanted.push((
             var_of("REGION", &r.r#ref),
-            format!(
-                "its own applications only; in {call}: {}",
-                demo_open::task_of(&r.r#ref)
-            ),
+            format!("its own applications only; in {call}: {}", demo_open::task_of(&r.r#ref)),
             users::NewUser {
                 name: r.lead_applicant.name.clone(),
                 email: r.lead_applicant.email.clone(),
@@ -387,10 +351,9 @@ async fn logins(
     for (var, can, u) in wanted {
         let existing = store::users::by_email(&state.db, &u.email).await?;
         let kept = match (&existing, saved.get(&var)) {
-            (Some(e), Some(t)) => auth::authenticate(state, t)
-                .await?
-                .filter(|p| p.user_id == e.id)
-                .map(|_| t.clone()),
+            (Some(e), Some(t)) => {
+                auth::authenticate(state, t).await?.filter(|p| p.user_id == e.id).map(|_| t.clone())
+            }
             _ => None,
         };
         let token = match (kept, existing) {
@@ -434,10 +397,7 @@ mod tests {
             tokens_path("sqlite:///tmp/x/demo.sqlite"),
             PathBuf::from("/tmp/x/demo-tokens.txt")
         );
-        assert_eq!(
-            tokens_path("postgres://u:p@h/db"),
-            PathBuf::from("demo-tokens.txt")
-        );
+        assert_eq!(tokens_path("postgres://u:p@h/db"), PathBuf::from("demo-tokens.txt"));
     }
 
     #[test]
@@ -454,19 +414,11 @@ mod tests {
             token: "tnr_abc".into(),
         };
         write_tokens(&path, &[login]).unwrap();
-        assert_eq!(
-            read_tokens(&path)
-                .get("REGION_FLEVOLAND")
-                .map(String::as_str),
-            Some("tnr_abc")
-        );
+        assert_eq!(read_tokens(&path).get("REGION_FLEVOLAND").map(String::as_str), Some("tnr_abc"));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
     }
 }

@@ -66,12 +66,8 @@ pub async fn move_clock(
         (None, Some(call_id), Some(stage)) => {
             let call = calls::get(state, call_id).await?;
             stage_moment(&call.definition, stage).ok_or_else(|| {
-                let kinds: Vec<&str> = call
-                    .definition
-                    .stages
-                    .iter()
-                    .map(|s| s.kind.as_str())
-                    .collect();
+                let kinds: Vec<&str> =
+                    call.definition.stages.iter().map(|s| s.kind.as_str()).collect();
                 DomainError::invalid(
                     "stage",
                     format!(
@@ -92,35 +88,29 @@ pub async fn move_clock(
     let offset = clock.advance_to(to).map_err(|now| {
         DomainError::invalid(
             "at",
-            format!(
-                "the demo clock never goes back: it is {} now",
-                now.to_rfc3339()
-            ),
+            format!("the demo clock never goes back: it is {} now", now.to_rfc3339()),
         )
     })?;
     // Whole seconds, rounded up, so a restart never lands before the time staff moved to.
     let seconds = offset.num_seconds() + i64::from(offset.subsec_nanos() > 0);
     store::demo::set_offset(&state.db, marker.id, seconds).await?;
     let now = state.now();
-    audit(
+    audit::record(
         &state.db,
-        &who.actor(),
-        now,
-        "demo.clock_moved",
-        "demo",
-        marker.id,
-        None,
-        serde_json::json!({
-            "previous": previous, "now": now, "call_id": target.call_id, "stage": target.stage,
-        }),
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "demo.clock_moved",
+            entity_type: "demo",
+            entity_id: marker.id.to_string(),
+            reason: None,
+            details: serde_json::json!({
+                "previous": previous, "now": now, "call_id": target.call_id, "stage": target.stage,
+            }),
+        },
     )
     .await?;
     // The scheduler follows at once (it also ticks on its own interval).
     let queued = crate::scheduler::tick(state).await?;
-    Ok(ClockMoved {
-        previous,
-        now,
-        offset_seconds: seconds,
-        reminders_queued: queued.len(),
-    })
+    Ok(ClockMoved { previous, now, offset_seconds: seconds, reminders_queued: queued.len() })
 }

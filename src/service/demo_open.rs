@@ -131,11 +131,8 @@ pub fn dated_call(
             .map(|t| t.date_naive())
             .ok_or_else(|| DomainError::internal(format!("the template has no {kind} moment")))
     };
-    let (p0, d0, s0) = (
-        date_of("publication")?,
-        date_of("submission_deadline")?,
-        date_of("programme_start")?,
-    );
+    let (p0, d0, s0) =
+        (date_of("publication")?, date_of("submission_deadline")?, date_of("programme_start")?);
     let (p1, d1) = (
         today - Duration::days(plan.published_days_ago),
         today + Duration::days(plan.deadline_in_days),
@@ -159,11 +156,7 @@ pub fn dated_call(
             .as_str()
             .and_then(|a| DateTime::parse_from_rfc3339(a).ok())
             .map(|t| t.date_naive())
-            .or_else(|| {
-                s["starts_on"]
-                    .as_str()
-                    .and_then(|d| d.parse::<NaiveDate>().ok())
-            });
+            .or_else(|| s["starts_on"].as_str().and_then(|d| d.parse::<NaiveDate>().ok()));
         let Some(anchor) = anchor else { continue };
         let days = shift_for(anchor);
         for key in ["at", "until"] {
@@ -188,12 +181,9 @@ pub fn dated_call(
         }
     }
     call["code"] = plan.code.into();
-    call["title"] = format!(
-        "{} ({})",
-        template["title"].as_str().unwrap_or("Leidraad"),
-        plan.title_suffix
-    )
-    .into();
+    call["title"] =
+        format!("{} ({})", template["title"].as_str().unwrap_or("Leidraad"), plan.title_suffix)
+            .into();
     Ok((call, years))
 }
 
@@ -220,17 +210,13 @@ impl Http {
         body: Option<Value>,
         bytes: Option<Vec<u8>>,
     ) -> Result<Value, DomainError> {
-        let mut req = self
-            .client
-            .request(method.clone(), format!("{}{path}", self.base))
-            .bearer_auth(token);
+        let mut req =
+            self.client.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
         if let Some(b) = bytes {
-            req = req
-                .header("content-type", "application/octet-stream")
-                .body(b);
+            req = req.header("content-type", "application/octet-stream").body(b);
         }
         let resp = req.send().await.map_err(DomainError::internal)?;
         let status = resp.status();
@@ -243,16 +229,13 @@ impl Http {
         Ok(value)
     }
     async fn post(&self, path: &str, token: &str, body: Value) -> Result<Value, DomainError> {
-        self.send(reqwest::Method::POST, path, token, Some(body), None)
-            .await
+        self.send(reqwest::Method::POST, path, token, Some(body), None).await
     }
     async fn put(&self, path: &str, token: &str, body: Value) -> Result<Value, DomainError> {
-        self.send(reqwest::Method::PUT, path, token, Some(body), None)
-            .await
+        self.send(reqwest::Method::PUT, path, token, Some(body), None).await
     }
     async fn upload(&self, path: &str, token: &str, bytes: Vec<u8>) -> Result<Value, DomainError> {
-        self.send(reqwest::Method::POST, path, token, None, Some(bytes))
-            .await
+        self.send(reqwest::Method::POST, path, token, None, Some(bytes)).await
     }
 }
 
@@ -267,16 +250,11 @@ pub async fn fill(
     scenario: &Value,
     tokens: &Tokens,
 ) -> Result<(), DomainError> {
-    let server = crate::startup::spawn(
-        state.clone(),
-        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .map_err(DomainError::internal)?;
-    let http = Http {
-        base: format!("http://{}", server.addr),
-        client: reqwest::Client::new(),
-    };
+    let server =
+        crate::startup::spawn(state.clone(), std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .map_err(DomainError::internal)?;
+    let http = Http { base: format!("http://{}", server.addr), client: reqwest::Client::new() };
     let result = fill_over(&http, plan, state.now(), call_id, years, scenario, tokens).await;
     server.stop().await;
     result
@@ -292,37 +270,25 @@ async fn fill_over(
     tokens: &Tokens,
 ) -> Result<(), DomainError> {
     for (_, id, _) in &tokens.assessors {
-        http.post(
-            &format!("/calls/{call_id}/assessors"),
-            &tokens.staff,
-            json!({"user_id": id}),
-        )
-        .await?;
+        http.post(&format!("/calls/{call_id}/assessors"), &tokens.staff, json!({"user_id": id}))
+            .await?;
     }
     let today = dutch::in_amsterdam(now).date_naive();
     let mut application_of = std::collections::BTreeMap::new();
     for &(r, progress) in plan.drafts {
-        let Some(token) = tokens
-            .regions
-            .iter()
-            .find(|(x, _)| x == r)
-            .map(|(_, t)| t.clone())
+        let Some(token) = tokens.regions.iter().find(|(x, _)| x == r).map(|(_, t)| t.clone())
         else {
             continue;
         };
-        let Some(a) = scenario["applications"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|a| a["ref"] == r)
+        let Some(a) =
+            scenario["applications"].as_array().into_iter().flatten().find(|a| a["ref"] == r)
         else {
             continue;
         };
-        let id = http
-            .post(&format!("/calls/{call_id}/applications"), &token, json!({}))
-            .await?["id"]
-            .as_i64()
-            .unwrap_or_default();
+        let id =
+            http.post(&format!("/calls/{call_id}/applications"), &token, json!({})).await?["id"]
+                .as_i64()
+                .unwrap_or_default();
         application_of.insert(r, id);
         if progress == Progress::Empty {
             continue;
@@ -344,8 +310,7 @@ async fn fill_over(
                 "address": a["penvoerder"]["address"],
             },
         });
-        http.put(&format!("/applications/{id}/form"), &token, form)
-            .await?;
+        http.put(&format!("/applications/{id}/form"), &token, form).await?;
         let lines: Vec<Value> = a["budget"]
             .as_array()
             .into_iter()
@@ -356,12 +321,7 @@ async fn fill_over(
                 l
             })
             .collect();
-        http.put(
-            &format!("/applications/{id}/budget"),
-            &token,
-            json!({"lines": lines}),
-        )
-        .await?;
+        http.put(&format!("/applications/{id}/budget"), &token, json!({"lines": lines})).await?;
         if progress == Progress::Partial {
             continue;
         }
@@ -375,28 +335,20 @@ async fn fill_over(
         for p in a["partners"].as_array().into_iter().flatten() {
             let role = p["role"].as_str().unwrap_or_default();
             let body = json!({"organisation": p["organisation"], "signed_by": p["signed_by"], "signed_on": (today - Duration::days(2)).to_string()});
-            http.put(
-                &format!("/applications/{id}/commitments/{role}"),
-                &token,
-                body,
-            )
-            .await?;
+            http.put(&format!("/applications/{id}/commitments/{role}"), &token, body).await?;
         }
         if progress == Progress::Submitted {
-            http.post(&format!("/applications/{id}/submit"), &token, json!({}))
-                .await?;
+            http.post(&format!("/applications/{id}/submit"), &token, json!({})).await?;
         }
     }
     plan_interviews(http, call_id, plan, &application_of, &tokens.staff).await?;
     let (assessor, region, reason) = plan.conflict;
-    if let (Some((_, assessor_id, _)), Some(application_id)) = (
-        tokens.assessors.iter().find(|(x, _, _)| x == assessor),
-        application_of.get(region),
-    ) {
+    if let (Some((_, assessor_id, _)), Some(application_id)) =
+        (tokens.assessors.iter().find(|(x, _, _)| x == assessor), application_of.get(region))
+    {
         let body =
             json!({"assessor_id": assessor_id, "application_id": application_id, "reason": reason});
-        http.post(&format!("/calls/{call_id}/conflicts"), &tokens.staff, body)
-            .await?;
+        http.post(&format!("/calls/{call_id}/conflicts"), &tokens.staff, body).await?;
     }
     Ok(())
 }
@@ -411,15 +363,8 @@ async fn plan_interviews(
     application_of: &std::collections::BTreeMap<&str, i64>,
     staff: &str,
 ) -> Result<(), DomainError> {
-    let call = http
-        .send(
-            reqwest::Method::GET,
-            &format!("/calls/{call_id}"),
-            staff,
-            None,
-            None,
-        )
-        .await?;
+    let call =
+        http.send(reqwest::Method::GET, &format!("/calls/{call_id}"), staff, None, None).await?;
     let Some(mut day) = call["stages"]
         .as_array()
         .into_iter()
@@ -445,8 +390,7 @@ async fn plan_interviews(
             "time": "10:00",
             "place": "Ministerie van Justitie en Veiligheid, Turfmarkt 147, 2511 DP Den Haag",
         }});
-        http.put(&format!("/calls/{call_id}/interviews/{id}"), staff, body)
-            .await?;
+        http.put(&format!("/calls/{call_id}/interviews/{id}"), staff, body).await?;
         day += Duration::days(1);
     }
     Ok(())
@@ -457,12 +401,7 @@ mod tests {
     use super::*;
 
     fn moment(call: &Value, kind: &str) -> DateTime<chrono::FixedOffset> {
-        let s = call["stages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["kind"] == kind)
-            .unwrap();
+        let s = call["stages"].as_array().unwrap().iter().find(|s| s["kind"] == kind).unwrap();
         DateTime::parse_from_rfc3339(s["at"].as_str().unwrap()).unwrap()
     }
 
@@ -472,19 +411,10 @@ mod tests {
             serde_json::from_str(include_str!("data/proeftuinen-tranche-2-2022.json")).unwrap();
         let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let (call, years) = dated_call(&template, today, &OPEN).unwrap();
-        assert_eq!(
-            moment(&call, "publication").date_naive(),
-            today - Duration::days(7)
-        );
-        assert_eq!(
-            moment(&call, "submission_deadline").date_naive(),
-            today + Duration::days(21)
-        );
+        assert_eq!(moment(&call, "publication").date_naive(), today - Duration::days(7));
+        assert_eq!(moment(&call, "submission_deadline").date_naive(), today + Duration::days(21));
         // Same local time of day, with the winter offset.
-        assert_eq!(
-            moment(&call, "submission_deadline").to_rfc3339(),
-            "2026-12-21T23:59:59+01:00"
-        );
+        assert_eq!(moment(&call, "submission_deadline").to_rfc3339(), "2026-12-21T23:59:59+01:00");
         let order = [
             "publication",
             "consultation_hour",
@@ -495,12 +425,7 @@ mod tests {
             "programme_start",
         ];
         for w in order.windows(2) {
-            assert!(
-                moment(&call, w[0]) < moment(&call, w[1]),
-                "{} before {}",
-                w[0],
-                w[1]
-            );
+            assert!(moment(&call, w[0]) < moment(&call, w[1]), "{} before {}", w[0], w[1]);
         }
         assert!(years >= 4);
         assert_eq!(call["code"], OPEN_CALL);

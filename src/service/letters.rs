@@ -77,7 +77,11 @@ pub fn filename(reference: &str, kind: LetterKind, number: i32) -> String {
         LetterKind::RejectionFirstRound | LetterKind::RejectionFinal => "besluit-afwijzing",
         LetterKind::InterviewInvitation => "uitnodiging-gespreksronde",
     };
-    if number > 1 { format!("{what}-{reference}-versie-{number}.pdf") } else { format!("{what}-{reference}.pdf") }
+    if number > 1 {
+        format!("{what}-{reference}-versie-{number}.pdf")
+    } else {
+        format!("{what}-{reference}.pdf")
+    }
 }
 
 /// A call's letter settings and templates as they apply.
@@ -107,7 +111,12 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Resolve
     templates.extend(overrides);
     Ok(match own {
         Some(settings) => Resolved { settings, settings_source: "call", templates, overridden },
-        None => Resolved { settings: programme_settings(), settings_source: "programme", templates, overridden },
+        None => Resolved {
+            settings: programme_settings(),
+            settings_source: "programme",
+            templates,
+            overridden,
+        },
     })
 }
 
@@ -144,13 +153,13 @@ pub async fn facts<C: ConnectionTrait>(
     settings: LetterSettings,
 ) -> Result<LetterFacts, DomainError> {
     let def = &call.definition;
-    let r = result
-        .applications
-        .iter()
-        .find(|a| a.r#ref == app.region_ref)
-        .ok_or_else(|| DomainError::Conflict("the application has no outcome to write a letter about".into()))?;
+    let r = result.applications.iter().find(|a| a.r#ref == app.region_ref).ok_or_else(|| {
+        DomainError::Conflict("the application has no outcome to write a letter about".into())
+    })?;
     let i = input.applications.iter().find(|a| a.r#ref == app.region_ref);
-    let (_, region) = store::regions::by_id(db, app.region_id).await?.ok_or_else(|| DomainError::NotFound(format!("region {}", app.region_id)))?;
+    let (_, region) = store::regions::by_id(db, app.region_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("region {}", app.region_id)))?;
     let figures = match kind {
         LetterKind::RejectionFirstRound | LetterKind::InterviewInvitation => r.first_round.as_ref(),
         _ => r.final_round.as_ref(),
@@ -158,9 +167,20 @@ pub async fn facts<C: ConnectionTrait>(
     let criteria = def
         .weighted_criteria
         .iter()
-        .filter_map(|c| figures.and_then(|f| f.criteria.get(&c.id)).map(|s| CriterionScore { label: c.label_nl.clone(), mean: s.mean, max: c.max }))
+        .filter_map(|c| {
+            figures.and_then(|f| f.criteria.get(&c.id)).map(|s| CriterionScore {
+                label: c.label_nl.clone(),
+                mean: s.mean,
+                max: c.max,
+            })
+        })
         .collect();
-    let label = |id: &str| def.knockout_criteria.iter().find(|k| k.id == id).map_or_else(|| id.to_string(), |k| k.label_nl.clone());
+    let label = |id: &str| {
+        def.knockout_criteria
+            .iter()
+            .find(|k| k.id == id)
+            .map_or_else(|| id.to_string(), |k| k.label_nl.clone())
+    };
     let knockouts_met = match kind {
         LetterKind::Award => def.knockout_criteria.iter().map(|k| k.label_nl.clone()).collect(),
         _ => Vec::new(),
@@ -169,18 +189,28 @@ pub async fn facts<C: ConnectionTrait>(
     let mut knockouts_not_met = Vec::new();
     if r.decision.as_deref() == Some("rejected_knockout") {
         let ko = r.knockout.clone();
-        let mut failed: Vec<String> = ko.as_ref().map(|k| k.failed_criteria.clone()).unwrap_or_default();
-        if failed.is_empty() && decided.as_ref().is_some_and(|d| d.verdict == KnockoutVerdict::Failed) {
+        let mut failed: Vec<String> =
+            ko.as_ref().map(|k| k.failed_criteria.clone()).unwrap_or_default();
+        if failed.is_empty()
+            && decided.as_ref().is_some_and(|d| d.verdict == KnockoutVerdict::Failed)
+        {
             // Staff settled a split verdict as failed: the criteria the sheets disagreed on.
             failed = ko.map(|k| k.split_criteria).unwrap_or_default();
         }
-        let sheets = store::assessment::sheets_of(db, &[app.id], Some(store::assessment::FIRST)).await?;
+        let sheets =
+            store::assessment::sheets_of(db, &[app.id], Some(store::assessment::FIRST)).await?;
         for c in failed {
             let mut motivations: Vec<String> = Vec::new();
             for s in sheets.iter().filter(|s| s.status == "submitted") {
-                let sheet: SheetInput = serde_json::from_str(&s.content).map_err(DomainError::internal)?;
+                let sheet: SheetInput =
+                    serde_json::from_str(&s.content).map_err(DomainError::internal)?;
                 if sheet.knockout.get(&c) == Some(&false) {
-                    let m = sheet.knockout_motivations.get(&c).cloned().or(sheet.motivation.clone()).unwrap_or_default();
+                    let m = sheet
+                        .knockout_motivations
+                        .get(&c)
+                        .cloned()
+                        .or(sheet.motivation.clone())
+                        .unwrap_or_default();
                     if !m.trim().is_empty() && !motivations.contains(&m) {
                         motivations.push(m);
                     }
@@ -197,7 +227,9 @@ pub async fn facts<C: ConnectionTrait>(
         .filter_map(|a| Some((a.rank?, a.final_round.as_ref()?.score)))
         .max_by_key(|(rank, _)| *rank);
     let tie = match (kind, i.and_then(|i| i.tie_decision.clone())) {
-        (LetterKind::RejectionFinal | LetterKind::Award, Some(t)) if r.tied_at_last_place => Some((t.award, t.reason)),
+        (LetterKind::RejectionFinal | LetterKind::Award, Some(t)) if r.tied_at_last_place => {
+            Some((t.award, t.reason))
+        }
         _ => None,
     };
     let requested_awarded = result
@@ -208,11 +240,15 @@ pub async fn facts<C: ConnectionTrait>(
         .ok_or_else(|| DomainError::internal("the awarded requests overflow"))?;
     let allocation = match (result.allocation_policy, &input.manual_allocation) {
         (AllocationPolicy::Manual, Some(m)) => AllocationBasis::Manual { reason: m.reason.clone() },
-        _ if requested_awarded.as_decimal() <= def.budget_ceiling.as_decimal() => AllocationBasis::Requested,
+        _ if requested_awarded.as_decimal() <= def.budget_ceiling.as_decimal() => {
+            AllocationBasis::Requested
+        }
         _ => AllocationBasis::ProRata { requested_awarded },
     };
     let ground = crate::domain::grounds::of(input, result, &app.region_ref);
-    let stored = store::applications::by_id(db, app.id).await?.ok_or_else(|| DomainError::NotFound(format!("application {}", app.id)))?;
+    let stored = store::applications::by_id(db, app.id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("application {}", app.id)))?;
     let form = store::applications::form_of(&stored)?;
     let addendum_on = store::documents::list(db, app.id)
         .await?
@@ -220,8 +256,13 @@ pub async fn facts<C: ConnectionTrait>(
         .filter(|d| d.kind == "addendum")
         .map(|d| local_date(d.uploaded_at))
         .max();
-    let conflicts = store::assessment::conflicts_of_call(db, call.id).await?.into_iter().filter(|c| c.application_id == app.id).count();
-    let awarded_count = result.applications.iter().filter(|a| a.decision.as_deref() == Some("awarded")).count();
+    let conflicts = store::assessment::conflicts_of_call(db, call.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.application_id == app.id)
+        .count();
+    let awarded_count =
+        result.applications.iter().filter(|a| a.decision.as_deref() == Some("awarded")).count();
     Ok(LetterFacts {
         interview: settings.interviews.get(&app.id).cloned(),
         addendum_deadline: def.moment(crate::domain::call::stage::ADDENDUM_DEADLINE),
@@ -258,7 +299,9 @@ pub async fn facts<C: ConnectionTrait>(
         criteria,
         knockouts_met,
         knockouts_not_met,
-        knockout_decision_reason: decided.filter(|d| d.verdict == KnockoutVerdict::Failed).map(|d| d.reason),
+        knockout_decision_reason: decided
+            .filter(|d| d.verdict == KnockoutVerdict::Failed)
+            .map(|d| d.reason),
         tie,
         allocated: r.allocated,
         allocation,
@@ -292,28 +335,54 @@ pub async fn issue_with_email<C: ConnectionTrait>(
         // The invitation as a letter too, stored with the others; the email itself gives the
         // date, time and place (it carries no attachment).
         let kind = LetterKind::InterviewInvitation;
-        let f = facts(txn, call, input, result, app, kind, 1, None, now, resolved.settings.clone()).await?;
+        let f = facts(txn, call, input, result, app, kind, 1, None, now, resolved.settings.clone())
+            .await?;
         let pdf = compose::render(&f, &resolved.templates)?;
         store_letter(txn, who, call.id, app, kind, 1, &f.reference, pdf, None, now).await?;
     }
     let attachment = match LetterKind::of_email(email_kind) {
         None => None,
         Some(kind) => {
-            let f = facts(txn, call, input, result, app, kind, 1, None, now, resolved.settings.clone()).await?;
+            let f =
+                facts(txn, call, input, result, app, kind, 1, None, now, resolved.settings.clone())
+                    .await?;
             let pdf = compose::render(&f, &resolved.templates)?;
-            let meta = store_letter(txn, who, call.id, app, kind, 1, &f.reference, pdf.clone(), None, now).await?;
-            Some(Attachment { filename: meta.filename, media_type: MEDIA_TYPE.to_string(), content: pdf })
+            let meta =
+                store_letter(txn, who, call.id, app, kind, 1, &f.reference, pdf.clone(), None, now)
+                    .await?;
+            Some(Attachment {
+                filename: meta.filename,
+                media_type: MEDIA_TYPE.to_string(),
+                content: pdf,
+            })
         }
     };
     let details = super::notify::Details {
         reference: reference(call.id, app.id),
-        ground: crate::domain::grounds::of(input, result, &app.region_ref).as_ref().map(ground_sentence),
+        ground: crate::domain::grounds::of(input, result, &app.region_ref)
+            .as_ref()
+            .map(ground_sentence),
         interview: (email_kind == "interview_invitation")
             .then(|| resolved.settings.interviews.get(&app.id))
             .flatten()
-            .map(|i| crate::mail::decisions::InterviewAt { date: i.date, time: i.time, place: i.place.clone(), video_link: i.video_link.clone() }),
+            .map(|i| crate::mail::decisions::InterviewAt {
+                date: i.date,
+                time: i.time,
+                place: i.place.clone(),
+                video_link: i.video_link.clone(),
+            }),
     };
-    super::notify::queue_with_attachment(txn, &call.definition, app, email_kind, occasion, now, attachment, details).await?;
+    super::notify::queue_with_attachment(
+        txn,
+        &call.definition,
+        app,
+        email_kind,
+        occasion,
+        now,
+        attachment,
+        details,
+    )
+    .await?;
     Ok(())
 }
 
@@ -348,16 +417,18 @@ async fn store_letter<C: ConnectionTrait>(
         },
     )
     .await?;
-    audit(
-        db,
-        &who.actor(),
-        now,
-        if number > 1 { "letter.corrected" } else { "letter.issued" },
-        "application",
-        app.id,
-        reason.as_deref(),
-        serde_json::json!({"letter_id": meta.id, "kind": kind.as_str(), "number": number, "reference": reference, "sha256": sha256}),
-    )
+    audit::record(
+db,
+audit::AuditEntry {
+actor: &who.actor(),
+at: now,
+action: if number > 1 { "letter.corrected" } else { "letter.issued" },
+entity_type: "application",
+entity_id: app.id.to_string(),
+reason: reason.as_deref(),
+details: serde_json::json!({"letter_id": meta.id, "kind": kind.as_str(), "number": number, "reference": reference, "sha256": sha256}),
+},
+)
     .await?;
     Ok(meta)
 }
@@ -365,7 +436,12 @@ async fn store_letter<C: ConnectionTrait>(
 /// Staff see a letter as it would be issued now: rendered from the live outcome, not stored.
 /// With the letter, what would block its publication in the decisive motivations (empty, too
 /// short, only a reference elsewhere), so staff see it before they publish.
-pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kind: Option<&str>) -> Result<(String, Vec<u8>, Vec<String>), DomainError> {
+pub async fn preview(
+    state: &AppState,
+    who: &Principal,
+    application_id: i32,
+    kind: Option<&str>,
+) -> Result<(String, Vec<u8>, Vec<String>), DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let db = &state.db;
@@ -377,7 +453,12 @@ pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kin
     let decision = line.and_then(|a| a.decision.clone());
     let kind = match kind {
         Some(k) => {
-            let kind = LetterKind::parse(k).ok_or_else(|| DomainError::invalid("kind", "award, rejection_first_round, rejection_final or interview_invitation"))?;
+            let kind = LetterKind::parse(k).ok_or_else(|| {
+                DomainError::invalid(
+                    "kind",
+                    "award, rejection_first_round, rejection_final or interview_invitation",
+                )
+            })?;
             // Only the letter the outcome gives (or the invitation of an invited application) has
             // the figures its wording needs.
             let fits = match kind {
@@ -385,22 +466,33 @@ pub async fn preview(state: &AppState, who: &Principal, application_id: i32, kin
                 other => kind_for(decision.as_deref()) == Some(other),
             };
             if !fits {
-                return Err(DomainError::Conflict(format!("the outcome of this application gives no {} letter (now)", kind.as_str())));
+                return Err(DomainError::Conflict(format!(
+                    "the outcome of this application gives no {} letter (now)",
+                    kind.as_str()
+                )));
             }
             kind
         }
-        None => kind_for(decision.as_deref())
-            .ok_or_else(|| DomainError::Conflict("the application has no decision yet to write a letter about".into()))?,
+        None => kind_for(decision.as_deref()).ok_or_else(|| {
+            DomainError::Conflict(
+                "the application has no decision yet to write a letter about".into(),
+            )
+        })?,
     };
     let resolved = resolve(db, call.id).await?;
     let f = facts(db, &call, &input, &result, &app, kind, 1, None, now, resolved.settings).await?;
     let pdf = compose::render(&f, &resolved.templates)?;
-    let warnings = checks::motivation_problems(db, &call, &input, &result, Some(&app.region_ref)).await?;
+    let warnings =
+        checks::motivation_problems(db, &call, &input, &result, Some(&app.region_ref)).await?;
     Ok((filename(&f.reference, kind, 1), pdf, warnings))
 }
 
 /// An application's letters: its region and staff; for anyone else it does not exist.
-pub async fn of_application(state: &AppState, who: &Principal, application_id: i32) -> Result<Vec<LetterMeta>, DomainError> {
+pub async fn of_application(
+    state: &AppState,
+    who: &Principal,
+    application_id: i32,
+) -> Result<Vec<LetterMeta>, DomainError> {
     let app = assessment::app_row_of(&state.db, application_id).await?;
     visible(who, app.region_id, application_id)?;
     Ok(store::letters::of_application(&state.db, application_id).await?)
@@ -415,48 +507,100 @@ fn visible(who: &Principal, region_id: i32, application_id: i32) -> Result<(), D
     }
 }
 
-pub async fn of_call(state: &AppState, who: &Principal, call_id: i32) -> Result<Vec<LetterMeta>, DomainError> {
+pub async fn of_call(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<Vec<LetterMeta>, DomainError> {
     who.require(&[Role::Staff])?;
     call_of(&state.db, call_id).await?;
     Ok(store::letters::of_call(&state.db, call_id).await?)
 }
 
 /// One letter with its content; another region's letter does not exist (404).
-pub async fn content(state: &AppState, who: &Principal, letter_id: i32) -> Result<entity::letter::Model, DomainError> {
+pub async fn content(
+    state: &AppState,
+    who: &Principal,
+    letter_id: i32,
+) -> Result<entity::letter::Model, DomainError> {
     let not_found = || DomainError::NotFound(format!("letter {letter_id}"));
     let letter = store::letters::by_id(&state.db, letter_id).await?.ok_or_else(not_found)?;
     let app = assessment::app_row_of(&state.db, letter.application_id).await?;
-    visible(who, app.region_id, app.id).map_err(|e| if matches!(e, DomainError::NotFound(_)) { not_found() } else { e })?;
+    visible(who, app.region_id, app.id)
+        .map_err(|e| if matches!(e, DomainError::NotFound(_)) { not_found() } else { e })?;
     Ok(letter)
 }
 
 /// A correction: a new letter with the next number and the reason, rendered from the published
 /// outcome with the current settings and templates; the earlier letter stays as it was.
-pub async fn correct(state: &AppState, who: &Principal, letter_id: i32, reason: &str) -> Result<LetterMeta, DomainError> {
+pub async fn correct(
+    state: &AppState,
+    who: &Principal,
+    letter_id: i32,
+    reason: &str,
+) -> Result<LetterMeta, DomainError> {
     who.require(&[Role::Staff])?;
     if reason.trim().is_empty() {
         return Err(DomainError::invalid("reason", "a correction needs a reason"));
     }
     let now = state.now();
     let txn = state.write().await?;
-    let old = store::letters::by_id(&txn, letter_id).await?.ok_or_else(|| DomainError::NotFound(format!("letter {letter_id}")))?;
-    let kind = LetterKind::parse(&old.kind).ok_or_else(|| DomainError::internal("stored letter kind"))?;
+    let old = store::letters::by_id(&txn, letter_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("letter {letter_id}")))?;
+    let kind =
+        LetterKind::parse(&old.kind).ok_or_else(|| DomainError::internal("stored letter kind"))?;
     let app = assessment::app_row_of(&txn, old.application_id).await?;
     let call = call_of(&txn, app.call_id).await?;
-    let number = store::letters::of_application(&txn, app.id).await?.iter().filter(|l| l.kind == old.kind).map(|l| l.number).max().unwrap_or(0) + 1;
+    let number = store::letters::of_application(&txn, app.id)
+        .await?
+        .iter()
+        .filter(|l| l.kind == old.kind)
+        .map(|l| l.number)
+        .max()
+        .unwrap_or(0)
+        + 1;
     let input = assessment::selection_input(&txn, &call).await?;
     let result = crate::domain::selection::compute(&input);
     let resolved = resolve(&txn, call.id).await?;
-    let f = facts(&txn, &call, &input, &result, &app, kind, number, Some((reason.trim().to_string(), local_date(old.issued_at))), now, resolved.settings).await?;
+    let f = facts(
+        &txn,
+        &call,
+        &input,
+        &result,
+        &app,
+        kind,
+        number,
+        Some((reason.trim().to_string(), local_date(old.issued_at))),
+        now,
+        resolved.settings,
+    )
+    .await?;
     let pdf = compose::render(&f, &resolved.templates)?;
-    let meta = store_letter(&txn, who, call.id, &app, kind, number, &f.reference, pdf, Some(reason.trim().to_string()), now).await?;
+    let meta = store_letter(
+        &txn,
+        who,
+        call.id,
+        &app,
+        kind,
+        number,
+        &f.reference,
+        pdf,
+        Some(reason.trim().to_string()),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(meta)
 }
 
 // ---------------------------------------------------------------- settings and templates
 
-pub async fn settings(state: &AppState, who: &Principal, call_id: i32) -> Result<Resolved, DomainError> {
+pub async fn settings(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<Resolved, DomainError> {
     who.require(&[Role::Staff])?;
     call_of(&state.db, call_id).await?;
     resolve(&state.db, call_id).await
@@ -464,7 +608,12 @@ pub async fn settings(state: &AppState, who: &Principal, call_id: i32) -> Result
 
 /// Sets the call's own letter settings (they replace the programme's as a whole; an empty one
 /// is missing and blocks issuing), or `None` to go back to the programme's.
-pub async fn set_settings(state: &AppState, who: &Principal, call_id: i32, settings: Option<LetterSettings>) -> Result<Resolved, DomainError> {
+pub async fn set_settings(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    settings: Option<LetterSettings>,
+) -> Result<Resolved, DomainError> {
     who.require(&[Role::Staff])?;
     if let Some(s) = &settings {
         s.validate()?;
@@ -477,25 +626,49 @@ pub async fn set_settings(state: &AppState, who: &Principal, call_id: i32, setti
     let interviews = resolve(&txn, call_id).await?.settings.interviews;
     let settings = match settings {
         Some(s) => Some(LetterSettings { interviews, ..s }),
-        None if !interviews.is_empty() => Some(LetterSettings { interviews, ..programme_settings() }),
+        None if !interviews.is_empty() => {
+            Some(LetterSettings { interviews, ..programme_settings() })
+        }
         None => None,
     };
     let row = store::letters::settings(&txn, call_id).await?;
     let templates = row.map(|r| r.templates).unwrap_or_else(|| "{}".into());
-    let json = settings.as_ref().map(serde_json::to_string).transpose().map_err(DomainError::internal)?;
+    let json =
+        settings.as_ref().map(serde_json::to_string).transpose().map_err(DomainError::internal)?;
     store::letters::save_settings(&txn, call_id, json, templates, now).await?;
-    audit(&txn, &who.actor(), now, "letter_settings.set", "call", call_id, None, serde_json::json!({"settings": settings})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "letter_settings.set",
+            entity_type: "call",
+            entity_id: call_id.to_string(),
+            reason: None,
+            details: serde_json::json!({"settings": settings}),
+        },
+    )
+    .await?;
     let resolved = resolve(&txn, call_id).await?;
     txn.commit().await?;
     Ok(resolved)
 }
 
 /// Rewords one template for a call (`None`: back to the default). Unknown placeholders are refused.
-pub async fn set_template(state: &AppState, who: &Principal, call_id: i32, name: &str, text: Option<&str>) -> Result<Resolved, DomainError> {
+pub async fn set_template(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    name: &str,
+    text: Option<&str>,
+) -> Result<Resolved, DomainError> {
     who.require(&[Role::Staff])?;
     if templates::default_text(name).is_none() {
         let names: Vec<&str> = templates::DEFAULTS.iter().map(|(n, _)| *n).collect();
-        return Err(DomainError::NotFound(format!("letter template {name:?} (templates: {})", names.join(", "))));
+        return Err(DomainError::NotFound(format!(
+            "letter template {name:?} (templates: {})",
+            names.join(", ")
+        )));
     }
     if let Some(t) = text {
         let unknown = templates::unknown_placeholders(t);
@@ -504,7 +677,10 @@ pub async fn set_template(state: &AppState, who: &Principal, call_id: i32, name:
         }
         if !unknown.is_empty() {
             return Err(DomainError::Validation(
-                unknown.into_iter().map(|u| FieldError::new("text", format!("unknown placeholder {{{u}}}"))).collect(),
+                unknown
+                    .into_iter()
+                    .map(|u| FieldError::new("text", format!("unknown placeholder {{{u}}}")))
+                    .collect(),
             ));
         }
     }
@@ -522,7 +698,19 @@ pub async fn set_template(state: &AppState, who: &Principal, call_id: i32, name:
     };
     let json = serde_json::to_string(&overrides).map_err(DomainError::internal)?;
     store::letters::save_settings(&txn, call_id, row.and_then(|r| r.settings), json, now).await?;
-    audit(&txn, &who.actor(), now, "letter_template.set", "call", call_id, None, serde_json::json!({"template": name, "text": text})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "letter_template.set",
+            entity_type: "call",
+            entity_id: call_id.to_string(),
+            reason: None,
+            details: serde_json::json!({"template": name, "text": text}),
+        },
+    )
+    .await?;
     let resolved = resolve(&txn, call_id).await?;
     txn.commit().await?;
     Ok(resolved)
@@ -530,7 +718,13 @@ pub async fn set_template(state: &AppState, who: &Principal, call_id: i32, name:
 
 /// Sets (or with `None` removes) the interview details of an invited application; they go into
 /// the call's own letter settings (taking over the programme's defaults if the call had none).
-pub async fn set_interview(state: &AppState, who: &Principal, call_id: i32, application_id: i32, interview: Option<compose::Interview>) -> Result<Resolved, DomainError> {
+pub async fn set_interview(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    application_id: i32,
+    interview: Option<compose::Interview>,
+) -> Result<Resolved, DomainError> {
     who.require(&[Role::Staff])?;
     if let Some(i) = &interview {
         i.validate("interview").map_err(DomainError::Validation)?;
@@ -540,7 +734,9 @@ pub async fn set_interview(state: &AppState, who: &Principal, call_id: i32, appl
     call_of(&txn, call_id).await?;
     let app = assessment::app_row_of(&txn, application_id).await?;
     if app.call_id != call_id {
-        return Err(DomainError::NotFound(format!("application {application_id} in call {call_id}")));
+        return Err(DomainError::NotFound(format!(
+            "application {application_id} in call {call_id}"
+        )));
     }
     let mut current = resolve(&txn, call_id).await?;
     match &interview {
@@ -551,7 +747,19 @@ pub async fn set_interview(state: &AppState, who: &Principal, call_id: i32, appl
     let templates = row.map(|r| r.templates).unwrap_or_else(|| "{}".into());
     let json = serde_json::to_string(&current.settings).map_err(DomainError::internal)?;
     store::letters::save_settings(&txn, call_id, Some(json), templates, now).await?;
-    audit(&txn, &who.actor(), now, "interview.set", "application", application_id, None, serde_json::json!({"interview": interview})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "interview.set",
+            entity_type: "application",
+            entity_id: application_id.to_string(),
+            reason: None,
+            details: serde_json::json!({"interview": interview}),
+        },
+    )
+    .await?;
     let resolved = resolve(&txn, call_id).await?;
     txn.commit().await?;
     Ok(resolved)

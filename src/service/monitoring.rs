@@ -22,8 +22,8 @@ use crate::domain::call::stage;
 use crate::domain::dutch;
 use crate::domain::money::Money;
 use crate::domain::monitoring::{
-    self as m, Balance, DueSettings, Life, Metric, Period, PlanLine, ProeftuinRecord, RecordMunicipality, Reporting, RolledUp, Spending,
-    Step, status,
+    self as m, Balance, DueSettings, Life, Metric, Period, PlanLine, ProeftuinRecord,
+    RecordMunicipality, Reporting, RolledUp, Spending, Step, status,
 };
 use crate::domain::selection::SelectionResult;
 use crate::error::{DomainError, FieldError};
@@ -39,7 +39,11 @@ fn monitoring_roles(who: &Principal) -> Result<(), DomainError> {
 }
 
 /// The proeftuin if `who` may see it; another region's does not exist for a region user.
-async fn visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result<proeftuin::Model, DomainError> {
+async fn visible<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    id: i32,
+) -> Result<proeftuin::Model, DomainError> {
     monitoring_roles(who)?;
     let not_found = || DomainError::NotFound(format!("proeftuin {id}"));
     let p = db::proeftuin(db, id).await?.ok_or_else(not_found)?;
@@ -88,8 +92,13 @@ impl Proeftuin {
     }
 }
 
-async fn proeftuin_of<C: ConnectionTrait>(db: &C, p: proeftuin::Model) -> Result<Proeftuin, DomainError> {
-    let (_, region) = store::regions::by_id(db, p.region_id).await?.ok_or_else(|| DomainError::internal("proeftuin without region"))?;
+async fn proeftuin_of<C: ConnectionTrait>(
+    db: &C,
+    p: proeftuin::Model,
+) -> Result<Proeftuin, DomainError> {
+    let (_, region) = store::regions::by_id(db, p.region_id)
+        .await?
+        .ok_or_else(|| DomainError::internal("proeftuin without region"))?;
     let grants: Vec<Grant> = db::grants(db, p.id)
         .await?
         .into_iter()
@@ -119,7 +128,8 @@ async fn proeftuin_of<C: ConnectionTrait>(db: &C, p: proeftuin::Model) -> Result
         tranche: p.tranche,
         started_on: db::parse_date(&p.started_on)?,
         ends_on: p.ends_on.as_deref().map(db::parse_date).transpose()?,
-        reporting: Reporting::parse(&p.reporting).ok_or_else(|| DomainError::internal("bad reporting"))?,
+        reporting: Reporting::parse(&p.reporting)
+            .ok_or_else(|| DomainError::internal("bad reporting"))?,
         record,
         grants,
     })
@@ -149,15 +159,23 @@ pub struct ProeftuinInput {
 }
 
 fn is_ref(s: &str) -> bool {
-    (1..=80).contains(&s.len()) && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    (1..=80).contains(&s.len())
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-pub async fn register(state: &AppState, who: &Principal, input: ProeftuinInput) -> Result<Proeftuin, DomainError> {
+pub async fn register(
+    state: &AppState,
+    who: &Principal,
+    input: ProeftuinInput,
+) -> Result<Proeftuin, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let mut errors = input.input_errors.clone();
     if !is_ref(&input.r#ref) {
-        errors.push(FieldError::new("ref", "lowercase letters, digits and hyphens, 1 to 80 characters"));
+        errors.push(FieldError::new(
+            "ref",
+            "lowercase letters, digits and hyphens, 1 to 80 characters",
+        ));
     }
     if input.name.trim().is_empty() {
         errors.push(FieldError::new("name", "a proeftuin needs a name"));
@@ -169,7 +187,13 @@ pub async fn register(state: &AppState, who: &Principal, input: ProeftuinInput) 
     if input.ends_on.is_some_and(|e| e < input.started_on) {
         errors.push(FieldError::new("ends_on", "it cannot end before it started"));
     }
-    errors.extend(input.record.problems().into_iter().map(|e| FieldError::new(format!("record.{}", e.field), e.message)));
+    errors.extend(
+        input
+            .record
+            .problems()
+            .into_iter()
+            .map(|e| FieldError::new(format!("record.{}", e.field), e.message)),
+    );
     let txn = state.write().await?;
     if store::regions::by_id(&txn, input.region_id).await?.is_none() {
         errors.push(FieldError::new("region_id", "no such region"));
@@ -183,7 +207,10 @@ pub async fn register(state: &AppState, who: &Principal, input: ProeftuinInput) 
         return Err(DomainError::Validation(errors));
     }
     if db::proeftuin_by_ref(&txn, &input.r#ref).await?.is_some() {
-        return Err(DomainError::Conflict(format!("a proeftuin with ref {} exists already", input.r#ref)));
+        return Err(DomainError::Conflict(format!(
+            "a proeftuin with ref {} exists already",
+            input.r#ref
+        )));
     }
     let row = db::insert_proeftuin(
         &txn,
@@ -203,21 +230,56 @@ pub async fn register(state: &AppState, who: &Principal, input: ProeftuinInput) 
     )
     .await?;
     if let Some(amount) = input.grant.filter(|a| !a.is_zero()) {
-        let description = input.grant_description.clone().unwrap_or_else(|| "Subsidie proeftuin".into());
-        db::insert_grant(&txn, row.id, input.call_id, None, amount, description, input.started_on, now).await?;
+        let description =
+            input.grant_description.clone().unwrap_or_else(|| "Subsidie proeftuin".into());
+        db::insert_grant(
+            &txn,
+            db::NewGrant {
+                proeftuin_id: row.id,
+                call_id: input.call_id,
+                application_id: None,
+                amount,
+                description,
+                granted_on: input.started_on,
+            },
+            now,
+        )
+        .await?;
     }
-    audit(&txn, &who.actor(), now, "proeftuin.registered", "proeftuin", row.id, None, json!({"ref": input.r#ref, "grant": input.grant})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "proeftuin.registered",
+            entity_type: "proeftuin",
+            entity_id: row.id.to_string(),
+            reason: None,
+            details: json!({"ref": input.r#ref, "grant": input.grant}),
+        },
+    )
+    .await?;
     let out = proeftuin_of(&txn, row).await?;
     txn.commit().await?;
     Ok(out)
 }
 
 /// Changes the record (staff, or the proeftuin's own region).
-pub async fn update(state: &AppState, who: &Principal, id: i32, input: ProeftuinInput) -> Result<Proeftuin, DomainError> {
+pub async fn update(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    input: ProeftuinInput,
+) -> Result<Proeftuin, DomainError> {
     let now = state.now();
     let txn = state.write().await?;
     let p = visible(&txn, who, id).await?;
-    let mut errors = input.record.problems().into_iter().map(|e| FieldError::new(format!("record.{}", e.field), e.message)).collect::<Vec<_>>();
+    let mut errors = input
+        .record
+        .problems()
+        .into_iter()
+        .map(|e| FieldError::new(format!("record.{}", e.field), e.message))
+        .collect::<Vec<_>>();
     let reporting = input.reporting.clone().unwrap_or(p.reporting.clone());
     if Reporting::parse(&reporting).is_none() {
         errors.push(FieldError::new("reporting", "`quarter`, `half_year` or `year`"));
@@ -232,9 +294,36 @@ pub async fn update(state: &AppState, who: &Principal, id: i32, input: Proeftuin
         return Err(DomainError::Validation(errors));
     }
     let record = serde_json::to_string(&input.record).map_err(DomainError::internal)?;
-    db::update_proeftuin(&txn, id, input.name.trim().to_string(), input.ends_on, reporting, record, now).await?;
-    audit(&txn, &who.actor(), now, "proeftuin.updated", "proeftuin", id, None, serde_json::to_value(&input.record).map_err(DomainError::internal)?).await?;
-    let out = proeftuin_of(&txn, db::proeftuin(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("proeftuin {id}")))?).await?;
+    db::update_proeftuin(
+        &txn,
+        id,
+        input.name.trim().to_string(),
+        input.ends_on,
+        reporting,
+        record,
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "proeftuin.updated",
+            entity_type: "proeftuin",
+            entity_id: id.to_string(),
+            reason: None,
+            details: serde_json::to_value(&input.record).map_err(DomainError::internal)?,
+        },
+    )
+    .await?;
+    let out = proeftuin_of(
+        &txn,
+        db::proeftuin(&txn, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("proeftuin {id}")))?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(out)
 }
@@ -277,9 +366,39 @@ pub async fn add_grant(
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
-    let g = db::insert_grant(&txn, id, call_id, None, amount, description.trim().to_string(), granted_on, now).await?;
-    audit(&txn, &who.actor(), now, "proeftuin.grant_added", "proeftuin", id, None, json!({"grant_id": g.id, "amount": amount})).await?;
-    let out = proeftuin_of(&txn, db::proeftuin(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("proeftuin {id}")))?).await?;
+    let g = db::insert_grant(
+        &txn,
+        db::NewGrant {
+            proeftuin_id: id,
+            call_id,
+            application_id: None,
+            amount,
+            description: description.trim().to_string(),
+            granted_on,
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "proeftuin.grant_added",
+            entity_type: "proeftuin",
+            entity_id: id.to_string(),
+            reason: None,
+            details: json!({"grant_id": g.id, "amount": amount}),
+        },
+    )
+    .await?;
+    let out = proeftuin_of(
+        &txn,
+        db::proeftuin(&txn, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("proeftuin {id}")))?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(out)
 }
@@ -288,8 +407,11 @@ pub async fn add_grant(
 /// the day of the final decision when the call has no such stage.
 fn programme_start(call: &StoredCall, now: DateTime<Utc>) -> NaiveDate {
     let s = call.definition.stages.iter().find(|s| s.kind == stage::PROGRAMME_START);
-    s.and_then(|s| s.starts_on.or_else(|| s.at.map(|at| dutch::in_amsterdam(at.with_timezone(&Utc)).date_naive())))
-        .unwrap_or_else(|| today(now))
+    s.and_then(|s| {
+        s.starts_on
+            .or_else(|| s.at.map(|at| dutch::in_amsterdam(at.with_timezone(&Utc)).date_naive()))
+    })
+    .unwrap_or_else(|| today(now))
 }
 
 /// Every awarded application of a published final decision becomes a proeftuin, with its
@@ -305,16 +427,35 @@ pub async fn create_proeftuinen_for_awards(
     let started_on = programme_start(call, now);
     let mut created = Vec::new();
     for r in result.applications.iter().filter(|r| r.decision.as_deref() == Some("awarded")) {
-        let Some((region_id, region)) = store::regions::by_ref(txn, &r.r#ref).await? else { continue };
-        let Some(app) = store::applications::by_call_and_region(txn, call.id, region_id).await? else { continue };
+        let Some((region_id, region)) = store::regions::by_ref(txn, &r.r#ref).await? else {
+            continue;
+        };
+        let Some(app) = store::applications::by_call_and_region(txn, call.id, region_id).await?
+        else {
+            continue;
+        };
         if db::proeftuin_by_application(txn, app.id).await?.is_some() {
             continue;
         }
         let scale = store::applications::form_of(&app)?.scale;
         let record = ProeftuinRecord {
             municipalities: match &scale {
-                Some(s) => s.municipalities.iter().map(|m| RecordMunicipality { name: m.name.clone(), inhabitants: Some(m.inhabitants) }).collect(),
-                None => region.municipalities.iter().map(|m| RecordMunicipality { name: m.name.clone(), inhabitants: Some(m.inhabitants) }).collect(),
+                Some(s) => s
+                    .municipalities
+                    .iter()
+                    .map(|m| RecordMunicipality {
+                        name: m.name.clone(),
+                        inhabitants: Some(m.inhabitants),
+                    })
+                    .collect(),
+                None => region
+                    .municipalities
+                    .iter()
+                    .map(|m| RecordMunicipality {
+                        name: m.name.clone(),
+                        inhabitants: Some(m.inhabitants),
+                    })
+                    .collect(),
             },
             districts: scale.map(|s| s.districts).unwrap_or_default(),
             contact_email: app.contact_email.clone(),
@@ -343,10 +484,32 @@ pub async fn create_proeftuinen_for_awards(
         )
         .await?;
         let allocated = r.allocated.unwrap_or(Money::ZERO);
-        db::insert_grant(txn, row.id, Some(call.id), Some(app.id), allocated, format!("Toekenning {}", call.definition.title), today(now), now)
-            .await?;
-        audit(txn, actor, now, "proeftuin.created", "proeftuin", row.id, None, json!({"application_id": app.id, "grant": allocated}))
-            .await?;
+        db::insert_grant(
+            txn,
+            db::NewGrant {
+                proeftuin_id: row.id,
+                call_id: Some(call.id),
+                application_id: Some(app.id),
+                amount: allocated,
+                description: format!("Toekenning {}", call.definition.title),
+                granted_on: today(now),
+            },
+            now,
+        )
+        .await?;
+        audit::record(
+            txn,
+            audit::AuditEntry {
+                actor,
+                at: now,
+                action: "proeftuin.created",
+                entity_type: "proeftuin",
+                entity_id: row.id.to_string(),
+                reason: None,
+                details: json!({"application_id": app.id, "grant": allocated}),
+            },
+        )
+        .await?;
         created.push(row.id);
     }
     Ok(created)
@@ -381,7 +544,10 @@ impl Catalogue {
     }
 
     pub fn label(&self, key: &str) -> String {
-        self.metrics.iter().find(|m| m.metric.key == key).map_or(key.to_string(), |m| m.metric.label_nl.clone())
+        self.metrics
+            .iter()
+            .find(|m| m.metric.key == key)
+            .map_or(key.to_string(), |m| m.metric.label_nl.clone())
     }
 }
 
@@ -391,7 +557,12 @@ pub async fn catalogue_of<C: ConnectionTrait>(db: &C) -> Result<Catalogue, Domai
         version,
         metrics: entries
             .into_iter()
-            .map(|e| CatalogueMetric { metric: e.metric, version: e.version, retired: e.retired, changed_at: e.changed_at })
+            .map(|e| CatalogueMetric {
+                metric: e.metric,
+                version: e.version,
+                retired: e.retired,
+                changed_at: e.changed_at,
+            })
             .collect(),
     })
 }
@@ -401,13 +572,22 @@ pub async fn catalogue(state: &AppState, who: &Principal) -> Result<Catalogue, D
     catalogue_of(&state.db).await
 }
 
-pub async fn metric_history(state: &AppState, who: &Principal, key: &str) -> Result<Vec<CatalogueMetric>, DomainError> {
+pub async fn metric_history(
+    state: &AppState,
+    who: &Principal,
+    key: &str,
+) -> Result<Vec<CatalogueMetric>, DomainError> {
     monitoring_roles(who)?;
     let all: Vec<CatalogueMetric> = db::metric_versions(&state.db)
         .await?
         .into_iter()
         .filter(|e| e.metric.key == key)
-        .map(|e| CatalogueMetric { metric: e.metric, version: e.version, retired: e.retired, changed_at: e.changed_at })
+        .map(|e| CatalogueMetric {
+            metric: e.metric,
+            version: e.version,
+            retired: e.retired,
+            changed_at: e.changed_at,
+        })
         .collect();
     if all.is_empty() {
         return Err(DomainError::NotFound(format!("metric {key}")));
@@ -417,12 +597,22 @@ pub async fn metric_history(state: &AppState, who: &Principal, key: &str) -> Res
 
 /// Adds a metric, or a new version of an existing one (a changed label, unit or rule, or its
 /// retirement). Figures stay stored by key; the catalogue's version goes up by one.
-pub async fn define_metric(state: &AppState, who: &Principal, metric: Metric, retired: bool) -> Result<Catalogue, DomainError> {
+pub async fn define_metric(
+    state: &AppState,
+    who: &Principal,
+    metric: Metric,
+    retired: bool,
+) -> Result<Catalogue, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let txn = state.write().await?;
     let current = catalogue_of(&txn).await?;
-    let others: Vec<Metric> = current.metrics.iter().filter(|c| !c.retired && c.metric.key != metric.key).map(|c| c.metric.clone()).collect();
+    let others: Vec<Metric> = current
+        .metrics
+        .iter()
+        .filter(|c| !c.retired && c.metric.key != metric.key)
+        .map(|c| c.metric.clone())
+        .collect();
     let mut errors = m::metric_problems(&metric, &others);
     let existing = current.metrics.iter().find(|c| c.metric.key == metric.key);
     if retired && others.iter().any(|o| matches!(&o.rollup, m::RollUp::Share { numerator, denominator } if *numerator == metric.key || *denominator == metric.key)) {
@@ -434,16 +624,35 @@ pub async fn define_metric(state: &AppState, who: &Principal, metric: Metric, re
     let (version, position) = match existing {
         Some(e) => {
             if e.metric == metric && e.retired == retired {
-                return Err(DomainError::Conflict(format!("metric {} is like this already", metric.key)));
+                return Err(DomainError::Conflict(format!(
+                    "metric {} is like this already",
+                    metric.key
+                )));
             }
-            let position = db::catalogue(&txn).await?.0.iter().find(|x| x.metric.key == metric.key).map_or(0, |x| x.position);
+            let position = db::catalogue(&txn)
+                .await?
+                .0
+                .iter()
+                .find(|x| x.metric.key == metric.key)
+                .map_or(0, |x| x.position);
             (e.version + 1, position)
         }
         None => (1, current.metrics.len() as i32),
     };
     db::insert_metric_version(&txn, &metric, version, position, retired, now).await?;
-    audit(&txn, &who.actor(), now, "metric.defined", "metric", &metric.key, None, json!({"version": version, "metric": metric, "retired": retired}))
-        .await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "metric.defined",
+            entity_type: "metric",
+            entity_id: metric.key.to_string(),
+            reason: None,
+            details: json!({"version": version, "metric": metric, "retired": retired}),
+        },
+    )
+    .await?;
     let out = catalogue_of(&txn).await?;
     txn.commit().await?;
     Ok(out)
@@ -451,13 +660,24 @@ pub async fn define_metric(state: &AppState, who: &Principal, metric: Metric, re
 
 // ------------------------------------------------------------------ settings
 
-pub async fn settings(state: &AppState, who: &Principal, call_id: i32) -> Result<DueSettings, DomainError> {
+pub async fn settings(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<DueSettings, DomainError> {
     who.require(&[Role::Staff])?;
-    store::calls::by_id(&state.db, call_id).await?.ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))?;
+    store::calls::by_id(&state.db, call_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))?;
     Ok(db::settings(&state.db, Some(call_id)).await?)
 }
 
-pub async fn put_settings(state: &AppState, who: &Principal, call_id: i32, s: DueSettings) -> Result<DueSettings, DomainError> {
+pub async fn put_settings(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    s: DueSettings,
+) -> Result<DueSettings, DomainError> {
     who.require(&[Role::Staff])?;
     let problems = s.problems();
     if !problems.is_empty() {
@@ -465,9 +685,23 @@ pub async fn put_settings(state: &AppState, who: &Principal, call_id: i32, s: Du
     }
     let now = state.now();
     let txn = state.write().await?;
-    store::calls::by_id(&txn, call_id).await?.ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))?;
+    store::calls::by_id(&txn, call_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))?;
     db::put_settings(&txn, call_id, &s, now).await?;
-    audit(&txn, &who.actor(), now, "monitoring.settings", "call", call_id, None, serde_json::to_value(&s).map_err(DomainError::internal)?).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "monitoring.settings",
+            entity_type: "call",
+            entity_id: call_id.to_string(),
+            reason: None,
+            details: serde_json::to_value(&s).map_err(DomainError::internal)?,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(s)
 }
@@ -515,7 +749,10 @@ pub struct AnnualPlan {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-async fn plan_of<C: ConnectionTrait>(db: &C, p: annual_plan::Model) -> Result<AnnualPlan, DomainError> {
+async fn plan_of<C: ConnectionTrait>(
+    db: &C,
+    p: annual_plan::Model,
+) -> Result<AnnualPlan, DomainError> {
     let lines = db::plan_lines(db, p.id).await?;
     Ok(AnnualPlan {
         id: p.id,
@@ -540,7 +777,12 @@ fn plan_problems(input: &PlanInput) -> (Vec<PlanLine>, Vec<FieldError>) {
         errors.push(FieldError::new("year", "a calendar year"));
     }
     errors.extend(m::unknown_keys("activities", &input.content.activities, &m::CORE_ELEMENTS));
-    for (field, list) in [("goals", &input.content.goals), ("team", &input.content.team), ("partners", &input.content.partners), ("focus_points", &input.content.focus_points)] {
+    for (field, list) in [
+        ("goals", &input.content.goals),
+        ("team", &input.content.team),
+        ("partners", &input.content.partners),
+        ("focus_points", &input.content.focus_points),
+    ] {
         for (i, item) in list.iter().enumerate() {
             if item.trim().is_empty() {
                 errors.push(FieldError::new(format!("{field}[{i}]"), "an empty entry"));
@@ -560,8 +802,14 @@ fn plan_problems(input: &PlanInput) -> (Vec<PlanLine>, Vec<FieldError>) {
     (lines, errors)
 }
 
-async fn plan_visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result<(annual_plan::Model, proeftuin::Model), DomainError> {
-    let plan = db::plan(db, id).await?.ok_or_else(|| DomainError::NotFound(format!("annual plan {id}")))?;
+async fn plan_visible<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    id: i32,
+) -> Result<(annual_plan::Model, proeftuin::Model), DomainError> {
+    let plan = db::plan(db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("annual plan {id}")))?;
     let p = visible(db, who, plan.proeftuin_id).await.map_err(|e| match e {
         DomainError::NotFound(_) => DomainError::NotFound(format!("annual plan {id}")),
         other => other,
@@ -569,34 +817,75 @@ async fn plan_visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> R
     Ok((plan, p))
 }
 
-pub async fn create_plan(state: &AppState, who: &Principal, proeftuin_id: i32, input: PlanInput) -> Result<AnnualPlan, DomainError> {
+pub async fn create_plan(
+    state: &AppState,
+    who: &Principal,
+    proeftuin_id: i32,
+    input: PlanInput,
+) -> Result<AnnualPlan, DomainError> {
     let now = state.now();
     let txn = state.write().await?;
     let p = visible(&txn, who, proeftuin_id).await?;
     let (lines, mut errors) = plan_problems(&input);
     let started = db::parse_date(&p.started_on)?;
-    if input.year < started.year() || p.ends_on.as_deref().map(db::parse_date).transpose()?.is_some_and(|e| input.year > e.year()) {
-        errors.push(FieldError::new("year", format!("{} lies outside the proeftuin's life", input.year)));
+    if input.year < started.year()
+        || p.ends_on
+            .as_deref()
+            .map(db::parse_date)
+            .transpose()?
+            .is_some_and(|e| input.year > e.year())
+    {
+        errors.push(FieldError::new(
+            "year",
+            format!("{} lies outside the proeftuin's life", input.year),
+        ));
     }
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
     db::lock_proeftuin(&txn, proeftuin_id, now).await?;
     if db::plan_of_year(&txn, proeftuin_id, input.year).await?.is_some() {
-        return Err(DomainError::Conflict(format!("the proeftuin has an annual plan for {} already", input.year)));
+        return Err(DomainError::Conflict(format!(
+            "the proeftuin has an annual plan for {} already",
+            input.year
+        )));
     }
     let settings = db::settings(&txn, p.call_id).await?;
     let content = serde_json::to_string(&input.content).map_err(DomainError::internal)?;
-    let row = db::insert_plan(&txn, proeftuin_id, input.year, content, settings.annual_plan_due_on(input.year), now).await?;
+    let row = db::insert_plan(
+        &txn,
+        proeftuin_id,
+        input.year,
+        content,
+        settings.annual_plan_due_on(input.year),
+        now,
+    )
+    .await?;
     db::replace_plan_lines(&txn, row.id, &lines).await?;
-    audit(&txn, &who.actor(), now, "annual_plan.created", "annual_plan", row.id, None, json!({"proeftuin_id": proeftuin_id, "year": input.year}))
-        .await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "annual_plan.created",
+            entity_type: "annual_plan",
+            entity_id: row.id.to_string(),
+            reason: None,
+            details: json!({"proeftuin_id": proeftuin_id, "year": input.year}),
+        },
+    )
+    .await?;
     let out = plan_of(&txn, row).await?;
     txn.commit().await?;
     Ok(out)
 }
 
-pub async fn update_plan(state: &AppState, who: &Principal, id: i32, input: PlanInput) -> Result<AnnualPlan, DomainError> {
+pub async fn update_plan(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    input: PlanInput,
+) -> Result<AnnualPlan, DomainError> {
     let now = state.now();
     let txn = state.write().await?;
     let (plan, _) = plan_visible(&txn, who, id).await?;
@@ -608,20 +897,52 @@ pub async fn update_plan(state: &AppState, who: &Principal, id: i32, input: Plan
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
-    db::update_plan_content(&txn, id, serde_json::to_string(&input.content).map_err(DomainError::internal)?, now).await?;
+    db::update_plan_content(
+        &txn,
+        id,
+        serde_json::to_string(&input.content).map_err(DomainError::internal)?,
+        now,
+    )
+    .await?;
     db::replace_plan_lines(&txn, id, &lines).await?;
-    audit(&txn, &who.actor(), now, "annual_plan.updated", "annual_plan", id, None, json!({})).await?;
-    let out = plan_of(&txn, db::plan(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("annual plan {id}")))?).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "annual_plan.updated",
+            entity_type: "annual_plan",
+            entity_id: id.to_string(),
+            reason: None,
+            details: json!({}),
+        },
+    )
+    .await?;
+    let out = plan_of(
+        &txn,
+        db::plan(&txn, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("annual plan {id}")))?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(out)
 }
 
-pub async fn get_plan(state: &AppState, who: &Principal, id: i32) -> Result<AnnualPlan, DomainError> {
+pub async fn get_plan(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+) -> Result<AnnualPlan, DomainError> {
     let (plan, _) = plan_visible(&state.db, who, id).await?;
     plan_of(&state.db, plan).await
 }
 
-pub async fn plans(state: &AppState, who: &Principal, proeftuin_id: i32) -> Result<Vec<AnnualPlan>, DomainError> {
+pub async fn plans(
+    state: &AppState,
+    who: &Principal,
+    proeftuin_id: i32,
+) -> Result<Vec<AnnualPlan>, DomainError> {
     visible(&state.db, who, proeftuin_id).await?;
     let mut out = Vec::new();
     for p in db::plans(&state.db, proeftuin_id).await? {
@@ -631,7 +952,13 @@ pub async fn plans(state: &AppState, who: &Principal, proeftuin_id: i32) -> Resu
 }
 
 /// Submit (the region or staff), accept or return with comments (staff).
-pub async fn plan_step(state: &AppState, who: &Principal, id: i32, step: Step, comments: Option<String>) -> Result<AnnualPlan, DomainError> {
+pub async fn plan_step(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    step: Step,
+    comments: Option<String>,
+) -> Result<AnnualPlan, DomainError> {
     if matches!(step, Step::Accept | Step::Return) {
         who.require(&[Role::Staff])?;
     }
@@ -644,9 +971,26 @@ pub async fn plan_step(state: &AppState, who: &Principal, id: i32, step: Step, c
     if !db::set_plan_status(&txn, id, &plan.status, to, comments_change, now).await? {
         return Err(DomainError::Conflict("the plan changed meanwhile; read it again".into()));
     }
-    audit(&txn, &who.actor(), now, &format!("annual_plan.{to}"), "annual_plan", id, comments.as_deref(), json!({"from": plan.status, "to": to}))
-        .await?;
-    let out = plan_of(&txn, db::plan(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("annual plan {id}")))?).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: &format!("annual_plan.{to}"),
+            entity_type: "annual_plan",
+            entity_id: id.to_string(),
+            reason: comments.as_deref(),
+            details: json!({"from": plan.status, "to": to}),
+        },
+    )
+    .await?;
+    let out = plan_of(
+        &txn,
+        db::plan(&txn, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("annual plan {id}")))?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(out)
 }
@@ -654,7 +998,10 @@ pub async fn plan_step(state: &AppState, who: &Principal, id: i32, step: Step, c
 fn check_comments(step: Step, comments: Option<String>) -> Result<Option<String>, DomainError> {
     let comments = comments.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
     if step == Step::Return && comments.is_none() {
-        return Err(DomainError::invalid("comments", "say what needs to change before it is submitted again"));
+        return Err(DomainError::invalid(
+            "comments",
+            "say what needs to change before it is submitted again",
+        ));
     }
     Ok(comments)
 }
@@ -704,10 +1051,15 @@ pub struct ProgressReport {
 }
 
 fn period_of(r: &progress_report::Model) -> Result<Period, DomainError> {
-    Period::parse(&r.period).ok_or_else(|| DomainError::internal(format!("stored period {}", r.period)))
+    Period::parse(&r.period)
+        .ok_or_else(|| DomainError::internal(format!("stored period {}", r.period)))
 }
 
-async fn report_of<C: ConnectionTrait>(db: &C, r: progress_report::Model, catalogue: &Catalogue) -> Result<ProgressReport, DomainError> {
+async fn report_of<C: ConnectionTrait>(
+    db: &C,
+    r: progress_report::Model,
+    catalogue: &Catalogue,
+) -> Result<ProgressReport, DomainError> {
     let counts = db::figures(db, &[r.id]).await?.remove(&r.id).unwrap_or_default();
     Ok(ProgressReport {
         id: r.id,
@@ -727,7 +1079,10 @@ async fn report_of<C: ConnectionTrait>(db: &C, r: progress_report::Model, catalo
 }
 
 /// Every problem of a report's content at once: figures against the catalogue, narrative keys.
-fn report_problems(input: &ReportInput, catalogue: &Catalogue) -> (BTreeMap<String, i64>, Vec<FieldError>) {
+fn report_problems(
+    input: &ReportInput,
+    catalogue: &Catalogue,
+) -> (BTreeMap<String, i64>, Vec<FieldError>) {
     let mut errors = input.input_errors.clone();
     let figures = match m::parse_figures(&catalogue.active(), &input.figures) {
         Ok(f) => f,
@@ -736,13 +1091,27 @@ fn report_problems(input: &ReportInput, catalogue: &Catalogue) -> (BTreeMap<Stri
             BTreeMap::new()
         }
     };
-    errors.extend(m::unknown_keys("narrative.principles", &input.narrative.principles, &m::PRINCIPLES));
-    errors.extend(m::unknown_keys("narrative.core_elements", &input.narrative.core_elements, &m::CORE_ELEMENTS));
+    errors.extend(m::unknown_keys(
+        "narrative.principles",
+        &input.narrative.principles,
+        &m::PRINCIPLES,
+    ));
+    errors.extend(m::unknown_keys(
+        "narrative.core_elements",
+        &input.narrative.core_elements,
+        &m::CORE_ELEMENTS,
+    ));
     (figures, errors)
 }
 
-async fn report_visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) -> Result<(progress_report::Model, proeftuin::Model), DomainError> {
-    let r = db::report(db, id).await?.ok_or_else(|| DomainError::NotFound(format!("progress report {id}")))?;
+async fn report_visible<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    id: i32,
+) -> Result<(progress_report::Model, proeftuin::Model), DomainError> {
+    let r = db::report(db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("progress report {id}")))?;
     let p = visible(db, who, r.proeftuin_id).await.map_err(|e| match e {
         DomainError::NotFound(_) => DomainError::NotFound(format!("progress report {id}")),
         other => other,
@@ -753,7 +1122,12 @@ async fn report_visible<C: ConnectionTrait>(db: &C, who: &Principal, id: i32) ->
 /// Starts a report (a draft) with its content. Refused, with nothing stored, when the period is
 /// not a period, lies outside the proeftuin's life, or overlaps a report the proeftuin has
 /// already (the same period, or a finer or coarser one of the same span: see the roll-up rule).
-pub async fn create_report(state: &AppState, who: &Principal, proeftuin_id: i32, input: ReportInput) -> Result<ProgressReport, DomainError> {
+pub async fn create_report(
+    state: &AppState,
+    who: &Principal,
+    proeftuin_id: i32,
+    input: ReportInput,
+) -> Result<ProgressReport, DomainError> {
     let now = state.now();
     let txn = state.write().await?;
     let p = visible(&txn, who, proeftuin_id).await?;
@@ -763,9 +1137,15 @@ pub async fn create_report(state: &AppState, who: &Principal, proeftuin_id: i32,
     match period {
         None => errors.push(FieldError::new("period", m::PERIOD_FORMAT)),
         Some(period) => {
-            let life = Life { started_on: db::parse_date(&p.started_on)?, ends_on: p.ends_on.as_deref().map(db::parse_date).transpose()? };
+            let life = Life {
+                started_on: db::parse_date(&p.started_on)?,
+                ends_on: p.ends_on.as_deref().map(db::parse_date).transpose()?,
+            };
             if let Err(why) = life.admits(&period, today(now)) {
-                errors.push(FieldError::new("period", format!("outside the proeftuin's life: {why}")));
+                errors.push(FieldError::new(
+                    "period",
+                    format!("outside the proeftuin's life: {why}"),
+                ));
             }
         }
     }
@@ -777,7 +1157,10 @@ pub async fn create_report(state: &AppState, who: &Principal, proeftuin_id: i32,
     for other in db::reports(&txn, Some(proeftuin_id)).await? {
         let op = period_of(&other)?;
         if op == period {
-            return Err(DomainError::Conflict(format!("the proeftuin has a report for {period} already (report {})", other.id)));
+            return Err(DomainError::Conflict(format!(
+                "the proeftuin has a report for {period} already (report {})",
+                other.id
+            )));
         }
         if op.overlaps(&period) {
             return Err(DomainError::Conflict(format!(
@@ -803,15 +1186,31 @@ pub async fn create_report(state: &AppState, who: &Principal, proeftuin_id: i32,
     )
     .await?;
     db::replace_figures(&txn, row.id, &figures).await?;
-    audit(&txn, &who.actor(), now, "progress_report.created", "progress_report", row.id, None, json!({"proeftuin_id": proeftuin_id, "period": period}))
-        .await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "progress_report.created",
+            entity_type: "progress_report",
+            entity_id: row.id.to_string(),
+            reason: None,
+            details: json!({"proeftuin_id": proeftuin_id, "period": period}),
+        },
+    )
+    .await?;
     let out = report_of(&txn, row, &catalogue).await?;
     txn.commit().await?;
     Ok(out)
 }
 
 /// Replaces a draft's or a returned report's content; the period does not change.
-pub async fn update_report(state: &AppState, who: &Principal, id: i32, input: ReportInput) -> Result<ProgressReport, DomainError> {
+pub async fn update_report(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    input: ReportInput,
+) -> Result<ProgressReport, DomainError> {
     let now = state.now();
     let txn = state.write().await?;
     let (r, _) = report_visible(&txn, who, id).await?;
@@ -819,21 +1218,57 @@ pub async fn update_report(state: &AppState, who: &Principal, id: i32, input: Re
     let catalogue = catalogue_of(&txn).await?;
     let (figures, mut errors) = report_problems(&input, &catalogue);
     if Period::parse(&input.period).map(|p| p.to_string()) != Some(r.period.clone()) {
-        errors.push(FieldError::new("period", format!("the period of a report does not change (it is {})", r.period)));
+        errors.push(FieldError::new(
+            "period",
+            format!("the period of a report does not change (it is {})", r.period),
+        ));
     }
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
     let narrative = serde_json::to_string(&input.narrative).map_err(DomainError::internal)?;
-    db::update_report(&txn, id, narrative, input.costs_realised.unwrap_or(Money::ZERO), catalogue.version, now).await?;
+    db::update_report(
+        &txn,
+        id,
+        narrative,
+        input.costs_realised.unwrap_or(Money::ZERO),
+        catalogue.version,
+        now,
+    )
+    .await?;
     db::replace_figures(&txn, id, &figures).await?;
-    audit(&txn, &who.actor(), now, "progress_report.updated", "progress_report", id, None, json!({})).await?;
-    let out = report_of(&txn, db::report(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("progress report {id}")))?, &catalogue).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "progress_report.updated",
+            entity_type: "progress_report",
+            entity_id: id.to_string(),
+            reason: None,
+            details: json!({}),
+        },
+    )
+    .await?;
+    let out = report_of(
+        &txn,
+        db::report(&txn, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("progress report {id}")))?,
+        &catalogue,
+    )
+    .await?;
     txn.commit().await?;
     Ok(out)
 }
 
-pub async fn report_step(state: &AppState, who: &Principal, id: i32, step: Step, comments: Option<String>) -> Result<ProgressReport, DomainError> {
+pub async fn report_step(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    step: Step,
+    comments: Option<String>,
+) -> Result<ProgressReport, DomainError> {
     if matches!(step, Step::Accept | Step::Return) {
         who.require(&[Role::Staff])?;
     }
@@ -846,30 +1281,47 @@ pub async fn report_step(state: &AppState, who: &Principal, id: i32, step: Step,
     if !db::set_report_status(&txn, id, &r.status, to, comments_change, now).await? {
         return Err(DomainError::Conflict("the report changed meanwhile; read it again".into()));
     }
-    audit(
+    audit::record(
         &txn,
-        &who.actor(),
-        now,
-        &format!("progress_report.{to}"),
-        "progress_report",
-        id,
-        comments.as_deref(),
-        json!({"from": r.status, "to": to, "period": r.period}),
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: &format!("progress_report.{to}"),
+            entity_type: "progress_report",
+            entity_id: id.to_string(),
+            reason: comments.as_deref(),
+            details: json!({"from": r.status, "to": to, "period": r.period}),
+        },
     )
     .await?;
     let catalogue = catalogue_of(&txn).await?;
-    let out = report_of(&txn, db::report(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("progress report {id}")))?, &catalogue).await?;
+    let out = report_of(
+        &txn,
+        db::report(&txn, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("progress report {id}")))?,
+        &catalogue,
+    )
+    .await?;
     txn.commit().await?;
     Ok(out)
 }
 
-pub async fn get_report(state: &AppState, who: &Principal, id: i32) -> Result<ProgressReport, DomainError> {
+pub async fn get_report(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+) -> Result<ProgressReport, DomainError> {
     let (r, _) = report_visible(&state.db, who, id).await?;
     let catalogue = catalogue_of(&state.db).await?;
     report_of(&state.db, r, &catalogue).await
 }
 
-pub async fn reports(state: &AppState, who: &Principal, proeftuin_id: i32) -> Result<Vec<ProgressReport>, DomainError> {
+pub async fn reports(
+    state: &AppState,
+    who: &Principal,
+    proeftuin_id: i32,
+) -> Result<Vec<ProgressReport>, DomainError> {
     visible(&state.db, who, proeftuin_id).await?;
     let catalogue = catalogue_of(&state.db).await?;
     let mut out = Vec::new();
@@ -882,34 +1334,69 @@ pub async fn reports(state: &AppState, who: &Principal, proeftuin_id: i32) -> Re
 // ------------------------------------------------------------------ roll-ups and spending
 
 /// The accepted reports of a proeftuin with their counts and costs.
-async fn accepted<C: ConnectionTrait>(db: &C, proeftuin_id: Option<i32>) -> Result<Vec<(i32, Period, BTreeMap<String, i64>, Money)>, DomainError> {
-    let rows: Vec<progress_report::Model> = db::reports(db, proeftuin_id).await?.into_iter().filter(|r| r.status == status::ACCEPTED).collect();
+async fn accepted<C: ConnectionTrait>(
+    db: &C,
+    proeftuin_id: Option<i32>,
+) -> Result<Vec<(i32, Period, BTreeMap<String, i64>, Money)>, DomainError> {
+    let rows: Vec<progress_report::Model> = db::reports(db, proeftuin_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == status::ACCEPTED)
+        .collect();
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut figures = db::figures(db, &ids).await?;
     rows.iter()
-        .map(|r| Ok((r.proeftuin_id, period_of(r)?, figures.remove(&r.id).unwrap_or_default(), db::parse_money(&r.costs_realised)?)))
+        .map(|r| {
+            Ok((
+                r.proeftuin_id,
+                period_of(r)?,
+                figures.remove(&r.id).unwrap_or_default(),
+                db::parse_money(&r.costs_realised)?,
+            ))
+        })
         .collect()
 }
 
 /// The figures of any period, rolled up from the accepted reports inside it.
-pub async fn figures(state: &AppState, who: &Principal, proeftuin_id: i32, period: &str) -> Result<(RolledUp, Catalogue), DomainError> {
+pub async fn figures(
+    state: &AppState,
+    who: &Principal,
+    proeftuin_id: i32,
+    period: &str,
+) -> Result<(RolledUp, Catalogue), DomainError> {
     visible(&state.db, who, proeftuin_id).await?;
-    let period = Period::parse(period).ok_or_else(|| DomainError::invalid("period", m::PERIOD_FORMAT))?;
+    let period =
+        Period::parse(period).ok_or_else(|| DomainError::invalid("period", m::PERIOD_FORMAT))?;
     let catalogue = catalogue_of(&state.db).await?;
-    let reports: Vec<(Period, BTreeMap<String, i64>)> =
-        accepted(&state.db, Some(proeftuin_id)).await?.into_iter().map(|(_, p, f, _)| (p, f)).collect();
-    let life = proeftuin_of(&state.db, db::proeftuin(&state.db, proeftuin_id).await?.ok_or_else(|| DomainError::NotFound(format!("proeftuin {proeftuin_id}")))?).await?.life();
+    let reports: Vec<(Period, BTreeMap<String, i64>)> = accepted(&state.db, Some(proeftuin_id))
+        .await?
+        .into_iter()
+        .map(|(_, p, f, _)| (p, f))
+        .collect();
+    let life = proeftuin_of(
+        &state.db,
+        db::proeftuin(&state.db, proeftuin_id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("proeftuin {proeftuin_id}")))?,
+    )
+    .await?
+    .life();
     Ok((within_life(m::roll_up(&catalogue.all(), &reports, period), &life), catalogue))
 }
 
 /// Quarters outside the proeftuin's life are not missing: nothing was to be reported there.
 fn within_life(mut r: RolledUp, life: &Life) -> RolledUp {
-    r.missing_quarters.retain(|q| q.end() >= life.started_on && life.ends_on.is_none_or(|e| q.start() <= e));
+    r.missing_quarters
+        .retain(|q| q.end() >= life.started_on && life.ends_on.is_none_or(|e| q.start() <= e));
     r.complete = r.missing_quarters.is_empty();
     r
 }
 
-async fn spending_of<C: ConnectionTrait>(db: &C, p: &Proeftuin, until: Option<NaiveDate>) -> Result<Spending, DomainError> {
+async fn spending_of<C: ConnectionTrait>(
+    db: &C,
+    p: &Proeftuin,
+    until: Option<NaiveDate>,
+) -> Result<Spending, DomainError> {
     let mut realised: BTreeMap<i32, Money> = BTreeMap::new();
     for (_, period, _, costs) in accepted(db, Some(p.id)).await? {
         if until.is_some_and(|u| period.end() > u) {
@@ -926,7 +1413,11 @@ async fn spending_of<C: ConnectionTrait>(db: &C, p: &Proeftuin, until: Option<Na
     Ok(m::spending(p.grant_total, &budgets, &realised))
 }
 
-pub async fn spending(state: &AppState, who: &Principal, proeftuin_id: i32) -> Result<Spending, DomainError> {
+pub async fn spending(
+    state: &AppState,
+    who: &Principal,
+    proeftuin_id: i32,
+) -> Result<Spending, DomainError> {
     let p = proeftuin_of(&state.db, visible(&state.db, who, proeftuin_id).await?).await?;
     spending_of(&state.db, &p, None).await
 }
@@ -953,9 +1444,14 @@ pub struct Overview {
     pub balance: Balance,
 }
 
-pub async fn overview(state: &AppState, who: &Principal, period: &str) -> Result<Overview, DomainError> {
+pub async fn overview(
+    state: &AppState,
+    who: &Principal,
+    period: &str,
+) -> Result<Overview, DomainError> {
     who.require(&[Role::Staff])?;
-    let period = Period::parse(period).ok_or_else(|| DomainError::invalid("period", m::PERIOD_FORMAT))?;
+    let period =
+        Period::parse(period).ok_or_else(|| DomainError::invalid("period", m::PERIOD_FORMAT))?;
     let catalogue = catalogue_of(&state.db).await?;
     let all = accepted(&state.db, None).await?;
     let every_report = db::reports(&state.db, None).await?;
@@ -963,7 +1459,8 @@ pub async fn overview(state: &AppState, who: &Principal, period: &str) -> Result
     let mut total_counts: BTreeMap<String, i64> = BTreeMap::new();
     for p in db::proeftuinen(&state.db, None).await? {
         let p = proeftuin_of(&state.db, p).await?;
-        let mine: Vec<(Period, BTreeMap<String, i64>)> = all.iter().filter(|r| r.0 == p.id).map(|r| (r.1, r.2.clone())).collect();
+        let mine: Vec<(Period, BTreeMap<String, i64>)> =
+            all.iter().filter(|r| r.0 == p.id).map(|r| (r.1, r.2.clone())).collect();
         let rolled = within_life(m::roll_up(&catalogue.all(), &mine, period), &p.life());
         for (k, v) in &rolled.counts {
             *total_counts.entry(k.clone()).or_insert(0) += v;
@@ -972,13 +1469,23 @@ pub async fn overview(state: &AppState, who: &Principal, period: &str) -> Result
         let reports = every_report
             .iter()
             .filter(|r| r.proeftuin_id == p.id)
-            .filter_map(|r| Period::parse(&r.period).filter(|x| x.within(&period)).map(|x| (x, r.status.clone())))
+            .filter_map(|r| {
+                Period::parse(&r.period)
+                    .filter(|x| x.within(&period))
+                    .map(|x| (x, r.status.clone()))
+            })
             .collect();
         rows.push(OverviewRow { proeftuin: p, figures: rolled, balance: spending.total, reports });
     }
     let granted: Money = rows.iter().map(|r| r.balance.granted).sum();
     let realised: Money = rows.iter().map(|r| r.balance.realised).sum();
-    Ok(Overview { period, totals: m::figures_of(&catalogue.all(), &total_counts), catalogue, rows, balance: Balance::new(granted, realised) })
+    Ok(Overview {
+        period,
+        totals: m::figures_of(&catalogue.all(), &total_counts),
+        catalogue,
+        rows,
+        balance: Balance::new(granted, realised),
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1002,8 +1509,11 @@ pub async fn export(state: &AppState, who: &Principal) -> Result<Vec<ExportRow>,
     who.require(&[Role::Staff])?;
     let catalogue = catalogue_of(&state.db).await?;
     let metrics = catalogue.all();
-    let rows: Vec<progress_report::Model> =
-        db::reports(&state.db, None).await?.into_iter().filter(|r| r.status == status::ACCEPTED || r.status == status::SUBMITTED).collect();
+    let rows: Vec<progress_report::Model> = db::reports(&state.db, None)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == status::ACCEPTED || r.status == status::SUBMITTED)
+        .collect();
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut counts = db::figures(&state.db, &ids).await?;
     let mut proeftuinen: BTreeMap<i32, Proeftuin> = BTreeMap::new();
@@ -1038,9 +1548,15 @@ pub async fn export(state: &AppState, who: &Principal) -> Result<Vec<ExportRow>,
 /// RFC 4180 CSV with a header line.
 pub fn export_csv(rows: &[ExportRow]) -> String {
     fn cell(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
     }
-    let mut out = String::from("proeftuin_ref,proeftuin,region,period,period_start,period_end,status,metric,label_nl,unit,value\r\n");
+    let mut out = String::from(
+        "proeftuin_ref,proeftuin,region,period,period_start,period_end,status,metric,label_nl,unit,value\r\n",
+    );
     for r in rows {
         let cells = [
             cell(&r.proeftuin_ref),
@@ -1068,7 +1584,10 @@ pub fn export_csv(rows: &[ExportRow]) -> String {
 /// submitted nor accepted, and only for what fell due after the proeftuin entered the service.
 /// The outbox keeps each (kind, target, occasion) once, so running it again queues nothing new.
 /// Returns how many emails it queued.
-pub async fn queue_report_reminders<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<usize, DomainError> {
+pub async fn queue_report_reminders<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> Result<usize, DomainError> {
     let mut queued = 0;
     for email in due_report_reminders(db, now).await? {
         queued += usize::from(outbox::enqueue(db, email).await?);
@@ -1078,7 +1597,10 @@ pub async fn queue_report_reminders<C: ConnectionTrait>(db: &C, now: DateTime<Ut
 
 /// Every `report_reminder` due at `now` (also those queued already: queueing is idempotent).
 /// Only reads; this is what a scheduler source returns.
-pub async fn due_report_reminders<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<Vec<NewEmail>, DomainError> {
+pub async fn due_report_reminders<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewEmail>, DomainError> {
     let today = today(now);
     let mut due_emails = Vec::new();
     for row in db::proeftuinen(db, None).await? {
@@ -1104,10 +1626,19 @@ pub async fn due_report_reminders<C: ConnectionTrait>(db: &C, now: DateTime<Utc>
                 continue;
             }
             let due = settings.annual_plan_due_on(year);
-            let done = plans.iter().any(|x| x.year == year && (x.status == status::SUBMITTED || x.status == status::ACCEPTED));
+            let done = plans.iter().any(|x| {
+                x.year == year && (x.status == status::SUBMITTED || x.status == status::ACCEPTED)
+            });
             if let (false, Some(occ)) = (done, occasion(due)) {
                 let what = format!("het jaarplan {year}");
-                due_emails.push(reminder(&p, &format!("annual_plan:{}:{year}", p.id), occ, &what, due, now));
+                due_emails.push(reminder(
+                    &p,
+                    &format!("annual_plan:{}:{year}", p.id),
+                    occ,
+                    &what,
+                    due,
+                    now,
+                ));
             }
         }
         // Progress reports: every period of its reporting kind that has ended.
@@ -1120,7 +1651,10 @@ pub async fn due_report_reminders<C: ConnectionTrait>(db: &C, now: DateTime<Utc>
             .collect();
         for year in p.started_on.year()..=today.year() {
             for period in p.reporting.periods_of(year) {
-                if period.end() < p.started_on || p.ends_on.is_some_and(|e| period.start() > e) || period.end() >= today {
+                if period.end() < p.started_on
+                    || p.ends_on.is_some_and(|e| period.start() > e)
+                    || period.end() >= today
+                {
                     continue;
                 }
                 if period.quarters().iter().all(|q| covered.contains(q)) {
@@ -1129,7 +1663,14 @@ pub async fn due_report_reminders<C: ConnectionTrait>(db: &C, now: DateTime<Utc>
                 let due = settings.report_due_on(&period);
                 if let Some(occ) = occasion(due) {
                     let what = format!("de voortgangsrapportage over {}", period.label_nl());
-                    due_emails.push(reminder(&p, &format!("progress_report:{}:{period}", p.id), occ, &what, due, now));
+                    due_emails.push(reminder(
+                        &p,
+                        &format!("progress_report:{}:{period}", p.id),
+                        occ,
+                        &what,
+                        due,
+                        now,
+                    ));
                 }
             }
         }
@@ -1146,9 +1687,15 @@ fn reminder(
     now: DateTime<Utc>,
 ) -> NewEmail {
     let (subject, opening) = if occasion == "overdue" {
-        (format!("Herinnering: {what} van {} is te laat", p.name), format!("{what} van {} had uiterlijk {} binnen moeten zijn.", p.name, dutch::date(due)))
+        (
+            format!("Herinnering: {what} van {} is te laat", p.name),
+            format!("{what} van {} had uiterlijk {} binnen moeten zijn.", p.name, dutch::date(due)),
+        )
     } else {
-        (format!("Herinnering: {what} van {} wordt verwacht", p.name), format!("{what} van {} wordt uiterlijk {} verwacht.", p.name, dutch::date(due)))
+        (
+            format!("Herinnering: {what} van {} wordt verwacht", p.name),
+            format!("{what} van {} wordt uiterlijk {} verwacht.", p.name, dutch::date(due)),
+        )
     };
     let mut opening = opening;
     if let Some(first) = opening.get(..1) {
@@ -1176,7 +1723,19 @@ pub async fn run_reminders(state: &AppState, who: &Principal) -> Result<usize, D
     let txn = state.write().await?;
     let n = queue_report_reminders(&txn, now).await?;
     if n > 0 {
-        audit(&txn, &who.actor(), now, "monitoring.reminders", "outbox", REPORT_REMINDER, None, json!({"queued": n})).await?;
+        audit::record(
+            &txn,
+            audit::AuditEntry {
+                actor: &who.actor(),
+                at: now,
+                action: "monitoring.reminders",
+                entity_type: "outbox",
+                entity_id: REPORT_REMINDER.to_string(),
+                reason: None,
+                details: json!({"queued": n}),
+            },
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(n)

@@ -53,7 +53,11 @@ fn value_nl(v: Option<&FigureValue>) -> String {
 
 fn remaining_nl(b: &Balance) -> String {
     if b.overspent {
-        format!("{} (overschrijding {})", format::amount(b.remaining), format::amount(b.overspend().unwrap_or(Money::ZERO)))
+        format!(
+            "{} (overschrijding {})",
+            format::amount(b.remaining),
+            format::amount(b.overspend().unwrap_or(Money::ZERO))
+        )
     } else {
         format::amount(b.remaining)
     }
@@ -102,13 +106,26 @@ fn proeftuin_facts(doc: &mut Document, p: &Proeftuin) {
 
 /// One progress report: its figures beside those of the other reports of the same year up to it
 /// (accepted ones, and this one), with the total of those periods; then the narrative.
-pub fn progress_report(p: &Proeftuin, r: &ProgressReport, all: &[ProgressReport], catalogue: &Catalogue, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
-    let mut doc = document(&format!("Voortgangsrapportage {} {}", p.name, r.period), &format!("{} · {} · rapportage {}", p.r#ref, r.period, r.id), now)?;
+pub fn progress_report(
+    p: &Proeftuin,
+    r: &ProgressReport,
+    all: &[ProgressReport],
+    catalogue: &Catalogue,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, DomainError> {
+    let mut doc = document(
+        &format!("Voortgangsrapportage {} {}", p.name, r.period),
+        &format!("{} · {} · rapportage {}", p.r#ref, r.period, r.id),
+        now,
+    )?;
     doc.title(&format!("Voortgangsrapportage {}", r.period.label_nl()));
     doc.subtitle(&p.name, 12.0, 8.0);
     doc.key_values(
         &[
-            ("Periode".into(), format!("{} t/m {}", format::date(r.period.start()), format::date(r.period.end()))),
+            (
+                "Periode".into(),
+                format!("{} t/m {}", format::date(r.period.start()), format::date(r.period.end())),
+            ),
             ("Status".into(), status_nl(&r.status).into()),
             ("Uiterlijk in te dienen".into(), format::date(r.due_on)),
             ("Gerealiseerde kosten".into(), format::amount(r.costs_realised)),
@@ -123,11 +140,16 @@ pub fn progress_report(p: &Proeftuin, r: &ProgressReport, all: &[ProgressReport]
     // The columns: the reports of the same year up to this one, finest first.
     let mut periods: Vec<&ProgressReport> = all
         .iter()
-        .filter(|o| o.period.year() == r.period.year() && o.period.end() <= r.period.end() && (o.id == r.id || o.status == status::ACCEPTED))
+        .filter(|o| {
+            o.period.year() == r.period.year()
+                && o.period.end() <= r.period.end()
+                && (o.id == r.id || o.status == status::ACCEPTED)
+        })
         .collect();
     periods.sort_by_key(|o| o.period.sort_key());
     let metrics = catalogue.all();
-    let reports: Vec<(Period, BTreeMap<String, i64>)> = periods.iter().map(|o| (o.period, o.counts.clone())).collect();
+    let reports: Vec<(Period, BTreeMap<String, i64>)> =
+        periods.iter().map(|o| (o.period, o.counts.clone())).collect();
     let span = Period::Year(r.period.year());
     let total = m::roll_up(&metrics, &reports, span);
     doc.heading("Cijfers");
@@ -135,10 +157,18 @@ pub fn progress_report(p: &Proeftuin, r: &ProgressReport, all: &[ProgressReport]
     for o in &periods {
         columns.push(Column::right(o.period.short_nl(), 1.0));
     }
-    let total_title = if total.complete { format!("Totaal {}", span) } else { format!("Totaal t/m {}", r.period.short_nl()) };
+    let total_title = if total.complete {
+        format!("Totaal {}", span)
+    } else {
+        format!("Totaal t/m {}", r.period.short_nl())
+    };
     columns.push(Column::right(total_title, 1.3));
     let mut rows = Vec::new();
-    for c in catalogue.metrics.iter().filter(|c| !c.retired || periods.iter().any(|o| o.figures.contains_key(&c.metric.key))) {
+    for c in catalogue
+        .metrics
+        .iter()
+        .filter(|c| !c.retired || periods.iter().any(|o| o.figures.contains_key(&c.metric.key)))
+    {
         let key = &c.metric.key;
         if periods.iter().all(|o| !o.figures.contains_key(key)) {
             continue;
@@ -156,7 +186,16 @@ pub fn progress_report(p: &Proeftuin, r: &ProgressReport, all: &[ProgressReport]
         doc.table(&Table::new(columns, rows));
         if !total.complete {
             doc.text(
-                &format!("Het totaal telt de periodes in de tabel; nog niet gerapporteerd in {}: {}.", span, total.missing_quarters.iter().map(|q| q.short_nl()).collect::<Vec<_>>().join(", ")),
+                &format!(
+                    "Het totaal telt de periodes in de tabel; nog niet gerapporteerd in {}: {}.",
+                    span,
+                    total
+                        .missing_quarters
+                        .iter()
+                        .map(|q| q.short_nl())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 crate::pdf::Style { size: 8.0, bold: false, indent: 0.0, after: 6.0 },
             );
         }
@@ -187,15 +226,31 @@ pub fn progress_report(p: &Proeftuin, r: &ProgressReport, all: &[ProgressReport]
         doc.paragraph("Niet ingevuld.");
     }
     doc.heading("Geleerde lessen");
-    doc.paragraph(if r.narrative.lessons.trim().is_empty() { "Niet ingevuld." } else { &r.narrative.lessons });
+    doc.paragraph(if r.narrative.lessons.trim().is_empty() {
+        "Niet ingevuld."
+    } else {
+        &r.narrative.lessons
+    });
     doc.heading("Knelpunten");
-    doc.paragraph(if r.narrative.obstacles.trim().is_empty() { "Niet ingevuld." } else { &r.narrative.obstacles });
+    doc.paragraph(if r.narrative.obstacles.trim().is_empty() {
+        "Niet ingevuld."
+    } else {
+        &r.narrative.obstacles
+    });
     doc.finish().map_err(pdf_error)
 }
 
 /// One annual plan: goals, activities per core element, team and partners, focus points, budget.
-pub fn annual_plan(p: &Proeftuin, plan: &AnnualPlan, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
-    let mut doc = document(&format!("Jaarplan {} {}", p.name, plan.year), &format!("{} · jaarplan {} · {}", p.r#ref, plan.year, plan.id), now)?;
+pub fn annual_plan(
+    p: &Proeftuin,
+    plan: &AnnualPlan,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, DomainError> {
+    let mut doc = document(
+        &format!("Jaarplan {} {}", p.name, plan.year),
+        &format!("{} · jaarplan {} · {}", p.r#ref, plan.year, plan.id),
+        now,
+    )?;
     doc.title(&format!("Jaarplan {}", plan.year));
     doc.subtitle(&p.name, 12.0, 8.0);
     doc.key_values(
@@ -219,11 +274,21 @@ pub fn annual_plan(p: &Proeftuin, plan: &AnnualPlan, now: DateTime<Utc>) -> Resu
     }
     doc.heading("Activiteiten per kernelement");
     for (key, label) in m::CORE_ELEMENTS {
-        let text = plan.content.activities.get(key).map(String::as_str).filter(|t| !t.trim().is_empty()).unwrap_or("Geen activiteiten opgegeven.");
+        let text = plan
+            .content
+            .activities
+            .get(key)
+            .map(String::as_str)
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or("Geen activiteiten opgegeven.");
         doc.text(label, crate::pdf::Style::bold());
         doc.paragraph(text);
     }
-    for (title, list) in [("Team", &plan.content.team), ("Partners", &plan.content.partners), ("Aandachtspunten", &plan.content.focus_points)] {
+    for (title, list) in [
+        ("Team", &plan.content.team),
+        ("Partners", &plan.content.partners),
+        ("Aandachtspunten", &plan.content.focus_points),
+    ] {
         if !list.is_empty() {
             doc.heading(title);
             for item in list {
@@ -235,12 +300,29 @@ pub fn annual_plan(p: &Proeftuin, plan: &AnnualPlan, now: DateTime<Utc>) -> Resu
     let mut rows: Vec<Vec<String>> = plan
         .lines
         .iter()
-        .map(|l| vec![l.description.clone(), format::amount(l.total_cost), format::amount(l.own_contribution), format::amount(l.grant)])
+        .map(|l| {
+            vec![
+                l.description.clone(),
+                format::amount(l.total_cost),
+                format::amount(l.own_contribution),
+                format::amount(l.grant),
+            ]
+        })
         .collect();
-    rows.push(vec!["Totaal".into(), format::amount(plan.total_cost), format::amount(plan.own_contribution), format::amount(plan.grant)]);
+    rows.push(vec![
+        "Totaal".into(),
+        format::amount(plan.total_cost),
+        format::amount(plan.own_contribution),
+        format::amount(plan.grant),
+    ]);
     doc.table(
         &Table::new(
-            vec![Column::left("Post", 3.0), Column::right("Kosten", 1.4), Column::right("Eigen bijdrage", 1.4), Column::right("Subsidie", 1.4)],
+            vec![
+                Column::left("Post", 3.0),
+                Column::right("Kosten", 1.4),
+                Column::right("Eigen bijdrage", 1.4),
+                Column::right("Subsidie", 1.4),
+            ],
             rows,
         )
         .with_total_row(),
@@ -251,7 +333,11 @@ pub fn annual_plan(p: &Proeftuin, plan: &AnnualPlan, now: DateTime<Utc>) -> Resu
 /// The programme overview of one period: a summary table of every proeftuin's figures and
 /// spending, then one page per proeftuin.
 pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
-    let mut doc = document(&format!("Monitor proeftuinen {}", o.period), &format!("Monitor proeftuinen · {}", o.period), now)?;
+    let mut doc = document(
+        &format!("Monitor proeftuinen {}", o.period),
+        &format!("Monitor proeftuinen · {}", o.period),
+        now,
+    )?;
     doc.title(&format!("Monitor proeftuinen — {}", o.period.label_nl()));
     doc.text(
         &format!("Cijfers uit de geaccepteerde voortgangsrapportages, opgeteld per proeftuin. Opgesteld {}.", dutch::date_time(now)),
@@ -259,7 +345,8 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
     );
 
     // Summary: metrics as rows, proeftuinen as columns, programme total last.
-    let metrics: Vec<&super::monitoring::CatalogueMetric> = o.catalogue.metrics.iter().filter(|c| !c.retired).collect();
+    let metrics: Vec<&super::monitoring::CatalogueMetric> =
+        o.catalogue.metrics.iter().filter(|c| !c.retired).collect();
     doc.heading("Cijfers per proeftuin");
     // At most three proeftuinen beside each other, spread evenly over the tables (four: two and
     // two), so that a region's name fits its column header.
@@ -319,7 +406,12 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
         format::amount(o.balance.granted),
         format::amount(o.balance.realised),
         format::amount(o.balance.remaining),
-        o.rows.iter().filter_map(|r| r.balance.overspend()).reduce(|a, b| a + b).map(format::amount).unwrap_or_else(|| "–".into()),
+        o.rows
+            .iter()
+            .filter_map(|r| r.balance.overspend())
+            .reduce(|a, b| a + b)
+            .map(format::amount)
+            .unwrap_or_else(|| "–".into()),
     ]);
     doc.table(
         &Table::new(
@@ -334,7 +426,8 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
         )
         .with_total_row(),
     );
-    let over: Vec<&str> = o.rows.iter().filter(|r| r.balance.overspent).map(|r| r.proeftuin.name.as_str()).collect();
+    let over: Vec<&str> =
+        o.rows.iter().filter(|r| r.balance.overspent).map(|r| r.proeftuin.name.as_str()).collect();
     if !over.is_empty() {
         doc.paragraph(&format!("Overschrijding van de subsidie: {}.", over.join(", ")));
     }
@@ -346,20 +439,41 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
         doc.heading(&format!("Cijfers {}", o.period.label_nl()));
         let rows: Vec<Vec<String>> = metrics
             .iter()
-            .map(|c| vec![c.metric.label_nl.clone(), value_nl(r.figures.figures.get(&c.metric.key))])
+            .map(|c| {
+                vec![c.metric.label_nl.clone(), value_nl(r.figures.figures.get(&c.metric.key))]
+            })
             .collect();
-        doc.table(&Table::new(vec![Column::left("Onderdeel", 3.0), Column::right(o.period.short_nl(), 1.2)], rows));
-        let reports: Vec<String> = r.reports.iter().map(|(p, s)| format!("{} ({})", p.short_nl(), status_nl(s))).collect();
+        doc.table(&Table::new(
+            vec![Column::left("Onderdeel", 3.0), Column::right(o.period.short_nl(), 1.2)],
+            rows,
+        ));
+        let reports: Vec<String> =
+            r.reports.iter().map(|(p, s)| format!("{} ({})", p.short_nl(), status_nl(s))).collect();
         doc.paragraph(&format!(
             "Rapportages in deze periode: {}. {}",
             if reports.is_empty() { "geen".to_string() } else { reports.join(", ") },
-            if r.figures.complete { "De periode is volledig gerapporteerd.".to_string() } else { format!("Nog niet geaccepteerd: {}.", r.figures.missing_quarters.iter().map(|q| q.short_nl()).collect::<Vec<_>>().join(", ")) }
+            if r.figures.complete {
+                "De periode is volledig gerapporteerd.".to_string()
+            } else {
+                format!(
+                    "Nog niet geaccepteerd: {}.",
+                    r.figures
+                        .missing_quarters
+                        .iter()
+                        .map(|q| q.short_nl())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
         ));
         doc.heading("Subsidie en besteding");
         doc.key_values(
             &[
                 ("Toegekend".into(), format::amount(r.balance.granted)),
-                (format!("Gerealiseerd t/m {}", o.period.short_nl()), format::amount(r.balance.realised)),
+                (
+                    format!("Gerealiseerd t/m {}", o.period.short_nl()),
+                    format::amount(r.balance.realised),
+                ),
                 ("Resterend".into(), remaining_nl(&r.balance)),
             ],
             150.0,

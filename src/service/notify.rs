@@ -18,7 +18,17 @@ pub async fn queue<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<bool, DomainError> {
     let reference = super::letters::reference(app.call_id, app.id);
-    queue_with_attachment(db, call, app, kind, occasion, now, None, Details { reference, ground: None, interview: None }).await
+    queue_with_attachment(
+        db,
+        call,
+        app,
+        kind,
+        occasion,
+        now,
+        None,
+        Details { reference, ground: None, interview: None },
+    )
+    .await
 }
 
 /// What a decision email says beyond the call and the region.

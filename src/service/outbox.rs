@@ -38,7 +38,11 @@ fn check(q: &ListQuery) -> Result<(), DomainError> {
     if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
 }
 
-pub async fn list(state: &AppState, who: &Principal, q: ListQuery) -> Result<(Vec<entity::outbox::Model>, u64), DomainError> {
+pub async fn list(
+    state: &AppState,
+    who: &Principal,
+    q: ListQuery,
+) -> Result<(Vec<entity::outbox::Model>, u64), DomainError> {
     who.require(&[Role::Staff])?;
     check(&q)?;
     let filter = outbox::Filter {
@@ -51,28 +55,57 @@ pub async fn list(state: &AppState, who: &Principal, q: ListQuery) -> Result<(Ve
     Ok(outbox::page(&state.db, &filter).await?)
 }
 
-pub async fn get(state: &AppState, who: &Principal, id: i32) -> Result<entity::outbox::Model, DomainError> {
+pub async fn get(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+) -> Result<entity::outbox::Model, DomainError> {
     who.require(&[Role::Staff])?;
     outbox::by_id(&state.db, id).await?.ok_or_else(|| DomainError::NotFound(format!("email {id}")))
 }
 
 /// Puts a failed email back in the queue, due now; anything but a failed email is a conflict.
-pub async fn requeue(state: &AppState, who: &Principal, id: i32) -> Result<entity::outbox::Model, DomainError> {
+pub async fn requeue(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+) -> Result<entity::outbox::Model, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let txn = state.write().await?;
-    let row = outbox::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("email {id}")))?;
+    let row = outbox::by_id(&txn, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("email {id}")))?;
     if !outbox::requeue_failed(&txn, id, now).await? {
-        return Err(DomainError::Conflict(format!("email {id} is {}; only a failed email can be queued again", row.status)));
+        return Err(DomainError::Conflict(format!(
+            "email {id} is {}; only a failed email can be queued again",
+            row.status
+        )));
     }
-    audit(&txn, &who.actor(), now, "email.requeued", "email", id, None, serde_json::json!({"kind": row.kind, "target": row.target, "attempts": row.attempts, "last_error": row.last_error})).await?;
-    let row = outbox::by_id(&txn, id).await?.ok_or_else(|| DomainError::NotFound(format!("email {id}")))?;
+    audit::record(
+&txn,
+audit::AuditEntry {
+actor: &who.actor(),
+at: now,
+action: "email.requeued",
+entity_type: "email",
+entity_id: id.to_string(),
+reason: None,
+details: serde_json::json!({"kind": row.kind, "target": row.target, "attempts": row.attempts, "last_error": row.last_error}),
+},
+).await?;
+    let row = outbox::by_id(&txn, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("email {id}")))?;
     txn.commit().await?;
     Ok(row)
 }
 
 /// One scheduler tick at the clock's now (staff; tests and the scenario driver use it).
-pub async fn run_scheduler(state: &AppState, who: &Principal) -> Result<Vec<scheduler::Queued>, DomainError> {
+pub async fn run_scheduler(
+    state: &AppState,
+    who: &Principal,
+) -> Result<Vec<scheduler::Queued>, DomainError> {
     who.require(&[Role::Staff])?;
     scheduler::tick(state).await
 }

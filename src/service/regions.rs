@@ -6,15 +6,34 @@ use crate::domain::region::Region;
 use crate::error::DomainError;
 use crate::store;
 
-pub async fn register(state: &AppState, actor: &Actor, region: Region) -> Result<(i32, Region), DomainError> {
+pub async fn register(
+    state: &AppState,
+    actor: &Actor,
+    region: Region,
+) -> Result<(i32, Region), DomainError> {
     let region = Region::new(region).map_err(DomainError::Validation)?;
     let now = state.now();
     let txn = state.write().await?;
     if store::regions::by_ref(&txn, &region.r#ref).await?.is_some() {
-        return Err(DomainError::Conflict(format!("a region with ref {} exists already", region.r#ref)));
+        return Err(DomainError::Conflict(format!(
+            "a region with ref {} exists already",
+            region.r#ref
+        )));
     }
     let id = store::regions::insert(&txn, &region, now).await?;
-    audit(&txn, actor, now, "region.registered", "region", id, None, serde_json::to_value(&region).map_err(DomainError::internal)?).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor,
+            at: now,
+            action: "region.registered",
+            entity_type: "region",
+            entity_id: id.to_string(),
+            reason: None,
+            details: serde_json::to_value(&region).map_err(DomainError::internal)?,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok((id, region))
 }

@@ -23,7 +23,8 @@ pub fn json(code: &str) -> Result<&'static str, DomainError> {
 pub fn call(code: &str) -> Result<CallDefinition, DomainError> {
     let json = json(code)?;
     let def: CallDefinition = serde_json::from_str(json).map_err(DomainError::internal)?;
-    CallDefinition::new(def).map_err(|e| DomainError::internal(format!("built-in template {code} is invalid: {e:?}")))
+    CallDefinition::new(def)
+        .map_err(|e| DomainError::internal(format!("built-in template {code} is invalid: {e:?}")))
 }
 
 #[cfg(test)]

@@ -26,7 +26,11 @@ pub struct CreatedUser {
     pub token: String,
 }
 
-pub async fn add(state: &AppState, actor: &Actor, input: NewUser) -> Result<CreatedUser, DomainError> {
+pub async fn add(
+    state: &AppState,
+    actor: &Actor,
+    input: NewUser,
+) -> Result<CreatedUser, DomainError> {
     let mut errors = Vec::new();
     let role = Role::parse(&input.role);
     if role.is_none() {
@@ -39,7 +43,9 @@ pub async fn add(state: &AppState, actor: &Actor, input: NewUser) -> Result<Crea
         errors.push(FieldError::new("email", "not an email address"));
     }
     match (role, &input.region) {
-        (Some(Role::Region), None) => errors.push(FieldError::new("region", "a region user belongs to a region")),
+        (Some(Role::Region), None) => {
+            errors.push(FieldError::new("region", "a region user belongs to a region"))
+        }
         (Some(Role::Staff | Role::Assessor), Some(_)) => {
             errors.push(FieldError::new("region", "only a region user belongs to a region"))
         }
@@ -51,16 +57,18 @@ pub async fn add(state: &AppState, actor: &Actor, input: NewUser) -> Result<Crea
     let now = state.now();
     let token = new_token()?;
     let txn = state.write().await?;
-    let region = match &input.region {
-        Some(r) => Some(
-            store::regions::by_ref(&txn, r)
-                .await?
-                .ok_or_else(|| DomainError::invalid("region", format!("no region with ref {r:?}")))?,
-        ),
-        None => None,
-    };
+    let region =
+        match &input.region {
+            Some(r) => Some(store::regions::by_ref(&txn, r).await?.ok_or_else(|| {
+                DomainError::invalid("region", format!("no region with ref {r:?}"))
+            })?),
+            None => None,
+        };
     if store::users::by_email(&txn, &input.email).await?.is_some() {
-        return Err(DomainError::Conflict(format!("a user with email {} exists already", input.email)));
+        return Err(DomainError::Conflict(format!(
+            "a user with email {} exists already",
+            input.email
+        )));
     }
     let user = store::users::insert(
         &txn,
@@ -76,28 +84,48 @@ pub async fn add(state: &AppState, actor: &Actor, input: NewUser) -> Result<Crea
         },
     )
     .await?;
-    audit(
-        &txn,
-        actor,
-        now,
-        "user.created",
-        "user",
-        user.id,
-        None,
-        serde_json::json!({"email": user.email, "role": user.role, "region": input.region}),
-    )
+    audit::record(
+&txn,
+audit::AuditEntry {
+actor,
+at: now,
+action: "user.created",
+entity_type: "user",
+entity_id: user.id.to_string(),
+reason: None,
+details: serde_json::json!({"email": user.email, "role": user.role, "region": input.region}),
+},
+)
     .await?;
     txn.commit().await?;
     Ok(CreatedUser { user, region_ref: region.map(|(_, r)| r.r#ref), token })
 }
 
 /// Issues a new token for an existing user; the old one stops working at once.
-pub async fn rotate_token(state: &AppState, actor: &Actor, user_id: i32) -> Result<String, DomainError> {
+pub async fn rotate_token(
+    state: &AppState,
+    actor: &Actor,
+    user_id: i32,
+) -> Result<String, DomainError> {
     let token = new_token()?;
     let txn = state.write().await?;
-    store::users::by_id(&txn, user_id).await?.ok_or_else(|| DomainError::NotFound(format!("user {user_id}")))?;
+    store::users::by_id(&txn, user_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("user {user_id}")))?;
     store::users::set_token_hash(&txn, user_id, hash_token(&token)).await?;
-    audit(&txn, actor, state.now(), "user.token_rotated", "user", user_id, None, serde_json::json!({})).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor,
+            at: state.now(),
+            action: "user.token_rotated",
+            entity_type: "user",
+            entity_id: user_id.to_string(),
+            reason: None,
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(token)
 }

@@ -16,7 +16,9 @@ use super::letters;
 use crate::domain::money::Money;
 use crate::domain::ranking::FirstRoundDecision;
 use crate::domain::scoring::{self, SheetInput};
-use crate::domain::selection::{self, ApplicationResult, SelectionInput, SelectionResult, Settings, SheetFacts};
+use crate::domain::selection::{
+    self, ApplicationResult, SelectionInput, SelectionResult, Settings, SheetFacts,
+};
 use crate::error::DomainError;
 use crate::store::{self, calls::StoredCall};
 
@@ -75,9 +77,19 @@ impl Found<'_> {
     }
 
     /// Notes `published` against `stored` when they differ.
-    fn compare<T: Serialize + PartialEq>(&mut self, subject: &str, published: &T, stored: &T, source: &str) {
+    fn compare<T: Serialize + PartialEq>(
+        &mut self,
+        subject: &str,
+        published: &T,
+        stored: &T,
+        source: &str,
+    ) {
         if published != stored {
-            self.note(format!("{subject}: published {}, {source} {}", show(published), show(stored)));
+            self.note(format!(
+                "{subject}: published {}, {source} {}",
+                show(published),
+                show(stored)
+            ));
         }
     }
 }
@@ -110,13 +122,23 @@ pub async fn run<C: ConnectionTrait>(db: &C) -> Result<Report, DomainError> {
 }
 
 /// The snapshot itself: its hash, its rule version, and its result recomputed from its inputs.
-fn check_snapshot(snap: &entity::outcome_snapshot::Model, found: &mut Found<'_>) -> Option<(SelectionInput, SelectionResult)> {
+fn check_snapshot(
+    snap: &entity::outcome_snapshot::Model,
+    found: &mut Found<'_>,
+) -> Option<(SelectionInput, SelectionResult)> {
     let hash = sha256_hex(snap.inputs.as_bytes());
     if hash != snap.sha256 {
-        found.note(format!("the frozen inputs hash to sha256 {hash}, the publication recorded {}", snap.sha256));
+        found.note(format!(
+            "the frozen inputs hash to sha256 {hash}, the publication recorded {}",
+            snap.sha256
+        ));
     }
     if snap.rule_version != selection::RULE_VERSION {
-        found.note(format!("published under rules {}, this service applies {}", snap.rule_version, selection::RULE_VERSION));
+        found.note(format!(
+            "published under rules {}, this service applies {}",
+            snap.rule_version,
+            selection::RULE_VERSION
+        ));
     }
     let input: SelectionInput = match serde_json::from_str(&snap.inputs) {
         Ok(i) => i,
@@ -128,48 +150,94 @@ fn check_snapshot(snap: &entity::outcome_snapshot::Model, found: &mut Found<'_>)
     let result = selection::compute(&input);
     match serde_json::to_string(&result) {
         Ok(text) if text == snap.result => {}
-        _ => found.note("recomputing the frozen inputs does not give the published result".to_string()),
+        _ => found
+            .note("recomputing the frozen inputs does not give the published result".to_string()),
     }
     Some((input, result))
 }
 
 /// The settings and sheets the outcome was computed from, against those stored now.
-fn compare_inputs(frozen: &SelectionInput, live: &SelectionInput, stage: &str, found: &mut Found<'_>) {
+fn compare_inputs(
+    frozen: &SelectionInput,
+    live: &SelectionInput,
+    stage: &str,
+    found: &mut Found<'_>,
+) {
     let (f, l): (&Settings, &Settings) = (&frozen.settings, &live.settings);
     let now = "the call says now";
-    found.compare("setting interview_threshold", &f.interview_threshold, &l.interview_threshold, now);
-    found.compare("setting disagreement_spread", &f.disagreement_spread, &l.disagreement_spread, now);
+    found.compare(
+        "setting interview_threshold",
+        &f.interview_threshold,
+        &l.interview_threshold,
+        now,
+    );
+    found.compare(
+        "setting disagreement_spread",
+        &f.disagreement_spread,
+        &l.disagreement_spread,
+        now,
+    );
     found.compare("setting knockout_criteria", &f.knockout_criteria, &l.knockout_criteria, now);
     found.compare("setting weighted_criteria", &f.weighted_criteria, &l.weighted_criteria, now);
     if stage == STAGE_FINAL {
         found.compare("setting budget_ceiling", &f.budget_ceiling, &l.budget_ceiling, now);
         found.compare("setting max_awards", &f.max_awards, &l.max_awards, now);
         found.compare("setting allocation_policy", &f.allocation_policy, &l.allocation_policy, now);
-        found.compare("manual allocation", &frozen.manual_allocation, &live.manual_allocation, "stored now");
+        found.compare(
+            "manual allocation",
+            &frozen.manual_allocation,
+            &live.manual_allocation,
+            "stored now",
+        );
     }
-    let live_apps: BTreeMap<&str, _> = live.applications.iter().map(|a| (a.r#ref.as_str(), a)).collect();
+    let live_apps: BTreeMap<&str, _> =
+        live.applications.iter().map(|a| (a.r#ref.as_str(), a)).collect();
     for a in &frozen.applications {
         let r = a.r#ref.as_str();
         let Some(l) = live_apps.get(r) else {
             found.note(format!("application {r} is in the published outcome but not among the submitted applications"));
             continue;
         };
-        found.compare(&format!("application {r} requested total"), &a.requested_total, &l.requested_total, "stored");
-        found.compare(&format!("application {r} knock-out decision"), &a.knockout_decision, &l.knockout_decision, "stored");
+        found.compare(
+            &format!("application {r} requested total"),
+            &a.requested_total,
+            &l.requested_total,
+            "stored",
+        );
+        found.compare(
+            &format!("application {r} knock-out decision"),
+            &a.knockout_decision,
+            &l.knockout_decision,
+            "stored",
+        );
         compare_sheets(r, "first-round", &a.first_round, &l.first_round, found);
         if stage == STAGE_FINAL {
-            found.compare(&format!("application {r} tie decision"), &a.tie_decision, &l.tie_decision, "stored");
+            found.compare(
+                &format!("application {r} tie decision"),
+                &a.tie_decision,
+                &l.tie_decision,
+                "stored",
+            );
             compare_sheets(r, "final-round", &a.final_round, &l.final_round, found);
         }
     }
-    let frozen_refs: BTreeSet<&str> = frozen.applications.iter().map(|a| a.r#ref.as_str()).collect();
+    let frozen_refs: BTreeSet<&str> =
+        frozen.applications.iter().map(|a| a.r#ref.as_str()).collect();
     for r in live_apps.keys().filter(|r| !frozen_refs.contains(*r)) {
         found.note(format!("application {r} is submitted but not in the published outcome"));
     }
 }
 
-fn compare_sheets(r: &str, round: &str, frozen: &[SheetFacts], live: &[SheetFacts], found: &mut Found<'_>) {
-    let by_assessor = |s: &[SheetFacts]| -> BTreeMap<String, SheetFacts> { s.iter().map(|s| (s.assessor.clone(), s.clone())).collect() };
+fn compare_sheets(
+    r: &str,
+    round: &str,
+    frozen: &[SheetFacts],
+    live: &[SheetFacts],
+    found: &mut Found<'_>,
+) {
+    let by_assessor = |s: &[SheetFacts]| -> BTreeMap<String, SheetFacts> {
+        s.iter().map(|s| (s.assessor.clone(), s.clone())).collect()
+    };
     let (f, l) = (by_assessor(frozen), by_assessor(live));
     for (assessor, fs) in &f {
         let Some(ls) = l.get(assessor) else {
@@ -179,9 +247,19 @@ fn compare_sheets(r: &str, round: &str, frozen: &[SheetFacts], live: &[SheetFact
         let subject = format!("application {r}: {round} sheet of {assessor}");
         found.compare(&format!("{subject} total"), &fs.total, &ls.total, "stored");
         for id in fs.points.keys().chain(ls.points.keys()).collect::<BTreeSet<_>>() {
-            found.compare(&format!("{subject} points on {id}"), &fs.points.get(id), &ls.points.get(id), "stored");
+            found.compare(
+                &format!("{subject} points on {id}"),
+                &fs.points.get(id),
+                &ls.points.get(id),
+                "stored",
+            );
         }
-        found.compare(&format!("{subject} knock-out answers"), &fs.knockout, &ls.knockout, "stored");
+        found.compare(
+            &format!("{subject} knock-out answers"),
+            &fs.knockout,
+            &ls.knockout,
+            "stored",
+        );
     }
     for assessor in l.keys().filter(|a| !f.contains_key(*a)) {
         found.note(format!("application {r}: a submitted {round} sheet of {assessor} is not in the published outcome"));
@@ -189,28 +267,59 @@ fn compare_sheets(r: &str, round: &str, frozen: &[SheetFacts], live: &[SheetFact
 }
 
 /// Scores, verdicts, ranks and allocations: published against recomputed from the stored data.
-fn compare_results(frozen: &SelectionResult, live: &SelectionResult, stage: &str, found: &mut Found<'_>) {
+fn compare_results(
+    frozen: &SelectionResult,
+    live: &SelectionResult,
+    stage: &str,
+    found: &mut Found<'_>,
+) {
     let source = "recomputed from the stored sheets and decisions";
-    let live_apps: BTreeMap<&str, &ApplicationResult> = live.applications.iter().map(|a| (a.r#ref.as_str(), a)).collect();
+    let live_apps: BTreeMap<&str, &ApplicationResult> =
+        live.applications.iter().map(|a| (a.r#ref.as_str(), a)).collect();
     for f in &frozen.applications {
         let r = f.r#ref.as_str();
         let Some(l) = live_apps.get(r) else { continue };
         let verdict = |a: &ApplicationResult| a.knockout.as_ref().map(|k| k.verdict);
-        found.compare(&format!("application {r} knock-out verdict"), &verdict(f), &verdict(l), source);
-        found.compare(&format!("application {r} knock-out decided"), &f.knockout_decided, &l.knockout_decided, source);
+        found.compare(
+            &format!("application {r} knock-out verdict"),
+            &verdict(f),
+            &verdict(l),
+            source,
+        );
+        found.compare(
+            &format!("application {r} knock-out decided"),
+            &f.knockout_decided,
+            &l.knockout_decided,
+            source,
+        );
         let score = |a: &ApplicationResult| a.first_round.as_ref().map(|x| x.score);
         found.compare(&format!("application {r} first-round score"), &score(f), &score(l), source);
-        found.compare(&format!("application {r} first-round decision"), &f.first_round_decision, &l.first_round_decision, source);
+        found.compare(
+            &format!("application {r} first-round decision"),
+            &f.first_round_decision,
+            &l.first_round_decision,
+            source,
+        );
         if stage == STAGE_FINAL {
             let score = |a: &ApplicationResult| a.final_round.as_ref().map(|x| x.score);
             found.compare(&format!("application {r} final score"), &score(f), &score(l), source);
             found.compare(&format!("application {r} rank"), &f.rank, &l.rank, source);
             found.compare(&format!("application {r} decision"), &f.decision, &l.decision, source);
-            found.compare(&format!("application {r} allocated"), &f.allocated, &l.allocated, source);
+            found.compare(
+                &format!("application {r} allocated"),
+                &f.allocated,
+                &l.allocated,
+                source,
+            );
         }
     }
     if stage == STAGE_FINAL {
-        found.compare("awarded in rank order", &frozen.awarded_in_rank_order, &live.awarded_in_rank_order, source);
+        found.compare(
+            "awarded in rank order",
+            &frozen.awarded_in_rank_order,
+            &live.awarded_in_rank_order,
+            source,
+        );
         found.compare("allocated total", &frozen.allocated_total, &live.allocated_total, source);
         found.compare("unallocated", &frozen.unallocated, &live.unallocated, source);
     }
@@ -249,22 +358,36 @@ async fn check_publication<C: ConnectionTrait>(
         limit: 10_000,
         ..Default::default()
     };
-    let published = store::audit::list(db, &audit_of("call", call_id.to_string(), "outcome.published")).await?;
+    let published =
+        store::audit::list(db, &audit_of("call", call_id.to_string(), "outcome.published")).await?;
     let entries: Vec<serde_json::Value> = published
         .iter()
         .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.details).ok())
         .filter(|d| d["stage"] == stage)
         .collect();
     match entries.as_slice() {
-        [] => found.note("the audit trail has no outcome.published entry for this publication".to_string()),
+        [] => found.note(
+            "the audit trail has no outcome.published entry for this publication".to_string(),
+        ),
         [d] if stage == STAGE_FINAL => {
             let recorded = d["allocated_total"].as_str().map(Money::parse).and_then(Result::ok);
-            found.compare("allocated total in the audit trail", &Some(frozen.allocated_total), &recorded, "the audit trail says");
+            found.compare(
+                "allocated total in the audit trail",
+                &Some(frozen.allocated_total),
+                &recorded,
+                "the audit trail says",
+            );
         }
         [_] => {}
-        more => found.note(format!("the audit trail records this publication {} times", more.len())),
+        more => {
+            found.note(format!("the audit trail records this publication {} times", more.len()))
+        }
     }
-    let application_action = if stage == STAGE_FINAL { "application.decided" } else { "application.first_round_decided" };
+    let application_action = if stage == STAGE_FINAL {
+        "application.decided"
+    } else {
+        "application.first_round_decided"
+    };
     for a in &frozen.applications {
         let r = a.r#ref.as_str();
         let Some(expected) = published_status(a, stage) else {
@@ -276,14 +399,29 @@ async fn check_publication<C: ConnectionTrait>(
         };
         let row = assessment::app_row_of(db, app_id).await?;
         // An invitation is followed by the final decision; the status then moves on.
-        let moved_on = stage == STAGE_FIRST && expected == "invited_to_interview" && final_published;
+        let moved_on =
+            stage == STAGE_FIRST && expected == "invited_to_interview" && final_published;
         if !moved_on {
-            found.compare(&format!("application {r} status"), &expected.to_string(), &row.status, "stored");
+            found.compare(
+                &format!("application {r} status"),
+                &expected.to_string(),
+                &row.status,
+                "stored",
+            );
         }
         // The audit entry of the decision.
-        let decided = store::audit::list(db, &audit_of("application", app_id.to_string(), application_action)).await?;
-        match decided.last().and_then(|e| serde_json::from_str::<serde_json::Value>(&e.details).ok()) {
-            None => found.note(format!("application {r}: the audit trail has no {application_action} entry")),
+        let decided = store::audit::list(
+            db,
+            &audit_of("application", app_id.to_string(), application_action),
+        )
+        .await?;
+        match decided
+            .last()
+            .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.details).ok())
+        {
+            None => found.note(format!(
+                "application {r}: the audit trail has no {application_action} entry"
+            )),
             Some(d) => {
                 found.compare(
                     &format!("application {r} decision in the audit trail"),
@@ -319,13 +457,22 @@ async fn check_publication<C: ConnectionTrait>(
                     .find(|g| g.application_id == Some(app_id))
                     .and_then(|g| Money::parse(&g.amount).ok()),
             };
-            found.compare(&format!("application {r} grant of its proeftuin"), &a.allocated, &granted, "the proeftuin records");
+            found.compare(
+                &format!("application {r} grant of its proeftuin"),
+                &a.allocated,
+                &granted,
+                "the proeftuin records",
+            );
         }
     }
     Ok(())
 }
 
-async fn application_id<C: ConnectionTrait>(db: &C, call_id: i32, region_ref: &str) -> Result<Option<i32>, DomainError> {
+async fn application_id<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    region_ref: &str,
+) -> Result<Option<i32>, DomainError> {
     for a in store::applications::list_for_call(db, call_id).await? {
         if assessment::app_row_of(db, a.id).await?.region_ref == region_ref {
             return Ok(Some(a.id));
@@ -342,7 +489,8 @@ async fn check_letters<C: ConnectionTrait>(
     letters_of_call: &[store::letters::LetterMeta],
     found: &mut Found<'_>,
 ) -> Result<(), DomainError> {
-    let issued: Vec<_> = letters_of_call.iter().filter(|l| l.application_id == app_id && l.kind == kind).collect();
+    let issued: Vec<_> =
+        letters_of_call.iter().filter(|l| l.application_id == app_id && l.kind == kind).collect();
     if issued.is_empty() {
         found.note(format!("application {r}: no {kind} letter was issued"));
     }
@@ -362,7 +510,10 @@ async fn check_letters<C: ConnectionTrait>(
         };
         let hash = sha256_hex(&stored.content);
         if hash != l.sha256 {
-            found.note(format!("application {r}: letter {} ({kind} {}) hashes to {hash}, issued as {}", l.id, l.number, l.sha256));
+            found.note(format!(
+                "application {r}: letter {} ({kind} {}) hashes to {hash}, issued as {}",
+                l.id, l.number, l.sha256
+            ));
         }
         let recorded = trail.iter().any(|e| {
             (e.action == "letter.issued" || e.action == "letter.corrected")
@@ -370,14 +521,21 @@ async fn check_letters<C: ConnectionTrait>(
                     .is_ok_and(|d| d["letter_id"] == l.id && d["sha256"] == l.sha256.as_str())
         });
         if !recorded {
-            found.note(format!("application {r}: letter {} ({kind} {}) has no matching entry in the audit trail", l.id, l.number));
+            found.note(format!(
+                "application {r}: letter {} ({kind} {}) has no matching entry in the audit trail",
+                l.id, l.number
+            ));
         }
     }
     Ok(())
 }
 
 /// Each submitted sheet's stored total against the total its stored content gives.
-async fn check_sheet_totals<C: ConnectionTrait>(db: &C, call: &StoredCall, out: &mut Vec<Difference>) -> Result<(), DomainError> {
+async fn check_sheet_totals<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+    out: &mut Vec<Difference>,
+) -> Result<(), DomainError> {
     let apps = store::applications::list_for_call(db, call.id).await?;
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
     let mut found = Found { call, stage: "sheets", out };
@@ -385,15 +543,23 @@ async fn check_sheet_totals<C: ConnectionTrait>(db: &C, call: &StoredCall, out: 
         if s.status != "submitted" {
             continue;
         }
-        let subject = format!("sheet {} (application {}, {} round, version {})", s.id, s.application_id, s.round, s.version);
-        let scored =
-            serde_json::from_str::<SheetInput>(&s.content).ok().and_then(|input| scoring::check_sheet(&call.definition, &input, true).ok());
+        let subject = format!(
+            "sheet {} (application {}, {} round, version {})",
+            s.id, s.application_id, s.round, s.version
+        );
+        let scored = serde_json::from_str::<SheetInput>(&s.content)
+            .ok()
+            .and_then(|input| scoring::check_sheet(&call.definition, &input, true).ok());
         match scored {
-            None => found.note(format!("{subject}: its stored content no longer checks against the call")),
+            None => found
+                .note(format!("{subject}: its stored content no longer checks against the call")),
             Some(scored) => {
                 let total = scored.total.to_two_decimals();
                 if s.total.as_deref() != Some(total.as_str()) {
-                    found.note(format!("{subject}: its scores add up to {total}, its stored total is {}", show(&s.total)));
+                    found.note(format!(
+                        "{subject}: its scores add up to {total}, its stored total is {}",
+                        show(&s.total)
+                    ));
                 }
             }
         }

@@ -7,19 +7,28 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{application, budget_line, partner_commitment};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::domain::application::{ApplicationForm, BudgetLine, Contact, Scale, requested_total as sum_requested, status};
+use crate::domain::application::{
+    ApplicationForm, BudgetLine, Contact, Scale, requested_total as sum_requested, status,
+};
 use crate::domain::money::Money;
 use crate::error::DomainError;
 
-pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<application::Model>, DbErr> {
+pub async fn by_id<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<application::Model>, DbErr> {
     application::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn by_call_and_region<C: ConnectionTrait>(db: &C, call_id: i32, region_id: i32) -> Result<Option<application::Model>, DbErr> {
+pub async fn by_call_and_region<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    region_id: i32,
+) -> Result<Option<application::Model>, DbErr> {
     application::Entity::find()
         .filter(application::Column::CallId.eq(call_id))
         .filter(application::Column::RegionId.eq(region_id))
@@ -28,8 +37,15 @@ pub async fn by_call_and_region<C: ConnectionTrait>(db: &C, call_id: i32, region
 }
 
 /// Every application of a call, in a stable order (by id).
-pub async fn list_for_call<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<application::Model>, DbErr> {
-    application::Entity::find().filter(application::Column::CallId.eq(call_id)).order_by_asc(application::Column::Id).all(db).await
+pub async fn list_for_call<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+) -> Result<Vec<application::Model>, DbErr> {
+    application::Entity::find()
+        .filter(application::Column::CallId.eq(call_id))
+        .order_by_asc(application::Column::Id)
+        .all(db)
+        .await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -45,7 +61,11 @@ pub struct Filter {
 }
 
 /// One page of a call's applications by id, and how many match in all.
-pub async fn page_for_call<C: ConnectionTrait>(db: &C, call_id: i32, f: &Filter) -> Result<(Vec<application::Model>, u64), DbErr> {
+pub async fn page_for_call<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    f: &Filter,
+) -> Result<(Vec<application::Model>, u64), DbErr> {
     let mut q = application::Entity::find().filter(application::Column::CallId.eq(call_id));
     if let Some(s) = &f.status {
         q = q.filter(application::Column::Status.eq(s.clone()));
@@ -60,11 +80,17 @@ pub async fn page_for_call<C: ConnectionTrait>(db: &C, call_id: i32, f: &Filter)
         q = q.filter(application::Column::Id.is_not_in(f.excluded.iter().copied()));
     }
     let total = q.clone().count(db).await?;
-    let rows = q.order_by_asc(application::Column::Id).offset(f.offset).limit(f.limit).all(db).await?;
+    let rows =
+        q.order_by_asc(application::Column::Id).offset(f.offset).limit(f.limit).all(db).await?;
     Ok((rows, total))
 }
 
-pub async fn insert_draft<C: ConnectionTrait>(db: &C, call_id: i32, region_id: i32, now: DateTime<Utc>) -> Result<application::Model, DbErr> {
+pub async fn insert_draft<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    region_id: i32,
+    now: DateTime<Utc>,
+) -> Result<application::Model, DbErr> {
     application::ActiveModel {
         call_id: Set(call_id),
         region_id: Set(region_id),
@@ -89,7 +115,11 @@ pub async fn insert_draft<C: ConnectionTrait>(db: &C, call_id: i32, region_id: i
 /// Marks a draft as changed at `now`, only while it is still a draft; `false` if it is not.
 /// Being an UPDATE, it also locks the row until the transaction ends, so a concurrent submission
 /// and edit of the same application take turns instead of interleaving.
-pub async fn claim_draft<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn claim_draft<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let r = application::Entity::update_many()
         .col_expr(application::Column::UpdatedAt, Expr::value(now))
         .filter(application::Column::Id.eq(id))
@@ -100,7 +130,11 @@ pub async fn claim_draft<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<Utc>
 }
 
 /// Draft → submitted at `now`; `false` if it was not a draft.
-pub async fn mark_submitted<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn mark_submitted<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let r = application::Entity::update_many()
         .col_expr(application::Column::Status, Expr::value(status::SUBMITTED))
         .col_expr(application::Column::SubmittedAt, Expr::value(now))
@@ -113,26 +147,63 @@ pub async fn mark_submitted<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<U
 }
 
 /// Sets the status (for the stages after intake) and the time of the change.
-pub async fn set_status<C: ConnectionTrait>(db: &C, id: i32, status: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
-    application::ActiveModel { id: Set(id), status: Set(status.to_string()), updated_at: Set(now), ..Default::default() }
-        .update(db)
-        .await?;
+pub async fn set_status<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    application::ActiveModel {
+        id: Set(id),
+        status: Set(status.to_string()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
     Ok(())
 }
 
 /// The form as stored in the application's columns.
 pub fn form_of(m: &application::Model) -> Result<ApplicationForm, DomainError> {
     let contact = match (&m.contact_name, &m.contact_email) {
-        (Some(name), Some(email)) => Some(Contact { name: name.clone(), email: email.clone(), phone: m.contact_phone.clone(), function: m.contact_function.clone() }),
+        (Some(name), Some(email)) => Some(Contact {
+            name: name.clone(),
+            email: email.clone(),
+            phone: m.contact_phone.clone(),
+            function: m.contact_function.clone(),
+        }),
         _ => None,
     };
-    let scale: Option<Scale> = m.scale.as_deref().map(serde_json::from_str).transpose().map_err(DomainError::internal)?;
-    let applicant = m.applicant.as_deref().map(serde_json::from_str).transpose().map_err(DomainError::internal)?;
-    Ok(ApplicationForm { title: m.title.clone(), summary: m.summary.clone(), contact, scale, applicant })
+    let scale: Option<Scale> =
+        m.scale.as_deref().map(serde_json::from_str).transpose().map_err(DomainError::internal)?;
+    let applicant = m
+        .applicant
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(DomainError::internal)?;
+    Ok(ApplicationForm {
+        title: m.title.clone(),
+        summary: m.summary.clone(),
+        contact,
+        scale,
+        applicant,
+    })
 }
 
-pub async fn write_form<C: ConnectionTrait>(db: &C, id: i32, form: &ApplicationForm, now: DateTime<Utc>) -> Result<(), DomainError> {
-    let scale = form.scale.as_ref().map(serde_json::to_string).transpose().map_err(DomainError::internal)?;
+pub async fn write_form<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    form: &ApplicationForm,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let scale = form
+        .scale
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(DomainError::internal)?;
     let contact = form.contact.as_ref();
     application::ActiveModel {
         id: Set(id),
@@ -142,7 +213,12 @@ pub async fn write_form<C: ConnectionTrait>(db: &C, id: i32, form: &ApplicationF
         contact_email: Set(contact.map(|c| c.email.clone())),
         contact_phone: Set(contact.and_then(|c| c.phone.clone())),
         contact_function: Set(contact.and_then(|c| c.function.clone())),
-        applicant: Set(form.applicant.as_ref().map(serde_json::to_string).transpose().map_err(DomainError::internal)?),
+        applicant: Set(form
+            .applicant
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(DomainError::internal)?),
         scale: Set(scale),
         updated_at: Set(now),
         ..Default::default()
@@ -164,7 +240,10 @@ fn line_of(m: budget_line::Model) -> Result<BudgetLine, DomainError> {
 }
 
 /// The budget lines of an application, in their order.
-pub async fn budget_lines<C: ConnectionTrait>(db: &C, application_id: i32) -> Result<Vec<BudgetLine>, DomainError> {
+pub async fn budget_lines<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+) -> Result<Vec<BudgetLine>, DomainError> {
     budget_line::Entity::find()
         .filter(budget_line::Column::ApplicationId.eq(application_id))
         .order_by_asc(budget_line::Column::Position)
@@ -176,8 +255,15 @@ pub async fn budget_lines<C: ConnectionTrait>(db: &C, application_id: i32) -> Re
 }
 
 /// Replaces the whole budget: the old lines go, the new ones come in their order.
-pub async fn replace_budget<C: ConnectionTrait>(db: &C, application_id: i32, lines: &[BudgetLine]) -> Result<(), DbErr> {
-    budget_line::Entity::delete_many().filter(budget_line::Column::ApplicationId.eq(application_id)).exec(db).await?;
+pub async fn replace_budget<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+    lines: &[BudgetLine],
+) -> Result<(), DbErr> {
+    budget_line::Entity::delete_many()
+        .filter(budget_line::Column::ApplicationId.eq(application_id))
+        .exec(db)
+        .await?;
     if lines.is_empty() {
         return Ok(());
     }
@@ -199,13 +285,20 @@ pub async fn replace_budget<C: ConnectionTrait>(db: &C, application_id: i32, lin
 }
 
 /// The amount an application requests: the sum of its lines' `requested`, exact.
-pub async fn requested_total<C: ConnectionTrait>(db: &C, application_id: i32) -> Result<Money, DomainError> {
+pub async fn requested_total<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+) -> Result<Money, DomainError> {
     Ok(sum_requested(&budget_lines(db, application_id).await?))
 }
 
 /// The requested totals of several applications at once (zero for one without lines).
-pub async fn requested_totals<C: ConnectionTrait>(db: &C, application_ids: &[i32]) -> Result<HashMap<i32, Money>, DomainError> {
-    let mut totals: HashMap<i32, Money> = application_ids.iter().map(|id| (*id, Money::ZERO)).collect();
+pub async fn requested_totals<C: ConnectionTrait>(
+    db: &C,
+    application_ids: &[i32],
+) -> Result<HashMap<i32, Money>, DomainError> {
+    let mut totals: HashMap<i32, Money> =
+        application_ids.iter().map(|id| (*id, Money::ZERO)).collect();
     if application_ids.is_empty() {
         return Ok(totals);
     }
@@ -220,13 +313,18 @@ pub async fn requested_totals<C: ConnectionTrait>(db: &C, application_ids: &[i32
     for (id, requested) in rows {
         let amount = Money::parse(&requested).map_err(DomainError::internal)?;
         let total = totals.entry(id).or_insert(Money::ZERO);
-        *total = total.checked_add(amount).ok_or_else(|| DomainError::internal("requested total overflows"))?;
+        *total = total
+            .checked_add(amount)
+            .ok_or_else(|| DomainError::internal("requested total overflows"))?;
     }
     Ok(totals)
 }
 
 /// The partner commitments of an application, by role name.
-pub async fn commitments<C: ConnectionTrait>(db: &C, application_id: i32) -> Result<Vec<partner_commitment::Model>, DbErr> {
+pub async fn commitments<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+) -> Result<Vec<partner_commitment::Model>, DbErr> {
     partner_commitment::Entity::find()
         .filter(partner_commitment::Column::ApplicationId.eq(application_id))
         .order_by_asc(partner_commitment::Column::Id)
@@ -244,7 +342,12 @@ pub struct Commitment {
 }
 
 /// Records a role's commitment, replacing an earlier one of that role.
-pub async fn put_commitment<C: ConnectionTrait>(db: &C, application_id: i32, c: &Commitment, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn put_commitment<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+    c: &Commitment,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let existing = partner_commitment::Entity::find()
         .filter(partner_commitment::Column::ApplicationId.eq(application_id))
         .filter(partner_commitment::Column::Role.eq(c.role.clone()))
@@ -273,6 +376,12 @@ pub async fn put_commitment<C: ConnectionTrait>(db: &C, application_id: i32, c: 
 }
 
 /// Whether a document is a commitment's signed copy (then it cannot be removed).
-pub async fn commitment_with_document<C: ConnectionTrait>(db: &C, document_id: i32) -> Result<Option<partner_commitment::Model>, DbErr> {
-    partner_commitment::Entity::find().filter(partner_commitment::Column::DocumentId.eq(document_id)).one(db).await
+pub async fn commitment_with_document<C: ConnectionTrait>(
+    db: &C,
+    document_id: i32,
+) -> Result<Option<partner_commitment::Model>, DbErr> {
+    partner_commitment::Entity::find()
+        .filter(partner_commitment::Column::DocumentId.eq(document_id))
+        .one(db)
+        .await
 }

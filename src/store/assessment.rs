@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use entity::{conflict, consensus_note, decision, outcome_snapshot, round, sheet};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 
 pub const FIRST: &str = "first";
@@ -31,7 +32,11 @@ pub async fn add_conflict<C: ConnectionTrait>(
     .await
 }
 
-pub async fn conflict<C: ConnectionTrait>(db: &C, assessor_id: i32, application_id: i32) -> Result<Option<conflict::Model>, DbErr> {
+pub async fn conflict<C: ConnectionTrait>(
+    db: &C,
+    assessor_id: i32,
+    application_id: i32,
+) -> Result<Option<conflict::Model>, DbErr> {
     conflict::Entity::find()
         .filter(conflict::Column::AssessorId.eq(assessor_id))
         .filter(conflict::Column::ApplicationId.eq(application_id))
@@ -39,8 +44,15 @@ pub async fn conflict<C: ConnectionTrait>(db: &C, assessor_id: i32, application_
         .await
 }
 
-pub async fn conflicts_of_call<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<conflict::Model>, DbErr> {
-    conflict::Entity::find().filter(conflict::Column::CallId.eq(call_id)).order_by_asc(conflict::Column::Id).all(db).await
+pub async fn conflicts_of_call<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+) -> Result<Vec<conflict::Model>, DbErr> {
+    conflict::Entity::find()
+        .filter(conflict::Column::CallId.eq(call_id))
+        .order_by_asc(conflict::Column::Id)
+        .all(db)
+        .await
 }
 
 // ---- sheets
@@ -62,12 +74,21 @@ pub async fn latest_sheet<C: ConnectionTrait>(
 }
 
 /// Every sheet version of a round for these applications (drafts, submitted and superseded).
-pub async fn sheets_of<C: ConnectionTrait>(db: &C, application_ids: &[i32], round: Option<&str>) -> Result<Vec<sheet::Model>, DbErr> {
-    let mut q = sheet::Entity::find().filter(sheet::Column::ApplicationId.is_in(application_ids.iter().copied()));
+pub async fn sheets_of<C: ConnectionTrait>(
+    db: &C,
+    application_ids: &[i32],
+    round: Option<&str>,
+) -> Result<Vec<sheet::Model>, DbErr> {
+    let mut q = sheet::Entity::find()
+        .filter(sheet::Column::ApplicationId.is_in(application_ids.iter().copied()));
     if let Some(r) = round {
         q = q.filter(sheet::Column::Round.eq(r));
     }
-    q.order_by_asc(sheet::Column::ApplicationId).order_by_asc(sheet::Column::AssessorId).order_by_asc(sheet::Column::Version).all(db).await
+    q.order_by_asc(sheet::Column::ApplicationId)
+        .order_by_asc(sheet::Column::AssessorId)
+        .order_by_asc(sheet::Column::Version)
+        .all(db)
+        .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -106,7 +127,12 @@ pub async fn update_sheet<C: ConnectionTrait>(
     submitted: Option<(String, DateTime<Utc>)>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let mut m = sheet::ActiveModel { id: Set(id), content: Set(content), updated_at: Set(now), ..Default::default() };
+    let mut m = sheet::ActiveModel {
+        id: Set(id),
+        content: Set(content),
+        updated_at: Set(now),
+        ..Default::default()
+    };
     if let Some((total, at)) = submitted {
         m.status = Set("submitted".into());
         m.total = Set(Some(total));
@@ -116,17 +142,34 @@ pub async fn update_sheet<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn supersede_sheet<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<Utc>) -> Result<(), DbErr> {
-    sheet::ActiveModel { id: Set(id), status: Set("superseded".into()), updated_at: Set(now), ..Default::default() }
-        .update(db)
-        .await?;
+pub async fn supersede_sheet<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    sheet::ActiveModel {
+        id: Set(id),
+        status: Set("superseded".into()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
     Ok(())
 }
 
 // ---- rounds
 
-pub async fn round<C: ConnectionTrait>(db: &C, call_id: i32, round: &str) -> Result<Option<round::Model>, DbErr> {
-    round::Entity::find().filter(round::Column::CallId.eq(call_id)).filter(round::Column::Round.eq(round)).one(db).await
+pub async fn round<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    round: &str,
+) -> Result<Option<round::Model>, DbErr> {
+    round::Entity::find()
+        .filter(round::Column::CallId.eq(call_id))
+        .filter(round::Column::Round.eq(round))
+        .one(db)
+        .await
 }
 
 pub async fn set_round<C: ConnectionTrait>(
@@ -138,9 +181,14 @@ pub async fn set_round<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     match round(db, call_id, name).await? {
         Some(r) => {
-            round::ActiveModel { id: Set(r.id), closed_at: Set(closed_at), published_at: Set(published_at), ..Default::default() }
-                .update(db)
-                .await?;
+            round::ActiveModel {
+                id: Set(r.id),
+                closed_at: Set(closed_at),
+                published_at: Set(published_at),
+                ..Default::default()
+            }
+            .update(db)
+            .await?;
         }
         None => {
             round::ActiveModel {
@@ -185,8 +233,15 @@ pub async fn record_decision<C: ConnectionTrait>(
 }
 
 /// All decisions of a call, oldest first (so a later one overrides an earlier one).
-pub async fn decisions_of_call<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<decision::Model>, DbErr> {
-    decision::Entity::find().filter(decision::Column::CallId.eq(call_id)).order_by_asc(decision::Column::Id).all(db).await
+pub async fn decisions_of_call<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+) -> Result<Vec<decision::Model>, DbErr> {
+    decision::Entity::find()
+        .filter(decision::Column::CallId.eq(call_id))
+        .order_by_asc(decision::Column::Id)
+        .all(db)
+        .await
 }
 
 // ---- consensus notes
@@ -211,7 +266,10 @@ pub async fn add_note<C: ConnectionTrait>(
     .await
 }
 
-pub async fn notes_of<C: ConnectionTrait>(db: &C, application_ids: &[i32]) -> Result<Vec<consensus_note::Model>, DbErr> {
+pub async fn notes_of<C: ConnectionTrait>(
+    db: &C,
+    application_ids: &[i32],
+) -> Result<Vec<consensus_note::Model>, DbErr> {
     consensus_note::Entity::find()
         .filter(consensus_note::Column::ApplicationId.is_in(application_ids.iter().copied()))
         .order_by_asc(consensus_note::Column::Id)
@@ -248,11 +306,14 @@ pub async fn insert_snapshot<C: ConnectionTrait>(
     .await
 }
 
-pub async fn snapshot<C: ConnectionTrait>(db: &C, call_id: i32, stage: &str) -> Result<Option<outcome_snapshot::Model>, DbErr> {
+pub async fn snapshot<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    stage: &str,
+) -> Result<Option<outcome_snapshot::Model>, DbErr> {
     outcome_snapshot::Entity::find()
         .filter(outcome_snapshot::Column::CallId.eq(call_id))
         .filter(outcome_snapshot::Column::Stage.eq(stage))
         .one(db)
         .await
 }
-

@@ -1,29 +1,51 @@
+//! The audit trail: one line per change, written in the transaction of that change. The writer
+//! lives here, below the services and the mail outbox, so every layer that changes data can record
+//! it without importing upward.
+
 use chrono::{DateTime, Utc};
 use entity::audit_log;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
-/// One line of the audit trail, written in the transaction of the change it records.
+/// Who did something: a user, or the service itself (CLI, scheduler, demo).
 #[derive(Debug, Clone)]
-pub struct NewEntry {
+pub struct Actor {
+    pub user_id: Option<i32>,
+    pub label: String,
+}
+
+impl Actor {
+    pub fn system(what: &str) -> Actor {
+        Actor { user_id: None, label: format!("system:{what}") }
+    }
+}
+
+/// One line of the audit trail: who did what to which entity, when, why and with what details.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub actor: &'a Actor,
     pub at: DateTime<Utc>,
-    pub actor_user_id: Option<i32>,
-    pub actor: String,
-    pub action: String,
-    pub entity_type: String,
+    /// What was done, e.g. `application.submit`.
+    pub action: &'a str,
+    pub entity_type: &'a str,
     pub entity_id: String,
-    pub reason: Option<String>,
+    /// The reason given by the person, where the change asks for one.
+    pub reason: Option<&'a str>,
     pub details: serde_json::Value,
 }
 
-pub async fn append<C: ConnectionTrait>(db: &C, e: NewEntry) -> Result<(), DbErr> {
+/// Appends one line to the audit trail; call it inside the transaction of the change.
+pub async fn record<C: ConnectionTrait>(db: &C, e: AuditEntry<'_>) -> Result<(), DbErr> {
     audit_log::Entity::insert(audit_log::ActiveModel {
         at: Set(e.at),
-        actor_user_id: Set(e.actor_user_id),
-        actor: Set(e.actor),
-        action: Set(e.action),
-        entity_type: Set(e.entity_type),
+        actor_user_id: Set(e.actor.user_id),
+        actor: Set(e.actor.label.clone()),
+        action: Set(e.action.to_string()),
+        entity_type: Set(e.entity_type.to_string()),
         entity_id: Set(e.entity_id),
-        reason: Set(e.reason),
+        reason: Set(e.reason.map(str::to_string)),
         details: Set(e.details.to_string()),
         ..Default::default()
     })

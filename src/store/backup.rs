@@ -29,23 +29,38 @@ impl Facts {
 async fn count<C: ConnectionTrait>(db: &C, sql: &str) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
     let row = db.query_one_raw(Statement::from_string(backend, sql.to_string())).await?;
-    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
 async fn table_exists<C: ConnectionTrait>(db: &C, name: &str) -> Result<bool, DbErr> {
-    Ok(count(db, &format!("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{name}'")).await? > 0)
+    Ok(count(
+        db,
+        &format!("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{name}'"),
+    )
+    .await?
+        > 0)
 }
 
 /// Looks at a SQLite database (opened read-only by the caller).
 pub async fn inspect<C: ConnectionTrait>(db: &C) -> Result<Facts, DbErr> {
     let mut facts = Facts::default();
     let backend = db.get_database_backend();
-    let check = db.query_one_raw(Statement::from_string(backend, "PRAGMA integrity_check".to_string())).await?;
-    facts.intact = check.map(|r| r.try_get_by_index::<String>(0)).transpose()?.as_deref() == Some("ok");
+    let check = db
+        .query_one_raw(Statement::from_string(backend, "PRAGMA integrity_check".to_string()))
+        .await?;
+    facts.intact =
+        check.map(|r| r.try_get_by_index::<String>(0)).transpose()?.as_deref() == Some("ok");
     if table_exists(db, "seaql_migrations").await? {
         facts.migrations = count(db, "SELECT COUNT(*) FROM seaql_migrations").await?;
     }
-    for (table, slot) in [("calls", &mut facts.calls), ("users", &mut facts.users), ("applications", &mut facts.applications)] {
+    for (table, slot) in [
+        ("calls", &mut facts.calls),
+        ("users", &mut facts.users),
+        ("applications", &mut facts.applications),
+    ] {
         if table_exists(db, table).await? {
             *slot = count(db, &format!("SELECT COUNT(*) FROM {table}")).await?;
         } else if table == "calls" {

@@ -1,6 +1,9 @@
 use chrono::{DateTime, Utc};
 use entity::call;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
 
 use crate::domain::call::CallDefinition;
 use crate::domain::money::Money;
@@ -30,18 +33,25 @@ fn document(def: &CallDefinition) -> Result<String, DomainError> {
 }
 
 fn from_row(m: call::Model) -> Result<StoredCall, DomainError> {
-    let mut value: serde_json::Value = serde_json::from_str(&m.definition).map_err(DomainError::internal)?;
+    let mut value: serde_json::Value =
+        serde_json::from_str(&m.definition).map_err(DomainError::internal)?;
     let ceiling = Money::parse(&m.budget_ceiling).map_err(DomainError::internal)?;
     if let Some(map) = value.as_object_mut() {
         map.insert("code".into(), m.code.into());
         map.insert("title".into(), m.title.into());
         map.insert("budget_ceiling".into(), ceiling.to_string().into());
     }
-    let definition: CallDefinition = serde_json::from_value(value).map_err(DomainError::internal)?;
+    let definition: CallDefinition =
+        serde_json::from_value(value).map_err(DomainError::internal)?;
     Ok(StoredCall { id: m.id, definition, created_at: m.created_at, updated_at: m.updated_at })
 }
 
-pub async fn insert<C: ConnectionTrait>(db: &C, def: &CallDefinition, by: Option<i32>, now: DateTime<Utc>) -> Result<StoredCall, DomainError> {
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    def: &CallDefinition,
+    by: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<StoredCall, DomainError> {
     let row = call::ActiveModel {
         code: Set(def.code.clone()),
         title: Set(def.title.clone()),
@@ -57,7 +67,12 @@ pub async fn insert<C: ConnectionTrait>(db: &C, def: &CallDefinition, by: Option
     from_row(row)
 }
 
-pub async fn replace<C: ConnectionTrait>(db: &C, id: i32, def: &CallDefinition, now: DateTime<Utc>) -> Result<StoredCall, DomainError> {
+pub async fn replace<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    def: &CallDefinition,
+    now: DateTime<Utc>,
+) -> Result<StoredCall, DomainError> {
     let row = call::ActiveModel {
         id: Set(id),
         code: Set(def.code.clone()),
@@ -76,10 +91,24 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<StoredC
     call::Entity::find_by_id(id).one(db).await?.map(from_row).transpose()
 }
 
-pub async fn by_code<C: ConnectionTrait>(db: &C, code: &str) -> Result<Option<StoredCall>, DomainError> {
-    call::Entity::find().filter(call::Column::Code.eq(code)).one(db).await?.map(from_row).transpose()
+pub async fn by_code<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+) -> Result<Option<StoredCall>, DomainError> {
+    call::Entity::find()
+        .filter(call::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
 }
 
 pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<StoredCall>, DomainError> {
-    call::Entity::find().order_by_asc(call::Column::Id).all(db).await?.into_iter().map(from_row).collect()
+    call::Entity::find()
+        .order_by_asc(call::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
 }

@@ -33,10 +33,7 @@ pub async fn mark<C: ConnectionTrait>(
 
 pub async fn set_offset<C: ConnectionTrait>(db: &C, id: i32, seconds: i64) -> Result<(), DbErr> {
     demo_database::Entity::update_many()
-        .col_expr(
-            demo_database::Column::ClockOffsetSeconds,
-            Expr::value(seconds),
-        )
+        .col_expr(demo_database::Column::ClockOffsetSeconds, Expr::value(seconds))
         .filter(demo_database::Column::Id.eq(id))
         .exec(db)
         .await?;

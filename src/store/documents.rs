@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::document;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 /// A document without its content.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
@@ -74,7 +77,10 @@ fn meta_query() -> sea_orm::Select<document::Entity> {
 }
 
 /// An application's documents, oldest first, without content.
-pub async fn list<C: ConnectionTrait>(db: &C, application_id: i32) -> Result<Vec<DocumentMeta>, DbErr> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+) -> Result<Vec<DocumentMeta>, DbErr> {
     meta_query()
         .filter(document::Column::ApplicationId.eq(application_id))
         .order_by_asc(document::Column::Id)
@@ -84,7 +90,11 @@ pub async fn list<C: ConnectionTrait>(db: &C, application_id: i32) -> Result<Vec
 }
 
 /// One document of an application, without content; `None` if it belongs to another.
-pub async fn meta<C: ConnectionTrait>(db: &C, application_id: i32, id: i32) -> Result<Option<DocumentMeta>, DbErr> {
+pub async fn meta<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+    id: i32,
+) -> Result<Option<DocumentMeta>, DbErr> {
     meta_query()
         .filter(document::Column::Id.eq(id))
         .filter(document::Column::ApplicationId.eq(application_id))
@@ -94,7 +104,11 @@ pub async fn meta<C: ConnectionTrait>(db: &C, application_id: i32, id: i32) -> R
 }
 
 /// One document of an application with its content; `None` if it belongs to another.
-pub async fn with_content<C: ConnectionTrait>(db: &C, application_id: i32, id: i32) -> Result<Option<document::Model>, DbErr> {
+pub async fn with_content<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+    id: i32,
+) -> Result<Option<document::Model>, DbErr> {
     document::Entity::find()
         .filter(document::Column::Id.eq(id))
         .filter(document::Column::ApplicationId.eq(application_id))
@@ -102,7 +116,11 @@ pub async fn with_content<C: ConnectionTrait>(db: &C, application_id: i32, id: i
         .await
 }
 
-pub async fn has_kind<C: ConnectionTrait>(db: &C, application_id: i32, kind: &str) -> Result<bool, DbErr> {
+pub async fn has_kind<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+    kind: &str,
+) -> Result<bool, DbErr> {
     let n = document::Entity::find()
         .filter(document::Column::ApplicationId.eq(application_id))
         .filter(document::Column::Kind.eq(kind))

@@ -8,10 +8,7 @@ pub async fn of_call<C: ConnectionTrait>(
     db: &C,
     call_id: i32,
 ) -> Result<Option<letter_logo::Model>, DbErr> {
-    letter_logo::Entity::find()
-        .filter(letter_logo::Column::CallId.eq(call_id))
-        .one(db)
-        .await
+    letter_logo::Entity::find().filter(letter_logo::Column::CallId.eq(call_id)).one(db).await
 }
 
 /// Creates or replaces the call's logo.
@@ -34,9 +31,7 @@ pub async fn save<C: ConnectionTrait>(
     })
     .exec(db)
     .await?;
-    of_call(db, call_id)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("letter logo".into()))
+    of_call(db, call_id).await?.ok_or_else(|| DbErr::RecordNotFound("letter logo".into()))
 }
 
 /// Removes the call's logo; whether there was one.

@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::{letter, letter_setting};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 
 /// A letter without its content.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
@@ -82,7 +85,10 @@ fn meta() -> sea_orm::Select<letter::Entity> {
     ])
 }
 
-pub async fn of_application<C: ConnectionTrait>(db: &C, application_id: i32) -> Result<Vec<LetterMeta>, DbErr> {
+pub async fn of_application<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+) -> Result<Vec<LetterMeta>, DbErr> {
     meta()
         .filter(letter::Column::ApplicationId.eq(application_id))
         .order_by_asc(letter::Column::Id)
@@ -92,14 +98,22 @@ pub async fn of_application<C: ConnectionTrait>(db: &C, application_id: i32) -> 
 }
 
 pub async fn of_call<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<LetterMeta>, DbErr> {
-    meta().filter(letter::Column::CallId.eq(call_id)).order_by_asc(letter::Column::Id).into_model::<LetterMeta>().all(db).await
+    meta()
+        .filter(letter::Column::CallId.eq(call_id))
+        .order_by_asc(letter::Column::Id)
+        .into_model::<LetterMeta>()
+        .all(db)
+        .await
 }
 
 pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<letter::Model>, DbErr> {
     letter::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn settings<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Option<letter_setting::Model>, DbErr> {
+pub async fn settings<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+) -> Result<Option<letter_setting::Model>, DbErr> {
     letter_setting::Entity::find().filter(letter_setting::Column::CallId.eq(call_id)).one(db).await
 }
 

@@ -9,13 +9,15 @@ pub mod call_assessors;
 pub mod calls;
 pub mod demo;
 pub mod documents;
-pub mod monitoring;
 pub mod letter_logos;
 pub mod letters;
+pub mod monitoring;
 pub mod regions;
+mod state;
 pub mod tx;
 pub mod users;
 
+pub use state::AppState;
 pub use tx::{WriteGate, WriteTx, retry, write_tx};
 
 use migration::MigratorTrait;

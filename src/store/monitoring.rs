@@ -4,10 +4,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{annual_plan, annual_plan_line, metric, monitoring_setting, proeftuin, proeftuin_grant, progress_report, report_figure};
+use entity::{
+    annual_plan, annual_plan_line, metric, monitoring_setting, proeftuin, proeftuin_grant,
+    progress_report, report_figure,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use crate::domain::money::Money;
@@ -19,7 +23,8 @@ pub fn date_text(d: NaiveDate) -> String {
 }
 
 pub fn parse_date(s: &str) -> Result<NaiveDate, DomainError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| DomainError::internal(format!("stored date {s:?}: {e}")))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| DomainError::internal(format!("stored date {s:?}: {e}")))
 }
 
 pub fn parse_money(s: &str) -> Result<Money, DomainError> {
@@ -41,7 +46,11 @@ pub struct NewProeftuin {
     pub record: String,
 }
 
-pub async fn insert_proeftuin<C: ConnectionTrait>(db: &C, p: NewProeftuin, now: DateTime<Utc>) -> Result<proeftuin::Model, DbErr> {
+pub async fn insert_proeftuin<C: ConnectionTrait>(
+    db: &C,
+    p: NewProeftuin,
+    now: DateTime<Utc>,
+) -> Result<proeftuin::Model, DbErr> {
     proeftuin::ActiveModel {
         r#ref: Set(p.r#ref),
         name: Set(p.name),
@@ -61,20 +70,35 @@ pub async fn insert_proeftuin<C: ConnectionTrait>(db: &C, p: NewProeftuin, now: 
     .await
 }
 
-pub async fn proeftuin<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<proeftuin::Model>, DbErr> {
+pub async fn proeftuin<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<proeftuin::Model>, DbErr> {
     proeftuin::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn proeftuin_by_ref<C: ConnectionTrait>(db: &C, r: &str) -> Result<Option<proeftuin::Model>, DbErr> {
+pub async fn proeftuin_by_ref<C: ConnectionTrait>(
+    db: &C,
+    r: &str,
+) -> Result<Option<proeftuin::Model>, DbErr> {
     proeftuin::Entity::find().filter(proeftuin::Column::Ref.eq(r)).one(db).await
 }
 
-pub async fn proeftuin_by_application<C: ConnectionTrait>(db: &C, application_id: i32) -> Result<Option<proeftuin::Model>, DbErr> {
-    proeftuin::Entity::find().filter(proeftuin::Column::ApplicationId.eq(application_id)).one(db).await
+pub async fn proeftuin_by_application<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+) -> Result<Option<proeftuin::Model>, DbErr> {
+    proeftuin::Entity::find()
+        .filter(proeftuin::Column::ApplicationId.eq(application_id))
+        .one(db)
+        .await
 }
 
 /// All proeftuinen by id, or those of one region.
-pub async fn proeftuinen<C: ConnectionTrait>(db: &C, region_id: Option<i32>) -> Result<Vec<proeftuin::Model>, DbErr> {
+pub async fn proeftuinen<C: ConnectionTrait>(
+    db: &C,
+    region_id: Option<i32>,
+) -> Result<Vec<proeftuin::Model>, DbErr> {
     let mut q = proeftuin::Entity::find();
     if let Some(r) = region_id {
         q = q.filter(proeftuin::Column::RegionId.eq(r));
@@ -107,7 +131,11 @@ pub async fn update_proeftuin<C: ConnectionTrait>(
 
 /// Touches the proeftuin row: being an UPDATE it locks it until the transaction ends, so two
 /// reports of one proeftuin are checked for overlap one after the other.
-pub async fn lock_proeftuin<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn lock_proeftuin<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     proeftuin::Entity::update_many()
         .col_expr(proeftuin::Column::UpdatedAt, Expr::value(now))
         .filter(proeftuin::Column::Id.eq(id))
@@ -116,16 +144,23 @@ pub async fn lock_proeftuin<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<U
     Ok(())
 }
 
+/// A grant line of a proeftuin, as `insert_grant` writes it.
+#[derive(Debug, Clone)]
+pub struct NewGrant {
+    pub proeftuin_id: i32,
+    pub call_id: Option<i32>,
+    pub application_id: Option<i32>,
+    pub amount: Money,
+    pub description: String,
+    pub granted_on: NaiveDate,
+}
+
 pub async fn insert_grant<C: ConnectionTrait>(
     db: &C,
-    proeftuin_id: i32,
-    call_id: Option<i32>,
-    application_id: Option<i32>,
-    amount: Money,
-    description: String,
-    granted_on: NaiveDate,
+    grant: NewGrant,
     now: DateTime<Utc>,
 ) -> Result<proeftuin_grant::Model, DbErr> {
+    let NewGrant { proeftuin_id, call_id, application_id, amount, description, granted_on } = grant;
     proeftuin_grant::ActiveModel {
         proeftuin_id: Set(proeftuin_id),
         call_id: Set(call_id),
@@ -140,7 +175,10 @@ pub async fn insert_grant<C: ConnectionTrait>(
     .await
 }
 
-pub async fn grants<C: ConnectionTrait>(db: &C, proeftuin_id: i32) -> Result<Vec<proeftuin_grant::Model>, DbErr> {
+pub async fn grants<C: ConnectionTrait>(
+    db: &C,
+    proeftuin_id: i32,
+) -> Result<Vec<proeftuin_grant::Model>, DbErr> {
     proeftuin_grant::Entity::find()
         .filter(proeftuin_grant::Column::ProeftuinId.eq(proeftuin_id))
         .order_by_asc(proeftuin_grant::Column::Id)
@@ -162,28 +200,40 @@ pub struct CatalogueEntry {
 fn metric_of(m: &metric::Model) -> Result<Metric, DomainError> {
     let rollup = match (m.rollup.as_str(), &m.numerator, &m.denominator) {
         ("sum", _, _) => RollUp::Sum,
-        ("share", Some(n), Some(d)) => RollUp::Share { numerator: n.clone(), denominator: d.clone() },
+        ("share", Some(n), Some(d)) => {
+            RollUp::Share { numerator: n.clone(), denominator: d.clone() }
+        }
         _ => return Err(DomainError::internal(format!("metric {} has a bad roll-up", m.key))),
     };
     Ok(Metric { key: m.key.clone(), label_nl: m.label_nl.clone(), unit: m.unit.clone(), rollup })
 }
 
 /// Every version of every metric, oldest first.
-pub async fn metric_versions<C: ConnectionTrait>(db: &C) -> Result<Vec<CatalogueEntry>, DomainError> {
+pub async fn metric_versions<C: ConnectionTrait>(
+    db: &C,
+) -> Result<Vec<CatalogueEntry>, DomainError> {
     metric::Entity::find()
         .order_by_asc(metric::Column::Id)
         .all(db)
         .await?
         .iter()
         .map(|m| {
-            Ok(CatalogueEntry { metric: metric_of(m)?, version: m.version, position: m.position, retired: m.retired, changed_at: m.created_at })
+            Ok(CatalogueEntry {
+                metric: metric_of(m)?,
+                version: m.version,
+                position: m.position,
+                retired: m.retired,
+                changed_at: m.created_at,
+            })
         })
         .collect()
 }
 
 /// The catalogue in force (the latest version of every key, retired ones included), in table
 /// order, and its version: the number of changes ever made to it.
-pub async fn catalogue<C: ConnectionTrait>(db: &C) -> Result<(Vec<CatalogueEntry>, i32), DomainError> {
+pub async fn catalogue<C: ConnectionTrait>(
+    db: &C,
+) -> Result<(Vec<CatalogueEntry>, i32), DomainError> {
     let all = metric_versions(db).await?;
     let version = all.len() as i32;
     let mut latest: BTreeMap<String, CatalogueEntry> = BTreeMap::new();
@@ -205,7 +255,9 @@ pub async fn insert_metric_version<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     let (rollup, numerator, denominator) = match &m.rollup {
         RollUp::Sum => ("sum", None, None),
-        RollUp::Share { numerator, denominator } => ("share", Some(numerator.clone()), Some(denominator.clone())),
+        RollUp::Share { numerator, denominator } => {
+            ("share", Some(numerator.clone()), Some(denominator.clone()))
+        }
     };
     metric::ActiveModel {
         key: Set(m.key.clone()),
@@ -227,16 +279,27 @@ pub async fn insert_metric_version<C: ConnectionTrait>(
 
 // ------------------------------------------------------------------ settings
 
-pub async fn settings<C: ConnectionTrait>(db: &C, call_id: Option<i32>) -> Result<DueSettings, DbErr> {
+pub async fn settings<C: ConnectionTrait>(
+    db: &C,
+    call_id: Option<i32>,
+) -> Result<DueSettings, DbErr> {
     let Some(call_id) = call_id else { return Ok(DueSettings::default()) };
-    Ok(monitoring_setting::Entity::find_by_id(call_id).one(db).await?.map_or_else(DueSettings::default, |s| DueSettings {
-        annual_plan_due: s.annual_plan_due,
-        report_due_weeks: s.report_due_weeks.max(0) as u32,
-        reminder_days_before: s.reminder_days_before.max(0) as u32,
-    }))
+    Ok(monitoring_setting::Entity::find_by_id(call_id).one(db).await?.map_or_else(
+        DueSettings::default,
+        |s| DueSettings {
+            annual_plan_due: s.annual_plan_due,
+            report_due_weeks: s.report_due_weeks.max(0) as u32,
+            reminder_days_before: s.reminder_days_before.max(0) as u32,
+        },
+    ))
 }
 
-pub async fn put_settings<C: ConnectionTrait>(db: &C, call_id: i32, s: &DueSettings, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn put_settings<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    s: &DueSettings,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let row = monitoring_setting::ActiveModel {
         call_id: Set(call_id),
         annual_plan_due: Set(s.annual_plan_due.clone()),
@@ -279,11 +342,18 @@ pub async fn insert_plan<C: ConnectionTrait>(
     .await
 }
 
-pub async fn plan<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<annual_plan::Model>, DbErr> {
+pub async fn plan<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<annual_plan::Model>, DbErr> {
     annual_plan::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn plan_of_year<C: ConnectionTrait>(db: &C, proeftuin_id: i32, year: i32) -> Result<Option<annual_plan::Model>, DbErr> {
+pub async fn plan_of_year<C: ConnectionTrait>(
+    db: &C,
+    proeftuin_id: i32,
+    year: i32,
+) -> Result<Option<annual_plan::Model>, DbErr> {
     annual_plan::Entity::find()
         .filter(annual_plan::Column::ProeftuinId.eq(proeftuin_id))
         .filter(annual_plan::Column::Year.eq(year))
@@ -291,7 +361,10 @@ pub async fn plan_of_year<C: ConnectionTrait>(db: &C, proeftuin_id: i32, year: i
         .await
 }
 
-pub async fn plans<C: ConnectionTrait>(db: &C, proeftuin_id: i32) -> Result<Vec<annual_plan::Model>, DbErr> {
+pub async fn plans<C: ConnectionTrait>(
+    db: &C,
+    proeftuin_id: i32,
+) -> Result<Vec<annual_plan::Model>, DbErr> {
     annual_plan::Entity::find()
         .filter(annual_plan::Column::ProeftuinId.eq(proeftuin_id))
         .order_by_asc(annual_plan::Column::Year)
@@ -299,8 +372,20 @@ pub async fn plans<C: ConnectionTrait>(db: &C, proeftuin_id: i32) -> Result<Vec<
         .await
 }
 
-pub async fn update_plan_content<C: ConnectionTrait>(db: &C, id: i32, content: String, now: DateTime<Utc>) -> Result<(), DbErr> {
-    annual_plan::ActiveModel { id: Set(id), content: Set(content), updated_at: Set(now), ..Default::default() }.update(db).await?;
+pub async fn update_plan_content<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    content: String,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    annual_plan::ActiveModel {
+        id: Set(id),
+        content: Set(content),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
     Ok(())
 }
 
@@ -324,12 +409,23 @@ pub async fn set_plan_status<C: ConnectionTrait>(
     if let Some(c) = comments {
         q = q.col_expr(annual_plan::Column::Comments, Expr::value(c));
     }
-    let r = q.filter(annual_plan::Column::Id.eq(id)).filter(annual_plan::Column::Status.eq(from)).exec(db).await?;
+    let r = q
+        .filter(annual_plan::Column::Id.eq(id))
+        .filter(annual_plan::Column::Status.eq(from))
+        .exec(db)
+        .await?;
     Ok(r.rows_affected == 1)
 }
 
-pub async fn replace_plan_lines<C: ConnectionTrait>(db: &C, plan_id: i32, lines: &[PlanLine]) -> Result<(), DbErr> {
-    annual_plan_line::Entity::delete_many().filter(annual_plan_line::Column::PlanId.eq(plan_id)).exec(db).await?;
+pub async fn replace_plan_lines<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+    lines: &[PlanLine],
+) -> Result<(), DbErr> {
+    annual_plan_line::Entity::delete_many()
+        .filter(annual_plan_line::Column::PlanId.eq(plan_id))
+        .exec(db)
+        .await?;
     for (i, l) in lines.iter().enumerate() {
         annual_plan_line::ActiveModel {
             plan_id: Set(plan_id),
@@ -346,7 +442,10 @@ pub async fn replace_plan_lines<C: ConnectionTrait>(db: &C, plan_id: i32, lines:
     Ok(())
 }
 
-pub async fn plan_lines<C: ConnectionTrait>(db: &C, plan_id: i32) -> Result<Vec<PlanLine>, DomainError> {
+pub async fn plan_lines<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i32,
+) -> Result<Vec<PlanLine>, DomainError> {
     annual_plan_line::Entity::find()
         .filter(annual_plan_line::Column::PlanId.eq(plan_id))
         .order_by_asc(annual_plan_line::Column::Position)
@@ -377,7 +476,11 @@ pub struct NewReport {
     pub due_on: NaiveDate,
 }
 
-pub async fn insert_report<C: ConnectionTrait>(db: &C, r: NewReport, now: DateTime<Utc>) -> Result<progress_report::Model, DbErr> {
+pub async fn insert_report<C: ConnectionTrait>(
+    db: &C,
+    r: NewReport,
+    now: DateTime<Utc>,
+) -> Result<progress_report::Model, DbErr> {
     progress_report::ActiveModel {
         proeftuin_id: Set(r.proeftuin_id),
         period: Set(r.period),
@@ -399,12 +502,18 @@ pub async fn insert_report<C: ConnectionTrait>(db: &C, r: NewReport, now: DateTi
     .await
 }
 
-pub async fn report<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<progress_report::Model>, DbErr> {
+pub async fn report<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<progress_report::Model>, DbErr> {
     progress_report::Entity::find_by_id(id).one(db).await
 }
 
 /// The reports of one proeftuin, or of all, by period start then id.
-pub async fn reports<C: ConnectionTrait>(db: &C, proeftuin_id: Option<i32>) -> Result<Vec<progress_report::Model>, DbErr> {
+pub async fn reports<C: ConnectionTrait>(
+    db: &C,
+    proeftuin_id: Option<i32>,
+) -> Result<Vec<progress_report::Model>, DbErr> {
     let mut q = progress_report::Entity::find();
     if let Some(p) = proeftuin_id {
         q = q.filter(progress_report::Column::ProeftuinId.eq(p));
@@ -456,27 +565,51 @@ pub async fn set_report_status<C: ConnectionTrait>(
     if let Some(c) = comments {
         q = q.col_expr(progress_report::Column::Comments, Expr::value(c));
     }
-    let r = q.filter(progress_report::Column::Id.eq(id)).filter(progress_report::Column::Status.eq(from)).exec(db).await?;
+    let r = q
+        .filter(progress_report::Column::Id.eq(id))
+        .filter(progress_report::Column::Status.eq(from))
+        .exec(db)
+        .await?;
     Ok(r.rows_affected == 1)
 }
 
-pub async fn replace_figures<C: ConnectionTrait>(db: &C, report_id: i32, figures: &BTreeMap<String, i64>) -> Result<(), DbErr> {
-    report_figure::Entity::delete_many().filter(report_figure::Column::ReportId.eq(report_id)).exec(db).await?;
+pub async fn replace_figures<C: ConnectionTrait>(
+    db: &C,
+    report_id: i32,
+    figures: &BTreeMap<String, i64>,
+) -> Result<(), DbErr> {
+    report_figure::Entity::delete_many()
+        .filter(report_figure::Column::ReportId.eq(report_id))
+        .exec(db)
+        .await?;
     for (k, v) in figures {
-        report_figure::ActiveModel { report_id: Set(report_id), metric_key: Set(k.clone()), value: Set(*v), ..Default::default() }
-            .insert(db)
-            .await?;
+        report_figure::ActiveModel {
+            report_id: Set(report_id),
+            metric_key: Set(k.clone()),
+            value: Set(*v),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
     }
     Ok(())
 }
 
 /// The counts of each report, by report id.
-pub async fn figures<C: ConnectionTrait>(db: &C, report_ids: &[i32]) -> Result<BTreeMap<i32, BTreeMap<String, i64>>, DbErr> {
-    let mut out: BTreeMap<i32, BTreeMap<String, i64>> = report_ids.iter().map(|id| (*id, BTreeMap::new())).collect();
+pub async fn figures<C: ConnectionTrait>(
+    db: &C,
+    report_ids: &[i32],
+) -> Result<BTreeMap<i32, BTreeMap<String, i64>>, DbErr> {
+    let mut out: BTreeMap<i32, BTreeMap<String, i64>> =
+        report_ids.iter().map(|id| (*id, BTreeMap::new())).collect();
     if report_ids.is_empty() {
         return Ok(out);
     }
-    for f in report_figure::Entity::find().filter(report_figure::Column::ReportId.is_in(report_ids.to_vec())).all(db).await? {
+    for f in report_figure::Entity::find()
+        .filter(report_figure::Column::ReportId.is_in(report_ids.to_vec()))
+        .all(db)
+        .await?
+    {
         out.entry(f.report_id).or_default().insert(f.metric_key, f.value);
     }
     Ok(out)

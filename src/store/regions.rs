@@ -1,11 +1,18 @@
 use chrono::{DateTime, Utc};
 use entity::region;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
 
 use crate::domain::region::{LeadApplicant, Municipality, Region};
 use crate::error::DomainError;
 
-pub async fn insert<C: ConnectionTrait>(db: &C, r: &Region, now: DateTime<Utc>) -> Result<i32, DomainError> {
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    r: &Region,
+    now: DateTime<Utc>,
+) -> Result<i32, DomainError> {
     let municipalities = serde_json::to_string(&r.municipalities).map_err(DomainError::internal)?;
     let row = region::ActiveModel {
         r#ref: Set(r.r#ref.clone()),
@@ -22,20 +29,38 @@ pub async fn insert<C: ConnectionTrait>(db: &C, r: &Region, now: DateTime<Utc>) 
     Ok(row.id)
 }
 
-pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<(i32, Region)>, DomainError> {
+pub async fn by_id<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<(i32, Region)>, DomainError> {
     region::Entity::find_by_id(id).one(db).await?.map(from_row).transpose()
 }
 
-pub async fn by_ref<C: ConnectionTrait>(db: &C, r: &str) -> Result<Option<(i32, Region)>, DomainError> {
-    region::Entity::find().filter(region::Column::Ref.eq(r)).one(db).await?.map(from_row).transpose()
+pub async fn by_ref<C: ConnectionTrait>(
+    db: &C,
+    r: &str,
+) -> Result<Option<(i32, Region)>, DomainError> {
+    region::Entity::find()
+        .filter(region::Column::Ref.eq(r))
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
 }
 
 pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<(i32, Region)>, DomainError> {
-    region::Entity::find().order_by_asc(region::Column::Id).all(db).await?.into_iter().map(from_row).collect()
+    region::Entity::find()
+        .order_by_asc(region::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
 }
 
 fn from_row(m: region::Model) -> Result<(i32, Region), DomainError> {
-    let municipalities: Vec<Municipality> = serde_json::from_str(&m.municipalities).map_err(DomainError::internal)?;
+    let municipalities: Vec<Municipality> =
+        serde_json::from_str(&m.municipalities).map_err(DomainError::internal)?;
     Ok((
         m.id,
         Region {

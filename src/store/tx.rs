@@ -12,8 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -70,7 +71,11 @@ pub async fn write_tx(db: &DatabaseConnection, gate: &WriteGate) -> Result<Write
         match begin_locked(db).await {
             Ok(txn) => return Ok(WriteTx { txn, _turn: turn }),
             // Not after waiting for a pooled connection in vain: that wait was the retry.
-            Err(e) if attempt < START_ATTEMPTS && is_transient(&e) && !matches!(e, DbErr::ConnectionAcquire(_)) => {
+            Err(e)
+                if attempt < START_ATTEMPTS
+                    && is_transient(&e)
+                    && !matches!(e, DbErr::ConnectionAcquire(_)) =>
+            {
                 tracing::warn!(attempt, error = %e, "write transaction could not start; retrying");
                 tokio::time::sleep(Duration::from_millis(50 * 2u64.pow(attempt))).await;
             }
@@ -90,7 +95,8 @@ async fn begin_locked(db: &DatabaseConnection) -> Result<DatabaseTransaction, Db
         }
         DatabaseBackend::Postgres => {
             let txn = db.begin().await?;
-            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")).await?;
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})"))
+                .await?;
             Ok(txn)
         }
         _ => db.begin().await,
@@ -161,7 +167,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.sqlite");
         let a = sqlite(&path, Duration::from_secs(5)).await;
-        a.execute_unprepared("PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY)").await.unwrap();
+        a.execute_unprepared("PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY)")
+            .await
+            .unwrap();
         let b = sqlite(&path, Duration::ZERO).await;
         let gate = WriteGate::default();
         let held = write_tx(&a, &gate).await.unwrap();

@@ -1,6 +1,9 @@
 use chrono::{DateTime, Utc};
 use entity::user;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
+};
 
 pub struct NewUser {
     pub name: String,
@@ -29,11 +32,17 @@ pub async fn insert<C: ConnectionTrait>(db: &C, u: NewUser) -> Result<user::Mode
     .await
 }
 
-pub async fn by_token_hash<C: ConnectionTrait>(db: &C, hash: &str) -> Result<Option<user::Model>, DbErr> {
+pub async fn by_token_hash<C: ConnectionTrait>(
+    db: &C,
+    hash: &str,
+) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find().filter(user::Column::TokenHash.eq(hash)).one(db).await
 }
 
-pub async fn by_email<C: ConnectionTrait>(db: &C, email: &str) -> Result<Option<user::Model>, DbErr> {
+pub async fn by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await
 }
 
@@ -41,7 +50,10 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<user::M
     user::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn list<C: ConnectionTrait>(db: &C, role: Option<&str>) -> Result<Vec<user::Model>, DbErr> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    role: Option<&str>,
+) -> Result<Vec<user::Model>, DbErr> {
     let mut q = user::Entity::find();
     if let Some(r) = role {
         q = q.filter(user::Column::Role.eq(r));
@@ -49,7 +61,13 @@ pub async fn list<C: ConnectionTrait>(db: &C, role: Option<&str>) -> Result<Vec<
     q.order_by_asc(user::Column::Id).all(db).await
 }
 
-pub async fn set_token_hash<C: ConnectionTrait>(db: &C, id: i32, hash: String) -> Result<(), DbErr> {
-    user::ActiveModel { id: Set(id), token_hash: Set(hash), ..Default::default() }.update(db).await?;
+pub async fn set_token_hash<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    hash: String,
+) -> Result<(), DbErr> {
+    user::ActiveModel { id: Set(id), token_hash: Set(hash), ..Default::default() }
+        .update(db)
+        .await?;
     Ok(())
 }

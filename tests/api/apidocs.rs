@@ -33,9 +33,7 @@ fn body_example<'a>(spec: &'a Value, op: &Value) -> Option<&'a Value> {
 
 fn example_of(spec: &Value, method: &str, path: &str) -> Value {
     let op = &spec["paths"][path][method.to_lowercase()];
-    body_example(spec, op)
-        .unwrap_or_else(|| panic!("{method} {path} has no body example"))
-        .clone()
+    body_example(spec, op).unwrap_or_else(|| panic!("{method} {path} has no body example")).clone()
 }
 
 #[tokio::test]
@@ -82,12 +80,8 @@ async fn operations_list_only_the_statuses_they_can_give() {
     let app = spawn_app().await;
     let spec = spec(&app);
     for (method, path, op) in operations(&spec) {
-        let statuses: Vec<&str> = op["responses"]
-            .as_object()
-            .expect("responses")
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let statuses: Vec<&str> =
+            op["responses"].as_object().expect("responses").keys().map(String::as_str).collect();
         let what = format!("{method} {path}: {statuses:?}");
         // 500 (and 503) are the `default` answer, not a status listed on every operation.
         assert!(statuses.contains(&"default"), "{what}");
@@ -112,7 +106,9 @@ async fn operations_list_only_the_statuses_they_can_give() {
                 "a read without conflicts: {what}"
             );
         }
-        if op["parameters"].as_array().is_none_or(|p| p.is_empty()) && op.get("requestBody").is_none() {
+        if op["parameters"].as_array().is_none_or(|p| p.is_empty())
+            && op.get("requestBody").is_none()
+        {
             assert!(!statuses.contains(&"400"), "nothing to parse, no 400: {what}");
         }
     }
@@ -131,10 +127,8 @@ async fn operations_list_only_the_statuses_they_can_give() {
 async fn creates_answer_201_with_a_location_that_resolves() {
     let app = spawn_app().await;
     let spec = spec(&app);
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let no_redirects =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     async fn create(app: &TestApp, token: &str, path: &str, body: &Value) -> (Value, String) {
         let resp = app
@@ -146,12 +140,8 @@ async fn creates_answer_201_with_a_location_that_resolves() {
             .await
             .unwrap();
         let status = resp.status();
-        let location = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let location =
+            resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         assert_eq!(status, StatusCode::CREATED, "POST {path}: {body}");
         assert!(location.starts_with('/'), "POST {path}: Location {location:?}");
@@ -163,43 +153,32 @@ async fn creates_answer_201_with_a_location_that_resolves() {
         read
     }
 
-    let (region, at) = create(
-        &app,
-        &app.staff_token,
-        "/regions",
-        &example_of(&spec, "POST", "/regions"),
-    )
-    .await;
+    let (region, at) =
+        create(&app, &app.staff_token, "/regions", &example_of(&spec, "POST", "/regions")).await;
     assert_eq!(at, format!("/regions/{}", region["id"]));
     assert_eq!(resolves(&app, &app.staff_token, &at).await.body, region);
 
-    let (user, at) = create(&app, &app.staff_token, "/users", &example_of(&spec, "POST", "/users")).await;
+    let (user, at) =
+        create(&app, &app.staff_token, "/users", &example_of(&spec, "POST", "/users")).await;
     assert_eq!(resolves(&app, &app.staff_token, &at).await.body, user["user"]);
     let region_token = user["token"].as_str().expect("token").to_string();
 
-    let (call, at) = create(&app, &app.staff_token, "/calls", &example_of(&spec, "POST", "/calls")).await;
+    let (call, at) =
+        create(&app, &app.staff_token, "/calls", &example_of(&spec, "POST", "/calls")).await;
     // Not yet published: staff read it; a region sees it from its publication on.
     assert_eq!(resolves(&app, &app.staff_token, &at).await.body["code"], call["code"]);
 
     // The region's system, once the example call is open: start, fill in with the examples, upload.
     app.set_time("2027-06-01T10:00:00+02:00");
-    let (draft, at) = create(
-        &app,
-        &region_token,
-        &format!("/calls/{}/applications", call["id"]),
-        &json!(null),
-    )
-    .await;
+    let (draft, at) =
+        create(&app, &region_token, &format!("/calls/{}/applications", call["id"]), &json!(null))
+            .await;
     assert_eq!(resolves(&app, &region_token, &at).await.body["id"], draft["id"]);
     let id = draft["id"].as_i64().expect("id");
     let form = example_of(&spec, "PUT", "/applications/{id}/form");
-    app.put(&format!("/applications/{id}/form"), &region_token, &form)
-        .await
-        .ok();
+    app.put(&format!("/applications/{id}/form"), &region_token, &form).await.ok();
     let budget = example_of(&spec, "PUT", "/applications/{id}/budget");
-    let filled = app
-        .put(&format!("/applications/{id}/budget"), &region_token, &budget)
-        .await;
+    let filled = app.put(&format!("/applications/{id}/budget"), &region_token, &budget).await;
     assert_eq!(filled.ok()["requested_total"], "300000.00", "{}", filled.body);
 
     let plan = pdf("Plan van aanpak");
@@ -224,10 +203,7 @@ async fn creates_answer_201_with_a_location_that_resolves() {
         &json!({}),
     )
     .await;
-    assert_eq!(
-        resolves(&app, &app.staff_token, &at).await.body["id"],
-        template_call["id"]
-    );
+    assert_eq!(resolves(&app, &app.staff_token, &at).await.body["id"], template_call["id"]);
 
     // Monitoring, with the document's examples.
     let mut proeftuin = example_of(&spec, "POST", "/proeftuinen");
@@ -235,14 +211,17 @@ async fn creates_answer_201_with_a_location_that_resolves() {
     let (proeftuin, at) = create(&app, &app.staff_token, "/proeftuinen", &proeftuin).await;
     assert_eq!(resolves(&app, &region_token, &at).await.body["id"], proeftuin["id"]);
     let pid = &proeftuin["id"];
-    let (_, at) = create(&app, &app.staff_token, "/metrics", &example_of(&spec, "POST", "/metrics")).await;
+    let (_, at) =
+        create(&app, &app.staff_token, "/metrics", &example_of(&spec, "POST", "/metrics")).await;
     assert_eq!(at, "/metrics/expert_meetings/versions");
     resolves(&app, &app.staff_token, &at).await;
     let plan = example_of(&spec, "POST", "/proeftuinen/{id}/annual-plans");
-    let (plan, at) = create(&app, &region_token, &format!("/proeftuinen/{pid}/annual-plans"), &plan).await;
+    let (plan, at) =
+        create(&app, &region_token, &format!("/proeftuinen/{pid}/annual-plans"), &plan).await;
     assert_eq!(resolves(&app, &region_token, &at).await.body["id"], plan["id"]);
     let report = example_of(&spec, "POST", "/proeftuinen/{id}/progress-reports");
-    let (report, at) = create(&app, &region_token, &format!("/proeftuinen/{pid}/progress-reports"), &report).await;
+    let (report, at) =
+        create(&app, &region_token, &format!("/proeftuinen/{pid}/progress-reports"), &report).await;
     assert_eq!(resolves(&app, &region_token, &at).await.body["id"], report["id"]);
 
     // Reads and changes keep answering 200.
@@ -255,10 +234,7 @@ async fn creates_answer_201_with_a_location_that_resolves() {
     assert_eq!(root.headers()["location"], "/docs");
     let docs = app.client.get(format!("{}/", app.base)).send().await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
-    assert!(
-        docs.text().await.unwrap().contains("swagger"),
-        "/ ends at the Swagger UI"
-    );
+    assert!(docs.text().await.unwrap().contains("swagger"), "/ ends at the Swagger UI");
 }
 
 #[tokio::test]

@@ -10,7 +10,8 @@ use crate::common::*;
 use crate::intake::stage_at;
 
 async fn rehearsal(app: &TestApp, scenario: &Value) -> Rehearsal {
-    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), scenario);
+    let mut r =
+        Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), scenario);
     r.setup().await.expect("setup");
     r.intake().await.expect("intake");
     r
@@ -61,9 +62,16 @@ async fn blind_scoring_conflicts_corrections_and_closing() {
     // B sees nothing of A's draft, nor of A's sheet once B has not submitted.
     assert!(app.get(&sheets, &tb).await.ok().as_array().unwrap().is_empty());
     app.post(&format!("{sheets}/submit"), &ta, &sheet_of(&s, "first", &target, &a)).await.ok();
-    assert!(app.get(&sheets, &tb).await.ok().as_array().unwrap().is_empty(), "blind until B submits");
+    assert!(
+        app.get(&sheets, &tb).await.ok().as_array().unwrap().is_empty(),
+        "blind until B submits"
+    );
     app.post(&format!("{sheets}/submit"), &tb, &sheet_of(&s, "first", &target, &b)).await.ok();
-    assert_eq!(app.get(&sheets, &tb).await.ok().as_array().unwrap().len(), 2, "B sees both after submitting");
+    assert_eq!(
+        app.get(&sheets, &tb).await.ok().as_array().unwrap().len(),
+        2,
+        "B sees both after submitting"
+    );
 
     // A region never sees sheets; a conflicted assessor neither scores nor sees.
     let region = r.region_token(&target).unwrap();
@@ -71,8 +79,22 @@ async fn blind_scoring_conflicts_corrections_and_closing() {
     for c in s["conflicts_of_interest"].as_array().unwrap() {
         let (_, tc) = r.assessor(c["assessor"].as_str().unwrap()).unwrap();
         let cid = r.application_id(c["application"].as_str().unwrap()).unwrap();
-        let some_sheet = sheet_of(&s, "first", c["application"].as_str().unwrap(), &s["first_round_scores"].as_array().unwrap().iter().find(|x| x["application"] == c["application"]).unwrap()["assessor"].as_str().unwrap().to_string());
-        app.post(&format!("/applications/{cid}/sheets/first/submit"), &tc, &some_sheet).await.problem(403);
+        let some_sheet = sheet_of(
+            &s,
+            "first",
+            c["application"].as_str().unwrap(),
+            s["first_round_scores"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["application"] == c["application"])
+                .unwrap()["assessor"]
+                .as_str()
+                .unwrap(),
+        );
+        app.post(&format!("/applications/{cid}/sheets/first/submit"), &tc, &some_sheet)
+            .await
+            .problem(403);
         app.get(&format!("/applications/{cid}/sheets/first"), &tc).await.problem(403);
         // ... nor its documents.
         app.get(&format!("/applications/{cid}"), &tc).await.problem(403);
@@ -84,44 +106,95 @@ async fn blind_scoring_conflicts_corrections_and_closing() {
 
     // A submitted sheet is immutable; a correction needs a reason and keeps the old version.
     let before = app.get(&sheets, &app.staff_token).await.body;
-    app.put(&format!("{sheets}/draft"), &ta, &sheet_of(&s, "first", &target, &a)).await.problem(409);
-    app.post(&format!("{sheets}/submit"), &ta, &sheet_of(&s, "first", &target, &a)).await.problem(409);
+    app.put(&format!("{sheets}/draft"), &ta, &sheet_of(&s, "first", &target, &a))
+        .await
+        .problem(409);
+    app.post(&format!("{sheets}/submit"), &ta, &sheet_of(&s, "first", &target, &a))
+        .await
+        .problem(409);
     let mut corrected = sheet_of(&s, "first", &target, &a);
-    let a_total = before.as_array().unwrap().iter().find(|x| x["assessor_id"].as_i64() == Some(r.assessor(&a).unwrap().0)).unwrap()["total"].clone();
-    let criterion = s["call"]["weighted_criteria"].as_array().unwrap().iter().find(|c| c["kind"] == "scale").unwrap();
+    let a_total = before
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["assessor_id"].as_i64() == Some(r.assessor(&a).unwrap().0))
+        .unwrap()["total"]
+        .clone();
+    let criterion = s["call"]["weighted_criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "scale")
+        .unwrap();
     let cid = criterion["id"].as_str().unwrap();
     corrected["scores"][cid] = criterion["min"].clone();
-    let refused = app.post(&format!("{sheets}/corrections"), &ta, &json!({"reason": "", "sheet": corrected})).await;
+    let refused = app
+        .post(&format!("{sheets}/corrections"), &ta, &json!({"reason": "", "sheet": corrected}))
+        .await;
     refused.problem(422);
     assert_eq!(refused.error_fields(), ["reason"]);
-    assert_eq!(app.get(&sheets, &app.staff_token).await.body, before, "nothing changed by refusals");
-    let v2 = app.post(&format!("{sheets}/corrections"), &ta, &json!({"reason": "Rekenfout", "sheet": corrected})).await;
+    assert_eq!(
+        app.get(&sheets, &app.staff_token).await.body,
+        before,
+        "nothing changed by refusals"
+    );
+    let v2 = app
+        .post(
+            &format!("{sheets}/corrections"),
+            &ta,
+            &json!({"reason": "Rekenfout", "sheet": corrected}),
+        )
+        .await;
     assert_eq!(v2.ok()["version"], 2);
     assert_ne!(v2.body["total"], a_total, "the corrected total counts");
     let history = app.get(&sheets, &app.staff_token).await;
-    let statuses: Vec<_> = history.ok().as_array().unwrap().iter().filter(|x| x["assessor_id"].as_i64() == Some(r.assessor(&a).unwrap().0)).map(|x| x["status"].as_str().unwrap().to_string()).collect();
+    let statuses: Vec<_> = history
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["assessor_id"].as_i64() == Some(r.assessor(&a).unwrap().0))
+        .map(|x| x["status"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(statuses, ["superseded", "submitted"]);
-    let trail = app.get(&format!("/audit?entity_type=application&entity_id={id}&action=sheet.corrected"), &app.staff_token).await;
+    let trail = app
+        .get(
+            &format!("/audit?entity_type=application&entity_id={id}&action=sheet.corrected"),
+            &app.staff_token,
+        )
+        .await;
     assert_eq!(trail.ok()[0]["reason"], "Rekenfout");
 
     // Out of range and unknown values: 422 listing each field, nothing stored.
     let mut bad = sheet_of(&s, "first", &target, &a);
     bad["scores"][cid] = (criterion["max"].as_i64().unwrap() + 1).into();
     bad["scores"]["no_such_criterion"] = 1.into();
-    let answer = app.post(&format!("{sheets}/corrections"), &ta, &json!({"reason": "x", "sheet": bad})).await;
+    let answer = app
+        .post(&format!("{sheets}/corrections"), &ta, &json!({"reason": "x", "sheet": bad}))
+        .await;
     answer.problem(422);
     let fields = answer.error_fields();
-    assert!(fields.contains(&format!("scores.{cid}")) && fields.contains(&"scores.no_such_criterion".to_string()), "{fields:?}");
+    assert!(
+        fields.contains(&format!("scores.{cid}"))
+            && fields.contains(&"scores.no_such_criterion".to_string()),
+        "{fields:?}"
+    );
 
     // Closing is refused while applications lack sheets; nothing changes.
     let results_before = app.get(&format!("/calls/{call}/results"), &app.staff_token).await.body;
-    let refused = app.post(&format!("/calls/{call}/rounds/first/close"), &app.staff_token, &json!({})).await;
+    let refused =
+        app.post(&format!("/calls/{call}/rounds/first/close"), &app.staff_token, &json!({})).await;
     refused.problem(409);
     assert!(refused.body["detail"].as_str().unwrap().contains("too few submitted sheets"));
-    assert_eq!(app.get(&format!("/calls/{call}/results"), &app.staff_token).await.body, results_before);
+    assert_eq!(
+        app.get(&format!("/calls/{call}/results"), &app.staff_token).await.body,
+        results_before
+    );
     // Staff only.
     app.post(&format!("/calls/{call}/rounds/first/close"), &ta, &json!({})).await.problem(403);
-    app.request(Method::GET, &format!("/calls/{call}/results"), Some(&region), None).await.problem(403);
+    app.request(Method::GET, &format!("/calls/{call}/results"), Some(&region), None)
+        .await
+        .problem(403);
 }
 
 #[tokio::test]
@@ -133,14 +206,24 @@ async fn publication_freezing_what_if_allocation_and_explanation() {
     r.first_round().await.expect("first round");
 
     // Not before the first_assessment stage, and not before the round is closed.
-    app.post(&format!("/calls/{call}/rounds/first/publish"), &app.staff_token, &json!({})).await.problem(409);
+    app.post(&format!("/calls/{call}/rounds/first/publish"), &app.staff_token, &json!({}))
+        .await
+        .problem(409);
     r.publish_first_round().await.expect("first-round publication");
-    app.post(&format!("/calls/{call}/rounds/first/publish"), &app.staff_token, &json!({})).await.problem(409);
+    app.post(&format!("/calls/{call}/rounds/first/publish"), &app.staff_token, &json!({}))
+        .await
+        .problem(409);
     r.final_round().await.expect("final round");
 
     // An allocation by hand: refused over a request or over the ceiling; shown beside pro rata.
     let results = app.get(&format!("/calls/{call}/results"), &app.staff_token).await.body;
-    let awarded: Vec<Value> = results["applications"].as_array().unwrap().iter().filter(|l| l["decision"] == "awarded").cloned().collect();
+    let awarded: Vec<Value> = results["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["decision"] == "awarded")
+        .cloned()
+        .collect();
     assert!(!awarded.is_empty());
     let first = &awarded[0];
     let over = json!({"amounts": {first["application_id"].to_string(): "99999999999.00"}, "reason": "te veel"});
@@ -151,12 +234,37 @@ async fn publication_freezing_what_if_allocation_and_explanation() {
     assert_eq!(a.error_fields(), [format!("amounts.{}", first["application_id"])]);
     let unchanged = app.get(&format!("/calls/{call}/results"), &app.staff_token).await.body;
     assert_eq!(unchanged["allocation_policy"], "pro_rata_whole_euros");
-    let amounts: serde_json::Map<String, Value> = awarded.iter().map(|l| (l["application_id"].to_string(), json!("1000.00"))).collect();
-    let manual = app.put(&format!("/calls/{call}/allocation"), &app.staff_token, &json!({"amounts": amounts, "reason": "Differentiatie naar schaal"})).await;
+    let amounts: serde_json::Map<String, Value> =
+        awarded.iter().map(|l| (l["application_id"].to_string(), json!("1000.00"))).collect();
+    let manual = app
+        .put(
+            &format!("/calls/{call}/allocation"),
+            &app.staff_token,
+            &json!({"amounts": amounts, "reason": "Differentiatie naar schaal"}),
+        )
+        .await;
     assert_eq!(manual.ok()["allocation_policy"], "manual");
-    assert_eq!(manual.body["applications"].as_array().unwrap().iter().find(|l| l["application_id"] == first["application_id"]).unwrap()["allocated"], "1000.00");
-    assert_eq!(manual.body["pro_rata_preview"].as_array().unwrap().len(), awarded.len(), "pro rata shown beside it");
-    app.put(&format!("/calls/{call}/allocation"), &app.staff_token, &json!({"amounts": null, "reason": "Toch naar rato"})).await.ok();
+    assert_eq!(
+        manual.body["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["application_id"] == first["application_id"])
+            .unwrap()["allocated"],
+        "1000.00"
+    );
+    assert_eq!(
+        manual.body["pro_rata_preview"].as_array().unwrap().len(),
+        awarded.len(),
+        "pro rata shown beside it"
+    );
+    app.put(
+        &format!("/calls/{call}/allocation"),
+        &app.staff_token,
+        &json!({"amounts": null, "reason": "Toch naar rato"}),
+    )
+    .await
+    .ok();
 
     // Publication; then the frozen outcome recomputes to what was published.
     let outcome = r.publish_final().await.expect("final publication");
@@ -166,48 +274,115 @@ async fn publication_freezing_what_if_allocation_and_explanation() {
     assert_eq!(frozen.body["result"]["awarded_in_rank_order"], outcome["awarded_in_rank_order"]);
 
     // What if the last awarded region's sheets had been poor? The published outcome stays.
-    let last = outcome["awarded_in_rank_order"].as_array().unwrap().last().unwrap().as_str().unwrap().to_string();
-    let assessor = s["final_round_scores"].as_array().unwrap().iter().find(|x| x["application"] == last.as_str()).unwrap()["assessor"].as_str().unwrap().to_string();
+    let last = outcome["awarded_in_rank_order"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    let assessor = s["final_round_scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["application"] == last.as_str())
+        .unwrap()["assessor"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut poor = sheet_of(&s, "final", &last, &assessor);
     for c in s["call"]["weighted_criteria"].as_array().unwrap() {
-        poor["scores"][c["id"].as_str().unwrap()] = if c["kind"] == "per_item" { json!([]) } else { c["min"].clone() };
+        poor["scores"][c["id"].as_str().unwrap()] =
+            if c["kind"] == "per_item" { json!([]) } else { c["min"].clone() };
     }
     let published = app.get(&format!("/calls/{call}/results"), &app.staff_token).await.body;
-    let w = app.post(&format!("/calls/{call}/what-if"), &app.staff_token, &json!({"application": last, "assessor": assessor, "round": "final", "sheet": poor})).await;
+    let w = app
+        .post(
+            &format!("/calls/{call}/what-if"),
+            &app.staff_token,
+            &json!({"application": last, "assessor": assessor, "round": "final", "sheet": poor}),
+        )
+        .await;
     assert_eq!(w.ok()["changed"], true, "{}", w.body);
     assert!(!w.body["awarded_after"].as_array().unwrap().iter().any(|x| x == last.as_str()));
     let same = app.post(&format!("/calls/{call}/what-if"), &app.staff_token, &json!({"application": last, "assessor": assessor, "round": "final", "sheet": sheet_of(&s, "final", &last, &assessor)})).await;
     assert_eq!(same.ok()["changed"], false);
-    assert_eq!(app.get(&format!("/calls/{call}/results"), &app.staff_token).await.body, published, "what-if touches nothing");
+    assert_eq!(
+        app.get(&format!("/calls/{call}/results"), &app.staff_token).await.body,
+        published,
+        "what-if touches nothing"
+    );
 
     // Corrections are over once the outcome is published.
     let (_, token) = r.assessor(&assessor).unwrap();
     let id = r.application_id(&last).unwrap();
-    app.post(&format!("/applications/{id}/sheets/final/corrections"), &token, &json!({"reason": "te laat", "sheet": poor})).await.problem(409);
+    app.post(
+        &format!("/applications/{id}/sheets/final/corrections"),
+        &token,
+        &json!({"reason": "te laat", "sheet": poor}),
+    )
+    .await
+    .problem(409);
 
     // Explanation: every figure behind a decision, from the fixture's expected values.
-    let expected = s["expected"]["applications"].as_array().unwrap().iter().find(|e| e["ref"] == last.as_str()).unwrap().clone();
+    let expected = s["expected"]["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["ref"] == last.as_str())
+        .unwrap()
+        .clone();
     let explained = app.get(&format!("/applications/{id}/outcome"), &app.staff_token).await;
     let e = explained.ok();
     assert!(same_value(&expected["final_score"], &e["result"]["final_score"]));
     assert_eq!(e["result"]["rank"], expected["rank"]);
     assert!(same_value(&expected["allocated"], &e["result"]["allocated"]));
     let sheets = e["final_round_sheets"].as_array().unwrap();
-    assert_eq!(sheets.len(), s["final_round_scores"].as_array().unwrap().iter().filter(|x| x["application"] == last.as_str()).count());
+    assert_eq!(
+        sheets.len(),
+        s["final_round_scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["application"] == last.as_str())
+            .count()
+    );
     let criteria = e["result"]["final_round"]["criteria"].as_object().unwrap();
-    assert_eq!(criteria.len(), s["call"]["weighted_criteria"].as_array().unwrap().len(), "a mean per criterion");
+    assert_eq!(
+        criteria.len(),
+        s["call"]["weighted_criteria"].as_array().unwrap().len(),
+        "a mean per criterion"
+    );
     for k in s["decisions"]["knockout"].as_array().unwrap() {
         let kid = r.application_id(k["application"].as_str().unwrap()).unwrap();
         let ex = app.get(&format!("/applications/{kid}/outcome"), &app.staff_token).await;
-        let d = ex.ok()["decisions"].as_array().unwrap().iter().find(|d| d["kind"] == "knockout").expect("the recorded knock-out decision").clone();
+        let d = ex.ok()["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == "knockout")
+            .expect("the recorded knock-out decision")
+            .clone();
         assert_eq!(d["reason"], k["reason"]);
         assert_eq!(ex.body["result"]["knockout_decided"], k["verdict"]);
     }
 
     // Calibration: per assessor a deviation; a consensus note shows beside the flags.
-    app.post(&format!("/applications/{id}/consensus-notes"), &app.staff_token, &json!({"round": "final", "note": "Besproken in consensusoverleg"})).await.ok();
+    app.post(
+        &format!("/applications/{id}/consensus-notes"),
+        &app.staff_token,
+        &json!({"round": "final", "note": "Besproken in consensusoverleg"}),
+    )
+    .await
+    .ok();
     let cal = app.get(&format!("/calls/{call}/calibration"), &app.staff_token).await;
-    let assessors: Vec<_> = cal.ok()["assessors"].as_array().unwrap().iter().map(|a| a["assessor"].as_str().unwrap().to_string()).collect();
+    let assessors: Vec<_> = cal.ok()["assessors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["assessor"].as_str().unwrap().to_string())
+        .collect();
     for a in s["assessors"].as_array().unwrap() {
         assert!(assessors.contains(&a["ref"].as_str().unwrap().to_string()), "{assessors:?}");
     }
@@ -217,10 +392,24 @@ async fn publication_freezing_what_if_allocation_and_explanation() {
     // a region never sees sheets; another region's application does not exist for a region.
     let (_, assessor_token) = r.assessor(&assessor).unwrap();
     let own_region = r.region_token(&last).unwrap();
-    let other = s["applications"].as_array().unwrap().iter().map(|a| a["ref"].as_str().unwrap()).find(|x| *x != last).unwrap();
+    let other = s["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["ref"].as_str().unwrap())
+        .find(|x| *x != last)
+        .unwrap();
     let other_id = r.application_id(other).unwrap();
     let pdf = tuinier::scenario::sample_pdf("addendum");
-    let resp = app.client.post(format!("{}/applications/{other_id}/addendum?filename=a.pdf", app.base)).bearer_auth(&own_region).header("content-type", "application/octet-stream").body(pdf).send().await.unwrap();
+    let resp = app
+        .client
+        .post(format!("{}/applications/{other_id}/addendum?filename=a.pdf", app.base))
+        .bearer_auth(&own_region)
+        .header("content-type", "application/octet-stream")
+        .body(pdf)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404, "another region's application does not exist");
     let staff_only: Vec<(Method, String, Value)> = vec![
         (Method::GET, format!("/calls/{call}/results"), Value::Null),
@@ -232,10 +421,26 @@ async fn publication_freezing_what_if_allocation_and_explanation() {
         (Method::POST, format!("/calls/{call}/rounds/final/publish"), json!({})),
         (Method::POST, format!("/calls/{call}/ties"), json!({"reason": "x"})),
         (Method::PUT, format!("/calls/{call}/allocation"), json!({"amounts": null, "reason": "x"})),
-        (Method::POST, format!("/calls/{call}/conflicts"), json!({"assessor_id": 1, "application_id": id, "reason": "x"})),
-        (Method::POST, format!("/applications/{id}/knockout-decision"), json!({"verdict": "passed", "reason": "x"})),
-        (Method::POST, format!("/applications/{id}/consensus-notes"), json!({"round": "final", "note": "x"})),
-        (Method::POST, format!("/calls/{call}/what-if"), json!({"application": last, "assessor": assessor, "round": "final", "sheet": {}})),
+        (
+            Method::POST,
+            format!("/calls/{call}/conflicts"),
+            json!({"assessor_id": 1, "application_id": id, "reason": "x"}),
+        ),
+        (
+            Method::POST,
+            format!("/applications/{id}/knockout-decision"),
+            json!({"verdict": "passed", "reason": "x"}),
+        ),
+        (
+            Method::POST,
+            format!("/applications/{id}/consensus-notes"),
+            json!({"round": "final", "note": "x"}),
+        ),
+        (
+            Method::POST,
+            format!("/calls/{call}/what-if"),
+            json!({"application": last, "assessor": assessor, "round": "final", "sheet": {}}),
+        ),
     ];
     for (m, path, body) in &staff_only {
         let body = (!body.is_null()).then_some(body);
@@ -244,5 +449,7 @@ async fn publication_freezing_what_if_allocation_and_explanation() {
         }
     }
     app.get(&format!("/applications/{id}/sheets/final"), &own_region).await.problem(403);
-    app.post(&format!("/applications/{id}/sheets/final/submit"), &own_region, &json!({})).await.problem(403);
+    app.post(&format!("/applications/{id}/sheets/final/submit"), &own_region, &json!({}))
+        .await
+        .problem(403);
 }

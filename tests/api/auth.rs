@@ -15,8 +15,10 @@ async fn every_endpoint_answers_each_role_as_it_should() {
         let a = &s["applications"][i];
         json!({"ref": a["ref"], "name": a["region"], "lead_applicant": a["penvoerder"], "municipalities": a["municipalities"]})
     };
-    let own = app.post("/regions", &app.staff_token, &region_of(0)).await.ok()["id"].as_i64().unwrap();
-    let other = app.post("/regions", &app.staff_token, &region_of(1)).await.ok()["id"].as_i64().unwrap();
+    let own =
+        app.post("/regions", &app.staff_token, &region_of(0)).await.ok()["id"].as_i64().unwrap();
+    let other =
+        app.post("/regions", &app.staff_token, &region_of(1)).await.ok()["id"].as_i64().unwrap();
     let own_ref = s["applications"][0]["ref"].as_str().unwrap();
     let assessor = app.user("assessor", "a@vng.example", None).await;
     let region = app.user("region", "r@region.example", Some(own_ref)).await;
@@ -47,7 +49,11 @@ async fn every_endpoint_answers_each_role_as_it_should() {
         (Method::GET, "/audit".into(), None, [200, 403, 403]),
     ];
     for (method, path, body, expected) in &table {
-        for token in [None, Some("tnr_0000000000000000000000000000000000000000000000000000000000000000"), Some("garbage")] {
+        for token in [
+            None,
+            Some("tnr_0000000000000000000000000000000000000000000000000000000000000000"),
+            Some("garbage"),
+        ] {
             let a = app.request(method.clone(), path, token, body.as_ref()).await;
             a.problem(401);
         }
@@ -63,7 +69,13 @@ async fn every_endpoint_answers_each_role_as_it_should() {
     }
     // A region user lists only its own region.
     let listed = app.get("/regions", &region).await;
-    let refs: Vec<_> = listed.ok().as_array().unwrap().iter().map(|r| r["ref"].as_str().unwrap().to_string()).collect();
+    let refs: Vec<_> = listed
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ref"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(refs, [own_ref]);
 }
 
@@ -74,7 +86,10 @@ async fn tokens_are_stored_only_as_hashes() {
     assert!(token.len() >= 4 + 32, "at least 128 random bits");
     use sea_orm::EntityTrait;
     let rows = entity::user::Entity::find().all(&app.state.db).await.unwrap();
-    assert!(rows.iter().all(|u| !u.token_hash.contains(&token[4..])), "the token itself is not stored");
+    assert!(
+        rows.iter().all(|u| !u.token_hash.contains(&token[4..])),
+        "the token itself is not stored"
+    );
     assert!(rows.iter().any(|u| u.token_hash == tuinier::service::auth::hash_token(&token)));
 }
 
@@ -83,7 +98,8 @@ async fn tokens_are_stored_only_as_hashes() {
 #[tokio::test]
 async fn every_documented_operation_needs_a_token() {
     let app = spawn_app().await;
-    let spec: serde_json::Value = serde_json::from_str(&tuinier::api::spec_json(app.state.clone())).unwrap();
+    let spec: serde_json::Value =
+        serde_json::from_str(&tuinier::api::spec_json(app.state.clone())).unwrap();
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         if path == "/health" {
@@ -97,7 +113,9 @@ async fn every_documented_operation_needs_a_token() {
         for method in item.as_object().unwrap().keys() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let body = (m != Method::GET).then(|| json!({}));
-            for token in [None, Some("tnr_0000000000000000000000000000000000000000000000000000000000000000")] {
+            for token in
+                [None, Some("tnr_0000000000000000000000000000000000000000000000000000000000000000")]
+            {
                 let a = app.request(m.clone(), &concrete, token, body.as_ref()).await;
                 assert_eq!(a.status, 401, "{method} {path} with {token:?}: {}", a.body);
                 a.problem(401);

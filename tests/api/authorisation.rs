@@ -44,12 +44,7 @@ fn read_table() -> Vec<Row> {
     let mut header_seen = false;
     let mut rows = Vec::new();
     for line in text.lines() {
-        let cols: Vec<&str> = line
-            .trim()
-            .trim_matches('|')
-            .split('|')
-            .map(str::trim)
-            .collect();
+        let cols: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
         if cols.len() < 2 {
             continue;
         }
@@ -104,15 +99,9 @@ fn spec_operations() -> BTreeSet<(String, String)> {
 #[test]
 fn the_matrix_names_every_operation_of_the_spec_and_no_other() {
     let rows = read_table();
-    let table: BTreeSet<(String, String)> = rows
-        .iter()
-        .map(|r| (r.method.clone(), r.path.clone()))
-        .collect();
-    assert_eq!(
-        table.len(),
-        rows.len(),
-        "an operation appears twice in docs/authorisation.md"
-    );
+    let table: BTreeSet<(String, String)> =
+        rows.iter().map(|r| (r.method.clone(), r.path.clone())).collect();
+    assert_eq!(table.len(), rows.len(), "an operation appears twice in docs/authorisation.md");
     let spec = spec_operations();
     let missing: Vec<_> = spec.difference(&table).collect();
     let extra: Vec<_> = table.difference(&spec).collect();
@@ -120,10 +109,7 @@ fn the_matrix_names_every_operation_of_the_spec_and_no_other() {
         missing.is_empty(),
         "operations of the spec missing from docs/authorisation.md: {missing:?}"
     );
-    assert!(
-        extra.is_empty(),
-        "operations in docs/authorisation.md that the spec lacks: {extra:?}"
-    );
+    assert!(extra.is_empty(), "operations in docs/authorisation.md that the spec lacks: {extra:?}");
 }
 
 async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: &Body) -> u16 {
@@ -135,9 +121,7 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body
     req = match body {
         Body::None => req,
         Body::Json(v) => req.json(v),
-        Body::Bytes(b) => req
-            .header("content-type", "application/pdf")
-            .body(b.clone()),
+        Body::Bytes(b) => req.header("content-type", "application/pdf").body(b.clone()),
         Body::Png(b) => req.header("content-type", "image/png").body(b.clone()),
     };
     req.send().await.expect("an answer").status().as_u16()
@@ -145,20 +129,14 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body
 
 fn allows(cell: &[String], status: u16) -> bool {
     cell.iter().any(|c| {
-        if c == "2xx" {
-            (200..300).contains(&status)
-        } else {
-            c.parse::<u16>() == Ok(status)
-        }
+        if c == "2xx" { (200..300).contains(&status) } else { c.parse::<u16>() == Ok(status) }
     })
 }
 
 /// Every numeric path segment replaced by an id that does not exist.
 fn with_missing_ids(path: &str) -> String {
-    let (p, q) = path
-        .split_once('?')
-        .map(|(p, q)| (p, format!("?{q}")))
-        .unwrap_or((path, String::new()));
+    let (p, q) =
+        path.split_once('?').map(|(p, q)| (p, format!("?{q}"))).unwrap_or((path, String::new()));
     let segments: Vec<String> = p
         .split('/')
         .map(|s| {
@@ -215,13 +193,7 @@ async fn every_operation_answers_every_actor_as_the_matrix_says() {
         }
         let cells: Vec<String> = seen
             .iter()
-            .map(|s| {
-                if (200..300).contains(s) {
-                    "2xx".to_string()
-                } else {
-                    s.to_string()
-                }
-            })
+            .map(|s| if (200..300).contains(s) { "2xx".to_string() } else { s.to_string() })
             .collect();
         observed.push_str(&format!(
             "| {} | `{}` | {} |\n",
@@ -250,12 +222,7 @@ async fn what_an_assessor_sees(app: &TestApp, w: &World) {
     let token = |actor: &str| w.tokens[actor].clone().unwrap();
     let listed = |v: &Value| -> (Vec<i64>, i64) {
         (
-            v["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["id"].as_i64().unwrap())
-                .collect(),
+            v["items"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect(),
             v["total"].as_i64().unwrap(),
         )
     };
@@ -268,10 +235,7 @@ async fn what_an_assessor_sees(app: &TestApp, w: &World) {
         !conflicted.contains(&w.application),
         "a conflicted assessor lists the application: {conflicted:?}"
     );
-    assert_eq!(
-        (conflicted.len() as i64, conflicted_total),
-        (ids.len() as i64 - 1, total - 1)
-    );
+    assert_eq!((conflicted.len() as i64, conflicted_total), (ids.len() as i64 - 1, total - 1));
 
     for actor in ["assessor", "conflicted assessor", "unassigned assessor"] {
         let regions = app.get("/regions", &token(actor)).await;
@@ -286,22 +250,16 @@ async fn what_an_assessor_sees(app: &TestApp, w: &World) {
             "{actor}: {}",
             regions.body
         );
-        let one = app
-            .get(&format!("/regions/{}", w.region_id), &token(actor))
-            .await;
+        let one = app.get(&format!("/regions/{}", w.region_id), &token(actor)).await;
         assert!(
             one.ok().get("lead_applicant").is_none() && one.body["municipalities"].is_array(),
             "{actor}: {}",
             one.body
         );
     }
-    let staff_view = app
-        .get(&format!("/regions/{}", w.region_id), &token("staff"))
-        .await;
+    let staff_view = app.get(&format!("/regions/{}", w.region_id), &token("staff")).await;
     assert!(staff_view.ok()["lead_applicant"]["email"].is_string());
-    let own = app
-        .get(&format!("/regions/{}", w.region_id), &token("region"))
-        .await;
+    let own = app.get(&format!("/regions/{}", w.region_id), &token("region")).await;
     assert!(own.ok()["lead_applicant"]["email"].is_string());
 
     let application = format!("/applications/{}", w.application);

@@ -64,7 +64,9 @@ fn ok_count(t: &BTreeMap<u16, usize>) -> usize {
 }
 
 async fn audit_count(app: &TestApp, entity_type: &str, entity_id: i64, action: &str) -> usize {
-    let path = format!("/audit?entity_type={entity_type}&entity_id={entity_id}&action={action}&limit=1000");
+    let path = format!(
+        "/audit?entity_type={entity_type}&entity_id={entity_id}&action={action}&limit=1000"
+    );
     app.get(&path, &app.staff_token).await.ok().as_array().expect("audit entries").len()
 }
 
@@ -78,7 +80,9 @@ async fn fifty_identical_intake_writes_answer_without_5xx_and_store_each_change_
     let region = invented_region("race");
     let answers = race(
         (0..N)
-            .map(|_| app.client.post(format!("{}/regions", app.base)).bearer_auth(&staff).json(&region))
+            .map(|_| {
+                app.client.post(format!("{}/regions", app.base)).bearer_auth(&staff).json(&region)
+            })
             .collect(),
     )
     .await;
@@ -101,7 +105,9 @@ async fn fifty_identical_intake_writes_answer_without_5xx_and_store_each_change_
     // PUT /applications/{id}/budget: all apply in order; the lines are there once.
     let budget = json!({"lines": a["budget"]});
     let url = format!("{}/applications/{id}/budget", app.base);
-    let answers = race((0..N).map(|_| app.client.put(&url).bearer_auth(&token).json(&budget)).collect()).await;
+    let answers =
+        race((0..N).map(|_| app.client.put(&url).bearer_auth(&token).json(&budget)).collect())
+            .await;
     let t2 = tally("PUT /applications/{id}/budget", &answers);
     assert_eq!(ok_count(&t2), N, "{t2:?}");
     let read = t.read(&token, id).await;
@@ -133,7 +139,8 @@ async fn fifty_identical_intake_writes_answer_without_5xx_and_store_each_change_
     assert_eq!(ok_count(&t3), N, "{t3:?}");
     let docs = t.read(&token, id).await["documents"].as_array().unwrap().clone();
     assert_eq!(docs.len(), before + N);
-    let ids: BTreeSet<i64> = answers.iter().map(|(_, b)| b["id"].as_i64().expect("document id")).collect();
+    let ids: BTreeSet<i64> =
+        answers.iter().map(|(_, b)| b["id"].as_i64().expect("document id")).collect();
     assert_eq!(ids.len(), N, "each upload answered with its own document");
     assert_eq!(
         audit_count(app, "application", id, "application.document_uploaded").await,
@@ -143,7 +150,9 @@ async fn fifty_identical_intake_writes_answer_without_5xx_and_store_each_change_
     // PUT /calls/{id}/letter-settings: all apply; what is read back is what was sent.
     let settings = json!({"settings": {"issuing_body": "De Minister van VWS", "legal_basis": "de leidraad", "objection_address": "Postbus 20350, 2500 EJ Den Haag", "signatory": "De directeur Jeugd"}});
     let url = format!("{}/calls/{}/letter-settings", app.base, t.call_id);
-    let answers = race((0..N).map(|_| app.client.put(&url).bearer_auth(&staff).json(&settings)).collect()).await;
+    let answers =
+        race((0..N).map(|_| app.client.put(&url).bearer_auth(&staff).json(&settings)).collect())
+            .await;
     let t4 = tally("PUT /calls/{id}/letter-settings", &answers);
     assert_eq!(ok_count(&t4), N, "{t4:?}");
     let back = app.get(&format!("/calls/{}/letter-settings", t.call_id), &staff).await;
@@ -175,8 +184,7 @@ async fn sheets_race_each_other_and_the_closing_of_the_round() {
     r.setup().await.expect("setup");
     r.intake().await.expect("intake");
     let call = r.call_id();
-    app.clock
-        .set(stage_at(&s["call"], "submission_deadline") + chrono::Duration::seconds(1));
+    app.clock.set(stage_at(&s["call"], "submission_deadline") + chrono::Duration::seconds(1));
     let sheets = s["first_round_scores"].as_array().unwrap().clone();
     let submit = |sheet: &Value| {
         let (_, token) = r.assessor(sheet["assessor"].as_str().unwrap()).unwrap();
@@ -259,16 +267,12 @@ async fn sheets_race_each_other_and_the_closing_of_the_round() {
             &app.staff_token,
         )
         .await;
-    let closed: Vec<i64> = trail.ok().as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    let closed: Vec<i64> =
+        trail.ok().as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect();
     assert!(closed.len() <= 1, "closed once at most: {closed:?}");
     let submitted = app.get("/audit?action=sheet.submitted&limit=1000", &app.staff_token).await;
-    let sheet_ids: Vec<i64> = submitted
-        .ok()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_i64().unwrap())
-        .collect();
+    let sheet_ids: Vec<i64> =
+        submitted.ok().as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect();
     let stored_count = sheet_ids.len();
     if let Some(c) = closed.first() {
         assert!(sheet_ids.iter().all(|s| s < c), "a sheet was accepted after the round closed");
@@ -307,9 +311,7 @@ async fn two_staff_publishing_the_same_outcome_publish_it_once() {
     let call = r.call_id();
     let other_staff = app.user("staff", "tweede@programma.example", None).await;
     app.clock.set(stage_at(&s["call"], "first_assessment"));
-    app.post(&format!("/calls/{call}/rounds/first/close"), &app.staff_token, &json!({}))
-        .await
-        .ok();
+    app.post(&format!("/calls/{call}/rounds/first/close"), &app.staff_token, &json!({})).await.ok();
     for d in s["decisions"]["knockout"].as_array().cloned().unwrap_or_default() {
         let id = r.application_id(d["application"].as_str().unwrap()).unwrap();
         let body = json!({"verdict": d["verdict"], "reason": d["reason"]});
@@ -340,20 +342,18 @@ async fn two_staff_publishing_the_same_outcome_publish_it_once() {
         .as_array()
         .unwrap()
         .clone();
-    let per_application: BTreeSet<i64> = letters.iter().map(|l| l["application_id"].as_i64().unwrap()).collect();
+    let per_application: BTreeSet<i64> =
+        letters.iter().map(|l| l["application_id"].as_i64().unwrap()).collect();
     assert!(!letters.is_empty());
     assert_eq!(per_application.len(), letters.len(), "one letter per application");
-    let decided = app
-        .get("/audit?action=application.first_round_decided&limit=1000", &app.staff_token)
-        .await;
+    let decided =
+        app.get("/audit?action=application.first_round_decided&limit=1000", &app.staff_token).await;
     let decided = decided.ok().as_array().unwrap().len();
     assert!(decided >= letters.len());
     let emails = entity::outbox::Entity::find().all(&app.state.db).await.unwrap();
     assert_eq!(emails.len() - emails_before, decided, "one email per decided application");
-    let keys: BTreeSet<(String, String, String)> = emails
-        .iter()
-        .map(|e| (e.kind.clone(), e.target.clone(), e.occasion.clone()))
-        .collect();
+    let keys: BTreeSet<(String, String, String)> =
+        emails.iter().map(|e| (e.kind.clone(), e.target.clone(), e.occasion.clone())).collect();
     assert_eq!(keys.len(), emails.len(), "no email twice");
 }
 
@@ -371,11 +371,9 @@ async fn closing_and_publishing_while_the_mail_worker_delivers() {
 
     // A worker delivering one email per pass (many short transactions) the whole time.
     let dir = tempfile::tempdir().expect("outbox dir");
-    let settings = Settings {
-        batch: 1,
-        ..Settings::default()
-    };
-    let worker = Worker::new(app.state.clone(), Arc::new(FileTransport::new(dir.path())), settings).expect("worker");
+    let settings = Settings { batch: 1, ..Settings::default() };
+    let worker = Worker::new(app.state.clone(), Arc::new(FileTransport::new(dir.path())), settings)
+        .expect("worker");
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopped = stop.clone();
     let delivering = tokio::spawn(async move {
@@ -393,9 +391,8 @@ async fn closing_and_publishing_while_the_mail_worker_delivers() {
         (passes, errors)
     });
 
-    let close = app
-        .post(&format!("/calls/{call}/rounds/first/close"), &app.staff_token, &json!({}))
-        .await;
+    let close =
+        app.post(&format!("/calls/{call}/rounds/first/close"), &app.staff_token, &json!({})).await;
     assert_eq!(close.status.as_u16(), 200, "{}", close.body);
     for d in s["decisions"]["knockout"].as_array().cloned().unwrap_or_default() {
         let id = r.application_id(d["application"].as_str().unwrap()).unwrap();
@@ -411,7 +408,9 @@ async fn closing_and_publishing_while_the_mail_worker_delivers() {
     assert_eq!(publish.status.as_u16(), 200, "{}", publish.body);
     stop.store(true, std::sync::atomic::Ordering::Release);
     let (passes, errors) = delivering.await.expect("worker task");
-    println!("race close and publish beside the mail worker: {passes} worker passes, {errors} failed");
+    println!(
+        "race close and publish beside the mail worker: {passes} worker passes, {errors} failed"
+    );
     assert!(passes > 0);
     assert_eq!(errors, 0, "the worker met no busy database either");
 }

@@ -43,47 +43,32 @@ impl Demo {
         body: Option<Value>,
         bytes: Option<Vec<u8>>,
     ) -> (u16, Value) {
-        let mut req = self
-            .client
-            .request(method.clone(), format!("{}{path}", self.base))
-            .bearer_auth(token);
+        let mut req =
+            self.client.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
         if let Some(b) = bytes {
-            req = req
-                .header("content-type", "application/octet-stream")
-                .body(b);
+            req = req.header("content-type", "application/octet-stream").body(b);
         }
         let resp = req.send().await.expect("request sent");
         let status = resp.status().as_u16();
         let value: Value = resp.json().await.unwrap_or(Value::Null);
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("{method} {path} -> {status}"));
+        self.log.lock().unwrap().push(format!("{method} {path} -> {status}"));
         (status, value)
     }
 
     async fn ok(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Value {
         let (status, value) = self.call(method.clone(), path, token, body, None).await;
-        assert!(
-            (200..300).contains(&status),
-            "{method} {path}: {status} {value}"
-        );
+        assert!((200..300).contains(&status), "{method} {path}: {status} {value}");
         value
     }
 
     async fn clock_to(&self, stage: &str) -> Value {
         let staff = self.token("STAFF");
         let call = self.seeded.open_call_id.expect("open call");
-        self.ok(
-            Method::POST,
-            "/demo/clock",
-            &staff,
-            Some(json!({"call_id": call, "stage": stage})),
-        )
-        .await
+        self.ok(Method::POST, "/demo/clock", &staff, Some(json!({"call_id": call, "stage": stage})))
+            .await
     }
 }
 
@@ -93,21 +78,20 @@ async fn start_demo_on(
     tokens: tempfile::TempDir,
 ) -> Demo {
     let clock = DemoClock::new(chrono::TimeDelta::zero());
-    let state = startup::prepare(&url, Arc::new(clock.clone()))
-        .await
-        .expect("prepare");
-    if let Some(offset) = tuinier::service::demo_clock::stored_offset(&state)
-        .await
-        .expect("offset")
+    let state = startup::prepare(&url, Arc::new(clock.clone())).await.expect("prepare");
+    if let Some(offset) = tuinier::service::demo_clock::stored_offset(&state).await.expect("offset")
     {
         let _ = clock.advance_to(chrono::Utc::now() + offset);
     }
-    let seeded = demo::seed(&state, &tokens.path().join(demo::TOKENS_FILE))
-        .await
-        .expect("demo seeded");
-    let server = startup::spawn_with(state.clone(), "127.0.0.1:0".parse().unwrap(), startup::ServeOptions { demo: Some(clock), ..Default::default() })
-        .await
-        .expect("bind");
+    let seeded =
+        demo::seed(&state, &tokens.path().join(demo::TOKENS_FILE)).await.expect("demo seeded");
+    let server = startup::spawn_with(
+        state.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        startup::ServeOptions { demo: Some(clock), ..Default::default() },
+    )
+    .await
+    .expect("bind");
     Demo {
         base: format!("http://{}", server.addr),
         client: reqwest::Client::new(),
@@ -137,14 +121,7 @@ async fn the_open_demo_call_walks_from_draft_to_published_award_with_the_demo_cl
 
     // The region completes its work: its complete draft is submitted today, on the real date.
     let flevoland = d.token("REGION_FLEVOLAND");
-    let mine = d
-        .ok(
-            Method::GET,
-            &format!("/calls/{call}/applications"),
-            &flevoland,
-            None,
-        )
-        .await;
+    let mine = d.ok(Method::GET, &format!("/calls/{call}/applications"), &flevoland, None).await;
     let draft = mine["items"]
         .as_array()
         .unwrap()
@@ -164,23 +141,13 @@ async fn the_open_demo_call_walks_from_draft_to_published_award_with_the_demo_cl
 
     // Staff follow the progress: four submitted applications.
     let all = d
-        .ok(
-            Method::GET,
-            &format!("/calls/{call}/applications?status=submitted"),
-            &staff,
-            None,
-        )
+        .ok(Method::GET, &format!("/calls/{call}/applications?status=submitted"), &staff, None)
         .await;
     let apps: Vec<(String, i64)> = all["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| {
-            (
-                a["region"]["ref"].as_str().unwrap().to_string(),
-                a["id"].as_i64().unwrap(),
-            )
-        })
+        .map(|a| (a["region"]["ref"].as_str().unwrap().to_string(), a["id"].as_i64().unwrap()))
         .collect();
     assert_eq!(apps.len(), 4, "{all}");
     let id_of = |r: &str| apps.iter().find(|(x, _)| x == r).map(|(_, id)| *id);
@@ -226,11 +193,7 @@ async fn the_open_demo_call_walks_from_draft_to_published_award_with_the_demo_cl
         };
         let var = format!(
             "ASSESSOR_{}",
-            s["assessor"]
-                .as_str()
-                .unwrap()
-                .to_uppercase()
-                .replace('-', "_")
+            s["assessor"].as_str().unwrap().to_uppercase().replace('-', "_")
         );
         d.ok(
             Method::POST,
@@ -240,17 +203,9 @@ async fn the_open_demo_call_walks_from_draft_to_published_award_with_the_demo_cl
         )
         .await;
     }
-    d.ok(
-        Method::POST,
-        &format!("/calls/{call}/rounds/first/close"),
-        &staff,
-        Some(json!({})),
-    )
-    .await;
+    d.ok(Method::POST, &format!("/calls/{call}/rounds/first/close"), &staff, Some(json!({}))).await;
     d.clock_to("first_assessment").await;
-    let results = d
-        .ok(Method::GET, &format!("/calls/{call}/results"), &staff, None)
-        .await;
+    let results = d.ok(Method::GET, &format!("/calls/{call}/results"), &staff, None).await;
     for line in results["applications"].as_array().unwrap() {
         if line["knockout"] == "needs_decision" {
             let body = json!({"verdict": "passed", "reason": "Consensusoverleg in de demo"});
@@ -263,29 +218,17 @@ async fn the_open_demo_call_walks_from_draft_to_published_award_with_the_demo_cl
             .await;
         }
     }
-    d.ok(
-        Method::POST,
-        &format!("/calls/{call}/rounds/first/publish"),
-        &staff,
-        Some(json!({})),
-    )
-    .await;
+    d.ok(Method::POST, &format!("/calls/{call}/rounds/first/publish"), &staff, Some(json!({})))
+        .await;
 
     // The invited regions hand in their addendum; the final round is scored and closed.
-    let results = d
-        .ok(Method::GET, &format!("/calls/{call}/results"), &staff, None)
-        .await;
+    let results = d.ok(Method::GET, &format!("/calls/{call}/results"), &staff, None).await;
     let invited: Vec<(String, i64)> = results["applications"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|l| l["invited_to_interview"] == true)
-        .map(|l| {
-            (
-                l["ref"].as_str().unwrap().to_string(),
-                l["application_id"].as_i64().unwrap(),
-            )
-        })
+        .map(|l| (l["ref"].as_str().unwrap().to_string(), l["application_id"].as_i64().unwrap()))
         .collect();
     assert!(!invited.is_empty(), "{results}");
     for (r, id) in &invited {
@@ -300,10 +243,7 @@ async fn the_open_demo_call_walks_from_draft_to_published_award_with_the_demo_cl
                 Some(pdf),
             )
             .await;
-        assert!(
-            (200..300).contains(&status),
-            "addendum {r}: {status} {body}"
-        );
+        assert!((200..300).contains(&status), "addendum {r}: {status} {body}");
     }
     for s in scenario["final_round_scores"].as_array().unwrap() {
         let Some((_, id)) = invited.iter().find(|(r, _)| s["application"] == r.as_str()) else {
@@ -311,11 +251,7 @@ async fn the_open_demo_call_walks_from_draft_to_published_award_with_the_demo_cl
         };
         let var = format!(
             "ASSESSOR_{}",
-            s["assessor"]
-                .as_str()
-                .unwrap()
-                .to_uppercase()
-                .replace('-', "_")
+            s["assessor"].as_str().unwrap().to_uppercase().replace('-', "_")
         );
         d.ok(
             Method::POST,
@@ -325,26 +261,13 @@ async fn the_open_demo_call_walks_from_draft_to_published_award_with_the_demo_cl
         )
         .await;
     }
-    d.ok(
-        Method::POST,
-        &format!("/calls/{call}/rounds/final/close"),
-        &staff,
-        Some(json!({})),
-    )
-    .await;
+    d.ok(Method::POST, &format!("/calls/{call}/rounds/final/close"), &staff, Some(json!({}))).await;
 
     // At the final decision: publish; the award stands, with its letter for the region.
     d.clock_to("final_decision").await;
-    d.ok(
-        Method::POST,
-        &format!("/calls/{call}/rounds/final/publish"),
-        &staff,
-        Some(json!({})),
-    )
-    .await;
-    let results = d
-        .ok(Method::GET, &format!("/calls/{call}/results"), &staff, None)
+    d.ok(Method::POST, &format!("/calls/{call}/rounds/final/publish"), &staff, Some(json!({})))
         .await;
+    let results = d.ok(Method::GET, &format!("/calls/{call}/results"), &staff, None).await;
     let awarded = results["awarded_in_rank_order"].as_array().unwrap().clone();
     assert!(!awarded.is_empty(), "{results}");
     let winner = awarded[0].as_str().unwrap();
@@ -353,21 +276,11 @@ async fn the_open_demo_call_walks_from_draft_to_published_award_with_the_demo_cl
         .ok(
             Method::GET,
             &format!("/applications/{winner_id}/letters"),
-            &d.token(&format!(
-                "REGION_{}",
-                winner.to_uppercase().replace('-', "_")
-            )),
+            &d.token(&format!("REGION_{}", winner.to_uppercase().replace('-', "_"))),
             None,
         )
         .await;
-    assert!(
-        letters
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l["kind"] == "award"),
-        "{letters}"
-    );
+    assert!(letters.as_array().unwrap().iter().any(|l| l["kind"] == "award"), "{letters}");
 
     let log = d.log.lock().unwrap().clone();
     println!("{} requests:\n{}", log.len(), log.join("\n"));
@@ -422,10 +335,7 @@ async fn the_demo_clock_is_for_staff_moves_only_forward_and_only_on_a_demo_datab
     assert_eq!(status, 422, "back to an earlier stage: {body}");
     // The moved time is the service's time, kept in the database.
     assert!(
-        tuinier::service::demo_clock::stored_offset(&d.state)
-            .await
-            .unwrap()
-            .unwrap()
+        tuinier::service::demo_clock::stored_offset(&d.state).await.unwrap().unwrap()
             > chrono::TimeDelta::days(20),
         "{moved}"
     );
@@ -433,9 +343,7 @@ async fn the_demo_clock_is_for_staff_moves_only_forward_and_only_on_a_demo_datab
     // Not a demo database: the route is there under --demo, but refuses.
     let (url, dir) = fresh_database().await;
     {
-        let state = startup::prepare(&url, Arc::new(tuinier::clock::SystemClock))
-            .await
-            .unwrap();
+        let state = startup::prepare(&url, Arc::new(tuinier::clock::SystemClock)).await.unwrap();
         tuinier::service::users::add(
             &state,
             &tuinier::service::Actor::system("test"),
@@ -466,13 +374,9 @@ async fn the_demo_clock_is_for_staff_moves_only_forward_and_only_on_a_demo_datab
 
     // Without --demo the route does not exist.
     let app = spawn_app().await;
-    app.post(
-        "/demo/clock",
-        &app.staff_token,
-        &json!({"at": "2099-01-01T00:00:00Z"}),
-    )
-    .await
-    .problem(404);
+    app.post("/demo/clock", &app.staff_token, &json!({"at": "2099-01-01T00:00:00Z"}))
+        .await
+        .problem(404);
 }
 
 #[tokio::test]
@@ -489,15 +393,9 @@ async fn the_demo_seeds_history_as_history_and_keeps_its_tokens_across_a_restart
         .all(&d.state.db)
         .await
         .unwrap();
-    let overdue: Vec<&str> = queued
-        .iter()
-        .filter(|e| e.occasion == "overdue")
-        .map(|e| e.subject.as_str())
-        .collect();
-    assert!(
-        overdue.is_empty(),
-        "overdue reminders at the first start: {overdue:?}"
-    );
+    let overdue: Vec<&str> =
+        queued.iter().filter(|e| e.occasion == "overdue").map(|e| e.subject.as_str()).collect();
+    assert!(overdue.is_empty(), "overdue reminders at the first start: {overdue:?}");
     assert!(queued.iter().all(|e| !e.subject.contains("te laat")));
     // The decided call's emails are the record of back then, not today's mail.
     assert!(
@@ -516,43 +414,22 @@ async fn the_demo_seeds_history_as_history_and_keeps_its_tokens_across_a_restart
     emails.dedup();
     assert_eq!(emails.len(), d.seeded.logins.len());
     assert!(d.seeded.logins.iter().all(|l| !l.can.is_empty()));
-    assert!(
-        d.seeded
-            .logins
-            .iter()
-            .filter(|l| l.role == "region")
-            .all(|l| l.region.is_some())
-    );
+    assert!(d.seeded.logins.iter().filter(|l| l.role == "region").all(|l| l.region.is_some()));
 
     // A restart on the same database reuses every token from demo-tokens.txt.
-    let before: Vec<(String, String)> = d
-        .seeded
-        .logins
-        .iter()
-        .map(|l| (l.var.clone(), l.token.clone()))
-        .collect();
+    let before: Vec<(String, String)> =
+        d.seeded.logins.iter().map(|l| (l.var.clone(), l.token.clone())).collect();
     let again = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        tokens_path.join(demo::TOKENS_FILE),
-        again.path().join(demo::TOKENS_FILE),
-    )
-    .unwrap();
+    std::fs::copy(tokens_path.join(demo::TOKENS_FILE), again.path().join(demo::TOKENS_FILE))
+        .unwrap();
     drop(d);
     let d = start_demo_on(url, dir, again).await;
-    let after: Vec<(String, String)> = d
-        .seeded
-        .logins
-        .iter()
-        .map(|l| (l.var.clone(), l.token.clone()))
-        .collect();
+    let after: Vec<(String, String)> =
+        d.seeded.logins.iter().map(|l| (l.var.clone(), l.token.clone())).collect();
     assert_eq!(before, after);
-    let (status, _) = d
-        .call(Method::GET, "/calls", &d.token("STAFF"), None, None)
-        .await;
+    let (status, _) = d.call(Method::GET, "/calls", &d.token("STAFF"), None, None).await;
     assert_eq!(status, 200);
     // And the seeding added nothing the second time.
-    let (_, calls) = d
-        .call(Method::GET, "/calls", &d.token("STAFF"), None, None)
-        .await;
+    let (_, calls) = d.call(Method::GET, "/calls", &d.token("STAFF"), None, None).await;
     assert_eq!(calls.as_array().unwrap().len(), 3);
 }

@@ -56,7 +56,8 @@ impl Served {
                 }
             }
         });
-        let base = rx.recv_timeout(Duration::from_secs(60)).expect("the binary says where it listens");
+        let base =
+            rx.recv_timeout(Duration::from_secs(60)).expect("the binary says where it listens");
         Served { child, base }
     }
 
@@ -105,9 +106,8 @@ async fn prepare(now: DateTime<Utc>) -> Prepared {
     )
     .await
     .expect("staff");
-    let server = startup::spawn(state.clone(), "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("bind");
+    let server =
+        startup::spawn(state.clone(), "127.0.0.1:0".parse().expect("addr")).await.expect("bind");
     Prepared {
         outbox: dir.path().join("outbox"),
         app_base: format!("http://{}", server.addr),
@@ -129,7 +129,13 @@ impl Prepared {
     }
 }
 
-async fn call(client: &reqwest::Client, method: reqwest::Method, url: String, token: &str, body: Option<Value>) -> (u16, Value) {
+async fn call(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut r = client.request(method, url).bearer_auth(token);
     if let Some(b) = body {
         r = r.json(&b);
@@ -140,21 +146,22 @@ async fn call(client: &reqwest::Client, method: reqwest::Method, url: String, to
 }
 
 async fn audit_of(client: &reqwest::Client, base: &str, staff: &str, query: &str) -> Vec<Value> {
-    let (s, body) = call(
-        client,
-        reqwest::Method::GET,
-        format!("{base}/audit?{query}&limit=1000"),
-        staff,
-        None,
-    )
-    .await;
+    let (s, body) =
+        call(client, reqwest::Method::GET, format!("{base}/audit?{query}&limit=1000"), staff, None)
+            .await;
     assert_eq!(s, 200, "{body}");
     body.as_array().cloned().unwrap_or_default()
 }
 
 /// Sends `method url` to a fresh binary and kills it `delay` after sending; returns the answer's
 /// status if one came before the kill.
-async fn kill_during(p: &Prepared, method: reqwest::Method, path: &str, token: &str, delay: Duration) -> Option<u16> {
+async fn kill_during(
+    p: &Prepared,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    delay: Duration,
+) -> Option<u16> {
     let served = Served::start(&p.url, &p.outbox);
     let client = reqwest::Client::new();
     let url = format!("{}{path}", served.base);
@@ -196,7 +203,11 @@ fn call_open_now(call: &Value) -> Value {
     }
     let years = (days + 364) / 365;
     for k in ["from", "to"] {
-        let d = NaiveDate::parse_from_str(c["spending_period"][k].as_str().expect("period"), "%Y-%m-%d").expect("date");
+        let d = NaiveDate::parse_from_str(
+            c["spending_period"][k].as_str().expect("period"),
+            "%Y-%m-%d",
+        )
+        .expect("date");
         let moved = d.with_year_plus(years);
         c["spending_period"][k] = json!(moved.format("%Y-%m-%d").to_string());
     }
@@ -302,9 +313,11 @@ async fn sigkill_during_a_submission_leaves_all_of_it_or_none() {
             200
         );
         for partner in a["partners"].as_array().expect("partners") {
-            let body =
-                json!({"organisation": partner["organisation"], "signed_by": partner["signed_by"], "signed_on": partner["signed_on"]});
-            let path = format!("{base}/applications/{id}/commitments/{}", partner["role"].as_str().expect("role"));
+            let body = json!({"organisation": partner["organisation"], "signed_by": partner["signed_by"], "signed_on": partner["signed_on"]});
+            let path = format!(
+                "{base}/applications/{id}/commitments/{}",
+                partner["role"].as_str().expect("role")
+            );
             assert_eq!(call(&http, reqwest::Method::PUT, path, &token, Some(body)).await.0, 200);
         }
         let up = http
@@ -317,7 +330,9 @@ async fn sigkill_during_a_submission_leaves_all_of_it_or_none() {
             .await
             .expect("upload");
         assert!(up.status().is_success());
-        let (_, read) = call(&http, reqwest::Method::GET, format!("{base}/applications/{id}"), &token, None).await;
+        let (_, read) =
+            call(&http, reqwest::Method::GET, format!("{base}/applications/{id}"), &token, None)
+                .await;
         assert_eq!(read["missing"], json!([]), "ready to submit: {read}");
         drafts.push((id, token));
     }
@@ -440,14 +455,16 @@ async fn sigkill_during_a_publication_leaves_all_of_it_or_none() {
         );
     }
     r.plan_interviews().await.expect("interview details");
-    let emails_before = entity::outbox::Entity::find().all(&p.state.db).await.expect("outbox").len();
+    let emails_before =
+        entity::outbox::Entity::find().all(&p.state.db).await.expect("outbox").len();
     p.hand_over().await;
 
     let publish = format!("/calls/{call_id}/rounds/first/publish");
     let mut kills = 0;
     let mut published_by_a_killed_process = false;
     for delay in [5u64, 20, 40, 80, 150, 300, 600] {
-        kill_during(&p, reqwest::Method::POST, &publish, &p.staff, Duration::from_millis(delay)).await;
+        kill_during(&p, reqwest::Method::POST, &publish, &p.staff, Duration::from_millis(delay))
+            .await;
         kills += 1;
         let served = Served::start(&p.url, &p.outbox);
         let published = check_publication(&http, &served.base, &p, call_id, emails_before).await;
@@ -471,12 +488,20 @@ async fn sigkill_during_a_publication_leaves_all_of_it_or_none() {
         assert_eq!(st, 200, "{body}");
     }
     assert!(check_publication(&http, &served.base, &p, call_id, emails_before).await);
-    println!("sigkill during publication: {kills} kills; published by a killed process: {published_by_a_killed_process}");
+    println!(
+        "sigkill during publication: {kills} kills; published by a killed process: {published_by_a_killed_process}"
+    );
     served.kill();
 }
 
 /// Checks one publication in full or none of it; returns whether it is there.
-async fn check_publication(http: &reqwest::Client, base: &str, p: &Prepared, call_id: i64, emails_before: usize) -> bool {
+async fn check_publication(
+    http: &reqwest::Client,
+    base: &str,
+    p: &Prepared,
+    call_id: i64,
+    emails_before: usize,
+) -> bool {
     let published = audit_of(
         http,
         base,
@@ -485,17 +510,14 @@ async fn check_publication(http: &reqwest::Client, base: &str, p: &Prepared, cal
     )
     .await
     .len();
-    let decided = audit_of(http, base, &p.staff, "action=application.first_round_decided").await.len();
-    let (_, letters) = call(
-        http,
-        reqwest::Method::GET,
-        format!("{base}/calls/{call_id}/letters"),
-        &p.staff,
-        None,
-    )
-    .await;
+    let decided =
+        audit_of(http, base, &p.staff, "action=application.first_round_decided").await.len();
+    let (_, letters) =
+        call(http, reqwest::Method::GET, format!("{base}/calls/{call_id}/letters"), &p.staff, None)
+            .await;
     let letters = letters.as_array().map(Vec::len).unwrap_or_default();
-    let emails = entity::outbox::Entity::find().all(&p.state.db).await.expect("outbox").len() - emails_before;
+    let emails = entity::outbox::Entity::find().all(&p.state.db).await.expect("outbox").len()
+        - emails_before;
     let (snapshot, _) = call(
         http,
         reqwest::Method::GET,

@@ -13,9 +13,7 @@ fn json_file(path: &std::path::Path) -> Value {
 
 fn data(name: &str) -> Value {
     json_file(
-        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("src/service/data")
-            .join(name),
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/service/data").join(name),
     )
 }
 
@@ -26,10 +24,7 @@ fn public_scenario() -> Value {
 #[test]
 fn the_2022_template_is_the_fixtures_call() {
     // Compared as JSON values: key order and layout do not matter, every label and date does.
-    assert_eq!(
-        data("proeftuinen-tranche-2-2022.json"),
-        public_scenario()["call"]
-    );
+    assert_eq!(data("proeftuinen-tranche-2-2022.json"), public_scenario()["call"]);
 }
 
 #[test]
@@ -68,10 +63,7 @@ fn the_demo_regions_are_the_scenarios_regions_with_distinct_emails() {
 #[test]
 fn the_copied_fixtures_match_the_shared_ones_when_present() {
     let shared = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
-    for f in [
-        "tranche-2022/scenario.json",
-        "monitoring/west-brabant-west-2024.json",
-    ] {
+    for f in ["tranche-2022/scenario.json", "monitoring/west-brabant-west-2024.json"] {
         let theirs = shared.join(f);
         if theirs.is_file() {
             assert_eq!(

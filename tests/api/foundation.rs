@@ -15,7 +15,11 @@ async fn the_committed_openapi_document_is_what_the_code_serves() {
     assert_eq!(served.status, 200);
     assert_eq!(served.content_type, "application/json");
     let generated = tuinier::api::spec_json(app.state.clone());
-    assert_eq!(String::from_utf8(served.bytes).unwrap(), generated, "/openapi.json differs from api::spec_json");
+    assert_eq!(
+        String::from_utf8(served.bytes).unwrap(),
+        generated,
+        "/openapi.json differs from api::spec_json"
+    );
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
@@ -41,7 +45,10 @@ async fn unknown_paths_and_malformed_bodies_are_problems() {
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["status"], 400);
-    assert!(app.get("/calls", &app.staff_token).await.ok().as_array().unwrap().is_empty(), "nothing stored");
+    assert!(
+        app.get("/calls", &app.staff_token).await.ok().as_array().unwrap().is_empty(),
+        "nothing stored"
+    );
 }
 
 /// sea-orm would store a Decimal as REAL on SQLite; amounts must come back exactly on both databases.
@@ -57,7 +64,11 @@ async fn amounts_are_stored_exactly() {
         let id = created.ok()["id"].as_i64().unwrap();
         assert_eq!(created.body["budget_ceiling"], amount);
         let read = app.get(&format!("/calls/{id}"), &app.staff_token).await;
-        assert_eq!(read.ok()["budget_ceiling"], amount, "read back as a string with two decimals, unchanged");
+        assert_eq!(
+            read.ok()["budget_ceiling"],
+            amount,
+            "read back as a string with two decimals, unchanged"
+        );
     }
     // And in the database itself, as exact text.
     use sea_orm::EntityTrait;
@@ -114,13 +125,23 @@ async fn the_demo_seed_is_idempotent_and_holds_a_decided_call() {
         .iter()
         .map(|r| format!("{}-voorbeeld", r.as_str().unwrap()))
         .collect();
-    let got: Vec<String> = results.body["awarded_in_rank_order"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect();
+    let got: Vec<String> = results.body["awarded_in_rank_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
     assert_eq!(got, expected);
 
-    let second = tuinier::service::demo::seed(&app.state, &tokens_file).await.expect("second seed").logins;
+    let second =
+        tuinier::service::demo::seed(&app.state, &tokens_file).await.expect("second seed").logins;
     assert_eq!(second.len(), first.len());
     // The tokens of demo-tokens.txt are kept.
     assert_eq!(second.iter().find(|l| l.role == "staff").unwrap().token, staff);
-    assert_eq!(app.get("/calls", &staff).await.ok().as_array().unwrap().len(), 3, "nothing seeded twice");
+    assert_eq!(
+        app.get("/calls", &staff).await.ok().as_array().unwrap().len(),
+        3,
+        "nothing seeded twice"
+    );
     assert_eq!(app.get("/regions", &staff).await.ok().as_array().unwrap().len(), regions);
 }

@@ -14,7 +14,12 @@ use crate::common::*;
 
 /// The moment of a key stage of the fixture call.
 pub fn stage_at(call: &Value, kind: &str) -> DateTime<Utc> {
-    let stage = call["stages"].as_array().expect("stages").iter().find(|s| s["kind"] == kind).expect("stage in the call");
+    let stage = call["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .find(|s| s["kind"] == kind)
+        .expect("stage in the call");
     at(stage["at"].as_str().expect("stage moment"))
 }
 
@@ -30,7 +35,10 @@ pub fn after_last_reminder(call: &Value) -> DateTime<Utc> {
         .unwrap_or(publication)
         .max(publication);
     let t = last + Duration::minutes(1);
-    assert!(t + Duration::minutes(1) < deadline, "the fixture leaves room between the last reminder and the deadline");
+    assert!(
+        t + Duration::minutes(1) < deadline,
+        "the fixture leaves room between the last reminder and the deadline"
+    );
     t
 }
 
@@ -53,7 +61,8 @@ pub fn invented_region(reference: &str) -> Value {
 /// required partner.
 pub fn invented_application(call: &Value, reference: &str) -> Value {
     let region = invented_region(reference);
-    let year: i32 = call["spending_period"]["from"].as_str().expect("period")[..4].parse().expect("year");
+    let year: i32 =
+        call["spending_period"]["from"].as_str().expect("period")[..4].parse().expect("year");
     let partners: Vec<Value> = call["required_partner_roles"]
         .as_array()
         .expect("roles")
@@ -104,11 +113,19 @@ pub fn pdf(text: &str) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
-    out.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
     out
 }
 
@@ -118,7 +135,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Sends raw bytes as an upload, with the given Content-Type header.
-pub async fn upload(app: &TestApp, token: &str, id: i64, kind: &str, filename: &str, bytes: Vec<u8>, content_type: &str) -> Answer {
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+    kind: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+    content_type: &str,
+) -> Answer {
     let resp = app
         .client
         .post(format!("{}/applications/{id}/documents", app.base))
@@ -157,7 +182,8 @@ impl Intake {
         let app = spawn_app().await;
         let scenario = load_scenario();
         let call = scenario["call"].clone();
-        let call_id = app.post("/calls", &app.staff_token, &call).await.ok()["id"].as_i64().expect("call id");
+        let call_id =
+            app.post("/calls", &app.staff_token, &call).await.ok()["id"].as_i64().expect("call id");
         Intake { app, scenario, call, call_id }
     }
 
@@ -188,7 +214,10 @@ impl Intake {
     }
 
     pub async fn create_draft(&self, token: &str) -> i64 {
-        let a = self.app.post(&format!("/calls/{}/applications", self.call_id), token, &json!({})).await;
+        let a = self
+            .app
+            .post(&format!("/calls/{}/applications", self.call_id), token, &json!({}))
+            .await;
         let body = a.ok();
         assert_eq!(body["status"], "draft");
         body["id"].as_i64().expect("application id")
@@ -203,7 +232,9 @@ impl Intake {
     pub async fn fill(&self, token: &str, id: i64, a: &Value, skip_roles: &[&str]) {
         let app = &self.app;
         app.put(&format!("/applications/{id}/form"), token, &form_of(a)).await.ok();
-        app.put(&format!("/applications/{id}/budget"), token, &json!({"lines": a["budget"]})).await.ok();
+        app.put(&format!("/applications/{id}/budget"), token, &json!({"lines": a["budget"]}))
+            .await
+            .ok();
         for p in a["partners"].as_array().expect("partners") {
             let role = p["role"].as_str().expect("role");
             if skip_roles.contains(&role) {
@@ -217,17 +248,26 @@ impl Intake {
     }
 
     pub async fn submit(&self, token: &str, id: i64) -> Answer {
-        self.app.request(Method::POST, &format!("/applications/{id}/submit"), Some(token), None).await
+        self.app
+            .request(Method::POST, &format!("/applications/{id}/submit"), Some(token), None)
+            .await
     }
 
     /// The submission receipts in the outbox as (application id, recipient).
     pub async fn receipts(&self) -> Vec<(i64, String)> {
-        let rows = tuinier::mail::outbox::of_kind(&self.app.state.db, "submission_receipt").await.expect("outbox");
+        let rows = tuinier::mail::outbox::of_kind(&self.app.state.db, "submission_receipt")
+            .await
+            .expect("outbox");
         rows.into_iter()
             .map(|r| {
                 assert_eq!(r.occasion, "submission");
                 assert_eq!(r.status, "queued");
-                let id = r.target.strip_prefix("application:").expect("target names the application").parse().expect("id");
+                let id = r
+                    .target
+                    .strip_prefix("application:")
+                    .expect("target names the application")
+                    .parse()
+                    .expect("id");
                 (id, r.recipient)
             })
             .collect()

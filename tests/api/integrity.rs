@@ -24,19 +24,30 @@ async fn decided(app: &TestApp, s: &Value) -> Rehearsal {
 }
 
 fn by_ref(lines: &Value) -> std::collections::BTreeMap<String, Value> {
-    lines.as_array().expect("applications").iter().map(|l| (l["ref"].as_str().expect("ref").to_string(), l.clone())).collect()
+    lines
+        .as_array()
+        .expect("applications")
+        .iter()
+        .map(|l| (l["ref"].as_str().expect("ref").to_string(), l.clone()))
+        .collect()
 }
 
 /// Results, the frozen outcome and the letters agree: every allocation of the results is the
 /// frozen one, the frozen outcome still verifies.
 async fn assert_results_equal_frozen(app: &TestApp, call: i64) -> (Value, Value) {
     let results = app.get(&format!("/calls/{call}/results"), &app.staff_token).await.ok().clone();
-    let frozen = app.get(&format!("/calls/{call}/outcomes/final"), &app.staff_token).await.ok().clone();
+    let frozen =
+        app.get(&format!("/calls/{call}/outcomes/final"), &app.staff_token).await.ok().clone();
     assert_eq!(frozen["verified"], true, "the frozen outcome verifies: {frozen}");
     let published = by_ref(&frozen["result"]["applications"]);
     for (r, line) in by_ref(&results["applications"]) {
         let f = &published[&r];
-        assert!(same_value(&line["allocated"], &f["allocated"]), "{r}: results {} vs frozen {}", line["allocated"], f["allocated"]);
+        assert!(
+            same_value(&line["allocated"], &f["allocated"]),
+            "{r}: results {} vs frozen {}",
+            line["allocated"],
+            f["allocated"]
+        );
         assert_eq!(line["decision"], f["decision"], "{r}: decision");
     }
     assert!(same_value(&results["allocated_total"], &frozen["result"]["allocated_total"]));
@@ -60,7 +71,9 @@ fn euro(amount: &str) -> String {
 async fn assert_letters_state_the_allocations(app: &TestApp, call: i64, results: &Value) {
     let letters = app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok().clone();
     let dir = tempfile::tempdir().unwrap();
-    for line in results["applications"].as_array().unwrap().iter().filter(|l| l["decision"] == "awarded") {
+    for line in
+        results["applications"].as_array().unwrap().iter().filter(|l| l["decision"] == "awarded")
+    {
         let letter = letters
             .as_array()
             .unwrap()
@@ -68,15 +81,22 @@ async fn assert_letters_state_the_allocations(app: &TestApp, call: i64, results:
             .filter(|l| l["application_id"] == line["application_id"] && l["kind"] == "award")
             .max_by_key(|l| l["number"].as_i64())
             .unwrap_or_else(|| panic!("an award letter for {}", line["ref"]));
-        let pdf = app.get(&format!("/letters/{}/content", letter["id"]), &app.staff_token).await.bytes;
+        let pdf =
+            app.get(&format!("/letters/{}/content", letter["id"]), &app.staff_token).await.bytes;
         let path = dir.path().join("letter.pdf");
         std::fs::write(&path, &pdf).unwrap();
-        let Ok(out) = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output() else {
+        let Ok(out) =
+            std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output()
+        else {
             return;
         };
         let text = String::from_utf8_lossy(&out.stdout);
         let amount = euro(line["allocated"].as_str().unwrap());
-        assert!(text.contains(&amount), "{}: {amount} not in its award letter:\n{text}", line["ref"]);
+        assert!(
+            text.contains(&amount),
+            "{}: {amount} not in its award letter:\n{text}",
+            line["ref"]
+        );
     }
 }
 
@@ -87,17 +107,25 @@ async fn a_decided_call_refuses_an_amendment_of_its_ceiling_and_still_agrees_wit
     let r = decided(&app, &s).await;
     let call = r.call_id();
     let (results_before, frozen_before) = assert_results_equal_frozen(&app, call).await;
-    let letters_before = app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok().clone();
+    let letters_before =
+        app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok().clone();
     let call_before = app.get(&format!("/calls/{call}"), &app.staff_token).await.ok().clone();
 
     // The issue's amendment: the ceiling to 100,000 after the final publication.
     let mut amended = s["call"].clone();
     amended["budget_ceiling"] = "100000.00".into();
-    let a = app.post(&format!("/calls/{call}/amendments"), &app.staff_token, &json!({"reason": "plafond verlaagd", "call": amended})).await;
+    let a = app
+        .post(
+            &format!("/calls/{call}/amendments"),
+            &app.staff_token,
+            &json!({"reason": "plafond verlaagd", "call": amended}),
+        )
+        .await;
     let detail = a.problem(409)["detail"].as_str().unwrap().to_string();
     assert!(detail.contains("budget_ceiling"), "names the field: {detail}");
     assert!(
-        detail.contains("final outcome") && detail.contains(frozen_before["sha256"].as_str().unwrap()),
+        detail.contains("final outcome")
+            && detail.contains(frozen_before["sha256"].as_str().unwrap()),
         "names the publication: {detail}"
     );
 
@@ -107,23 +135,43 @@ async fn a_decided_call_refuses_an_amendment_of_its_ceiling_and_still_agrees_wit
     amended["max_awards"] = 9.into();
     amended["allocation_policy"] = "manual".into();
     amended["weighted_criteria"][0]["label_nl"] = "Anders".into();
-    let a = app.post(&format!("/calls/{call}/amendments"), &app.staff_token, &json!({"reason": "r", "call": amended})).await;
+    let a = app
+        .post(
+            &format!("/calls/{call}/amendments"),
+            &app.staff_token,
+            &json!({"reason": "r", "call": amended}),
+        )
+        .await;
     let detail = a.problem(409)["detail"].as_str().unwrap().to_string();
     for field in ["interview_threshold", "max_awards", "allocation_policy", "weighted_criteria"] {
         assert!(detail.contains(field), "{field} named: {detail}");
     }
-    assert_eq!(app.get(&format!("/calls/{call}"), &app.staff_token).await.body, call_before, "the call is unchanged");
+    assert_eq!(
+        app.get(&format!("/calls/{call}"), &app.staff_token).await.body,
+        call_before,
+        "the call is unchanged"
+    );
 
     // What the outcome does not rest on may still be amended, with a reason.
     let mut retitled = s["call"].clone();
-    retitled["title"] = format!("{} (gecorrigeerde titel)", s["call"]["title"].as_str().unwrap()).into();
-    app.post(&format!("/calls/{call}/amendments"), &app.staff_token, &json!({"reason": "typfout", "call": retitled})).await.ok();
+    retitled["title"] =
+        format!("{} (gecorrigeerde titel)", s["call"]["title"].as_str().unwrap()).into();
+    app.post(
+        &format!("/calls/{call}/amendments"),
+        &app.staff_token,
+        &json!({"reason": "typfout", "call": retitled}),
+    )
+    .await
+    .ok();
 
     // Results, letters and the frozen outcome still agree, and nothing of them moved.
     let (results_after, frozen_after) = assert_results_equal_frozen(&app, call).await;
     assert_eq!(results_after["applications"], results_before["applications"]);
     assert_eq!(frozen_after, frozen_before);
-    assert_eq!(app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok(), &letters_before);
+    assert_eq!(
+        app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok(),
+        &letters_before
+    );
     assert_letters_state_the_allocations(&app, call, &results_after).await;
     let report = verify::run(&app.state.db).await.unwrap();
     assert!(report.differences.is_empty(), "{:#?}", report.differences);
@@ -131,23 +179,30 @@ async fn a_decided_call_refuses_an_amendment_of_its_ceiling_and_still_agrees_wit
 }
 
 #[tokio::test]
-async fn results_after_publication_are_the_frozen_ones_even_when_the_stored_call_is_edited_behind_its_back() {
+async fn results_after_publication_are_the_frozen_ones_even_when_the_stored_call_is_edited_behind_its_back()
+ {
     let app = spawn_app().await;
     let s = load_scenario();
     let r = decided(&app, &s).await;
     let call = r.call_id();
     let (before, _) = assert_results_equal_frozen(&app, call).await;
     // A direct edit of the database, past every rule of the service.
-    entity::call::ActiveModel { id: Set(call as i32), budget_ceiling: Set("100000.00".into()), ..Default::default() }
-        .update(&app.state.db)
-        .await
-        .unwrap();
+    entity::call::ActiveModel {
+        id: Set(call as i32),
+        budget_ceiling: Set("100000.00".into()),
+        ..Default::default()
+    }
+    .update(&app.state.db)
+    .await
+    .unwrap();
     let (after, _) = assert_results_equal_frozen(&app, call).await;
     assert_eq!(after["applications"], before["applications"]);
     let report = verify::run(&app.state.db).await.unwrap();
     let lines: Vec<String> = report.differences.iter().map(ToString::to_string).collect();
     assert!(
-        lines.iter().any(|l| l.contains(" final: setting budget_ceiling: published 4000000.00, the call says now 100000.00")),
+        lines.iter().any(|l| l.contains(
+            " final: setting budget_ceiling: published 4000000.00, the call says now 100000.00"
+        )),
         "{lines:#?}"
     );
 }
@@ -160,20 +215,28 @@ async fn an_unpublished_call_is_seen_by_staff_and_its_assessors_only() {
     let a = &s["applications"][0];
     let region = json!({"ref": a["ref"], "name": a["region"], "lead_applicant": a["penvoerder"], "municipalities": a["municipalities"]});
     app.post("/regions", &app.staff_token, &region).await.ok();
-    let region_token = app.user("region", "r@regio.example", Some(a["ref"].as_str().unwrap())).await;
+    let region_token =
+        app.user("region", "r@regio.example", Some(a["ref"].as_str().unwrap())).await;
     let outsider = app.user("assessor", "outsider@vng.example", None).await;
     let assigned = app.user("assessor", "assigned@vng.example", None).await;
     let me = app.get("/me", &assigned).await.ok()["id"].as_i64().unwrap();
-    app.post(&format!("/calls/{call}/assessors"), &app.staff_token, &json!({"user_id": me})).await.ok();
+    app.post(&format!("/calls/{call}/assessors"), &app.staff_token, &json!({"user_id": me}))
+        .await
+        .ok();
 
-    let ids = |v: &Value| -> Vec<i64> { v.as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect() };
+    let ids = |v: &Value| -> Vec<i64> {
+        v.as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+    };
     for token in [&region_token, &outsider] {
         app.get(&format!("/calls/{call}"), token).await.problem(404);
         assert!(!ids(app.get("/calls", token).await.ok()).contains(&call), "not listed");
     }
     // A call that does not exist answers the same.
     let missing = app.get("/calls/999999", &region_token).await;
-    assert_eq!(missing.problem(404)["title"], app.get(&format!("/calls/{call}"), &region_token).await.body["title"]);
+    assert_eq!(
+        missing.problem(404)["title"],
+        app.get(&format!("/calls/{call}"), &region_token).await.body["title"]
+    );
     for token in [&app.staff_token, &assigned] {
         assert_eq!(app.get(&format!("/calls/{call}"), token).await.ok()["status"], "draft");
         assert!(ids(app.get("/calls", token).await.ok()).contains(&call));
@@ -188,7 +251,11 @@ async fn an_unpublished_call_is_seen_by_staff_and_its_assessors_only() {
 }
 
 /// A final-round sheet of an awarded application: (sheet row, application ref, assessor ref).
-async fn final_sheet_of_an_award(app: &TestApp, r: &Rehearsal, s: &Value) -> (entity::sheet::Model, String, String) {
+async fn final_sheet_of_an_award(
+    app: &TestApp,
+    r: &Rehearsal,
+    s: &Value,
+) -> (entity::sheet::Model, String, String) {
     let winner = s["expected"]["awarded_in_rank_order"][0].as_str().unwrap().to_string();
     let id = r.application_id(&winner).unwrap() as i32;
     let sheet = entity::sheet::Entity::find()
@@ -199,7 +266,11 @@ async fn final_sheet_of_an_award(app: &TestApp, r: &Rehearsal, s: &Value) -> (en
         .await
         .unwrap()
         .expect("a submitted final sheet");
-    let assessor = entity::user::Entity::find_by_id(sheet.assessor_id).one(&app.state.db).await.unwrap().unwrap();
+    let assessor = entity::user::Entity::find_by_id(sheet.assessor_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     (sheet, winner, assessor.reference.unwrap_or(assessor.email))
 }
 
@@ -223,34 +294,76 @@ async fn verify_finds_no_difference_after_the_scenario_and_names_a_score_changed
 
     // The real binary agrees: exit 0, no difference.
     let bin = env!("CARGO_BIN_EXE_tuinier");
-    let run =
-        || std::process::Command::new(bin).args(["verify", "--database", &app.database_url]).env("TUINIER_LOG", "error").output().unwrap();
+    let run = || {
+        std::process::Command::new(bin)
+            .args(["verify", "--database", &app.database_url])
+            .env("TUINIER_LOG", "error")
+            .output()
+            .unwrap()
+    };
     let ok = run();
     let stdout = String::from_utf8_lossy(&ok.stdout).to_string();
-    assert!(ok.status.success(), "exit {:?}: {stdout} {}", ok.status, String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "exit {:?}: {stdout} {}",
+        ok.status,
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(stdout.contains("2 published outcome(s) verified: no difference"), "{stdout}");
     eprintln!("tuinier verify (exit {:?}):\n{stdout}", ok.status.code());
 
     // One stored score changed behind the service's back.
     let (sheet, winner, assessor) = final_sheet_of_an_award(&app, &r, &s).await;
     let (content, old, new) = with_one_point_less(&sheet.content);
-    entity::sheet::ActiveModel { id: Set(sheet.id), content: Set(content), ..Default::default() }.update(&app.state.db).await.unwrap();
+    entity::sheet::ActiveModel { id: Set(sheet.id), content: Set(content), ..Default::default() }
+        .update(&app.state.db)
+        .await
+        .unwrap();
 
-    let lines: Vec<String> = verify::run(&app.state.db).await.unwrap().differences.iter().map(ToString::to_string).collect();
+    let lines: Vec<String> = verify::run(&app.state.db)
+        .await
+        .unwrap()
+        .differences
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let expected = format!(
         "final: application {winner}: final-round sheet of {assessor} points on w_general_impression: published {old}.00, stored {new}.00"
     );
-    assert!(lines.iter().any(|l| l.ends_with(&expected)), "{expected}\nnot in:\n{}", lines.join("\n"));
-    assert!(lines.iter().any(|l| l.contains(&format!("application {winner} final score: published"))), "{lines:#?}");
-    assert!(lines.iter().any(|l| l.contains(&format!("sheet {} ", sheet.id)) && l.contains("its stored total is")), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.ends_with(&expected)),
+        "{expected}\nnot in:\n{}",
+        lines.join("\n")
+    );
+    assert!(
+        lines.iter().any(|l| l.contains(&format!("application {winner} final score: published"))),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("sheet {} ", sheet.id))
+                && l.contains("its stored total is")),
+        "{lines:#?}"
+    );
 
     let failed = run();
     let stdout = String::from_utf8_lossy(&failed.stdout).to_string();
-    eprintln!("tuinier verify (exit {:?}):\n{stdout}{}", failed.status.code(), String::from_utf8_lossy(&failed.stderr));
+    eprintln!(
+        "tuinier verify (exit {:?}):\n{stdout}{}",
+        failed.status.code(),
+        String::from_utf8_lossy(&failed.stderr)
+    );
     assert_eq!(failed.status.code(), Some(1), "non-zero exit: {stdout}");
-    assert!(stdout.lines().any(|l| l.ends_with(&expected)), "the binary prints the line:\n{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.ends_with(&expected)),
+        "the binary prints the line:\n{stdout}"
+    );
     assert_eq!(stdout.lines().count(), lines.len(), "one line per difference:\n{stdout}");
-    assert!(String::from_utf8_lossy(&failed.stderr).contains("difference(s) between the published outcomes and the stored data"));
+    assert!(
+        String::from_utf8_lossy(&failed.stderr)
+            .contains("difference(s) between the published outcomes and the stored data")
+    );
 }
 
 #[tokio::test]
@@ -264,7 +377,12 @@ async fn a_backup_taken_mid_call_finishes_the_call_with_the_same_outcome() {
 
     // Uninterrupted.
     let straight = spawn_app().await;
-    let mut r = Rehearsal::new(straight.base.clone(), straight.staff_token.clone(), straight.clock.clone(), &s);
+    let mut r = Rehearsal::new(
+        straight.base.clone(),
+        straight.staff_token.clone(),
+        straight.clock.clone(),
+        &s,
+    );
     r.setup().await.unwrap();
     r.intake().await.unwrap();
     r.first_round().await.unwrap();
@@ -283,12 +401,19 @@ async fn a_backup_taken_mid_call_finishes_the_call_with_the_same_outcome() {
     let file = dir.path().join("tuinier-backup.sqlite");
     let facts = backup::backup(&app.database_url, &file).await.unwrap();
     assert!(facts.calls == 1 && facts.applications > 0, "{facts:?}");
-    assert!(matches!(backup::backup(&app.database_url, &file).await, Err(tuinier::error::DomainError::Conflict(_))), "never overwrites");
+    assert!(
+        matches!(
+            backup::backup(&app.database_url, &file).await,
+            Err(tuinier::error::DomainError::Conflict(_))
+        ),
+        "never overwrites"
+    );
 
     let copy_url = format!("sqlite://{}?mode=rwc", dir.path().join("restored.sqlite").display());
     backup::restore(&file, &copy_url, false).await.unwrap();
     let state = tuinier::startup::prepare(&copy_url, Arc::new(app.clock.clone())).await.unwrap();
-    let server = tuinier::startup::spawn(state.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let server =
+        tuinier::startup::spawn(state.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     r.move_to(format!("http://{}", server.addr));
     r.final_round().await.unwrap();
     let outcome = r.publish_final().await.unwrap();
@@ -296,16 +421,24 @@ async fn a_backup_taken_mid_call_finishes_the_call_with_the_same_outcome() {
     let report = verify::run(&state.db).await.unwrap();
     assert!(report.differences.is_empty() && report.outcomes == 2, "{report:?}");
     // The original went no further than the first round.
-    let original = app.get(&format!("/calls/{}/outcomes/final", r.call_id()), &app.staff_token).await;
+    let original =
+        app.get(&format!("/calls/{}/outcomes/final", r.call_id()), &app.staff_token).await;
     original.problem(404);
     server.stop().await;
 
     // A restore does not overwrite a database in use, nor take a file that is not Tuinier's.
     let refused = backup::restore(&file, &copy_url, false).await;
-    assert!(matches!(&refused, Err(tuinier::error::DomainError::Conflict(m)) if m.contains("--force")), "{refused:?}");
+    assert!(
+        matches!(&refused, Err(tuinier::error::DomainError::Conflict(m)) if m.contains("--force")),
+        "{refused:?}"
+    );
     let text = dir.path().join("notes.sqlite");
     std::fs::write(&text, "not a database").unwrap();
-    assert!(backup::restore(&text, &format!("sqlite://{}/fresh.sqlite", dir.path().display()), false).await.is_err());
+    assert!(
+        backup::restore(&text, &format!("sqlite://{}/fresh.sqlite", dir.path().display()), false)
+            .await
+            .is_err()
+    );
     // On PostgreSQL the commands point at pg_dump and pg_restore.
     let pg = backup::backup("postgres://u:p@localhost/tuinier", &dir.path().join("x")).await;
     assert!(matches!(&pg, Err(e) if format!("{e}").contains("pg_dump")), "{pg:?}");
@@ -316,14 +449,19 @@ async fn a_backup_taken_mid_call_finishes_the_call_with_the_same_outcome() {
 #[tokio::test]
 async fn verify_finds_no_difference_after_every_scenario() {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    let mut paths: Vec<_> =
-        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     paths.push(scenario_path());
     paths.sort();
     for path in paths {
         let s: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let (url, _dir) = fresh_database().await;
-        tuinier::scenario::run(&s, Some(&url), None).await.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        tuinier::scenario::run(&s, Some(&url), None)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let db = tuinier::store::connect(&url).await.unwrap();
         let report = verify::run(&db).await.unwrap();
         assert_eq!(report.outcomes, 2, "{}", path.display());

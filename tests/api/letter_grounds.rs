@@ -24,16 +24,8 @@ fn pdf_words(path: &Path) -> String {
         .arg("-")
         .output()
         .expect("pdftotext is installed");
-    assert!(
-        out.status.success(),
-        "pdftotext failed on {}",
-        path.display()
-    );
-    String::from_utf8(out.stdout)
-        .expect("UTF-8")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    assert!(out.status.success(), "pdftotext failed on {}", path.display());
+    String::from_utf8(out.stdout).expect("UTF-8").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn words(s: &str) -> String {
@@ -93,26 +85,18 @@ fn small_counts_in_digits(text: &str) -> Vec<String> {
         if !(1..=20).contains(&n) || t.contains(':') {
             continue;
         }
-        let prev = if i > 0 {
-            tokens[i - 1].to_lowercase()
-        } else {
-            String::new()
-        };
+        let prev = if i > 0 { tokens[i - 1].to_lowercase() } else { String::new() };
         // "pagina 1 van 3" in the footer.
         if prev == "van" && i > 1 && tokens[i - 2].parse::<u32>().is_ok() {
             continue;
         }
-        let next = tokens
-            .get(i + 1)
-            .map(|s| s.to_lowercase())
-            .unwrap_or_default();
+        let next = tokens.get(i + 1).map(|s| s.to_lowercase()).unwrap_or_default();
         if MONTHS.iter().any(|m| next.starts_with(m)) {
             continue;
         }
-        let counting_prev = [
-            "de", "van", "plaats", "hoogste", "maximaal", "slechts", "alle", "die", "op",
-        ]
-        .contains(&prev.as_str());
+        let counting_prev =
+            ["de", "van", "plaats", "hoogste", "maximaal", "slechts", "alle", "die", "op"]
+                .contains(&prev.as_str());
         let counting_next = [
             "aanvrag",
             "regio",
@@ -147,11 +131,7 @@ fn failed_knockouts(s: &Value, app: &str) -> Vec<(String, Vec<String>)> {
         .flatten()
         .any(|d| d["application"] == app && d["verdict"] == "failed");
     let count_not_met = |id: &str| sheets.iter().filter(|x| x["knockout"][id] == false).count();
-    let criteria: Vec<&Value> = s["call"]["knockout_criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .collect();
+    let criteria: Vec<&Value> = s["call"]["knockout_criteria"].as_array().unwrap().iter().collect();
     let all_not_met: Vec<&&Value> = criteria
         .iter()
         .filter(|k| count_not_met(k["id"].as_str().unwrap()) == sheets.len())
@@ -209,12 +189,7 @@ async fn check_scenario(path: PathBuf) -> usize {
         assert!(file.exists(), "{name}: no letter {}", file.display());
         let text = pdf_words(&file);
         let who = format!("{name}: {r} ({kind})");
-        let fixture = s["applications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["ref"] == r)
-            .unwrap();
+        let fixture = s["applications"].as_array().unwrap().iter().find(|a| a["ref"] == r).unwrap();
         let p = &fixture["penvoerder"];
 
         assert!(
@@ -259,16 +234,11 @@ async fn check_scenario(path: PathBuf) -> usize {
                 && !text.contains("een of meer"),
             "{who}: style"
         );
-        let open: Vec<&str> = text
-            .match_indices('{')
-            .map(|(i, _)| &text[i..(i + 30).min(text.len())])
-            .collect();
+        let open: Vec<&str> =
+            text.match_indices('{').map(|(i, _)| &text[i..(i + 30).min(text.len())]).collect();
         assert!(open.is_empty(), "{who}: a placeholder is left: {open:?}");
         let digits = small_counts_in_digits(&text);
-        assert!(
-            digits.is_empty(),
-            "{who}: small counts in digits: {digits:?}\n{text}"
-        );
+        assert!(digits.is_empty(), "{who}: small counts in digits: {digits:?}\n{text}");
         if under_ceiling {
             assert!(
                 !text.to_lowercase().contains("plafond"),
@@ -291,10 +261,7 @@ async fn check_scenario(path: PathBuf) -> usize {
                         "{who}: the partial refusal's ground"
                     );
                 } else {
-                    assert!(
-                        !text.contains("Gedeeltelijke weigering"),
-                        "{who}: nothing refused"
-                    );
+                    assert!(!text.contains("Gedeeltelijke weigering"), "{who}: nothing refused");
                 }
                 for part in [
                     "Gesubsidieerde activiteiten",
@@ -305,10 +272,7 @@ async fn check_scenario(path: PathBuf) -> usize {
                     "Vaststelling",
                     "eerstvolgende werkdag",
                 ] {
-                    assert!(
-                        text.contains(part),
-                        "{who}: the verlening lacks {part:?}\n{text}"
-                    );
+                    assert!(text.contains(part), "{who}: the verlening lacks {part:?}\n{text}");
                 }
                 if allocated > Decimal::from(125_000) {
                     assert!(
@@ -319,10 +283,7 @@ async fn check_scenario(path: PathBuf) -> usize {
             }
             "rejected_knockout" => {
                 let failed = failed_knockouts(&s, r);
-                assert!(
-                    !failed.is_empty(),
-                    "{who}: the scenario names no failed criterion"
-                );
+                assert!(!failed.is_empty(), "{who}: the scenario names no failed criterion");
                 for (label, motivations) in failed {
                     assert!(
                         text.contains(&words(&label)),
@@ -335,16 +296,10 @@ async fn check_scenario(path: PathBuf) -> usize {
                         );
                     }
                 }
-                assert!(
-                    !text.contains("onder de drempel"),
-                    "{who}: not the threshold"
-                );
+                assert!(!text.contains("onder de drempel"), "{who}: not the threshold");
             }
             "rejected_below_threshold" => {
-                assert!(
-                    text.contains("onder de drempel"),
-                    "{who}: the threshold ground"
-                );
+                assert!(text.contains("onder de drempel"), "{who}: the threshold ground");
                 assert!(
                     text.contains(
                         &format!("{:.2}", dec(&e["first_round_score"])).replace('.', ",")
@@ -387,9 +342,7 @@ async fn check_scenario(path: PathBuf) -> usize {
         }
         if e["invited_to_interview"] == true {
             let invitation = pdf_words(
-                &out.path()
-                    .join("letters")
-                    .join(format!("{r}-interview_invitation.pdf")),
+                &out.path().join("letters").join(format!("{r}-interview_invitation.pdf")),
             );
             for part in [
                 "Uitnodiging voor de gespreksronde",
@@ -405,10 +358,7 @@ async fn check_scenario(path: PathBuf) -> usize {
                     "{name}: {r}: the invitation letter lacks {part:?}\n{invitation}"
                 );
             }
-            assert!(
-                !invitation.contains("bezwaar"),
-                "{name}: {r}: an invitation is no decision"
-            );
+            assert!(!invitation.contains("bezwaar"), "{name}: {r}: an invitation is no decision");
         }
         checked += 1;
     }
@@ -431,10 +381,7 @@ async fn every_letter_of_every_scenario_states_its_true_ground() {
         assert!(n >= 5, "{}: only {n} letters", f.display());
         kinds.insert(f.file_name().unwrap().to_string_lossy().to_string());
     }
-    assert!(
-        kinds.len() >= 6,
-        "the public scenario and the variants: {kinds:?}"
-    );
+    assert!(kinds.len() >= 6, "the public scenario and the variants: {kinds:?}");
 }
 
 #[tokio::test]
@@ -470,12 +417,7 @@ async fn publication_is_refused_while_a_decisive_motivation_only_refers_elsewher
             criteria.insert(k);
         }
     }
-    let mut r = Rehearsal::new(
-        app.base.clone(),
-        app.staff_token.clone(),
-        app.clock.clone(),
-        &s,
-    );
+    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
     r.setup().await.expect("setup");
     r.intake().await.expect("intake");
     r.first_round().await.expect("first round");
@@ -483,11 +425,7 @@ async fn publication_is_refused_while_a_decisive_motivation_only_refers_elsewher
     let call = r.call_id();
     let id = r.application_id(&target).unwrap();
     let refused = app
-        .post(
-            &format!("/calls/{call}/rounds/first/publish"),
-            &app.staff_token,
-            &json!({}),
-        )
+        .post(&format!("/calls/{call}/rounds/first/publish"), &app.staff_token, &json!({}))
         .await;
     let problem = refused.problem(409).clone();
     let detail = problem["detail"].as_str().unwrap();
@@ -496,10 +434,7 @@ async fn publication_is_refused_while_a_decisive_motivation_only_refers_elsewher
         "names the application: {detail}"
     );
     for c in &criteria {
-        assert!(
-            detail.contains(&format!("criterion {c}")),
-            "names the criterion {c}: {detail}"
-        );
+        assert!(detail.contains(&format!("criterion {c}")), "names the criterion {c}: {detail}");
     }
     assert!(detail.contains("only a reference elsewhere"), "{detail}");
     // The preview flags it too, before anyone publishes.
@@ -536,9 +471,7 @@ async fn publication_is_refused_while_a_decisive_motivation_only_refers_elsewher
         .await
         .unwrap();
     assert!(
-        outbox
-            .iter()
-            .all(|m| m.kind == "submission_receipt" || m.kind == "submission_reminder"),
+        outbox.iter().all(|m| m.kind == "submission_receipt" || m.kind == "submission_reminder"),
         "no decision email"
     );
 }

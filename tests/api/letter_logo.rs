@@ -62,18 +62,9 @@ fn images(pdf: &[u8]) -> Option<usize> {
             return None;
         }
     };
-    assert!(
-        out.status.success(),
-        "pdfimages failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "pdfimages failed: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    Some(
-        text.lines()
-            .skip(2)
-            .filter(|l| l.split_whitespace().nth(2) == Some("image"))
-            .count(),
-    )
+    Some(text.lines().skip(2).filter(|l| l.split_whitespace().nth(2) == Some("image")).count())
 }
 
 fn tagged(pdf: &[u8]) -> Option<bool> {
@@ -82,30 +73,19 @@ fn tagged(pdf: &[u8]) -> Option<bool> {
     std::fs::write(&path, pdf).unwrap();
     let out = Command::new("pdfinfo").arg(&path).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    Some(
-        text.lines()
-            .any(|l| l.starts_with("Tagged:") && l.ends_with("yes")),
-    )
+    Some(text.lines().any(|l| l.starts_with("Tagged:") && l.ends_with("yes")))
 }
 
 fn has_image_xobject(pdf: &[u8]) -> bool {
-    pdf.windows(b"/Subtype /Image".len())
-        .any(|w| w == b"/Subtype /Image")
-        || pdf
-            .windows(b"/Subtype/Image".len())
-            .any(|w| w == b"/Subtype/Image")
+    pdf.windows(b"/Subtype /Image".len()).any(|w| w == b"/Subtype /Image")
+        || pdf.windows(b"/Subtype/Image".len()).any(|w| w == b"/Subtype/Image")
 }
 
 #[tokio::test]
 async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
     let app = spawn_app().await;
     let s = load_scenario();
-    let mut r = Rehearsal::new(
-        app.base.clone(),
-        app.staff_token.clone(),
-        app.clock.clone(),
-        &s,
-    );
+    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
     r.setup().await.expect("setup");
     r.intake().await.expect("intake");
     r.first_round().await.expect("first round");
@@ -116,10 +96,7 @@ async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
         .unwrap()
         .iter()
         .find(|e| {
-            matches!(
-                e["decision"].as_str(),
-                Some("rejected_knockout" | "rejected_below_threshold")
-            )
+            matches!(e["decision"].as_str(), Some("rejected_knockout" | "rejected_below_threshold"))
         })
         .expect("a first-round rejection in the scenario")["ref"]
         .as_str()
@@ -131,9 +108,7 @@ async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
 
     // Without a logo: none to download, and the letter has no image.
     app.get(&logo, &staff).await.problem(404);
-    let before = app
-        .get(&format!("/applications/{id}/letter-preview"), &staff)
-        .await;
+    let before = app.get(&format!("/applications/{id}/letter-preview"), &staff).await;
     assert_eq!(before.status, 200, "{}", before.body);
     assert!(!has_image_xobject(&before.bytes), "no image without a logo");
 
@@ -153,26 +128,13 @@ async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
     // A PNG with 16 bits per channel is not supported either.
     let mut deep = tiny_png();
     deep[24] = 16;
-    send(
-        &app,
-        Method::PUT,
-        &format!("{logo}?alt=Logo"),
-        Some(&staff),
-        "image/png",
-        deep,
-    )
-    .await
-    .problem(422);
+    send(&app, Method::PUT, &format!("{logo}?alt=Logo"), Some(&staff), "image/png", deep)
+        .await
+        .problem(422);
     // The alternative text is required.
-    let no_alt = send(
-        &app,
-        Method::PUT,
-        &format!("{logo}?alt=%20"),
-        Some(&staff),
-        "image/png",
-        tiny_png(),
-    )
-    .await;
+    let no_alt =
+        send(&app, Method::PUT, &format!("{logo}?alt=%20"), Some(&staff), "image/png", tiny_png())
+            .await;
     no_alt.problem(422);
     assert_eq!(no_alt.error_fields(), ["alt"]);
     // More than 1 MB: 413.
@@ -192,37 +154,17 @@ async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
     let region = r.region_token(&target).unwrap();
     let (_, assessor) = r.assessor("vng-1").unwrap();
     for token in [&region, &assessor] {
-        send(
-            &app,
-            Method::PUT,
-            &format!("{logo}?alt=Logo"),
-            Some(token),
-            "image/png",
-            tiny_png(),
-        )
-        .await
-        .problem(403);
-        app.get(&logo, token).await.problem(403);
-        app.request(Method::DELETE, &logo, Some(token), None)
+        send(&app, Method::PUT, &format!("{logo}?alt=Logo"), Some(token), "image/png", tiny_png())
             .await
             .problem(403);
+        app.get(&logo, token).await.problem(403);
+        app.request(Method::DELETE, &logo, Some(token), None).await.problem(403);
     }
-    send(
-        &app,
-        Method::PUT,
-        &format!("{logo}?alt=Logo"),
-        None,
-        "image/png",
-        tiny_png(),
-    )
-    .await
-    .problem(401);
-    app.request(Method::GET, &logo, None, None)
+    send(&app, Method::PUT, &format!("{logo}?alt=Logo"), None, "image/png", tiny_png())
         .await
         .problem(401);
-    app.request(Method::DELETE, &logo, None, None)
-        .await
-        .problem(401);
+    app.request(Method::GET, &logo, None, None).await.problem(401);
+    app.request(Method::DELETE, &logo, None, None).await.problem(401);
     app.get(&logo, &staff).await.problem(404);
 
     // Staff upload it; it reads back byte for byte.
@@ -237,10 +179,7 @@ async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
     .await;
     let view = set.ok()["logo"].clone();
     assert_eq!(view["alt"], "Logo van het ministerie");
-    assert_eq!(
-        (view["width"].as_u64(), view["height"].as_u64()),
-        (Some(2), Some(2))
-    );
+    assert_eq!((view["width"].as_u64(), view["height"].as_u64()), (Some(2), Some(2)));
     assert_eq!(view["bytes"].as_u64(), Some(tiny_png().len() as u64));
     let got = app.get(&logo, &staff).await;
     assert_eq!(got.status, 200);
@@ -248,14 +187,9 @@ async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
     assert_eq!(got.bytes, tiny_png());
 
     // The preview draws it: one image, still a tagged PDF, with the alternative text.
-    let with = app
-        .get(&format!("/applications/{id}/letter-preview"), &staff)
-        .await;
+    let with = app.get(&format!("/applications/{id}/letter-preview"), &staff).await;
     assert_eq!(with.status, 200, "{}", with.body);
-    assert!(
-        has_image_xobject(&with.bytes),
-        "an image XObject in the letter"
-    );
+    assert!(has_image_xobject(&with.bytes), "an image XObject in the letter");
     if let Some(n) = images(&with.bytes) {
         assert_eq!(n, 1, "pdfimages lists the logo");
         assert_eq!(images(&before.bytes), Some(0));
@@ -268,47 +202,26 @@ async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
     let removed = app.request(Method::DELETE, &logo, Some(&staff), None).await;
     assert!(removed.ok()["logo"].is_null());
     app.get(&logo, &staff).await.problem(404);
-    let after = app
-        .get(&format!("/applications/{id}/letter-preview"), &staff)
-        .await;
-    assert_eq!(
-        after.bytes, before.bytes,
-        "without a logo the letter is unchanged"
-    );
+    let after = app.get(&format!("/applications/{id}/letter-preview"), &staff).await;
+    assert_eq!(after.bytes, before.bytes, "without a logo the letter is unchanged");
 
     // Set again, the letters issued at publication carry it: stored with their SHA-256, as drawn.
-    send(
-        &app,
-        Method::PUT,
-        &format!("{logo}?alt=Logo"),
-        Some(&staff),
-        "image/png",
-        tiny_png(),
-    )
-    .await
-    .ok();
+    send(&app, Method::PUT, &format!("{logo}?alt=Logo"), Some(&staff), "image/png", tiny_png())
+        .await
+        .ok();
     r.publish_first_round().await.expect("first publication");
-    let issued = app
-        .get(&format!("/applications/{id}/letters"), &staff)
-        .await;
+    let issued = app.get(&format!("/applications/{id}/letters"), &staff).await;
     let url = issued.ok()[0]["content_url"].as_str().unwrap().to_string();
     let letter = app.get(&url, &staff).await;
     assert_eq!(letter.status, 200);
-    assert!(
-        has_image_xobject(&letter.bytes),
-        "the issued letter has the logo"
-    );
+    assert!(has_image_xobject(&letter.bytes), "the issued letter has the logo");
     if let Some(n) = images(&letter.bytes) {
         assert_eq!(n, 1);
     }
 
     // Every change is in the audit trail; the refused uploads are not.
-    let trail = app
-        .get(
-            &format!("/audit?entity_type=call&entity_id={call}&limit=500"),
-            &staff,
-        )
-        .await;
+    let trail =
+        app.get(&format!("/audit?entity_type=call&entity_id={call}&limit=500"), &staff).await;
     let actions: Vec<String> = trail
         .ok()
         .as_array()
@@ -318,17 +231,6 @@ async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
         .filter(|a| a.starts_with("letter_logo."))
         .map(str::to_string)
         .collect();
-    assert_eq!(
-        actions.iter().filter(|a| *a == "letter_logo.set").count(),
-        2,
-        "{actions:?}"
-    );
-    assert_eq!(
-        actions
-            .iter()
-            .filter(|a| *a == "letter_logo.removed")
-            .count(),
-        1,
-        "{actions:?}"
-    );
+    assert_eq!(actions.iter().filter(|a| *a == "letter_logo.set").count(), 2, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| *a == "letter_logo.removed").count(), 1, "{actions:?}");
 }

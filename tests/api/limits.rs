@@ -58,9 +58,7 @@ async fn a_document_may_be_25_megabytes_and_no_more() {
     // handler, which waits for the body (no answer before it is sent).
     let addr = app.base.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr).await.expect("connect");
-    s.write_all(upload(2 * 1024 * 1024).as_bytes())
-        .await
-        .expect("head");
+    s.write_all(upload(2 * 1024 * 1024).as_bytes()).await.expect("head");
     let mut buf = [0u8; 64];
     let early = tokio::time::timeout(std::time::Duration::from_millis(500), s.read(&mut buf)).await;
     assert!(early.is_err(), "no early refusal of a 2 MB document");
@@ -83,13 +81,7 @@ async fn a_chunked_body_over_the_limit_is_refused_while_streaming() {
     let answer = raw(&app.base, head, &body).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     // A body just under the limit is read and judged on its content.
-    let a = app
-        .post(
-            "/regions",
-            &app.staff_token,
-            &json!({"padding": " ".repeat(1000)}),
-        )
-        .await;
+    let a = app.post("/regions", &app.staff_token, &json!({"padding": " ".repeat(1000)})).await;
     assert_eq!(a.status.as_u16(), 400, "{}", a.body);
 }
 
@@ -101,44 +93,19 @@ async fn string_fields_take_only_json_strings() {
         a.problem(422);
         assert_eq!(a.error_fields(), ["name"]);
     }
-    assert_eq!(
-        app.get("/regions", &app.staff_token)
-            .await
-            .ok()
-            .as_array()
-            .map(Vec::len),
-        Some(0)
-    );
-    app.post(
-        "/regions",
-        &app.staff_token,
-        &region(json!("Gelderland-Zuid")),
-    )
-    .await
-    .ok();
+    assert_eq!(app.get("/regions", &app.staff_token).await.ok().as_array().map(Vec::len), Some(0));
+    app.post("/regions", &app.staff_token, &region(json!("Gelderland-Zuid"))).await.ok();
 }
 
 #[tokio::test]
 async fn free_text_is_bounded_and_free_of_control_characters() {
     let app = spawn_app().await;
-    for bad in [
-        "Gelderland\u{0}Zuid",
-        "Gelderland\nZuid",
-        "Gelderland\u{1b}Zuid",
-    ] {
-        let a = app
-            .post("/regions", &app.staff_token, &region(json!(bad)))
-            .await;
+    for bad in ["Gelderland\u{0}Zuid", "Gelderland\nZuid", "Gelderland\u{1b}Zuid"] {
+        let a = app.post("/regions", &app.staff_token, &region(json!(bad))).await;
         a.problem(422);
         assert_eq!(a.error_fields(), ["name"], "{bad:?}");
     }
-    let a = app
-        .post(
-            "/regions",
-            &app.staff_token,
-            &region(json!("x".repeat(301))),
-        )
-        .await;
+    let a = app.post("/regions", &app.staff_token, &region(json!("x".repeat(301)))).await;
     a.problem(422);
     assert_eq!(a.error_fields(), ["name"]);
     let spec = app.request(Method::GET, "/openapi.json", None, None).await;
@@ -150,14 +117,11 @@ async fn free_text_is_bounded_and_free_of_control_characters() {
 #[tokio::test]
 async fn a_request_over_its_time_answers_503() {
     let app = spawn_app().await;
-    let limits = tuinier::api::guard::Limits {
-        timeout: std::time::Duration::ZERO,
-        ..Default::default()
-    };
+    let limits =
+        tuinier::api::guard::Limits { timeout: std::time::Duration::ZERO, ..Default::default() };
     let bind = "127.0.0.1:0".parse().expect("addr");
-    let slow = tuinier::startup::spawn_with_limits(app.state.clone(), bind, limits)
-        .await
-        .expect("bind");
+    let slow =
+        tuinier::startup::spawn_with_limits(app.state.clone(), bind, limits).await.expect("bind");
     // Another writer holds the write lock, so the create must wait: with no time allowed it cannot
     // finish on its first poll (a zero timeout alone lets a quick request through).
     let holder = app.state.write().await.expect("write lock");
@@ -172,9 +136,7 @@ async fn a_request_over_its_time_answers_503() {
     assert_eq!(resp.status().as_u16(), 503);
     assert!(resp.headers().get("retry-after").is_some());
     assert_eq!(
-        resp.headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
+        resp.headers().get("content-type").and_then(|v| v.to_str().ok()),
         Some("application/problem+json")
     );
     slow.stop().await;
@@ -191,14 +153,9 @@ async fn a_wrong_method_names_the_allowed_ones() {
         .await
         .expect("sent");
     assert_eq!(resp.status().as_u16(), 405);
+    assert_eq!(resp.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET, POST, HEAD"));
     assert_eq!(
-        resp.headers().get("allow").and_then(|v| v.to_str().ok()),
-        Some("GET, POST, HEAD")
-    );
-    assert_eq!(
-        resp.headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
+        resp.headers().get("content-type").and_then(|v| v.to_str().ok()),
         Some("application/problem+json")
     );
 }
@@ -209,19 +166,9 @@ async fn poems_own_errors_are_problems_with_public_names() {
     let a = app.get("/regions/99999999999", &app.staff_token).await;
     a.problem(400);
     let detail = a.body["detail"].as_str().unwrap_or_default();
-    assert!(
-        detail.contains("`id`") && !detail.contains("param0"),
-        "{detail}"
-    );
-    app.get("/no/such/path", &app.staff_token)
-        .await
-        .problem(404);
-    app.get(
-        &format!("/regions?x={}", "a".repeat(9000)),
-        &app.staff_token,
-    )
-    .await
-    .problem(414);
+    assert!(detail.contains("`id`") && !detail.contains("param0"), "{detail}");
+    app.get("/no/such/path", &app.staff_token).await.problem(404);
+    app.get(&format!("/regions?x={}", "a".repeat(9000)), &app.staff_token).await.problem(414);
     let spec_limit = app
         .request(Method::GET, "/openapi.json", None, None)
         .await
@@ -230,22 +177,14 @@ async fn poems_own_errors_are_problems_with_public_names() {
         .and_then(|ps| ps.iter().find(|p| p["name"] == "limit").cloned())
         .unwrap_or_default();
     assert_eq!(
-        (
-            spec_limit["schema"]["minimum"].as_i64(),
-            spec_limit["schema"]["maximum"].as_i64()
-        ),
+        (spec_limit["schema"]["minimum"].as_i64(), spec_limit["schema"]["maximum"].as_i64()),
         (Some(1), Some(500))
     );
     // An offset past what the database can take is refused, not a dropped connection.
-    app.get(
-        "/calls/1/applications?offset=18446744073709551614",
-        &app.staff_token,
-    )
-    .await
-    .problem(422);
-    app.get("/outbox?offset=18446744073709551614", &app.staff_token)
+    app.get("/calls/1/applications?offset=18446744073709551614", &app.staff_token)
         .await
         .problem(422);
+    app.get("/outbox?offset=18446744073709551614", &app.staff_token).await.problem(422);
     let spec = app.request(Method::GET, "/openapi.json", None, None).await;
     let text = String::from_utf8_lossy(&spec.bytes).into_owned();
     assert!(!text.contains("naive-date"));

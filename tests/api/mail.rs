@@ -30,11 +30,11 @@ async fn call_with_regions(app: &TestApp) -> (i32, Vec<i32>) {
 
 /// The drafts of the clock test: (letter, created, submitted).
 const DRAFTS: [(&str, &str, Option<&str>); 5] = [
-    ("A", "2022-06-01T10:00:00+02:00", None),                              // open at both moments
+    ("A", "2022-06-01T10:00:00+02:00", None), // open at both moments
     ("B", "2022-06-01T10:00:00+02:00", Some("2022-07-05T10:00:00+02:00")), // submitted between them
     ("C", "2022-07-05T10:00:00+02:00", Some("2022-07-14T10:00:00+02:00")), // created between them
     ("D", "2022-06-01T10:00:00+02:00", Some("2022-06-20T10:00:00+02:00")), // submitted before both
-    ("E", "2022-07-13T10:00:00+02:00", None),                              // created after both
+    ("E", "2022-07-13T10:00:00+02:00", None), // created after both
 ];
 const AT_14: &str = "2022-07-01T23:59:59+02:00";
 const AT_3: &str = "2022-07-12T23:59:59+02:00";
@@ -49,20 +49,36 @@ async fn reminders(app: &TestApp, ids: &[(String, i32)]) -> BTreeSet<(String, u6
     let mut seen = BTreeSet::new();
     for e in page.ok()["items"].as_array().expect("items") {
         let id = e["application_id"].as_i64().expect("application") as i32;
-        let letter = ids.iter().find(|(_, i)| *i == id).map(|(l, _)| l.clone()).expect("known application");
-        assert!(seen.insert((letter, e["days_before"].as_u64().expect("days"))), "a reminder twice: {e}");
-        assert!(e["subject"].as_str().expect("subject").contains("vrijdag 15 juli 2022, 23.59 uur"), "{e}");
+        let letter =
+            ids.iter().find(|(_, i)| *i == id).map(|(l, _)| l.clone()).expect("known application");
+        assert!(
+            seen.insert((letter, e["days_before"].as_u64().expect("days"))),
+            "a reminder twice: {e}"
+        );
+        assert!(
+            e["subject"].as_str().expect("subject").contains("vrijdag 15 juli 2022, 23.59 uur"),
+            "{e}"
+        );
     }
     seen
 }
 
 async fn tick(app: &TestApp) -> Vec<Value> {
-    app.post("/scheduler/run", &app.staff_token, &json!({})).await.ok()["queued"].as_array().cloned().unwrap_or_default()
+    app.post("/scheduler/run", &app.staff_token, &json!({})).await.ok()["queued"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Drafts created (and submitted) at their moments, the clock moved step by step with a tick at
 /// every move; or everything happening while no tick runs, then one jump.
-async fn play(app: &TestApp, call_id: i32, regions: &[i32], tick_at_every_event: bool, until: &str) -> Vec<(String, i32)> {
+async fn play(
+    app: &TestApp,
+    call_id: i32,
+    regions: &[i32],
+    tick_at_every_event: bool,
+    until: &str,
+) -> Vec<(String, i32)> {
     let db = &app.state.db;
     let mut events: Vec<(DateTime<Utc>, usize, bool)> = Vec::new();
     for (i, (_, created, submitted)) in DRAFTS.iter().enumerate() {
@@ -87,9 +103,19 @@ async fn play(app: &TestApp, call_id: i32, regions: &[i32], tick_at_every_event:
         }
         app.clock.set(t);
         if submit {
-            assert!(tuinier::store::applications::mark_submitted(db, by_index[i].expect("created first"), t).await.expect("submit"));
+            assert!(
+                tuinier::store::applications::mark_submitted(
+                    db,
+                    by_index[i].expect("created first"),
+                    t
+                )
+                .await
+                .expect("submit")
+            );
         } else {
-            let d = tuinier::store::applications::insert_draft(db, call_id, regions[i], t).await.expect("draft");
+            let d = tuinier::store::applications::insert_draft(db, call_id, regions[i], t)
+                .await
+                .expect("draft");
             ids.push((DRAFTS[i].0.to_string(), d.id));
             by_index[i] = Some(d.id);
         }
@@ -134,13 +160,18 @@ async fn a_restart_between_the_moments_catches_up_without_duplicates() {
     let ids = play(&app, call_id, &regions, false, "2022-07-15T00:00:00+02:00").await;
     // The first instance ticks right after the 14-day moment...
     app.set_time("2022-07-02T08:00:00+02:00");
-    let first: BTreeSet<String> = tick(&app).await.iter().map(|q| q["occasion"].as_str().unwrap_or("").to_string()).collect();
+    let first: BTreeSet<String> =
+        tick(&app).await.iter().map(|q| q["occasion"].as_str().unwrap_or("").to_string()).collect();
     assert_eq!(first, BTreeSet::from(["days_before:14".to_string()]));
     // ...then the service restarts (a new state on the same database) and ticks late, twice.
     let clock = SettableClock::new(at("2022-07-14T18:00:00+02:00"));
-    let restarted = tuinier::startup::prepare(&app.database_url, Arc::new(clock)).await.expect("restart");
+    let restarted =
+        tuinier::startup::prepare(&app.database_url, Arc::new(clock)).await.expect("restart");
     let caught_up = tuinier::scheduler::tick(&restarted).await.expect("tick");
-    assert_eq!(caught_up.iter().map(|q| q.occasion.as_str()).collect::<Vec<_>>(), vec!["days_before:3", "days_before:3"]);
+    assert_eq!(
+        caught_up.iter().map(|q| q.occasion.as_str()).collect::<Vec<_>>(),
+        vec!["days_before:3", "days_before:3"]
+    );
     assert!(tuinier::scheduler::tick(&restarted).await.expect("tick").is_empty());
     assert_eq!(reminders(&app, &ids).await, expected_reminders());
 }
@@ -148,7 +179,11 @@ async fn a_restart_between_the_moments_catches_up_without_duplicates() {
 /// A transport that always fails.
 struct Down;
 impl Transport for Down {
-    fn send<'a>(&'a self, _: &'a entity::outbox::Model, _: &'a lettre::Message) -> BoxFuture<'a, Result<(), String>> {
+    fn send<'a>(
+        &'a self,
+        _: &'a entity::outbox::Model,
+        _: &'a lettre::Message,
+    ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async { Err("connection refused".to_string()) })
     }
 }
@@ -172,13 +207,34 @@ async fn the_outbox_api_lists_reads_and_requeues_and_refuses_without_changing_an
     let now = app.clock_now();
     let db = &app.state.db;
     for i in 1..=3 {
-        assert!(outbox::enqueue(db, email("interview_invitation", &format!("application:{i}"), "first_round", now)).await.expect("queue"));
+        assert!(
+            outbox::enqueue(
+                db,
+                email("interview_invitation", &format!("application:{i}"), "first_round", now)
+            )
+            .await
+            .expect("queue")
+        );
     }
-    assert!(outbox::enqueue(db, email("submission_receipt", "application:1", "submission", now)).await.expect("queue"));
-    assert!(!outbox::enqueue(db, email("submission_receipt", "application:1", "submission", now)).await.expect("queue"), "a second time is a no-op");
+    assert!(
+        outbox::enqueue(db, email("submission_receipt", "application:1", "submission", now))
+            .await
+            .expect("queue")
+    );
+    assert!(
+        !outbox::enqueue(db, email("submission_receipt", "application:1", "submission", now))
+            .await
+            .expect("queue"),
+        "a second time is a no-op"
+    );
 
     // One of them fails for good (max one attempt).
-    let failing = Worker::new(app.state.clone(), Arc::new(Down), Settings { max_attempts: 1, batch: 1, ..Settings::default() }).expect("worker");
+    let failing = Worker::new(
+        app.state.clone(),
+        Arc::new(Down),
+        Settings { max_attempts: 1, batch: 1, ..Settings::default() },
+    )
+    .expect("worker");
     let pass = failing.run_once().await.expect("pass");
     assert_eq!((pass.claimed, pass.failed), (1, 1));
 
@@ -202,7 +258,12 @@ async fn the_outbox_api_lists_reads_and_requeues_and_refuses_without_changing_an
     let id = failed_row["id"].as_i64().expect("id");
     let msg = app.get(&format!("/outbox/{id}"), staff).await;
     let headers = msg.ok()["headers"].as_array().expect("headers").clone();
-    let header = |n: &str| headers.iter().find(|h| h["name"] == n).map(|h| h["value"].as_str().unwrap_or("").to_string());
+    let header = |n: &str| {
+        headers
+            .iter()
+            .find(|h| h["name"] == n)
+            .map(|h| h["value"].as_str().unwrap_or("").to_string())
+    };
     assert_eq!(header("Message-ID"), failed_row["message_id"].as_str().map(str::to_string));
     assert_eq!(header("To").as_deref(), Some("penvoerder@regio.example"));
     assert!(msg.body["text"].as_str().expect("text").starts_with("Geachte penvoerder,"));
@@ -210,7 +271,12 @@ async fn the_outbox_api_lists_reads_and_requeues_and_refuses_without_changing_an
 
     // Refusals: each a problem, and nothing stored changes.
     let region_token = app.user("assessor", "beoordelaar@a.example", None).await;
-    let snapshot = || async { (app.get("/outbox?limit=500", staff).await.body, app.get("/audit?limit=1000", staff).await.body) };
+    let snapshot = || async {
+        (
+            app.get("/outbox?limit=500", staff).await.body,
+            app.get("/audit?limit=1000", staff).await.body,
+        )
+    };
     let before = snapshot().await;
     let queued_id = kinds.body["items"][0]["id"].as_i64().expect("id");
     app.post(&format!("/outbox/{queued_id}/requeue"), staff, &json!({})).await.problem(409);
@@ -244,10 +310,16 @@ async fn one_decision_one_message_cancels_the_obsolete_queued_email_and_never_re
     let now = app.clock_now();
     let db = &app.state.db;
     // First round: an invitation is queued, then the decision is corrected to a rejection.
-    outbox::enqueue(db, email("interview_invitation", "application:7", "first_round", now)).await.expect("queue");
-    outbox::enqueue(db, email("rejection_first_round", "application:7", "first_round", now)).await.expect("queue");
+    outbox::enqueue(db, email("interview_invitation", "application:7", "first_round", now))
+        .await
+        .expect("queue");
+    outbox::enqueue(db, email("rejection_first_round", "application:7", "first_round", now))
+        .await
+        .expect("queue");
     let rows = outbox::for_target(db, "application:7").await.expect("rows");
-    let status_of = |rows: &[entity::outbox::Model], kind: &str| rows.iter().find(|r| r.kind == kind).map(|r| r.status.clone());
+    let status_of = |rows: &[entity::outbox::Model], kind: &str| {
+        rows.iter().find(|r| r.kind == kind).map(|r| r.status.clone())
+    };
     assert_eq!(status_of(&rows, "interview_invitation").as_deref(), Some("cancelled"));
     assert_eq!(status_of(&rows, "rejection_first_round").as_deref(), Some("queued"));
     let cancelled = app.get("/audit?action=email.cancelled", &app.staff_token).await;
@@ -255,7 +327,9 @@ async fn one_decision_one_message_cancels_the_obsolete_queued_email_and_never_re
     assert_eq!(cancelled.body[0]["details"]["superseded_by"], "rejection_first_round");
 
     // Corrected back: the invitation is current again, the rejection cancelled; one of each row.
-    outbox::enqueue(db, email("interview_invitation", "application:7", "first_round", now)).await.expect("queue");
+    outbox::enqueue(db, email("interview_invitation", "application:7", "first_round", now))
+        .await
+        .expect("queue");
     let rows = outbox::for_target(db, "application:7").await.expect("rows");
     assert_eq!(rows.len(), 2);
     assert_eq!(status_of(&rows, "interview_invitation").as_deref(), Some("queued"));
@@ -264,14 +338,25 @@ async fn one_decision_one_message_cancels_the_obsolete_queued_email_and_never_re
     // Final round: the award went out already; a corrected rejection does not recall it.
     outbox::enqueue(db, email("award_letter", "application:8", "final", now)).await.expect("queue");
     let dir = tempfile::tempdir().expect("dir");
-    let worker = Worker::new(app.state.clone(), Arc::new(tuinier::mail::worker::FileTransport::new(dir.path())), Settings::default()).expect("worker");
+    let worker = Worker::new(
+        app.state.clone(),
+        Arc::new(tuinier::mail::worker::FileTransport::new(dir.path())),
+        Settings::default(),
+    )
+    .expect("worker");
     worker.drain().await.expect("deliver");
-    outbox::enqueue(db, email("rejection_final", "application:8", "final", now)).await.expect("queue");
+    outbox::enqueue(db, email("rejection_final", "application:8", "final", now))
+        .await
+        .expect("queue");
     let rows = outbox::for_target(db, "application:8").await.expect("rows");
     assert_eq!(status_of(&rows, "award_letter").as_deref(), Some("sent"));
     assert_eq!(status_of(&rows, "rejection_final").as_deref(), Some("queued"));
     // The region got exactly one message about the first round: the current one.
-    let files: Vec<String> = std::fs::read_dir(dir.path()).expect("dir").filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().to_string()).collect();
+    let files: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
     assert!(files.iter().any(|f| f.ends_with("-interview_invitation.eml")), "{files:?}");
     assert!(!files.iter().any(|f| f.ends_with("-rejection_first_round.eml")), "{files:?}");
 }

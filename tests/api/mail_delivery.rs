@@ -19,7 +19,8 @@ use tuinier::scheduler::BoxFuture;
 
 use crate::common::*;
 
-const DUTCH_SUBJECTS: [&str; 5] = ["Herinnering", "Ontvangstbevestiging", "Uitnodiging", "Besluit", "Addendum"];
+const DUTCH_SUBJECTS: [&str; 5] =
+    ["Herinnering", "Ontvangstbevestiging", "Uitnodiging", "Besluit", "Addendum"];
 
 async fn rows(app: &TestApp) -> Vec<row::Model> {
     row::Entity::find().order_by_asc(row::Column::Id).all(&app.state.db).await.expect("outbox rows")
@@ -45,7 +46,10 @@ fn attachment_of(data: &str) -> Option<(String, Vec<u8>)> {
         .filter(|(k, _)| *k == "filename" || k.starts_with("filename*"))
         .map(|(_, v)| v.trim_matches('"').to_string())
         .collect();
-    assert!(head.contains("Content-Transfer-Encoding: base64"), "attachments go base64, byte for byte");
+    assert!(
+        head.contains("Content-Transfer-Encoding: base64"),
+        "attachments go base64, byte for byte"
+    );
     let body = &part[body_start..];
     let body = &body[..body.find("\r\n--").unwrap_or(body.len())];
     Some((filename, base64_decode(body)))
@@ -61,16 +65,35 @@ fn check_arrivals(rows: &[row::Model], received: &[smtp::Received], times: &Hash
     let live: Vec<&row::Model> = rows.iter().filter(|r| r.status != "cancelled").collect();
     for r in &live {
         let got = by_id.get(&r.message_id).map(Vec::len).unwrap_or(0);
-        assert_eq!(got, times.get(&r.id).copied().unwrap_or(1), "row {} ({} to {}) arrived {got} times", r.id, r.kind, r.recipient);
+        assert_eq!(
+            got,
+            times.get(&r.id).copied().unwrap_or(1),
+            "row {} ({} to {}) arrived {got} times",
+            r.id,
+            r.kind,
+            r.recipient
+        );
         for m in by_id.get(&r.message_id).into_iter().flatten() {
             assert_eq!(m.to, vec![r.recipient.clone()], "recipient of row {}", r.id);
             let subject = decode_header(&m.header("Subject").expect("subject"));
             assert_eq!(subject, r.subject, "subject of row {}", r.id);
-            assert!(DUTCH_SUBJECTS.iter().any(|p| subject.starts_with(p)), "not a Dutch subject: {subject}");
-            assert!(m.data.contains("text/plain") && m.data.contains("text/html"), "plain text and HTML alternative");
+            assert!(
+                DUTCH_SUBJECTS.iter().any(|p| subject.starts_with(p)),
+                "not a Dutch subject: {subject}"
+            );
+            assert!(
+                m.data.contains("text/plain") && m.data.contains("text/html"),
+                "plain text and HTML alternative"
+            );
             match (&r.attachment_filename, &r.attachment_content) {
                 (Some(name), Some(content)) => {
-                    let (filename, bytes) = attachment_of(&m.data).unwrap_or_else(|| panic!("row {} arrived without its attachment:\n{}", r.id, m.data.lines().filter(|l| l.len() < 70).collect::<Vec<_>>().join("\n")));
+                    let (filename, bytes) = attachment_of(&m.data).unwrap_or_else(|| {
+                        panic!(
+                            "row {} arrived without its attachment:\n{}",
+                            r.id,
+                            m.data.lines().filter(|l| l.len() < 70).collect::<Vec<_>>().join("\n")
+                        )
+                    });
                     assert_eq!(&filename, name);
                     assert_eq!(&bytes, content, "the attachment of row {} arrived intact", r.id);
                     assert!(bytes.starts_with(b"%PDF-"));
@@ -86,9 +109,17 @@ fn check_arrivals(rows: &[row::Model], received: &[smtp::Received], times: &Hash
 #[tokio::test]
 async fn a_whole_scenario_arrives_over_smtp_once_each_with_dutch_subjects_and_attachments() {
     let scenario = load_scenario();
-    let publication = at(scenario["call"]["stages"].as_array().expect("stages").iter().find(|s| s["kind"] == "publication").expect("publication")["at"].as_str().expect("at"));
+    let publication = at(scenario["call"]["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .find(|s| s["kind"] == "publication")
+        .expect("publication")["at"]
+        .as_str()
+        .expect("at"));
     let app = spawn_app_at(publication - Duration::days(1)).await;
-    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &scenario);
+    let mut r =
+        Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &scenario);
     r.setup().await.expect("setup");
     r.intake().await.expect("intake");
     r.first_round().await.expect("first round");
@@ -102,10 +133,18 @@ async fn a_whole_scenario_arrives_over_smtp_once_each_with_dutch_subjects_and_at
     let expected = scenario["expected"]["emails"].as_array().expect("emails").len();
     assert_eq!(rows.len(), expected, "the outbox holds every expected email");
     assert_eq!(pass.sent, expected);
-    assert!(rows.iter().all(|r| r.status == "sent" && r.sent_at.is_some()), "every row is marked sent");
+    assert!(
+        rows.iter().all(|r| r.status == "sent" && r.sent_at.is_some()),
+        "every row is marked sent"
+    );
     check_arrivals(&rows, &server.messages(), &HashMap::new());
     // The decision emails carry their letters (issue 7), exactly where the scenario expects a PDF.
-    let with_pdf = scenario["expected"]["emails"].as_array().expect("emails").iter().filter(|e| e["attachment"] == "pdf").count();
+    let with_pdf = scenario["expected"]["emails"]
+        .as_array()
+        .expect("emails")
+        .iter()
+        .filter(|e| e["attachment"] == "pdf")
+        .count();
     assert_eq!(rows.iter().filter(|r| r.attachment_content.is_some()).count(), with_pdf);
     // A second worker finds nothing left to send.
     assert_eq!(smtp_worker(&app, &server).drain().await.expect("again").claimed, 0);
@@ -125,11 +164,20 @@ fn new_email(i: usize, now: chrono::DateTime<chrono::Utc>) -> NewEmail {
 }
 
 #[tokio::test]
-async fn refused_or_down_nothing_is_lost_and_each_arrives_once_and_a_crash_resends_with_the_same_message_id() {
+async fn refused_or_down_nothing_is_lost_and_each_arrives_once_and_a_crash_resends_with_the_same_message_id()
+ {
     let scenario = load_scenario();
-    let publication = at(scenario["call"]["stages"].as_array().expect("stages").iter().find(|s| s["kind"] == "publication").expect("publication")["at"].as_str().expect("at"));
+    let publication = at(scenario["call"]["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .find(|s| s["kind"] == "publication")
+        .expect("publication")["at"]
+        .as_str()
+        .expect("at"));
     let app = spawn_app_at(publication - Duration::days(1)).await;
-    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &scenario);
+    let mut r =
+        Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &scenario);
     r.setup().await.expect("setup");
     r.intake().await.expect("intake");
     let queued = rows(&app).await.len();
@@ -175,8 +223,13 @@ async fn refused_or_down_nothing_is_lost_and_each_arrives_once_and_a_crash_resen
     let dying = smtp_worker(&app, &server).crash_after_send(Arc::new(|_: &row::Model| true));
     let pass = dying.run_once().await.expect("pass");
     assert!(pass.crashed);
-    let crashed: Vec<row::Model> = rows(&app).await.into_iter().filter(|r| r.status == "sending").collect();
-    assert_eq!(crashed.len(), 3, "the dead worker's claim holds all three rows until its lease runs out");
+    let crashed: Vec<row::Model> =
+        rows(&app).await.into_iter().filter(|r| r.status == "sending").collect();
+    assert_eq!(
+        crashed.len(),
+        3,
+        "the dead worker's claim holds all three rows until its lease runs out"
+    );
     // Another worker leaves them alone while the lease holds...
     assert_eq!(smtp_worker(&app, &server).drain().await.expect("pass").claimed, 0);
     // ...and takes them over after it: the one that went out already goes out again, with the
@@ -187,7 +240,11 @@ async fn refused_or_down_nothing_is_lost_and_each_arrives_once_and_a_crash_resen
     let all = rows(&app).await;
     assert!(all.iter().all(|r| r.status == "sent"));
     let sent_twice = all.iter().find(|r| r.id == crashed[0].id).expect("row");
-    let copies: Vec<_> = server.messages().into_iter().filter(|m| m.header("Message-ID").as_deref() == Some(sent_twice.message_id.as_str())).collect();
+    let copies: Vec<_> = server
+        .messages()
+        .into_iter()
+        .filter(|m| m.header("Message-ID").as_deref() == Some(sent_twice.message_id.as_str()))
+        .collect();
     assert_eq!(copies.len(), 2);
     for h in ["Message-ID", "To", "Subject"] {
         assert_eq!(copies[0].header(h), copies[1].header(h), "{h} of the re-sent copy");
@@ -202,7 +259,11 @@ struct Recorder {
 }
 
 impl Transport for Recorder {
-    fn send<'a>(&'a self, r: &'a row::Model, _: &'a lettre::Message) -> BoxFuture<'a, Result<(), String>> {
+    fn send<'a>(
+        &'a self,
+        r: &'a row::Model,
+        _: &'a lettre::Message,
+    ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             // A little latency, so the two workers overlap.
             tokio::time::sleep(std::time::Duration::from_micros(200)).await;
@@ -216,7 +277,9 @@ impl Transport for Recorder {
 async fn two_workers_on_one_postgresql_database_deliver_500_messages_each_exactly_once() {
     let app = spawn_app().await;
     if !app.database_url.starts_with("postgres") {
-        eprintln!("skipped: the concurrency test needs PostgreSQL (set TUINIER_TEST_DATABASE_URL); SQLite runs one worker");
+        eprintln!(
+            "skipped: the concurrency test needs PostgreSQL (set TUINIER_TEST_DATABASE_URL); SQLite runs one worker"
+        );
         return;
     }
     let now = app.clock_now();
@@ -226,11 +289,19 @@ async fn two_workers_on_one_postgresql_database_deliver_500_messages_each_exactl
     }
     txn.commit().await.expect("commit");
     // Two service instances: each its own state (pool) on the same database.
-    let other = tuinier::startup::prepare(&app.database_url, Arc::new(app.clock.clone())).await.expect("second instance");
+    let other = tuinier::startup::prepare(&app.database_url, Arc::new(app.clock.clone()))
+        .await
+        .expect("second instance");
     let sent = Arc::new(Mutex::new(Vec::new()));
     let settings = Settings { batch: 10, ..Settings::default() };
-    let w1 = Worker::new(app.state.clone(), Arc::new(Recorder { name: "one", sent: sent.clone() }), settings.clone()).expect("worker");
-    let w2 = Worker::new(other, Arc::new(Recorder { name: "two", sent: sent.clone() }), settings).expect("worker");
+    let w1 = Worker::new(
+        app.state.clone(),
+        Arc::new(Recorder { name: "one", sent: sent.clone() }),
+        settings.clone(),
+    )
+    .expect("worker");
+    let w2 = Worker::new(other, Arc::new(Recorder { name: "two", sent: sent.clone() }), settings)
+        .expect("worker");
     let started = std::time::Instant::now();
     loop {
         let (a, b) = tokio::join!(w1.drain(), w2.drain());
@@ -248,5 +319,9 @@ async fn two_workers_on_one_postgresql_database_deliver_500_messages_each_exactl
     let by_one = sent.iter().filter(|(_, w)| *w == "one").count();
     assert!(by_one > 0 && by_one < 500, "both workers delivered ({by_one} and {})", 500 - by_one);
     assert!(rows(&app).await.iter().all(|r| r.status == "sent"));
-    eprintln!("500 messages by two workers in {:?} ({by_one} and {})", started.elapsed(), 500 - by_one);
+    eprintln!(
+        "500 messages by two workers in {:?} ({by_one} and {})",
+        started.elapsed(),
+        500 - by_one
+    );
 }

@@ -11,7 +11,8 @@ use crate::common::*;
 
 pub fn fixture() -> Value {
     let path = fixtures_dir().join("monitoring/west-brabant-west-2024.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("fixture is JSON")
 }
 
@@ -26,7 +27,12 @@ pub async fn register_wbw(app: &TestApp, f: &Value, reporting: &str) -> Wbw {
     let reference = p["ref"].as_str().unwrap();
     // The region API needs a lead applicant and inhabitants; the fixture has neither, so these
     // are placeholders of the test.
-    let municipalities: Vec<Value> = p["municipalities"].as_array().unwrap().iter().map(|m| json!({"name": m["name"], "inhabitants": 1})).collect();
+    let municipalities: Vec<Value> = p["municipalities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| json!({"name": m["name"], "inhabitants": 1}))
+        .collect();
     let region = app
         .post(
             "/regions",
@@ -60,7 +66,8 @@ pub async fn register_wbw(app: &TestApp, f: &Value, reporting: &str) -> Wbw {
     let id = registered.ok()["id"].as_i64().unwrap();
     assert_eq!(registered.body["grant_total"], "1000000.00");
     assert_eq!(registered.body["record"]["project_leader"], p["project_leader"]);
-    let region_token = app.user("region", &format!("monitor@{reference}.example"), Some(reference)).await;
+    let region_token =
+        app.user("region", &format!("monitor@{reference}.example"), Some(reference)).await;
     Wbw { id, region_token }
 }
 
@@ -77,30 +84,49 @@ pub async fn report(app: &TestApp, w: &Wbw, period: &str, figures: &Value, costs
             "obstacles": "Minder aanmeldingen in de zomer."
         }
     });
-    let created = app.post(&format!("/proeftuinen/{}/progress-reports", w.id), &w.region_token, &body).await;
+    let created =
+        app.post(&format!("/proeftuinen/{}/progress-reports", w.id), &w.region_token, &body).await;
     let id = created.ok()["id"].as_i64().unwrap();
     assert_eq!(created.body["status"], "draft");
     app.post(&format!("/progress-reports/{id}/submit"), &w.region_token, &json!({})).await.ok();
     // A region cannot accept its own report.
-    app.post(&format!("/progress-reports/{id}/accept"), &w.region_token, &json!({})).await.problem(403);
-    let accepted = app.post(&format!("/progress-reports/{id}/accept"), &app.staff_token, &json!({})).await;
+    app.post(&format!("/progress-reports/{id}/accept"), &w.region_token, &json!({}))
+        .await
+        .problem(403);
+    let accepted =
+        app.post(&format!("/progress-reports/{id}/accept"), &app.staff_token, &json!({})).await;
     assert_eq!(accepted.ok()["status"], "accepted");
     id
 }
 
 fn year_counts(answer: &Value) -> BTreeMap<String, i64> {
-    answer["counts"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_i64().unwrap())).collect()
+    answer["counts"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_i64().unwrap()))
+        .collect()
 }
 
 fn expected_totals(f: &Value) -> BTreeMap<String, i64> {
-    f["expected_year_totals"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_i64().unwrap())).collect()
+    f["expected_year_totals"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_i64().unwrap()))
+        .collect()
 }
 
 pub fn pdf_text(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("doc.pdf");
     std::fs::write(&path, bytes).unwrap();
-    let out = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().expect("pdftotext (poppler-utils) is installed");
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
     assert!(out.status.success(), "pdftotext failed");
     String::from_utf8(out.stdout).unwrap()
 }
@@ -115,13 +141,24 @@ async fn half_year_reports_roll_up_to_the_fixture_year_totals_and_print() {
         ids.push(report(&app, &w, r["period"].as_str().unwrap(), &r["figures"], "250000.00").await);
     }
     let year = f["year"].as_i64().unwrap();
-    let figures = app.get(&format!("/proeftuinen/{}/figures?period={year}", w.id), &w.region_token).await;
+    let figures =
+        app.get(&format!("/proeftuinen/{}/figures?period={year}", w.id), &w.region_token).await;
     assert_eq!(figures.ok()["complete"], true, "{}", figures.body);
     assert_eq!(year_counts(&figures.body), expected_totals(&f));
     // Each half-year reads back as reported.
     for r in f["reports"].as_array().unwrap() {
-        let h = app.get(&format!("/proeftuinen/{}/figures?period={}", w.id, r["period"].as_str().unwrap()), &app.staff_token).await;
-        let sent: BTreeMap<String, i64> = r["figures"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_i64().unwrap())).collect();
+        let h = app
+            .get(
+                &format!("/proeftuinen/{}/figures?period={}", w.id, r["period"].as_str().unwrap()),
+                &app.staff_token,
+            )
+            .await;
+        let sent: BTreeMap<String, i64> = r["figures"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_i64().unwrap()))
+            .collect();
         assert_eq!(year_counts(h.ok()), sent);
     }
 
@@ -131,7 +168,9 @@ async fn half_year_reports_roll_up_to_the_fixture_year_totals_and_print() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["key"].as_str().unwrap().to_string(), m["label_nl"].as_str().unwrap().to_string()))
+        .map(|m| {
+            (m["key"].as_str().unwrap().to_string(), m["label_nl"].as_str().unwrap().to_string())
+        })
         .collect();
     let pdf = app.get(&format!("/progress-reports/{}/pdf", ids[1]), &w.region_token).await;
     assert_eq!(pdf.status, 200);
@@ -140,9 +179,19 @@ async fn half_year_reports_roll_up_to_the_fixture_year_totals_and_print() {
     let (h1, h2) = (&f["reports"][0]["figures"], &f["reports"][1]["figures"]);
     for (key, total) in expected_totals(&f) {
         let label = &labels[&key];
-        let line = text.lines().find(|l| l.trim_start().starts_with(label.as_str())).unwrap_or_else(|| panic!("no line for {label} in:\n{text}"));
-        let numbers: Vec<String> = line[line.find(label.as_str()).unwrap() + label.len()..].split_whitespace().map(str::to_string).collect();
-        assert_eq!(numbers, [h1[&key].to_string(), h2[&key].to_string(), total.to_string()], "{line}");
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(label.as_str()))
+            .unwrap_or_else(|| panic!("no line for {label} in:\n{text}"));
+        let numbers: Vec<String> = line[line.find(label.as_str()).unwrap() + label.len()..]
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(
+            numbers,
+            [h1[&key].to_string(), h2[&key].to_string(), total.to_string()],
+            "{line}"
+        );
     }
     assert!(text.contains("Samen dragen werkt."), "narrative in the PDF");
 
@@ -155,13 +204,21 @@ async fn half_year_reports_roll_up_to_the_fixture_year_totals_and_print() {
     // The researchers' export: one row per proeftuin × period × metric.
     let export = app.get("/monitoring/export.json", &app.staff_token).await;
     let rows = export.ok().as_array().unwrap();
-    let reported: usize = f["reports"].as_array().unwrap().iter().map(|r| r["figures"].as_object().unwrap().len()).sum();
+    let reported: usize = f["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["figures"].as_object().unwrap().len())
+        .sum();
     assert_eq!(rows.len(), reported, "no share without registrations");
     let csv = app.get("/monitoring/export.csv", &app.staff_token).await;
     assert_eq!(csv.status, 200);
     let csv_text = String::from_utf8(csv.bytes.clone()).unwrap();
     assert_eq!(csv_text.lines().count(), reported + 1);
-    assert!(csv_text.contains(&format!("west-brabant-west,Proeftuin West-Brabant West,West-Brabant West,{}-H1", year)));
+    assert!(csv_text.contains(&format!(
+        "west-brabant-west,Proeftuin West-Brabant West,West-Brabant West,{}-H1",
+        year
+    )));
     app.get("/monitoring/export.csv", &w.region_token).await.problem(403);
 }
 
@@ -182,24 +239,44 @@ async fn quarterly_reports_that_split_the_half_years_roll_up_to_the_same_totals(
             b.insert(k.clone(), json!(v - v / 2));
         }
         report(&app, &w, &format!("{year}-Q{first_quarter}"), &Value::Object(a), "1000.00").await;
-        report(&app, &w, &format!("{year}-Q{}", first_quarter + 1), &Value::Object(b), "1000.00").await;
+        report(&app, &w, &format!("{year}-Q{}", first_quarter + 1), &Value::Object(b), "1000.00")
+            .await;
         // The half-year rolls up from its two quarters.
-        let h = app.get(&format!("/proeftuinen/{}/figures?period={half}", w.id), &app.staff_token).await;
+        let h = app
+            .get(&format!("/proeftuinen/{}/figures?period={half}", w.id), &app.staff_token)
+            .await;
         assert_eq!(h.ok()["complete"], true);
-        let sent: BTreeMap<String, i64> = r["figures"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_i64().unwrap())).collect();
+        let sent: BTreeMap<String, i64> = r["figures"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_i64().unwrap()))
+            .collect();
         assert_eq!(year_counts(&h.body), sent);
     }
-    let figures = app.get(&format!("/proeftuinen/{}/figures?period={}", w.id, f["year"]), &app.staff_token).await;
+    let figures = app
+        .get(&format!("/proeftuinen/{}/figures?period={}", w.id, f["year"]), &app.staff_token)
+        .await;
     assert_eq!(figures.ok()["complete"], true);
     assert_eq!(figures.body["from_periods"].as_array().unwrap().len(), 4);
     assert_eq!(year_counts(&figures.body), expected_totals(&f));
     // A half-year report beside its quarters is refused: figures are rolled up, never entered twice.
     let first = &f["reports"][0];
     let coarser = app
-        .post(&format!("/proeftuinen/{}/progress-reports", w.id), &w.region_token, &json!({"period": first["period"], "figures": first["figures"]}))
+        .post(
+            &format!("/proeftuinen/{}/progress-reports", w.id),
+            &w.region_token,
+            &json!({"period": first["period"], "figures": first["figures"]}),
+        )
         .await;
     coarser.problem(409);
-    let year = app.post(&format!("/proeftuinen/{}/progress-reports", w.id), &w.region_token, &json!({"period": f["year"].to_string()})).await;
+    let year = app
+        .post(
+            &format!("/proeftuinen/{}/progress-reports", w.id),
+            &w.region_token,
+            &json!({"period": f["year"].to_string()}),
+        )
+        .await;
     year.problem(409);
 }
 
@@ -238,7 +315,9 @@ async fn bad_reports_are_refused_and_store_nothing() {
     figures["no_such_metric"] = json!(3);
     figures["cases_discussed"] = json!(-1);
     figures["network_meetings"] = json!(2.5);
-    let a = app.post(&reports_path, &w.region_token, &json!({"period": second, "figures": figures})).await;
+    let a = app
+        .post(&reports_path, &w.region_token, &json!({"period": second, "figures": figures}))
+        .await;
     a.problem(422);
     let fields = a.error_fields();
     for f in ["figures.no_such_metric", "figures.cases_discussed", "figures.network_meetings"] {
@@ -249,18 +328,37 @@ async fn bad_reports_are_refused_and_store_nothing() {
         .post(&reports_path, &w.region_token, &json!({"period": second, "figures": {"cases_discussed": "7", "share_households_without_children": 10}, "costs_realised": "1.005"}))
         .await;
     a.problem(422);
-    assert_eq!(a.error_fields(), ["costs_realised", "figures.cases_discussed", "figures.share_households_without_children"]);
+    assert_eq!(
+        a.error_fields(),
+        ["costs_realised", "figures.cases_discussed", "figures.share_households_without_children"]
+    );
     // Periods outside its life: before the start, not begun yet, not a period.
     for bad in ["2021-H1", "2025-H2", "2024-Q5"] {
-        let a = app.post(&reports_path, &w.region_token, &json!({"period": bad, "figures": {"cases_discussed": 1}})).await;
+        let a = app
+            .post(
+                &reports_path,
+                &w.region_token,
+                &json!({"period": bad, "figures": {"cases_discussed": 1}}),
+            )
+            .await;
         a.problem(422);
         assert_eq!(a.error_fields(), ["period"], "{bad}");
     }
     // A second report for the same period, and a year over it.
-    app.post(&reports_path, &w.region_token, &json!({"period": period, "figures": {"cases_discussed": 1}})).await.problem(409);
-    app.post(&reports_path, &w.region_token, &json!({"period": f["year"].to_string()})).await.problem(409);
+    app.post(
+        &reports_path,
+        &w.region_token,
+        &json!({"period": period, "figures": {"cases_discussed": 1}}),
+    )
+    .await
+    .problem(409);
+    app.post(&reports_path, &w.region_token, &json!({"period": f["year"].to_string()}))
+        .await
+        .problem(409);
     // Another region reporting for this proeftuin, or reading it: it does not exist for them.
-    app.post(&reports_path, &other, &json!({"period": second, "figures": {"cases_discussed": 1}})).await.problem(404);
+    app.post(&reports_path, &other, &json!({"period": second, "figures": {"cases_discussed": 1}}))
+        .await
+        .problem(404);
     app.get(&format!("/proeftuinen/{}", w.id), &other).await.problem(404);
     assert!(app.get("/proeftuinen", &other).await.ok().as_array().unwrap().is_empty());
     // Assessors have no part in monitoring.
@@ -271,26 +369,53 @@ async fn bad_reports_are_refused_and_store_nothing() {
 
     // An accepted report no longer changes; a returned one is edited and submitted again.
     let id = app.get(&reports_path, &app.staff_token).await.body[0]["id"].as_i64().unwrap();
-    app.put(&format!("/progress-reports/{id}"), &w.region_token, &json!({"period": period, "figures": {}})).await.problem(409);
-    let draft = app.post(&reports_path, &w.region_token, &json!({"period": second, "figures": f["reports"][1]["figures"]})).await;
+    app.put(
+        &format!("/progress-reports/{id}"),
+        &w.region_token,
+        &json!({"period": period, "figures": {}}),
+    )
+    .await
+    .problem(409);
+    let draft = app
+        .post(
+            &reports_path,
+            &w.region_token,
+            &json!({"period": second, "figures": f["reports"][1]["figures"]}),
+        )
+        .await;
     let d = draft.ok()["id"].as_i64().unwrap();
-    app.post(&format!("/progress-reports/{d}/accept"), &app.staff_token, &json!({})).await.problem(409);
+    app.post(&format!("/progress-reports/{d}/accept"), &app.staff_token, &json!({}))
+        .await
+        .problem(409);
     app.post(&format!("/progress-reports/{d}/submit"), &w.region_token, &json!({})).await.ok();
-    app.post(&format!("/progress-reports/{d}/return"), &app.staff_token, &json!({})).await.problem(422);
-    let returned = app.post(&format!("/progress-reports/{d}/return"), &app.staff_token, &json!({"comments": "Graag de toelichting aanvullen"})).await;
+    app.post(&format!("/progress-reports/{d}/return"), &app.staff_token, &json!({}))
+        .await
+        .problem(422);
+    let returned = app
+        .post(
+            &format!("/progress-reports/{d}/return"),
+            &app.staff_token,
+            &json!({"comments": "Graag de toelichting aanvullen"}),
+        )
+        .await;
     assert_eq!(returned.ok()["status"], "returned");
     assert_eq!(returned.body["comments"], "Graag de toelichting aanvullen");
     app.put(&format!("/progress-reports/{d}"), &w.region_token, &json!({"period": second, "figures": f["reports"][1]["figures"], "narrative": {"lessons": "Aangevuld."}}))
         .await
         .ok();
-    assert_eq!(app.post(&format!("/progress-reports/{d}/submit"), &w.region_token, &json!({})).await.ok()["status"], "submitted");
+    assert_eq!(
+        app.post(&format!("/progress-reports/{d}/submit"), &w.region_token, &json!({})).await.ok()
+            ["status"],
+        "submitted"
+    );
 }
 
 #[tokio::test]
 async fn metric_catalogue_is_defined_by_staff_and_versioned() {
     let app = spawn_app_at(at("2025-03-01T10:00:00+01:00")).await;
     let c = app.get("/metrics", &app.staff_token).await;
-    let keys: Vec<&str> = c.ok()["metrics"].as_array().unwrap().iter().map(|m| m["key"].as_str().unwrap()).collect();
+    let keys: Vec<&str> =
+        c.ok()["metrics"].as_array().unwrap().iter().map(|m| m["key"].as_str().unwrap()).collect();
     for k in ["cases_discussed", "registrations", "share_households_without_children"] {
         assert!(keys.contains(&k), "{keys:?}");
     }
@@ -299,14 +424,26 @@ async fn metric_catalogue_is_defined_by_staff_and_versioned() {
         let f = fixture();
         register_wbw(&app, &f, "quarter").await.region_token
     };
-    app.post("/metrics", &region_token, &json!({"key": "x", "label_nl": "X", "unit": "count", "rollup": "sum"})).await.problem(403);
+    app.post(
+        "/metrics",
+        &region_token,
+        &json!({"key": "x", "label_nl": "X", "unit": "count", "rollup": "sum"}),
+    )
+    .await
+    .problem(403);
     let bad = app.post("/metrics", &app.staff_token, &json!({"key": "Bad key", "label_nl": "", "unit": "count", "rollup": "share", "numerator": "nope", "denominator": "registrations"})).await;
     bad.problem(422);
     assert_eq!(bad.error_fields(), ["key", "label_nl", "numerator"]);
     let added = app.post("/metrics", &app.staff_token, &json!({"key": "expert_meetings", "label_nl": "Inzet ervaringsdeskundigen", "unit": "count", "rollup": "sum"})).await;
     assert_eq!(added.ok()["version"].as_i64().unwrap(), version + 1);
     let relabelled = app.post("/metrics", &app.staff_token, &json!({"key": "expert_meetings", "label_nl": "Inzet ervaringsdeskundige", "unit": "count", "rollup": "sum"})).await;
-    let m = relabelled.ok()["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "expert_meetings").unwrap().clone();
+    let m = relabelled.ok()["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key"] == "expert_meetings")
+        .unwrap()
+        .clone();
     assert_eq!(m["version"], 2);
     assert_eq!(m["label_nl"], "Inzet ervaringsdeskundige");
     let history = app.get("/metrics/expert_meetings/versions", &app.staff_token).await;
@@ -314,10 +451,31 @@ async fn metric_catalogue_is_defined_by_staff_and_versioned() {
     // The share of households without children is recomputed from the counts, never averaged.
     let w_id = app.get("/proeftuinen", &app.staff_token).await.body[0]["id"].as_i64().unwrap();
     let w = Wbw { id: w_id, region_token };
-    report(&app, &w, "2024-Q1", &json!({"households_without_children": 1, "registrations": 3, "expert_meetings": 2}), "0").await;
-    report(&app, &w, "2024-Q2", &json!({"households_without_children": 0, "registrations": 7}), "0").await;
-    let h1 = app.get(&format!("/proeftuinen/{w_id}/figures?period=2024-H1"), &app.staff_token).await;
-    let share = h1.ok()["figures"].as_array().unwrap().iter().find(|f| f["metric"] == "share_households_without_children").unwrap().clone();
+    report(
+        &app,
+        &w,
+        "2024-Q1",
+        &json!({"households_without_children": 1, "registrations": 3, "expert_meetings": 2}),
+        "0",
+    )
+    .await;
+    report(
+        &app,
+        &w,
+        "2024-Q2",
+        &json!({"households_without_children": 0, "registrations": 7}),
+        "0",
+    )
+    .await;
+    let h1 =
+        app.get(&format!("/proeftuinen/{w_id}/figures?period=2024-H1"), &app.staff_token).await;
+    let share = h1.ok()["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["metric"] == "share_households_without_children")
+        .unwrap()
+        .clone();
     assert_eq!(share["share"], "10.0");
     assert_eq!(h1.body["counts"]["expert_meetings"], 2);
 }
@@ -354,15 +512,24 @@ async fn annual_plans_follow_the_workflow_and_reminders_go_out_once() {
     assert_eq!(created.body["due_on"], "2025-12-01");
     app.post(&plans, &w.region_token, &plan).await.problem(409);
     app.post(&format!("/annual-plans/{id}/submit"), &w.region_token, &json!({})).await.ok();
-    app.post(&format!("/annual-plans/{id}/return"), &app.staff_token, &json!({"comments": "Begroting toelichten"})).await.ok();
+    app.post(
+        &format!("/annual-plans/{id}/return"),
+        &app.staff_token,
+        &json!({"comments": "Begroting toelichten"}),
+    )
+    .await
+    .ok();
     app.put(&format!("/annual-plans/{id}"), &w.region_token, &plan).await.ok();
     app.post(&format!("/annual-plans/{id}/submit"), &w.region_token, &json!({})).await.ok();
-    let accepted = app.post(&format!("/annual-plans/{id}/accept"), &app.staff_token, &json!({})).await;
+    let accepted =
+        app.post(&format!("/annual-plans/{id}/accept"), &app.staff_token, &json!({})).await;
     assert_eq!(accepted.ok()["status"], "accepted");
     let pdf = app.get(&format!("/annual-plans/{id}/pdf"), &w.region_token).await;
     assert_eq!(pdf.status, 200);
     let text = pdf_text(&pdf.bytes);
-    for s in ["Jaarplan 2026", "Uitbreiden naar meer postcodegebieden", "€ 130.000,10", "Lokaal Team"] {
+    for s in
+        ["Jaarplan 2026", "Uitbreiden naar meer postcodegebieden", "€ 130.000,10", "Lokaal Team"]
+    {
         assert!(text.contains(s), "{s} in:\n{text}");
     }
     let spending = app.get(&format!("/proeftuinen/{}/spending", w.id), &app.staff_token).await;
@@ -370,15 +537,26 @@ async fn annual_plans_follow_the_workflow_and_reminders_go_out_once() {
 
     // Reminders: 2025-Q1 ends 31 March and is due six weeks later (12 May); 14 days before, one
     // reminder; after the due date, one overdue; running again queues nothing new.
-    let run = || async { app.post("/monitoring/reminders/run", &app.staff_token, &json!({})).await.ok()["queued"].as_i64().unwrap() };
+    let run = || async {
+        app.post("/monitoring/reminders/run", &app.staff_token, &json!({})).await.ok()["queued"]
+            .as_i64()
+            .unwrap()
+    };
     app.set_time("2025-04-28T09:00:00+02:00");
     assert_eq!(run().await, 1);
     assert_eq!(run().await, 0);
     app.set_time("2025-05-13T09:00:00+02:00");
     assert_eq!(run().await, 1);
     let mails = tuinier::mail::outbox::of_kind(&app.state.db, "report_reminder").await.unwrap();
-    let occasions: Vec<(&str, &str)> = mails.iter().map(|m| (m.target.as_str(), m.occasion.as_str())).collect();
-    assert_eq!(occasions, [(format!("progress_report:{}:2025-Q1", w.id).as_str(), "before_due"), (format!("progress_report:{}:2025-Q1", w.id).as_str(), "overdue")]);
+    let occasions: Vec<(&str, &str)> =
+        mails.iter().map(|m| (m.target.as_str(), m.occasion.as_str())).collect();
+    assert_eq!(
+        occasions,
+        [
+            (format!("progress_report:{}:2025-Q1", w.id).as_str(), "before_due"),
+            (format!("progress_report:{}:2025-Q1", w.id).as_str(), "overdue")
+        ]
+    );
     assert!(mails.iter().all(|m| m.recipient == "penvoerder@west-brabant-west.example"));
     // Once reported, no more reminders for it.
     report(&app, &w, "2025-Q1", &json!({"cases_discussed": 40}), "0").await;
@@ -398,17 +576,41 @@ async fn the_2022_call_ends_with_four_proeftuinen_and_an_overspend_shows() {
     r.final_round().await.expect("final round");
     r.publish_final().await.expect("final publication");
 
-    let awarded: Vec<&Value> = s["expected"]["applications"].as_array().unwrap().iter().filter(|a| a["decision"] == "awarded").collect();
+    let awarded: Vec<&Value> = s["expected"]["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["decision"] == "awarded")
+        .collect();
     let proeftuinen = app.get("/proeftuinen", &app.staff_token).await;
     let list = proeftuinen.ok().as_array().unwrap().clone();
     assert_eq!(list.len(), awarded.len());
     assert_eq!(list.len(), 4, "the 2022 call awards four");
-    let start = s["call"]["stages"].as_array().unwrap().iter().find(|x| x["kind"] == "programme_start").unwrap()["at"].as_str().unwrap()[..10].to_string();
+    let start = s["call"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "programme_start")
+        .unwrap()["at"]
+        .as_str()
+        .unwrap()[..10]
+        .to_string();
     for a in &awarded {
-        let p = list.iter().find(|p| p["region_ref"] == a["ref"]).unwrap_or_else(|| panic!("no proeftuin for {}", a["ref"]));
-        assert!(same_value(&p["grant_total"], &a["allocated"]), "{} {}", p["grant_total"], a["allocated"]);
+        let p = list
+            .iter()
+            .find(|p| p["region_ref"] == a["ref"])
+            .unwrap_or_else(|| panic!("no proeftuin for {}", a["ref"]));
+        assert!(
+            same_value(&p["grant_total"], &a["allocated"]),
+            "{} {}",
+            p["grant_total"],
+            a["allocated"]
+        );
         assert_eq!(p["started_on"], start.as_str());
-        assert_eq!(p["application_id"].as_i64(), Some(r.application_id(a["ref"].as_str().unwrap()).unwrap()));
+        assert_eq!(
+            p["application_id"].as_i64(),
+            Some(r.application_id(a["ref"].as_str().unwrap()).unwrap())
+        );
     }
 
     // A region reports costs above its remaining grant: accepted, and the overview shows it.
@@ -418,14 +620,31 @@ async fn the_2022_call_ends_with_four_proeftuinen_and_an_overspend_shows() {
     let grant: rust_decimal::Decimal = first["grant_total"].as_str().unwrap().parse().unwrap();
     let costs = (grant + rust_decimal::Decimal::new(125050, 2)).to_string();
     let w = Wbw { id: first["id"].as_i64().unwrap(), region_token };
-    report(&app, &w, "2022-Q4", &json!({"cases_discussed": 12, "registrations": 10, "households_without_children": 1}), &costs).await;
+    report(
+        &app,
+        &w,
+        "2022-Q4",
+        &json!({"cases_discussed": 12, "registrations": 10, "households_without_children": 1}),
+        &costs,
+    )
+    .await;
     let o = app.get("/monitoring/overview?period=2022", &app.staff_token).await;
-    let row = o.ok()["proeftuinen"].as_array().unwrap().iter().find(|p| p["proeftuin_id"] == first["id"]).unwrap().clone();
+    let row = o.ok()["proeftuinen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["proeftuin_id"] == first["id"])
+        .unwrap()
+        .clone();
     assert_eq!(row["balance"]["overspent"], true);
     assert_eq!(row["balance"]["remaining"], "-1250.50");
     assert_eq!(row["balance"]["overspend"], "1250.50");
     assert_eq!(row["figures"]["counts"]["cases_discussed"], 12);
-    assert_eq!(row["figures"]["complete"], true, "quarters before its start are not missing: {}", row["figures"]);
+    assert_eq!(
+        row["figures"]["complete"], true,
+        "quarters before its start are not missing: {}",
+        row["figures"]
+    );
     assert_eq!(o.body["proeftuinen"].as_array().unwrap().len(), 4);
     let pdf = app.get("/monitoring/overview.pdf?period=2022", &app.staff_token).await;
     assert_eq!(pdf.status, 200);

@@ -23,11 +23,7 @@ fn pdfinfo(bytes: &[u8]) -> Option<BTreeMap<String, String>> {
             return None;
         }
     };
-    assert!(
-        out.status.success(),
-        "pdfinfo failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "pdfinfo failed: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     Some(
         text.lines()
@@ -50,18 +46,11 @@ fn qpdf_check(bytes: &[u8]) -> std::io::Result<(bool, String)> {
 async fn every_kind_of_letter_is_a_tagged_pdf_with_its_author_and_date() {
     let app = spawn_app().await;
     let s = load_scenario();
-    let mut r = Rehearsal::new(
-        app.base.clone(),
-        app.staff_token.clone(),
-        app.clock.clone(),
-        &s,
-    );
+    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
     r.setup().await.expect("setup");
     r.intake().await.expect("intake");
     r.first_round().await.expect("first round");
-    r.publish_first_round()
-        .await
-        .expect("first-round publication");
+    r.publish_first_round().await.expect("first-round publication");
     r.final_round().await.expect("final round");
     r.publish_final().await.expect("final publication");
     let keep = std::env::var("TUINIER_WRITE_LETTERS").ok();
@@ -79,10 +68,8 @@ async fn every_kind_of_letter_is_a_tagged_pdf_with_its_author_and_date() {
             .clone();
         for letter in letters {
             let kind = letter["kind"].as_str().unwrap().to_string();
-            let bytes = app
-                .get(letter["content_url"].as_str().unwrap(), &app.staff_token)
-                .await
-                .bytes;
+            let bytes =
+                app.get(letter["content_url"].as_str().unwrap(), &app.staff_token).await.bytes;
             if let Some(dir) = &keep {
                 std::fs::create_dir_all(dir).unwrap();
                 std::fs::write(format!("{dir}/{reference}-{kind}.pdf"), &bytes).unwrap();
@@ -90,15 +77,9 @@ async fn every_kind_of_letter_is_a_tagged_pdf_with_its_author_and_date() {
             let Some(info) = pdfinfo(&bytes) else { return };
             let field = |k: &str| info.get(k).cloned().unwrap_or_default();
             assert_eq!(field("Tagged"), "yes", "{reference} {kind}: {info:?}");
-            assert!(
-                !field("Author").is_empty(),
-                "{reference} {kind}: an author: {info:?}"
-            );
+            assert!(!field("Author").is_empty(), "{reference} {kind}: an author: {info:?}");
             assert_eq!(field("Creator"), "Tuinier", "{reference} {kind}");
-            assert!(
-                field("Producer").starts_with("Tuinier "),
-                "{reference} {kind}: {info:?}"
-            );
+            assert!(field("Producer").starts_with("Tuinier "), "{reference} {kind}: {info:?}");
             let created = field("CreationDate");
             assert!(
                 !created.is_empty() && !created.contains("1970"),
@@ -113,11 +94,7 @@ async fn every_kind_of_letter_is_a_tagged_pdf_with_its_author_and_date() {
                 "{reference} {kind}: no PDF/X claim: {info:?}"
             );
             assert_eq!(field("PDF version"), "1.7", "{reference} {kind}");
-            assert_eq!(
-                field("Metadata Stream"),
-                "yes",
-                "{reference} {kind}: XMP metadata"
-            );
+            assert_eq!(field("Metadata Stream"), "yes", "{reference} {kind}: XMP metadata");
             if let Ok(out) = qpdf_check(&bytes) {
                 assert!(out.0, "{reference} {kind}: qpdf --check: {}", out.1);
             }
@@ -125,26 +102,13 @@ async fn every_kind_of_letter_is_a_tagged_pdf_with_its_author_and_date() {
         }
     }
     for kind in ["award", "rejection_first_round", "rejection_final"] {
-        assert!(
-            kinds.contains_key(kind),
-            "the scenario has a {kind} letter: {kinds:?}"
-        );
+        assert!(kinds.contains_key(kind), "the scenario has a {kind} letter: {kinds:?}");
     }
 
     // The same letter renders to the same bytes (letters are stored with their SHA-256).
     let id = r.application_id(&kinds["award"]).unwrap();
-    let a = app
-        .get(
-            &format!("/applications/{id}/letter-preview"),
-            &app.staff_token,
-        )
-        .await;
-    let b = app
-        .get(
-            &format!("/applications/{id}/letter-preview"),
-            &app.staff_token,
-        )
-        .await;
+    let a = app.get(&format!("/applications/{id}/letter-preview"), &app.staff_token).await;
+    let b = app.get(&format!("/applications/{id}/letter-preview"), &app.staff_token).await;
     assert_eq!(a.status, 200);
     assert!(a.bytes == b.bytes, "the preview renders byte-identically");
 }

@@ -52,13 +52,14 @@ fn random_hex(n: usize) -> String {
 async fn failed_tokens_are_slowed_per_address_and_successful_requests_are_not() {
     let app = spawn_app().await;
     // A second server on the same data, with a small burst and a quick refill.
-    let settings = ThrottleSettings {
-        burst: 3,
-        refill_every: Duration::from_millis(700),
-    };
-    let server = startup::spawn_with(app.state.clone(), "127.0.0.1:0".parse().unwrap(), startup::ServeOptions { sign_in: settings, ..Default::default() })
-        .await
-        .unwrap();
+    let settings = ThrottleSettings { burst: 3, refill_every: Duration::from_millis(700) };
+    let server = startup::spawn_with(
+        app.state.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        startup::ServeOptions { sign_in: settings, ..Default::default() },
+    )
+    .await
+    .unwrap();
     let base = format!("http://{}", server.addr);
     let get = |token: String| {
         let req = app.client.get(format!("{base}/me")).bearer_auth(token);
@@ -75,18 +76,10 @@ async fn failed_tokens_are_slowed_per_address_and_successful_requests_are_not() 
     }
     let refused = get(bad()).await;
     assert_eq!(refused.status(), 429);
-    let retry_after: u64 = refused.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert_eq!(retry_after, 1, "Retry-After in whole seconds, rounded up");
     assert_eq!(
-        refused.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next(),
+        refused.headers()["content-type"].to_str().unwrap().split(';').next(),
         Some("application/problem+json")
     );
     let problem: serde_json::Value = refused.json().await.unwrap();
@@ -95,22 +88,10 @@ async fn failed_tokens_are_slowed_per_address_and_successful_requests_are_not() 
     // While the address waits, no token is looked at (a guess cannot be confirmed).
     assert_eq!(get(app.staff_token.clone()).await.status(), 429);
     // A request without a token is not a guess: 401 as always.
-    assert_eq!(
-        app.client
-            .get(format!("{base}/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(app.client.get(format!("{base}/me")).send().await.unwrap().status(), 401);
 
     tokio::time::sleep(Duration::from_millis(750)).await;
-    assert_eq!(
-        get(app.staff_token.clone()).await.status(),
-        200,
-        "one attempt earned back"
-    );
+    assert_eq!(get(app.staff_token.clone()).await.status(), 200, "one attempt earned back");
     assert_eq!(get(bad()).await.status(), 401);
     assert_eq!(get(bad()).await.status(), 429);
 
@@ -172,20 +153,9 @@ async fn every_request_is_logged_with_an_id_and_no_log_line_holds_a_token_an_ema
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.headers()["x-request-id"], request_id.as_str());
     // Without one (or with one that is not sane), the service makes one up.
-    let generated = app
-        .client
-        .get(format!("{}/health", app.base))
-        .send()
-        .await
-        .unwrap();
-    let id = generated.headers()["x-request-id"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit()),
-        "{id}"
-    );
+    let generated = app.client.get(format!("{}/health", app.base)).send().await.unwrap();
+    let id = generated.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
     let insane = app
         .client
         .get(format!("{}/health", app.base))
@@ -216,12 +186,8 @@ async fn every_request_is_logged_with_an_id_and_no_log_line_holds_a_token_an_ema
         .collect();
     assert_eq!(access.len(), 1, "one access line for the request:\n{text}");
     let line = access[0];
-    for part in [
-        "method=GET",
-        &format!("path=/regions/{region_id} "),
-        "status=200",
-        "duration_ms=",
-    ] {
+    for part in ["method=GET", &format!("path=/regions/{region_id} "), "status=200", "duration_ms="]
+    {
         assert!(line.contains(part), "{part} in {line}");
     }
     let failed: Vec<&str> = text

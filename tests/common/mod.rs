@@ -33,7 +33,8 @@ pub fn fixtures_dir() -> PathBuf {
 /// The programme's shared public scenario (`../shared/fixtures/...`) when it is beside the
 /// repository (CI); `None` in a plain clone.
 pub fn shared_scenario_path() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/tranche-2022/scenario.json");
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/tranche-2022/scenario.json");
     p.is_file().then_some(p)
 }
 
@@ -47,7 +48,8 @@ pub fn scenario_path() -> PathBuf {
 
 pub fn load_scenario() -> Value {
     let path = scenario_path();
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("scenario is JSON")
 }
 
@@ -62,9 +64,16 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
             use sea_orm::ConnectionTrait;
             let mut bytes = [0u8; 8];
             getrandom::fill(&mut bytes).expect("random");
-            let name = format!("tuinier_test_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-            let conn = sea_orm::Database::connect(admin.as_str()).await.expect("connect to the test PostgreSQL server");
-            conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            let name = format!(
+                "tuinier_test_{}",
+                bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            );
+            let conn = sea_orm::Database::connect(admin.as_str())
+                .await
+                .expect("connect to the test PostgreSQL server");
+            conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
             conn.close().await.ok();
             let base = admin.rsplit_once('/').map(|(b, _)| b).expect("admin URL ends in /DBNAME");
             (format!("{base}/{name}"), None)
@@ -81,7 +90,8 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     let (database_url, dir) = fresh_database().await;
     let clock = SettableClock::new(now);
-    let state = startup::prepare(&database_url, Arc::new(clock.clone())).await.expect("prepare state");
+    let state =
+        startup::prepare(&database_url, Arc::new(clock.clone())).await.expect("prepare state");
     let staff = users::add(
         &state,
         &Actor::system("test"),
@@ -98,7 +108,13 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     .expect("bootstrap staff user");
     // Tests send many unknown tokens on purpose; the throttle has its own test (tests/api/sign_in.rs).
     let sign_in = tuinier::api::sign_in::ThrottleSettings { burst: 100_000, ..Default::default() };
-    let server = startup::spawn_with(state.clone(), "127.0.0.1:0".parse().expect("addr"), startup::ServeOptions { sign_in, ..Default::default() }).await.expect("bind");
+    let server = startup::spawn_with(
+        state.clone(),
+        "127.0.0.1:0".parse().expect("addr"),
+        startup::ServeOptions { sign_in, ..Default::default() },
+    )
+    .await
+    .expect("bind");
     TestApp {
         base: format!("http://{}", server.addr),
         client: reqwest::Client::new(),
@@ -126,8 +142,18 @@ pub struct Answer {
 impl Answer {
     /// Asserts an RFC 9457 problem with this status and returns its body.
     pub fn problem(&self, status: u16) -> &Value {
-        assert_eq!(self.status.as_u16(), status, "expected {status}, got {}: {}", self.status, self.body);
-        assert_eq!(self.content_type, "application/problem+json", "problem content type; body {}", self.body);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "expected {status}, got {}: {}",
+            self.status,
+            self.body
+        );
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "problem content type; body {}",
+            self.body
+        );
         assert_eq!(self.body["status"], status, "problem status field: {}", self.body);
         for key in ["type", "title", "detail"] {
             assert!(self.body[key].is_string(), "problem without {key}: {}", self.body);
@@ -159,7 +185,13 @@ impl TestApp {
         self.clock.set(at(s));
     }
 
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Answer {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -197,10 +229,15 @@ impl TestApp {
 pub fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(x), Value::String(y)) => {
-            x == y || matches!((x.parse::<rust_decimal::Decimal>(), y.parse::<rust_decimal::Decimal>()), (Ok(p), Ok(q)) if p == q)
+            x == y
+                || matches!((x.parse::<rust_decimal::Decimal>(), y.parse::<rust_decimal::Decimal>()), (Ok(p), Ok(q)) if p == q)
         }
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q)),
-        (Value::Object(x), Value::Object(y)) => x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w))),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+        }
         (Value::Number(x), Value::Number(y)) => x == y,
         _ => a == b,
     }

@@ -173,7 +173,11 @@ async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
                 // Dot-unstuffing (RFC 5321 4.5.2).
                 data.push_str(l.strip_prefix('.').unwrap_or(&l));
             }
-            shared.lock().expect("lock").messages.push(Received { from: from.clone(), to: to.clone(), data });
+            shared.lock().expect("lock").messages.push(Received {
+                from: from.clone(),
+                to: to.clone(),
+                data,
+            });
             "250 OK queued\r\n".into()
         } else if upper == "RSET" || upper == "NOOP" {
             "250 OK\r\n".into()

@@ -32,7 +32,8 @@ fn synthetic(i: usize) -> LetterFacts {
     let criteria = (0..11)
         .map(|c| CriterionScore {
             label: format!("Criterium {} over samenwerking, netwerkdossier en brede aanpak", c + 1),
-            mean: Points::parse(&format!("{}.{:02}", 3 + (i + c) % 5, (i * 7 + c) % 100)).unwrap_or(Points::ZERO),
+            mean: Points::parse(&format!("{}.{:02}", 3 + (i + c) % 5, (i * 7 + c) % 100))
+                .unwrap_or(Points::ZERO),
             max: 8,
         })
         .collect();
@@ -47,7 +48,11 @@ fn synthetic(i: usize) -> LetterFacts {
         lead_function: Some("beleidsadviseur Jeugd".into()),
         applicant: Some(crate::domain::applicant::Applicant {
             organisation: "Gemeente Súdwest-Fryslân".into(),
-            address: crate::domain::applicant::PostalAddress { street: "Postbus 10000".into(), postcode: "8600 HA".into(), city: "Sneek".into() },
+            address: crate::domain::applicant::PostalAddress {
+                street: "Postbus 10000".into(),
+                postcode: "8600 HA".into(),
+                city: "Sneek".into(),
+            },
             kvk_number: None,
             oin: None,
         }),
@@ -76,11 +81,17 @@ fn synthetic(i: usize) -> LetterFacts {
         last_awarded: Some((400, Points::whole(70))),
         criteria,
         knockouts_met: (0..8).map(|k| format!("Knock-outcriterium {k}")).collect(),
-        knockouts_not_met: if i % 2 == 0 { vec![("Knock-outcriterium 2".into(), vec!["Onvoldoende aannemelijk gemaakt.".into()])] } else { vec![] },
+        knockouts_not_met: if i.is_multiple_of(2) {
+            vec![("Knock-outcriterium 2".into(), vec!["Onvoldoende aannemelijk gemaakt.".into()])]
+        } else {
+            vec![]
+        },
         knockout_decision_reason: None,
         tie: None,
         allocated: Some(Money::from_whole_euros(900_000 + i as i64)),
-        allocation: AllocationBasis::ProRata { requested_awarded: Money::from_whole_euros(450_000_000) },
+        allocation: AllocationBasis::ProRata {
+            requested_awarded: Money::from_whole_euros(450_000_000),
+        },
         spending_from: date(2022, 1, 1),
         spending_to: date(2023, 12, 31),
         settings: super::programme_settings(),
@@ -89,9 +100,15 @@ fn synthetic(i: usize) -> LetterFacts {
 }
 
 fn plain_page() -> Result<Vec<u8>, DomainError> {
-    let mut d = Document::new(Settings { title: "Basis".into(), header_left: "Toekomstscenario kind- en gezinsbescherming".into(), ..Default::default() })
-        .map_err(DomainError::internal)?;
-    d.paragraph("Een gewone pagina met één alinea tekst, als maat voor de kosten van een PDF zonder meer.");
+    let mut d = Document::new(Settings {
+        title: "Basis".into(),
+        header_left: "Toekomstscenario kind- en gezinsbescherming".into(),
+        ..Default::default()
+    })
+    .map_err(DomainError::internal)?;
+    d.paragraph(
+        "Een gewone pagina met één alinea tekst, als maat voor de kosten van een PDF zonder meer.",
+    );
     d.finish().map_err(DomainError::internal)
 }
 

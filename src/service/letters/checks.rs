@@ -43,10 +43,7 @@ pub async fn ready_to_publish<C: ConnectionTrait>(
     if problems.is_empty() {
         return Ok(());
     }
-    Err(DomainError::Conflict(format!(
-        "the letters cannot be issued yet: {}",
-        problems.join("; ")
-    )))
+    Err(DomainError::Conflict(format!("the letters cannot be issued yet: {}", problems.join("; "))))
 }
 
 /// The decisive motivations that cannot carry a knock-out rejection (empty, too short, or only a
@@ -79,18 +76,11 @@ pub async fn motivation_problems<C: ConnectionTrait>(
         let Some(g) = grounds::of(input, result, &r.r#ref) else {
             continue;
         };
-        let Ground::KnockoutNotMet {
-            criteria,
-            decided_reason,
-        } = &g.ground
-        else {
+        let Ground::KnockoutNotMet { criteria, decided_reason } = &g.ground else {
             continue;
         };
         for c in criteria {
-            for s in sheets
-                .iter()
-                .filter(|s| s.application_id == id && s.status == "submitted")
-            {
+            for s in sheets.iter().filter(|s| s.application_id == id && s.status == "submitted") {
                 let sheet: SheetInput =
                     serde_json::from_str(&s.content).map_err(DomainError::internal)?;
                 if sheet.knockout.get(c) != Some(&false) {

@@ -9,8 +9,8 @@ use super::schedule::{self, Payments};
 use super::templates;
 use crate::domain::applicant::Applicant;
 use crate::domain::grounds::{DecisionGround, Division, Ground};
-use crate::domain::numerals::{count, ordinal};
 use crate::domain::money::Money;
+use crate::domain::numerals::{count, ordinal};
 use crate::domain::points::Points;
 use crate::error::{DomainError, FieldError};
 use crate::pdf::{self, Block, Column, Document, Line, Settings, Table, format};
@@ -25,7 +25,12 @@ pub enum LetterKind {
 }
 
 impl LetterKind {
-    pub const ALL: [LetterKind; 4] = [LetterKind::Award, LetterKind::RejectionFirstRound, LetterKind::RejectionFinal, LetterKind::InterviewInvitation];
+    pub const ALL: [LetterKind; 4] = [
+        LetterKind::Award,
+        LetterKind::RejectionFirstRound,
+        LetterKind::RejectionFinal,
+        LetterKind::InterviewInvitation,
+    ];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -53,7 +58,9 @@ impl LetterKind {
     fn subject(&self) -> &'static str {
         match self {
             LetterKind::Award => "Beschikking tot subsidieverlening",
-            LetterKind::RejectionFirstRound => "Besluit op uw aanvraag: afwijzing na de eerste beoordeling",
+            LetterKind::RejectionFirstRound => {
+                "Besluit op uw aanvraag: afwijzing na de eerste beoordeling"
+            }
             LetterKind::RejectionFinal => "Besluit op uw aanvraag: afwijzing na de gespreksronde",
             LetterKind::InterviewInvitation => "Uitnodiging voor de gespreksronde",
         }
@@ -140,7 +147,8 @@ pub struct LetterFacts {
     pub logo: Option<crate::pdf::letterhead::Logo>,
 }
 
-const BLOCKS: &[&str] = &["scores_table", "obligations_table", "knockouts_met", "knockouts_not_met"];
+const BLOCKS: &[&str] =
+    &["scores_table", "obligations_table", "knockouts_met", "knockouts_not_met"];
 
 /// A grant above this amount is settled with an auditor's report.
 pub const AUDIT_THRESHOLD_EUROS: i64 = 125_000;
@@ -160,7 +168,8 @@ fn quoted(s: &str) -> String {
 }
 
 pub fn payments_of(f: &LetterFacts) -> Option<Payments> {
-    f.allocated.map(|a| schedule::payments(a, f.settings.advance_percent, f.decided_on, f.spending_to))
+    f.allocated
+        .map(|a| schedule::payments(a, f.settings.advance_percent, f.decided_on, f.spending_to))
 }
 
 fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
@@ -168,7 +177,13 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
     v.insert("region", f.region_name.clone());
     v.insert("lead_applicant", f.lead_name.clone());
     v.insert("municipality", f.lead_municipality.clone());
-    v.insert("applicant", f.applicant.as_ref().map_or_else(|| format!("de gemeente {}", f.lead_municipality), |a| a.organisation.clone()));
+    v.insert(
+        "applicant",
+        f.applicant.as_ref().map_or_else(
+            || format!("de gemeente {}", f.lead_municipality),
+            |a| a.organisation.clone(),
+        ),
+    );
     v.insert("call", f.call_title.clone());
     v.insert("programme", f.programme.clone());
     v.insert("reference", f.reference.clone());
@@ -176,18 +191,36 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
     if let Some(d) = f.submitted_on {
         v.insert("submitted_on", format::date(d));
     }
-    let title = f.application_title.as_deref().map(|t| format!(" {}", quoted(t))).unwrap_or_default();
+    let title =
+        f.application_title.as_deref().map(|t| format!(" {}", quoted(t))).unwrap_or_default();
     v.insert(
         "plan_reference",
-        format!("uw plan van aanpak{title}, ingediend op {} met kenmerk {}", f.submitted_on.map(format::date).unwrap_or_default(), f.reference),
+        format!(
+            "uw plan van aanpak{title}, ingediend op {} met kenmerk {}",
+            f.submitted_on.map(format::date).unwrap_or_default(),
+            f.reference
+        ),
     );
-    v.insert("addendum_clause", f.addendum_on.map(|d| format!(", en in het addendum dat u op {} heeft ingediend", format::date(d))).unwrap_or_default());
-    v.insert("with_addendum", f.addendum_on.map(|d| format!(", samen met het addendum van {},", format::date(d))).unwrap_or_default());
+    v.insert(
+        "addendum_clause",
+        f.addendum_on
+            .map(|d| format!(", en in het addendum dat u op {} heeft ingediend", format::date(d)))
+            .unwrap_or_default(),
+    );
+    v.insert(
+        "with_addendum",
+        f.addendum_on
+            .map(|d| format!(", samen met het addendum van {},", format::date(d)))
+            .unwrap_or_default(),
+    );
     v.insert("legal_basis", f.settings.legal_basis.trim().to_string());
     v.insert("awb_articles", f.settings.awb_articles.trim().to_string());
     v.insert("issuing_body", first_line(&f.settings.issuing_body));
     v.insert("minister", lower_first(&first_line(&f.settings.issuing_body)));
-    v.insert("objection_address", f.settings.objection_address.trim().lines().map(str::trim).collect::<Vec<_>>().join(", "));
+    v.insert(
+        "objection_address",
+        f.settings.objection_address.trim().lines().map(str::trim).collect::<Vec<_>>().join(", "),
+    );
     v.insert("total_points", f.total_points.to_string());
     v.insert("threshold", format::points(f.threshold));
     v.insert("max_awards", count(u64::from(f.max_awards)));
@@ -200,7 +233,10 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
     if let Some(s) = f.first_round_score {
         v.insert("first_round_score", format::points(s));
         if s < f.threshold {
-            v.insert("threshold_gap", format::points(Points::from_decimal(f.threshold.as_decimal() - s.as_decimal())));
+            v.insert(
+                "threshold_gap",
+                format::points(Points::from_decimal(f.threshold.as_decimal() - s.as_decimal())),
+            );
         }
     }
     if let Some(s) = f.final_score {
@@ -238,12 +274,21 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
             "division",
             match &ceiling.division {
                 Division::ProRataWholeEuros => "naar rato van de gevraagde bedragen".to_string(),
-                Division::Manual { reason } => format!("met bedragen per aanvraag, om deze reden: {}", quoted(reason)),
+                Division::Manual { reason } => {
+                    format!("met bedragen per aanvraag, om deze reden: {}", quoted(reason))
+                }
             },
         );
     }
     let n = f.knockouts_not_met.len();
-    v.insert("knockout_phrase", if n == 1 { "het volgende knock-outcriterium".into() } else { format!("de volgende {} knock-outcriteria", count(n as u64)) });
+    v.insert(
+        "knockout_phrase",
+        if n == 1 {
+            "het volgende knock-outcriterium".into()
+        } else {
+            format!("de volgende {} knock-outcriteria", count(n as u64))
+        },
+    );
     // The ground as the decision states it (art. 4:25 Awb only where the ceiling decided).
     let refusal = match ground {
         Some(Ground::KnockoutNotMet { .. }) => "een weigering omdat uw aanvraag niet voldoet aan één of meer knock-outcriteria van de leidraad".to_string(),
@@ -260,7 +305,10 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
     v.insert("refusal_ground", refusal);
     let tie_note = match ground {
         Some(Ground::Awarded { tie_reason: Some(reason), .. }) => {
-            format!(" Uw aanvraag eindigde met een gelijke score op de laatste plaats die voor subsidie in aanmerking komt; over die gelijke stand heb ik als volgt beslist: {}.", quoted(reason))
+            format!(
+                " Uw aanvraag eindigde met een gelijke score op de laatste plaats die voor subsidie in aanmerking komt; over die gelijke stand heb ik als volgt beslist: {}.",
+                quoted(reason)
+            )
         }
         _ => String::new(),
     };
@@ -284,9 +332,22 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
         v.insert("parts", count(u64::from(p.parts)));
         v.insert("per_part", format::amount(p.per_part));
         v.insert("last_part", format::amount(p.last_part));
-        v.insert("last_part_note", if p.last_part == p.per_part { String::new() } else { format!(" (het laatste {})", format::amount(p.last_part)) });
+        v.insert(
+            "last_part_note",
+            if p.last_part == p.per_part {
+                String::new()
+            } else {
+                format!(" (het laatste {})", format::amount(p.last_part))
+            },
+        );
     }
-    let obligations = schedule::obligations(f.spending_from, f.spending_to, f.decided_on, f.settings.report_weeks, f.settings.settlement_weeks);
+    let obligations = schedule::obligations(
+        f.spending_from,
+        f.spending_to,
+        f.decided_on,
+        f.settings.report_weeks,
+        f.settings.settlement_weeks,
+    );
     if let Some(last) = obligations.last() {
         v.insert("settlement_due", format::date(last.due));
     }
@@ -303,7 +364,11 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
     }
     if let Some(i) = &f.interview {
         let mut lines = vec![
-            format!("- Datum: {} {}", crate::domain::dutch::weekday(chrono::Datelike::weekday(&i.date)), format::date(i.date)),
+            format!(
+                "- Datum: {} {}",
+                crate::domain::dutch::weekday(chrono::Datelike::weekday(&i.date)),
+                format::date(i.date)
+            ),
             format!("- Tijd: {}", crate::domain::dutch::time(i.time)),
         ];
         if let Some(p) = i.place.as_deref().filter(|p| !p.trim().is_empty()) {
@@ -316,7 +381,9 @@ fn values(f: &LetterFacts) -> BTreeMap<&'static str, String> {
     }
     v.insert(
         "addendum_until",
-        f.addendum_deadline.map(|d| format!(" tot en met {}", crate::domain::dutch::date_time(d))).unwrap_or_default(),
+        f.addendum_deadline
+            .map(|d| format!(" tot en met {}", crate::domain::dutch::date_time(d)))
+            .unwrap_or_default(),
     );
     v.insert("contact_name", f.settings.contact_name.trim().to_string());
     v.insert("contact_email", f.settings.contact_email.trim().to_string());
@@ -342,7 +409,9 @@ fn reason_template(f: &LetterFacts) -> Option<&'static str> {
         (_, Some(Ground::CeilingReached { .. })) => Some("reason_ceiling"),
         (_, Some(Ground::RankBeyondAwards { .. })) => Some("reason_rank"),
         // A letter of another kind than the decision (a preview on request): by its kind.
-        (LetterKind::RejectionFirstRound, _) if !f.knockouts_not_met.is_empty() => Some("reason_knockout"),
+        (LetterKind::RejectionFirstRound, _) if !f.knockouts_not_met.is_empty() => {
+            Some("reason_knockout")
+        }
         (LetterKind::RejectionFirstRound, _) => Some("reason_below_threshold"),
         (LetterKind::RejectionFinal, _) if f.tie.is_some() => Some("reason_tie"),
         (LetterKind::RejectionFinal, _) => Some("reason_rank"),
@@ -357,12 +426,22 @@ fn allocation_template(f: &LetterFacts) -> &'static str {
     }
 }
 
-fn template<'a>(templates: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str, DomainError> {
-    templates.get(name).map(String::as_str).ok_or_else(|| DomainError::internal(format!("no letter template {name}")))
+fn template<'a>(
+    templates: &'a BTreeMap<String, String>,
+    name: &str,
+) -> Result<&'a str, DomainError> {
+    templates
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| DomainError::internal(format!("no letter template {name}")))
 }
 
 /// Fills one template, refusing a placeholder that stays open.
-fn filled(templates: &BTreeMap<String, String>, name: &str, values: &BTreeMap<&str, String>) -> Result<String, DomainError> {
+fn filled(
+    templates: &BTreeMap<String, String>,
+    name: &str,
+    values: &BTreeMap<&str, String>,
+) -> Result<String, DomainError> {
     let (text, missing) = templates::fill(template(templates, name)?, values, BLOCKS);
     if missing.is_empty() {
         return Ok(text);
@@ -370,13 +449,21 @@ fn filled(templates: &BTreeMap<String, String>, name: &str, values: &BTreeMap<&s
     Err(DomainError::Validation(
         missing
             .into_iter()
-            .map(|m| FieldError::new(format!("templates.{name}"), format!("the placeholder {{{m}}} has no value in this letter")))
+            .map(|m| {
+                FieldError::new(
+                    format!("templates.{name}"),
+                    format!("the placeholder {{{m}}} has no value in this letter"),
+                )
+            })
             .collect(),
     ))
 }
 
 /// The whole text of the letter body, with block placeholders left for the layout.
-pub fn body_text(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<(String, String), DomainError> {
+pub fn body_text(
+    f: &LetterFacts,
+    templates: &BTreeMap<String, String>,
+) -> Result<(String, String), DomainError> {
     let mut values = values(f);
     if let Some(name) = reason_template(f) {
         let reason = filled(templates, name, &values)?;
@@ -385,16 +472,28 @@ pub fn body_text(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Resul
     if f.kind == LetterKind::Award {
         let basis = filled(templates, allocation_template(f), &values)?;
         values.insert("allocation_basis", basis);
-        let partial = if f.ground.as_ref().is_some_and(|g| g.partial_refusal.is_some()) { filled(templates, "partial_refusal", &values)? } else { String::new() };
+        let partial = if f.ground.as_ref().is_some_and(|g| g.partial_refusal.is_some()) {
+            filled(templates, "partial_refusal", &values)?
+        } else {
+            String::new()
+        };
         values.insert("partial_refusal", partial);
-        let payments = if values.contains_key("advance") { filled(templates, "payments", &values)? } else { String::new() };
+        let payments = if values.contains_key("advance") {
+            filled(templates, "payments", &values)?
+        } else {
+            String::new()
+        };
         values.insert("payments", payments);
         let settlement = filled(templates, "settlement", &values)?;
         values.insert("settlement", settlement);
     }
     let body = filled(templates, f.kind.as_str(), &values)?;
     // An invitation is no decision: no objection clause, only whom to ask.
-    let objection = filled(templates, if f.kind == LetterKind::InterviewInvitation { "contact" } else { "objection" }, &values)?;
+    let objection = filled(
+        templates,
+        if f.kind == LetterKind::InterviewInvitation { "contact" } else { "objection" },
+        &values,
+    )?;
     Ok((body, objection))
 }
 
@@ -423,7 +522,10 @@ fn address_lines(f: &LetterFacts) -> Vec<Line> {
 }
 
 /// Renders the letter as a PDF.
-pub fn render(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<Vec<u8>, DomainError> {
+pub fn render(
+    f: &LetterFacts,
+    templates: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, DomainError> {
     f.settings.require_complete()?;
     let (body, objection) = body_text(f, templates)?;
     let title = format!("{} – {}", f.kind.subject(), f.region_name);
@@ -442,9 +544,11 @@ pub fn render(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<V
 
     // The letterhead: return address and recipient on the left, the sender's details, contact
     // person and references on the right, as in a ministry's letter.
-    let mut address = vec![Line::label(format!("Retouradres {}", f.settings.return_address.trim())), Line::gap()];
+    let mut address =
+        vec![Line::label(format!("Retouradres {}", f.settings.return_address.trim())), Line::gap()];
     address.extend(address_lines(f));
-    let mut sender: Vec<Line> = f.settings.issuing_body.lines().map(|l| Line::small_bold(l.trim())).collect();
+    let mut sender: Vec<Line> =
+        f.settings.issuing_body.lines().map(|l| Line::small_bold(l.trim())).collect();
     sender.push(Line::small(f.programme.clone()));
     sender.push(Line::gap());
     sender.push(Line::label("Contactpersoon"));
@@ -454,18 +558,32 @@ pub fn render(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<V
     sender.push(Line::label("Ons kenmerk"));
     sender.push(Line::small(format!("{}{}", f.reference, version(f))));
     sender.push(Line::label("Uw kenmerk"));
-    sender.push(Line::small(f.submitted_on.map_or_else(|| "uw aanvraag".to_string(), |d| format!("uw aanvraag van {}", format::date(d)))));
+    sender.push(Line::small(f.submitted_on.map_or_else(
+        || "uw aanvraag".to_string(),
+        |d| format!("uw aanvraag van {}", format::date(d)),
+    )));
     sender.push(Line::label("Datum"));
     sender.push(Line::small(format::date(f.decided_on)));
     sender.push(Line::label("Bijlage(n)"));
     sender.push(Line::small("geen"));
-    doc.blocks(&[Block { x: 0.0, width: pdf::mm(92.0), lines: address }, Block { x: pdf::mm(104.0), width: pdf::mm(61.0), lines: sender }]);
+    doc.blocks(&[
+        Block { x: 0.0, width: pdf::mm(92.0), lines: address },
+        Block { x: pdf::mm(104.0), width: pdf::mm(61.0), lines: sender },
+    ]);
     doc.space(18.0);
-    doc.key_values(&[("Betreft".to_string(), format!("{} – {}", f.kind.subject(), f.call_title))], pdf::mm(22.0));
+    doc.key_values(
+        &[("Betreft".to_string(), format!("{} – {}", f.kind.subject(), f.call_title))],
+        pdf::mm(22.0),
+    );
     doc.space(6.0);
     if let Some((reason, replaced_on)) = &f.correction {
         doc.text(
-            &format!("Deze brief vervangt de brief met kenmerk {} van {}. Reden van de correctie: {}", f.reference, format::date(*replaced_on), reason),
+            &format!(
+                "Deze brief vervangt de brief met kenmerk {} van {}. Reden van de correctie: {}",
+                f.reference,
+                format::date(*replaced_on),
+                reason
+            ),
             pdf::Style::bold(),
         );
     }
@@ -486,7 +604,10 @@ pub fn render(f: &LetterFacts, templates: &BTreeMap<String, String>) -> Result<V
     doc.ensure(SIGNATURE_HEIGHT);
     doc.space(6.0);
     doc.paragraph("Met vriendelijke groet,");
-    doc.text(&format!("{},", first_line(&f.settings.issuing_body)), pdf::Style { after: 0.0, ..pdf::Style::body() });
+    doc.text(
+        &format!("{},", first_line(&f.settings.issuing_body)),
+        pdf::Style { after: 0.0, ..pdf::Style::body() },
+    );
     doc.text("namens deze,", pdf::Style { after: 0.0, ..pdf::Style::body() });
     doc.space(34.0);
     doc.text(f.settings.signatory.trim(), pdf::Style { after: 0.0, ..pdf::Style::bold() });
@@ -524,13 +645,22 @@ fn layout(doc: &mut Document, f: &LetterFacts, text: &str) {
                 for (k, motivations) in &f.knockouts_not_met {
                     let why = match motivations.as_slice() {
                         [] => String::new(),
-                        [one] => format!(" De beoordelaars motiveren dit als volgt: {}.", quoted(one)),
-                        many => format!(" De beoordelaars motiveren dit als volgt: {}.", many.iter().map(|m| quoted(m)).collect::<Vec<_>>().join("; ")),
+                        [one] => {
+                            format!(" De beoordelaars motiveren dit als volgt: {}.", quoted(one))
+                        }
+                        many => format!(
+                            " De beoordelaars motiveren dit als volgt: {}.",
+                            many.iter().map(|m| quoted(m)).collect::<Vec<_>>().join("; ")
+                        ),
                     };
                     doc.bullet(&format!("{k}.{why}"));
                 }
                 if let Some(r) = &f.knockout_decision_reason {
-                    let which = if f.knockouts_not_met.len() == 1 { "dit criterium" } else { "deze criteria" };
+                    let which = if f.knockouts_not_met.len() == 1 {
+                        "dit criterium"
+                    } else {
+                        "deze criteria"
+                    };
                     doc.paragraph(&format!(
                         "De beoordelaars waren het over {which} niet eens. Na consensusoverleg is besloten dat uw aanvraag er niet aan voldoet, om deze reden: {}.",
                         quoted(r)
@@ -564,8 +694,11 @@ fn layout(doc: &mut Document, f: &LetterFacts, text: &str) {
 }
 
 fn scores_table(doc: &mut Document, f: &LetterFacts) {
-    let mut rows: Vec<Vec<String>> =
-        f.criteria.iter().map(|c| vec![c.label.clone(), format::points(c.mean), format::integer(c.max)]).collect();
+    let mut rows: Vec<Vec<String>> = f
+        .criteria
+        .iter()
+        .map(|c| vec![c.label.clone(), format::points(c.mean), format::integer(c.max)])
+        .collect();
     let total: Points = f.criteria.iter().map(|c| c.mean).sum();
     let max: i64 = f.criteria.iter().map(|c| c.max).sum();
     let score = match f.kind {
@@ -574,17 +707,37 @@ fn scores_table(doc: &mut Document, f: &LetterFacts) {
     };
     // The round score is the mean of the sheets' totals; the sum of the means can differ from it in
     // the last decimal, so the table's total row shows the round score itself.
-    rows.push(vec!["Totaal (gemiddelde van de totalen per beoordelaar)".into(), format::points(score.unwrap_or(total)), format::integer(max)]);
+    rows.push(vec![
+        "Totaal (gemiddelde van de totalen per beoordelaar)".into(),
+        format::points(score.unwrap_or(total)),
+        format::integer(max),
+    ]);
     doc.table(
-        &Table::new(vec![Column::left("Criterium", 5.6), Column::right("Gemiddelde score", 2.0), Column::right("Maximum", 1.2)], rows)
-            .with_total_row(),
+        &Table::new(
+            vec![
+                Column::left("Criterium", 5.6),
+                Column::right("Gemiddelde score", 2.0),
+                Column::right("Maximum", 1.2),
+            ],
+            rows,
+        )
+        .with_total_row(),
     );
 }
 
 fn obligations_table(doc: &mut Document, f: &LetterFacts) {
-    let rows = schedule::obligations(f.spending_from, f.spending_to, f.decided_on, f.settings.report_weeks, f.settings.settlement_weeks)
-        .into_iter()
-        .map(|o| vec![o.what, format::date(o.due)])
-        .collect();
-    doc.table(&Table::new(vec![Column::left("Verplichting", 5.0), Column::right("Uiterlijk", 1.6)], rows));
+    let rows = schedule::obligations(
+        f.spending_from,
+        f.spending_to,
+        f.decided_on,
+        f.settings.report_weeks,
+        f.settings.settlement_weeks,
+    )
+    .into_iter()
+    .map(|o| vec![o.what, format::date(o.due)])
+    .collect();
+    doc.table(&Table::new(
+        vec![Column::left("Verplichting", 5.0), Column::right("Uiterlijk", 1.6)],
+        rows,
+    ));
 }

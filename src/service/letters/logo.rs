@@ -36,9 +36,9 @@ pub async fn for_letters<C: ConnectionTrait>(
 ) -> Result<Option<Logo>, DomainError> {
     match store::letter_logos::of_call(db, call_id).await? {
         None => Ok(None),
-        Some(row) => Ok(Some(
-            Logo::from_png(&row.content, &row.alt).map_err(DomainError::internal)?,
-        )),
+        Some(row) => {
+            Ok(Some(Logo::from_png(&row.content, &row.alt).map_err(DomainError::internal)?))
+        }
     }
 }
 
@@ -90,16 +90,18 @@ pub async fn set(
     let sha256 = sha256_hex(&png);
     let bytes = png.len();
     store::letter_logos::save(&txn, call_id, png, sha256.clone(), alt.clone(), now).await?;
-    audit(
-        &txn,
-        &who.actor(),
-        now,
-        "letter_logo.set",
-        "call",
-        call_id,
-        None,
-        serde_json::json!({"sha256": sha256, "alt": alt, "bytes": bytes, "width": logo.image.width, "height": logo.image.height}),
-    )
+    audit::record(
+&txn,
+audit::AuditEntry {
+actor: &who.actor(),
+at: now,
+action: "letter_logo.set",
+entity_type: "call",
+entity_id: call_id.to_string(),
+reason: None,
+details: serde_json::json!({"sha256": sha256, "alt": alt, "bytes": bytes, "width": logo.image.width, "height": logo.image.height}),
+},
+)
     .await?;
     txn.commit().await?;
     Ok(LogoInfo {
@@ -146,15 +148,17 @@ pub async fn delete(state: &AppState, who: &Principal, call_id: i32) -> Result<(
     let old = store::letter_logos::of_call(&txn, call_id).await?;
     if let Some(old) = old {
         store::letter_logos::delete(&txn, call_id).await?;
-        audit(
+        audit::record(
             &txn,
-            &who.actor(),
-            now,
-            "letter_logo.removed",
-            "call",
-            call_id,
-            None,
-            serde_json::json!({"sha256": old.sha256, "alt": old.alt}),
+            audit::AuditEntry {
+                actor: &who.actor(),
+                at: now,
+                action: "letter_logo.removed",
+                entity_type: "call",
+                entity_id: call_id.to_string(),
+                reason: None,
+                details: serde_json::json!({"sha256": old.sha256, "alt": old.alt}),
+            },
         )
         .await?;
     }
@@ -171,9 +175,6 @@ mod tests {
         assert!(check_alt("  ").is_err());
         assert!(check_alt(&"x".repeat(MAX_ALT_CHARS + 1)).is_err());
         assert!(check_alt("Logo\nministerie").is_err());
-        assert_eq!(
-            check_alt(" Logo van het ministerie ").unwrap(),
-            "Logo van het ministerie"
-        );
+        assert_eq!(check_alt(" Logo van het ministerie ").unwrap(), "Logo van het ministerie");
     }
 }

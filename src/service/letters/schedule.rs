@@ -101,14 +101,7 @@ pub fn payments(
         (cents - per_part_cents * Decimal::from(parts - 1)) / Decimal::from(100),
     )
     .unwrap_or(Money::ZERO);
-    Payments {
-        advance,
-        advance_percent,
-        rest,
-        parts,
-        per_part,
-        last_part,
-    }
+    Payments { advance, advance_percent, rest, parts, per_part, last_part }
 }
 
 #[cfg(test)]
@@ -122,10 +115,8 @@ mod tests {
     #[test]
     fn obligations_over_a_two_year_period_on_working_days() {
         let o = obligations(d("2022-01-01"), d("2023-12-31"), d("2022-09-15"), 6, 22);
-        let listed: Vec<(String, String)> = o
-            .iter()
-            .map(|o| (o.what.clone(), o.due.to_string()))
-            .collect();
+        let listed: Vec<(String, String)> =
+            o.iter().map(|o| (o.what.clone(), o.due.to_string())).collect();
         assert_eq!(
             listed[0],
             (
@@ -148,43 +139,25 @@ mod tests {
             "2024-02-12".to_string()
         )));
         assert!(
-            !listed
-                .iter()
-                .any(|(w, _)| w.contains("eerste halfjaar van 2022")),
+            !listed.iter().any(|(w, _)| w.contains("eerste halfjaar van 2022")),
             "ended before the decision"
         );
         // 31 December 2023 + 22 weeks is Sunday 2 June 2024: Monday the 3rd.
         assert_eq!(listed.last().unwrap().1, "2024-06-03");
-        assert!(
-            o.iter()
-                .all(|o| crate::domain::workdays::is_working_day(o.due))
-        );
+        assert!(o.iter().all(|o| crate::domain::workdays::is_working_day(o.due)));
     }
 
     #[test]
     fn an_advance_and_the_rest_per_half_year() {
-        let p = payments(
-            Money::parse("1027020.00").unwrap(),
-            50,
-            d("2022-09-15"),
-            d("2023-12-31"),
-        );
+        let p = payments(Money::parse("1027020.00").unwrap(), 50, d("2022-09-15"), d("2023-12-31"));
         assert_eq!(p.advance, Money::parse("513510.00").unwrap());
-        assert_eq!(
-            p.parts, 3,
-            "the halves ending December 2022, June 2023 and December 2023"
-        );
+        assert_eq!(p.parts, 3, "the halves ending December 2022, June 2023 and December 2023");
         assert_eq!(p.per_part, Money::parse("171170.00").unwrap());
         assert_eq!(
             p.advance + p.per_part + p.per_part + p.last_part,
             Money::parse("1027020.00").unwrap()
         );
-        let odd = payments(
-            Money::parse("100.01").unwrap(),
-            33,
-            d("2022-09-15"),
-            d("2023-12-31"),
-        );
+        let odd = payments(Money::parse("100.01").unwrap(), 33, d("2022-09-15"), d("2023-12-31"));
         assert_eq!(
             odd.advance + odd.per_part + odd.per_part + odd.last_part,
             Money::parse("100.01").unwrap()

@@ -107,11 +107,7 @@ impl LetterSettings {
         }
         Err(DomainError::Conflict(format!(
             "the letters cannot be issued while letter settings are missing: {}; set them with PUT /calls/{{id}}/letter-settings",
-            missing
-                .iter()
-                .map(|m| format!("letter_settings.{m}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            missing.iter().map(|m| format!("letter_settings.{m}")).collect::<Vec<_>>().join(", ")
         )))
     }
 
@@ -123,9 +119,7 @@ impl LetterSettings {
             if v.chars().count() > max {
                 errors.push(FieldError::new(name, format!("at most {max} characters")));
             }
-            if v.chars()
-                .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r')))
-            {
+            if v.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r'))) {
                 errors.push(FieldError::new(
                     name,
                     if multiline {
@@ -139,51 +133,25 @@ impl LetterSettings {
         text("issuing_body", &self.issuing_body, MAX_LINE_CHARS, true);
         text("legal_basis", &self.legal_basis, MAX_BLOCK_CHARS, false);
         text("awb_articles", &self.awb_articles, MAX_LINE_CHARS, false);
-        text(
-            "objection_address",
-            &self.objection_address,
-            MAX_LINE_CHARS,
-            true,
-        );
+        text("objection_address", &self.objection_address, MAX_LINE_CHARS, true);
         text("signatory", &self.signatory, MAX_LINE_CHARS, false);
-        text(
-            "signatory_function",
-            &self.signatory_function,
-            MAX_LINE_CHARS,
-            true,
-        );
-        text(
-            "return_address",
-            &self.return_address,
-            MAX_LINE_CHARS,
-            false,
-        );
+        text("signatory_function", &self.signatory_function, MAX_LINE_CHARS, true);
+        text("return_address", &self.return_address, MAX_LINE_CHARS, false);
         text("contact_name", &self.contact_name, MAX_LINE_CHARS, false);
         text("contact_email", &self.contact_email, MAX_LINE_CHARS, false);
         text("contact_phone", &self.contact_phone, 40, false);
         if !self.contact_email.trim().is_empty() && !is_email(self.contact_email.trim()) {
             errors.push(FieldError::new("contact_email", "not an email address"));
         }
-        if !self
-            .contact_phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
-        {
-            errors.push(FieldError::new(
-                "contact_phone",
-                "digits, spaces and + - ( )",
-            ));
+        if !self.contact_phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+            errors.push(FieldError::new("contact_phone", "digits, spaces and + - ( )"));
         }
         if self.advance_percent > 100 {
-            errors.push(FieldError::new(
-                "advance_percent",
-                "a percentage from 1 to 100",
-            ));
+            errors.push(FieldError::new("advance_percent", "a percentage from 1 to 100"));
         }
-        for (name, v) in [
-            ("report_weeks", self.report_weeks),
-            ("settlement_weeks", self.settlement_weeks),
-        ] {
+        for (name, v) in
+            [("report_weeks", self.report_weeks), ("settlement_weeks", self.settlement_weeks)]
+        {
             if v > 52 {
                 errors.push(FieldError::new(name, "from 1 to 52 weeks"));
             }
@@ -193,32 +161,17 @@ impl LetterSettings {
                 errors.extend(e);
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(DomainError::Validation(errors))
-        }
+        if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
     }
 }
 
 impl Interview {
     pub fn validate(&self, prefix: &str) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
-        let place = self
-            .place
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty());
-        let link = self
-            .video_link
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty());
+        let place = self.place.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let link = self.video_link.as_deref().map(str::trim).filter(|p| !p.is_empty());
         if place.is_none() && link.is_none() {
-            errors.push(FieldError::new(
-                format!("{prefix}.place"),
-                "a place or a video link",
-            ));
+            errors.push(FieldError::new(format!("{prefix}.place"), "a place or a video link"));
         }
         if place
             .is_some_and(|p| p.chars().count() > MAX_LINE_CHARS || p.chars().any(char::is_control))
@@ -233,16 +186,9 @@ impl Interview {
                 || l.chars().count() > MAX_LINE_CHARS
                 || l.chars().any(|c| c.is_control() || c.is_whitespace())
         }) {
-            errors.push(FieldError::new(
-                format!("{prefix}.video_link"),
-                "an https:// link",
-            ));
+            errors.push(FieldError::new(format!("{prefix}.video_link"), "an https:// link"));
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 }
 
@@ -274,9 +220,7 @@ mod tests {
                 "settlement_weeks"
             ]
         );
-        let DomainError::Conflict(m) = s.require_complete().unwrap_err() else {
-            panic!()
-        };
+        let DomainError::Conflict(m) = s.require_complete().unwrap_err() else { panic!() };
         assert!(
             m.contains("letter_settings.legal_basis")
                 && m.contains("letter_settings.settlement_weeks"),
@@ -300,18 +244,11 @@ mod tests {
                 video_link: Some("http://x".into()),
             },
         );
-        let DomainError::Validation(e) = s.validate().unwrap_err() else {
-            panic!()
-        };
+        let DomainError::Validation(e) = s.validate().unwrap_err() else { panic!() };
         let fields: Vec<&str> = e.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(
             fields,
-            [
-                "contact_name",
-                "contact_email",
-                "advance_percent",
-                "interviews.3.video_link"
-            ]
+            ["contact_name", "contact_email", "advance_percent", "interviews.3.video_link"]
         );
     }
 }

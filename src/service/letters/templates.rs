@@ -246,7 +246,9 @@ pub fn placeholders(text: &str) -> Vec<String> {
     while let Some(start) = rest.find('{') {
         let after = &rest[start + 1..];
         match after.find('}') {
-            Some(end) if after[..end].chars().all(|c| c.is_ascii_lowercase() || c == '_') && end > 0 => {
+            Some(end)
+                if after[..end].chars().all(|c| c.is_ascii_lowercase() || c == '_') && end > 0 =>
+            {
                 let name = after[..end].to_string();
                 if !out.contains(&name) {
                     out.push(name);
@@ -288,14 +290,19 @@ mod tests {
     #[test]
     fn every_default_uses_known_placeholders_only() {
         for (name, text) in DEFAULTS {
-            assert!(unknown_placeholders(text).is_empty(), "{name}: {:?}", unknown_placeholders(text));
+            assert!(
+                unknown_placeholders(text).is_empty(),
+                "{name}: {:?}",
+                unknown_placeholders(text)
+            );
         }
     }
 
     #[test]
     fn fills_and_reports_what_is_left() {
         let values = BTreeMap::from([("region", "Fryslân".to_string())]);
-        let (text, missing) = fill("{region} {rank} {scores_table} {niet een}", &values, &["scores_table"]);
+        let (text, missing) =
+            fill("{region} {rank} {scores_table} {niet een}", &values, &["scores_table"]);
         assert_eq!(text, "Fryslân {rank} {scores_table} {niet een}");
         assert_eq!(missing, ["rank"]);
     }

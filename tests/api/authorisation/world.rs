@@ -42,12 +42,7 @@ pub enum Body {
 
 pub async fn build_world(app: &TestApp) -> World {
     let s = load_scenario();
-    let mut r = Rehearsal::new(
-        app.base.clone(),
-        app.staff_token.clone(),
-        app.clock.clone(),
-        &s,
-    );
+    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
     r.setup().await.expect("setup");
     r.intake().await.expect("intake");
     r.first_round().await.expect("first round");
@@ -63,22 +58,13 @@ pub async fn build_world(app: &TestApp) -> World {
     let (_, conflicted) = r.assessor("vws-1").unwrap();
     let unassigned = app.user("assessor", "unassigned@authz.example", None).await;
     let regions = app.get("/regions", &staff).await;
-    let region_id = regions
-        .ok()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["ref"] == target)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let documents = app
-        .get(&format!("/applications/{application}/documents"), &staff)
-        .await;
+    let region_id =
+        regions.ok().as_array().unwrap().iter().find(|g| g["ref"] == target).unwrap()["id"]
+            .as_i64()
+            .unwrap();
+    let documents = app.get(&format!("/applications/{application}/documents"), &staff).await;
     let document = first_id(documents.ok());
-    let letters = app
-        .get(&format!("/applications/{application}/letters"), &staff)
-        .await;
+    let letters = app.get(&format!("/applications/{application}/letters"), &staff).await;
     let letter = first_id(letters.ok());
     let region_token = r.region_token(target).unwrap();
 
@@ -93,26 +79,15 @@ pub async fn build_world(app: &TestApp) -> World {
         .await;
     let proeftuin = proeftuin.ok()["id"].as_i64().unwrap();
     let plan = app
-        .post(
-            &format!("/proeftuinen/{proeftuin}/annual-plans"),
-            &region_token,
-            &plan_body(),
-        )
+        .post(&format!("/proeftuinen/{proeftuin}/annual-plans"), &region_token, &plan_body())
         .await;
     let plan = plan.ok()["id"].as_i64().unwrap();
     let report = app
-        .post(
-            &format!("/proeftuinen/{proeftuin}/progress-reports"),
-            &region_token,
-            &report_body(),
-        )
+        .post(&format!("/proeftuinen/{proeftuin}/progress-reports"), &region_token, &report_body())
         .await;
     let report = report.ok()["id"].as_i64().unwrap();
     let metrics = app.get("/metrics", &staff).await;
-    let metric = metrics.ok()["metrics"][0]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let metric = metrics.ok()["metrics"][0]["key"].as_str().unwrap().to_string();
     let outbox = app.get("/outbox", &staff).await;
     let outbox = first_id(outbox.ok());
     let templates = app.get("/call-templates", &staff).await;
@@ -152,9 +127,7 @@ pub async fn build_world(app: &TestApp) -> World {
 /// The id of the first element of a list, or of the first of its `items`.
 fn first_id(v: &Value) -> i64 {
     let list = v.get("items").unwrap_or(v);
-    list[0]["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no id in {v}"))
+    list[0]["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
 }
 
 /// An assessor's final-round sheet from the scenario.

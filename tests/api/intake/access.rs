@@ -6,13 +6,20 @@ use serde_json::{Value, json};
 use super::*;
 
 fn refs(page: &Value) -> Vec<String> {
-    page["items"].as_array().unwrap().iter().map(|i| i["region"]["ref"].as_str().unwrap().to_string()).collect()
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["region"]["ref"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
-async fn staff_list_with_filters_and_pages_regions_see_their_own_assessors_the_submitted_of_their_calls() {
+async fn staff_list_with_filters_and_pages_regions_see_their_own_assessors_the_submitted_of_their_calls()
+ {
     let t = Intake::start().await;
-    let apps: Vec<Value> = t.scenario["applications"].as_array().unwrap().iter().take(4).cloned().collect();
+    let apps: Vec<Value> =
+        t.scenario["applications"].as_array().unwrap().iter().take(4).cloned().collect();
     let mut tokens = Vec::new();
     for a in &apps {
         tokens.push(t.region(&region_of(a)).await);
@@ -35,21 +42,37 @@ async fn staff_list_with_filters_and_pages_regions_see_their_own_assessors_the_s
     let all = all.ok();
     assert_eq!(all["total"], 4);
     assert_eq!(all["limit"], 100);
-    assert_eq!(refs(all), apps.iter().map(|a| a["ref"].as_str().unwrap().to_string()).collect::<Vec<_>>(), "by id, as created");
+    assert_eq!(
+        refs(all),
+        apps.iter().map(|a| a["ref"].as_str().unwrap().to_string()).collect::<Vec<_>>(),
+        "by id, as created"
+    );
     for (item, a) in all["items"].as_array().unwrap().iter().zip(&apps) {
-        let expected = t.scenario["expected"]["applications"].as_array().unwrap().iter().find(|e| e["ref"] == a["ref"]).unwrap();
+        let expected = t.scenario["expected"]["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["ref"] == a["ref"])
+            .unwrap();
         assert_eq!(item["requested_total"], expected["requested_total"]);
         assert_eq!(item["title"], a["title"]);
     }
     let submitted = t.app.get(&format!("{base}?status=submitted"), staff).await;
-    assert_eq!(refs(submitted.ok()), [apps[0]["ref"].as_str().unwrap(), apps[2]["ref"].as_str().unwrap()]);
+    assert_eq!(
+        refs(submitted.ok()),
+        [apps[0]["ref"].as_str().unwrap(), apps[2]["ref"].as_str().unwrap()]
+    );
     assert_eq!(submitted.body["items"][0]["status"], "submitted");
-    let one = t.app.get(&format!("{base}?region={}", apps[1]["ref"].as_str().unwrap()), staff).await;
+    let one =
+        t.app.get(&format!("{base}?region={}", apps[1]["ref"].as_str().unwrap()), staff).await;
     assert_eq!(refs(one.ok()), [apps[1]["ref"].as_str().unwrap()]);
     assert_eq!(t.app.get(&format!("{base}?region=nergens"), staff).await.ok()["total"], 0);
     let page = t.app.get(&format!("{base}?limit=2&offset=1"), staff).await;
     assert_eq!(page.ok()["total"], 4, "the total ignores the page");
-    assert_eq!(refs(&page.body), [apps[1]["ref"].as_str().unwrap(), apps[2]["ref"].as_str().unwrap()]);
+    assert_eq!(
+        refs(&page.body),
+        [apps[1]["ref"].as_str().unwrap(), apps[2]["ref"].as_str().unwrap()]
+    );
     assert_eq!(t.app.get(&format!("{base}?offset=4"), staff).await.ok()["items"], json!([]));
     for bad in ["limit=0", "limit=501"] {
         let r = t.app.get(&format!("{base}?{bad}"), staff).await;
@@ -61,7 +84,8 @@ async fn staff_list_with_filters_and_pages_regions_see_their_own_assessors_the_s
     // A region sees its own only, whatever it asks.
     let own = t.app.get(&base, &tokens[1]).await;
     assert_eq!(refs(own.ok()), [apps[1]["ref"].as_str().unwrap()]);
-    let other = t.app.get(&format!("{base}?region={}", apps[0]["ref"].as_str().unwrap()), &tokens[1]).await;
+    let other =
+        t.app.get(&format!("{base}?region={}", apps[0]["ref"].as_str().unwrap()), &tokens[1]).await;
     assert_eq!(other.ok()["items"], json!([]));
 
     // An assessor: 403 until assigned, then the submitted ones only.
@@ -69,16 +93,28 @@ async fn staff_list_with_filters_and_pages_regions_see_their_own_assessors_the_s
     t.app.get(&base, &assessor).await.problem(403);
     t.app.get(&format!("/applications/{}", ids[0]), &assessor).await.problem(404);
     let me = t.app.get("/me", &assessor).await.ok()["id"].as_i64().unwrap();
-    t.app.post(&format!("/calls/{}/assessors", t.call_id), staff, &json!({"user_id": me})).await.ok();
+    t.app
+        .post(&format!("/calls/{}/assessors", t.call_id), staff, &json!({"user_id": me}))
+        .await
+        .ok();
     let seen = t.app.get(&base, &assessor).await;
-    assert_eq!(refs(seen.ok()), [apps[0]["ref"].as_str().unwrap(), apps[2]["ref"].as_str().unwrap()]);
+    assert_eq!(
+        refs(seen.ok()),
+        [apps[0]["ref"].as_str().unwrap(), apps[2]["ref"].as_str().unwrap()]
+    );
     assert_eq!(t.app.get(&format!("{base}?status=draft"), &assessor).await.ok()["total"], 0);
     t.app.get(&format!("/applications/{}", ids[0]), &assessor).await.ok();
     t.app.get(&format!("/applications/{}", ids[1]), &assessor).await.problem(404);
     // Assessors and staff read but never act for a region.
     for who in [&assessor, staff] {
-        t.app.put(&format!("/applications/{}/form", ids[1]), who, &form_of(&apps[1])).await.problem(403);
-        t.app.request(Method::POST, &format!("/applications/{}/submit", ids[1]), Some(who), None).await.problem(403);
+        t.app
+            .put(&format!("/applications/{}/form", ids[1]), who, &form_of(&apps[1]))
+            .await
+            .problem(403);
+        t.app
+            .request(Method::POST, &format!("/applications/{}/submit", ids[1]), Some(who), None)
+            .await
+            .problem(403);
     }
 }
 
@@ -96,7 +132,8 @@ async fn staff_assign_assessors_to_a_call_by_id_or_ref() {
     assert_eq!(listed.ok()[0]["user_id"], created);
     assert_eq!(listed.body[0]["ref"], "vng-1");
     let listed = t.app.post(&path, staff, &json!({"user_id": second_id})).await;
-    let ids: Vec<i64> = listed.ok().as_array().unwrap().iter().map(|a| a["user_id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> =
+        listed.ok().as_array().unwrap().iter().map(|a| a["user_id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [created, second_id]);
     assert_eq!(t.app.get(&path, staff).await.ok(), &listed.body);
 
@@ -114,6 +151,15 @@ async fn staff_assign_assessors_to_a_call_by_id_or_ref() {
         t.app.post(&path, who, &json!({"user_id": second_id})).await.problem(403);
         t.app.get(&path, who).await.problem(403);
     }
-    let trail = t.app.get(&format!("/audit?entity_type=call&entity_id={}&action=call.assessor_assigned", t.call_id), staff).await;
+    let trail = t
+        .app
+        .get(
+            &format!(
+                "/audit?entity_type=call&entity_id={}&action=call.assessor_assigned",
+                t.call_id
+            ),
+            staff,
+        )
+        .await;
     assert_eq!(trail.ok().as_array().unwrap().len(), 2);
 }

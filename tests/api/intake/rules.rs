@@ -23,7 +23,10 @@ async fn drafts_open_at_publication_close_at_the_deadline_and_come_one_per_regio
     let late = t.app.post(&path, &token, &json!({})).await;
     late.problem(422);
     assert_eq!(late.body["type"], "urn:tuinier:problem:deadline-passed");
-    assert!(t.app.get(&path, &t.app.staff_token).await.ok()["items"].as_array().unwrap().is_empty(), "nothing created");
+    assert!(
+        t.app.get(&path, &t.app.staff_token).await.ok()["items"].as_array().unwrap().is_empty(),
+        "nothing created"
+    );
 
     t.set(publication);
     let id = t.create_draft(&token).await;
@@ -51,14 +54,22 @@ async fn an_empty_draft_lists_every_missing_part_at_once() {
     let before = t.read(&token, id).await;
     let a = t.submit(&token, id).await;
     a.problem(422);
-    let mut want: Vec<String> = ["form.title", "form.summary", "form.contact", "form.applicant", "form.scale", "budget"].map(String::from).to_vec();
+    let mut want: Vec<String> =
+        ["form.title", "form.summary", "form.contact", "form.applicant", "form.scale", "budget"]
+            .map(String::from)
+            .to_vec();
     for role in t.call["required_partner_roles"].as_array().unwrap() {
         want.push(format!("commitments.{}", role.as_str().unwrap()));
     }
     want.push("plan".into());
     assert_eq!(a.error_fields(), want);
     // The draft says the same, before any attempt.
-    let missing: Vec<String> = before["missing"].as_array().unwrap().iter().map(|m| m["field"].as_str().unwrap().to_string()).collect();
+    let missing: Vec<String> = before["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["field"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(missing, want);
     assert_eq!(t.read(&token, id).await, before);
     assert!(t.receipts().await.is_empty());
@@ -107,13 +118,19 @@ async fn a_budget_reports_every_problem_by_field_and_computes_the_requested_tota
     assert_eq!(read["budget_lines"][1]["own_contribution"], "0.00");
     assert_eq!(read["budget_lines"].as_array().unwrap().len(), 3);
     // A client-sent total is not a field of the budget; the service computes it.
-    let read = t.app.put(&path, &token, &json!({"lines": [good["lines"][0]], "requested_total": "999.00"})).await;
+    let read = t
+        .app
+        .put(&path, &token, &json!({"lines": [good["lines"][0]], "requested_total": "999.00"}))
+        .await;
     assert_eq!(read.ok()["requested_total"], "0.10", "a full replace, total computed");
     // And the amounts are stored exactly, as text.
     let rows = entity::budget_line::Entity::find().all(&t.app.state.db).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.requested.as_str()).collect::<Vec<_>>(), ["0.10"]);
     // Empty clears the budget.
-    assert_eq!(t.app.put(&path, &token, &json!({"lines": []})).await.ok()["requested_total"], "0.00");
+    assert_eq!(
+        t.app.put(&path, &token, &json!({"lines": []})).await.ok()["requested_total"],
+        "0.00"
+    );
 }
 
 #[tokio::test]
@@ -132,16 +149,31 @@ async fn the_form_and_commitments_are_checked() {
     let read = t.app.put(&format!("/applications/{id}/form"), &token, &form).await.ok().clone();
     assert_eq!(read["form"]["title"], a["title"]);
     assert_eq!(read["form"]["contact"], form["contact"]);
-    assert_eq!(read["form"]["applicant"], form["applicant"], "the applying municipality with its postal address");
+    assert_eq!(
+        read["form"]["applicant"], form["applicant"],
+        "the applying municipality with its postal address"
+    );
     assert_eq!(read["form"]["scale"]["municipalities"], a["municipalities"]);
-    let sum: u64 = a["municipalities"].as_array().unwrap().iter().map(|m| m["inhabitants"].as_u64().unwrap()).sum();
+    let sum: u64 = a["municipalities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["inhabitants"].as_u64().unwrap())
+        .sum();
     assert_eq!(read["form"]["scale"]["inhabitants"], sum);
 
     let c = json!({"organisation": "Politie", "signed_by": "X", "signed_on": "2022-07-01"});
     let r = t.app.put(&format!("/applications/{id}/commitments/police"), &token, &c).await;
     r.problem(422);
     assert_eq!(r.error_fields(), ["role"]);
-    let r = t.app.put(&format!("/applications/{id}/commitments/municipality"), &token, &json!({"organisation": " ", "signed_by": "", "signed_on": "2022-07-01"})).await;
+    let r = t
+        .app
+        .put(
+            &format!("/applications/{id}/commitments/municipality"),
+            &token,
+            &json!({"organisation": " ", "signed_by": "", "signed_on": "2022-07-01"}),
+        )
+        .await;
     assert_eq!(r.error_fields(), ["organisation", "signed_by"]);
     // Signing a role again replaces its commitment.
     let p = &a["partners"][0];
@@ -149,8 +181,16 @@ async fn the_form_and_commitments_are_checked() {
     let first = json!({"organisation": "Eerst", "signed_by": "A", "signed_on": "2022-06-01"});
     t.app.put(&format!("/applications/{id}/commitments/{role}"), &token, &first).await.ok();
     let body = json!({"organisation": p["organisation"], "signed_by": p["signed_by"], "signed_on": p["signed_on"]});
-    let read = t.app.put(&format!("/applications/{id}/commitments/{role}"), &token, &body).await.ok().clone();
-    assert_eq!(read["commitments"], json!([{"role": role, "organisation": p["organisation"], "signed_by": p["signed_by"], "signed_on": p["signed_on"]}]));
+    let read = t
+        .app
+        .put(&format!("/applications/{id}/commitments/{role}"), &token, &body)
+        .await
+        .ok()
+        .clone();
+    assert_eq!(
+        read["commitments"],
+        json!([{"role": role, "organisation": p["organisation"], "signed_by": p["signed_by"], "signed_on": p["signed_on"]}])
+    );
 }
 
 #[tokio::test]
@@ -205,7 +245,11 @@ async fn a_submitted_application_is_immutable_and_fully_audited() {
     let edits: Vec<(Method, String, Option<Value>)> = vec![
         (Method::PUT, format!("/applications/{id}/form"), Some(form_of(&a))),
         (Method::PUT, format!("/applications/{id}/budget"), Some(json!({"lines": a["budget"]}))),
-        (Method::PUT, format!("/applications/{id}/commitments/{}", p["role"].as_str().unwrap()), Some(commitment)),
+        (
+            Method::PUT,
+            format!("/applications/{id}/commitments/{}", p["role"].as_str().unwrap()),
+            Some(commitment),
+        ),
         (Method::DELETE, format!("/applications/{id}/documents/{doc}"), None),
         (Method::POST, format!("/applications/{id}/submit"), None),
     ];
@@ -213,16 +257,22 @@ async fn a_submitted_application_is_immutable_and_fully_audited() {
         let r = t.app.request(method.clone(), path, Some(&token), body.as_ref()).await;
         r.problem(409);
     }
-    upload(&t.app, &token, id, "attachment", "laat.pdf", pdf("laat"), "application/pdf").await.problem(409);
+    upload(&t.app, &token, id, "attachment", "laat.pdf", pdf("laat"), "application/pdf")
+        .await
+        .problem(409);
     assert_eq!(t.read(&token, id).await, after_submit, "nothing changed");
     assert_eq!(t.receipts().await.len(), 1, "no second receipt");
 
     // Every change is in the audit trail, in order, by the region user.
-    let trail = t.app.get(&format!("/audit?entity_type=application&entity_id={id}"), &t.app.staff_token).await;
+    let trail = t
+        .app
+        .get(&format!("/audit?entity_type=application&entity_id={id}"), &t.app.staff_token)
+        .await;
     let entries = trail.ok().as_array().unwrap().clone();
     let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
     let partners = a["partners"].as_array().unwrap().len();
-    let mut want = vec!["application.created", "application.form_updated", "application.budget_updated"];
+    let mut want =
+        vec!["application.created", "application.form_updated", "application.budget_updated"];
     want.extend(std::iter::repeat_n("application.commitment_signed", partners));
     want.extend(["application.document_uploaded", "application.submitted"]);
     assert_eq!(actions, want);
@@ -250,10 +300,16 @@ async fn the_outbox_queues_an_email_once_per_kind_target_and_occasion() {
     assert!(tuinier::mail::outbox::enqueue(db, email.clone()).await.unwrap(), "queued");
     let mut again = email.clone();
     again.subject = "Andere tekst".into();
-    assert!(!tuinier::mail::outbox::enqueue(db, again).await.unwrap(), "a second enqueue is a no-op");
+    assert!(
+        !tuinier::mail::outbox::enqueue(db, again).await.unwrap(),
+        "a second enqueue is a no-op"
+    );
     let mut other = email.clone();
     other.occasion = "days_before:3".into();
-    assert!(tuinier::mail::outbox::enqueue(db, other).await.unwrap(), "another occasion is another email");
+    assert!(
+        tuinier::mail::outbox::enqueue(db, other).await.unwrap(),
+        "another occasion is another email"
+    );
     let rows = tuinier::mail::outbox::for_target(db, "application:1").await.unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].subject, "Herinnering", "the first one stays as it was");
@@ -282,7 +338,9 @@ async fn the_receipt_is_dutch_and_names_call_region_and_moment() {
     t.fill(&token, id, &a, &[]).await;
     t.app.set_time("2022-07-13T16:34:00+02:00");
     t.submit(&token, id).await.ok();
-    let rows = tuinier::mail::outbox::for_target(&t.app.state.db, &format!("application:{id}")).await.unwrap();
+    let rows = tuinier::mail::outbox::for_target(&t.app.state.db, &format!("application:{id}"))
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
     let mail = &rows[0];
     assert_eq!(mail.kind, "submission_receipt");
@@ -290,6 +348,8 @@ async fn the_receipt_is_dutch_and_names_call_region_and_moment() {
     assert!(mail.subject.contains(a["region"].as_str().unwrap()));
     assert!(mail.body_text.contains("woensdag 13 juli 2022, 16.34 uur"), "{}", mail.body_text);
     assert!(mail.body_text.contains(t.call["title"].as_str().unwrap()));
-    assert!(mail.body_text.contains(&format!("Beste {},", a["penvoerder"]["name"].as_str().unwrap())));
+    assert!(
+        mail.body_text.contains(&format!("Beste {},", a["penvoerder"]["name"].as_str().unwrap()))
+    );
     assert_eq!(at(&mail.created_at.to_rfc3339()), at("2022-07-13T16:34:00+02:00"));
 }

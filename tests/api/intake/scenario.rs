@@ -17,14 +17,30 @@ enum Event {
     Draft(String),
     Submit(String),
     /// A region named only in `rejected_inputs` creates its draft (complete but for `skip_roles`).
-    RejectedDraft { reference: String, skip_roles: Vec<String> },
-    BadBudget { reference: String, lines: Value, status: u16 },
-    SubmitRefused { reference: String, status: u16, deadline: bool },
-    CrossRegionRead { actor: String, target: String, status: u16 },
+    RejectedDraft {
+        reference: String,
+        skip_roles: Vec<String>,
+    },
+    BadBudget {
+        reference: String,
+        lines: Value,
+        status: u16,
+    },
+    SubmitRefused {
+        reference: String,
+        status: u16,
+        deadline: bool,
+    },
+    CrossRegionRead {
+        actor: String,
+        target: String,
+        status: u16,
+    },
 }
 
 #[tokio::test]
-async fn the_fixture_intake_in_time_order_gives_the_expected_totals_and_refuses_the_rejected_inputs() {
+async fn the_fixture_intake_in_time_order_gives_the_expected_totals_and_refuses_the_rejected_inputs()
+ {
     let t = Intake::start().await;
     let s = &t.scenario;
     let deadline = stage_at(&t.call, "submission_deadline");
@@ -51,29 +67,48 @@ async fn the_fixture_intake_in_time_order_gives_the_expected_totals_and_refuses_
         let is_new = !tokens.contains_key(&reference);
         assert!(!invented.contains_key(&reference), "each invented region has one rejected input");
         let kind = r["kind"].as_str().unwrap();
-        let draft = |skip: &[&str]| Event::RejectedDraft { reference: reference.clone(), skip_roles: skip.iter().map(|s| s.to_string()).collect() };
+        let draft = |skip: &[&str]| Event::RejectedDraft {
+            reference: reference.clone(),
+            skip_roles: skip.iter().map(|s| s.to_string()).collect(),
+        };
         match kind {
             "late_submission" => {
                 assert!(is_new, "the late region is not among the applications");
                 events.push((quiet, draft(&[])));
                 let when = at(r["submitted_at"].as_str().unwrap());
                 assert!(when > deadline, "the fixture's late submission is after the deadline");
-                events.push((when, Event::SubmitRefused { reference: reference.clone(), status, deadline: true }));
+                events.push((
+                    when,
+                    Event::SubmitRefused { reference: reference.clone(), status, deadline: true },
+                ));
             }
             "budget_inconsistent" => {
                 assert!(is_new);
                 events.push((quiet, draft(&[])));
-                events.push((quiet, Event::BadBudget { reference: reference.clone(), lines: r["budget"].clone(), status }));
+                events.push((
+                    quiet,
+                    Event::BadBudget {
+                        reference: reference.clone(),
+                        lines: r["budget"].clone(),
+                        status,
+                    },
+                ));
             }
             "missing_partner" => {
                 assert!(is_new);
                 events.push((quiet, draft(&["child_protection_board"])));
-                events.push((quiet + Duration::seconds(30), Event::SubmitRefused { reference: reference.clone(), status, deadline: false }));
+                events.push((
+                    quiet + Duration::seconds(30),
+                    Event::SubmitRefused { reference: reference.clone(), status, deadline: false },
+                ));
             }
             "cross_region_read" => {
                 // After the deadline, when both applications exist (and the target is submitted).
                 let actor = r["actor"].as_str().unwrap().to_string();
-                events.push((deadline + Duration::hours(1), Event::CrossRegionRead { actor, target: reference.clone(), status }));
+                events.push((
+                    deadline + Duration::hours(1),
+                    Event::CrossRegionRead { actor, target: reference.clone(), status },
+                ));
             }
             _ => continue, // assessment's rejected inputs belong to the assessment tests
         }
@@ -105,14 +140,22 @@ async fn the_fixture_intake_in_time_order_gives_the_expected_totals_and_refuses_
                 t.fill(token, id, &t.application(&r), &[]).await;
                 let read = t.read(token, id).await;
                 assert_eq!(read["missing"], json!([]), "{r} is complete: {read:#}");
-                assert_eq!(at(read["created_at"].as_str().unwrap()), when, "created at the clock's moment");
+                assert_eq!(
+                    at(read["created_at"].as_str().unwrap()),
+                    when,
+                    "created at the clock's moment"
+                );
                 ids.insert(r, id);
             }
             Event::Submit(r) => {
                 let a = t.submit(&tokens[&r], ids[&r]).await;
                 let body = a.ok();
                 assert_eq!(body["status"], "submitted", "{r}");
-                assert_eq!(at(body["submitted_at"].as_str().unwrap()), last, "{r} submitted at the clock's moment");
+                assert_eq!(
+                    at(body["submitted_at"].as_str().unwrap()),
+                    last,
+                    "{r} submitted at the clock's moment"
+                );
             }
             Event::RejectedDraft { reference, skip_roles } => {
                 let token = &tokens[&reference];
@@ -124,7 +167,10 @@ async fn the_fixture_intake_in_time_order_gives_the_expected_totals_and_refuses_
             Event::BadBudget { reference, lines, status } => {
                 let (token, id) = (&tokens[&reference], ids[&reference]);
                 let before = t.read(token, id).await;
-                let a = t.app.put(&format!("/applications/{id}/budget"), token, &json!({"lines": lines})).await;
+                let a = t
+                    .app
+                    .put(&format!("/applications/{id}/budget"), token, &json!({"lines": lines}))
+                    .await;
                 a.problem(status);
                 assert_eq!(a.body["type"], "urn:tuinier:problem:validation");
                 let fields = a.error_fields();
@@ -147,7 +193,11 @@ async fn the_fixture_intake_in_time_order_gives_the_expected_totals_and_refuses_
                     assert_eq!(a.body["type"], "urn:tuinier:problem:deadline-passed");
                 } else {
                     assert_eq!(a.body["type"], "urn:tuinier:problem:validation");
-                    assert_eq!(a.error_fields(), ["commitments.child_protection_board"], "the answer names the missing role, and only that");
+                    assert_eq!(
+                        a.error_fields(),
+                        ["commitments.child_protection_board"],
+                        "the answer names the missing role, and only that"
+                    );
                 }
                 let after = t.read(token, id).await;
                 assert_eq!(after, before, "the refused submission changed nothing");
@@ -159,14 +209,33 @@ async fn the_fixture_intake_in_time_order_gives_the_expected_totals_and_refuses_
                 let before = t.read(own, id).await;
                 let intruder = &tokens[&actor];
                 let doc = before["documents"][0]["id"].as_i64().unwrap();
-                for path in [format!("/applications/{id}"), format!("/applications/{id}/documents"), format!("/applications/{id}/documents/{doc}/content")] {
+                for path in [
+                    format!("/applications/{id}"),
+                    format!("/applications/{id}/documents"),
+                    format!("/applications/{id}/documents/{doc}/content"),
+                ] {
                     let a = t.app.get(&path, intruder).await;
                     a.problem(status);
                     assert_eq!(a.body["type"], "urn:tuinier:problem:not-found", "{path}");
                 }
                 // Acting on it is refused the same way.
-                t.app.put(&format!("/applications/{id}/form"), intruder, &form_of(&t.application(&target))).await.problem(status);
-                t.app.request(Method::POST, &format!("/applications/{id}/submit"), Some(intruder), None).await.problem(status);
+                t.app
+                    .put(
+                        &format!("/applications/{id}/form"),
+                        intruder,
+                        &form_of(&t.application(&target)),
+                    )
+                    .await
+                    .problem(status);
+                t.app
+                    .request(
+                        Method::POST,
+                        &format!("/applications/{id}/submit"),
+                        Some(intruder),
+                        None,
+                    )
+                    .await
+                    .problem(status);
                 assert_eq!(t.read(own, id).await, before, "the stored data are the same");
             }
         }
@@ -179,12 +248,18 @@ async fn the_fixture_intake_in_time_order_gives_the_expected_totals_and_refuses_
         let r = e["ref"].as_str().unwrap();
         let read = t.read(&t.app.staff_token, ids[r]).await;
         assert_eq!(read["status"], "submitted", "{r}");
-        assert_eq!(read["requested_total"], e["requested_total"], "{r}: requested_total, as a string with two decimals");
+        assert_eq!(
+            read["requested_total"], e["requested_total"],
+            "{r}: requested_total, as a string with two decimals"
+        );
         assert_eq!(read["region"]["ref"], r);
     }
 
     // The staff listing agrees, with the refused regions' drafts still drafts.
-    let listed = t.app.get(&format!("/calls/{}/applications?limit=500", t.call_id), &t.app.staff_token).await;
+    let listed = t
+        .app
+        .get(&format!("/calls/{}/applications?limit=500", t.call_id), &t.app.staff_token)
+        .await;
     let items = listed.ok()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), expected.len() + invented.len());
     for item in &items {
@@ -204,13 +279,16 @@ async fn the_fixture_intake_in_time_order_gives_the_expected_totals_and_refuses_
 
     // Exactly one receipt per submitted application, to its lead applicant; none for the refused.
     let by_id: HashMap<i64, &String> = ids.iter().map(|(r, id)| (*id, r)).collect();
-    let mut got: Vec<(String, String)> = t.receipts().await.into_iter().map(|(id, to)| (by_id[&id].clone(), to)).collect();
+    let mut got: Vec<(String, String)> =
+        t.receipts().await.into_iter().map(|(id, to)| (by_id[&id].clone(), to)).collect();
     let mut want: Vec<(String, String)> = s["expected"]["emails"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|e| e["kind"] == "submission_receipt")
-        .map(|e| (e["application"].as_str().unwrap().to_string(), e["to"].as_str().unwrap().to_string()))
+        .map(|e| {
+            (e["application"].as_str().unwrap().to_string(), e["to"].as_str().unwrap().to_string())
+        })
         .collect();
     got.sort();
     want.sort();
