@@ -310,8 +310,8 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             {
                 let _ = clock.advance_to(chrono::Utc::now() + offset);
             }
-            let tokens_file = service::demo::tokens_path(&db.database);
-            let seeded = service::demo::seed(&state, &tokens_file).await.map_err(describe)?;
+            let tokens_file = crate::demo::tokens_path(&db.database);
+            let seeded = crate::demo::seed(&state, &tokens_file).await.map_err(describe)?;
             print_demo(&seeded, &state);
             let (background, mail_target) =
                 startup::spawn_background(state.clone(), &mail.config())?;
@@ -334,7 +334,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
 }
 
 /// The demo's users: who, which role and region, what each can do, and the token.
-fn print_demo(seeded: &service::demo::Seeded, state: &service::AppState) {
+fn print_demo(seeded: &crate::demo::Seeded, state: &service::AppState) {
     let file = seeded.tokens_file.display();
     println!(
         "Demo data ready (now: {}). Tokens are kept in {file} (mode 0600) while this database exists;",

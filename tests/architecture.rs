@@ -14,7 +14,7 @@ const MAX_FN_LINES: usize = 80;
 const LONG_FN_MARK: &str = "// Long:";
 
 /// The top-level modules and what each may import. `api → service → (domain, store, mail, pdf)`;
-/// the drivers (`cli`, `startup`, `scenario`, `scheduler`) sit above the API and the services and
+/// the drivers (`cli`, `startup`, `scenario`, `demo`, `scheduler`) sit above the API and the services and
 /// only start or call them; `error`, `clock` and `config` are leaves everyone may use.
 const LAYERS: &[(&str, &[&str])] = &[
     ("error", &[]),
@@ -35,9 +35,11 @@ const LAYERS: &[(&str, &[&str])] = &[
         "startup",
         &["api", "scheduler", "service", "store", "mail", "domain", "error", "config", "clock"],
     ),
+    ("demo", &["startup", "scenario", "service", "store", "domain", "error", "config", "clock"]),
     (
         "cli",
         &[
+            "demo",
             "startup",
             "scenario",
             "scheduler",

@@ -1,133 +1,17 @@
-//! The scheduler: queues the emails that are due because time passed (reminders), as opposed to
-//! those a change causes (receipts, decisions), which their use case queues itself.
-//!
-//! A tick asks every [`ReminderSource`] what is due at the injected clock's now and queues it
-//! through the outbox, whose unique (kind, target, occasion) makes a tick idempotent: ticking
-//! twice, late, or after a restart queues each reminder once. The sources judge each reminder at
-//! its own moment (see `domain::reminders`), so a late tick catches up exactly.
-//!
-//! `serve` ticks every 30 s (`--scheduler-interval`); tests and `tuinier scenario run` tick
-//! through `POST /scheduler/run` after moving the clock.
-//!
-//! ## Adding a source
-//! Implement [`ReminderSource`]: a read-only `due(db, now)` that returns every email due at `now`
-//! (queued before or not), each with its kind, target, and an occasion that names the moment
-//! (e.g. `days_before:14`); then add it to [`sources`]. Monitoring's `report_reminder`
-//! ([`ReportReminders`], decided by `service::monitoring::due_report_reminders`) is plugged in so.
+//! The scheduler: the background loop of `serve` that runs the deadline tick
+//! ([`crate::service::deadlines::tick`]) every 30 s (`--scheduler-interval`), retries a busy
+//! database, and stops on shutdown. What is due and how it is queued is the service's business;
+//! tests and `tuinier scenario run` tick through `POST /scheduler/run` after moving the clock.
 
-pub mod calls;
+use crate::service::AppState;
+// The tick and its sources, where they were before they moved into the service.
+pub use crate::service::deadlines::{
+    BoxFuture, Queued, ReminderSource, ReportReminders, sources, tick, tick_with,
+};
 
-use std::future::Future;
-use std::pin::Pin;
-
-use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
-use serde::Serialize;
-
-use crate::error::DomainError;
-use crate::mail::outbox::{self, NewEmail};
-use crate::service::{Actor, AppState, audit};
-
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Something that knows which emails are due at a moment. It only reads; the tick queues.
-pub trait ReminderSource: Send + Sync {
-    /// For the audit trail and logs, e.g. `submission_reminders`.
-    fn name(&self) -> &'static str;
-    /// Every email due at `now` (also those queued already: queueing is idempotent).
-    fn due<'a>(
-        &'a self,
-        db: &'a DatabaseConnection,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Vec<NewEmail>, DomainError>>;
-}
-
-/// The sources a tick asks, in order.
-pub fn sources() -> Vec<Box<dyn ReminderSource>> {
-    vec![
-        Box::new(calls::SubmissionReminders),
-        Box::new(calls::AddendumReminders),
-        Box::new(ReportReminders),
-    ]
-}
-
-/// Monitoring's report reminders (issue 8): `service::monitoring` decides what is due.
-pub struct ReportReminders;
-
-impl ReminderSource for ReportReminders {
-    fn name(&self) -> &'static str {
-        "report_reminders"
-    }
-    fn due<'a>(
-        &'a self,
-        db: &'a DatabaseConnection,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Vec<NewEmail>, DomainError>> {
-        Box::pin(crate::service::monitoring::due_report_reminders(db, now))
-    }
-}
-
-/// One email a tick queued.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Queued {
-    pub kind: String,
-    pub target: String,
-    pub occasion: String,
-    pub recipient: String,
-}
-
-/// Runs every source once at the clock's now and queues what is due and not queued yet; returns
-/// what it newly queued. Each source's emails go in one transaction with their audit lines.
-pub async fn tick(state: &AppState) -> Result<Vec<Queued>, DomainError> {
-    tick_with(state, &sources()).await
-}
-
-pub async fn tick_with(
-    state: &AppState,
-    sources: &[Box<dyn ReminderSource>],
-) -> Result<Vec<Queued>, DomainError> {
-    let now = state.now();
-    let mut queued = Vec::new();
-    for source in sources {
-        let due = source.due(&state.db, now).await?;
-        if due.is_empty() {
-            continue;
-        }
-        let txn = state.write().await?;
-        let mut these = Vec::new();
-        for email in due {
-            let q = Queued {
-                kind: email.kind.clone(),
-                target: email.target.clone(),
-                occasion: email.occasion.clone(),
-                recipient: email.recipient.clone(),
-            };
-            if outbox::enqueue(&txn, email).await? {
-                these.push(q);
-            }
-        }
-        for q in &these {
-            audit::record(
-&txn,
-audit::AuditEntry {
-actor: &Actor::system("scheduler"),
-at: now,
-action: "email.scheduled",
-entity_type: "email",
-entity_id: q.target.to_string(),
-reason: None,
-details: serde_json::json!({"kind": q.kind, "occasion": q.occasion, "source": source.name()}),
-},
-).await?;
-        }
-        txn.commit().await?;
-        queued.extend(these);
-    }
-    Ok(queued)
-}
-
-/// The background loop of `serve`: a tick every `interval`, until `stop` changes (or its sender is dropped). A failing
-/// tick is logged and retried at the next interval (nothing is lost: the next tick catches up).
+/// The background loop of `serve`: a tick every `interval`, until `stop` changes (or its sender is
+/// dropped). A failing tick is logged and retried at the next interval (nothing is lost: the next
+/// tick catches up).
 pub async fn run_loop(
     state: AppState,
     interval: std::time::Duration,
@@ -139,7 +23,7 @@ pub async fn run_loop(
         tokio::select! {
             _ = timer.tick() => {
                 // A tick is idempotent (each email is queued once), so a busy database is met by running it again.
-                match crate::store::retry(3, || tick(&state)).await {
+                match crate::service::deadlines::tick_retrying(&state, 3).await {
                     Ok(q) if !q.is_empty() => tracing::info!(queued = q.len(), "scheduler queued reminders"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "scheduler tick failed"),

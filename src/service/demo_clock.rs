@@ -111,6 +111,6 @@ pub async fn move_clock(
     )
     .await?;
     // The scheduler follows at once (it also ticks on its own interval).
-    let queued = crate::scheduler::tick(state).await?;
+    let queued = super::deadlines::tick(state).await?;
     Ok(ClockMoved { previous, now, offset_seconds: seconds, reminders_queued: queued.len() })
 }

@@ -2,10 +2,10 @@
 //! a failed one; and run the scheduler once at the clock's now.
 
 use super::auth::{Principal, Role};
+use super::deadlines;
 use super::{AppState, audit};
 use crate::error::{DomainError, FieldError};
 use crate::mail::outbox::{self, kind, status};
-use crate::scheduler;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
@@ -105,7 +105,7 @@ details: serde_json::json!({"kind": row.kind, "target": row.target, "attempts": 
 pub async fn run_scheduler(
     state: &AppState,
     who: &Principal,
-) -> Result<Vec<scheduler::Queued>, DomainError> {
+) -> Result<Vec<deadlines::Queued>, DomainError> {
     who.require(&[Role::Staff])?;
-    scheduler::tick(state).await
+    deadlines::tick(state).await
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tuinier::clock::DemoClock;
-use tuinier::service::demo::{self, Seeded};
+use tuinier::demo::{self, Seeded};
 use tuinier::startup::{self, RunningServer};
 
 use crate::common::*;

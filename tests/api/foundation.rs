@@ -108,8 +108,8 @@ async fn the_audit_trail_records_changes_for_staff_only() {
 async fn the_demo_seed_is_idempotent_and_holds_a_decided_call() {
     let app = spawn_app().await;
     let tokens = tempfile::tempdir().unwrap();
-    let tokens_file = tokens.path().join(tuinier::service::demo::TOKENS_FILE);
-    let first = tuinier::service::demo::seed(&app.state, &tokens_file).await.expect("seed").logins;
+    let tokens_file = tokens.path().join(tuinier::demo::TOKENS_FILE);
+    let first = tuinier::demo::seed(&app.state, &tokens_file).await.expect("seed").logins;
     let staff = first.iter().find(|l| l.role == "staff").unwrap().token.clone();
     let calls = app.get("/calls", &staff).await.ok().as_array().unwrap().clone();
     assert_eq!(calls.len(), 3, "open, decided, in assessment");
@@ -133,8 +133,7 @@ async fn the_demo_seed_is_idempotent_and_holds_a_decided_call() {
         .collect();
     assert_eq!(got, expected);
 
-    let second =
-        tuinier::service::demo::seed(&app.state, &tokens_file).await.expect("second seed").logins;
+    let second = tuinier::demo::seed(&app.state, &tokens_file).await.expect("second seed").logins;
     assert_eq!(second.len(), first.len());
     // The tokens of demo-tokens.txt are kept.
     assert_eq!(second.iter().find(|l| l.role == "staff").unwrap().token, staff);

@@ -16,14 +16,16 @@ use std::path::{Path, PathBuf};
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::{Actor, AppState, auth, calls, demo_open, regions, templates, users};
+pub mod open;
+
 use crate::domain::region::{LeadApplicant, Municipality, Region};
 use crate::error::DomainError;
+use crate::service::{Actor, AppState, auth, calls, regions, templates, users};
 use crate::store;
 
-const DEMO: &str = include_str!("data/demo.json");
+const DEMO: &str = include_str!("../service/data/demo.json");
 /// The public 2022 scenario, rehearsed to its end as a second, decided call.
-const DECIDED: &str = include_str!("data/decided-scenario.json");
+const DECIDED: &str = include_str!("../service/data/decided-scenario.json");
 const DECIDED_SUFFIX: &str = "-voorbeeld";
 const TEMPLATE: &str = "proeftuinen-tranche-2-2022";
 pub const TOKENS_FILE: &str = "demo-tokens.txt";
@@ -148,7 +150,7 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
     // The open call first, so it is call 1.
     let template: serde_json::Value =
         serde_json::from_str(templates::json(TEMPLATE)?).map_err(DomainError::internal)?;
-    let (new_open, open_years) = create_dated(state, &actor, &template, &demo_open::OPEN).await?;
+    let (new_open, open_years) = create_dated(state, &actor, &template, &open::OPEN).await?;
     for r in &data.regions {
         if store::regions::by_ref(&state.db, &r.r#ref).await?.is_none() {
             let region = Region {
@@ -183,13 +185,13 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
     }
     // Call 3: its deadline has just passed, so the assessors have work today.
     let (new_assessment, assessment_years) =
-        create_dated(state, &actor, &template, &demo_open::IN_ASSESSMENT).await?;
+        create_dated(state, &actor, &template, &open::IN_ASSESSMENT).await?;
 
     let id_of = async |code: &str| -> Result<Option<i32>, DomainError> {
         Ok(store::calls::by_code(&state.db, code).await?.map(|c| c.id))
     };
-    let open_call_id = id_of(demo_open::OPEN_CALL).await?;
-    let assessment_call_id = id_of(demo_open::ASSESSMENT_CALL).await?;
+    let open_call_id = id_of(open::OPEN_CALL).await?;
+    let assessment_call_id = id_of(open::ASSESSMENT_CALL).await?;
     let logins =
         logins(state, &actor, &data, tokens_file, open_call_id, assessment_call_id).await?;
 
@@ -204,7 +206,7 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
             assessors.push((a.r#ref.clone(), u.id, token(&var_of("ASSESSOR", &a.r#ref))));
         }
     }
-    let tokens = demo_open::Tokens {
+    let tokens = open::Tokens {
         staff: token("STAFF"),
         assessors,
         regions: data
@@ -227,21 +229,14 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
             clock: std::sync::Arc::new(then),
             writes: state.writes.clone(),
         };
-        demo_open::fill(
-            &past,
-            &demo_open::IN_ASSESSMENT,
-            call_id,
-            assessment_years,
-            &scenario,
-            &tokens,
-        )
-        .await?;
+        open::fill(&past, &open::IN_ASSESSMENT, call_id, assessment_years, &scenario, &tokens)
+            .await?;
         if fresh {
             store::demo::settle_queued_as_history(&state.db).await?;
         }
     }
     if let Some(call_id) = new_open {
-        demo_open::fill(state, &demo_open::OPEN, call_id, open_years, &scenario, &tokens).await?;
+        open::fill(state, &open::OPEN, call_id, open_years, &scenario, &tokens).await?;
     }
     if let Some(call_id) = new_decided {
         // Its proeftuinen's next annual plan falls due in ten days (a reminder goes out today).
@@ -254,7 +249,7 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
                 annual_plan_due: format!("{:02}-{:02}", day.0, day.1),
                 ..Default::default()
             };
-            super::monitoring::put_settings(state, &staff, call_id, settings).await?;
+            crate::service::monitoring::put_settings(state, &staff, call_id, settings).await?;
         }
     }
     Ok(Seeded {
@@ -272,10 +267,10 @@ async fn create_dated(
     state: &AppState,
     actor: &Actor,
     template: &serde_json::Value,
-    plan: &demo_open::Plan,
+    plan: &open::Plan,
 ) -> Result<(Option<i32>, i32), DomainError> {
     let today = crate::domain::dutch::in_amsterdam(state.now()).date_naive();
-    let (call, years) = demo_open::dated_call(template, today, plan)?;
+    let (call, years) = open::dated_call(template, today, plan)?;
     if store::calls::by_code(&state.db, plan.code).await?.is_some() {
         return Ok((None, years));
     }
@@ -314,7 +309,7 @@ async fn logins(
         },
     )];
     for a in &data.assessors {
-        let conflict = demo_open::conflict_of(&a.r#ref)
+        let conflict = open::conflict_of(&a.r#ref)
             .map(|r| format!(" (declared conflict: {r})"))
             .unwrap_or_default();
         wanted.push((
@@ -333,7 +328,7 @@ async fn logins(
     for r in &data.regions {
         wanted.push((
             var_of("REGION", &r.r#ref),
-            format!("its own applications only; in {call}: {}", demo_open::task_of(&r.r#ref)),
+            format!("its own applications only; in {call}: {}", open::task_of(&r.r#ref)),
             users::NewUser {
                 name: r.lead_applicant.name.clone(),
                 email: r.lead_applicant.email.clone(),

@@ -7,9 +7,9 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::AppState;
 use crate::domain::dutch;
 use crate::error::DomainError;
+use crate::service::AppState;
 
 pub const OPEN_CALL: &str = "proeftuinen-open-demo";
 /// A second call of the same content whose deadline has just passed: its first round is open, so
@@ -408,7 +408,8 @@ mod tests {
     #[test]
     fn the_open_call_is_published_a_week_ago_and_due_in_three_weeks() {
         let template: Value =
-            serde_json::from_str(include_str!("data/proeftuinen-tranche-2-2022.json")).unwrap();
+            serde_json::from_str(include_str!("../service/data/proeftuinen-tranche-2-2022.json"))
+                .unwrap();
         let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let (call, years) = dated_call(&template, today, &OPEN).unwrap();
         assert_eq!(moment(&call, "publication").date_naive(), today - Duration::days(7));

@@ -1,8 +1,6 @@
 //! The reminders that follow from a call's stages: the submission reminder and the addendum
 //! reminder. This module gathers the facts; `domain::reminders` decides.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::{application, document};
 use sea_orm::{
@@ -11,14 +9,11 @@ use sea_orm::{
 
 use super::{BoxFuture, ReminderSource};
 use crate::domain::call::stage;
-use crate::domain::reminders::{self, DraftFacts, DueReminder, InvitedFacts};
+use crate::domain::reminders::{self, DraftFacts, DueReminder, InvitedFacts, calls as rules};
 use crate::error::DomainError;
 use crate::mail::outbox::{self, NewEmail, kind};
 use crate::mail::templates;
 use crate::store::{self, calls::StoredCall};
-
-/// The statuses of an application that was invited to the interview round (later decided or not).
-const INVITED: [&str; 3] = ["invited_to_interview", "awarded", "not_awarded"];
 
 pub struct SubmissionReminders;
 pub struct AddendumReminders;
@@ -96,20 +91,18 @@ async fn addendum_due<C: ConnectionTrait>(
         };
         let apps = store::applications::list_for_call(db, call.id).await?;
         let invited: Vec<&application::Model> =
-            apps.iter().filter(|a| INVITED.contains(&a.status.as_str())).collect();
+            apps.iter().filter(|a| rules::was_invited(&a.status)).collect();
         let ids: Vec<i32> = invited.iter().map(|a| a.id).collect();
-        let mut first_addendum: HashMap<i32, DateTime<Utc>> = HashMap::new();
-        for d in document::Entity::find()
+        let uploads = document::Entity::find()
             .filter(document::Column::ApplicationId.is_in(ids))
             .filter(
                 document::Column::Kind.eq(crate::domain::document::DocumentKind::Addendum.as_str()),
             )
             .order_by_asc(document::Column::UploadedAt)
             .all(db)
-            .await?
-        {
-            first_addendum.entry(d.application_id).or_insert(d.uploaded_at);
-        }
+            .await?;
+        let first_addendum =
+            rules::first_uploads(uploads.iter().map(|d| (d.application_id, d.uploaded_at)));
         let facts: Vec<InvitedFacts> = invited
             .iter()
             .map(|a| InvitedFacts {
@@ -165,7 +158,7 @@ async fn email<C: ConnectionTrait>(
     Ok(NewEmail {
         kind: kind.to_string(),
         target: outbox::application_target(app.id),
-        occasion: format!("days_before:{}", due.days_before),
+        occasion: rules::occasion(due.days_before),
         recipient: region.lead_applicant.email.clone(),
         subject: rendered.subject,
         body_text: rendered.body_text,
