@@ -193,143 +193,174 @@ pub enum UserCommand {
     },
 }
 
-pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
-        Command::Openapi => {
-            // The spec does not depend on the database; an in-memory one satisfies the state.
-            let state = startup::prepare("sqlite::memory:", Arc::new(SystemClock)).await?;
-            print!("{}", crate::api::spec_json(state));
-        }
+        Command::Openapi => openapi().await,
         Command::Scenario { command: ScenarioCommand::Run { file, out } } => {
-            let text =
-                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let scenario: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-            crate::scenario::run(&scenario, None, Some(&out)).await?;
-            println!("outcome written to {}", out.join("outcome.json").display());
+            scenario_run(&file, &out).await
         }
-        Command::Bench { command: BenchCommand::Letters { count } } => {
-            let r = tokio::task::spawn_blocking(move || service::letters::bench::run(count))
-                .await?
-                .map_err(describe)?;
-            println!("letters:              {}", r.letters);
-            println!("total:                {:.3} s", r.total.as_secs_f64());
-            println!("per 100 letters:      {:.3} s  (target: under 1 s)", r.per_100.as_secs_f64());
-            println!("baseline (plain page): {:.2} ms", r.baseline_page.as_secs_f64() * 1000.0);
-            println!("one letter / baseline: {:.2}", r.ratio_to_baseline);
-            println!("average letter size:  {} bytes", r.average_bytes);
-        }
+        Command::Bench { command: BenchCommand::Letters { count } } => bench_letters(count).await,
         Command::Migrate { db } => {
             startup::prepare(&db.database, Arc::new(SystemClock)).await?;
             println!("migrations applied to {}", redact(&db.database));
+            Ok(())
         }
-        Command::Backup { to, db } => {
-            let facts = service::backup::backup(&db.database, &to).await.map_err(describe)?;
-            println!(
-                "backup of {} written to {} ({} calls, {} applications, {} users)",
-                redact(&db.database),
-                to.display(),
-                facts.calls,
-                facts.applications,
-                facts.users
-            );
-        }
-        Command::Restore { from, force, db } => {
-            let facts =
-                service::backup::restore(&from, &db.database, force).await.map_err(describe)?;
-            println!(
-                "{} restored into {} ({} calls, {} applications, {} users); migrations applied",
-                from.display(),
-                redact(&db.database),
-                facts.calls,
-                facts.applications,
-                facts.users
-            );
-        }
-        Command::Verify { db } => {
-            let conn = crate::store::connect(&db.database).await?;
-            let report = service::verify::run(&conn).await.map_err(describe)?;
-            for d in &report.differences {
-                println!("{d}");
-            }
-            if !report.differences.is_empty() {
-                return Err(format!(
-                    "{} difference(s) between the published outcomes and the stored data",
-                    report.differences.len()
-                )
-                .into());
-            }
-            println!("{} published outcome(s) verified: no difference", report.outcomes);
-        }
+        Command::Backup { to, db } => backup(&db.database, &to).await,
+        Command::Restore { from, force, db } => restore(&from, &db.database, force).await,
+        Command::Verify { db } => verify(&db.database).await,
         Command::User {
             command: UserCommand::Add { role, name, email, organisation, region, db },
         } => {
-            let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
-            let created = service::users::add(
-                &state,
-                &Actor::system("cli"),
-                service::users::NewUser {
-                    name,
-                    email,
-                    role,
-                    organisation,
-                    reference: None,
-                    region,
-                },
-            )
-            .await
-            .map_err(describe)?;
-            println!(
-                "user {} ({}) created; token (shown once):",
-                created.user.id, created.user.role
-            );
-            println!("{}", created.token);
+            let user = service::users::NewUser {
+                name,
+                email,
+                role,
+                organisation,
+                reference: None,
+                region,
+            };
+            user_add(&db.database, user).await
         }
         Command::Serve { bind, db, demo, mail, sign_in } => {
             let options =
                 startup::ServeOptions { sign_in: sign_in.settings(), ..Default::default() };
-            if !demo {
-                let state = startup::prepare(&db.database, Arc::new(SystemClock)).await?;
-                let (background, mail_target) =
-                    startup::spawn_background(state.clone(), &mail.config())?;
-                let server = startup::spawn_with(state, bind, options).await?;
-                println!(
-                    "Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}",
-                    server.addr
-                );
-                tokio::signal::ctrl_c().await?;
-                server.stop().await;
-                background.stop().await;
-                return Ok(());
+            if demo {
+                serve_demo(&db.database, bind, &mail, options).await
+            } else {
+                serve(&db.database, bind, &mail, options).await
             }
-            // The demo runs on its rehearsal clock: the real time plus what staff moved it by.
-            let clock = DemoClock::new(chrono::TimeDelta::zero());
-            let state = startup::prepare(&db.database, Arc::new(clock.clone())).await?;
-            if let Some(offset) =
-                service::demo_clock::stored_offset(&state).await.map_err(describe)?
-            {
-                let _ = clock.advance_to(chrono::Utc::now() + offset);
-            }
-            let tokens_file = crate::demo::tokens_path(&db.database);
-            let seeded = crate::demo::seed(&state, &tokens_file).await.map_err(describe)?;
-            print_demo(&seeded, &state);
-            let (background, mail_target) =
-                startup::spawn_background(state.clone(), &mail.config())?;
-            let server = startup::spawn_with(
-                state,
-                bind,
-                startup::ServeOptions { demo: Some(clock), ..options },
-            )
-            .await?;
-            println!(
-                "Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}",
-                server.addr
-            );
-            tokio::signal::ctrl_c().await?;
-            server.stop().await;
-            background.stop().await;
         }
     }
+}
+
+async fn openapi() -> CliResult {
+    // The spec does not depend on the database; an in-memory one satisfies the state.
+    let state = startup::prepare("sqlite::memory:", Arc::new(SystemClock)).await?;
+    print!("{}", crate::api::spec_json(state));
+    Ok(())
+}
+
+async fn scenario_run(file: &std::path::Path, out: &std::path::Path) -> CliResult {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let scenario: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    crate::scenario::run(&scenario, None, Some(out)).await?;
+    println!("outcome written to {}", out.join("outcome.json").display());
+    Ok(())
+}
+
+async fn bench_letters(count: usize) -> CliResult {
+    let r = tokio::task::spawn_blocking(move || service::letters::bench::run(count))
+        .await?
+        .map_err(describe)?;
+    println!("letters:              {}", r.letters);
+    println!("total:                {:.3} s", r.total.as_secs_f64());
+    println!("per 100 letters:      {:.3} s  (target: under 1 s)", r.per_100.as_secs_f64());
+    println!("baseline (plain page): {:.2} ms", r.baseline_page.as_secs_f64() * 1000.0);
+    println!("one letter / baseline: {:.2}", r.ratio_to_baseline);
+    println!("average letter size:  {} bytes", r.average_bytes);
+    Ok(())
+}
+
+async fn backup(database: &str, to: &std::path::Path) -> CliResult {
+    let facts = service::backup::backup(database, to).await.map_err(describe)?;
+    println!(
+        "backup of {} written to {} ({} calls, {} applications, {} users)",
+        redact(database),
+        to.display(),
+        facts.calls,
+        facts.applications,
+        facts.users
+    );
+    Ok(())
+}
+
+async fn restore(from: &std::path::Path, database: &str, force: bool) -> CliResult {
+    let facts = service::backup::restore(from, database, force).await.map_err(describe)?;
+    println!(
+        "{} restored into {} ({} calls, {} applications, {} users); migrations applied",
+        from.display(),
+        redact(database),
+        facts.calls,
+        facts.applications,
+        facts.users
+    );
+    Ok(())
+}
+
+async fn verify(database: &str) -> CliResult {
+    let conn = crate::store::connect(database).await?;
+    let report = service::verify::run(&conn).await.map_err(describe)?;
+    for d in &report.differences {
+        println!("{d}");
+    }
+    if !report.differences.is_empty() {
+        return Err(format!(
+            "{} difference(s) between the published outcomes and the stored data",
+            report.differences.len()
+        )
+        .into());
+    }
+    println!("{} published outcome(s) verified: no difference", report.outcomes);
+    Ok(())
+}
+
+async fn user_add(database: &str, user: service::users::NewUser) -> CliResult {
+    let state = startup::prepare(database, Arc::new(SystemClock)).await?;
+    let created =
+        service::users::add(&state, &Actor::system("cli"), user).await.map_err(describe)?;
+    println!("user {} ({}) created; token (shown once):", created.user.id, created.user.role);
+    println!("{}", created.token);
+    Ok(())
+}
+
+async fn serve(
+    database: &str,
+    bind: SocketAddr,
+    mail: &MailArgs,
+    options: startup::ServeOptions,
+) -> CliResult {
+    let state = startup::prepare(database, Arc::new(SystemClock)).await?;
+    let (background, mail_target) = startup::spawn_background(state.clone(), &mail.config())?;
+    let server = startup::spawn_with(state, bind, options).await?;
+    println!(
+        "Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}",
+        server.addr
+    );
+    tokio::signal::ctrl_c().await?;
+    server.stop().await;
+    background.stop().await;
+    Ok(())
+}
+
+async fn serve_demo(
+    database: &str,
+    bind: SocketAddr,
+    mail: &MailArgs,
+    options: startup::ServeOptions,
+) -> CliResult {
+    // The demo runs on its rehearsal clock: the real time plus what staff moved it by.
+    let clock = DemoClock::new(chrono::TimeDelta::zero());
+    let state = startup::prepare(database, Arc::new(clock.clone())).await?;
+    if let Some(offset) = service::demo_clock::stored_offset(&state).await.map_err(describe)? {
+        let _ = clock.advance_to(chrono::Utc::now() + offset);
+    }
+    let tokens_file = crate::demo::tokens_path(database);
+    let seeded = crate::demo::seed(&state, &tokens_file).await.map_err(describe)?;
+    print_demo(&seeded, &state);
+    let (background, mail_target) = startup::spawn_background(state.clone(), &mail.config())?;
+    let server =
+        startup::spawn_with(state, bind, startup::ServeOptions { demo: Some(clock), ..options })
+            .await?;
+    println!(
+        "Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}",
+        server.addr
+    );
+    tokio::signal::ctrl_c().await?;
+    server.stop().await;
+    background.stop().await;
     Ok(())
 }
 

@@ -151,38 +151,10 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
     let template: serde_json::Value =
         serde_json::from_str(templates::json(TEMPLATE)?).map_err(DomainError::internal)?;
     let (new_open, open_years) = create_dated(state, &actor, &template, &open::OPEN).await?;
-    for r in &data.regions {
-        if store::regions::by_ref(&state.db, &r.r#ref).await?.is_none() {
-            let region = Region {
-                r#ref: r.r#ref.clone(),
-                name: r.name.clone(),
-                lead_applicant: r.lead_applicant.clone(),
-                municipalities: r.municipalities.clone(),
-            };
-            regions::register(state, &actor, region).await?;
-        }
-    }
+    register_regions(state, &actor, &data).await?;
 
     // Call 2, run to its end, so a newcomer sees results, allocations and letters at once.
-    let decided: serde_json::Value =
-        serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
-    let decided = crate::scenario::relabel(&decided, DECIDED_SUFFIX);
-    let code = decided["call"]["code"].as_str().unwrap_or_default().to_string();
-    let mut new_decided = None;
-    if store::calls::by_code(&state.db, &code).await?.is_none() {
-        crate::scenario::rehearse_into(state.db.clone(), &decided)
-            .await
-            .map_err(|e| DomainError::internal(format!("rehearsing the decided demo call: {e}")))?;
-        if let Some(call) = store::calls::by_code(&state.db, &code).await? {
-            // History as history: its emails went out back then; its proeftuinen enter the
-            // service today, so what fell due before is not reported overdue.
-            if fresh {
-                store::demo::settle_queued_as_history(&state.db).await?;
-            }
-            store::demo::proeftuinen_entered(&state.db, call.id, state.now()).await?;
-            new_decided = Some(call.id);
-        }
-    }
+    let new_decided = rehearse_decided(state, fresh).await?;
     // Call 3: its deadline has just passed, so the assessors have work today.
     let (new_assessment, assessment_years) =
         create_dated(state, &actor, &template, &open::IN_ASSESSMENT).await?;
@@ -197,6 +169,74 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
 
     let scenario: serde_json::Value =
         serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
+    let tokens = tokens_of(state, &data, &logins).await?;
+    if let Some(call_id) = new_assessment {
+        fill_in_assessment(state, call_id, assessment_years, &scenario, &tokens, fresh).await?;
+    }
+    if let Some(call_id) = new_open {
+        open::fill(state, &open::OPEN, call_id, open_years, &scenario, &tokens).await?;
+    }
+    if let Some(call_id) = new_decided {
+        plan_due_soon(state, call_id, &tokens).await?;
+    }
+    Ok(Seeded {
+        logins,
+        demo_database,
+        tokens_file: tokens_file.to_path_buf(),
+        open_call_id,
+        assessment_call_id,
+    })
+}
+
+/// The demo regions, each registered unless it exists.
+async fn register_regions(
+    state: &AppState,
+    actor: &Actor,
+    data: &DemoData,
+) -> Result<(), DomainError> {
+    for r in &data.regions {
+        if store::regions::by_ref(&state.db, &r.r#ref).await?.is_none() {
+            let region = Region {
+                r#ref: r.r#ref.clone(),
+                name: r.name.clone(),
+                lead_applicant: r.lead_applicant.clone(),
+                municipalities: r.municipalities.clone(),
+            };
+            regions::register(state, actor, region).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Call 2, the public 2022 scenario rehearsed to its end unless it exists: its id if created now.
+async fn rehearse_decided(state: &AppState, fresh: bool) -> Result<Option<i32>, DomainError> {
+    let decided: serde_json::Value =
+        serde_json::from_str(DECIDED).map_err(DomainError::internal)?;
+    let decided = crate::scenario::relabel(&decided, DECIDED_SUFFIX);
+    let code = decided["call"]["code"].as_str().unwrap_or_default().to_string();
+    if store::calls::by_code(&state.db, &code).await?.is_none() {
+        crate::scenario::rehearse_into(state.db.clone(), &decided)
+            .await
+            .map_err(|e| DomainError::internal(format!("rehearsing the decided demo call: {e}")))?;
+        if let Some(call) = store::calls::by_code(&state.db, &code).await? {
+            // History as history: its emails went out back then; its proeftuinen enter the
+            // service today, so what fell due before is not reported overdue.
+            if fresh {
+                store::demo::settle_queued_as_history(&state.db).await?;
+            }
+            store::demo::proeftuinen_entered(&state.db, call.id, state.now()).await?;
+            return Ok(Some(call.id));
+        }
+    }
+    Ok(None)
+}
+
+/// The tokens the open calls are filled with, by the demo users' refs.
+async fn tokens_of(
+    state: &AppState,
+    data: &DemoData,
+    logins: &[DemoLogin],
+) -> Result<open::Tokens, DomainError> {
     let token = |var: &str| {
         logins.iter().find(|l| l.var == var).map(|l| l.token.clone()).unwrap_or_default()
     };
@@ -206,7 +246,7 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
             assessors.push((a.r#ref.clone(), u.id, token(&var_of("ASSESSOR", &a.r#ref))));
         }
     }
-    let tokens = open::Tokens {
+    Ok(open::Tokens {
         staff: token("STAFF"),
         assessors,
         regions: data
@@ -214,51 +254,57 @@ pub async fn seed(state: &AppState, tokens_file: &Path) -> Result<Seeded, Domain
             .iter()
             .map(|r| (r.r#ref.clone(), token(&var_of("REGION", &r.r#ref))))
             .collect(),
-    };
-    if let Some(call_id) = new_assessment {
-        // Its applications came in before the deadline (and before its reminder moments): the
-        // requests are made at that time; their receipts are history.
-        let call = calls::get(state, call_id).await?;
-        let deadline = call
-            .definition
-            .moment(crate::domain::call::stage::SUBMISSION_DEADLINE)
-            .ok_or_else(|| DomainError::internal("the demo call has no deadline"))?;
-        let then = crate::clock::SettableClock::new(deadline - chrono::Duration::days(16));
-        let past = AppState {
-            db: state.db.clone(),
-            clock: std::sync::Arc::new(then),
-            writes: state.writes.clone(),
-        };
-        open::fill(&past, &open::IN_ASSESSMENT, call_id, assessment_years, &scenario, &tokens)
-            .await?;
-        if fresh {
-            store::demo::settle_queued_as_history(&state.db).await?;
-        }
-    }
-    if let Some(call_id) = new_open {
-        open::fill(state, &open::OPEN, call_id, open_years, &scenario, &tokens).await?;
-    }
-    if let Some(call_id) = new_decided {
-        // Its proeftuinen's next annual plan falls due in ten days (a reminder goes out today).
-        if let Some(staff) = auth::authenticate(state, &tokens.staff).await? {
-            let due = crate::domain::dutch::in_amsterdam(state.now()).date_naive()
-                + chrono::Duration::days(10);
-            let day =
-                if (due.month(), due.day()) == (2, 29) { (3, 1) } else { (due.month(), due.day()) };
-            let settings = crate::domain::monitoring::DueSettings {
-                annual_plan_due: format!("{:02}-{:02}", day.0, day.1),
-                ..Default::default()
-            };
-            crate::service::monitoring::put_settings(state, &staff, call_id, settings).await?;
-        }
-    }
-    Ok(Seeded {
-        logins,
-        demo_database,
-        tokens_file: tokens_file.to_path_buf(),
-        open_call_id,
-        assessment_call_id,
     })
+}
+
+/// Fills call 3, whose deadline has just passed.
+async fn fill_in_assessment(
+    state: &AppState,
+    call_id: i32,
+    years: i32,
+    scenario: &serde_json::Value,
+    tokens: &open::Tokens,
+    fresh: bool,
+) -> Result<(), DomainError> {
+    // Its applications came in before the deadline (and before its reminder moments): the
+    // requests are made at that time; their receipts are history.
+    let call = calls::get(state, call_id).await?;
+    let deadline = call
+        .definition
+        .moment(crate::domain::call::stage::SUBMISSION_DEADLINE)
+        .ok_or_else(|| DomainError::internal("the demo call has no deadline"))?;
+    let then = crate::clock::SettableClock::new(deadline - chrono::Duration::days(16));
+    let past = AppState {
+        db: state.db.clone(),
+        clock: std::sync::Arc::new(then),
+        writes: state.writes.clone(),
+    };
+    open::fill(&past, &open::IN_ASSESSMENT, call_id, years, scenario, tokens).await?;
+    if fresh {
+        store::demo::settle_queued_as_history(&state.db).await?;
+    }
+    Ok(())
+}
+
+/// The decided call's proeftuinen: their next annual plan falls due in ten days.
+async fn plan_due_soon(
+    state: &AppState,
+    call_id: i32,
+    tokens: &open::Tokens,
+) -> Result<(), DomainError> {
+    // Its proeftuinen's next annual plan falls due in ten days (a reminder goes out today).
+    if let Some(staff) = auth::authenticate(state, &tokens.staff).await? {
+        let due = crate::domain::dutch::in_amsterdam(state.now()).date_naive()
+            + chrono::Duration::days(10);
+        let day =
+            if (due.month(), due.day()) == (2, 29) { (3, 1) } else { (due.month(), due.day()) };
+        let settings = crate::domain::monitoring::DueSettings {
+            annual_plan_due: format!("{:02}-{:02}", day.0, day.1),
+            ..Default::default()
+        };
+        crate::service::monitoring::put_settings(state, &staff, call_id, settings).await?;
+    }
+    Ok(())
 }
 
 /// Creates the demo call of `plan` (dated from today) unless it exists: its new id, if created,
@@ -281,16 +327,12 @@ async fn create_dated(
     Ok((Some(calls::create(state, actor, def).await?.id), years))
 }
 
-/// The demo users with a working token each: the one in `demo-tokens.txt` when it still opens
-/// this database, else a new one (and the file is written again).
-async fn logins(
-    state: &AppState,
-    actor: &Actor,
+/// Every demo user, with its shell variable and what it can do.
+fn wanted_users(
     data: &DemoData,
-    tokens_file: &Path,
     open_call: Option<i32>,
     assessment_call: Option<i32>,
-) -> Result<Vec<DemoLogin>, DomainError> {
+) -> Vec<(String, String, users::NewUser)> {
     let in_assessment =
         assessment_call.map_or("the call in assessment".to_string(), |id| format!("call {id}"));
     let call = open_call.map_or("the open call".to_string(), |id| format!("call {id} (open)"));
@@ -339,7 +381,20 @@ async fn logins(
             },
         ));
     }
+    wanted
+}
 
+/// The demo users with a working token each: the one in `demo-tokens.txt` when it still opens
+/// this database, else a new one (and the file is written again).
+async fn logins(
+    state: &AppState,
+    actor: &Actor,
+    data: &DemoData,
+    tokens_file: &Path,
+    open_call: Option<i32>,
+    assessment_call: Option<i32>,
+) -> Result<Vec<DemoLogin>, DomainError> {
+    let wanted = wanted_users(data, open_call, assessment_call);
     let saved = read_tokens(tokens_file);
     let mut changed = saved.is_empty();
     let mut logins = Vec::new();

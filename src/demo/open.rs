@@ -260,6 +260,41 @@ pub async fn fill(
     result
 }
 
+/// The application form of region `r` from its scenario application.
+fn form_of(a: &Value, r: &str) -> Value {
+    let inhabitants: u64 = a["municipalities"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["inhabitants"].as_u64())
+        .sum();
+    json!({
+        "title": a["title"],
+        "summary": format!("Plan van aanpak van {}", a["region"].as_str().unwrap_or(r)),
+        "contact": {"name": a["penvoerder"]["name"], "email": a["penvoerder"]["email"]},
+        "scale": {"municipalities": a["municipalities"], "inhabitants": inhabitants, "districts": []},
+        // The applying municipality (penvoerder) with its postal address: submission needs it.
+        "applicant": {
+            "organisation": a["penvoerder"]["organisation"],
+            "address": a["penvoerder"]["address"],
+        },
+    })
+}
+
+/// The scenario application's budget lines, moved `years` on.
+fn budget_of(a: &Value, years: i32) -> Vec<Value> {
+    a["budget"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            let mut l = l.clone();
+            l["year"] = (l["year"].as_i64().unwrap_or_default() + i64::from(years)).into();
+            l
+        })
+        .collect()
+}
+
 async fn fill_over(
     http: &Http,
     plan: &Plan,
@@ -293,34 +328,9 @@ async fn fill_over(
         if progress == Progress::Empty {
             continue;
         }
-        let inhabitants: u64 = a["municipalities"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m["inhabitants"].as_u64())
-            .sum();
-        let form = json!({
-            "title": a["title"],
-            "summary": format!("Plan van aanpak van {}", a["region"].as_str().unwrap_or(r)),
-            "contact": {"name": a["penvoerder"]["name"], "email": a["penvoerder"]["email"]},
-            "scale": {"municipalities": a["municipalities"], "inhabitants": inhabitants, "districts": []},
-            // The applying municipality (penvoerder) with its postal address: submission needs it.
-            "applicant": {
-                "organisation": a["penvoerder"]["organisation"],
-                "address": a["penvoerder"]["address"],
-            },
-        });
+        let form = form_of(a, r);
         http.put(&format!("/applications/{id}/form"), &token, form).await?;
-        let lines: Vec<Value> = a["budget"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|l| {
-                let mut l = l.clone();
-                l["year"] = (l["year"].as_i64().unwrap_or_default() + i64::from(years)).into();
-                l
-            })
-            .collect();
+        let lines = budget_of(a, years);
         http.put(&format!("/applications/{id}/budget"), &token, json!({"lines": lines})).await?;
         if progress == Progress::Partial {
             continue;
