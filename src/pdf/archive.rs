@@ -137,8 +137,52 @@ pub fn apply(
     struct_tree_root: Option<ObjectId>,
 ) -> Result<(), String> {
     doc.version = "1.7".to_string();
-    // The identifier is a digest of the metadata and every page's content: the same letter gets
-    // the same identifier, another letter another.
+    let digest = identity(doc, m);
+    let document_id = uuid_of(&digest);
+    set_info(doc, m, &digest);
+
+    // PDF/A: the metadata stream is not compressed.
+    let xmp = Stream::new(
+        Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Metadata".to_vec())),
+            ("Subtype", Object::Name(b"XML".to_vec())),
+        ]),
+        xmp(m, &document_id).into_bytes(),
+    )
+    .with_compression(false);
+    let xmp_id = doc.add_object(xmp);
+    let intent = output_intent(doc);
+
+    let catalog_id = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(|e| format!("no catalog: {e}"))?;
+    let catalog = doc
+        .get_object_mut(catalog_id)
+        .and_then(Object::as_dict_mut)
+        .map_err(|e| format!("no catalog: {e}"))?;
+    catalog.remove(b"OutputIntents");
+    catalog.set("Metadata", Object::Reference(xmp_id));
+    catalog.set("OutputIntents", Object::Array(vec![Object::Dictionary(intent)]));
+    catalog.set("Lang", text_string(&m.lang));
+    catalog.set(
+        "ViewerPreferences",
+        Object::Dictionary(Dictionary::from_iter(vec![("DisplayDocTitle", Object::Boolean(true))])),
+    );
+    if let Some(root) = struct_tree_root {
+        catalog.set(
+            "MarkInfo",
+            Object::Dictionary(Dictionary::from_iter(vec![("Marked", Object::Boolean(true))])),
+        );
+        catalog.set("StructTreeRoot", Object::Reference(root));
+    }
+    Ok(())
+}
+
+/// The document's identity: a digest of the metadata and every page's content, so the same
+/// letter gets the same identifier and another letter another.
+fn identity(doc: &lopdf::Document, m: &Metadata) -> Vec<u8> {
     let mut hash = Sha256::new();
     for part in [&m.title, &m.author, &m.creator, &m.lang] {
         hash.update(part.as_bytes());
@@ -150,9 +194,11 @@ pub fn apply(
     for (_, page_id) in doc.get_pages() {
         hash.update(doc.get_page_content(page_id));
     }
-    let digest = hash.finalize();
-    let document_id = uuid_of(&digest);
+    hash.finalize().to_vec()
+}
 
+/// The Info dictionary and the trailer's file identifier (from `digest`).
+fn set_info(doc: &mut lopdf::Document, m: &Metadata, digest: &[u8]) {
     let mut info = Dictionary::new();
     info.set("Title", text_string(&m.title));
     info.set("Author", text_string(&m.author));
@@ -180,21 +226,14 @@ pub fn apply(
             Object::String(digest[..16].to_vec(), StringFormat::Hexadecimal),
         ]),
     );
+}
 
-    // PDF/A: the metadata stream is not compressed.
-    let xmp = Stream::new(
-        Dictionary::from_iter(vec![
-            ("Type", Object::Name(b"Metadata".to_vec())),
-            ("Subtype", Object::Name(b"XML".to_vec())),
-        ]),
-        xmp(m, &document_id).into_bytes(),
-    )
-    .with_compression(false);
-    let xmp_id = doc.add_object(xmp);
+/// The sRGB output intent of PDF/A, its ICC profile added to `doc`.
+fn output_intent(doc: &mut lopdf::Document) -> Dictionary {
     let icc =
         Stream::new(Dictionary::from_iter(vec![("N", Object::Integer(3))]), SRGB_ICC.to_vec());
     let icc_id = doc.add_object(icc);
-    let intent = Dictionary::from_iter(vec![
+    Dictionary::from_iter(vec![
         ("Type", Object::Name(b"OutputIntent".to_vec())),
         ("S", Object::Name(b"GTS_PDFA1".to_vec())),
         (
@@ -204,33 +243,7 @@ pub fn apply(
         ("RegistryName", Object::String(b"http://www.color.org".to_vec(), StringFormat::Literal)),
         ("Info", Object::String(b"sRGB IEC61966-2.1".to_vec(), StringFormat::Literal)),
         ("DestinationOutputProfile", Object::Reference(icc_id)),
-    ]);
-
-    let catalog_id = doc
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(|e| format!("no catalog: {e}"))?;
-    let catalog = doc
-        .get_object_mut(catalog_id)
-        .and_then(Object::as_dict_mut)
-        .map_err(|e| format!("no catalog: {e}"))?;
-    catalog.remove(b"OutputIntents");
-    catalog.set("Metadata", Object::Reference(xmp_id));
-    catalog.set("OutputIntents", Object::Array(vec![Object::Dictionary(intent)]));
-    catalog.set("Lang", text_string(&m.lang));
-    catalog.set(
-        "ViewerPreferences",
-        Object::Dictionary(Dictionary::from_iter(vec![("DisplayDocTitle", Object::Boolean(true))])),
-    );
-    if let Some(root) = struct_tree_root {
-        catalog.set(
-            "MarkInfo",
-            Object::Dictionary(Dictionary::from_iter(vec![("Marked", Object::Boolean(true))])),
-        );
-        catalog.set("StructTreeRoot", Object::Reference(root));
-    }
-    Ok(())
+    ])
 }
 
 impl Document {

@@ -40,15 +40,23 @@ fn err(msg: &str) -> PdfError {
     PdfError(format!("logo: {msg}"))
 }
 
-/// Decodes a PNG into 8-bit samples.
-pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
+/// The chunks of a PNG that the decoder reads.
+#[derive(Default)]
+struct Chunks {
+    /// Width, height, bit depth, colour type, interlace method.
+    header: Option<(u32, u32, u8, u8, u8)>,
+    palette: Vec<u8>,
+    transparency: Vec<u8>,
+    data: Vec<u8>,
+}
+
+fn read_chunks(bytes: &[u8]) -> Result<Chunks, PdfError> {
     const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
     if bytes.len() < 8 || bytes[..8] != SIGNATURE {
         return Err(err("not a PNG file"));
     }
     let mut pos = 8;
-    let mut header: Option<(u32, u32, u8, u8, u8)> = None;
-    let (mut palette, mut transparency, mut data) = (Vec::new(), Vec::new(), Vec::new());
+    let mut c = Chunks::default();
     while pos + 8 <= bytes.len() {
         let len = u32::from_be_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]])
             as usize;
@@ -58,18 +66,24 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
             b"IHDR" if len >= 13 => {
                 let w = u32::from_be_bytes([body[0], body[1], body[2], body[3]]);
                 let h = u32::from_be_bytes([body[4], body[5], body[6], body[7]]);
-                header = Some((w, h, body[8], body[9], body[12]));
+                c.header = Some((w, h, body[8], body[9], body[12]));
             }
-            b"PLTE" => palette = body.to_vec(),
-            b"tRNS" => transparency = body.to_vec(),
-            b"IDAT" => data.extend_from_slice(body),
+            b"PLTE" => c.palette = body.to_vec(),
+            b"tRNS" => c.transparency = body.to_vec(),
+            b"IDAT" => c.data.extend_from_slice(body),
             b"IEND" => break,
             _ => {}
         }
         pos += 12 + len;
     }
+    Ok(c)
+}
+
+/// Decodes a PNG into 8-bit samples.
+pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
+    let c = read_chunks(bytes)?;
     let (width, height, depth, color_type, interlace) =
-        header.ok_or_else(|| err("no IHDR chunk"))?;
+        c.header.ok_or_else(|| err("no IHDR chunk"))?;
     if depth != 8 {
         return Err(err(&format!(
             "bit depth {depth} is not supported; save the PNG with 8 bits per channel"
@@ -89,7 +103,7 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
         6 => 4,
         _ => return Err(err("unknown colour type")),
     };
-    let raw = miniz_oxide::inflate::decompress_to_vec_zlib(&data)
+    let raw = miniz_oxide::inflate::decompress_to_vec_zlib(&c.data)
         .map_err(|_| err("the image data does not inflate"))?;
     let (w, h) = (width as usize, height as usize);
     let stride = w * channels;
@@ -97,8 +111,21 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
         return Err(err("the image data is short"));
     }
     let pixels = unfilter(&raw, h, stride, channels)?;
-    let mut samples = Vec::with_capacity(w * h * 3);
-    let mut alpha = Vec::with_capacity(w * h);
+    let (samples, alpha) = samples_of(&pixels, channels, color_type, &c)?;
+    let colors = if matches!(color_type, 0 | 4) { 1 } else { 3 };
+    Ok(Image { width, height, colors, samples, alpha })
+}
+
+/// The colour samples of unfiltered pixels, and their alpha when any pixel is not opaque.
+fn samples_of(
+    pixels: &[u8],
+    channels: usize,
+    color_type: u8,
+    c: &Chunks,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), PdfError> {
+    let count = pixels.len() / channels;
+    let mut samples = Vec::with_capacity(count * 3);
+    let mut alpha = Vec::with_capacity(count);
     let mut has_alpha = false;
     for px in pixels.chunks_exact(channels) {
         match color_type {
@@ -106,11 +133,12 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
             2 => samples.extend_from_slice(&px[..3]),
             3 => {
                 let i = px[0] as usize;
-                let rgb = palette
+                let rgb = c
+                    .palette
                     .get(i * 3..i * 3 + 3)
                     .ok_or_else(|| err("palette index out of range"))?;
                 samples.extend_from_slice(rgb);
-                let a = transparency.get(i).copied().unwrap_or(255);
+                let a = c.transparency.get(i).copied().unwrap_or(255);
                 has_alpha |= a != 255;
                 alpha.push(a);
             }
@@ -126,8 +154,7 @@ pub fn decode_png(bytes: &[u8]) -> Result<Image, PdfError> {
             }
         }
     }
-    let colors = if matches!(color_type, 0 | 4) { 1 } else { 3 };
-    Ok(Image { width, height, colors, samples, alpha: has_alpha.then_some(alpha) })
+    Ok((samples, has_alpha.then_some(alpha)))
 }
 
 /// Reverses the PNG row filters (None, Sub, Up, Average, Paeth).

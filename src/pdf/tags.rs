@@ -102,14 +102,7 @@ impl Tree {
     pub fn write(&self, doc: &mut lopdf::Document, pages: &[ObjectId]) -> ObjectId {
         let root_id = doc.new_object_id();
         let ids: Vec<ObjectId> = self.elements.iter().map(|_| doc.new_object_id()).collect();
-        let mut parents: Vec<Option<usize>> = vec![None; self.elements.len()];
-        for (i, e) in self.elements.iter().enumerate() {
-            for k in &e.kids {
-                if let Kid::Element(c) = k {
-                    parents[*c] = Some(i);
-                }
-            }
-        }
+        let parents = self.parents();
         let has_content = self.has_content();
         // Per page, the element that owns each MCID.
         let mut parent_tree: BTreeMap<usize, BTreeMap<i64, ObjectId>> = BTreeMap::new();
@@ -164,22 +157,7 @@ impl Tree {
             }
             doc.objects.insert(ids[i], Object::Dictionary(dict));
         }
-        let mut nums = Vec::new();
-        for (page, _) in pages.iter().enumerate() {
-            let owners = parent_tree.get(&page);
-            let count = owners.and_then(|o| o.keys().next_back()).map_or(0, |m| *m + 1);
-            let array: Vec<Object> = (0..count)
-                .map(|mcid| {
-                    owners
-                        .and_then(|o| o.get(&mcid))
-                        .map_or(Object::Null, |id| Object::Reference(*id))
-                })
-                .collect();
-            nums.push(Object::Integer(page as i64));
-            nums.push(Object::Reference(doc.add_object(Object::Array(array))));
-        }
-        let parent_tree_id =
-            doc.add_object(Dictionary::from_iter(vec![("Nums", Object::Array(nums))]));
+        let parent_tree_id = write_parent_tree(doc, pages.len(), &parent_tree);
         let root = Dictionary::from_iter(vec![
             ("Type", Object::Name(b"StructTreeRoot".to_vec())),
             ("K", Object::Reference(ids[0])),
@@ -188,6 +166,19 @@ impl Tree {
         ]);
         doc.objects.insert(root_id, Object::Dictionary(root));
         root_id
+    }
+
+    /// The parent of each element (`None` for the document).
+    fn parents(&self) -> Vec<Option<usize>> {
+        let mut parents: Vec<Option<usize>> = vec![None; self.elements.len()];
+        for (i, e) in self.elements.iter().enumerate() {
+            for k in &e.kids {
+                if let Kid::Element(c) = k {
+                    parents[*c] = Some(i);
+                }
+            }
+        }
+        parents
     }
 
     /// Whether each element has marked content somewhere below it (the document always has).
@@ -224,6 +215,27 @@ pub fn text_string(s: &str) -> Object {
         bytes.extend_from_slice(&unit.to_be_bytes());
     }
     Object::String(bytes, StringFormat::Hexadecimal)
+}
+
+/// The `ParentTree`: for each of `pages` pages, the element that owns each MCID.
+fn write_parent_tree(
+    doc: &mut lopdf::Document,
+    pages: usize,
+    parent_tree: &BTreeMap<usize, BTreeMap<i64, ObjectId>>,
+) -> ObjectId {
+    let mut nums = Vec::new();
+    for page in 0..pages {
+        let owners = parent_tree.get(&page);
+        let count = owners.and_then(|o| o.keys().next_back()).map_or(0, |m| *m + 1);
+        let array: Vec<Object> = (0..count)
+            .map(|mcid| {
+                owners.and_then(|o| o.get(&mcid)).map_or(Object::Null, |id| Object::Reference(*id))
+            })
+            .collect();
+        nums.push(Object::Integer(page as i64));
+        nums.push(Object::Reference(doc.add_object(Object::Array(array))));
+    }
+    doc.add_object(Dictionary::from_iter(vec![("Nums", Object::Array(nums))]))
 }
 
 #[cfg(test)]
