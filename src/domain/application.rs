@@ -4,9 +4,12 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
+mod budget;
+
+pub use budget::{BudgetLine, LineAmounts, budget_problems, line_problems, requested_total};
+
 use super::applicant::Applicant;
 use super::call::SpendingPeriod;
-use super::money::Money;
 use super::region::{Municipality, is_email};
 use crate::error::FieldError;
 
@@ -84,6 +87,94 @@ fn too_long(s: &str, max: usize) -> bool {
     s.chars().count() > max
 }
 
+/// The contact trimmed, its problems added to `errors`.
+fn checked_contact(c: Contact, errors: &mut Vec<FieldError>) -> Contact {
+    let c = Contact {
+        name: c.name.trim().to_string(),
+        email: c.email.trim().to_string(),
+        phone: present(c.phone),
+        function: present(c.function),
+    };
+    if c.function
+        .as_deref()
+        .is_some_and(|f| too_long(f, MAX_SHORT_TEXT_CHARS) || f.chars().any(char::is_control))
+    {
+        errors.push(FieldError::new(
+            "contact.function",
+            format!("at most {MAX_SHORT_TEXT_CHARS} characters, on one line"),
+        ));
+    }
+    if c.name.is_empty() {
+        errors.push(FieldError::new("contact.name", "the contact needs a name"));
+    } else if too_long(&c.name, MAX_SHORT_TEXT_CHARS) {
+        errors.push(FieldError::new(
+            "contact.name",
+            format!("at most {MAX_SHORT_TEXT_CHARS} characters"),
+        ));
+    }
+    if !is_email(&c.email) || too_long(&c.email, MAX_SHORT_TEXT_CHARS) {
+        errors.push(FieldError::new("contact.email", "not an email address"));
+    }
+    if c.phone.as_deref().is_some_and(|p| {
+        too_long(p, 40) || !p.chars().all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))
+    }) {
+        errors.push(FieldError::new(
+            "contact.phone",
+            "a phone number is digits, spaces and + - ( ), at most 40 characters",
+        ));
+    }
+    c
+}
+
+/// The scale trimmed, its inhabitants filled in, its problems added to `errors`.
+fn checked_scale(s: ScaleInput, errors: &mut Vec<FieldError>) -> Scale {
+    if s.municipalities.is_empty() {
+        errors.push(FieldError::new(
+            "scale.municipalities",
+            "the scale names at least one municipality",
+        ));
+    }
+    for (i, m) in s.municipalities.iter().enumerate() {
+        if m.name.trim().is_empty() || too_long(&m.name, MAX_SHORT_TEXT_CHARS) {
+            errors.push(FieldError::new(
+                format!("scale.municipalities[{i}].name"),
+                "a municipality needs a name",
+            ));
+        }
+        if m.inhabitants == 0 {
+            errors.push(FieldError::new(
+                format!("scale.municipalities[{i}].inhabitants"),
+                "inhabitants must be more than zero",
+            ));
+        }
+    }
+    let sum = s.municipalities.iter().fold(0u64, |a, m| a.saturating_add(m.inhabitants));
+    let inhabitants = s.inhabitants.unwrap_or(sum);
+    // Without municipalities the sum is zero for a reason reported above already.
+    if s.inhabitants == Some(0) {
+        errors.push(FieldError::new("scale.inhabitants", "inhabitants must be more than zero"));
+    }
+    if s.districts.len() > MAX_DISTRICTS {
+        errors
+            .push(FieldError::new("scale.districts", format!("at most {MAX_DISTRICTS} districts")));
+    }
+    for (i, d) in s.districts.iter().enumerate() {
+        if d.trim().is_empty() || too_long(d, MAX_SHORT_TEXT_CHARS) {
+            errors
+                .push(FieldError::new(format!("scale.districts[{i}]"), "a district needs a name"));
+        }
+    }
+    Scale {
+        municipalities: s
+            .municipalities
+            .into_iter()
+            .map(|m| Municipality { name: m.name.trim().to_string(), inhabitants: m.inhabitants })
+            .collect(),
+        inhabitants,
+        districts: s.districts.into_iter().map(|d| d.trim().to_string()).collect(),
+    }
+}
+
 impl ApplicationForm {
     /// Normalises (trims, fills in the scale's inhabitants) and checks what is filled in.
     pub fn new(input: FormInput) -> Result<ApplicationForm, Vec<FieldError>> {
@@ -99,99 +190,8 @@ impl ApplicationForm {
                 format!("at most {MAX_SUMMARY_CHARS} characters"),
             ));
         }
-        let contact = input.contact.map(|c| {
-            let c = Contact {
-                name: c.name.trim().to_string(),
-                email: c.email.trim().to_string(),
-                phone: present(c.phone),
-                function: present(c.function),
-            };
-            if c.function.as_deref().is_some_and(|f| {
-                too_long(f, MAX_SHORT_TEXT_CHARS) || f.chars().any(char::is_control)
-            }) {
-                errors.push(FieldError::new(
-                    "contact.function",
-                    format!("at most {MAX_SHORT_TEXT_CHARS} characters, on one line"),
-                ));
-            }
-            if c.name.is_empty() {
-                errors.push(FieldError::new("contact.name", "the contact needs a name"));
-            } else if too_long(&c.name, MAX_SHORT_TEXT_CHARS) {
-                errors.push(FieldError::new(
-                    "contact.name",
-                    format!("at most {MAX_SHORT_TEXT_CHARS} characters"),
-                ));
-            }
-            if !is_email(&c.email) || too_long(&c.email, MAX_SHORT_TEXT_CHARS) {
-                errors.push(FieldError::new("contact.email", "not an email address"));
-            }
-            if c.phone.as_deref().is_some_and(|p| {
-                too_long(p, 40) || !p.chars().all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))
-            }) {
-                errors.push(FieldError::new(
-                    "contact.phone",
-                    "a phone number is digits, spaces and + - ( ), at most 40 characters",
-                ));
-            }
-            c
-        });
-        let scale = input.scale.map(|s| {
-            if s.municipalities.is_empty() {
-                errors.push(FieldError::new(
-                    "scale.municipalities",
-                    "the scale names at least one municipality",
-                ));
-            }
-            for (i, m) in s.municipalities.iter().enumerate() {
-                if m.name.trim().is_empty() || too_long(&m.name, MAX_SHORT_TEXT_CHARS) {
-                    errors.push(FieldError::new(
-                        format!("scale.municipalities[{i}].name"),
-                        "a municipality needs a name",
-                    ));
-                }
-                if m.inhabitants == 0 {
-                    errors.push(FieldError::new(
-                        format!("scale.municipalities[{i}].inhabitants"),
-                        "inhabitants must be more than zero",
-                    ));
-                }
-            }
-            let sum = s.municipalities.iter().fold(0u64, |a, m| a.saturating_add(m.inhabitants));
-            let inhabitants = s.inhabitants.unwrap_or(sum);
-            // Without municipalities the sum is zero for a reason reported above already.
-            if s.inhabitants == Some(0) {
-                errors.push(FieldError::new(
-                    "scale.inhabitants",
-                    "inhabitants must be more than zero",
-                ));
-            }
-            if s.districts.len() > MAX_DISTRICTS {
-                errors.push(FieldError::new(
-                    "scale.districts",
-                    format!("at most {MAX_DISTRICTS} districts"),
-                ));
-            }
-            for (i, d) in s.districts.iter().enumerate() {
-                if d.trim().is_empty() || too_long(d, MAX_SHORT_TEXT_CHARS) {
-                    errors.push(FieldError::new(
-                        format!("scale.districts[{i}]"),
-                        "a district needs a name",
-                    ));
-                }
-            }
-            Scale {
-                municipalities: s
-                    .municipalities
-                    .into_iter()
-                    .map(|m| Municipality {
-                        name: m.name.trim().to_string(),
-                        inhabitants: m.inhabitants,
-                    })
-                    .collect(),
-                inhabitants,
-                districts: s.districts.into_iter().map(|d| d.trim().to_string()).collect(),
-            }
-        });
+        let contact = input.contact.map(|c| checked_contact(c, &mut errors));
+        let scale = input.scale.map(|s| checked_scale(s, &mut errors));
         let applicant = input.applicant.and_then(|a| match a.checked("applicant") {
             Ok(a) => Some(a),
             Err(e) => {
@@ -205,122 +205,6 @@ impl ApplicationForm {
             Err(errors)
         }
     }
-}
-
-/// One line of the budget (*begroting*): costs of one calendar year and category.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BudgetLine {
-    pub year: i32,
-    pub description: String,
-    pub total_cost: Money,
-    pub own_contribution: Money,
-    pub requested: Money,
-}
-
-/// The three amounts of a line, once they parsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LineAmounts {
-    pub total_cost: Money,
-    pub own_contribution: Money,
-    pub requested: Money,
-}
-
-/// The problems of one budget line at `prefix` (e.g. `lines[0]`). `amounts` is `None` when an
-/// amount did not parse (that problem is reported by the parser); the other fields are still
-/// checked so that the client hears about everything at once.
-pub fn line_problems(
-    prefix: &str,
-    year: i32,
-    description: &str,
-    amounts: Option<LineAmounts>,
-    period: &SpendingPeriod,
-) -> Vec<FieldError> {
-    use chrono::Datelike;
-    let mut errors = Vec::new();
-    let (first, last) = (period.from.year(), period.to.year());
-    if year < first || year > last {
-        errors.push(FieldError::new(
-            format!("{prefix}.year"),
-            format!("the year must lie in the call's spending period ({first}–{last})"),
-        ));
-    }
-    if description.trim().is_empty() {
-        errors.push(FieldError::new(
-            format!("{prefix}.description"),
-            "a budget line needs a description",
-        ));
-    } else if too_long(description, MAX_DESCRIPTION_CHARS) {
-        errors.push(FieldError::new(
-            format!("{prefix}.description"),
-            format!("at most {MAX_DESCRIPTION_CHARS} characters"),
-        ));
-    }
-    if let Some(a) = amounts {
-        for (field, amount) in [
-            ("total_cost", a.total_cost),
-            ("own_contribution", a.own_contribution),
-            ("requested", a.requested),
-        ] {
-            if amount.is_negative() {
-                errors.push(FieldError::new(
-                    format!("{prefix}.{field}"),
-                    "an amount cannot be negative",
-                ));
-            }
-        }
-        // Name the amount that breaks `total_cost >= own_contribution + requested`: the own
-        // contribution when it alone exceeds the cost, otherwise the requested amount.
-        if a.own_contribution > a.total_cost {
-            errors.push(FieldError::new(
-                format!("{prefix}.own_contribution"),
-                format!(
-                    "the own contribution ({}) is more than the total cost ({})",
-                    a.own_contribution, a.total_cost
-                ),
-            ));
-        } else if a.own_contribution.checked_add(a.requested).is_none_or(|sum| sum > a.total_cost) {
-            errors.push(FieldError::new(
-                format!("{prefix}.requested"),
-                format!(
-                    "the requested amount ({}) is more than the total cost ({}) minus the own contribution ({})",
-                    a.requested, a.total_cost, a.own_contribution
-                ),
-            ));
-        }
-    }
-    errors
-}
-
-/// Checks a whole budget of parsed lines; fields are `{prefix}[i].…`.
-pub fn budget_problems(
-    prefix: &str,
-    lines: &[BudgetLine],
-    period: &SpendingPeriod,
-) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if lines.len() > MAX_BUDGET_LINES {
-        errors.push(FieldError::new(prefix, format!("at most {MAX_BUDGET_LINES} lines")));
-    }
-    for (i, l) in lines.iter().enumerate() {
-        let amounts = LineAmounts {
-            total_cost: l.total_cost,
-            own_contribution: l.own_contribution,
-            requested: l.requested,
-        };
-        errors.extend(line_problems(
-            &format!("{prefix}[{i}]"),
-            l.year,
-            &l.description,
-            Some(amounts),
-            period,
-        ));
-    }
-    errors
-}
-
-/// The amount the region asks for: the sum of `requested` over the lines. Never sent by a client.
-pub fn requested_total(lines: &[BudgetLine]) -> Money {
-    lines.iter().map(|l| l.requested).sum()
 }
 
 /// Everything submission looks at.
@@ -389,6 +273,7 @@ pub fn submission_open(now: DateTime<Utc>, deadline: DateTime<Utc>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::money::Money;
 
     fn period() -> SpendingPeriod {
         SpendingPeriod { from: "2022-01-01".parse().unwrap(), to: "2023-12-31".parse().unwrap() }
