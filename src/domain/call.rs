@@ -168,7 +168,16 @@ impl CallDefinition {
     fn problems(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let mut err = |field: String, message: &str| errors.push(FieldError::new(field, message));
+        self.figure_problems(&mut err);
+        self.partner_role_problems(&mut err);
+        self.criteria_problems(&mut err);
+        self.stage_problems(&mut err);
+        self.reminder_problems(&mut err);
+        errors
+    }
 
+    /// The code, title and the call's figures.
+    fn figure_problems(&self, err: &mut dyn FnMut(String, &str)) {
         if !is_code(&self.code) {
             err(
                 "code".into(),
@@ -202,7 +211,9 @@ impl CallDefinition {
         if self.interview_threshold > Points::whole(i64::from(self.total_points)) {
             err("interview_threshold".into(), "the threshold is above the total points");
         }
+    }
 
+    fn partner_role_problems(&self, err: &mut dyn FnMut(String, &str)) {
         let mut seen_roles = HashSet::new();
         for (i, role) in self.required_partner_roles.iter().enumerate() {
             if !PARTNER_ROLES.contains(&role.as_str()) {
@@ -214,7 +225,11 @@ impl CallDefinition {
                 err(format!("required_partner_roles[{i}]"), "duplicate partner role");
             }
         }
+    }
 
+    /// The criteria: distinct ids over both kinds, each weighted criterion's range, and maxima
+    /// that add up to the call's total points.
+    fn criteria_problems(&self, err: &mut dyn FnMut(String, &str)) {
         let mut ids = HashSet::new();
         for (i, c) in self.knockout_criteria.iter().enumerate() {
             if c.id.trim().is_empty() {
@@ -243,38 +258,7 @@ impl CallDefinition {
             if c.max < 1 {
                 err(at("max"), "the maximum must be at least one point");
             }
-            match c.kind {
-                CriterionKind::PerItem => {
-                    match &c.items {
-                        Some(items) if !items.is_empty() => {
-                            let mut seen = HashSet::new();
-                            for (j, item) in items.iter().enumerate() {
-                                if item.trim().is_empty() || !seen.insert(item) {
-                                    err(
-                                        format!("weighted_criteria[{i}].items[{j}]"),
-                                        "items must be distinct and not empty",
-                                    );
-                                }
-                            }
-                        }
-                        _ => err(at("items"), "a per_item criterion needs a list of items"),
-                    }
-                    match c.points_per_item {
-                        Some(p) if p >= 1 => {}
-                        Some(_) => {
-                            err(at("points_per_item"), "points per item must be at least one")
-                        }
-                        None => {
-                            err(at("points_per_item"), "a per_item criterion needs points_per_item")
-                        }
-                    }
-                }
-                CriterionKind::Scale | CriterionKind::Boolean => {
-                    if c.items.is_some() || c.points_per_item.is_some() {
-                        err(at("kind"), "items and points_per_item belong to a per_item criterion");
-                    }
-                }
-            }
+            Self::kind_problems(i, c, err);
             max_sum = max_sum.saturating_add(c.max);
         }
         if !self.weighted_criteria.is_empty() && max_sum != i64::from(self.total_points) {
@@ -286,7 +270,46 @@ impl CallDefinition {
                 ),
             );
         }
+    }
 
+    /// What a weighted criterion's kind needs: items and points per item for `per_item`, neither
+    /// for the others.
+    fn kind_problems(i: usize, c: &WeightedCriterion, err: &mut dyn FnMut(String, &str)) {
+        let at = |f: &str| format!("weighted_criteria[{i}].{f}");
+        match c.kind {
+            CriterionKind::PerItem => {
+                match &c.items {
+                    Some(items) if !items.is_empty() => {
+                        let mut seen = HashSet::new();
+                        for (j, item) in items.iter().enumerate() {
+                            if item.trim().is_empty() || !seen.insert(item) {
+                                err(
+                                    format!("weighted_criteria[{i}].items[{j}]"),
+                                    "items must be distinct and not empty",
+                                );
+                            }
+                        }
+                    }
+                    _ => err(at("items"), "a per_item criterion needs a list of items"),
+                }
+                match c.points_per_item {
+                    Some(p) if p >= 1 => {}
+                    Some(_) => err(at("points_per_item"), "points per item must be at least one"),
+                    None => {
+                        err(at("points_per_item"), "a per_item criterion needs points_per_item")
+                    }
+                }
+            }
+            CriterionKind::Scale | CriterionKind::Boolean => {
+                if c.items.is_some() || c.points_per_item.is_some() {
+                    err(at("kind"), "items and points_per_item belong to a per_item criterion");
+                }
+            }
+        }
+    }
+
+    /// Each stage's own dates, and the key stages once each, in order, with a moment.
+    fn stage_problems(&self, err: &mut dyn FnMut(String, &str)) {
         for (i, s) in self.stages.iter().enumerate() {
             if s.kind.trim().is_empty() {
                 err(format!("stages[{i}].kind"), "a stage needs a kind");
@@ -330,7 +353,9 @@ impl CallDefinition {
                 }
             }
         }
+    }
 
+    fn reminder_problems(&self, err: &mut dyn FnMut(String, &str)) {
         let mut seen_days = HashSet::new();
         for (i, d) in self.reminders.submission_deadline_days_before.iter().enumerate() {
             if *d == 0 || !seen_days.insert(d) {
@@ -349,7 +374,6 @@ impl CallDefinition {
                 );
             }
         }
-        errors
     }
 
     /// The moment of a key stage; every valid call has each of [`KEY_STAGES`].
@@ -359,6 +383,19 @@ impl CallDefinition {
             .find(|s| s.kind == kind)
             .and_then(|s| s.at)
             .map(|at| at.with_timezone(&Utc))
+    }
+
+    /// The moment a stage of this call stands for when the clock is moved to it (the demo's
+    /// rehearsal clock): just after its `at` (a deadline has then passed, a stage has begun), or
+    /// the start of its first day in Amsterdam for a stage of whole days.
+    pub fn stage_moment(&self, kind: &str) -> Option<DateTime<Utc>> {
+        let s = self.stages.iter().find(|s| s.kind == kind)?;
+        if let Some(at) = s.at {
+            return Some(at.with_timezone(&Utc) + chrono::TimeDelta::seconds(1));
+        }
+        let day = s.starts_on?.and_time(chrono::NaiveTime::MIN);
+        let offset = super::dutch::amsterdam_offset(day.and_utc());
+        Some(day.and_utc() - chrono::TimeDelta::seconds(i64::from(offset.local_minus_utc())))
     }
 
     /// Published once the clock has reached the publication moment; from then on it changes only
@@ -520,5 +557,25 @@ pub(crate) mod tests {
             DateTime::parse_from_rfc3339("2022-05-31T08:59:59+02:00").unwrap().with_timezone(&Utc);
         assert!(!d.is_published(before));
         assert!(d.is_published(before + chrono::Duration::seconds(1)));
+    }
+
+    #[test]
+    fn a_stage_moment_is_just_after_its_at_or_the_start_of_its_first_day() {
+        let mut d = sample();
+        let deadline = d.stage_moment("submission_deadline").unwrap();
+        assert_eq!(deadline.to_rfc3339(), "2022-07-15T22:00:00+00:00");
+        d.stages.push(Stage {
+            kind: "interviews".into(),
+            label_nl: "Gesprekken".into(),
+            at: None,
+            until: None,
+            starts_on: Some("2022-08-22".parse().unwrap()),
+            ends_on: Some("2022-08-26".parse().unwrap()),
+        });
+        // Summer time: midnight in Amsterdam is 22.00 UTC the day before.
+        assert_eq!(d.stage_moment("interviews").unwrap().to_rfc3339(), "2022-08-21T22:00:00+00:00");
+        d.stages.last_mut().unwrap().starts_on = Some("2022-12-05".parse().unwrap());
+        assert_eq!(d.stage_moment("interviews").unwrap().to_rfc3339(), "2022-12-04T23:00:00+00:00");
+        assert_eq!(d.stage_moment("no_such_stage"), None);
     }
 }

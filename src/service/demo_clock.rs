@@ -3,7 +3,7 @@
 //! or to a moment, so a whole call can be walked through in minutes. It never goes back; the
 //! offset is kept in the database, so a restart keeps the demo's time.
 
-use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::auth::{Principal, Role};
@@ -37,18 +37,6 @@ pub async fn stored_offset(state: &AppState) -> Result<Option<TimeDelta>, Domain
         .map(|m| TimeDelta::seconds(m.clock_offset_seconds.max(0))))
 }
 
-/// The moment a stage stands for: just after its `at` (a deadline has then passed, a stage has
-/// begun), or the start of its first day for a stage of whole days.
-fn stage_moment(call: &crate::domain::call::CallDefinition, kind: &str) -> Option<DateTime<Utc>> {
-    let s = call.stages.iter().find(|s| s.kind == kind)?;
-    if let Some(at) = s.at {
-        return Some(at.with_timezone(&Utc) + TimeDelta::seconds(1));
-    }
-    let day = s.starts_on?.and_time(NaiveTime::MIN);
-    let offset = crate::domain::dutch::amsterdam_offset(day.and_utc());
-    Some(day.and_utc() - TimeDelta::seconds(i64::from(offset.local_minus_utc())))
-}
-
 pub async fn move_clock(
     state: &AppState,
     who: &Principal,
@@ -65,7 +53,7 @@ pub async fn move_clock(
         (Some(at), None, None) => at,
         (None, Some(call_id), Some(stage)) => {
             let call = calls::get(state, call_id).await?;
-            stage_moment(&call.definition, stage).ok_or_else(|| {
+            call.definition.stage_moment(stage).ok_or_else(|| {
                 let kinds: Vec<&str> =
                     call.definition.stages.iter().map(|s| s.kind.as_str()).collect();
                 DomainError::invalid(
