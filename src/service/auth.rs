@@ -88,6 +88,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `Ok(None)` for an unknown token (401); `Err` only when the database fails.
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Principal>, DomainError> {
     // The lookup is by hash, so the secret never meets a variable-time comparison; the final
     // check is constant-time for good measure.

@@ -41,6 +41,7 @@ fn readonly_url(path: &Path) -> String {
 }
 
 /// Opens a SQLite file read-only and looks at it; refuses anything that is not a Tuinier database.
+#[tracing::instrument(skip_all)]
 pub async fn inspect_file(path: &Path) -> Result<Facts, DomainError> {
     let mut header = [0u8; 16];
     let readable =
@@ -71,6 +72,7 @@ pub async fn inspect_file(path: &Path) -> Result<Facts, DomainError> {
 }
 
 /// Copies the database of `url` to `to`, consistently, while the service may run.
+#[tracing::instrument(skip_all)]
 pub async fn backup(url: &str, to: &Path) -> Result<Facts, DomainError> {
     if is_postgres(url) {
         return Err(DomainError::BadRequest(POSTGRES_BACKUP.into()));
@@ -98,6 +100,7 @@ pub async fn backup(url: &str, to: &Path) -> Result<Facts, DomainError> {
 
 /// Puts the backup `from` in place of the database of `url`. Refuses a target that holds data
 /// unless `force`; stop the service on that database first.
+#[tracing::instrument(skip_all, fields(force = force))]
 pub async fn restore(from: &Path, url: &str, force: bool) -> Result<Facts, DomainError> {
     if is_postgres(url) {
         return Err(DomainError::BadRequest(POSTGRES_RESTORE.into()));

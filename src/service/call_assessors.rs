@@ -13,6 +13,7 @@ pub enum AssessorKey {
     Ref(String),
 }
 
+#[tracing::instrument(skip_all, fields(call_id = call_id, actor_id = actor.user_id))]
 pub async fn assign(
     state: &AppState,
     actor: &Actor,
@@ -71,6 +72,7 @@ pub async fn assign(
     Ok(user)
 }
 
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn list(
     state: &AppState,
     call_id: i32,

@@ -8,6 +8,7 @@ use crate::domain::call_lock::{self, Decided};
 use crate::error::DomainError;
 use crate::store::{self, calls::StoredCall};
 
+#[tracing::instrument(skip_all, fields(actor_id = actor.user_id, code = %def.code))]
 pub async fn create(
     state: &AppState,
     actor: &Actor,
@@ -37,6 +38,7 @@ pub async fn create(
     Ok(call)
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = actor.user_id, template = %template))]
 pub async fn create_from_template(
     state: &AppState,
     actor: &Actor,
@@ -46,12 +48,14 @@ pub async fn create_from_template(
     create(state, actor, def).await
 }
 
+#[tracing::instrument(skip_all, fields(call_id = id))]
 pub async fn get(state: &AppState, id: i32) -> Result<StoredCall, DomainError> {
     store::calls::by_id(&state.db, id)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("call {id}")))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState) -> Result<Vec<StoredCall>, DomainError> {
     store::calls::list(&state.db).await
 }
@@ -73,6 +77,7 @@ async fn visible_to<C: sea_orm::ConnectionTrait>(
 }
 
 /// The calls `who` may see: an unpublished call is for staff (and its assessors) only.
+#[tracing::instrument(skip_all, fields(user_id = who.user_id))]
 pub async fn list_for(state: &AppState, who: &Principal) -> Result<Vec<StoredCall>, DomainError> {
     let now = state.now();
     let mut out = Vec::new();
@@ -85,6 +90,7 @@ pub async fn list_for(state: &AppState, who: &Principal) -> Result<Vec<StoredCal
 }
 
 /// One call, if `who` may see it; otherwise 404, as if it did not exist.
+#[tracing::instrument(skip_all, fields(call_id = id, user_id = who.user_id))]
 pub async fn get_for(
     state: &AppState,
     who: &Principal,
@@ -99,6 +105,7 @@ pub async fn get_for(
 }
 
 /// Before publication a call may be rewritten freely; after it, only [`amend`] changes it.
+#[tracing::instrument(skip_all, fields(call_id = id, actor_id = actor.user_id))]
 pub async fn replace(
     state: &AppState,
     actor: &Actor,
@@ -136,6 +143,7 @@ pub async fn replace(
 }
 
 /// Changes a call and records who, when and why, with the definition before and after.
+#[tracing::instrument(skip_all, fields(call_id = id, actor_id = actor.user_id))]
 pub async fn amend(
     state: &AppState,
     actor: &Actor,

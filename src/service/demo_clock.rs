@@ -31,12 +31,14 @@ pub struct ClockMoved {
 }
 
 /// A database `serve --demo` created: its clock offset, or `None` for any other database.
+#[tracing::instrument(skip_all)]
 pub async fn stored_offset(state: &AppState) -> Result<Option<TimeDelta>, DomainError> {
     Ok(store::demo::marker(&state.db)
         .await?
         .map(|m| TimeDelta::seconds(m.clock_offset_seconds.max(0))))
 }
 
+#[tracing::instrument(skip_all, fields(user_id = who.user_id, call_id = target.call_id))]
 pub async fn move_clock(
     state: &AppState,
     who: &Principal,

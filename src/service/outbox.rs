@@ -38,6 +38,7 @@ fn check(q: &ListQuery) -> Result<(), DomainError> {
     if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
 }
 
+#[tracing::instrument(skip_all, fields(user_id = who.user_id, application_id = q.application_id))]
 pub async fn list(
     state: &AppState,
     who: &Principal,
@@ -55,6 +56,7 @@ pub async fn list(
     Ok(outbox::page(&state.db, &filter).await?)
 }
 
+#[tracing::instrument(skip_all, fields(email_id = id, user_id = who.user_id))]
 pub async fn get(
     state: &AppState,
     who: &Principal,
@@ -65,6 +67,7 @@ pub async fn get(
 }
 
 /// Puts a failed email back in the queue, due now; anything but a failed email is a conflict.
+#[tracing::instrument(skip_all, fields(email_id = id, user_id = who.user_id))]
 pub async fn requeue(
     state: &AppState,
     who: &Principal,
@@ -102,6 +105,7 @@ details: serde_json::json!({"kind": row.kind, "target": row.target, "attempts": 
 }
 
 /// One scheduler tick at the clock's now (staff; tests and the scenario driver use it).
+#[tracing::instrument(skip_all, fields(user_id = who.user_id))]
 pub async fn run_scheduler(
     state: &AppState,
     who: &Principal,

@@ -6,6 +6,7 @@ use crate::domain::region::Region;
 use crate::error::DomainError;
 use crate::store;
 
+#[tracing::instrument(skip_all, fields(actor_id = actor.user_id, region = %region.r#ref))]
 pub async fn register(
     state: &AppState,
     actor: &Actor,
@@ -39,6 +40,7 @@ pub async fn register(
 }
 
 /// A region user sees only its own region; any other region does not exist for it.
+#[tracing::instrument(skip_all, fields(region_id = id, user_id = who.user_id))]
 pub async fn get(state: &AppState, who: &Principal, id: i32) -> Result<(i32, Region), DomainError> {
     let not_found = || DomainError::NotFound(format!("region {id}"));
     if who.role == Role::Region && who.region_id != Some(id) {
@@ -47,6 +49,7 @@ pub async fn get(state: &AppState, who: &Principal, id: i32) -> Result<(i32, Reg
     store::regions::by_id(&state.db, id).await?.ok_or_else(not_found)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = who.user_id))]
 pub async fn list(state: &AppState, who: &Principal) -> Result<Vec<(i32, Region)>, DomainError> {
     let all = store::regions::list(&state.db).await?;
     Ok(match who.role {

@@ -26,6 +26,7 @@ pub struct CreatedUser {
     pub token: String,
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = actor.user_id, role = %input.role))]
 pub async fn add(
     state: &AppState,
     actor: &Actor,
@@ -102,6 +103,7 @@ details: serde_json::json!({"email": user.email, "role": user.role, "region": in
 }
 
 /// Issues a new token for an existing user; the old one stops working at once.
+#[tracing::instrument(skip_all, fields(actor_id = actor.user_id, user_id = user_id))]
 pub async fn rotate_token(
     state: &AppState,
     actor: &Actor,

@@ -131,7 +131,7 @@ details: serde_json::json!({"kind": q.kind, "occasion": q.occasion, "source": so
 
 /// [`tick`], run again up to `attempts` times on a busy database: a tick is idempotent (each
 /// email is queued once), so running it again is safe. The scheduler's loop uses it.
-#[tracing::instrument(skip_all, fields(attempts))]
+#[tracing::instrument(skip_all, fields(attempts = attempts))]
 pub async fn tick_retrying(state: &AppState, attempts: u32) -> Result<Vec<Queued>, DomainError> {
     crate::store::retry(attempts, || tick(state)).await
 }
