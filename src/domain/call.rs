@@ -425,6 +425,19 @@ fn is_code(code: &str) -> bool {
         && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// What an amendment of a call needs, all at once: a valid definition (its problems under
+/// `call.`) and a reason.
+pub fn amendment_problems(def: &CallDefinition, reason: &str) -> Vec<FieldError> {
+    let mut problems = def.problems();
+    for f in &mut problems {
+        f.field = format!("call.{}", f.field);
+    }
+    if reason.trim().is_empty() {
+        problems.push(FieldError::new("reason", "an amendment needs a reason"));
+    }
+    problems
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -577,5 +590,16 @@ pub(crate) mod tests {
         d.stages.last_mut().unwrap().starts_on = Some("2022-12-05".parse().unwrap());
         assert_eq!(d.stage_moment("interviews").unwrap().to_rfc3339(), "2022-12-04T23:00:00+00:00");
         assert_eq!(d.stage_moment("no_such_stage"), None);
+    }
+
+    #[test]
+    fn an_amendment_needs_a_valid_call_and_a_reason() {
+        let d = sample();
+        assert!(amendment_problems(&d, "Datum gecorrigeerd").is_empty());
+        let mut bad = sample();
+        bad.title = " ".into();
+        let fields: Vec<String> =
+            amendment_problems(&bad, "  ").into_iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["call.title", "reason"]);
     }
 }

@@ -20,4 +20,5 @@ pub mod region;
 pub mod reminders;
 pub mod scoring;
 pub mod selection;
+pub mod user;
 pub mod workdays;

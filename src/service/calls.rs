@@ -151,19 +151,7 @@ pub async fn amend(
     def: CallDefinition,
     reason: &str,
 ) -> Result<StoredCall, DomainError> {
-    let mut problems = match CallDefinition::new(def.clone()) {
-        Ok(_) => Vec::new(),
-        Err(e) => e
-            .into_iter()
-            .map(|mut f| {
-                f.field = format!("call.{}", f.field);
-                f
-            })
-            .collect(),
-    };
-    if reason.trim().is_empty() {
-        problems.push(crate::error::FieldError::new("reason", "an amendment needs a reason"));
-    }
+    let problems = crate::domain::call::amendment_problems(&def, reason);
     if !problems.is_empty() {
         return Err(DomainError::Validation(problems));
     }

@@ -1,10 +1,9 @@
 //! Users and their tokens: staff create them through the API, or `tuinier user add` bootstraps
 //! the first one on a fresh database.
 
-use super::auth::{Role, hash_token, new_token};
+use super::auth::{hash_token, new_token};
 use super::{Actor, AppState, audit};
-use crate::domain::region::is_email;
-use crate::error::{DomainError, FieldError};
+use crate::error::DomainError;
 use crate::store;
 
 #[derive(Debug, Clone)]
@@ -32,26 +31,12 @@ pub async fn add(
     actor: &Actor,
     input: NewUser,
 ) -> Result<CreatedUser, DomainError> {
-    let mut errors = Vec::new();
-    let role = Role::parse(&input.role);
-    if role.is_none() {
-        errors.push(FieldError::new("role", "the role is staff, assessor or region"));
-    }
-    if input.name.trim().is_empty() {
-        errors.push(FieldError::new("name", "a user needs a name"));
-    }
-    if !is_email(&input.email) {
-        errors.push(FieldError::new("email", "not an email address"));
-    }
-    match (role, &input.region) {
-        (Some(Role::Region), None) => {
-            errors.push(FieldError::new("region", "a region user belongs to a region"))
-        }
-        (Some(Role::Staff | Role::Assessor), Some(_)) => {
-            errors.push(FieldError::new("region", "only a region user belongs to a region"))
-        }
-        _ => {}
-    }
+    let errors = crate::domain::user::new_user_problems(
+        &input.role,
+        &input.name,
+        &input.email,
+        input.region.as_deref(),
+    );
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
