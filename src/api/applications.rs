@@ -26,7 +26,7 @@ use crate::service::AppState;
 use crate::service::applications::{
     self as intake, ApplicationDetail, BudgetLineInput, CommitmentInput,
 };
-use crate::store::documents::DocumentMeta;
+use crate::service::records::DocumentMeta;
 
 pub struct ApplicationsApi {
     pub state: AppState,

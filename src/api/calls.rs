@@ -14,8 +14,8 @@ use crate::domain::money::Money;
 use crate::domain::points::Points;
 use crate::error::{DomainError, FieldError};
 use crate::service::auth::Role;
+use crate::service::records::StoredCall;
 use crate::service::{AppState, calls, templates};
-use crate::store::calls::StoredCall;
 
 pub struct CallsApi {
     pub state: AppState,

@@ -46,6 +46,8 @@ struct Operation {
     /// The JSON body's schema, when the operation takes JSON.
     json: Option<Value>,
     upload: bool,
+    /// The operation takes a request body at all.
+    body: bool,
 }
 
 struct PathSpec {
@@ -100,7 +102,7 @@ impl Guard {
                     .and_then(|(_, c)| c.get("schema").cloned());
                 let upload = content
                     .is_some_and(|c| c.keys().any(|m| m.starts_with("application/octet-stream")));
-                operations.push(Operation { method, json, upload });
+                operations.push(Operation { method, json, upload, body: content.is_some() });
             }
             paths.push(PathSpec { segments, operations });
         }
@@ -166,7 +168,7 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
             ));
         }
         let path = req.uri().path().to_string();
-        let route = guard.route(&path);
+        let route = super::standards::api_path(&path).and_then(|p| guard.route(p));
         let mut params: Vec<String> = Vec::new();
         if let Some(route) = route {
             params = route.params().map(str::to_string).collect();
@@ -231,6 +233,14 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
                     && let Some(resp) = self.check_json(schema, &req, &body)
                 {
                     return Ok(resp);
+                }
+                if !op.body && !body.is_empty() && serde_json::from_slice::<Value>(&body).is_err() {
+                    return Ok(refuse(
+                        StatusCode::BAD_REQUEST,
+                        "bad-request",
+                        "Bad request",
+                        format!("{method} {path} takes no body; send none"),
+                    ));
                 }
                 req.set_body(Body::from_bytes(body));
             }

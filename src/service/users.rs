@@ -129,3 +129,38 @@ pub async fn rotate_token(
     txn.commit().await?;
     Ok(token)
 }
+
+/// One user (staff); 404 when there is none with this id.
+#[tracing::instrument(skip(state, who), fields(user_id = who.user_id))]
+pub async fn get(
+    state: &AppState,
+    who: &super::auth::Principal,
+    id: i32,
+) -> Result<entity::user::Model, DomainError> {
+    who.require(&[Role::Staff])?;
+    store::users::by_id(&state.db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("user {id}")))
+}
+
+/// Every user, oldest first, optionally of one role (staff).
+#[tracing::instrument(skip(state, who), fields(user_id = who.user_id))]
+pub async fn list(
+    state: &AppState,
+    who: &super::auth::Principal,
+    role: Option<&str>,
+) -> Result<Vec<entity::user::Model>, DomainError> {
+    who.require(&[Role::Staff])?;
+    Ok(store::users::list(&state.db, role).await?)
+}
+
+/// The user behind the token.
+#[tracing::instrument(skip(state, who), fields(user_id = who.user_id))]
+pub async fn me(
+    state: &AppState,
+    who: &super::auth::Principal,
+) -> Result<entity::user::Model, DomainError> {
+    store::users::by_id(&state.db, who.user_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("user".into()))
+}
