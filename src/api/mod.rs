@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod applicant;
 pub mod applications;
+pub mod applications_model;
 pub mod assessment;
 pub mod audit;
 pub mod breaker;
