@@ -150,12 +150,20 @@ fn declare_bad_request(spec: &mut Value) {
     }
 }
 
+/// The header once in `components.headers`, referred to by every response.
 fn declare_version_header(spec: &mut Value) {
-    let header = json!({
+    let declared = json!({
         "description": format!("The full version of the API (semantic versioning): `{API_VERSION}`"),
         "required": true,
         "schema": {"type": "string", "example": API_VERSION},
     });
+    if let Some(components) = spec.get_mut("components").and_then(Value::as_object_mut) {
+        let headers = components.entry("headers").or_insert_with(|| json!({}));
+        if let Some(headers) = headers.as_object_mut() {
+            headers.insert(VERSION_HEADER.to_string(), declared);
+        }
+    }
+    let header = json!({"$ref": format!("#/components/headers/{VERSION_HEADER}")});
     let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -231,10 +239,9 @@ mod tests {
             }}
         });
         refine(&mut spec);
-        assert_eq!(
-            spec["paths"]["/x"]["get"]["responses"]["200"]["headers"]["API-Version"]["schema"]["example"],
-            API_VERSION
-        );
+        let declared = &spec["paths"]["/x"]["get"]["responses"]["200"]["headers"]["API-Version"];
+        assert_eq!(declared["$ref"], "#/components/headers/API-Version");
+        assert_eq!(spec["components"]["headers"]["API-Version"]["schema"]["example"], API_VERSION);
         assert!(spec["paths"]["/x"]["get"]["responses"]["404"]["headers"]["A"].is_object());
         assert!(
             spec["paths"]["/x"]["get"]["responses"]["404"]["headers"]["API-Version"].is_object()

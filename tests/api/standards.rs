@@ -115,12 +115,15 @@ async fn the_served_document_names_its_server_contact_version_and_header() {
         assert!(contact[field].as_str().is_some_and(|s| !s.is_empty()), "contact.{field}");
     }
     let camel = regex::Regex::new(r"^[a-z][a-z0-9]*([A-Z][a-z0-9]*)*$").expect("regex");
+    let declared = &spec["components"]["headers"]["API-Version"];
+    assert_eq!(declared["schema"]["example"], API_VERSION, "{declared}");
+    assert_eq!(declared["required"], true);
     let mut undeclared = Vec::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("path item") {
             for (status, resp) in op["responses"].as_object().expect("responses") {
-                let header = &resp["headers"]["API-Version"];
-                if header["schema"]["example"] != API_VERSION {
+                let header = &resp["headers"]["API-Version"]["$ref"];
+                if header != "#/components/headers/API-Version" {
                     undeclared.push(format!("{method} {path} {status}"));
                 }
             }
