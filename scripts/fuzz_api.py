@@ -125,6 +125,10 @@ def main():
     p.add_argument("--schemathesis", required=True)
     p.add_argument("--server-log", required=True)
     a = p.parse_args()
+    # The API is served under /v1 (its document too, at /v1/openapi.json; `servers` says /v1).
+    a.base = a.base.rstrip("/")
+    if not a.base.endswith("/v1"):
+        a.base += "/v1"
 
     found = tokens(a.tokens)
     staff = found["staff"][0][1]

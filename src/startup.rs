@@ -27,7 +27,7 @@ pub mod anyhow_free {
 
 #[handler]
 fn openapi_json(state: Data<&AppState>) -> poem::Response {
-    poem::Response::builder().content_type("application/json").body(api::spec_json(state.0.clone()))
+    api::standards::openapi_response(api::spec_json(state.0.clone()))
 }
 
 pub fn app(state: AppState) -> impl Endpoint {
@@ -46,19 +46,35 @@ pub struct ServeOptions {
 }
 
 /// The routes behind the request guard (body sizes, time limit, strict bodies; see `api::guard`),
-/// with the sign-in throttle and the access log around everything; with a demo clock, also
-/// `POST /demo/clock`.
+/// with the sign-in throttle and the access log around everything and `API-Version` on every
+/// answer; with a demo clock, also `POST /demo/clock`.
+///
+/// The API is served under `/v1` (`api::standards::BASE_PATH`), with its document
+/// (`/v1/openapi.json`) and documentation (`/v1/docs`); `/`, `/health`, `/openapi.json` and
+/// `/docs` answer at the root too. Any other path at the root is a 404 that points at `/v1`.
 pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
     let spec = api::spec_value(state.clone());
     let guard = Arc::new(api::guard::Guard::new(&spec, options.limits));
     let service = api::service(state.clone());
-    let docs = service.swagger_ui();
+    let docs = Arc::new(service.swagger_ui());
+    let service = Arc::new(service.into_endpoint());
     let db = state.db.clone();
-    let mut route =
-        Route::new().nest("/", service).at("/openapi.json", get(openapi_json)).nest("/docs", docs);
+    let mut v1 = Route::new()
+        .nest("/", service.clone())
+        .at("/openapi.json", get(openapi_json))
+        .nest("/docs", docs.clone());
+    let mut route = Route::new()
+        .at("/", service.clone())
+        .at("/health", service)
+        .at("/openapi.json", get(openapi_json))
+        .nest("/docs", docs);
     if let Some(clock) = options.demo {
+        v1 = v1.at("/demo/clock", poem::post(api::demo::clock).data(clock.clone()));
         route = route.at("/demo/clock", poem::post(api::demo::clock).data(clock));
     }
+    let route = route
+        .nest(api::standards::BASE_PATH, v1.around(api::standards::located_under_base))
+        .at("/*path", api::standards::not_at_root);
     let routes = route
         .data(state)
         .data(Arc::new(SignInThrottle::new(options.sign_in)))
@@ -67,7 +83,9 @@ pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
         .with(api::guard::GuardMiddleware(guard))
         .into_endpoint();
     // The access log outermost, so that the breaker's quick 503s and the guard's refusals are logged.
-    api::breaker::guard(routes, db).around(api::access_log::log_request)
+    api::breaker::guard(routes, db)
+        .around(api::access_log::log_request)
+        .around(api::standards::version_header)
 }
 
 /// A running server: where it listens, and how to stop it.

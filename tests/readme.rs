@@ -114,7 +114,7 @@ fn the_readmes_runnable_blocks_run_against_serve_demo() {
         .arg("-c")
         .arg(&script)
         .current_dir(dir.path())
-        .env("API", format!("http://{addr}"))
+        .env("API", format!("http://{addr}/v1"))
         .output()
         .expect("run bash");
     let stdout = String::from_utf8_lossy(&out.stdout);

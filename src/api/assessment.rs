@@ -100,6 +100,7 @@ impl SheetDto {
 }
 
 #[derive(Object, Debug, Clone)]
+#[oai(rename = "SheetView")]
 pub struct SheetView_ {
     pub id: i32,
     pub application_id: i32,

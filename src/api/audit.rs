@@ -4,10 +4,7 @@ use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 use super::ApiTags;
 use super::responses::List;
 use super::security::TokenAuth;
-use crate::error::DomainError;
-use crate::service::AppState;
-use crate::service::auth::Role;
-use crate::store;
+use crate::service::{AppState, audit_trail};
 
 pub struct AuditApi {
     pub state: AppState,
@@ -34,28 +31,31 @@ impl AuditApi {
     /// Reads the audit trail, oldest first (staff)
     ///
     /// Every change with who made it, when, and the before and after. Filter by entity, action, actor and
-    /// time; page with `after_id` = the last id seen.
+    /// time; page with `afterId` = the last id seen.
     #[oai(path = "/audit", method = "get")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         auth: TokenAuth,
+        /// Only this kind of entity, e.g. `call`, `application`
+        #[oai(name = "entityType")]
         entity_type: Query<Option<String>>,
+        /// Only this entity (with `entityType`)
+        #[oai(name = "entityId")]
         entity_id: Query<Option<String>>,
         action: Query<Option<String>>,
+        /// Only what this user did
+        #[oai(name = "actorUserId")]
         actor_user_id: Query<Option<i32>>,
         since: Query<Option<DateTime<Utc>>>,
         until: Query<Option<DateTime<Utc>>>,
+        /// Only the entries after this id (the last one seen)
+        #[oai(name = "afterId")]
         after_id: Query<Option<i32>>,
         /// At most this many entries (1..=1000, default 100)
         limit: Query<Option<u64>>,
     ) -> Result<Json<Vec<AuditEntry>>, List> {
-        auth.0.require(&[Role::Staff])?;
-        let limit = limit.0.unwrap_or(100);
-        if !(1..=1000).contains(&limit) {
-            return Err(DomainError::invalid("limit", "between 1 and 1000").into());
-        }
-        let filter = store::audit::Filter {
+        let query = audit_trail::Query {
             entity_type: entity_type.0,
             entity_id: entity_id.0,
             action: action.0,
@@ -63,11 +63,12 @@ impl AuditApi {
             since: since.0,
             until: until.0,
             after_id: after_id.0,
-            limit,
+            limit: limit.0.unwrap_or(100),
         };
-        let rows = store::audit::list(&self.state.db, &filter).await.map_err(DomainError::from)?;
+        let lines = audit_trail::list(&self.state, &auth.0, query).await?;
         Ok(Json(
-            rows.into_iter()
+            lines
+                .into_iter()
                 .map(|r| AuditEntry {
                     id: r.id,
                     at: r.at,
@@ -77,7 +78,7 @@ impl AuditApi {
                     entity_type: r.entity_type,
                     entity_id: r.entity_id,
                     reason: r.reason,
-                    details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
+                    details: r.details,
                 })
                 .collect(),
         ))

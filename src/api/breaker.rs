@@ -1,7 +1,7 @@
 //! While the database cannot be reached, answer 503 at once instead of letting every request wait
 //! for a pooled connection: a pile of waiters would keep the pool from reconnecting when the
 //! database is back. The first 503 opens the breaker; one probe pings the database until it
-//! answers, then closes it. `/health` always asks the database itself.
+//! answers, then closes it. `/health` (and `/v1/health`) always asks the database itself.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +26,9 @@ pub fn guard<E: Endpoint + 'static>(ep: E, db: DatabaseConnection) -> impl Endpo
         let breaker = breaker.clone();
         let db = db.clone();
         async move {
-            if breaker.open.load(Ordering::Acquire) && req.uri().path() != "/health" {
+            if breaker.open.load(Ordering::Acquire)
+                && super::standards::api_path(req.uri().path()) != Some("/health")
+            {
                 return Ok(ApiError::unavailable(
                     "the database cannot be reached; try again shortly",
                 )

@@ -14,8 +14,8 @@ use crate::domain::money::Money;
 use crate::domain::points::Points;
 use crate::error::{DomainError, FieldError};
 use crate::service::auth::Role;
+use crate::service::records::StoredCall;
 use crate::service::{AppState, calls, templates};
-use crate::store::calls::StoredCall;
 
 pub struct CallsApi {
     pub state: AppState,
@@ -204,16 +204,6 @@ impl CallInput {
         let mut errors: Vec<FieldError> = Vec::new();
         let ceiling = self.budget_ceiling.money("budget_ceiling", &mut errors);
         let threshold = self.interview_threshold.points("interview_threshold", &mut errors);
-        let count =
-            |v: Option<i64>, default: u32, field: &str, errors: &mut Vec<FieldError>| -> u32 {
-                match v {
-                    None => default,
-                    Some(n) => u32::try_from(n).unwrap_or_else(|_| {
-                        errors.push(FieldError::new(field, "must be a whole number from 0 up"));
-                        default
-                    }),
-                }
-            };
         let max_awards = count(Some(self.max_awards), 1, "max_awards", &mut errors);
         let total_points =
             count(self.total_points, DEFAULT_TOTAL_POINTS, "total_points", &mut errors);
@@ -223,45 +213,9 @@ impl CallInput {
             "min_sheets_per_application",
             &mut errors,
         );
-        let allocation_policy = match self.allocation_policy.as_deref() {
-            None => AllocationPolicy::ProRataWholeEuros,
-            Some(p) => AllocationPolicy::parse(p).unwrap_or_else(|| {
-                errors.push(FieldError::new(
-                    "allocation_policy",
-                    "the policy is pro_rata_whole_euros or manual",
-                ));
-                AllocationPolicy::ProRataWholeEuros
-            }),
-        };
-        let weighted_criteria = self
-            .weighted_criteria
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let kind = match c.kind.as_str() {
-                    "scale" => CriterionKind::Scale,
-                    "boolean" => CriterionKind::Boolean,
-                    "per_item" => CriterionKind::PerItem,
-                    _ => {
-                        errors.push(FieldError::new(
-                            format!("weighted_criteria[{i}].kind"),
-                            "the kind is scale, boolean or per_item",
-                        ));
-                        CriterionKind::Scale
-                    }
-                };
-                WeightedCriterion {
-                    id: c.id,
-                    label_nl: c.label_nl,
-                    label_en: c.label_en,
-                    kind,
-                    min: c.min,
-                    max: c.max,
-                    points_per_item: c.points_per_item,
-                    items: c.items,
-                }
-            })
-            .collect();
+        let allocation_policy =
+            allocation_policy_of(self.allocation_policy.as_deref(), &mut errors);
+        let weighted_criteria = weighted_criteria_of(self.weighted_criteria, &mut errors);
         let reminders = self.reminders.unwrap_or_default();
         // Run the cross-field rules even when a scalar failed to parse (with a stand-in value),
         // so the client hears about every problem in one answer.
@@ -282,18 +236,7 @@ impl CallInput {
             disagreement_spread: self.disagreement_spread.unwrap_or(DEFAULT_DISAGREEMENT_SPREAD),
             score_rounding: self.score_rounding,
             allocation_policy,
-            stages: self
-                .stages
-                .into_iter()
-                .map(|s| Stage {
-                    kind: s.kind,
-                    label_nl: s.label_nl,
-                    at: s.at,
-                    until: s.until,
-                    starts_on: s.starts_on,
-                    ends_on: s.ends_on,
-                })
-                .collect(),
+            stages: self.stages.into_iter().map(stage_of).collect(),
             reminders: Reminders {
                 submission_deadline_days_before: reminders.submission_deadline_days_before,
                 addendum_deadline_days_before: reminders.addendum_deadline_days_before,
@@ -318,6 +261,74 @@ impl CallInput {
                 Err(DomainError::Validation(errors))
             }
         }
+    }
+}
+
+/// A count from the input (`None`: the default); a negative or too large one is a field error.
+fn count(v: Option<i64>, default: u32, field: &str, errors: &mut Vec<FieldError>) -> u32 {
+    match v {
+        None => default,
+        Some(n) => u32::try_from(n).unwrap_or_else(|_| {
+            errors.push(FieldError::new(field, "must be a whole number from 0 up"));
+            default
+        }),
+    }
+}
+
+fn allocation_policy_of(p: Option<&str>, errors: &mut Vec<FieldError>) -> AllocationPolicy {
+    match p {
+        None => AllocationPolicy::ProRataWholeEuros,
+        Some(p) => AllocationPolicy::parse(p).unwrap_or_else(|| {
+            errors.push(FieldError::new(
+                "allocation_policy",
+                "the policy is pro_rata_whole_euros or manual",
+            ));
+            AllocationPolicy::ProRataWholeEuros
+        }),
+    }
+}
+
+fn weighted_criteria_of(
+    list: Vec<WeightedCriterionDto>,
+    errors: &mut Vec<FieldError>,
+) -> Vec<WeightedCriterion> {
+    list.into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let kind = match c.kind.as_str() {
+                "scale" => CriterionKind::Scale,
+                "boolean" => CriterionKind::Boolean,
+                "per_item" => CriterionKind::PerItem,
+                _ => {
+                    errors.push(FieldError::new(
+                        format!("weighted_criteria[{i}].kind"),
+                        "the kind is scale, boolean or per_item",
+                    ));
+                    CriterionKind::Scale
+                }
+            };
+            WeightedCriterion {
+                id: c.id,
+                label_nl: c.label_nl,
+                label_en: c.label_en,
+                kind,
+                min: c.min,
+                max: c.max,
+                points_per_item: c.points_per_item,
+                items: c.items,
+            }
+        })
+        .collect()
+}
+
+fn stage_of(s: StageDto) -> Stage {
+    Stage {
+        kind: s.kind,
+        label_nl: s.label_nl,
+        at: s.at,
+        until: s.until,
+        starts_on: s.starts_on,
+        ends_on: s.ends_on,
     }
 }
 

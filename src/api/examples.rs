@@ -274,7 +274,7 @@ impl Example for CorrectionInput {
 impl Example for KnockoutDecisionInput {
     fn example() -> Self {
         KnockoutDecisionInput {
-            verdict: s("pass"),
+            verdict: s("passed"),
             reason: s("De lokale teams voldoen volgens de toelichting in bijlage 2."),
         }
     }

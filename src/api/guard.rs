@@ -46,6 +46,8 @@ struct Operation {
     /// The JSON body's schema, when the operation takes JSON.
     json: Option<Value>,
     upload: bool,
+    /// The operation takes a request body at all.
+    body: bool,
 }
 
 struct PathSpec {
@@ -100,7 +102,7 @@ impl Guard {
                     .and_then(|(_, c)| c.get("schema").cloned());
                 let upload = content
                     .is_some_and(|c| c.keys().any(|m| m.starts_with("application/octet-stream")));
-                operations.push(Operation { method, json, upload });
+                operations.push(Operation { method, json, upload, body: content.is_some() });
             }
             paths.push(PathSpec { segments, operations });
         }
@@ -154,8 +156,7 @@ fn too_large(limit: usize) -> Response {
 impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, mut req: Request) -> poem::Result<Response> {
-        let guard = &self.guard;
+    async fn call(&self, req: Request) -> poem::Result<Response> {
         let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
         if uri_len > URI_LIMIT {
             return Ok(refuse(
@@ -166,76 +167,29 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
             ));
         }
         let path = req.uri().path().to_string();
-        let route = guard.route(&path);
-        let mut params: Vec<String> = Vec::new();
-        if let Some(route) = route {
-            params = route.params().map(str::to_string).collect();
-            let method = req.method().clone();
-            let op = route.operations.iter().find(|o| {
-                o.method == method || (method == Method::HEAD && o.method == Method::GET)
-            });
-            let Some(op) = op else {
-                let mut resp = refuse(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "method-not-allowed",
-                    "Method not allowed",
-                    format!("{path} takes {}", route.allow()),
-                );
-                if let Ok(v) = HeaderValue::from_str(&route.allow()) {
-                    resp.headers_mut().insert(header::ALLOW, v);
-                }
-                return Ok(resp);
-            };
-            if let Some(offset) = query_offset(&req)
-                && offset > super::strict_rules::OFFSET_MAX
-            {
-                let errors = vec![FieldError::new(
-                    "offset",
-                    format!("at most {}", super::strict_rules::OFFSET_MAX),
-                )];
-                let detail =
-                    errors.iter().map(FieldError::to_string).collect::<Vec<_>>().join("; ");
-                return Ok(problem_response(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation",
-                    "Invalid input",
-                    detail,
-                    errors,
-                ));
-            }
-            let limit = if op.upload { guard.limits.upload } else { guard.limits.json };
-            let declared = req
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
-            if declared.is_some_and(|n| n > limit as u64) {
-                return Ok(too_large(limit));
-            }
-            if method != Method::GET && method != Method::HEAD {
-                let body = match req.take_body().into_bytes_limit(limit).await {
-                    Ok(b) => b,
-                    Err(poem::error::ReadBodyError::PayloadTooLarge) => {
-                        return Ok(too_large(limit));
-                    }
-                    Err(e) => {
-                        return Ok(refuse(
-                            StatusCode::BAD_REQUEST,
-                            "bad-request",
-                            "Bad request",
-                            e.to_string(),
-                        ));
-                    }
-                };
-                if let Some(schema) = &op.json
-                    && let Some(resp) = self.check_json(schema, &req, &body)
-                {
-                    return Ok(resp);
-                }
-                req.set_body(Body::from_bytes(body));
-            }
+        let route = super::standards::api_path(&path).and_then(|p| self.guard.route(p));
+        let params: Vec<String> =
+            route.map(|r| r.params().map(str::to_string).collect()).unwrap_or_default();
+        let req = match route {
+            Some(route) => match self.admit(route, &path, req).await {
+                Ok(req) => req,
+                Err(refusal) => return Ok(refusal),
+            },
+            None => req,
+        };
+        let resp = self.answer_in_time(req, &path).await;
+        if resp.status() == StatusCode::BAD_REQUEST && !params.is_empty() {
+            return Ok(rename_params(resp, &params).await);
         }
-        let resp = match tokio::time::timeout(guard.limits.timeout, self.inner.call(req)).await {
+        Ok(resp)
+    }
+}
+
+impl<E: Endpoint> GuardEndpoint<E> {
+    /// The inner answer, or 503 when it takes longer than the time limit.
+    async fn answer_in_time(&self, req: Request, path: &str) -> Response {
+        let limit = self.guard.limits.timeout;
+        match tokio::time::timeout(limit, self.inner.call(req)).await {
             Ok(Ok(r)) => r.into_response(),
             Ok(Err(e)) => super::problem::fallback(e),
             Err(_) => {
@@ -244,23 +198,105 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
                     StatusCode::SERVICE_UNAVAILABLE,
                     "timeout",
                     "Service unavailable",
-                    format!(
-                        "the request took longer than {} seconds; try again",
-                        guard.limits.timeout.as_secs()
-                    ),
+                    format!("the request took longer than {} seconds; try again", limit.as_secs()),
                 );
                 resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 resp
             }
-        };
-        if resp.status() == StatusCode::BAD_REQUEST && !params.is_empty() {
-            return Ok(rename_params(resp, &params).await);
         }
-        Ok(resp)
     }
 }
 
 impl<E> GuardEndpoint<E> {
+    /// The checks of a request to an operation of the spec: the method, `offset`, the body's size
+    /// and (for JSON) its content. The request to pass on (its body read), or the refusal.
+    async fn admit(&self, route: &PathSpec, path: &str, req: Request) -> Result<Request, Response> {
+        let method = req.method().clone();
+        let op = route
+            .operations
+            .iter()
+            .find(|o| o.method == method || (method == Method::HEAD && o.method == Method::GET));
+        let Some(op) = op else {
+            let mut resp = refuse(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                format!("{path} takes {}", route.allow()),
+            );
+            if let Ok(v) = HeaderValue::from_str(&route.allow()) {
+                resp.headers_mut().insert(header::ALLOW, v);
+            }
+            return Err(resp);
+        };
+        if let Some(offset) = query_offset(&req)
+            && offset > super::strict_rules::OFFSET_MAX
+        {
+            let errors = vec![FieldError::new(
+                "offset",
+                format!("at most {}", super::strict_rules::OFFSET_MAX),
+            )];
+            let detail = errors.iter().map(FieldError::to_string).collect::<Vec<_>>().join("; ");
+            return Err(problem_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid input",
+                detail,
+                errors,
+            ));
+        }
+        if method == Method::GET || method == Method::HEAD {
+            return Ok(req);
+        }
+        self.read_body(op, path, req).await
+    }
+
+    /// Reads the body within the operation's limit (413 beyond it), checks JSON against the
+    /// operation's schema (422), and refuses a body that is not JSON where the operation takes
+    /// none (400).
+    async fn read_body(
+        &self,
+        op: &Operation,
+        path: &str,
+        mut req: Request,
+    ) -> Result<Request, Response> {
+        let limit = if op.upload { self.guard.limits.upload } else { self.guard.limits.json };
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large(limit));
+        }
+        let body = match req.take_body().into_bytes_limit(limit).await {
+            Ok(b) => b,
+            Err(poem::error::ReadBodyError::PayloadTooLarge) => return Err(too_large(limit)),
+            Err(e) => {
+                return Err(refuse(
+                    StatusCode::BAD_REQUEST,
+                    "bad-request",
+                    "Bad request",
+                    e.to_string(),
+                ));
+            }
+        };
+        if let Some(schema) = &op.json
+            && let Some(resp) = self.check_json(schema, &req, &body)
+        {
+            return Err(resp);
+        }
+        if !op.body && !body.is_empty() && serde_json::from_slice::<Value>(&body).is_err() {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "Bad request",
+                format!("{} {path} takes no body; send none", req.method()),
+            ));
+        }
+        req.set_body(Body::from_bytes(body));
+        Ok(req)
+    }
+
     fn check_json(&self, schema: &Value, req: &Request, body: &[u8]) -> Option<Response> {
         let is_json =
             req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(

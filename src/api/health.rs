@@ -3,8 +3,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use super::ApiTags;
 use super::problem::ApiError;
 use super::responses::Probe;
-use crate::service::AppState;
-use crate::store;
+use crate::service::{AppState, health};
 
 pub struct HealthApi {
     pub state: AppState,
@@ -39,7 +38,7 @@ impl HealthApi {
     /// problem when it does not; use it as a liveness and readiness probe.
     #[oai(path = "/health", method = "get")]
     async fn health(&self) -> Result<Json<Health>, Probe> {
-        match store::ping(&self.state.db).await {
+        match health::database(&self.state).await {
             Ok(()) => Ok(Json(Health { status: "ok".into(), database: "ok".into() })),
             Err(e) => {
                 tracing::error!(error = %e, "health check: database unreachable");

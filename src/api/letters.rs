@@ -14,7 +14,7 @@ use crate::service::AppState;
 use crate::service::letters::{
     self, Resolved, compose::Interview, compose::LetterSettings, logo::LogoInfo, templates,
 };
-use crate::store::letters::LetterMeta;
+use crate::service::records::LetterMeta;
 
 pub struct LettersApi {
     pub state: AppState,

@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod applicant;
 pub mod applications;
+pub mod applications_model;
 pub mod assessment;
 pub mod audit;
 pub mod breaker;
@@ -22,12 +23,13 @@ pub mod regions;
 pub mod responses;
 pub mod security;
 pub mod sign_in;
+pub mod standards;
 pub mod strict;
 pub mod strict_rules;
 pub mod types;
 pub mod users;
 
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::{ContactObject, OpenApiService, ServerObject, Tags};
 
 use crate::service::AppState;
 
@@ -91,11 +93,24 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             outbox::OutboxApi { state },
         ),
         "Tuinier",
-        env!("CARGO_PKG_VERSION"),
+        standards::API_VERSION,
+    )
+    .server(
+        ServerObject::new(standards::BASE_PATH)
+            .description("This server: version 1 of the API (relative to where it runs)"),
+    )
+    .contact(
+        ContactObject::new()
+            .name(standards::CONTACT_NAME)
+            .url(standards::CONTACT_URL)
+            .email(standards::CONTACT_EMAIL),
     )
     .description(
         "Grant and programme administration for the proeftuinen of the Toekomstscenario kind- en \
          gezinsbescherming: calls, applications, assessment, decisions and monitoring.\n\n\
+         The API follows the NL GOV API Design Rules: it is served under `/v1` (the paths below \
+         are relative to it; `/health` and `/openapi.json` answer at the root too), and every \
+         response carries the full version in the `API-Version` header.\n\n\
          Every operation but `/health` needs a bearer token (`Authorization: Bearer <token>`); the \
          token's user has one role (staff, assessor or region) and `GET /me` says which. Amounts are \
          JSON strings with two decimals (`\"1027020.00\"`), never numbers; moments are RFC 3339 with \
@@ -112,7 +127,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
     )
 }
 
-/// The OpenAPI document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
+/// The OpenAPI document, as served at `/v1/openapi.json` (and `/openapi.json`) and committed in `openapi/openapi.json`.
 pub fn spec_json(state: AppState) -> String {
     let mut spec = serde_json::to_string_pretty(&spec_value(state)).unwrap_or_default();
     spec.push('\n');
@@ -124,5 +139,6 @@ pub fn spec_value(state: AppState) -> serde_json::Value {
     let mut spec: serde_json::Value =
         serde_json::from_str(&service(state).spec()).unwrap_or_default();
     strict::refine(&mut spec);
+    standards::refine(&mut spec);
     spec
 }

@@ -8,10 +8,8 @@ use poem_openapi::{
 use super::ApiTags;
 use super::responses::{Action, List, Read, Roles};
 use super::security::TokenAuth;
-use crate::mail::outbox as mail_outbox;
-use crate::mail::worker;
 use crate::service::AppState;
-use crate::service::outbox::{self, ListQuery};
+use crate::service::outbox::{self, ListQuery, application_of_target, days_before_of_occasion};
 
 pub struct OutboxApi {
     pub state: AppState,
@@ -101,9 +99,9 @@ fn summary(r: &entity::outbox::Model) -> EmailSummary {
         id: r.id,
         kind: r.kind.clone(),
         target: r.target.clone(),
-        application_id: mail_outbox::application_of_target(&r.target),
+        application_id: application_of_target(&r.target),
         occasion: r.occasion.clone(),
-        days_before: mail_outbox::days_before_of_occasion(&r.occasion),
+        days_before: days_before_of_occasion(&r.occasion),
         recipient: r.recipient.clone(),
         subject: r.subject.clone(),
         status: r.status.clone(),
@@ -125,9 +123,6 @@ fn summary(r: &entity::outbox::Model) -> EmailSummary {
     }
 }
 
-const SHOWN_HEADERS: [&str; 7] =
-    ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"];
-
 #[OpenApi(tag = "ApiTags::Outbox")]
 impl OutboxApi {
     /// Lists the outbox by id (staff)
@@ -142,6 +137,7 @@ impl OutboxApi {
         /// Only this status: `queued`, `sending`, `sent`, `failed`, `cancelled`
         status: Query<Option<String>>,
         /// Only the emails about this application
+        #[oai(name = "applicationId")]
         application_id: Query<Option<i32>>,
         /// At most this many (1..=500, default 100)
         limit: Query<Option<u64>>,
@@ -165,30 +161,17 @@ impl OutboxApi {
     /// Headers, plain text, HTML and attachment.
     #[oai(path = "/outbox/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<EmailMessage>, Read> {
-        let row = outbox::get(&self.state, &auth.0, id.0).await?;
-        let from = row.sent_from.clone().unwrap_or_else(|| worker::DEFAULT_FROM.to_string());
-        // The same rendering the worker sends, dated when it was sent (or now, if not yet).
-        let date = row.sent_at.unwrap_or_else(|| self.state.now());
-        let headers = match worker::build_message(&row, &from, date) {
-            Ok(m) => SHOWN_HEADERS
-                .iter()
-                .filter_map(|name| {
-                    m.headers()
-                        .get_raw(name)
-                        .map(|v| EmailHeader { name: (*name).to_string(), value: v.to_string() })
-                })
-                .collect(),
-            Err(e) => vec![EmailHeader { name: "X-Tuinier-Render-Error".into(), value: e }],
-        };
-        let html = row
-            .body_html
-            .clone()
-            .unwrap_or_else(|| crate::mail::templates::html_of(&row.subject, &row.body_text));
+        // The same rendering the worker sends.
+        let r = outbox::rendered(&self.state, &auth.0, id.0).await?;
         Ok(Json(EmailMessage {
-            summary: summary(&row),
-            headers,
-            text: row.body_text.clone(),
-            html,
+            summary: summary(&r.row),
+            headers: r
+                .headers
+                .into_iter()
+                .map(|(name, value)| EmailHeader { name, value })
+                .collect(),
+            text: r.row.body_text.clone(),
+            html: r.html,
         }))
     }
 

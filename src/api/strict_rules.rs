@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::mail::outbox::{kind, status};
+use crate::service::outbox::{kind, status};
 
 /// Text with at least one character that is not white space, and no control characters.
 pub const NON_BLANK: &str = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$";
@@ -157,7 +157,7 @@ pub fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
             one_of(&["award", "rejection_first_round", "rejection_final", "interview_invitation"]),
         ),
         ("/outbox", "status", one_of(&status::ALL)),
-        ("/outbox", "application_id", json!({"minimum": 1})),
+        ("/outbox", "applicationId", json!({"minimum": 1})),
         ("/outbox", "limit", json!({"minimum": 1, "maximum": 500})),
         ("/calls/{call_id}/applications", "limit", json!({"minimum": 1, "maximum": 500})),
         ("/audit", "limit", json!({"minimum": 1, "maximum": 1000})),

@@ -6,7 +6,6 @@ use super::responses::{Create, Created, List, Open, Read};
 use super::security::TokenAuth;
 use crate::service::auth::Role;
 use crate::service::{AppState, users};
-use crate::store;
 
 pub struct UsersApi {
     pub state: AppState,
@@ -103,12 +102,7 @@ impl UsersApi {
     /// created. A user id that does not exist answers 404.
     #[oai(path = "/users/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<UserView>, Read> {
-        auth.0.require(&[Role::Staff])?;
-        let row = store::users::by_id(&self.state.db, id.0)
-            .await
-            .map_err(crate::error::DomainError::from)?
-            .ok_or_else(|| crate::error::DomainError::NotFound(format!("user {}", id.0)))?;
-        Ok(Json(user_view(row)))
+        Ok(Json(user_view(users::get(&self.state, &auth.0, id.0).await?)))
     }
 
     /// Lists users, optionally of one role (staff)
@@ -120,10 +114,7 @@ impl UsersApi {
         auth: TokenAuth,
         role: Query<Option<String>>,
     ) -> Result<Json<Vec<UserView>>, List> {
-        auth.0.require(&[Role::Staff])?;
-        let rows = store::users::list(&self.state.db, role.0.as_deref())
-            .await
-            .map_err(crate::error::DomainError::from)?;
+        let rows = users::list(&self.state, &auth.0, role.0.as_deref()).await?;
         Ok(Json(rows.into_iter().map(user_view).collect()))
     }
 
@@ -133,10 +124,6 @@ impl UsersApi {
     /// token: an unknown token answers 401.
     #[oai(path = "/me", method = "get")]
     async fn me(&self, auth: TokenAuth) -> Result<Json<UserView>, Open> {
-        let row = store::users::by_id(&self.state.db, auth.0.user_id)
-            .await
-            .map_err(crate::error::DomainError::from)?
-            .ok_or_else(|| crate::error::DomainError::NotFound("user".into()))?;
-        Ok(Json(user_view(row)))
+        Ok(Json(user_view(users::me(&self.state, &auth.0).await?)))
     }
 }

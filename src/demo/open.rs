@@ -254,7 +254,8 @@ pub async fn fill(
         crate::startup::spawn(state.clone(), std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .map_err(DomainError::internal)?;
-    let http = Http { base: format!("http://{}", server.addr), client: reqwest::Client::new() };
+    // The API is served under /v1 (api::standards::BASE_PATH).
+    let http = Http { base: format!("http://{}/v1", server.addr), client: reqwest::Client::new() };
     let result = fill_over(&http, plan, state.now(), call_id, years, scenario, tokens).await;
     server.stop().await;
     result

@@ -61,8 +61,10 @@ pub struct Client {
 }
 
 impl Client {
+    /// `base` is the server (`http://127.0.0.1:8080`) or its API (`http://127.0.0.1:8080/v1`);
+    /// paths are sent to the API under it.
     pub fn new(base: String, staff: String) -> Client {
-        Client { http: reqwest::Client::new(), base, staff }
+        Client { http: reqwest::Client::new(), base: crate::api::standards::api_base(&base), staff }
     }
 
     async fn send(&self, what: String, req: reqwest::RequestBuilder) -> Result<Answer, Failure> {

@@ -3,17 +3,20 @@
 
 pub mod applications;
 pub mod assessment;
+pub mod audit_trail;
 pub mod auth;
 pub mod backup;
 pub mod call_assessors;
 pub mod calls;
 pub mod deadlines;
 pub mod demo_clock;
+pub mod health;
 pub mod letters;
 pub mod monitoring;
 pub mod monitoring_pdf;
 pub mod notify;
 pub mod outbox;
+pub mod records;
 pub mod regions;
 pub mod templates;
 pub mod users;

@@ -5,7 +5,7 @@ use super::auth::{Principal, Role};
 use super::deadlines;
 use super::{AppState, audit};
 use crate::error::{DomainError, FieldError};
-use crate::mail::outbox::{self, kind, status};
+use crate::mail::outbox;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
@@ -30,7 +30,7 @@ fn check(q: &ListQuery) -> Result<(), DomainError> {
         errors.push(FieldError::new("status", format!("one of {}", status::ALL.join(", "))));
     }
     if q.application_id.is_some_and(|id| id < 1) {
-        errors.push(FieldError::new("application_id", "a positive id"));
+        errors.push(FieldError::new("applicationId", "a positive id"));
     }
     if !(1..=500).contains(&q.limit) {
         errors.push(FieldError::new("limit", "between 1 and 500"));
@@ -112,4 +112,40 @@ pub async fn run_scheduler(
 ) -> Result<Vec<deadlines::Queued>, DomainError> {
     who.require(&[Role::Staff])?;
     deadlines::tick(state).await
+}
+
+/// The kinds and statuses of an email, and what its target and occasion name.
+pub use crate::mail::outbox::{application_of_target, days_before_of_occasion, kind, status};
+
+/// The headers shown for an email as it was sent (or will be).
+const SHOWN_HEADERS: [&str; 7] =
+    ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"];
+
+/// One email as it was sent (or, while not sent yet, as it will be): the row, its headers
+/// (name, value) and its HTML.
+pub struct Rendered {
+    pub row: entity::outbox::Model,
+    pub headers: Vec<(String, String)>,
+    pub html: String,
+}
+
+/// One email rendered as the worker sends it, dated when it was sent (or now, if not yet) (staff).
+#[tracing::instrument(skip(state, who), fields(user_id = who.user_id))]
+pub async fn rendered(state: &AppState, who: &Principal, id: i32) -> Result<Rendered, DomainError> {
+    use crate::mail::{templates, worker};
+    let row = get(state, who, id).await?;
+    let from = row.sent_from.clone().unwrap_or_else(|| worker::DEFAULT_FROM.to_string());
+    let date = row.sent_at.unwrap_or_else(|| state.now());
+    let headers = match worker::build_message(&row, &from, date) {
+        Ok(m) => SHOWN_HEADERS
+            .iter()
+            .filter_map(|name| {
+                m.headers().get_raw(name).map(|v| ((*name).to_string(), v.to_string()))
+            })
+            .collect(),
+        Err(e) => vec![("X-Tuinier-Render-Error".to_string(), e)],
+    };
+    let html =
+        row.body_html.clone().unwrap_or_else(|| templates::html_of(&row.subject, &row.body_text));
+    Ok(Rendered { row, headers, html })
 }

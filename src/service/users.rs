@@ -1,7 +1,7 @@
 //! Users and their tokens: staff create them through the API, or `tuinier user add` bootstraps
 //! the first one on a fresh database.
 
-use super::auth::{hash_token, new_token};
+use super::auth::{Role, hash_token, new_token};
 use super::{Actor, AppState, audit};
 use crate::error::DomainError;
 use crate::store;
@@ -115,4 +115,39 @@ pub async fn rotate_token(
     .await?;
     txn.commit().await?;
     Ok(token)
+}
+
+/// One user (staff); 404 when there is none with this id.
+#[tracing::instrument(skip(state, who), fields(user_id = who.user_id))]
+pub async fn get(
+    state: &AppState,
+    who: &super::auth::Principal,
+    id: i32,
+) -> Result<entity::user::Model, DomainError> {
+    who.require(&[Role::Staff])?;
+    store::users::by_id(&state.db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("user {id}")))
+}
+
+/// Every user, oldest first, optionally of one role (staff).
+#[tracing::instrument(skip(state, who), fields(user_id = who.user_id))]
+pub async fn list(
+    state: &AppState,
+    who: &super::auth::Principal,
+    role: Option<&str>,
+) -> Result<Vec<entity::user::Model>, DomainError> {
+    who.require(&[Role::Staff])?;
+    Ok(store::users::list(&state.db, role).await?)
+}
+
+/// The user behind the token.
+#[tracing::instrument(skip(state, who), fields(user_id = who.user_id))]
+pub async fn me(
+    state: &AppState,
+    who: &super::auth::Principal,
+) -> Result<entity::user::Model, DomainError> {
+    store::users::by_id(&state.db, who.user_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("user".into()))
 }

@@ -106,8 +106,10 @@ async fn operations_list_only_the_statuses_they_can_give() {
                 "a read without conflicts: {what}"
             );
         }
+        // A POST without a body still refuses one that is not JSON (400, the ADR's invalid-input).
         if op["parameters"].as_array().is_none_or(|p| p.is_empty())
             && op.get("requestBody").is_none()
+            && method != "POST"
         {
             assert!(!statuses.contains(&"400"), "nothing to parse, no 400: {what}");
         }
@@ -155,7 +157,7 @@ async fn creates_answer_201_with_a_location_that_resolves() {
 
     let (region, at) =
         create(&app, &app.staff_token, "/regions", &example_of(&spec, "POST", "/regions")).await;
-    assert_eq!(at, format!("/regions/{}", region["id"]));
+    assert_eq!(at, format!("/v1/regions/{}", region["id"]));
     assert_eq!(resolves(&app, &app.staff_token, &at).await.body, region);
 
     let (user, at) =
@@ -213,7 +215,7 @@ async fn creates_answer_201_with_a_location_that_resolves() {
     let pid = &proeftuin["id"];
     let (_, at) =
         create(&app, &app.staff_token, "/metrics", &example_of(&spec, "POST", "/metrics")).await;
-    assert_eq!(at, "/metrics/expert_meetings/versions");
+    assert_eq!(at, "/v1/metrics/expert_meetings/versions");
     resolves(&app, &app.staff_token, &at).await;
     let plan = example_of(&spec, "POST", "/proeftuinen/{id}/annual-plans");
     let (plan, at) =

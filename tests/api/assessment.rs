@@ -159,7 +159,7 @@ async fn blind_scoring_conflicts_corrections_and_closing() {
     assert_eq!(statuses, ["superseded", "submitted"]);
     let trail = app
         .get(
-            &format!("/audit?entity_type=application&entity_id={id}&action=sheet.corrected"),
+            &format!("/audit?entityType=application&entityId={id}&action=sheet.corrected"),
             &app.staff_token,
         )
         .await;

@@ -241,10 +241,7 @@ async fn a_published_call_changes_only_by_amendment_with_a_reason() {
         .await;
     assert_eq!(amended.ok()["budget_ceiling"], "4500000.00");
     let trail = app
-        .get(
-            &format!("/audit?entity_type=call&entity_id={id}&action=call.amended"),
-            &app.staff_token,
-        )
+        .get(&format!("/audit?entityType=call&entityId={id}&action=call.amended"), &app.staff_token)
         .await;
     let entry = &trail.ok()[0];
     assert_eq!(entry["reason"], reason);

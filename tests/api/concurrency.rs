@@ -64,9 +64,8 @@ fn ok_count(t: &BTreeMap<u16, usize>) -> usize {
 }
 
 async fn audit_count(app: &TestApp, entity_type: &str, entity_id: i64, action: &str) -> usize {
-    let path = format!(
-        "/audit?entity_type={entity_type}&entity_id={entity_id}&action={action}&limit=1000"
-    );
+    let path =
+        format!("/audit?entityType={entity_type}&entityId={entity_id}&action={action}&limit=1000");
     app.get(&path, &app.staff_token).await.ok().as_array().expect("audit entries").len()
 }
 
@@ -263,7 +262,7 @@ async fn sheets_race_each_other_and_the_closing_of_the_round() {
     // Read back: the round is closed at most once; no sheet was accepted after it closed.
     let trail = app
         .get(
-            &format!("/audit?entity_type=call&entity_id={call}&action=round.closed"),
+            &format!("/audit?entityType=call&entityId={call}&action=round.closed"),
             &app.staff_token,
         )
         .await;

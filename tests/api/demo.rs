@@ -93,7 +93,7 @@ async fn start_demo_on(
     .await
     .expect("bind");
     Demo {
-        base: format!("http://{}", server.addr),
+        base: api_base(&format!("http://{}", server.addr)),
         client: reqwest::Client::new(),
         seeded,
         state,

@@ -58,7 +58,7 @@ impl Served {
         });
         let base =
             rx.recv_timeout(Duration::from_secs(60)).expect("the binary says where it listens");
-        Served { child, base }
+        Served { child, base: api_base(&base) }
     }
 
     /// SIGKILL: no shutdown, no flush, no rollback by the process itself.
@@ -110,7 +110,7 @@ async fn prepare(now: DateTime<Utc>) -> Prepared {
         startup::spawn(state.clone(), "127.0.0.1:0".parse().expect("addr")).await.expect("bind");
     Prepared {
         outbox: dir.path().join("outbox"),
-        app_base: format!("http://{}", server.addr),
+        app_base: api_base(&format!("http://{}", server.addr)),
         url,
         staff: staff.token,
         clock,
@@ -373,7 +373,7 @@ async fn sigkill_during_a_submission_leaves_all_of_it_or_none() {
             &http,
             &served.base,
             &p.staff,
-            &format!("entity_type=application&entity_id={id}&action=application.submitted"),
+            &format!("entityType=application&entityId={id}&action=application.submitted"),
         )
         .await
         .len();
@@ -506,7 +506,7 @@ async fn check_publication(
         http,
         base,
         &p.staff,
-        &format!("entity_type=call&entity_id={call_id}&action=outcome.published"),
+        &format!("entityType=call&entityId={call_id}&action=outcome.published"),
     )
     .await
     .len();

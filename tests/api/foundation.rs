@@ -92,7 +92,7 @@ async fn the_audit_trail_records_changes_for_staff_only() {
     let app = spawn_app().await;
     let call = load_scenario()["call"].clone();
     let id = app.post("/calls", &app.staff_token, &call).await.ok()["id"].as_i64().unwrap();
-    let trail = app.get(&format!("/audit?entity_type=call&entity_id={id}"), &app.staff_token).await;
+    let trail = app.get(&format!("/audit?entityType=call&entityId={id}"), &app.staff_token).await;
     let entries = trail.ok().as_array().unwrap().clone();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["action"], "call.created");

@@ -220,8 +220,7 @@ async fn a_calls_logo_heads_its_letters_and_only_staff_set_it() {
     }
 
     // Every change is in the audit trail; the refused uploads are not.
-    let trail =
-        app.get(&format!("/audit?entity_type=call&entity_id={call}&limit=500"), &staff).await;
+    let trail = app.get(&format!("/audit?entityType=call&entityId={call}&limit=500"), &staff).await;
     let actions: Vec<String> = trail
         .ok()
         .as_array()

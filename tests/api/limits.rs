@@ -35,10 +35,10 @@ async fn raw(base: &str, head: String, body: &[u8]) -> String {
 async fn a_declared_two_gigabyte_json_body_is_refused_before_it_is_read() {
     let app = spawn_app().await;
     let head = format!(
-        "POST /regions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 2147483648\r\n\r\n",
+        "POST /v1/regions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 2147483648\r\n\r\n",
         app.staff_token
     );
-    let answer = raw(&app.base, head, b"{\"ref\": ").await;
+    let answer = raw(&app.root, head, b"{\"ref\": ").await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("application/problem+json"), "{answer}");
 }
@@ -48,15 +48,15 @@ async fn a_document_may_be_25_megabytes_and_no_more() {
     let app = spawn_app().await;
     let upload = |length: usize| {
         format!(
-            "POST /applications/1/documents?kind=plan&filename=plan.pdf HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/octet-stream\r\nContent-Length: {length}\r\n\r\n",
+            "POST /v1/applications/1/documents?kind=plan&filename=plan.pdf HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/octet-stream\r\nContent-Length: {length}\r\n\r\n",
             app.staff_token
         )
     };
-    let over = raw(&app.base, upload(25 * 1024 * 1024 + 1), b"%PDF").await;
+    let over = raw(&app.root, upload(25 * 1024 * 1024 + 1), b"%PDF").await;
     assert!(over.starts_with("HTTP/1.1 413"), "{over}");
     // 2 MB is over the JSON limit but well within a document's: the gate lets it through to the
     // handler, which waits for the body (no answer before it is sent).
-    let addr = app.base.trim_start_matches("http://");
+    let addr = app.root.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr).await.expect("connect");
     s.write_all(upload(2 * 1024 * 1024).as_bytes()).await.expect("head");
     let mut buf = [0u8; 64];
@@ -68,7 +68,7 @@ async fn a_document_may_be_25_megabytes_and_no_more() {
 async fn a_chunked_body_over_the_limit_is_refused_while_streaming() {
     let app = spawn_app().await;
     let head = format!(
-        "POST /regions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST /v1/regions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
         app.staff_token
     );
     let chunk = vec![b' '; 64 * 1024];
@@ -78,7 +78,7 @@ async fn a_chunked_body_over_the_limit_is_refused_while_streaming() {
         body.extend_from_slice(&chunk);
         body.extend_from_slice(b"\r\n");
     }
-    let answer = raw(&app.base, head, &body).await;
+    let answer = raw(&app.root, head, &body).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     // A body just under the limit is read and judged on its content.
     let a = app.post("/regions", &app.staff_token, &json!({"padding": " ".repeat(1000)})).await;
@@ -127,7 +127,7 @@ async fn a_request_over_its_time_answers_503() {
     let holder = app.state.write().await.expect("write lock");
     let resp = app
         .client
-        .post(format!("http://{}/call-templates/proeftuinen-tranche-2-2022/calls", slow.addr))
+        .post(format!("http://{}/v1/call-templates/proeftuinen-tranche-2-2022/calls", slow.addr))
         .bearer_auth(&app.staff_token)
         .send()
         .await

@@ -244,7 +244,7 @@ async fn the_outbox_api_lists_reads_and_requeues_and_refuses_without_changing_an
     let page = app.get("/outbox?limit=2&offset=2", staff).await;
     assert_eq!(page.ok()["items"].as_array().expect("items").len(), 2);
     assert_eq!(page.body["total"], 4);
-    let one_app = app.get("/outbox?application_id=1", staff).await;
+    let one_app = app.get("/outbox?applicationId=1", staff).await;
     assert_eq!(one_app.ok()["total"], 2);
     let failed = app.get("/outbox?status=failed", staff).await;
     assert_eq!(failed.ok()["total"], 1);
@@ -282,12 +282,12 @@ async fn the_outbox_api_lists_reads_and_requeues_and_refuses_without_changing_an
     app.post(&format!("/outbox/{queued_id}/requeue"), staff, &json!({})).await.problem(409);
     app.post("/outbox/99999/requeue", staff, &json!({})).await.problem(404);
     app.get("/outbox/99999", staff).await.problem(404);
-    let bad = app.get("/outbox?kind=bogus&status=lost&limit=0&application_id=-1", staff).await;
+    let bad = app.get("/outbox?kind=bogus&status=lost&limit=0&applicationId=-1", staff).await;
     bad.problem(422);
     let mut fields = bad.error_fields();
     fields.sort();
-    assert_eq!(fields, vec!["application_id", "kind", "limit", "status"]);
-    app.get("/outbox?application_id=abc", staff).await.problem(400);
+    assert_eq!(fields, vec!["applicationId", "kind", "limit", "status"]);
+    app.get("/outbox?applicationId=abc", staff).await.problem(400);
     app.get("/outbox", &region_token).await.problem(403);
     app.post(&format!("/outbox/{id}/requeue"), &region_token, &json!({})).await.problem(403);
     app.post("/scheduler/run", &region_token, &json!({})).await.problem(403);

@@ -24,3 +24,4 @@ mod mail_delivery;
 mod monitoring;
 mod pdf_archive;
 mod sign_in;
+mod standards;

@@ -304,7 +304,7 @@ async fn bad_reports_are_refused_and_store_nothing() {
         (
             app.get(&reports_path, &app.staff_token).await.body,
             app.get("/monitoring/export.json", &app.staff_token).await.body,
-            app.get("/audit?entity_type=progress_report&limit=1000", &app.staff_token).await.body,
+            app.get("/audit?entityType=progress_report&limit=1000", &app.staff_token).await.body,
         )
     };
     let before = snapshot().await;

@@ -60,7 +60,7 @@ async fn failed_tokens_are_slowed_per_address_and_successful_requests_are_not() 
     )
     .await
     .unwrap();
-    let base = format!("http://{}", server.addr);
+    let base = api_base(&format!("http://{}", server.addr));
     let get = |token: String| {
         let req = app.client.get(format!("{base}/me")).bearer_auth(token);
         async move { req.send().await.unwrap() }
@@ -106,7 +106,7 @@ async fn failed_tokens_are_slowed_per_address_and_successful_requests_are_not() 
     for _ in 0..25 {
         let a = app
             .client
-            .get(format!("http://{}/me", default.addr))
+            .get(format!("http://{}/v1/me", default.addr))
             .bearer_auth(bad())
             .send()
             .await
@@ -186,7 +186,8 @@ async fn every_request_is_logged_with_an_id_and_no_log_line_holds_a_token_an_ema
         .collect();
     assert_eq!(access.len(), 1, "one access line for the request:\n{text}");
     let line = access[0];
-    for part in ["method=GET", &format!("path=/regions/{region_id} "), "status=200", "duration_ms="]
+    for part in
+        ["method=GET", &format!("path=/v1/regions/{region_id} "), "status=200", "duration_ms="]
     {
         assert!(line.contains(part), "{part} in {line}");
     }

@@ -14,6 +14,9 @@ use tuinier::service::{Actor, AppState, users};
 use tuinier::startup::{self, RunningServer};
 
 pub struct TestApp {
+    /// The server: `http://127.0.0.1:<port>` (the root paths: `/health`, `/openapi.json`, `/docs`).
+    pub root: String,
+    /// The API under it: `<root>/v1`, where [`TestApp::request`] sends the paths of the spec.
     pub base: String,
     pub client: reqwest::Client,
     pub clock: SettableClock,
@@ -116,7 +119,8 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     .await
     .expect("bind");
     TestApp {
-        base: format!("http://{}", server.addr),
+        root: format!("http://{}", server.addr),
+        base: api_base(&format!("http://{}", server.addr)),
         client: reqwest::Client::new(),
         clock,
         state,
@@ -176,6 +180,16 @@ impl Answer {
 }
 
 impl TestApp {
+    /// The URL of an API path (`/calls`: under `/v1`); a path already under `/v1` (a
+    /// `Location`) as it is.
+    pub fn url(&self, path: &str) -> String {
+        if path == "/v1" || path.starts_with("/v1/") {
+            format!("{}{path}", self.root)
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
     pub fn clock_now(&self) -> DateTime<Utc> {
         use tuinier::clock::Clock;
         self.clock.now()
@@ -192,7 +206,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Answer {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -223,6 +237,11 @@ impl TestApp {
         let a = self.post("/users", &self.staff_token, &body).await;
         a.ok()["token"].as_str().expect("token").to_string()
     }
+}
+
+/// The API's URL on a server (`http://127.0.0.1:<port>` -> `http://127.0.0.1:<port>/v1`).
+pub fn api_base(server: &str) -> String {
+    tuinier::api::standards::api_base(server)
 }
 
 /// Amounts and scores compare as decimals ("50" equals "50.00"); everything else as is.

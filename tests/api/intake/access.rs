@@ -154,10 +154,7 @@ async fn staff_assign_assessors_to_a_call_by_id_or_ref() {
     let trail = t
         .app
         .get(
-            &format!(
-                "/audit?entity_type=call&entity_id={}&action=call.assessor_assigned",
-                t.call_id
-            ),
+            &format!("/audit?entityType=call&entityId={}&action=call.assessor_assigned", t.call_id),
             staff,
         )
         .await;

@@ -266,7 +266,7 @@ async fn a_submitted_application_is_immutable_and_fully_audited() {
     // Every change is in the audit trail, in order, by the region user.
     let trail = t
         .app
-        .get(&format!("/audit?entity_type=application&entity_id={id}"), &t.app.staff_token)
+        .get(&format!("/audit?entityType=application&entityId={id}"), &t.app.staff_token)
         .await;
     let entries = trail.ok().as_array().unwrap().clone();
     let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
