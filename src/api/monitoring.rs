@@ -787,7 +787,7 @@ impl MonitoringApi {
         period: Query<String>,
     ) -> Result<MonitoringPdfAnswer, Compute> {
         let o = svc::overview(&self.state, &auth.0, &period.0).await?;
-        let bytes = crate::service::monitoring_pdf::overview(&o, self.state.now())?;
+        let bytes = crate::service::monitoring::pdf::overview(&o, self.state.now())?;
         Ok(pdf_answer(bytes, &format!("monitor-{}.pdf", o.period)))
     }
 

@@ -12,7 +12,6 @@ pub mod demo_clock;
 pub mod demo_open;
 pub mod letters;
 pub mod monitoring;
-pub mod monitoring_pdf;
 pub mod notify;
 pub mod outbox;
 pub mod regions;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::monitoring::{AnnualPlan, Catalogue, Overview, Proeftuin, ProgressReport};
+use super::{AnnualPlan, Catalogue, Overview, Proeftuin, ProgressReport};
 use crate::domain::dutch;
 use crate::domain::money::Money;
 use crate::domain::monitoring::{self as m, Balance, FigureValue, Period, status};
@@ -345,13 +345,13 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
     );
 
     // Summary: metrics as rows, proeftuinen as columns, programme total last.
-    let metrics: Vec<&super::monitoring::CatalogueMetric> =
+    let metrics: Vec<&super::CatalogueMetric> =
         o.catalogue.metrics.iter().filter(|c| !c.retired).collect();
     doc.heading("Cijfers per proeftuin");
     // At most three proeftuinen beside each other, spread evenly over the tables (four: two and
     // two), so that a region's name fits its column header.
     let chunk = o.rows.len().div_ceil(o.rows.len().div_ceil(3).max(1)).max(1);
-    let rows_list: Vec<&super::monitoring::OverviewRow> = o.rows.iter().collect();
+    let rows_list: Vec<&super::OverviewRow> = o.rows.iter().collect();
     if rows_list.is_empty() {
         doc.paragraph("Er zijn nog geen proeftuinen.");
     }
