@@ -7,6 +7,8 @@
 //! restart, catches up exactly as if it had run on time, and never sends a reminder whose moment
 //! passed while the draft was already submitted.
 
+pub mod reports;
+
 use chrono::{DateTime, Duration, Utc};
 
 /// A reminder that is due.

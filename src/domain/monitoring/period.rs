@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// A reporting period: `2024-Q1`..`2024-Q4`, `2024-H1`/`2024-H2`, or the year `2024`.
@@ -178,6 +178,16 @@ pub struct Life {
 }
 
 impl Life {
+    /// An annual plan may be made for every calendar year the life touches.
+    pub fn admits_year(&self, year: i32) -> bool {
+        year >= self.started_on.year() && self.ends_on.is_none_or(|e| year <= e.year())
+    }
+
+    /// Whether a quarter lies (partly) inside the life: outside it nothing was to be reported.
+    pub fn touches(&self, quarter: &Period) -> bool {
+        quarter.end() >= self.started_on && self.ends_on.is_none_or(|e| quarter.start() <= e)
+    }
+
     /// A report may cover a period that overlaps the life and that has begun by `today`.
     pub fn admits(&self, period: &Period, today: NaiveDate) -> Result<(), String> {
         if period.end() < self.started_on {
@@ -196,6 +206,23 @@ impl Life {
         }
         Ok(())
     }
+}
+
+/// The report-overlap rule: a proeftuin's reports never overlap, so that coarser figures are
+/// always rolled up from the finer reports. `existing` are the (id, period) of its reports,
+/// whatever their status; the answer says which one `period` collides with.
+pub fn overlap_with(period: &Period, existing: &[(i32, Period)]) -> Result<(), String> {
+    for (id, other) in existing {
+        if other == period {
+            return Err(format!("the proeftuin has a report for {period} already (report {id})"));
+        }
+        if other.overlaps(period) {
+            return Err(format!(
+                "{period} overlaps the report for {other} (report {id}); reports of one proeftuin never overlap: coarser figures are rolled up from the finer reports"
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -227,5 +254,29 @@ mod tests {
         assert!(life.admits(&p("2021-Q4"), today).is_ok());
         assert!(life.admits(&p("2021-Q3"), today).is_err());
         assert!(life.admits(&p("2025-Q2"), today).is_err());
+    }
+
+    #[test]
+    fn reports_of_one_proeftuin_never_overlap() {
+        let existing = [(1, p("2024-Q1")), (2, p("2024-H2"))];
+        assert!(overlap_with(&p("2024-Q2"), &existing).is_ok());
+        let same = overlap_with(&p("2024-Q1"), &existing).unwrap_err();
+        assert!(same.contains("already (report 1)"), "{same}");
+        let coarser = overlap_with(&p("2024-H1"), &existing).unwrap_err();
+        assert!(coarser.starts_with("2024-H1 overlaps the report for 2024-Q1 (report 1)"));
+        assert!(overlap_with(&p("2024-Q4"), &existing).unwrap_err().contains("report 2"));
+        assert!(overlap_with(&p("2025"), &existing).is_ok());
+    }
+
+    #[test]
+    fn a_life_admits_its_years_and_touches_its_quarters() {
+        let life = Life {
+            started_on: NaiveDate::from_ymd_opt(2021, 12, 1).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(2023, 2, 1),
+        };
+        assert!(!life.admits_year(2020) && life.admits_year(2021) && life.admits_year(2023));
+        assert!(!life.admits_year(2024));
+        assert!(life.touches(&p("2021-Q4")) && life.touches(&p("2023-Q1")));
+        assert!(!life.touches(&p("2021-Q3")) && !life.touches(&p("2023-Q2")));
     }
 }

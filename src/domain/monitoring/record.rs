@@ -1,8 +1,54 @@
 //! The proeftuin record.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::period::Reporting;
 use crate::error::FieldError;
+
+/// What a registration of a proeftuin says about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Registration<'a> {
+    pub r#ref: &'a str,
+    pub name: &'a str,
+    pub reporting: &'a str,
+    pub started_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub record: &'a ProeftuinRecord,
+}
+
+/// A proeftuin's reference: lowercase letters, digits and hyphens, 1 to 80 characters.
+pub fn is_ref(s: &str) -> bool {
+    (1..=80).contains(&s.len())
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Every problem of a registration at once (the record's fields under `record.`).
+pub fn registration_problems(r: &Registration<'_>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !is_ref(r.r#ref) {
+        errors.push(FieldError::new(
+            "ref",
+            "lowercase letters, digits and hyphens, 1 to 80 characters",
+        ));
+    }
+    if r.name.trim().is_empty() {
+        errors.push(FieldError::new("name", "a proeftuin needs a name"));
+    }
+    if Reporting::parse(r.reporting).is_none() {
+        errors.push(FieldError::new("reporting", "`quarter`, `half_year` or `year`"));
+    }
+    if r.ends_on.is_some_and(|e| e < r.started_on) {
+        errors.push(FieldError::new("ends_on", "it cannot end before it started"));
+    }
+    errors.extend(
+        r.record
+            .problems()
+            .into_iter()
+            .map(|e| FieldError::new(format!("record.{}", e.field), e.message)),
+    );
+    errors
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RecordMunicipality {

@@ -6,7 +6,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use super::catalogue::{Metric, RollUp};
-use super::period::Period;
+use super::period::{Life, Period};
 
 /// One figure: a count, or a share in percent with one decimal (`None` when the denominator is
 /// zero or a count is missing).
@@ -95,6 +95,15 @@ pub struct RolledUp {
     pub missing_quarters: Vec<Period>,
     pub counts: BTreeMap<String, i64>,
     pub figures: BTreeMap<String, FigureValue>,
+}
+
+impl RolledUp {
+    /// Quarters outside the proeftuin's life are not missing: nothing was to be reported there.
+    pub fn within(mut self, life: &Life) -> RolledUp {
+        self.missing_quarters.retain(|q| life.touches(q));
+        self.complete = self.missing_quarters.is_empty();
+        self
+    }
 }
 
 /// The figures of `target` from the reports inside it (`reports` must not overlap each other,

@@ -1,10 +1,67 @@
 //! The workflow of plans and reports.
 
+use std::fmt;
+
+use crate::error::FieldError;
+
 pub mod status {
     pub const DRAFT: &str = "draft";
     pub const SUBMITTED: &str = "submitted";
     pub const ACCEPTED: &str = "accepted";
     pub const RETURNED: &str = "returned";
+}
+
+/// The status of a plan or a report, stored and shown as its `status` string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Draft,
+    Submitted,
+    Accepted,
+    Returned,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] =
+        [Status::Draft, Status::Submitted, Status::Accepted, Status::Returned];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => status::DRAFT,
+            Status::Submitted => status::SUBMITTED,
+            Status::Accepted => status::ACCEPTED,
+            Status::Returned => status::RETURNED,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Submitted or accepted: in at the programme, so not to be reminded of.
+    pub fn is_in(self) -> bool {
+        matches!(self, Status::Submitted | Status::Accepted)
+    }
+
+    /// Its name in the Dutch documents.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Status::Draft => "concept",
+            Status::Submitted => "ingediend",
+            Status::Accepted => "geaccepteerd",
+            Status::Returned => "teruggestuurd",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether `status` (as stored) is this one.
+pub fn is(stored: &str, status: Status) -> bool {
+    Status::parse(stored) == Some(status)
 }
 
 /// The steps of the plan and report workflow: `draft → submitted → accepted | returned`, and a
@@ -36,6 +93,18 @@ pub fn next_status(current: &str, step: Step) -> Result<&'static str, String> {
     }
 }
 
+/// The comments that go with a step, trimmed: returning needs them (it says what must change).
+pub fn step_comments(step: Step, comments: Option<String>) -> Result<Option<String>, FieldError> {
+    let comments = comments.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    if step == Step::Return && comments.is_none() {
+        return Err(FieldError::new(
+            "comments",
+            "say what needs to change before it is submitted again",
+        ));
+    }
+    Ok(comments)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +118,26 @@ mod tests {
         assert!(next_status("accepted", Step::Edit).is_err());
         assert!(next_status("draft", Step::Accept).is_err());
         assert!(next_status("submitted", Step::Edit).is_err());
+    }
+
+    #[test]
+    fn statuses_read_and_print_as_stored() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Status::parse("Draft"), None);
+        assert!(is("accepted", Status::Accepted) && !is("accepted", Status::Submitted));
+        assert!(Status::Submitted.is_in() && Status::Accepted.is_in() && !Status::Returned.is_in());
+        assert_eq!(Status::Returned.label_nl(), "teruggestuurd");
+    }
+
+    #[test]
+    fn returning_needs_comments() {
+        assert!(step_comments(Step::Return, Some("  ".into())).is_err());
+        assert_eq!(
+            step_comments(Step::Return, Some(" meer cijfers ".into())),
+            Ok(Some("meer cijfers".into()))
+        );
+        assert_eq!(step_comments(Step::Submit, None), Ok(None));
     }
 }

@@ -46,6 +46,7 @@ impl Catalogue {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn catalogue_of<C: ConnectionTrait>(db: &C) -> Result<Catalogue, DomainError> {
     let (entries, version) = db::catalogue(db).await?;
     Ok(Catalogue {
@@ -62,11 +63,13 @@ pub async fn catalogue_of<C: ConnectionTrait>(db: &C) -> Result<Catalogue, Domai
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn catalogue(state: &AppState, who: &Principal) -> Result<Catalogue, DomainError> {
     monitoring_roles(who)?;
     catalogue_of(&state.db).await
 }
 
+#[tracing::instrument(skip_all, fields(metric = key))]
 pub async fn metric_history(
     state: &AppState,
     who: &Principal,
@@ -92,6 +95,7 @@ pub async fn metric_history(
 
 /// Adds a metric, or a new version of an existing one (a changed label, unit or rule, or its
 /// retirement). Figures stay stored by key; the catalogue's version goes up by one.
+#[tracing::instrument(skip_all, fields(metric = %metric.key))]
 pub async fn define_metric(
     state: &AppState,
     who: &Principal,

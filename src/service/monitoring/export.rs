@@ -10,7 +10,7 @@ use super::super::AppState;
 use super::catalogue::catalogue_of;
 use super::proeftuinen::{Proeftuin, proeftuin_of};
 use super::reports::period_of;
-use crate::domain::monitoring::{self as m, status};
+use crate::domain::monitoring::{self as m};
 use crate::error::DomainError;
 use crate::service::auth::{Principal, Role};
 use crate::store::monitoring as db;
@@ -32,6 +32,7 @@ pub struct ExportRow {
 }
 
 /// Every figure of every submitted or accepted report: one row per proeftuin × period × metric.
+#[tracing::instrument(skip_all)]
 pub async fn export(state: &AppState, who: &Principal) -> Result<Vec<ExportRow>, DomainError> {
     who.require(&[Role::Staff])?;
     let catalogue = catalogue_of(&state.db).await?;
@@ -39,7 +40,7 @@ pub async fn export(state: &AppState, who: &Principal) -> Result<Vec<ExportRow>,
     let rows: Vec<progress_report::Model> = db::reports(&state.db, None)
         .await?
         .into_iter()
-        .filter(|r| r.status == status::ACCEPTED || r.status == status::SUBMITTED)
+        .filter(|r| m::Status::parse(&r.status).is_some_and(m::Status::is_in))
         .collect();
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut counts = db::figures(&state.db, &ids).await?;

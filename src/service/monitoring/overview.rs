@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::super::AppState;
 use super::catalogue::{Catalogue, catalogue_of};
 use super::proeftuinen::{Proeftuin, proeftuin_of};
-use super::rollup::{accepted, spending_of, within_life};
+use super::rollup::{accepted, spending_of};
 use crate::domain::money::Money;
 use crate::domain::monitoring::{self as m, Balance, Period, RolledUp};
 use crate::error::DomainError;
@@ -34,6 +34,7 @@ pub struct Overview {
     pub balance: Balance,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn overview(
     state: &AppState,
     who: &Principal,
@@ -51,7 +52,7 @@ pub async fn overview(
         let p = proeftuin_of(&state.db, p).await?;
         let mine: Vec<(Period, BTreeMap<String, i64>)> =
             all.iter().filter(|r| r.0 == p.id).map(|r| (r.1, r.2.clone())).collect();
-        let rolled = within_life(m::roll_up(&catalogue.all(), &mine, period), &p.life());
+        let rolled = m::roll_up(&catalogue.all(), &mine, period).within(&p.life());
         for (k, v) in &rolled.counts {
             *total_counts.entry(k.clone()).or_insert(0) += v;
         }

@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{annual_plan, proeftuin};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::access::visible;
+use super::access::{life_of, visible};
 use crate::domain::money::Money;
 use crate::domain::monitoring::{self as m, PlanLine, Step};
 use crate::error::{DomainError, FieldError};
@@ -125,6 +125,7 @@ async fn plan_visible<C: ConnectionTrait>(
     Ok((plan, p))
 }
 
+#[tracing::instrument(skip_all, fields(proeftuin_id))]
 pub async fn create_plan(
     state: &AppState,
     who: &Principal,
@@ -135,14 +136,7 @@ pub async fn create_plan(
     let txn = state.write().await?;
     let p = visible(&txn, who, proeftuin_id).await?;
     let (lines, mut errors) = plan_problems(&input);
-    let started = db::parse_date(&p.started_on)?;
-    if input.year < started.year()
-        || p.ends_on
-            .as_deref()
-            .map(db::parse_date)
-            .transpose()?
-            .is_some_and(|e| input.year > e.year())
-    {
+    if !life_of(&p)?.admits_year(input.year) {
         errors.push(FieldError::new(
             "year",
             format!("{} lies outside the proeftuin's life", input.year),
@@ -188,6 +182,7 @@ pub async fn create_plan(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(plan_id = id))]
 pub async fn update_plan(
     state: &AppState,
     who: &Principal,
@@ -237,6 +232,7 @@ pub async fn update_plan(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(plan_id = id))]
 pub async fn get_plan(
     state: &AppState,
     who: &Principal,
@@ -246,6 +242,7 @@ pub async fn get_plan(
     plan_of(&state.db, plan).await
 }
 
+#[tracing::instrument(skip_all, fields(proeftuin_id))]
 pub async fn plans(
     state: &AppState,
     who: &Principal,
@@ -260,6 +257,7 @@ pub async fn plans(
 }
 
 /// Submit (the region or staff), accept or return with comments (staff).
+#[tracing::instrument(skip_all, fields(plan_id = id))]
 pub async fn plan_step(
     state: &AppState,
     who: &Principal,
@@ -270,7 +268,8 @@ pub async fn plan_step(
     if matches!(step, Step::Accept | Step::Return) {
         who.require(&[Role::Staff])?;
     }
-    let comments = check_comments(step, comments)?;
+    let comments =
+        m::step_comments(step, comments).map_err(|e| DomainError::Validation(vec![e]))?;
     let now = state.now();
     let txn = state.write().await?;
     let (plan, _) = plan_visible(&txn, who, id).await?;
@@ -301,18 +300,4 @@ pub async fn plan_step(
     .await?;
     txn.commit().await?;
     Ok(out)
-}
-
-pub(super) fn check_comments(
-    step: Step,
-    comments: Option<String>,
-) -> Result<Option<String>, DomainError> {
-    let comments = comments.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
-    if step == Step::Return && comments.is_none() {
-        return Err(DomainError::invalid(
-            "comments",
-            "say what needs to change before it is submitted again",
-        ));
-    }
-    Ok(comments)
 }

@@ -1,14 +1,14 @@
 //! The proeftuin record, its grants, and registering and changing it.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::proeftuin;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde::Serialize;
 use serde_json::json;
 
 use super::access::{monitoring_roles, visible};
 use crate::domain::money::Money;
-use crate::domain::monitoring::{Life, ProeftuinRecord, Reporting};
+use crate::domain::monitoring::{self as m, Life, ProeftuinRecord, Reporting};
 use crate::error::{DomainError, FieldError};
 use crate::service::auth::{Principal, Role};
 use crate::service::{AppState, audit};
@@ -112,11 +112,7 @@ pub struct ProeftuinInput {
     pub input_errors: Vec<FieldError>,
 }
 
-fn is_ref(s: &str) -> bool {
-    (1..=80).contains(&s.len())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
+#[tracing::instrument(skip_all, fields(region_id = input.region_id, call_id = ?input.call_id))]
 pub async fn register(
     state: &AppState,
     who: &Principal,
@@ -124,30 +120,16 @@ pub async fn register(
 ) -> Result<Proeftuin, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
-    let mut errors = input.input_errors.clone();
-    if !is_ref(&input.r#ref) {
-        errors.push(FieldError::new(
-            "ref",
-            "lowercase letters, digits and hyphens, 1 to 80 characters",
-        ));
-    }
-    if input.name.trim().is_empty() {
-        errors.push(FieldError::new("name", "a proeftuin needs a name"));
-    }
     let reporting = input.reporting.as_deref().unwrap_or("quarter");
-    if Reporting::parse(reporting).is_none() {
-        errors.push(FieldError::new("reporting", "`quarter`, `half_year` or `year`"));
-    }
-    if input.ends_on.is_some_and(|e| e < input.started_on) {
-        errors.push(FieldError::new("ends_on", "it cannot end before it started"));
-    }
-    errors.extend(
-        input
-            .record
-            .problems()
-            .into_iter()
-            .map(|e| FieldError::new(format!("record.{}", e.field), e.message)),
-    );
+    let mut errors = input.input_errors.clone();
+    errors.extend(m::registration_problems(&m::Registration {
+        r#ref: &input.r#ref,
+        name: &input.name,
+        reporting,
+        started_on: input.started_on,
+        ends_on: input.ends_on,
+        record: &input.record,
+    }));
     let txn = state.write().await?;
     if store::regions::by_id(&txn, input.region_id).await?.is_none() {
         errors.push(FieldError::new("region_id", "no such region"));
@@ -183,23 +165,7 @@ pub async fn register(
         now,
     )
     .await?;
-    if let Some(amount) = input.grant.filter(|a| !a.is_zero()) {
-        let description =
-            input.grant_description.clone().unwrap_or_else(|| "Subsidie proeftuin".into());
-        db::insert_grant(
-            &txn,
-            db::NewGrant {
-                proeftuin_id: row.id,
-                call_id: input.call_id,
-                application_id: None,
-                amount,
-                description,
-                granted_on: input.started_on,
-            },
-            now,
-        )
-        .await?;
-    }
+    first_grant(&txn, row.id, &input, now).await?;
     audit::record(
         &txn,
         audit::AuditEntry {
@@ -218,7 +184,35 @@ pub async fn register(
     Ok(out)
 }
 
+/// The grant a registration brings along, if any.
+async fn first_grant(
+    txn: &DatabaseTransaction,
+    proeftuin_id: i32,
+    input: &ProeftuinInput,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    if let Some(amount) = input.grant.filter(|a| !a.is_zero()) {
+        let description =
+            input.grant_description.clone().unwrap_or_else(|| "Subsidie proeftuin".into());
+        db::insert_grant(
+            txn,
+            db::NewGrant {
+                proeftuin_id,
+                call_id: input.call_id,
+                application_id: None,
+                amount,
+                description,
+                granted_on: input.started_on,
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Changes the record (staff, or the proeftuin's own region).
+#[tracing::instrument(skip_all, fields(proeftuin_id = id))]
 pub async fn update(
     state: &AppState,
     who: &Principal,
@@ -282,6 +276,7 @@ pub async fn update(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, who: &Principal) -> Result<Vec<Proeftuin>, DomainError> {
     monitoring_roles(who)?;
     let region = if who.role == Role::Region { Some(who.region_id.unwrap_or(-1)) } else { None };
@@ -292,11 +287,13 @@ pub async fn list(state: &AppState, who: &Principal) -> Result<Vec<Proeftuin>, D
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(proeftuin_id = id))]
 pub async fn get(state: &AppState, who: &Principal, id: i32) -> Result<Proeftuin, DomainError> {
     let p = visible(&state.db, who, id).await?;
     proeftuin_of(&state.db, p).await
 }
 
+#[tracing::instrument(skip_all, fields(proeftuin_id = id))]
 pub async fn add_grant(
     state: &AppState,
     who: &Principal,

@@ -8,12 +8,11 @@ use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::access::visible;
+use super::access::{life_of, visible};
 use super::catalogue::{Catalogue, catalogue_of};
-use super::plans::check_comments;
 use super::today;
 use crate::domain::money::Money;
-use crate::domain::monitoring::{self as m, Life, Period, Step};
+use crate::domain::monitoring::{self as m, Period, Step};
 use crate::error::{DomainError, FieldError};
 use crate::service::auth::{Principal, Role};
 use crate::service::{AppState, audit};
@@ -133,6 +132,7 @@ async fn report_visible<C: ConnectionTrait>(
 /// Starts a report (a draft) with its content. Refused, with nothing stored, when the period is
 /// not a period, lies outside the proeftuin's life, or overlaps a report the proeftuin has
 /// already (the same period, or a finer or coarser one of the same span: see the roll-up rule).
+#[tracing::instrument(skip_all, fields(proeftuin_id))]
 pub async fn create_report(
     state: &AppState,
     who: &Principal,
@@ -148,11 +148,7 @@ pub async fn create_report(
     match period {
         None => errors.push(FieldError::new("period", m::PERIOD_FORMAT)),
         Some(period) => {
-            let life = Life {
-                started_on: db::parse_date(&p.started_on)?,
-                ends_on: p.ends_on.as_deref().map(db::parse_date).transpose()?,
-            };
-            if let Err(why) = life.admits(&period, today(now)) {
+            if let Err(why) = life_of(&p)?.admits(&period, today(now)) {
                 errors.push(FieldError::new(
                     "period",
                     format!("outside the proeftuin's life: {why}"),
@@ -163,23 +159,16 @@ pub async fn create_report(
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
-    let period = period.expect("checked above");
+    let Some(period) = period else {
+        return Err(DomainError::internal("a report without a period"));
+    };
     db::lock_proeftuin(&txn, proeftuin_id, now).await?;
-    for other in db::reports(&txn, Some(proeftuin_id)).await? {
-        let op = period_of(&other)?;
-        if op == period {
-            return Err(DomainError::Conflict(format!(
-                "the proeftuin has a report for {period} already (report {})",
-                other.id
-            )));
-        }
-        if op.overlaps(&period) {
-            return Err(DomainError::Conflict(format!(
-                "{period} overlaps the report for {op} (report {}); reports of one proeftuin never overlap: coarser figures are rolled up from the finer reports",
-                other.id
-            )));
-        }
-    }
+    let existing = db::reports(&txn, Some(proeftuin_id))
+        .await?
+        .iter()
+        .map(|o| Ok((o.id, period_of(o)?)))
+        .collect::<Result<Vec<_>, DomainError>>()?;
+    m::overlap_with(&period, &existing).map_err(DomainError::Conflict)?;
     let settings = db::settings(&txn, p.call_id).await?;
     let row = db::insert_report(
         &txn,
@@ -216,6 +205,7 @@ pub async fn create_report(
 }
 
 /// Replaces a draft's or a returned report's content; the period does not change.
+#[tracing::instrument(skip_all, fields(report_id = id))]
 pub async fn update_report(
     state: &AppState,
     who: &Principal,
@@ -273,6 +263,7 @@ pub async fn update_report(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(report_id = id))]
 pub async fn report_step(
     state: &AppState,
     who: &Principal,
@@ -283,7 +274,8 @@ pub async fn report_step(
     if matches!(step, Step::Accept | Step::Return) {
         who.require(&[Role::Staff])?;
     }
-    let comments = check_comments(step, comments)?;
+    let comments =
+        m::step_comments(step, comments).map_err(|e| DomainError::Validation(vec![e]))?;
     let now = state.now();
     let txn = state.write().await?;
     let (r, _) = report_visible(&txn, who, id).await?;
@@ -318,6 +310,7 @@ pub async fn report_step(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(report_id = id))]
 pub async fn get_report(
     state: &AppState,
     who: &Principal,
@@ -328,6 +321,7 @@ pub async fn get_report(
     report_of(&state.db, r, &catalogue).await
 }
 
+#[tracing::instrument(skip_all, fields(proeftuin_id))]
 pub async fn reports(
     state: &AppState,
     who: &Principal,

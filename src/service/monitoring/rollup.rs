@@ -12,7 +12,7 @@ use super::catalogue::{Catalogue, catalogue_of};
 use super::proeftuinen::{Proeftuin, proeftuin_of};
 use super::reports::period_of;
 use crate::domain::money::Money;
-use crate::domain::monitoring::{self as m, Life, Period, RolledUp, Spending, status};
+use crate::domain::monitoring::{self as m, Period, RolledUp, Spending};
 use crate::error::DomainError;
 use crate::service::auth::Principal;
 use crate::store::monitoring as db;
@@ -25,7 +25,7 @@ pub(super) async fn accepted<C: ConnectionTrait>(
     let rows: Vec<progress_report::Model> = db::reports(db, proeftuin_id)
         .await?
         .into_iter()
-        .filter(|r| r.status == status::ACCEPTED)
+        .filter(|r| m::is(&r.status, m::Status::Accepted))
         .collect();
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut figures = db::figures(db, &ids).await?;
@@ -42,6 +42,7 @@ pub(super) async fn accepted<C: ConnectionTrait>(
 }
 
 /// The figures of any period, rolled up from the accepted reports inside it.
+#[tracing::instrument(skip_all, fields(proeftuin_id))]
 pub async fn figures(
     state: &AppState,
     who: &Principal,
@@ -65,15 +66,7 @@ pub async fn figures(
     )
     .await?
     .life();
-    Ok((within_life(m::roll_up(&catalogue.all(), &reports, period), &life), catalogue))
-}
-
-/// Quarters outside the proeftuin's life are not missing: nothing was to be reported there.
-pub(super) fn within_life(mut r: RolledUp, life: &Life) -> RolledUp {
-    r.missing_quarters
-        .retain(|q| q.end() >= life.started_on && life.ends_on.is_none_or(|e| q.start() <= e));
-    r.complete = r.missing_quarters.is_empty();
-    r
+    Ok((m::roll_up(&catalogue.all(), &reports, period).within(&life), catalogue))
 }
 
 pub(super) async fn spending_of<C: ConnectionTrait>(
@@ -90,13 +83,16 @@ pub(super) async fn spending_of<C: ConnectionTrait>(
         *e = *e + costs;
     }
     let mut budgets = BTreeMap::new();
-    for plan in db::plans(db, p.id).await?.into_iter().filter(|x| x.status == status::ACCEPTED) {
+    for plan in
+        db::plans(db, p.id).await?.into_iter().filter(|x| m::is(&x.status, m::Status::Accepted))
+    {
         let lines = db::plan_lines(db, plan.id).await?;
         budgets.insert(plan.year, lines.iter().map(|l| l.grant).sum::<Money>());
     }
     Ok(m::spending(p.grant_total, &budgets, &realised))
 }
 
+#[tracing::instrument(skip_all, fields(proeftuin_id))]
 pub async fn spending(
     state: &AppState,
     who: &Principal,

@@ -6,6 +6,7 @@ use crate::service::auth::{Principal, Role};
 use crate::service::{AppState, audit};
 use crate::store::{self, monitoring as db};
 
+#[tracing::instrument(skip_all, fields(call_id))]
 pub async fn settings(
     state: &AppState,
     who: &Principal,
@@ -18,6 +19,7 @@ pub async fn settings(
     Ok(db::settings(&state.db, Some(call_id)).await?)
 }
 
+#[tracing::instrument(skip_all, fields(call_id))]
 pub async fn put_settings(
     state: &AppState,
     who: &Principal,
