@@ -95,7 +95,7 @@ fn plan_view(p: AnnualPlan) -> AnnualPlanView {
         id: p.id,
         proeftuin_id: p.proeftuin_id,
         year: p.year,
-        status: p.status,
+        status: p.status.to_string(),
         goals: p.content.goals,
         activities: p.content.activities,
         team: p.content.team,
@@ -246,7 +246,7 @@ impl MonitoringReportsApi {
             id: r.id,
             proeftuin_id: r.proeftuin_id,
             period: r.period.to_string(),
-            status: r.status,
+            status: r.status.to_string(),
             figures: figure_views(&catalogue, &r.figures),
             counts: r.counts,
             narrative: NarrativeDto {

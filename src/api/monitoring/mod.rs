@@ -292,7 +292,10 @@ impl MonitoringApi {
                     reports: r
                         .reports
                         .into_iter()
-                        .map(|(p, s)| ReportStatusView { period: p.to_string(), status: s })
+                        .map(|(p, s)| ReportStatusView {
+                            period: p.to_string(),
+                            status: s.to_string(),
+                        })
                         .collect(),
                 })
                 .collect(),

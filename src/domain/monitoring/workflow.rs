@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::FieldError;
 
 pub mod status {
@@ -12,7 +14,8 @@ pub mod status {
 }
 
 /// The status of a plan or a report, stored and shown as its `status` string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     Draft,
     Submitted,
@@ -40,6 +43,24 @@ impl Status {
     /// Submitted or accepted: in at the programme, so not to be reminded of.
     pub fn is_in(self) -> bool {
         matches!(self, Status::Submitted | Status::Accepted)
+    }
+
+    /// The status after `step`, or why it is not allowed now.
+    pub fn next(self, step: Step) -> Result<Status, String> {
+        use Status::*;
+        match (self, step) {
+            (Draft | Returned, Step::Edit) => Ok(self),
+            (Draft | Returned, Step::Submit) => Ok(Submitted),
+            (Submitted, Step::Accept) => Ok(Accepted),
+            (Submitted, Step::Return) => Ok(Returned),
+            (Submitted, Step::Edit | Step::Submit) => {
+                Err("it is submitted: it changes only after it is returned".into())
+            }
+            (Accepted, _) => Err("it is accepted and does not change any more".into()),
+            (Draft | Returned, Step::Accept | Step::Return) => {
+                Err(format!("only a submitted one can be accepted or returned; it is {self}"))
+            }
+        }
     }
 
     /// Its name in the Dutch documents.
@@ -74,22 +95,14 @@ pub enum Step {
     Return,
 }
 
-/// The status after `step`, or why it is not allowed now.
+/// The status after `step` from a stored status, or why it is not allowed now.
 pub fn next_status(current: &str, step: Step) -> Result<&'static str, String> {
-    use status::*;
-    match (current, step) {
-        (DRAFT | RETURNED, Step::Edit) => Ok(if current == DRAFT { DRAFT } else { RETURNED }),
-        (DRAFT | RETURNED, Step::Submit) => Ok(SUBMITTED),
-        (SUBMITTED, Step::Accept) => Ok(ACCEPTED),
-        (SUBMITTED, Step::Return) => Ok(RETURNED),
-        (SUBMITTED, Step::Edit | Step::Submit) => {
-            Err("it is submitted: it changes only after it is returned".into())
-        }
-        (ACCEPTED, _) => Err("it is accepted and does not change any more".into()),
-        (_, Step::Accept | Step::Return) => {
+    match Status::parse(current) {
+        Some(s) => s.next(step).map(Status::as_str),
+        None if matches!(step, Step::Accept | Step::Return) => {
             Err(format!("only a submitted one can be accepted or returned; it is {current}"))
         }
-        _ => Err(format!("not possible while it is {current}")),
+        None => Err(format!("not possible while it is {current}")),
     }
 }
 
@@ -129,6 +142,12 @@ mod tests {
         assert!(is("accepted", Status::Accepted) && !is("accepted", Status::Submitted));
         assert!(Status::Submitted.is_in() && Status::Accepted.is_in() && !Status::Returned.is_in());
         assert_eq!(Status::Returned.label_nl(), "teruggestuurd");
+        assert_eq!(Status::Draft.next(Step::Edit), Ok(Status::Draft));
+        assert_eq!(
+            next_status("bogus", Step::Accept).unwrap_err(),
+            "only a submitted one can be accepted or returned; it is bogus"
+        );
+        assert_eq!(serde_json::to_string(&Status::Submitted).unwrap(), "\"submitted\"");
     }
 
     #[test]

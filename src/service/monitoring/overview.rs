@@ -21,7 +21,7 @@ pub struct OverviewRow {
     /// Grant vs. costs realised in accepted reports up to the end of the period.
     pub balance: Balance,
     /// The reports of the proeftuin inside the period, with their status.
-    pub reports: Vec<(Period, String)>,
+    pub reports: Vec<(Period, m::Status)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,9 +61,8 @@ pub async fn overview(
             .iter()
             .filter(|r| r.proeftuin_id == p.id)
             .filter_map(|r| {
-                Period::parse(&r.period)
-                    .filter(|x| x.within(&period))
-                    .map(|x| (x, r.status.clone()))
+                let status = m::Status::parse(&r.status)?;
+                Period::parse(&r.period).filter(|x| x.within(&period)).map(|x| (x, status))
             })
             .collect();
         rows.push(OverviewRow { proeftuin: p, figures: rolled, balance: spending.total, reports });

@@ -35,11 +35,6 @@ fn document(title: &str, footer: &str, now: DateTime<Utc>) -> Result<Document, D
     Ok(doc)
 }
 
-/// A stored status in Dutch.
-fn status_nl(s: &str) -> &'static str {
-    Status::parse(s).map_or("onbekend", Status::label_nl)
-}
-
 fn value_nl(v: Option<&FigureValue>) -> String {
     match v {
         Some(FigureValue::Count(n)) => format::integer(*n),
@@ -124,7 +119,7 @@ pub fn progress_report(
                 "Periode".into(),
                 format!("{} t/m {}", format::date(r.period.start()), format::date(r.period.end())),
             ),
-            ("Status".into(), status_nl(&r.status).into()),
+            ("Status".into(), r.status.label_nl().into()),
             ("Uiterlijk in te dienen".into(), format::date(r.due_on)),
             ("Gerealiseerde kosten".into(), format::amount(r.costs_realised)),
             ("Opgesteld".into(), dutch::date_time(now)),
@@ -154,7 +149,7 @@ fn report_figures(
         .filter(|o| {
             o.period.year() == r.period.year()
                 && o.period.end() <= r.period.end()
-                && (o.id == r.id || m::is(&o.status, Status::Accepted))
+                && (o.id == r.id || o.status == Status::Accepted)
         })
         .collect();
     periods.sort_by_key(|o| o.period.sort_key());
@@ -269,7 +264,7 @@ pub fn annual_plan(
     doc.subtitle(&p.name, 12.0, 8.0);
     doc.key_values(
         &[
-            ("Status".into(), status_nl(&plan.status).into()),
+            ("Status".into(), plan.status.label_nl().into()),
             ("Uiterlijk in te dienen".into(), format::date(plan.due_on)),
             ("Opgesteld".into(), dutch::date_time(now)),
         ],
@@ -481,7 +476,7 @@ fn overview_page(doc: &mut Document, o: &Overview, r: &OverviewRow, metrics: &[&
         rows,
     ));
     let reports: Vec<String> =
-        r.reports.iter().map(|(p, s)| format!("{} ({})", p.short_nl(), status_nl(s))).collect();
+        r.reports.iter().map(|(p, s)| format!("{} ({})", p.short_nl(), s.label_nl())).collect();
     doc.paragraph(&format!(
         "Rapportages in deze periode: {}. {}",
         if reports.is_empty() { "geen".to_string() } else { reports.join(", ") },

@@ -45,7 +45,7 @@ pub struct AnnualPlan {
     pub id: i32,
     pub proeftuin_id: i32,
     pub year: i32,
-    pub status: String,
+    pub status: m::Status,
     pub content: PlanContent,
     pub lines: Vec<PlanLine>,
     pub total_cost: Money,
@@ -66,7 +66,8 @@ pub(super) async fn plan_of<C: ConnectionTrait>(
         id: p.id,
         proeftuin_id: p.proeftuin_id,
         year: p.year,
-        status: p.status,
+        status: m::Status::parse(&p.status)
+            .ok_or_else(|| DomainError::internal(format!("stored status {}", p.status)))?,
         content: serde_json::from_str(&p.content).map_err(DomainError::internal)?,
         total_cost: lines.iter().map(|l| l.total_cost).sum(),
         own_contribution: lines.iter().map(|l| l.own_contribution).sum(),

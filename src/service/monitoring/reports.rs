@@ -47,7 +47,7 @@ pub struct ProgressReport {
     pub id: i32,
     pub proeftuin_id: i32,
     pub period: Period,
-    pub status: String,
+    pub status: m::Status,
     pub counts: BTreeMap<String, i64>,
     /// The counts with every share recomputed.
     pub figures: BTreeMap<String, m::FigureValue>,
@@ -75,7 +75,8 @@ pub(super) async fn report_of<C: ConnectionTrait>(
         id: r.id,
         proeftuin_id: r.proeftuin_id,
         period: period_of(&r)?,
-        status: r.status,
+        status: m::Status::parse(&r.status)
+            .ok_or_else(|| DomainError::internal(format!("stored status {}", r.status)))?,
         figures: m::figures_of(&catalogue.all(), &counts),
         counts,
         narrative: serde_json::from_str(&r.narrative).map_err(DomainError::internal)?,
