@@ -36,6 +36,13 @@ fn is_key(s: &str) -> bool {
         && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// Whether a share among `metrics` is computed from the metric `key` (then it may not retire).
+pub fn share_depends_on(metrics: &[Metric], key: &str) -> bool {
+    metrics.iter().any(|o| {
+        matches!(&o.rollup, RollUp::Share { numerator, denominator } if numerator == key || denominator == key)
+    })
+}
+
 /// The problems of a metric definition against the catalogue it joins (or changes).
 pub fn metric_problems(m: &Metric, catalogue: &[Metric]) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -169,5 +176,13 @@ mod tests {
         };
         let fields: Vec<_> = metric_problems(&bad, &c).into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["key", "label_nl", "numerator", "denominator"]);
+    }
+
+    #[test]
+    fn a_metric_a_share_is_computed_from_is_in_use() {
+        let c = catalogue();
+        assert!(share_depends_on(&c, "registrations"));
+        assert!(share_depends_on(&c, "households_without_children"));
+        assert!(!share_depends_on(&c, "cases_discussed"));
     }
 }

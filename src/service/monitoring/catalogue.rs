@@ -114,7 +114,7 @@ pub async fn define_metric(
         .collect();
     let mut errors = m::metric_problems(&metric, &others);
     let existing = current.metrics.iter().find(|c| c.metric.key == metric.key);
-    if retired && others.iter().any(|o| matches!(&o.rollup, m::RollUp::Share { numerator, denominator } if *numerator == metric.key || *denominator == metric.key)) {
+    if retired && m::share_depends_on(&others, &metric.key) {
         errors.push(FieldError::new("retired", "a share in force is computed from this metric"));
     }
     if !errors.is_empty() {
