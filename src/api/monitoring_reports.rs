@@ -95,7 +95,7 @@ fn plan_view(p: AnnualPlan) -> AnnualPlanView {
         id: p.id,
         proeftuin_id: p.proeftuin_id,
         year: p.year,
-        status: p.status,
+        status: p.status.to_string(),
         goals: p.content.goals,
         activities: p.content.activities,
         team: p.content.team,
@@ -246,7 +246,7 @@ impl MonitoringReportsApi {
             id: r.id,
             proeftuin_id: r.proeftuin_id,
             period: r.period.to_string(),
-            status: r.status,
+            status: r.status.to_string(),
             figures: figure_views(&catalogue, &r.figures),
             counts: r.counts,
             narrative: NarrativeDto {
@@ -361,7 +361,7 @@ impl MonitoringReportsApi {
     async fn plan_pdf(&self, auth: TokenAuth, id: Path<i32>) -> Result<MonitoringPdfAnswer, Read> {
         let plan = svc::get_plan(&self.state, &auth.0, id.0).await?;
         let p = svc::get(&self.state, &auth.0, plan.proeftuin_id).await?;
-        let bytes = crate::service::monitoring_pdf::annual_plan(&p, &plan, self.state.now())?;
+        let bytes = crate::service::monitoring::pdf::annual_plan(&p, &plan, self.state.now())?;
         Ok(pdf_answer(bytes, &format!("jaarplan-{}-{}.pdf", p.r#ref, plan.year)))
     }
 
@@ -477,7 +477,7 @@ impl MonitoringReportsApi {
         let p = svc::get(&self.state, &auth.0, r.proeftuin_id).await?;
         let all = svc::reports(&self.state, &auth.0, r.proeftuin_id).await?;
         let catalogue = svc::catalogue_of(&self.state.db).await?;
-        let bytes = crate::service::monitoring_pdf::progress_report(
+        let bytes = crate::service::monitoring::pdf::progress_report(
             &p,
             &r,
             &all,

@@ -8,6 +8,7 @@
 //! passed while the draft was already submitted.
 
 pub mod calls;
+pub mod reports;
 
 use chrono::{DateTime, Duration, Utc};
 

@@ -13,7 +13,6 @@ pub mod demo_clock;
 pub mod health;
 pub mod letters;
 pub mod monitoring;
-pub mod monitoring_pdf;
 pub mod notify;
 pub mod outbox;
 pub mod records;

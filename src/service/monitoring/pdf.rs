@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::monitoring::{AnnualPlan, Catalogue, Overview, Proeftuin, ProgressReport};
+use super::{
+    AnnualPlan, Catalogue, CatalogueMetric, Overview, OverviewRow, Proeftuin, ProgressReport,
+};
 use crate::domain::dutch;
 use crate::domain::money::Money;
-use crate::domain::monitoring::{self as m, Balance, FigureValue, Period, status};
+use crate::domain::monitoring::{self as m, Balance, FigureValue, Period, Status};
 use crate::error::DomainError;
 use crate::pdf::{Column, Document, Settings, Table, format};
 
@@ -31,16 +33,6 @@ fn document(title: &str, footer: &str, now: DateTime<Utc>) -> Result<Document, D
     doc.set_author(&format!("Programma {PROGRAMME}"));
     doc.set_created_at(now);
     Ok(doc)
-}
-
-fn status_nl(s: &str) -> &'static str {
-    match s {
-        status::DRAFT => "concept",
-        status::SUBMITTED => "ingediend",
-        status::ACCEPTED => "geaccepteerd",
-        status::RETURNED => "teruggestuurd",
-        _ => "onbekend",
-    }
 }
 
 fn value_nl(v: Option<&FigureValue>) -> String {
@@ -106,6 +98,7 @@ fn proeftuin_facts(doc: &mut Document, p: &Proeftuin) {
 
 /// One progress report: its figures beside those of the other reports of the same year up to it
 /// (accepted ones, and this one), with the total of those periods; then the narrative.
+#[tracing::instrument(skip_all, fields(proeftuin_id = p.id, report_id = r.id))]
 pub fn progress_report(
     p: &Proeftuin,
     r: &ProgressReport,
@@ -126,7 +119,7 @@ pub fn progress_report(
                 "Periode".into(),
                 format!("{} t/m {}", format::date(r.period.start()), format::date(r.period.end())),
             ),
-            ("Status".into(), status_nl(&r.status).into()),
+            ("Status".into(), r.status.label_nl().into()),
             ("Uiterlijk in te dienen".into(), format::date(r.due_on)),
             ("Gerealiseerde kosten".into(), format::amount(r.costs_realised)),
             ("Opgesteld".into(), dutch::date_time(now)),
@@ -137,13 +130,26 @@ pub fn progress_report(
         doc.paragraph(&format!("Opmerkingen bij terugsturen: {c}"));
     }
 
+    report_figures(&mut doc, r, all, catalogue);
+    narrative(&mut doc, r);
+    doc.finish().map_err(pdf_error)
+}
+
+/// The figures table of a progress report: the reports of the same year up to this one, finest
+/// first, and their total.
+fn report_figures(
+    doc: &mut Document,
+    r: &ProgressReport,
+    all: &[ProgressReport],
+    catalogue: &Catalogue,
+) {
     // The columns: the reports of the same year up to this one, finest first.
     let mut periods: Vec<&ProgressReport> = all
         .iter()
         .filter(|o| {
             o.period.year() == r.period.year()
                 && o.period.end() <= r.period.end()
-                && (o.id == r.id || o.status == status::ACCEPTED)
+                && (o.id == r.id || o.status == Status::Accepted)
         })
         .collect();
     periods.sort_by_key(|o| o.period.sort_key());
@@ -200,7 +206,10 @@ pub fn progress_report(
             );
         }
     }
+}
 
+/// The narrative of a progress report: principles, core elements, lessons and obstacles.
+fn narrative(doc: &mut Document, r: &ProgressReport) {
     doc.heading("Basisprincipes");
     let mut any = false;
     for (key, label) in m::PRINCIPLES {
@@ -237,10 +246,10 @@ pub fn progress_report(
     } else {
         &r.narrative.obstacles
     });
-    doc.finish().map_err(pdf_error)
 }
 
 /// One annual plan: goals, activities per core element, team and partners, focus points, budget.
+#[tracing::instrument(skip_all, fields(proeftuin_id = p.id, plan_id = plan.id))]
 pub fn annual_plan(
     p: &Proeftuin,
     plan: &AnnualPlan,
@@ -255,7 +264,7 @@ pub fn annual_plan(
     doc.subtitle(&p.name, 12.0, 8.0);
     doc.key_values(
         &[
-            ("Status".into(), status_nl(&plan.status).into()),
+            ("Status".into(), plan.status.label_nl().into()),
             ("Uiterlijk in te dienen".into(), format::date(plan.due_on)),
             ("Opgesteld".into(), dutch::date_time(now)),
         ],
@@ -296,6 +305,12 @@ pub fn annual_plan(
             }
         }
     }
+    plan_budget(&mut doc, plan);
+    doc.finish().map_err(pdf_error)
+}
+
+/// The budget table of an annual plan, with its total.
+fn plan_budget(doc: &mut Document, plan: &AnnualPlan) {
     doc.heading(&format!("Begroting {}", plan.year));
     let mut rows: Vec<Vec<String>> = plan
         .lines
@@ -327,11 +342,11 @@ pub fn annual_plan(
         )
         .with_total_row(),
     );
-    doc.finish().map_err(pdf_error)
 }
 
 /// The programme overview of one period: a summary table of every proeftuin's figures and
 /// spending, then one page per proeftuin.
+#[tracing::instrument(skip_all, fields(period = %o.period))]
 pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
     let mut doc = document(
         &format!("Monitor proeftuinen {}", o.period),
@@ -345,13 +360,23 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
     );
 
     // Summary: metrics as rows, proeftuinen as columns, programme total last.
-    let metrics: Vec<&super::monitoring::CatalogueMetric> =
+    let metrics: Vec<&CatalogueMetric> =
         o.catalogue.metrics.iter().filter(|c| !c.retired).collect();
+    overview_figures(&mut doc, o, &metrics);
+    overview_spending(&mut doc, o);
+    for r in &o.rows {
+        overview_page(&mut doc, o, r, &metrics);
+    }
+    doc.finish().map_err(pdf_error)
+}
+
+/// The summary: metrics as rows, proeftuinen as columns, programme total last.
+fn overview_figures(doc: &mut Document, o: &Overview, metrics: &[&CatalogueMetric]) {
     doc.heading("Cijfers per proeftuin");
     // At most three proeftuinen beside each other, spread evenly over the tables (four: two and
     // two), so that a region's name fits its column header.
     let chunk = o.rows.len().div_ceil(o.rows.len().div_ceil(3).max(1)).max(1);
-    let rows_list: Vec<&super::monitoring::OverviewRow> = o.rows.iter().collect();
+    let rows_list: Vec<&OverviewRow> = o.rows.iter().collect();
     if rows_list.is_empty() {
         doc.paragraph("Er zijn nog geen proeftuinen.");
     }
@@ -366,7 +391,7 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
             columns.push(Column::right("Programma", 1.2));
         }
         let mut rows = Vec::new();
-        for c in &metrics {
+        for c in metrics {
             let mut row = vec![c.metric.label_nl.clone()];
             for r in group {
                 row.push(value_nl(r.figures.figures.get(&c.metric.key)));
@@ -386,7 +411,10 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
         rows.push(complete);
         doc.table(&Table::new(columns, rows));
     }
+}
 
+/// Grant and spending of every proeftuin and of the programme.
+fn overview_spending(doc: &mut Document, o: &Overview) {
     doc.heading("Subsidie en besteding");
     let mut rows: Vec<Vec<String>> = o
         .rows
@@ -431,53 +459,51 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
     if !over.is_empty() {
         doc.paragraph(&format!("Overschrijding van de subsidie: {}.", over.join(", ")));
     }
+}
 
-    for r in &o.rows {
-        doc.page_break();
-        doc.subtitle(&r.proeftuin.name, 14.0, 6.0);
-        proeftuin_facts(&mut doc, &r.proeftuin);
-        doc.heading(&format!("Cijfers {}", o.period.label_nl()));
-        let rows: Vec<Vec<String>> = metrics
-            .iter()
-            .map(|c| {
-                vec![c.metric.label_nl.clone(), value_nl(r.figures.figures.get(&c.metric.key))]
-            })
-            .collect();
-        doc.table(&Table::new(
-            vec![Column::left("Onderdeel", 3.0), Column::right(o.period.short_nl(), 1.2)],
-            rows,
-        ));
-        let reports: Vec<String> =
-            r.reports.iter().map(|(p, s)| format!("{} ({})", p.short_nl(), status_nl(s))).collect();
-        doc.paragraph(&format!(
-            "Rapportages in deze periode: {}. {}",
-            if reports.is_empty() { "geen".to_string() } else { reports.join(", ") },
-            if r.figures.complete {
-                "De periode is volledig gerapporteerd.".to_string()
-            } else {
-                format!(
-                    "Nog niet geaccepteerd: {}.",
-                    r.figures
-                        .missing_quarters
-                        .iter()
-                        .map(|q| q.short_nl())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        ));
-        doc.heading("Subsidie en besteding");
-        doc.key_values(
-            &[
-                ("Toegekend".into(), format::amount(r.balance.granted)),
-                (
-                    format!("Gerealiseerd t/m {}", o.period.short_nl()),
-                    format::amount(r.balance.realised),
-                ),
-                ("Resterend".into(), remaining_nl(&r.balance)),
-            ],
-            150.0,
-        );
-    }
-    doc.finish().map_err(pdf_error)
+/// One proeftuin's page of the overview: its facts, figures, reports and spending.
+fn overview_page(doc: &mut Document, o: &Overview, r: &OverviewRow, metrics: &[&CatalogueMetric]) {
+    doc.page_break();
+    doc.subtitle(&r.proeftuin.name, 14.0, 6.0);
+    proeftuin_facts(doc, &r.proeftuin);
+    doc.heading(&format!("Cijfers {}", o.period.label_nl()));
+    let rows: Vec<Vec<String>> = metrics
+        .iter()
+        .map(|c| vec![c.metric.label_nl.clone(), value_nl(r.figures.figures.get(&c.metric.key))])
+        .collect();
+    doc.table(&Table::new(
+        vec![Column::left("Onderdeel", 3.0), Column::right(o.period.short_nl(), 1.2)],
+        rows,
+    ));
+    let reports: Vec<String> =
+        r.reports.iter().map(|(p, s)| format!("{} ({})", p.short_nl(), s.label_nl())).collect();
+    doc.paragraph(&format!(
+        "Rapportages in deze periode: {}. {}",
+        if reports.is_empty() { "geen".to_string() } else { reports.join(", ") },
+        if r.figures.complete {
+            "De periode is volledig gerapporteerd.".to_string()
+        } else {
+            format!(
+                "Nog niet geaccepteerd: {}.",
+                r.figures
+                    .missing_quarters
+                    .iter()
+                    .map(|q| q.short_nl())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    ));
+    doc.heading("Subsidie en besteding");
+    doc.key_values(
+        &[
+            ("Toegekend".into(), format::amount(r.balance.granted)),
+            (
+                format!("Gerealiseerd t/m {}", o.period.short_nl()),
+                format::amount(r.balance.realised),
+            ),
+            ("Resterend".into(), remaining_nl(&r.balance)),
+        ],
+        150.0,
+    );
 }
