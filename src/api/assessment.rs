@@ -333,7 +333,7 @@ fn line(r: &ApplicationResult, apps: &[AppRow]) -> ResultLine {
         final_round: r.final_round.as_ref().map(round_view),
         rank: r.rank,
         tie_pending_before_decision: r.tied_at_last_place,
-        decision: r.decision.clone(),
+        decision: r.decision.map(|d| d.as_str().to_string()),
         allocated: r.allocated,
     }
 }
@@ -547,8 +547,12 @@ impl AssessmentApi {
         round: Path<String>,
     ) -> Result<Json<ResultsView>, Action> {
         match self::round(&round.0)? {
-            Round::First => svc::publish_first_round(&self.state, &auth.0, id.0).await?,
-            Round::Final => svc::publish_final(&self.state, &auth.0, id.0).await?,
+            Round::First => {
+                crate::service::publication::publish_first_round(&self.state, &auth.0, id.0).await?
+            }
+            Round::Final => {
+                crate::service::publication::publish_final(&self.state, &auth.0, id.0).await?
+            }
         };
         Ok(self.results_of(&auth, id.0).await?)
     }

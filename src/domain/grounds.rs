@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use super::call::AllocationPolicy;
+use super::decision::Decision;
 use super::knockout::KnockoutVerdict;
 use super::money::Money;
 use super::points::Points;
@@ -104,13 +105,13 @@ pub fn of(
     let last_awarded = result
         .applications
         .iter()
-        .filter(|a| a.decision.as_deref() == Some("awarded"))
+        .filter(|a| a.decision == Some(Decision::Awarded))
         .filter_map(|a| Some((a.rank?, a.final_round.as_ref()?.score)))
         .max_by_key(|(rank, _)| *rank);
     let requested_awarded: Money = result
         .applications
         .iter()
-        .filter(|a| a.decision.as_deref() == Some("awarded"))
+        .filter(|a| a.decision == Some(Decision::Awarded))
         .map(|a| a.requested_total)
         .sum();
     let division = match (&input.manual_allocation, result.allocation_policy) {
@@ -120,8 +121,8 @@ pub fn of(
     let ceiling = CeilingFacts { ceiling: s.budget_ceiling, requested_awarded, division };
     let ceiling_reached = requested_awarded > s.budget_ceiling;
     let final_score = r.final_round.as_ref().map(|f| f.score);
-    let ground = match r.decision.as_deref()? {
-        "awarded" => Ground::Awarded {
+    let ground = match r.decision? {
+        Decision::Awarded => Ground::Awarded {
             rank: r.rank?,
             max_awards: s.max_awards,
             final_score: final_score?,
@@ -131,7 +132,7 @@ pub fn of(
                 None
             },
         },
-        "rejected_knockout" => {
+        Decision::RejectedKnockout => {
             let ko = r.knockout.as_ref()?;
             let decided = i
                 .knockout_decision
@@ -144,11 +145,11 @@ pub fn of(
             }
             Ground::KnockoutNotMet { criteria, decided_reason: decided.map(|d| d.reason.clone()) }
         }
-        "rejected_below_threshold" => Ground::BelowThreshold {
+        Decision::RejectedBelowThreshold => Ground::BelowThreshold {
             score: r.first_round.as_ref()?.score,
             threshold: s.interview_threshold,
         },
-        "not_awarded" => {
+        Decision::NotAwarded => {
             let (rank, final_score) = (r.rank?, final_score?);
             match (&i.tie_decision, r.tied_at_last_place) {
                 (Some(t), true) => Ground::TieSettled {
@@ -172,7 +173,7 @@ pub fn of(
                 },
             }
         }
-        _ => return None,
+        Decision::TieNeedsDecision => return None,
     };
     let partial_refusal = match (&ground, r.allocated) {
         (Ground::Awarded { .. }, Some(allocated)) if allocated < r.requested_total => {

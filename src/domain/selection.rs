@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::allocation::{self, Allocation};
 use super::calibration::{self, CriterionStats};
 use super::call::{AllocationPolicy, CallDefinition, KnockoutCriterion};
+use super::decision::Decision;
 use super::knockout::{self, KnockoutOutcome, KnockoutVerdict};
 use super::money::Money;
 use super::points::Points;
@@ -113,15 +114,18 @@ pub struct ApplicationResult {
     pub rank: Option<u32>,
     /// Tied at the last award place (before or after staff settled it).
     pub tied_at_last_place: bool,
-    /// `awarded`, `not_awarded`, `rejected_knockout`, `rejected_below_threshold`,
-    /// `tie_needs_decision`; `None` while not decided.
-    pub decision: Option<String>,
+    /// `None` while not decided (serialised as `awarded`, `not_awarded`, … as before).
+    pub decision: Option<Decision>,
     pub allocated: Option<Money>,
 }
 
 impl ApplicationResult {
     pub fn invited(&self) -> bool {
         self.first_round_decision == Some(FirstRoundDecision::Invited)
+    }
+
+    pub fn awarded(&self) -> bool {
+        self.decision == Some(Decision::Awarded)
     }
 }
 
@@ -216,13 +220,7 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
                 }
                 _ => None,
             };
-            let decision = match first_round_decision {
-                Some(FirstRoundDecision::RejectedKnockout) => Some("rejected_knockout".to_string()),
-                Some(FirstRoundDecision::RejectedBelowThreshold) => {
-                    Some("rejected_below_threshold".to_string())
-                }
-                _ => None,
-            };
+            let decision = first_round_decision.and_then(Decision::of_first_round);
             ApplicationResult {
                 r#ref: app.r#ref.clone(),
                 requested_total: app.requested_total,
@@ -261,16 +259,16 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
         let result = &mut results[pos];
         result.rank = Some(r.rank);
         result.decision = Some(match decision {
-            Some(AwardDecision::Awarded) => "awarded".to_string(),
-            Some(AwardDecision::NotAwarded) | None => "not_awarded".to_string(),
+            Some(AwardDecision::Awarded) => Decision::Awarded,
+            Some(AwardDecision::NotAwarded) | None => Decision::NotAwarded,
             Some(AwardDecision::TieNeedsDecision) => {
                 result.tied_at_last_place = true;
                 match &app.tie_decision {
-                    Some(t) if t.award => "awarded".to_string(),
-                    Some(_) => "not_awarded".to_string(),
+                    Some(t) if t.award => Decision::Awarded,
+                    Some(_) => Decision::NotAwarded,
                     None => {
                         tied.push(app.r#ref.clone());
-                        "tie_needs_decision".to_string()
+                        Decision::TieNeedsDecision
                     }
                 }
             }
@@ -284,7 +282,7 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
     let mut awarded: Vec<(String, Points)> = ranked
         .iter()
         .filter(|r| {
-            results.iter().any(|x| x.r#ref == r.key && x.decision.as_deref() == Some("awarded"))
+            results.iter().any(|x| x.r#ref == r.key && x.decision == Some(Decision::Awarded))
         })
         .map(|r| (r.key.clone(), r.score))
         .collect();
@@ -388,8 +386,8 @@ mod tests {
         }
     }
 
-    fn decision(r: &SelectionResult, key: &str) -> Option<String> {
-        r.applications.iter().find(|a| a.r#ref == key).and_then(|a| a.decision.clone())
+    fn decision(r: &SelectionResult, key: &str) -> Option<&'static str> {
+        r.applications.iter().find(|a| a.r#ref == key).and_then(|a| a.decision).map(|d| d.as_str())
     }
 
     #[test]

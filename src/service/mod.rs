@@ -15,6 +15,8 @@ pub mod monitoring;
 pub mod monitoring_pdf;
 pub mod notify;
 pub mod outbox;
+pub mod outcome;
+pub mod publication;
 pub mod regions;
 pub mod templates;
 pub mod users;

@@ -426,7 +426,7 @@ pub async fn create_proeftuinen_for_awards(
 ) -> Result<Vec<i32>, DomainError> {
     let started_on = programme_start(call, now);
     let mut created = Vec::new();
-    for r in result.applications.iter().filter(|r| r.decision.as_deref() == Some("awarded")) {
+    for r in result.applications.iter().filter(|r| r.awarded()) {
         let Some((region_id, region)) = store::regions::by_ref(txn, &r.r#ref).await? else {
             continue;
         };

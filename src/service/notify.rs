@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::assessment::AppRow;
+use super::outcome::{AppRow, reference};
 use crate::domain::call::{CallDefinition, stage};
 use crate::error::DomainError;
 use crate::mail::decisions::{self, DecisionEmail};
@@ -17,7 +17,7 @@ pub async fn queue<C: ConnectionTrait>(
     occasion: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DomainError> {
-    let reference = super::letters::reference(app.call_id, app.id);
+    let reference = reference(app.call_id, app.id);
     queue_with_attachment(
         db,
         call,

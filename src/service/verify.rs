@@ -9,12 +9,13 @@ use std::fmt;
 
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use super::assessment::{self, STAGE_FINAL, STAGE_FIRST};
+use super::assessment::{STAGE_FINAL, STAGE_FIRST};
 use super::letters;
+use super::outcome;
+use crate::domain::decision::{Decision, final_publication, first_round_publication};
+use crate::domain::digest::sha256_hex;
 use crate::domain::money::Money;
-use crate::domain::ranking::FirstRoundDecision;
 use crate::domain::scoring::{self, SheetInput};
 use crate::domain::selection::{
     self, ApplicationResult, SelectionInput, SelectionResult, Settings, SheetFacts,
@@ -44,10 +45,6 @@ pub struct Report {
     /// Published outcomes checked.
     pub outcomes: usize,
     pub differences: Vec<Difference>,
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A value as a reader would write it: strings without quotes, absent as `none`.
@@ -103,7 +100,7 @@ pub async fn run<C: ConnectionTrait>(db: &C) -> Result<Report, DomainError> {
         if first.is_none() && fin.is_none() {
             continue;
         }
-        let live_input = assessment::selection_input(db, &call).await?;
+        let live_input = outcome::selection_input(db, &call).await?;
         let live = selection::compute(&live_input);
         check_sheet_totals(db, &call, &mut report.differences).await?;
         for (stage, snap) in [(STAGE_FIRST, first), (STAGE_FINAL, fin.clone())] {
@@ -328,17 +325,9 @@ fn compare_results(
 /// The status an application was given by the publication of `stage`.
 fn published_status(a: &ApplicationResult, stage: &str) -> Option<&'static str> {
     if stage == STAGE_FINAL {
-        return match a.decision.as_deref() {
-            Some("awarded") => Some("awarded"),
-            Some("not_awarded") => Some("not_awarded"),
-            _ => None,
-        };
+        return a.decision.and_then(final_publication).map(|p| p.status);
     }
-    match a.first_round_decision? {
-        FirstRoundDecision::Invited => Some("invited_to_interview"),
-        FirstRoundDecision::RejectedKnockout => Some("rejected_knockout"),
-        FirstRoundDecision::RejectedBelowThreshold => Some("rejected_below_threshold"),
-    }
+    a.first_round_decision.map(|d| first_round_publication(d).status)
 }
 
 /// What the publication left behind: statuses, letters, grants and the audit trail.
@@ -397,7 +386,7 @@ async fn check_publication<C: ConnectionTrait>(
             found.note(format!("application {r} of the published outcome is not stored"));
             continue;
         };
-        let row = assessment::app_row_of(db, app_id).await?;
+        let row = outcome::app_row(db, app_id).await?;
         // An invitation is followed by the final decision; the status then moves on.
         let moved_on =
             stage == STAGE_FIRST && expected == "invited_to_interview" && final_published;
@@ -441,14 +430,14 @@ async fn check_publication<C: ConnectionTrait>(
             }
         }
         // The letter that went out, intact and recorded when it was issued.
-        if let Some(kind) = letters::kind_for(a.decision.as_deref()) {
+        if let Some(kind) = letters::kind_for(a.decision) {
             let belongs = (stage == STAGE_FINAL) != (kind.as_str() == "rejection_first_round");
             if belongs {
                 check_letters(db, r, app_id, kind.as_str(), &letters_of_call, found).await?;
             }
         }
         // The grant of an award, as the proeftuin records it.
-        if stage == STAGE_FINAL && a.decision.as_deref() == Some("awarded") {
+        if stage == STAGE_FINAL && a.decision == Some(Decision::Awarded) {
             let granted = match store::monitoring::proeftuin_by_application(db, app_id).await? {
                 None => None,
                 Some(p) => store::monitoring::grants(db, p.id)
@@ -474,7 +463,7 @@ async fn application_id<C: ConnectionTrait>(
     region_ref: &str,
 ) -> Result<Option<i32>, DomainError> {
     for a in store::applications::list_for_call(db, call_id).await? {
-        if assessment::app_row_of(db, a.id).await?.region_ref == region_ref {
+        if outcome::app_row(db, a.id).await?.region_ref == region_ref {
             return Ok(Some(a.id));
         }
     }

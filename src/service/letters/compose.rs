@@ -77,15 +77,7 @@ pub struct CriterionScore {
     pub max: i64,
 }
 
-#[derive(Debug, Clone)]
-pub enum AllocationBasis {
-    /// Everything awarded fits under the ceiling.
-    Requested,
-    /// Pro rata in whole euros, over the requests of the awarded applications.
-    ProRata { requested_awarded: Money },
-    /// Set by hand by staff, with their reason.
-    Manual { reason: String },
-}
+pub use crate::domain::allocation::AllocationBasis;
 
 /// Everything a letter says, gathered by the service.
 #[derive(Debug, Clone)]

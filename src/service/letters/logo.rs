@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::{call_of, sha256_hex};
+use crate::domain::digest::sha256_hex;
 use crate::error::DomainError;
 use crate::pdf::letterhead::Logo;
 use crate::service::auth::{Principal, Role};
 use crate::service::{AppState, audit};
 use crate::store;
+use crate::store::calls::call_of;
 
 /// The largest logo, in bytes.
 pub const MAX_LOGO_BYTES: usize = 1024 * 1024;
