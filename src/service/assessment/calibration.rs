@@ -78,3 +78,13 @@ pub async fn assessor_deviations(
     }
     Ok(out)
 }
+
+/// The consensus notes on the given applications (staff).
+pub async fn consensus_notes(
+    state: &AppState,
+    who: &Principal,
+    application_ids: &[i32],
+) -> Result<Vec<entity::consensus_note::Model>, DomainError> {
+    who.require(&[Role::Staff])?;
+    Ok(store::assessment::notes_of(&state.db, application_ids).await?)
+}

@@ -15,13 +15,14 @@ use crate::service::outcome::{app_row, selection_input};
 use crate::service::{AppState, audit};
 use crate::store::{self, calls::call_of};
 
+/// Settles a split knock-out verdict (staff); answers the application's call.
 pub async fn decide_knockout(
     state: &AppState,
     who: &Principal,
     application_id: i32,
     verdict: &str,
     reason: &str,
-) -> Result<(), DomainError> {
+) -> Result<i32, DomainError> {
     who.require(&[Role::Staff])?;
     let mut errors = Vec::new();
     let verdict = match KnockoutVerdict::parse(verdict) {
@@ -92,7 +93,7 @@ pub async fn decide_knockout(
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(call.id)
 }
 
 /// Settles a tie at the last award place: every tied application must be named, in `award` or

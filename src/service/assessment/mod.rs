@@ -22,7 +22,7 @@ use crate::error::DomainError;
 use crate::store;
 
 pub use addendum::{has_addendum, upload_addendum};
-pub use calibration::{add_consensus_note, assessor_deviations};
+pub use calibration::{add_consensus_note, assessor_deviations, consensus_notes};
 pub use conflicts::{conflicts, declare_conflict};
 pub use decisions::{decide_knockout, set_manual_allocation, settle_tie};
 pub use results::{Explained, FrozenOutcome, WhatIf, explain, frozen, results, what_if};
