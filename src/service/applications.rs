@@ -171,6 +171,7 @@ async fn detail<C: ConnectionTrait>(
 }
 
 /// A region user starts its region's application on a published call, before the deadline.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn create_draft(
     state: &AppState,
     who: &Principal,
@@ -227,6 +228,7 @@ pub async fn create_draft(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn get(
     state: &AppState,
     who: &Principal,
@@ -242,6 +244,7 @@ async fn reread<C: ConnectionTrait>(db: &C, id: i32) -> Result<ApplicationDetail
 }
 
 /// Replaces the application form (all fields at once).
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn replace_form(
     state: &AppState,
     who: &Principal,
@@ -281,6 +284,7 @@ pub struct BudgetLineInput {
 }
 
 /// Replaces the whole budget. Every problem of every line is listed at once.
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn replace_budget(
     state: &AppState,
     who: &Principal,
@@ -349,6 +353,7 @@ pub struct CommitmentInput {
 }
 
 /// Records the signed commitment of one partner role (replacing an earlier one of that role).
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn sign_commitment(
     state: &AppState,
     who: &Principal,
@@ -430,6 +435,7 @@ pub async fn sign_commitment(
 
 /// Submits a complete draft while `now <= submission_deadline`. The status, the receipt email
 /// in the outbox and the audit line are written in one transaction; a refusal changes nothing.
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn submit(
     state: &AppState,
     who: &Principal,
@@ -513,6 +519,7 @@ pub struct Page {
 
 /// A call's applications by id: staff see all; a region user its own; an assessor the submitted
 /// ones of a call they are assigned to (403 otherwise), except those they declared a conflict on.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn list_for_call(
     state: &AppState,
     who: &Principal,

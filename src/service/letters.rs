@@ -133,6 +133,7 @@ pub fn kind_for(decision: Option<Decision>) -> Option<LetterKind> {
 }
 
 /// An application's letters: its region and staff; for anyone else it does not exist.
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn of_application(
     state: &AppState,
     who: &Principal,
@@ -152,6 +153,7 @@ fn visible(who: &Principal, region_id: i32, application_id: i32) -> Result<(), D
     }
 }
 
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn of_call(
     state: &AppState,
     who: &Principal,
@@ -163,6 +165,7 @@ pub async fn of_call(
 }
 
 /// One letter with its content; another region's letter does not exist (404).
+#[tracing::instrument(skip_all, fields(letter_id = letter_id))]
 pub async fn content(
     state: &AppState,
     who: &Principal,

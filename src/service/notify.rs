@@ -9,6 +9,7 @@ use crate::error::DomainError;
 use crate::mail::decisions::{self, DecisionEmail};
 use crate::mail::outbox::{self, Attachment, NewEmail};
 
+#[tracing::instrument(skip_all, fields(application_id = app.id))]
 pub async fn queue<C: ConnectionTrait>(
     db: &C,
     call: &CallDefinition,
@@ -43,6 +44,7 @@ pub struct Details {
 
 /// As [`queue`], with the decision letter attached (see `service::letters`).
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all, fields(application_id = app.id))]
 pub async fn queue_with_attachment<C: ConnectionTrait>(
     db: &C,
     call: &CallDefinition,

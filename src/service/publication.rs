@@ -24,7 +24,7 @@ use crate::mail::decisions::InterviewAt;
 use crate::store::{self, calls::StoredCall, calls::call_of};
 
 /// Publishes the first-round outcome: invitations and rejections, their emails, a frozen snapshot.
-#[tracing::instrument(skip_all, fields(call_id))]
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn publish_first_round(
     state: &AppState,
     who: &Principal,
@@ -58,7 +58,7 @@ pub async fn publish_first_round(
 }
 
 /// Publishes the final decision: awards and rejections, the allocation, emails, a frozen snapshot.
-#[tracing::instrument(skip_all, fields(call_id))]
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn publish_final(
     state: &AppState,
     who: &Principal,

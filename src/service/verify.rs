@@ -92,6 +92,7 @@ impl Found<'_> {
 }
 
 /// Verifies every published outcome in the database.
+#[tracing::instrument(skip_all)]
 pub async fn run<C: ConnectionTrait>(db: &C) -> Result<Report, DomainError> {
     let mut report = Report::default();
     for call in store::calls::list(db).await? {

@@ -21,6 +21,7 @@ pub fn upload_kind(kind: &str) -> Result<DocumentKind, DomainError> {
     }
 }
 
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn check_upload(
     state: &AppState,
     who: &Principal,
@@ -42,6 +43,7 @@ pub async fn check_upload(
 }
 
 /// Stores an uploaded document after checking its size and, from the content, its type.
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn upload(
     state: &AppState,
     who: &Principal,
@@ -107,6 +109,7 @@ pub async fn upload(
 }
 
 /// Removes a document from a draft (e.g. a wrong upload); not one a commitment points to.
+#[tracing::instrument(skip_all, fields(document_id = document_id))]
 pub async fn delete_document(
     state: &AppState,
     who: &Principal,
@@ -143,6 +146,7 @@ details: serde_json::json!({"document_id": doc.id, "kind": doc.kind, "filename":
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn documents(
     state: &AppState,
     who: &Principal,
@@ -152,6 +156,7 @@ pub async fn documents(
     Ok(store::documents::list(&state.db, app.id).await?)
 }
 
+#[tracing::instrument(skip_all, fields(document_id = document_id))]
 pub async fn document_content(
     state: &AppState,
     who: &Principal,

@@ -11,6 +11,7 @@ use crate::store::{self, calls::call_of};
 
 /// An invited region hands in its addendum (a supplement to the plan) until the addendum
 /// deadline; it is re-scored in the final round. Another region's application does not exist.
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn upload_addendum(
     state: &AppState,
     who: &Principal,

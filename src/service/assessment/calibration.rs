@@ -10,6 +10,7 @@ use crate::service::outcome::{app_row, selection_input};
 use crate::service::{AppState, audit};
 use crate::store::{self, calls::call_of};
 
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn add_consensus_note(
     state: &AppState,
     who: &Principal,
@@ -55,6 +56,7 @@ pub async fn add_consensus_note(
 
 /// Per assessor and round: the mean deviation from the other assessors on the same applications
 /// (negative: strict, positive: lenient).
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn assessor_deviations(
     state: &AppState,
     who: &Principal,
@@ -80,6 +82,7 @@ pub async fn assessor_deviations(
 }
 
 /// The consensus notes on the given applications (staff).
+#[tracing::instrument(skip_all)]
 pub async fn consensus_notes(
     state: &AppState,
     who: &Principal,

@@ -7,6 +7,7 @@ use crate::service::outcome::app_row;
 use crate::service::{AppState, audit};
 use crate::store::{self, calls::call_of};
 
+#[tracing::instrument(skip_all, fields(call_id = call_id, assessor_id = assessor_id, application_id = application_id))]
 pub async fn declare_conflict(
     state: &AppState,
     who: &Principal,
@@ -59,6 +60,7 @@ pub async fn declare_conflict(
     Ok(c)
 }
 
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn conflicts(
     state: &AppState,
     who: &Principal,

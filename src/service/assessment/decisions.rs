@@ -7,15 +7,16 @@ use super::rounds::round_state;
 use super::{Round, RoundState};
 use crate::domain::knockout::KnockoutVerdict;
 use crate::domain::money::Money;
-use crate::domain::selection::{self, Pending, SelectionResult};
+use crate::domain::selection::{self, Pending, SelectionInput, SelectionResult};
 use crate::domain::tie::{self, Named, Settled};
 use crate::error::{DomainError, FieldError};
 use crate::service::auth::{Principal, Role};
 use crate::service::outcome::{app_row, selection_input};
 use crate::service::{AppState, audit};
-use crate::store::{self, calls::call_of};
+use crate::store::{self, calls::StoredCall, calls::call_of};
 
 /// Settles a split knock-out verdict (staff); answers the application's call.
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn decide_knockout(
     state: &AppState,
     who: &Principal,
@@ -98,6 +99,7 @@ pub async fn decide_knockout(
 
 /// Settles a tie at the last award place: every tied application must be named, in `award` or
 /// `not_award`, and no more may be awarded than there are places.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn settle_tie(
     state: &AppState,
     who: &Principal,
@@ -176,6 +178,7 @@ pub async fn settle_tie(
 
 /// Sets the amounts by hand (each at most its request, the sum at most the ceiling), with a reason.
 /// `None` goes back to the call's policy.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn set_manual_allocation(
     state: &AppState,
     who: &Principal,
@@ -193,25 +196,7 @@ pub async fn set_manual_allocation(
     if round_state(&txn, &call, Round::Final, now).await? == RoundState::Published {
         return Err(DomainError::Conflict("the final decision is published".into()));
     }
-    let value = match &amounts {
-        None => serde_json::Value::Null,
-        Some(map) => {
-            let mut by_ref = serde_json::Map::new();
-            for (id, amount) in map {
-                let a = app_row(&txn, *id).await.map_err(|_| {
-                    DomainError::invalid(format!("amounts.{id}"), "no such application")
-                })?;
-                if a.call_id != call_id {
-                    return Err(DomainError::invalid(
-                        format!("amounts.{id}"),
-                        "not an application of this call",
-                    ));
-                }
-                by_ref.insert(a.region_ref, serde_json::Value::String(amount.to_string()));
-            }
-            serde_json::Value::Object(by_ref)
-        }
-    };
+    let value = amounts_by_ref(&txn, call_id, amounts.as_ref()).await?;
     store::assessment::record_decision(
         &txn,
         call_id,
@@ -226,27 +211,7 @@ pub async fn set_manual_allocation(
     let input = selection_input(&txn, &call).await?;
     let result = selection::compute(&input);
     if result.final_pending.contains(&Pending::ManualAllocation) && amounts.is_some() {
-        let requests: Vec<(String, Money)> =
-            input.applications.iter().map(|a| (a.r#ref.clone(), a.requested_total)).collect();
-        let given: Vec<(String, Money)> = input
-            .manual_allocation
-            .iter()
-            .flat_map(|m| m.amounts.iter().map(|(k, v)| (k.clone(), *v)))
-            .collect();
-        let awarded: Vec<(String, Money)> = requests
-            .into_iter()
-            .filter(|(r, _)| result.awarded_in_rank_order.contains(r))
-            .collect();
-        let errors = crate::domain::allocation::check_manual(
-            call.definition.budget_ceiling,
-            &awarded,
-            &given,
-        )
-        .err()
-        .unwrap_or_else(|| {
-            vec![FieldError::new("amounts", "the amounts do not fit the awarded applications")]
-        });
-        return Err(DomainError::Validation(errors));
+        return Err(manual_errors(&call, &input, &result));
     }
     audit::record(
         &txn,
@@ -263,4 +228,53 @@ pub async fn set_manual_allocation(
     .await?;
     txn.commit().await?;
     Ok(result)
+}
+
+/// The amounts as stored: by the applications' refs, each checked to be of this call.
+async fn amounts_by_ref(
+    txn: &sea_orm::DatabaseTransaction,
+    call_id: i32,
+    amounts: Option<&BTreeMap<i32, Money>>,
+) -> Result<serde_json::Value, DomainError> {
+    let Some(map) = amounts else { return Ok(serde_json::Value::Null) };
+    let mut by_ref = serde_json::Map::new();
+    for (id, amount) in map {
+        let a = app_row(txn, *id)
+            .await
+            .map_err(|_| DomainError::invalid(format!("amounts.{id}"), "no such application"))?;
+        if a.call_id != call_id {
+            return Err(DomainError::invalid(
+                format!("amounts.{id}"),
+                "not an application of this call",
+            ));
+        }
+        by_ref.insert(a.region_ref, serde_json::Value::String(amount.to_string()));
+    }
+    Ok(serde_json::Value::Object(by_ref))
+}
+
+/// Why amounts set by hand do not fit the awarded applications (`domain::allocation`).
+fn manual_errors(
+    call: &StoredCall,
+    input: &SelectionInput,
+    result: &SelectionResult,
+) -> DomainError {
+    let given: Vec<(String, Money)> = input
+        .manual_allocation
+        .iter()
+        .flat_map(|m| m.amounts.iter().map(|(k, v)| (k.clone(), *v)))
+        .collect();
+    let awarded: Vec<(String, Money)> = input
+        .applications
+        .iter()
+        .map(|a| (a.r#ref.clone(), a.requested_total))
+        .filter(|(r, _)| result.awarded_in_rank_order.contains(r))
+        .collect();
+    let errors =
+        crate::domain::allocation::check_manual(call.definition.budget_ceiling, &awarded, &given)
+            .err()
+            .unwrap_or_else(|| {
+                vec![FieldError::new("amounts", "the amounts do not fit the awarded applications")]
+            });
+    DomainError::Validation(errors)
 }

@@ -18,6 +18,7 @@ use crate::store::{
 
 /// The results of a call: what the sheets and decisions give now; once the final decision is
 /// published, what its frozen inputs give, so the results always equal the published outcome.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn results(
     state: &AppState,
     who: &Principal,
@@ -45,6 +46,7 @@ pub struct FrozenOutcome {
 }
 
 /// Recomputes a published outcome from its frozen inputs and checks it against what was published.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn frozen(
     state: &AppState,
     who: &Principal,
@@ -82,6 +84,7 @@ pub struct WhatIf {
 
 /// What if one sheet had been different (as after a successful objection)? Recomputes the final
 /// outcome from its frozen inputs with that sheet replaced; the published outcome is untouched.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn what_if(
     state: &AppState,
     who: &Principal,
@@ -147,6 +150,7 @@ pub struct Explained {
     pub ground: Option<crate::domain::grounds::DecisionGround>,
 }
 
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn explain(
     state: &AppState,
     who: &Principal,

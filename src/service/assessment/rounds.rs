@@ -47,6 +47,7 @@ pub(super) fn in_round(app: &AppRow, round: Round) -> bool {
     }
 }
 
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn close_round(
     state: &AppState,
     who: &Principal,
@@ -97,6 +98,7 @@ pub async fn close_round(
     Ok(())
 }
 /// A round's state as a word: `not_open`, `open`, `closed`, `published`.
+#[tracing::instrument(skip_all, fields(call_id = call.id))]
 pub async fn round_state_of(
     state: &AppState,
     call: &StoredCall,

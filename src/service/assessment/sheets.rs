@@ -82,6 +82,7 @@ fn content(input: &SheetInput) -> Result<String, DomainError> {
 }
 
 /// Saves a draft sheet (created on first save).
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn save_sheet(
     state: &AppState,
     who: &Principal,
@@ -155,6 +156,7 @@ async fn sheet_by_id(
 
 /// Submits the sheet (with `input`, or the saved draft): it must be complete; from then on it counts
 /// and cannot change.
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn submit_sheet(
     state: &AppState,
     who: &Principal,
@@ -230,6 +232,7 @@ details: serde_json::json!({"round": round.as_str(), "sheet_id": id, "total": sc
 
 /// A correction of a submitted sheet: a new version with a reason; the old one stays, superseded.
 /// Allowed until the round's outcome is published (after that, see what-if).
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn correct_sheet(
     state: &AppState,
     who: &Principal,
@@ -304,6 +307,7 @@ details: serde_json::json!({"round": round.as_str(), "previous": previous.conten
 
 /// The sheets on an application someone may see. Blind scoring: an assessor sees the others' only
 /// after submitting their own, or once the round is closed. Staff see everything, with history.
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn sheets(
     state: &AppState,
     who: &Principal,

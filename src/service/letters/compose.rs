@@ -295,34 +295,7 @@ pub fn render(
         doc.space(12.0);
     }
 
-    // The letterhead: return address and recipient on the left, the sender's details, contact
-    // person and references on the right, as in a ministry's letter.
-    let mut address =
-        vec![Line::label(format!("Retouradres {}", f.settings.return_address.trim())), Line::gap()];
-    address.extend(address_lines(f));
-    let mut sender: Vec<Line> =
-        f.settings.issuing_body.lines().map(|l| Line::small_bold(l.trim())).collect();
-    sender.push(Line::small(f.programme.clone()));
-    sender.push(Line::gap());
-    sender.push(Line::label("Contactpersoon"));
-    sender.push(Line::small(f.settings.contact_name.trim()));
-    sender.push(Line::small(f.settings.contact_email.trim()));
-    sender.push(Line::small(f.settings.contact_phone.trim()));
-    sender.push(Line::label("Ons kenmerk"));
-    sender.push(Line::small(format!("{}{}", f.reference, version(f))));
-    sender.push(Line::label("Uw kenmerk"));
-    sender.push(Line::small(f.submitted_on.map_or_else(
-        || "uw aanvraag".to_string(),
-        |d| format!("uw aanvraag van {}", format::date(d)),
-    )));
-    sender.push(Line::label("Datum"));
-    sender.push(Line::small(format::date(f.decided_on)));
-    sender.push(Line::label("Bijlage(n)"));
-    sender.push(Line::small("geen"));
-    doc.blocks(&[
-        Block { x: 0.0, width: pdf::mm(92.0), lines: address },
-        Block { x: pdf::mm(104.0), width: pdf::mm(61.0), lines: sender },
-    ]);
+    letterhead(&mut doc, f);
     doc.space(18.0);
     doc.key_values(
         &[("Betreft".to_string(), format!("{} – {}", f.kind.subject(), f.call_title))],
@@ -353,8 +326,44 @@ pub fn render(
     doc.ensure(doc.text_height(last.trim(), pdf::Style::body()) + SIGNATURE_HEIGHT);
     layout(&mut doc, f, &last);
 
-    // Signature block.
-    doc.ensure(SIGNATURE_HEIGHT);
+    signature(&mut doc, f, SIGNATURE_HEIGHT);
+    doc.finish().map_err(DomainError::internal)
+}
+
+/// The letterhead: return address and recipient on the left, the sender's details, contact
+/// person and references on the right, as in a ministry's letter.
+fn letterhead(doc: &mut Document, f: &LetterFacts) {
+    let mut address =
+        vec![Line::label(format!("Retouradres {}", f.settings.return_address.trim())), Line::gap()];
+    address.extend(address_lines(f));
+    let mut sender: Vec<Line> =
+        f.settings.issuing_body.lines().map(|l| Line::small_bold(l.trim())).collect();
+    sender.push(Line::small(f.programme.clone()));
+    sender.push(Line::gap());
+    sender.push(Line::label("Contactpersoon"));
+    sender.push(Line::small(f.settings.contact_name.trim()));
+    sender.push(Line::small(f.settings.contact_email.trim()));
+    sender.push(Line::small(f.settings.contact_phone.trim()));
+    sender.push(Line::label("Ons kenmerk"));
+    sender.push(Line::small(format!("{}{}", f.reference, version(f))));
+    sender.push(Line::label("Uw kenmerk"));
+    sender.push(Line::small(f.submitted_on.map_or_else(
+        || "uw aanvraag".to_string(),
+        |d| format!("uw aanvraag van {}", format::date(d)),
+    )));
+    sender.push(Line::label("Datum"));
+    sender.push(Line::small(format::date(f.decided_on)));
+    sender.push(Line::label("Bijlage(n)"));
+    sender.push(Line::small("geen"));
+    doc.blocks(&[
+        Block { x: 0.0, width: pdf::mm(92.0), lines: address },
+        Block { x: pdf::mm(104.0), width: pdf::mm(61.0), lines: sender },
+    ]);
+}
+
+/// The signature block, kept whole on one page (`height`).
+fn signature(doc: &mut Document, f: &LetterFacts, height: f32) {
+    doc.ensure(height);
     doc.space(6.0);
     doc.paragraph("Met vriendelijke groet,");
     doc.text(
@@ -367,7 +376,6 @@ pub fn render(
     for l in f.settings.signatory_function.lines() {
         doc.text(l.trim(), pdf::Style { after: 0.0, ..pdf::Style::body() });
     }
-    doc.finish().map_err(DomainError::internal)
 }
 
 fn version(f: &LetterFacts) -> String {

@@ -10,6 +10,7 @@ use crate::service::outcome::{self};
 use crate::service::{AppState, audit};
 use crate::store::{self, calls::call_of};
 
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn settings(
     state: &AppState,
     who: &Principal,
@@ -22,6 +23,7 @@ pub async fn settings(
 
 /// Sets the call's own letter settings (they replace the programme's as a whole; an empty one
 /// is missing and blocks issuing), or `None` to go back to the programme's.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn set_settings(
     state: &AppState,
     who: &Principal,
@@ -69,6 +71,7 @@ pub async fn set_settings(
 }
 
 /// Rewords one template for a call (`None`: back to the default). Unknown placeholders are refused.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn set_template(
     state: &AppState,
     who: &Principal,
@@ -132,6 +135,7 @@ pub async fn set_template(
 
 /// Sets (or with `None` removes) the interview details of an invited application; they go into
 /// the call's own letter settings (taking over the programme's defaults if the call had none).
+#[tracing::instrument(skip_all, fields(call_id = call_id, application_id = application_id))]
 pub async fn set_interview(
     state: &AppState,
     who: &Principal,

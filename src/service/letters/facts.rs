@@ -17,6 +17,7 @@ use crate::service::outcome::AppRow;
 use crate::store::{self, calls::StoredCall};
 
 /// Gathers every figure of one application's letter from the call's outcome.
+// Long: most of it is one flat struct literal, a line per figure the letter shows.
 #[allow(clippy::too_many_arguments)]
 pub async fn facts<C: ConnectionTrait>(
     db: &C,

@@ -97,6 +97,7 @@ details: serde_json::json!({"letter_id": meta.id, "kind": kind.as_str(), "number
 /// Staff see a letter as it would be issued now: rendered from the live outcome, not stored.
 /// With the letter, what would block its publication in the decisive motivations (empty, too
 /// short, only a reference elsewhere), so staff see it before they publish.
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn preview(
     state: &AppState,
     who: &Principal,
@@ -152,6 +153,7 @@ pub async fn preview(
 
 /// A correction: a new letter with the next number and the reason, rendered from the published
 /// outcome with the current settings and templates; the earlier letter stays as it was.
+#[tracing::instrument(skip_all, fields(letter_id = letter_id))]
 pub async fn correct(
     state: &AppState,
     who: &Principal,

@@ -61,6 +61,7 @@ fn check_alt(alt: &str) -> Result<String, DomainError> {
 }
 
 /// Sets (or replaces) the call's logo: a PNG the letters can draw, with its alternative text.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn set(
     state: &AppState,
     who: &Principal,
@@ -117,6 +118,7 @@ details: serde_json::json!({"sha256": sha256, "alt": alt, "bytes": bytes, "width
 }
 
 /// The call's logo as uploaded (the PNG and what is known about it); 404 when it has none.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn get(
     state: &AppState,
     who: &Principal,
@@ -141,6 +143,7 @@ pub async fn get(
 }
 
 /// Removes the call's logo (its letters have none from then on); removing none is no error.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn delete(state: &AppState, who: &Principal, call_id: i32) -> Result<(), DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
