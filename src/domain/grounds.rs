@@ -13,7 +13,7 @@ use super::decision::Decision;
 use super::knockout::KnockoutVerdict;
 use super::money::Money;
 use super::points::Points;
-use super::selection::{SelectionInput, SelectionResult};
+use super::selection::{ApplicationResult, SelectionInput, SelectionResult};
 
 /// How the ceiling was divided over the awarded applications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,6 +93,21 @@ pub struct DecisionGround {
     pub partial_refusal: Option<PartialRefusal>,
 }
 
+/// The ceiling, what the awarded applications asked for, and how the budget was divided.
+fn ceiling_facts(input: &SelectionInput, result: &SelectionResult) -> CeilingFacts {
+    let requested_awarded: Money = result
+        .applications
+        .iter()
+        .filter(|a| a.decision == Some(Decision::Awarded))
+        .map(|a| a.requested_total)
+        .sum();
+    let division = match (&input.manual_allocation, result.allocation_policy) {
+        (Some(m), AllocationPolicy::Manual) => Division::Manual { reason: m.reason.clone() },
+        _ => Division::ProRataWholeEuros,
+    };
+    CeilingFacts { ceiling: input.settings.budget_ceiling, requested_awarded, division }
+}
+
 /// The decisive ground of `application`'s decision, or `None` while it has none.
 pub fn of(
     input: &SelectionInput,
@@ -108,17 +123,8 @@ pub fn of(
         .filter(|a| a.decision == Some(Decision::Awarded))
         .filter_map(|a| Some((a.rank?, a.final_round.as_ref()?.score)))
         .max_by_key(|(rank, _)| *rank);
-    let requested_awarded: Money = result
-        .applications
-        .iter()
-        .filter(|a| a.decision == Some(Decision::Awarded))
-        .map(|a| a.requested_total)
-        .sum();
-    let division = match (&input.manual_allocation, result.allocation_policy) {
-        (Some(m), AllocationPolicy::Manual) => Division::Manual { reason: m.reason.clone() },
-        _ => Division::ProRataWholeEuros,
-    };
-    let ceiling = CeilingFacts { ceiling: s.budget_ceiling, requested_awarded, division };
+    let ceiling = ceiling_facts(input, result);
+    let requested_awarded = ceiling.requested_awarded;
     let ceiling_reached = requested_awarded > s.budget_ceiling;
     let final_score = r.final_round.as_ref().map(|f| f.score);
     let ground = match r.decision? {
@@ -175,7 +181,17 @@ pub fn of(
         }
         Decision::TieNeedsDecision => return None,
     };
-    let partial_refusal = match (&ground, r.allocated) {
+    let partial_refusal = partial_refusal(&ground, r, ceiling);
+    Some(DecisionGround { application: application.to_string(), ground, partial_refusal })
+}
+
+/// An award below its request: the rest refused, on the ceiling and its division.
+fn partial_refusal(
+    ground: &Ground,
+    r: &ApplicationResult,
+    ceiling: CeilingFacts,
+) -> Option<PartialRefusal> {
+    match (ground, r.allocated) {
         (Ground::Awarded { .. }, Some(allocated)) if allocated < r.requested_total => {
             Some(PartialRefusal {
                 requested: r.requested_total,
@@ -185,8 +201,7 @@ pub fn of(
             })
         }
         _ => None,
-    };
-    Some(DecisionGround { application: application.to_string(), ground, partial_refusal })
+    }
 }
 
 /// Phrases that only point elsewhere instead of giving a reason.

@@ -180,17 +180,37 @@ fn round_figures(
 }
 
 pub fn compute(input: &SelectionInput) -> SelectionResult {
+    let mut first_round_pending = Vec::new();
+    let mut final_pending = Vec::new();
+    let mut results = first_round(input, &mut first_round_pending);
+    let ranked = final_round(input, &mut results, &mut final_pending);
+    let allocated = allocate(input, &ranked, &mut results, &mut final_pending);
+    let Allocated { awarded, policy, allocated_total, unallocated, pro_rata } = allocated;
+    SelectionResult {
+        rule_version: RULE_VERSION,
+        awarded_in_rank_order: awarded.into_iter().map(|(k, _)| k).collect(),
+        applications: results,
+        allocation_policy: policy,
+        allocated_total,
+        unallocated,
+        pro_rata_preview: (policy == AllocationPolicy::Manual).then_some(pro_rata),
+        first_round_pending,
+        final_pending,
+    }
+}
+
+/// First round: knock-out verdicts, scores, invitations.
+fn first_round(
+    input: &SelectionInput,
+    first_round_pending: &mut Vec<Pending>,
+) -> Vec<ApplicationResult> {
     let settings = &input.settings;
     let criteria: Vec<KnockoutCriterion> = settings
         .knockout_criteria
         .iter()
         .map(|id| KnockoutCriterion { id: id.clone(), label_nl: id.clone(), label_en: None })
         .collect();
-    let mut first_round_pending = Vec::new();
-    let mut final_pending = Vec::new();
-
-    // First round: knock-out verdicts, scores, invitations.
-    let mut results: Vec<ApplicationResult> = input
+    input
         .applications
         .iter()
         .map(|app| {
@@ -235,9 +255,17 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
                 allocated: None,
             }
         })
-        .collect();
+        .collect()
+}
 
-    // Final round: the invited applications, re-scored.
+/// Final round: the invited applications, re-scored, ranked and decided (a tie at the last
+/// place waits for staff).
+fn final_round(
+    input: &SelectionInput,
+    results: &mut [ApplicationResult],
+    final_pending: &mut Vec<Pending>,
+) -> Vec<ranking::Ranked<String>> {
+    let settings = &input.settings;
     let mut scored: Vec<(String, Points)> = Vec::new();
     for (app, result) in input.applications.iter().zip(results.iter_mut()) {
         if !result.invited() {
@@ -277,8 +305,26 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
     if !tied.is_empty() {
         final_pending.push(Pending::TieDecision(tied));
     }
+    ranked
+}
 
-    // Allocation over what is awarded now.
+/// What the allocation gives.
+struct Allocated {
+    awarded: Vec<(String, Points)>,
+    policy: AllocationPolicy,
+    allocated_total: Money,
+    unallocated: Money,
+    pro_rata: Allocation<String>,
+}
+
+/// Allocation over what is awarded now.
+fn allocate(
+    input: &SelectionInput,
+    ranked: &[ranking::Ranked<String>],
+    results: &mut [ApplicationResult],
+    final_pending: &mut Vec<Pending>,
+) -> Allocated {
+    let settings = &input.settings;
     let mut awarded: Vec<(String, Points)> = ranked
         .iter()
         .filter(|r| {
@@ -331,18 +377,7 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
         }
         None => (Money::ZERO, settings.budget_ceiling),
     };
-
-    SelectionResult {
-        rule_version: RULE_VERSION,
-        awarded_in_rank_order: awarded.into_iter().map(|(k, _)| k).collect(),
-        applications: results,
-        allocation_policy: policy,
-        allocated_total,
-        unallocated,
-        pro_rata_preview: (policy == AllocationPolicy::Manual).then_some(pro_rata),
-        first_round_pending,
-        final_pending,
-    }
+    Allocated { awarded, policy, allocated_total, unallocated, pro_rata }
 }
 
 #[cfg(test)]
@@ -386,8 +421,12 @@ mod tests {
         }
     }
 
-    fn decision(r: &SelectionResult, key: &str) -> Option<&'static str> {
-        r.applications.iter().find(|a| a.r#ref == key).and_then(|a| a.decision).map(|d| d.as_str())
+    fn decision(r: &SelectionResult, key: &str) -> Option<String> {
+        r.applications
+            .iter()
+            .find(|a| a.r#ref == key)
+            .and_then(|a| a.decision)
+            .map(|d| d.as_str().to_string())
     }
 
     #[test]

@@ -149,8 +149,6 @@ pub async fn preview(
     Ok((filename(&f.reference, kind, 1), pdf, warnings))
 }
 
-/// An application's letters: its region and staff; for anyone else it does not exist.
-
 /// A correction: a new letter with the next number and the reason, rendered from the published
 /// outcome with the current settings and templates; the earlier letter stays as it was.
 #[tracing::instrument(skip_all, fields(letter_id = letter_id))]
