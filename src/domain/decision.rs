@@ -51,6 +51,35 @@ impl Decision {
     }
 }
 
+/// What staff record on the way to an outcome, stored as `knockout`, `tie` or
+/// `manual_allocation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordedKind {
+    /// A split knock-out verdict settled.
+    Knockout,
+    /// A tie at the last award place settled.
+    Tie,
+    /// Amounts set by hand.
+    ManualAllocation,
+}
+
+impl RecordedKind {
+    pub const ALL: [RecordedKind; 3] =
+        [RecordedKind::Knockout, RecordedKind::Tie, RecordedKind::ManualAllocation];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RecordedKind::Knockout => "knockout",
+            RecordedKind::Tie => "tie",
+            RecordedKind::ManualAllocation => "manual_allocation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RecordedKind> {
+        RecordedKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// What publishing a decision does to one application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Publication {
@@ -98,6 +127,14 @@ mod tests {
             assert_eq!(serde_json::to_value(d).unwrap(), serde_json::json!(d.as_str()));
         }
         assert_eq!(Decision::parse("invited_to_interview"), None);
+    }
+
+    #[test]
+    fn recorded_kinds_read_back() {
+        for k in RecordedKind::ALL {
+            assert_eq!(RecordedKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(RecordedKind::parse("verdict"), None);
     }
 
     #[test]

@@ -27,6 +27,15 @@ impl Round {
             Round::Final => "final",
         }
     }
+
+    /// The publication that ends the round, as its frozen outcome is stored: `first_round`
+    /// (the first-round outcome) or `final` (the final decision).
+    pub const fn stage(self) -> &'static str {
+        match self {
+            Round::First => "first_round",
+            Round::Final => "final",
+        }
+    }
 }
 
 /// Where a round stands, from the clock, the call's stages and what staff did.
@@ -76,6 +85,8 @@ mod tests {
             assert_eq!(Round::parse(r.as_str()).unwrap(), r);
         }
         assert!(matches!(Round::parse("second"), Err(DomainError::NotFound(_))));
+        assert_eq!(Round::First.stage(), "first_round");
+        assert_eq!(Round::Final.stage(), "final");
     }
 
     #[test]

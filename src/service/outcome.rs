@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::domain::call::CallDefinition;
+use crate::domain::decision::RecordedKind;
 use crate::domain::knockout::KnockoutVerdict;
 use crate::domain::money::Money;
 use crate::domain::region::Region;
@@ -133,8 +134,13 @@ async fn input_of<C: ConnectionTrait>(
     let names = assessor_names(db, &sheets).await?;
     let mut applications = Vec::new();
     for app in apps {
-        let latest = |kind: &str| {
-            decisions.iter().rev().find(|d| d.kind == kind && d.application_id == Some(app.id))
+        let latest = |kind: RecordedKind| {
+            let of_app = |d: &&entity::decision::Model| d.application_id == Some(app.id);
+            decisions
+                .iter()
+                .rev()
+                .filter(of_app)
+                .find(|d| RecordedKind::parse(&d.kind) == Some(kind))
         };
         let facts = |round: Round| sheet_facts(&call.definition, &sheets, &names, app.id, round);
         applications.push(ApplicationInput {
@@ -142,14 +148,17 @@ async fn input_of<C: ConnectionTrait>(
             requested_total: requested.get(&app.id).copied().unwrap_or(Money::ZERO),
             first_round: facts(Round::First)?,
             final_round: facts(Round::Final)?,
-            knockout_decision: latest("knockout").map(recorded_knockout).transpose()?.flatten(),
-            tie_decision: latest("tie").map(recorded_tie).transpose()?.flatten(),
+            knockout_decision: latest(RecordedKind::Knockout)
+                .map(recorded_knockout)
+                .transpose()?
+                .flatten(),
+            tie_decision: latest(RecordedKind::Tie).map(recorded_tie).transpose()?.flatten(),
         });
     }
     let manual_allocation = decisions
         .iter()
         .rev()
-        .find(|d| d.kind == "manual_allocation")
+        .find(|d| RecordedKind::parse(&d.kind) == Some(RecordedKind::ManualAllocation))
         .map(recorded_allocation)
         .transpose()?
         .flatten();

@@ -200,8 +200,7 @@ async fn publish_round(
     now: DateTime<Utc>,
     details: serde_json::Value,
 ) -> Result<(), DomainError> {
-    let stage = if round == Round::First { STAGE_FIRST } else { STAGE_FINAL };
-    freeze(txn, who, call_id, stage, o, now).await?;
+    freeze(txn, who, call_id, round.stage(), o, now).await?;
     let closed =
         store::assessment::round(txn, call_id, round.as_str()).await?.and_then(|r| r.closed_at);
     store::assessment::set_round(txn, call_id, round.as_str(), closed, Some(now)).await?;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::rounds::round_state;
 use super::{Round, RoundState};
+use crate::domain::decision::RecordedKind;
 use crate::domain::knockout::KnockoutVerdict;
 use crate::domain::money::Money;
 use crate::domain::selection::{self, Pending, SelectionInput, SelectionResult};
@@ -73,7 +74,7 @@ pub async fn decide_knockout(
         &txn,
         call.id,
         Some(application_id),
-        "knockout",
+        RecordedKind::Knockout,
         serde_json::json!({"verdict": verdict.as_str()}),
         reason.trim(),
         Some(who.user_id),
@@ -151,7 +152,7 @@ pub async fn settle_tie(
             &txn,
             call_id,
             Some(*id),
-            "tie",
+            RecordedKind::Tie,
             serde_json::json!({"award": awarded}),
             reason.trim(),
             Some(who.user_id),
@@ -201,7 +202,7 @@ pub async fn set_manual_allocation(
         &txn,
         call_id,
         None,
-        "manual_allocation",
+        RecordedKind::ManualAllocation,
         value.clone(),
         reason.trim(),
         Some(who.user_id),

@@ -29,8 +29,9 @@ pub use results::{Explained, FrozenOutcome, WhatIf, explain, frozen, results, wh
 pub use rounds::{close_round, round_state_of};
 pub use sheets::{SheetView, correct_sheet, save_sheet, sheets, submit_sheet};
 
-pub const STAGE_FIRST: &str = "first_round";
-pub const STAGE_FINAL: &str = "final";
+/// The stages of a frozen outcome (see `Round::stage`).
+pub const STAGE_FIRST: &str = Round::First.stage();
+pub const STAGE_FINAL: &str = Round::Final.stage();
 
 /// Application as a region or another outsider may learn of it: a region never sees assessment.
 fn forbid_regions(who: &Principal) -> Result<(), DomainError> {
