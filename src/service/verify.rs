@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::assessment::{STAGE_FINAL, STAGE_FIRST};
 use super::letters;
-use super::outcome;
+use super::outcome::{self, Outcome};
 use crate::domain::decision::{Decision, final_publication, first_round_publication};
 use crate::domain::digest::sha256_hex;
 use crate::domain::money::Money;
@@ -101,8 +101,7 @@ pub async fn run<C: ConnectionTrait>(db: &C) -> Result<Report, DomainError> {
         if first.is_none() && fin.is_none() {
             continue;
         }
-        let live_input = outcome::selection_input(db, &call).await?;
-        let live = selection::compute(&live_input);
+        let Outcome { input: live_input, result: live, .. } = Outcome::load(db, &call).await?;
         check_sheet_totals(db, &call, &mut report.differences).await?;
         for (stage, snap) in [(STAGE_FIRST, first), (STAGE_FINAL, fin.clone())] {
             let Some(snap) = snap else { continue };

@@ -8,11 +8,11 @@ use super::{Round, RoundState};
 use crate::domain::decision::RecordedKind;
 use crate::domain::knockout::KnockoutVerdict;
 use crate::domain::money::Money;
-use crate::domain::selection::{self, Pending, SelectionInput, SelectionResult};
+use crate::domain::selection::{Pending, SelectionInput, SelectionResult};
 use crate::domain::tie::{self, Named, Settled};
 use crate::error::{DomainError, FieldError};
 use crate::service::auth::{Principal, Role};
-use crate::service::outcome::{app_row, selection_input};
+use crate::service::outcome::{Outcome, app_row};
 use crate::service::{AppState, audit};
 use crate::store::{self, calls::StoredCall, calls::call_of};
 
@@ -57,8 +57,7 @@ pub async fn decide_knockout(
             ));
         }
     }
-    let input = selection_input(&txn, &call).await?;
-    let result = selection::compute(&input);
+    let Outcome { result, .. } = Outcome::load(&txn, &call).await?;
     let computed = result
         .applications
         .iter()
@@ -122,8 +121,7 @@ pub async fn settle_tie(
                 .into(),
         ));
     }
-    let input = selection_input(&txn, &call).await?;
-    let result = selection::compute(&input);
+    let Outcome { result, .. } = Outcome::load(&txn, &call).await?;
     let tied: Vec<String> = result
         .applications
         .iter()
@@ -209,8 +207,7 @@ pub async fn set_manual_allocation(
         now,
     )
     .await?;
-    let input = selection_input(&txn, &call).await?;
-    let result = selection::compute(&input);
+    let Outcome { input, result, .. } = Outcome::load(&txn, &call).await?;
     if result.final_pending.contains(&Pending::ManualAllocation) && amounts.is_some() {
         return Err(manual_errors(&call, &input, &result));
     }

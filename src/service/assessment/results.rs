@@ -10,7 +10,7 @@ use crate::domain::selection::{self, SelectionInput, SelectionResult, SheetFacts
 use crate::error::DomainError;
 use crate::service::AppState;
 use crate::service::auth::{Principal, Role};
-use crate::service::outcome::{AppRow, app_row, selection_input, submitted_apps};
+use crate::service::outcome::{AppRow, Outcome, app_row, selection_input, submitted_apps};
 use crate::store::{
     self,
     calls::{StoredCall, call_of},
@@ -159,8 +159,7 @@ pub async fn explain(
     who.require(&[Role::Staff])?;
     let app = app_row(&state.db, application_id).await?;
     let call = call_of(&state.db, app.call_id).await?;
-    let input = selection_input(&state.db, &call).await?;
-    let result = selection::compute(&input);
+    let Outcome { input, result, .. } = Outcome::load(&state.db, &call).await?;
     let pos =
         input.applications.iter().position(|a| a.r#ref == app.region_ref).ok_or_else(|| {
             DomainError::Conflict("the application is not submitted; it has no outcome".into())

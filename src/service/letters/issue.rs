@@ -109,8 +109,7 @@ pub async fn preview(
     let db = &state.db;
     let app = outcome::app_row(db, application_id).await?;
     let call = call_of(db, app.call_id).await?;
-    let input = outcome::selection_input(db, &call).await?;
-    let result = crate::domain::selection::compute(&input);
+    let Outcome { input, result, .. } = Outcome::load(db, &call).await?;
     let line = result.applications.iter().find(|a| a.r#ref == app.region_ref);
     let decision = line.and_then(|a| a.decision);
     let kind = match kind {
@@ -179,8 +178,7 @@ pub async fn correct(
         .max()
         .unwrap_or(0)
         + 1;
-    let input = outcome::selection_input(&txn, &call).await?;
-    let result = crate::domain::selection::compute(&input);
+    let Outcome { input, result, .. } = Outcome::load(&txn, &call).await?;
     let resolved = resolve(&txn, call.id).await?;
     let f = facts(
         &txn,
