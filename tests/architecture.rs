@@ -366,7 +366,6 @@ fn cycles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 }
 
 #[test]
-#[ignore = "on until the restructuring of issue 14 is merged"]
 fn top_level_modules_import_only_downward() {
     let files = sources();
     let edges = imports(&files);
@@ -392,7 +391,6 @@ fn top_level_modules_import_only_downward() {
 }
 
 #[test]
-#[ignore = "on until the restructuring of issue 14 is merged"]
 fn no_import_cycles_between_modules() {
     let files = sources();
     let edges = imports(&files);
@@ -492,7 +490,6 @@ fn functions(text: &str) -> Vec<(String, usize, usize)> {
 }
 
 #[test]
-#[ignore = "on until the restructuring of issue 14 is merged"]
 fn files_and_functions_stay_small() {
     let mut too_long = Vec::new();
     let mut largest = (0, String::new());

@@ -27,7 +27,7 @@ fn new_id() -> String {
             .unwrap_or(0);
         return format!("t{nanos:x}");
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::domain::digest::hex(&bytes)
 }
 
 /// Wraps every request (`EndpointExt::around`).

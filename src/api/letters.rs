@@ -258,10 +258,7 @@ fn ascii(s: &str) -> String {
 }
 
 fn pdf(filename: &str, bytes: Vec<u8>) -> PdfResponse {
-    let sha: String = {
-        use sha2::Digest;
-        sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
-    };
+    let sha = crate::domain::digest::sha256_hex(&bytes);
     PdfResponse::Pdf(Binary(bytes), format!("attachment; filename=\"{filename}\""), sha, None)
 }
 

@@ -121,7 +121,7 @@ pub fn answer_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("EmailSummary", "kind", one_of(&kind::ALL)),
         ("MetricView", "rollup", one_of(&["sum", "share"])),
         ("UserView", "role", one_of(&["staff", "assessor", "region"])),
-        ("SheetView_", "round", rounds.clone()),
+        ("AssessmentSheet", "round", rounds.clone()),
         ("NoteView", "round", rounds.clone()),
         ("DeviationView", "round", rounds.clone()),
         ("WhatIfInput", "round", rounds),

@@ -6,6 +6,7 @@ use std::fmt::Display;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::call::AllocationPolicy;
 use super::money::Money;
 use crate::error::FieldError;
 
@@ -157,6 +158,34 @@ pub fn check_manual<K: Clone + Display + PartialEq>(
     Ok(Allocation { amounts: ordered, allocated_total, unallocated: ceiling - allocated_total })
 }
 
+/// How a letter explains the division of the budget over the awarded applications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllocationBasis {
+    /// Everything awarded fits under the ceiling.
+    Requested,
+    /// Pro rata in whole euros, over the requests of the awarded applications.
+    ProRata { requested_awarded: Money },
+    /// Set by hand by staff, with their reason.
+    Manual { reason: String },
+}
+
+/// The basis of the division: staff's amounts when the policy is by hand and they set them;
+/// otherwise the requests when the awarded requests fit under the ceiling, else pro rata.
+pub fn basis(
+    policy: AllocationPolicy,
+    manual_reason: Option<&str>,
+    requested_awarded: Money,
+    ceiling: Money,
+) -> AllocationBasis {
+    match (policy, manual_reason) {
+        (AllocationPolicy::Manual, Some(reason)) => {
+            AllocationBasis::Manual { reason: reason.to_string() }
+        }
+        _ if requested_awarded.as_decimal() <= ceiling.as_decimal() => AllocationBasis::Requested,
+        _ => AllocationBasis::ProRata { requested_awarded },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +283,23 @@ mod tests {
         let r = reqs(&[("a", "600"), ("b", "500")]);
         let bad = check_manual(m("2000"), &r, &reqs(&[("a", "1"), ("a", "2"), ("x", "3")]));
         assert_eq!(fields(bad), ["amounts.a", "amounts.x", "amounts.b"]);
+    }
+
+    #[test]
+    fn the_basis_follows_policy_and_ceiling() {
+        let m = |s: &str| Money::parse(s).unwrap();
+        let ceiling = m("100000");
+        assert_eq!(
+            basis(AllocationPolicy::Manual, Some("afspraak"), m("200000"), ceiling),
+            AllocationBasis::Manual { reason: "afspraak".into() }
+        );
+        assert_eq!(
+            basis(AllocationPolicy::Manual, None, m("100000"), ceiling),
+            AllocationBasis::Requested
+        );
+        assert_eq!(
+            basis(AllocationPolicy::ProRataWholeEuros, Some("x"), m("100000.01"), ceiling),
+            AllocationBasis::ProRata { requested_awarded: m("100000.01") }
+        );
     }
 }

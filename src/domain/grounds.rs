@@ -9,10 +9,11 @@
 use serde::Serialize;
 
 use super::call::AllocationPolicy;
+use super::decision::Decision;
 use super::knockout::KnockoutVerdict;
 use super::money::Money;
 use super::points::Points;
-use super::selection::{SelectionInput, SelectionResult};
+use super::selection::{ApplicationResult, SelectionInput, SelectionResult};
 
 /// How the ceiling was divided over the awarded applications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,6 +93,21 @@ pub struct DecisionGround {
     pub partial_refusal: Option<PartialRefusal>,
 }
 
+/// The ceiling, what the awarded applications asked for, and how the budget was divided.
+fn ceiling_facts(input: &SelectionInput, result: &SelectionResult) -> CeilingFacts {
+    let requested_awarded: Money = result
+        .applications
+        .iter()
+        .filter(|a| a.decision == Some(Decision::Awarded))
+        .map(|a| a.requested_total)
+        .sum();
+    let division = match (&input.manual_allocation, result.allocation_policy) {
+        (Some(m), AllocationPolicy::Manual) => Division::Manual { reason: m.reason.clone() },
+        _ => Division::ProRataWholeEuros,
+    };
+    CeilingFacts { ceiling: input.settings.budget_ceiling, requested_awarded, division }
+}
+
 /// The decisive ground of `application`'s decision, or `None` while it has none.
 pub fn of(
     input: &SelectionInput,
@@ -104,24 +120,15 @@ pub fn of(
     let last_awarded = result
         .applications
         .iter()
-        .filter(|a| a.decision.as_deref() == Some("awarded"))
+        .filter(|a| a.decision == Some(Decision::Awarded))
         .filter_map(|a| Some((a.rank?, a.final_round.as_ref()?.score)))
         .max_by_key(|(rank, _)| *rank);
-    let requested_awarded: Money = result
-        .applications
-        .iter()
-        .filter(|a| a.decision.as_deref() == Some("awarded"))
-        .map(|a| a.requested_total)
-        .sum();
-    let division = match (&input.manual_allocation, result.allocation_policy) {
-        (Some(m), AllocationPolicy::Manual) => Division::Manual { reason: m.reason.clone() },
-        _ => Division::ProRataWholeEuros,
-    };
-    let ceiling = CeilingFacts { ceiling: s.budget_ceiling, requested_awarded, division };
+    let ceiling = ceiling_facts(input, result);
+    let requested_awarded = ceiling.requested_awarded;
     let ceiling_reached = requested_awarded > s.budget_ceiling;
     let final_score = r.final_round.as_ref().map(|f| f.score);
-    let ground = match r.decision.as_deref()? {
-        "awarded" => Ground::Awarded {
+    let ground = match r.decision? {
+        Decision::Awarded => Ground::Awarded {
             rank: r.rank?,
             max_awards: s.max_awards,
             final_score: final_score?,
@@ -131,7 +138,7 @@ pub fn of(
                 None
             },
         },
-        "rejected_knockout" => {
+        Decision::RejectedKnockout => {
             let ko = r.knockout.as_ref()?;
             let decided = i
                 .knockout_decision
@@ -144,11 +151,11 @@ pub fn of(
             }
             Ground::KnockoutNotMet { criteria, decided_reason: decided.map(|d| d.reason.clone()) }
         }
-        "rejected_below_threshold" => Ground::BelowThreshold {
+        Decision::RejectedBelowThreshold => Ground::BelowThreshold {
             score: r.first_round.as_ref()?.score,
             threshold: s.interview_threshold,
         },
-        "not_awarded" => {
+        Decision::NotAwarded => {
             let (rank, final_score) = (r.rank?, final_score?);
             match (&i.tie_decision, r.tied_at_last_place) {
                 (Some(t), true) => Ground::TieSettled {
@@ -172,9 +179,19 @@ pub fn of(
                 },
             }
         }
-        _ => return None,
+        Decision::TieNeedsDecision => return None,
     };
-    let partial_refusal = match (&ground, r.allocated) {
+    let partial_refusal = partial_refusal(&ground, r, ceiling);
+    Some(DecisionGround { application: application.to_string(), ground, partial_refusal })
+}
+
+/// An award below its request: the rest refused, on the ceiling and its division.
+fn partial_refusal(
+    ground: &Ground,
+    r: &ApplicationResult,
+    ceiling: CeilingFacts,
+) -> Option<PartialRefusal> {
+    match (ground, r.allocated) {
         (Ground::Awarded { .. }, Some(allocated)) if allocated < r.requested_total => {
             Some(PartialRefusal {
                 requested: r.requested_total,
@@ -184,8 +201,7 @@ pub fn of(
             })
         }
         _ => None,
-    };
-    Some(DecisionGround { application: application.to_string(), ground, partial_refusal })
+    }
 }
 
 /// Phrases that only point elsewhere instead of giving a reason.

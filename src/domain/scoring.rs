@@ -162,6 +162,17 @@ pub fn check_sheet(
         }
     }
 
+    unknown_ids(call, sheet, &mut errors);
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let total = points.values().copied().sum();
+    Ok(ScoredSheet { points, total, knockout: sheet.knockout.clone() })
+}
+
+/// Answers to criteria the call does not have, or under the wrong kind of criterion.
+fn unknown_ids(call: &CallDefinition, sheet: &SheetInput, errors: &mut Vec<FieldError>) {
     let is_weighted = |id: &str| call.weighted_criteria.iter().any(|c| c.id == id);
     let is_knockout = |id: &str| call.knockout_criteria.iter().any(|k| k.id == id);
     let unknown_weighted = |id: &str| {
@@ -190,12 +201,6 @@ pub fn check_sheet(
     for id in sheet.knockout_motivations.keys().filter(|id| !is_knockout(id)) {
         errors.push(FieldError::new(format!("knockout_motivations.{id}"), unknown_knockout(id)));
     }
-
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let total = points.values().copied().sum();
-    Ok(ScoredSheet { points, total, knockout: sheet.knockout.clone() })
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::allocation::{self, Allocation};
 use super::calibration::{self, CriterionStats};
 use super::call::{AllocationPolicy, CallDefinition, KnockoutCriterion};
+use super::decision::Decision;
 use super::knockout::{self, KnockoutOutcome, KnockoutVerdict};
 use super::money::Money;
 use super::points::Points;
@@ -113,15 +114,18 @@ pub struct ApplicationResult {
     pub rank: Option<u32>,
     /// Tied at the last award place (before or after staff settled it).
     pub tied_at_last_place: bool,
-    /// `awarded`, `not_awarded`, `rejected_knockout`, `rejected_below_threshold`,
-    /// `tie_needs_decision`; `None` while not decided.
-    pub decision: Option<String>,
+    /// `None` while not decided (serialised as `awarded`, `not_awarded`, … as before).
+    pub decision: Option<Decision>,
     pub allocated: Option<Money>,
 }
 
 impl ApplicationResult {
     pub fn invited(&self) -> bool {
         self.first_round_decision == Some(FirstRoundDecision::Invited)
+    }
+
+    pub fn awarded(&self) -> bool {
+        self.decision == Some(Decision::Awarded)
     }
 }
 
@@ -176,17 +180,37 @@ fn round_figures(
 }
 
 pub fn compute(input: &SelectionInput) -> SelectionResult {
+    let mut first_round_pending = Vec::new();
+    let mut final_pending = Vec::new();
+    let mut results = first_round(input, &mut first_round_pending);
+    let ranked = final_round(input, &mut results, &mut final_pending);
+    let allocated = allocate(input, &ranked, &mut results, &mut final_pending);
+    let Allocated { awarded, policy, allocated_total, unallocated, pro_rata } = allocated;
+    SelectionResult {
+        rule_version: RULE_VERSION,
+        awarded_in_rank_order: awarded.into_iter().map(|(k, _)| k).collect(),
+        applications: results,
+        allocation_policy: policy,
+        allocated_total,
+        unallocated,
+        pro_rata_preview: (policy == AllocationPolicy::Manual).then_some(pro_rata),
+        first_round_pending,
+        final_pending,
+    }
+}
+
+/// First round: knock-out verdicts, scores, invitations.
+fn first_round(
+    input: &SelectionInput,
+    first_round_pending: &mut Vec<Pending>,
+) -> Vec<ApplicationResult> {
     let settings = &input.settings;
     let criteria: Vec<KnockoutCriterion> = settings
         .knockout_criteria
         .iter()
         .map(|id| KnockoutCriterion { id: id.clone(), label_nl: id.clone(), label_en: None })
         .collect();
-    let mut first_round_pending = Vec::new();
-    let mut final_pending = Vec::new();
-
-    // First round: knock-out verdicts, scores, invitations.
-    let mut results: Vec<ApplicationResult> = input
+    input
         .applications
         .iter()
         .map(|app| {
@@ -216,13 +240,7 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
                 }
                 _ => None,
             };
-            let decision = match first_round_decision {
-                Some(FirstRoundDecision::RejectedKnockout) => Some("rejected_knockout".to_string()),
-                Some(FirstRoundDecision::RejectedBelowThreshold) => {
-                    Some("rejected_below_threshold".to_string())
-                }
-                _ => None,
-            };
+            let decision = first_round_decision.and_then(Decision::of_first_round);
             ApplicationResult {
                 r#ref: app.r#ref.clone(),
                 requested_total: app.requested_total,
@@ -237,9 +255,17 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
                 allocated: None,
             }
         })
-        .collect();
+        .collect()
+}
 
-    // Final round: the invited applications, re-scored.
+/// Final round: the invited applications, re-scored, ranked and decided (a tie at the last
+/// place waits for staff).
+fn final_round(
+    input: &SelectionInput,
+    results: &mut [ApplicationResult],
+    final_pending: &mut Vec<Pending>,
+) -> Vec<ranking::Ranked<String>> {
+    let settings = &input.settings;
     let mut scored: Vec<(String, Points)> = Vec::new();
     for (app, result) in input.applications.iter().zip(results.iter_mut()) {
         if !result.invited() {
@@ -261,16 +287,16 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
         let result = &mut results[pos];
         result.rank = Some(r.rank);
         result.decision = Some(match decision {
-            Some(AwardDecision::Awarded) => "awarded".to_string(),
-            Some(AwardDecision::NotAwarded) | None => "not_awarded".to_string(),
+            Some(AwardDecision::Awarded) => Decision::Awarded,
+            Some(AwardDecision::NotAwarded) | None => Decision::NotAwarded,
             Some(AwardDecision::TieNeedsDecision) => {
                 result.tied_at_last_place = true;
                 match &app.tie_decision {
-                    Some(t) if t.award => "awarded".to_string(),
-                    Some(_) => "not_awarded".to_string(),
+                    Some(t) if t.award => Decision::Awarded,
+                    Some(_) => Decision::NotAwarded,
                     None => {
                         tied.push(app.r#ref.clone());
-                        "tie_needs_decision".to_string()
+                        Decision::TieNeedsDecision
                     }
                 }
             }
@@ -279,12 +305,30 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
     if !tied.is_empty() {
         final_pending.push(Pending::TieDecision(tied));
     }
+    ranked
+}
 
-    // Allocation over what is awarded now.
+/// What the allocation gives.
+struct Allocated {
+    awarded: Vec<(String, Points)>,
+    policy: AllocationPolicy,
+    allocated_total: Money,
+    unallocated: Money,
+    pro_rata: Allocation<String>,
+}
+
+/// Allocation over what is awarded now.
+fn allocate(
+    input: &SelectionInput,
+    ranked: &[ranking::Ranked<String>],
+    results: &mut [ApplicationResult],
+    final_pending: &mut Vec<Pending>,
+) -> Allocated {
+    let settings = &input.settings;
     let mut awarded: Vec<(String, Points)> = ranked
         .iter()
         .filter(|r| {
-            results.iter().any(|x| x.r#ref == r.key && x.decision.as_deref() == Some("awarded"))
+            results.iter().any(|x| x.r#ref == r.key && x.decision == Some(Decision::Awarded))
         })
         .map(|r| (r.key.clone(), r.score))
         .collect();
@@ -333,18 +377,7 @@ pub fn compute(input: &SelectionInput) -> SelectionResult {
         }
         None => (Money::ZERO, settings.budget_ceiling),
     };
-
-    SelectionResult {
-        rule_version: RULE_VERSION,
-        awarded_in_rank_order: awarded.into_iter().map(|(k, _)| k).collect(),
-        applications: results,
-        allocation_policy: policy,
-        allocated_total,
-        unallocated,
-        pro_rata_preview: (policy == AllocationPolicy::Manual).then_some(pro_rata),
-        first_round_pending,
-        final_pending,
-    }
+    Allocated { awarded, policy, allocated_total, unallocated, pro_rata }
 }
 
 #[cfg(test)]
@@ -389,7 +422,11 @@ mod tests {
     }
 
     fn decision(r: &SelectionResult, key: &str) -> Option<String> {
-        r.applications.iter().find(|a| a.r#ref == key).and_then(|a| a.decision.clone())
+        r.applications
+            .iter()
+            .find(|a| a.r#ref == key)
+            .and_then(|a| a.decision)
+            .map(|d| d.as_str().to_string())
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub fn days_before_of_occasion(occasion: &str) -> Option<u32> {
 fn message_id() -> Result<String, DomainError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| DomainError::internal(e.to_string()))?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::domain::digest::hex(&bytes);
     Ok(format!("<{hex}@tuinier>"))
 }
 

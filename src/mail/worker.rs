@@ -102,7 +102,7 @@ pub struct Worker {
 fn random_hex(n: usize) -> Result<String, DomainError> {
     let mut bytes = vec![0u8; n];
     getrandom::fill(&mut bytes).map_err(|e| DomainError::internal(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::domain::digest::hex(&bytes))
 }
 
 impl Worker {

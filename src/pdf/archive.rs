@@ -125,7 +125,7 @@ pub fn xmp(m: &Metadata, document_id: &str) -> String {
 
 /// A UUID-shaped identifier from a digest.
 fn uuid_of(digest: &[u8]) -> String {
-    let h: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let h = crate::domain::digest::hex(&digest[..digest.len().min(16)]);
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 

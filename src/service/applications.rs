@@ -2,11 +2,16 @@
 //! partner commitments, documents) and submits it before the deadline. Another region's
 //! application does not exist for a region user (404), for reading and for every action.
 
+pub mod documents;
+
+pub use documents::{
+    check_upload, delete_document, document_content, documents, upload, upload_kind,
+};
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
-use sha2::{Digest, Sha256};
 
 use super::auth::{Principal, Role};
 use super::{AppState, audit};
@@ -15,13 +20,13 @@ use crate::domain::application::{
     missing_parts, status, submission_open,
 };
 use crate::domain::call::{CallDefinition, stage};
-use crate::domain::document::{DocumentKind, MAX_DOCUMENT_BYTES, clean_filename, sniff};
+use crate::domain::document::DocumentKind;
 use crate::domain::dutch;
 use crate::domain::money::Money;
 use crate::domain::region::Region;
 use crate::error::{DomainError, FieldError};
 use crate::mail::{outbox, templates};
-use crate::store::{self, calls::StoredCall, documents::DocumentMeta};
+use crate::store::{self, calls::StoredCall, calls::call_of, documents::DocumentMeta};
 
 /// Everything about one application, as its readers see it.
 #[derive(Debug, Clone)]
@@ -40,12 +45,6 @@ pub struct ApplicationDetail {
 
 fn not_found(id: i32) -> DomainError {
     DomainError::NotFound(format!("application {id}"))
-}
-
-async fn call_of<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<StoredCall, DomainError> {
-    store::calls::by_id(db, call_id)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))
 }
 
 fn deadline_of(call: &CallDefinition) -> Result<DateTime<Utc>, DomainError> {
@@ -172,6 +171,7 @@ async fn detail<C: ConnectionTrait>(
 }
 
 /// A region user starts its region's application on a published call, before the deadline.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn create_draft(
     state: &AppState,
     who: &Principal,
@@ -228,6 +228,7 @@ pub async fn create_draft(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn get(
     state: &AppState,
     who: &Principal,
@@ -243,6 +244,7 @@ async fn reread<C: ConnectionTrait>(db: &C, id: i32) -> Result<ApplicationDetail
 }
 
 /// Replaces the application form (all fields at once).
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn replace_form(
     state: &AppState,
     who: &Principal,
@@ -282,6 +284,7 @@ pub struct BudgetLineInput {
 }
 
 /// Replaces the whole budget. Every problem of every line is listed at once.
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn replace_budget(
     state: &AppState,
     who: &Principal,
@@ -350,6 +353,7 @@ pub struct CommitmentInput {
 }
 
 /// Records the signed commitment of one partner role (replacing an earlier one of that role).
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn sign_commitment(
     state: &AppState,
     who: &Principal,
@@ -429,164 +433,9 @@ pub async fn sign_commitment(
     Ok(out)
 }
 
-/// What an upload must be, checked before its body is read: the kind and name make sense and
-/// the draft may change now.
-pub fn upload_kind(kind: &str) -> Result<DocumentKind, DomainError> {
-    match DocumentKind::parse(kind) {
-        Some(DocumentKind::Addendum) => Err(DomainError::invalid(
-            "kind",
-            "the addendum is handed in after the interview round, not with the application",
-        )),
-        Some(k) => Ok(k),
-        None => Err(DomainError::invalid("kind", "the kind is plan, attachment or commitment")),
-    }
-}
-
-pub async fn check_upload(
-    state: &AppState,
-    who: &Principal,
-    id: i32,
-    kind: &str,
-    filename: &str,
-) -> Result<(), DomainError> {
-    check_editable(&state.db, who, id, state.now()).await?;
-    let mut errors = Vec::new();
-    match upload_kind(kind) {
-        Ok(_) => {}
-        Err(DomainError::Validation(e)) => errors.extend(e),
-        Err(other) => return Err(other),
-    }
-    if let Err(e) = clean_filename(filename) {
-        errors.push(FieldError::new("filename", e));
-    }
-    if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
-}
-
-/// Stores an uploaded document after checking its size and, from the content, its type.
-pub async fn upload(
-    state: &AppState,
-    who: &Principal,
-    id: i32,
-    kind: &str,
-    filename: &str,
-    content: Vec<u8>,
-) -> Result<DocumentMeta, DomainError> {
-    let kind = upload_kind(kind)?;
-    let filename = clean_filename(filename).map_err(|e| DomainError::invalid("filename", e))?;
-    if content.len() > MAX_DOCUMENT_BYTES {
-        return Err(DomainError::TooLarge(format!(
-            "a document is at most {} MB",
-            MAX_DOCUMENT_BYTES / (1024 * 1024)
-        )));
-    }
-    let file_type = sniff(&content).ok_or_else(|| {
-        DomainError::invalid(
-            "body",
-            "the file is not a PDF, DOCX or ODT document (judged by its content, not its name)",
-        )
-    })?;
-    let sha256: String = Sha256::digest(&content).iter().map(|b| format!("{b:02x}")).collect();
-    let now = state.now();
-    let txn = state.write().await?;
-    claim(&txn, who, id, now).await?;
-    let doc = store::documents::insert(
-        &txn,
-        store::documents::NewDocument {
-            application_id: id,
-            kind: kind.as_str().to_string(),
-            filename,
-            media_type: file_type.media_type().to_string(),
-            sha256,
-            content,
-            uploaded_by: Some(who.user_id),
-            uploaded_at: now,
-        },
-    )
-    .await?;
-    audit::record(
-        &txn,
-        audit::AuditEntry {
-            actor: &who.actor(),
-            at: now,
-            action: "application.document_uploaded",
-            entity_type: "application",
-            entity_id: id.to_string(),
-            reason: None,
-            details: serde_json::json!({
-                "document_id": doc.id,
-                "kind": doc.kind,
-                "filename": doc.filename,
-                "media_type": doc.media_type,
-                "size_bytes": doc.size_bytes,
-                "sha256": doc.sha256,
-            }),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(doc)
-}
-
-/// Removes a document from a draft (e.g. a wrong upload); not one a commitment points to.
-pub async fn delete_document(
-    state: &AppState,
-    who: &Principal,
-    id: i32,
-    document_id: i32,
-) -> Result<(), DomainError> {
-    let now = state.now();
-    let txn = state.write().await?;
-    claim(&txn, who, id, now).await?;
-    let doc = store::documents::meta(&txn, id, document_id)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("document {document_id}")))?;
-    if let Some(c) = store::applications::commitment_with_document(&txn, document_id).await? {
-        return Err(DomainError::Conflict(format!(
-            "document {document_id} is the signed commitment of the {} partner; replace that commitment first",
-            c.role
-        )));
-    }
-    store::documents::delete(&txn, document_id).await?;
-    audit::record(
-&txn,
-audit::AuditEntry {
-actor: &who.actor(),
-at: now,
-action: "application.document_deleted",
-entity_type: "application",
-entity_id: id.to_string(),
-reason: None,
-details: serde_json::json!({"document_id": doc.id, "kind": doc.kind, "filename": doc.filename, "sha256": doc.sha256}),
-},
-)
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-pub async fn documents(
-    state: &AppState,
-    who: &Principal,
-    id: i32,
-) -> Result<Vec<DocumentMeta>, DomainError> {
-    let app = visible(&state.db, who, id).await?;
-    Ok(store::documents::list(&state.db, app.id).await?)
-}
-
-pub async fn document_content(
-    state: &AppState,
-    who: &Principal,
-    id: i32,
-    document_id: i32,
-) -> Result<entity::document::Model, DomainError> {
-    let app = visible(&state.db, who, id).await?;
-    store::documents::with_content(&state.db, app.id, document_id)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("document {document_id}")))
-}
-
 /// Submits a complete draft while `now <= submission_deadline`. The status, the receipt email
 /// in the outbox and the audit line are written in one transaction; a refusal changes nothing.
+#[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn submit(
     state: &AppState,
     who: &Principal,
@@ -608,7 +457,7 @@ pub async fn submit(
         region_name: &current.region.name,
         lead_applicant_name: &current.region.lead_applicant.name,
         application_id: id,
-        reference: &super::letters::reference(call.id, id),
+        reference: &super::outcome::reference(call.id, id),
         application_title: current.form.title.as_deref().unwrap_or_default(),
         requested_total: current.requested_total,
         submitted_at: now,
@@ -670,6 +519,7 @@ pub struct Page {
 
 /// A call's applications by id: staff see all; a region user its own; an assessor the submitted
 /// ones of a call they are assigned to (403 otherwise), except those they declared a conflict on.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn list_for_call(
     state: &AppState,
     who: &Principal,

@@ -1,8 +1,7 @@
 //! Bearer tokens: 256 random bits, shown once, stored only as a SHA-256 hash.
 
-use sha2::{Digest, Sha256};
-
 use super::{Actor, AppState};
+use crate::domain::digest::{hex, sha256_hex};
 use crate::error::DomainError;
 use crate::store;
 
@@ -72,11 +71,7 @@ pub fn new_token() -> Result<String, DomainError> {
 }
 
 pub fn hash_token(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(token.as_bytes())
 }
 
 /// Compares without an early exit, so the time taken says nothing about where they differ.

@@ -15,6 +15,8 @@ pub mod letters;
 pub mod monitoring;
 pub mod notify;
 pub mod outbox;
+pub mod outcome;
+pub mod publication;
 pub mod records;
 pub mod regions;
 pub mod templates;

@@ -3,12 +3,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::assessment::AppRow;
+use super::outcome::{AppRow, reference};
 use crate::domain::call::{CallDefinition, stage};
 use crate::error::DomainError;
 use crate::mail::decisions::{self, DecisionEmail};
 use crate::mail::outbox::{self, Attachment, NewEmail};
 
+#[tracing::instrument(skip_all, fields(application_id = app.id))]
 pub async fn queue<C: ConnectionTrait>(
     db: &C,
     call: &CallDefinition,
@@ -17,7 +18,7 @@ pub async fn queue<C: ConnectionTrait>(
     occasion: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DomainError> {
-    let reference = super::letters::reference(app.call_id, app.id);
+    let reference = reference(app.call_id, app.id);
     queue_with_attachment(
         db,
         call,
@@ -43,6 +44,7 @@ pub struct Details {
 
 /// As [`queue`], with the decision letter attached (see `service::letters`).
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all, fields(application_id = app.id))]
 pub async fn queue_with_attachment<C: ConnectionTrait>(
     db: &C,
     call: &CallDefinition,

@@ -9,12 +9,13 @@ use std::fmt;
 
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use super::assessment::{self, STAGE_FINAL, STAGE_FIRST};
+use super::assessment::{STAGE_FINAL, STAGE_FIRST};
 use super::letters;
+use super::outcome::{self, Outcome};
+use crate::domain::decision::{Decision, final_publication, first_round_publication};
+use crate::domain::digest::sha256_hex;
 use crate::domain::money::Money;
-use crate::domain::ranking::FirstRoundDecision;
 use crate::domain::scoring::{self, SheetInput};
 use crate::domain::selection::{
     self, ApplicationResult, SelectionInput, SelectionResult, Settings, SheetFacts,
@@ -44,10 +45,6 @@ pub struct Report {
     /// Published outcomes checked.
     pub outcomes: usize,
     pub differences: Vec<Difference>,
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A value as a reader would write it: strings without quotes, absent as `none`.
@@ -95,6 +92,7 @@ impl Found<'_> {
 }
 
 /// Verifies every published outcome in the database.
+#[tracing::instrument(skip_all)]
 pub async fn run<C: ConnectionTrait>(db: &C) -> Result<Report, DomainError> {
     let mut report = Report::default();
     for call in store::calls::list(db).await? {
@@ -103,8 +101,7 @@ pub async fn run<C: ConnectionTrait>(db: &C) -> Result<Report, DomainError> {
         if first.is_none() && fin.is_none() {
             continue;
         }
-        let live_input = assessment::selection_input(db, &call).await?;
-        let live = selection::compute(&live_input);
+        let Outcome { input: live_input, result: live, .. } = Outcome::load(db, &call).await?;
         check_sheet_totals(db, &call, &mut report.differences).await?;
         for (stage, snap) in [(STAGE_FIRST, first), (STAGE_FINAL, fin.clone())] {
             let Some(snap) = snap else { continue };
@@ -328,17 +325,9 @@ fn compare_results(
 /// The status an application was given by the publication of `stage`.
 fn published_status(a: &ApplicationResult, stage: &str) -> Option<&'static str> {
     if stage == STAGE_FINAL {
-        return match a.decision.as_deref() {
-            Some("awarded") => Some("awarded"),
-            Some("not_awarded") => Some("not_awarded"),
-            _ => None,
-        };
+        return a.decision.and_then(final_publication).map(|p| p.status);
     }
-    match a.first_round_decision? {
-        FirstRoundDecision::Invited => Some("invited_to_interview"),
-        FirstRoundDecision::RejectedKnockout => Some("rejected_knockout"),
-        FirstRoundDecision::RejectedBelowThreshold => Some("rejected_below_threshold"),
-    }
+    a.first_round_decision.map(|d| first_round_publication(d).status)
 }
 
 /// What the publication left behind: statuses, letters, grants and the audit trail.
@@ -351,15 +340,64 @@ async fn check_publication<C: ConnectionTrait>(
 ) -> Result<(), DomainError> {
     let call_id = found.call.id;
     let letters_of_call = store::letters::of_call(db, call_id).await?;
-    let audit_of = |entity_type: &str, entity_id: String, action: &str| store::audit::Filter {
+    check_published_entry(db, frozen, stage, found).await?;
+    for a in &frozen.applications {
+        let r = a.r#ref.as_str();
+        let Some(expected) = published_status(a, stage) else {
+            continue;
+        };
+        let Some(app_id) = application_id(db, call_id, r).await? else {
+            found.note(format!("application {r} of the published outcome is not stored"));
+            continue;
+        };
+        let row = outcome::app_row(db, app_id).await?;
+        // An invitation is followed by the final decision; the status then moves on.
+        let moved_on =
+            stage == STAGE_FIRST && expected == "invited_to_interview" && final_published;
+        if !moved_on {
+            found.compare(
+                &format!("application {r} status"),
+                &expected.to_string(),
+                &row.status,
+                "stored",
+            );
+        }
+        check_decision_entry(db, a, stage, app_id, expected, found).await?;
+        // The letter that went out, intact and recorded when it was issued.
+        if let Some(kind) = letters::kind_for(a.decision) {
+            let belongs = (stage == STAGE_FINAL) != (kind.as_str() == "rejection_first_round");
+            if belongs {
+                check_letters(db, r, app_id, kind.as_str(), &letters_of_call, found).await?;
+            }
+        }
+        if stage == STAGE_FINAL && a.decision == Some(Decision::Awarded) {
+            check_grant(db, a, app_id, found).await?;
+        }
+    }
+    Ok(())
+}
+
+fn audit_filter(entity_type: &str, entity_id: String, action: &str) -> store::audit::Filter {
+    store::audit::Filter {
         entity_type: Some(entity_type.to_string()),
         entity_id: Some(entity_id),
         action: Some(action.to_string()),
         limit: 10_000,
         ..Default::default()
-    };
+    }
+}
+
+/// The publication's own audit entry: there once, with the allocated total of a final decision.
+async fn check_published_entry<C: ConnectionTrait>(
+    db: &C,
+    frozen: &SelectionResult,
+    stage: &'static str,
+    found: &mut Found<'_>,
+) -> Result<(), DomainError> {
+    let call_id = found.call.id;
     let published =
-        store::audit::list(db, &audit_of("call", call_id.to_string(), "outcome.published")).await?;
+        store::audit::list(db, &audit_filter("call", call_id.to_string(), "outcome.published"))
+            .await?;
     let entries: Vec<serde_json::Value> = published
         .iter()
         .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.details).ok())
@@ -383,88 +421,75 @@ async fn check_publication<C: ConnectionTrait>(
             found.note(format!("the audit trail records this publication {} times", more.len()))
         }
     }
+    Ok(())
+}
+
+/// The audit entry of one application's decision: the status and, finally, the amount.
+async fn check_decision_entry<C: ConnectionTrait>(
+    db: &C,
+    a: &ApplicationResult,
+    stage: &'static str,
+    app_id: i32,
+    expected: &str,
+    found: &mut Found<'_>,
+) -> Result<(), DomainError> {
+    let r = a.r#ref.as_str();
     let application_action = if stage == STAGE_FINAL {
         "application.decided"
     } else {
         "application.first_round_decided"
     };
-    for a in &frozen.applications {
-        let r = a.r#ref.as_str();
-        let Some(expected) = published_status(a, stage) else {
-            continue;
-        };
-        let Some(app_id) = application_id(db, call_id, r).await? else {
-            found.note(format!("application {r} of the published outcome is not stored"));
-            continue;
-        };
-        let row = assessment::app_row_of(db, app_id).await?;
-        // An invitation is followed by the final decision; the status then moves on.
-        let moved_on =
-            stage == STAGE_FIRST && expected == "invited_to_interview" && final_published;
-        if !moved_on {
+    let decided = store::audit::list(
+        db,
+        &audit_filter("application", app_id.to_string(), application_action),
+    )
+    .await?;
+    match decided.last().and_then(|e| serde_json::from_str::<serde_json::Value>(&e.details).ok()) {
+        None => found
+            .note(format!("application {r}: the audit trail has no {application_action} entry")),
+        Some(d) => {
             found.compare(
-                &format!("application {r} status"),
+                &format!("application {r} decision in the audit trail"),
                 &expected.to_string(),
-                &row.status,
-                "stored",
+                &show(&d["decision"]),
+                "the audit trail says",
             );
-        }
-        // The audit entry of the decision.
-        let decided = store::audit::list(
-            db,
-            &audit_of("application", app_id.to_string(), application_action),
-        )
-        .await?;
-        match decided
-            .last()
-            .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.details).ok())
-        {
-            None => found.note(format!(
-                "application {r}: the audit trail has no {application_action} entry"
-            )),
-            Some(d) => {
+            if stage == STAGE_FINAL {
+                let recorded = d["allocated"].as_str().map(Money::parse).and_then(Result::ok);
                 found.compare(
-                    &format!("application {r} decision in the audit trail"),
-                    &expected.to_string(),
-                    &show(&d["decision"]),
+                    &format!("application {r} allocated in the audit trail"),
+                    &a.allocated,
+                    &recorded,
                     "the audit trail says",
                 );
-                if stage == STAGE_FINAL {
-                    let recorded = d["allocated"].as_str().map(Money::parse).and_then(Result::ok);
-                    found.compare(
-                        &format!("application {r} allocated in the audit trail"),
-                        &a.allocated,
-                        &recorded,
-                        "the audit trail says",
-                    );
-                }
             }
-        }
-        // The letter that went out, intact and recorded when it was issued.
-        if let Some(kind) = letters::kind_for(a.decision.as_deref()) {
-            let belongs = (stage == STAGE_FINAL) != (kind.as_str() == "rejection_first_round");
-            if belongs {
-                check_letters(db, r, app_id, kind.as_str(), &letters_of_call, found).await?;
-            }
-        }
-        // The grant of an award, as the proeftuin records it.
-        if stage == STAGE_FINAL && a.decision.as_deref() == Some("awarded") {
-            let granted = match store::monitoring::proeftuin_by_application(db, app_id).await? {
-                None => None,
-                Some(p) => store::monitoring::grants(db, p.id)
-                    .await?
-                    .into_iter()
-                    .find(|g| g.application_id == Some(app_id))
-                    .and_then(|g| Money::parse(&g.amount).ok()),
-            };
-            found.compare(
-                &format!("application {r} grant of its proeftuin"),
-                &a.allocated,
-                &granted,
-                "the proeftuin records",
-            );
         }
     }
+    Ok(())
+}
+
+/// The grant of an award, as the proeftuin records it.
+async fn check_grant<C: ConnectionTrait>(
+    db: &C,
+    a: &ApplicationResult,
+    app_id: i32,
+    found: &mut Found<'_>,
+) -> Result<(), DomainError> {
+    let r = a.r#ref.as_str();
+    let granted = match store::monitoring::proeftuin_by_application(db, app_id).await? {
+        None => None,
+        Some(p) => store::monitoring::grants(db, p.id)
+            .await?
+            .into_iter()
+            .find(|g| g.application_id == Some(app_id))
+            .and_then(|g| Money::parse(&g.amount).ok()),
+    };
+    found.compare(
+        &format!("application {r} grant of its proeftuin"),
+        &a.allocated,
+        &granted,
+        "the proeftuin records",
+    );
     Ok(())
 }
 
@@ -474,7 +499,7 @@ async fn application_id<C: ConnectionTrait>(
     region_ref: &str,
 ) -> Result<Option<i32>, DomainError> {
     for a in store::applications::list_for_call(db, call_id).await? {
-        if assessment::app_row_of(db, a.id).await?.region_ref == region_ref {
+        if outcome::app_row(db, a.id).await?.region_ref == region_ref {
             return Ok(Some(a.id));
         }
     }

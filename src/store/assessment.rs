@@ -7,6 +7,8 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
+use crate::domain::decision::RecordedKind;
+
 pub const FIRST: &str = "first";
 pub const FINAL: &str = "final";
 
@@ -212,7 +214,7 @@ pub async fn record_decision<C: ConnectionTrait>(
     db: &C,
     call_id: i32,
     application_id: Option<i32>,
-    kind: &str,
+    kind: RecordedKind,
     value: serde_json::Value,
     reason: &str,
     by: Option<i32>,
@@ -221,7 +223,7 @@ pub async fn record_decision<C: ConnectionTrait>(
     decision::ActiveModel {
         call_id: Set(call_id),
         application_id: Set(application_id),
-        kind: Set(kind.to_string()),
+        kind: Set(kind.as_str().to_string()),
         value: Set(value.to_string()),
         reason: Set(reason.to_string()),
         decided_by: Set(by),

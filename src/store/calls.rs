@@ -112,3 +112,8 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<StoredCall>, DomainE
         .map(from_row)
         .collect()
 }
+
+/// The call, or `NotFound` naming it.
+pub async fn call_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<StoredCall, DomainError> {
+    by_id(db, id).await?.ok_or_else(|| DomainError::NotFound(format!("call {id}")))
+}

@@ -6,7 +6,7 @@ use super::Resolved;
 use crate::domain::scoring::SheetInput;
 use crate::domain::selection::{SelectionInput, SelectionResult};
 use crate::error::DomainError;
-use crate::service::assessment;
+use crate::service::outcome;
 use crate::store::{self, calls::StoredCall};
 
 /// What must hold before a publication issues letters, as one conflict naming every problem:
@@ -28,7 +28,7 @@ pub async fn ready_to_publish<C: ConnectionTrait>(
         .into_iter()
         .map(|m| format!("letter_settings.{m} is missing"))
         .collect();
-    let apps = assessment::submitted_rows(db, call.id).await?;
+    let apps = outcome::submitted_apps(db, call.id).await?;
     let id_of = |r: &str| apps.iter().find(|a| a.region_ref == r).map(|a| a.id);
     if first_round {
         for r in result.applications.iter().filter(|r| r.invited()) {
@@ -58,7 +58,7 @@ pub async fn motivation_problems<C: ConnectionTrait>(
 ) -> Result<Vec<String>, DomainError> {
     use crate::domain::grounds::{self, Ground, motivation_problem};
     let mut problems = Vec::new();
-    let apps = assessment::submitted_rows(db, call.id).await?;
+    let apps = outcome::submitted_apps(db, call.id).await?;
     let id_of = |r: &str| apps.iter().find(|a| a.region_ref == r).map(|a| a.id);
     let label = |id: &str| {
         call.definition
@@ -70,7 +70,8 @@ pub async fn motivation_problems<C: ConnectionTrait>(
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
     let sheets = store::assessment::sheets_of(db, &ids, Some(store::assessment::FIRST)).await?;
     for r in result.applications.iter().filter(|r| {
-        r.decision.as_deref() == Some("rejected_knockout") && only.is_none_or(|o| o == r.r#ref)
+        r.decision == Some(crate::domain::decision::Decision::RejectedKnockout)
+            && only.is_none_or(|o| o == r.r#ref)
     }) {
         let Some(id) = id_of(&r.r#ref) else { continue };
         let Some(g) = grounds::of(input, result, &r.r#ref) else {

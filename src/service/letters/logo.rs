@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::{call_of, sha256_hex};
+use crate::domain::digest::sha256_hex;
 use crate::error::DomainError;
 use crate::pdf::letterhead::Logo;
 use crate::service::auth::{Principal, Role};
 use crate::service::{AppState, audit};
 use crate::store;
+use crate::store::calls::call_of;
 
 /// The largest logo, in bytes.
 pub const MAX_LOGO_BYTES: usize = 1024 * 1024;
@@ -60,6 +61,7 @@ fn check_alt(alt: &str) -> Result<String, DomainError> {
 }
 
 /// Sets (or replaces) the call's logo: a PNG the letters can draw, with its alternative text.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn set(
     state: &AppState,
     who: &Principal,
@@ -116,6 +118,7 @@ details: serde_json::json!({"sha256": sha256, "alt": alt, "bytes": bytes, "width
 }
 
 /// The call's logo as uploaded (the PNG and what is known about it); 404 when it has none.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn get(
     state: &AppState,
     who: &Principal,
@@ -140,6 +143,7 @@ pub async fn get(
 }
 
 /// Removes the call's logo (its letters have none from then on); removing none is no error.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn delete(state: &AppState, who: &Principal, call_id: i32) -> Result<(), DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();

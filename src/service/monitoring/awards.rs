@@ -40,7 +40,7 @@ pub async fn create_proeftuinen_for_awards(
 ) -> Result<Vec<i32>, DomainError> {
     let started_on = programme_start(call, now);
     let mut created = Vec::new();
-    for r in result.applications.iter().filter(|r| r.decision.as_deref() == Some("awarded")) {
+    for r in result.applications.iter().filter(|r| r.awarded()) {
         if let Some(id) = create_for_award(txn, actor, call, r, started_on, now).await? {
             created.push(id);
         }

@@ -1,0 +1,182 @@
+//! The results of a call, a published outcome recomputed from its frozen inputs, and what-if.
+
+use chrono::{DateTime, Utc};
+
+use super::Round;
+use super::STAGE_FINAL;
+use super::sheets::checked;
+use crate::domain::scoring::SheetInput;
+use crate::domain::selection::{self, SelectionInput, SelectionResult, SheetFacts};
+use crate::error::DomainError;
+use crate::service::AppState;
+use crate::service::auth::{Principal, Role};
+use crate::service::outcome::{AppRow, Outcome, app_row, selection_input, submitted_apps};
+use crate::store::{
+    self,
+    calls::{StoredCall, call_of},
+};
+
+/// The results of a call: what the sheets and decisions give now; once the final decision is
+/// published, what its frozen inputs give, so the results always equal the published outcome.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
+pub async fn results(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<(StoredCall, SelectionResult, Vec<AppRow>), DomainError> {
+    who.require(&[Role::Staff])?;
+    let call = call_of(&state.db, call_id).await?;
+    let input = match store::assessment::snapshot(&state.db, call_id, STAGE_FINAL).await? {
+        Some(snap) => serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?,
+        None => selection_input(&state.db, &call).await?,
+    };
+    let apps = submitted_apps(&state.db, call_id).await?;
+    Ok((call, selection::compute(&input), apps))
+}
+
+#[derive(Debug, Clone)]
+pub struct FrozenOutcome {
+    pub stage: String,
+    pub sha256: String,
+    pub rule_version: String,
+    pub published_at: DateTime<Utc>,
+    /// The hash of the stored inputs matches, and recomputing them gives the stored result.
+    pub verified: bool,
+    pub result: serde_json::Value,
+}
+
+/// Recomputes a published outcome from its frozen inputs and checks it against what was published.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
+pub async fn frozen(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    stage: &str,
+) -> Result<FrozenOutcome, DomainError> {
+    who.require(&[Role::Staff])?;
+    let snap = store::assessment::snapshot(&state.db, call_id, stage).await?.ok_or_else(|| {
+        DomainError::NotFound(format!("a published {stage} outcome of call {call_id}"))
+    })?;
+    let input: SelectionInput =
+        serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?;
+    let recomputed =
+        serde_json::to_string(&selection::compute(&input)).map_err(DomainError::internal)?;
+    let verified = crate::domain::digest::sha256_hex(snap.inputs.as_bytes()) == snap.sha256
+        && recomputed == snap.result
+        && snap.rule_version == selection::RULE_VERSION;
+    Ok(FrozenOutcome {
+        stage: snap.stage,
+        sha256: snap.sha256,
+        rule_version: snap.rule_version,
+        published_at: snap.published_at,
+        verified,
+        result: serde_json::from_str(&snap.result).map_err(DomainError::internal)?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct WhatIf {
+    pub awarded_before: Vec<String>,
+    pub awarded_after: Vec<String>,
+    pub changed: bool,
+    pub result: SelectionResult,
+}
+
+/// What if one sheet had been different (as after a successful objection)? Recomputes the final
+/// outcome from its frozen inputs with that sheet replaced; the published outcome is untouched.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
+pub async fn what_if(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    application_ref: &str,
+    assessor: &str,
+    round: Round,
+    sheet: SheetInput,
+) -> Result<WhatIf, DomainError> {
+    who.require(&[Role::Staff])?;
+    let call = call_of(&state.db, call_id).await?;
+    let snap =
+        store::assessment::snapshot(&state.db, call_id, STAGE_FINAL).await?.ok_or_else(|| {
+            DomainError::Conflict("what-if works on a published final decision".into())
+        })?;
+    let mut input: SelectionInput =
+        serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?;
+    let before = selection::compute(&input);
+    let scored = checked(&call.definition, &sheet, true)?;
+    let app =
+        input.applications.iter_mut().find(|a| a.r#ref == application_ref).ok_or_else(|| {
+            DomainError::invalid("application", "not an application of the published outcome")
+        })?;
+    let sheets = match round {
+        Round::First => &mut app.first_round,
+        Round::Final => &mut app.final_round,
+    };
+    let target = sheets.iter_mut().find(|s| s.assessor == assessor).ok_or_else(|| {
+        DomainError::invalid(
+            "assessor",
+            "this assessor has no sheet on the application in that round",
+        )
+    })?;
+    *target = SheetFacts {
+        assessor: assessor.to_string(),
+        knockout: scored.knockout,
+        points: scored.points,
+        total: scored.total,
+    };
+    let after = selection::compute(&input);
+    let mut b = before.awarded_in_rank_order.clone();
+    let mut a = after.awarded_in_rank_order.clone();
+    b.sort();
+    a.sort();
+    Ok(WhatIf {
+        changed: a != b,
+        awarded_before: before.awarded_in_rank_order,
+        awarded_after: after.awarded_in_rank_order.clone(),
+        result: after,
+    })
+}
+
+/// Every figure behind one application's outcome.
+#[derive(Debug, Clone)]
+pub struct Explained {
+    pub app: AppRow,
+    pub result: selection::ApplicationResult,
+    pub first_round: Vec<SheetFacts>,
+    pub final_round: Vec<SheetFacts>,
+    pub decisions: Vec<entity::decision::Model>,
+    pub notes: Vec<entity::consensus_note::Model>,
+    /// The decisive ground of the decision, once there is one.
+    pub ground: Option<crate::domain::grounds::DecisionGround>,
+}
+
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
+pub async fn explain(
+    state: &AppState,
+    who: &Principal,
+    application_id: i32,
+) -> Result<Explained, DomainError> {
+    who.require(&[Role::Staff])?;
+    let app = app_row(&state.db, application_id).await?;
+    let call = call_of(&state.db, app.call_id).await?;
+    let Outcome { input, result, .. } = Outcome::load(&state.db, &call).await?;
+    let pos =
+        input.applications.iter().position(|a| a.r#ref == app.region_ref).ok_or_else(|| {
+            DomainError::Conflict("the application is not submitted; it has no outcome".into())
+        })?;
+    let decisions = store::assessment::decisions_of_call(&state.db, call.id)
+        .await?
+        .into_iter()
+        .filter(|d| d.application_id == Some(application_id) || d.application_id.is_none())
+        .collect();
+    let notes = store::assessment::notes_of(&state.db, &[application_id]).await?;
+    Ok(Explained {
+        ground: crate::domain::grounds::of(&input, &result, &app.region_ref),
+        result: result.applications[pos].clone(),
+        first_round: input.applications[pos].first_round.clone(),
+        final_round: input.applications[pos].final_round.clone(),
+        app,
+        decisions,
+        notes,
+    })
+}

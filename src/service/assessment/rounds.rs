@@ -1,0 +1,109 @@
+//! The rounds: where each stands, which applications it scores, and closing it.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+
+use super::{Round, RoundState};
+use crate::domain::call::stage;
+use crate::error::DomainError;
+use crate::service::auth::{Principal, Role};
+use crate::service::outcome::{AppRow, submitted_apps};
+use crate::service::{AppState, audit};
+use crate::store::{
+    self,
+    assessment::FIRST,
+    calls::{StoredCall, call_of},
+};
+
+pub(crate) async fn round_state<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+    round: Round,
+    now: DateTime<Utc>,
+) -> Result<RoundState, DomainError> {
+    let row = store::assessment::round(db, call.id, round.as_str()).await?;
+    if row.as_ref().is_some_and(|r| r.published_at.is_some()) {
+        return Ok(RoundState::Published);
+    }
+    if row.as_ref().is_some_and(|r| r.closed_at.is_some()) {
+        return Ok(RoundState::Closed);
+    }
+    let open = match round {
+        Round::First => call.definition.moment(stage::SUBMISSION_DEADLINE).is_some_and(|d| now > d),
+        Round::Final => store::assessment::round(db, call.id, FIRST)
+            .await?
+            .is_some_and(|r| r.published_at.is_some()),
+    };
+    Ok(if open { RoundState::Open } else { RoundState::NotOpen })
+}
+
+/// Applications scored in a round: all submitted ones in the first, the invited ones in the final.
+pub(super) fn in_round(app: &AppRow, round: Round) -> bool {
+    match round {
+        Round::First => app.status != "draft",
+        Round::Final => {
+            matches!(app.status.as_str(), "invited_to_interview" | "awarded" | "not_awarded")
+        }
+    }
+}
+
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
+pub async fn close_round(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    round: Round,
+) -> Result<(), DomainError> {
+    who.require(&[Role::Staff])?;
+    let now = state.now();
+    let txn = state.write().await?;
+    let call = call_of(&txn, call_id).await?;
+    round_state(&txn, &call, round, now).await?.needs_open(round)?;
+    let apps: Vec<AppRow> =
+        submitted_apps(&txn, call_id).await?.into_iter().filter(|a| in_round(a, round)).collect();
+    let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
+    let sheets = store::assessment::sheets_of(&txn, &ids, Some(round.as_str())).await?;
+    let min = call.definition.min_sheets_per_application as usize;
+    let short: Vec<String> = apps
+        .iter()
+        .filter_map(|a| {
+            let n = sheets
+                .iter()
+                .filter(|s| s.application_id == a.id && s.status == "submitted")
+                .count();
+            (n < min).then(|| format!("{} ({n} of {min})", a.region_ref))
+        })
+        .collect();
+    if !short.is_empty() {
+        return Err(DomainError::Conflict(format!(
+            "the round cannot close: too few submitted sheets for {}",
+            short.join(", ")
+        )));
+    }
+    store::assessment::set_round(&txn, call_id, round.as_str(), Some(now), None).await?;
+    audit::record(
+        &txn,
+        audit::AuditEntry {
+            actor: &who.actor(),
+            at: now,
+            action: "round.closed",
+            entity_type: "call",
+            entity_id: call_id.to_string(),
+            reason: None,
+            details: serde_json::json!({"round": round.as_str()}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+/// A round's state as a word: `not_open`, `open`, `closed`, `published`.
+#[tracing::instrument(skip_all, fields(call_id = call.id))]
+pub async fn round_state_of(
+    state: &AppState,
+    call: &StoredCall,
+    round: Round,
+    now: DateTime<Utc>,
+) -> Result<&'static str, DomainError> {
+    Ok(round_state(&state.db, call, round, now).await?.as_str())
+}

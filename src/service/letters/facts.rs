@@ -1,0 +1,225 @@
+//! Every figure of one application's letter, gathered from the call's outcome.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ConnectionTrait;
+
+use super::compose::{CriterionScore, LetterFacts, LetterKind, LetterSettings};
+use super::{local_date, logo, reference};
+use crate::domain::allocation::{self, AllocationBasis};
+use crate::domain::call::{CallDefinition, stage};
+use crate::domain::decision::Decision;
+use crate::domain::knockout::KnockoutVerdict;
+use crate::domain::money::Money;
+use crate::domain::scoring::SheetInput;
+use crate::domain::selection::{ApplicationResult, RoundFigures, SelectionInput, SelectionResult};
+use crate::error::DomainError;
+use crate::service::outcome::AppRow;
+use crate::store::{self, calls::StoredCall};
+
+/// Gathers every figure of one application's letter from the call's outcome.
+// Long: most of it is one flat struct literal, a line per figure the letter shows.
+#[allow(clippy::too_many_arguments)]
+pub async fn facts<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+    input: &SelectionInput,
+    result: &SelectionResult,
+    app: &AppRow,
+    kind: LetterKind,
+    number: i32,
+    correction: Option<(String, NaiveDate)>,
+    now: DateTime<Utc>,
+    settings: LetterSettings,
+) -> Result<LetterFacts, DomainError> {
+    let def = &call.definition;
+    let r = result.applications.iter().find(|a| a.r#ref == app.region_ref).ok_or_else(|| {
+        DomainError::Conflict("the application has no outcome to write a letter about".into())
+    })?;
+    let i = input.applications.iter().find(|a| a.r#ref == app.region_ref);
+    let (_, region) = store::regions::by_id(db, app.region_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("region {}", app.region_id)))?;
+    let figures = match kind {
+        LetterKind::RejectionFirstRound | LetterKind::InterviewInvitation => r.first_round.as_ref(),
+        _ => r.final_round.as_ref(),
+    };
+    let knockouts_met = match kind {
+        LetterKind::Award => def.knockout_criteria.iter().map(|k| k.label_nl.clone()).collect(),
+        _ => Vec::new(),
+    };
+    let decided = i.and_then(|i| i.knockout_decision.clone());
+    let knockouts_not_met = knockouts_not_met(db, def, app.id, r, decided.as_ref()).await?;
+    let awarded = || result.applications.iter().filter(|a| a.decision == Some(Decision::Awarded));
+    let last_awarded = awarded()
+        .filter_map(|a| Some((a.rank?, a.final_round.as_ref()?.score)))
+        .max_by_key(|(rank, _)| *rank);
+    let tie = match (kind, i.and_then(|i| i.tie_decision.clone())) {
+        (LetterKind::RejectionFinal | LetterKind::Award, Some(t)) if r.tied_at_last_place => {
+            Some((t.award, t.reason))
+        }
+        _ => None,
+    };
+    let on_file = OnFile::of(db, call.id, app.id).await?;
+    Ok(LetterFacts {
+        interview: settings.interviews.get(&app.id).cloned(),
+        addendum_deadline: def.moment(stage::ADDENDUM_DEADLINE),
+        lead_function: on_file.form.contact.as_ref().and_then(|c| c.function.clone()),
+        applicant: on_file.form.applicant.clone(),
+        application_title: on_file.form.title.clone(),
+        addendum_on: on_file.addendum_on,
+        awarded_count: awarded().count(),
+        ground: crate::domain::grounds::of(input, result, &app.region_ref),
+        sheets: figures.map_or(0, |f| f.sheets),
+        conflicts: on_file.conflicts,
+        kind,
+        programme: def.programme.clone(),
+        call_title: def.title.clone(),
+        region_name: region.name.clone(),
+        lead_name: region.lead_applicant.name.clone(),
+        lead_email: region.lead_applicant.email.clone(),
+        lead_municipality: region.lead_applicant.municipality.clone(),
+        reference: reference(call.id, app.id),
+        number,
+        correction,
+        decided_on: local_date(now),
+        submitted_on: app.submitted_at.map(local_date),
+        total_points: def.total_points,
+        threshold: def.interview_threshold,
+        max_awards: def.max_awards,
+        budget_ceiling: def.budget_ceiling,
+        requested_total: r.requested_total,
+        first_round_score: r.first_round.as_ref().map(|f| f.score),
+        final_score: r.final_round.as_ref().map(|f| f.score),
+        rank: r.rank,
+        ranked_count: result.applications.iter().filter(|a| a.rank.is_some()).count(),
+        last_awarded,
+        criteria: criteria(def, figures),
+        knockouts_met,
+        knockouts_not_met,
+        knockout_decision_reason: decided
+            .filter(|d| d.verdict == KnockoutVerdict::Failed)
+            .map(|d| d.reason),
+        tie,
+        allocated: r.allocated,
+        allocation: allocation_basis(def, input, result)?,
+        spending_from: def.spending_period.from,
+        spending_to: def.spending_period.to,
+        settings,
+        logo: logo::for_letters(db, call.id).await?,
+    })
+}
+
+/// The score table: each weighted criterion's mean in the round the letter shows.
+fn criteria(def: &CallDefinition, figures: Option<&RoundFigures>) -> Vec<CriterionScore> {
+    def.weighted_criteria
+        .iter()
+        .filter_map(|c| {
+            figures.and_then(|f| f.criteria.get(&c.id)).map(|s| CriterionScore {
+                label: c.label_nl.clone(),
+                mean: s.mean,
+                max: c.max,
+            })
+        })
+        .collect()
+}
+
+/// How the letter explains the division of the budget (`domain::allocation::basis`).
+fn allocation_basis(
+    def: &CallDefinition,
+    input: &SelectionInput,
+    result: &SelectionResult,
+) -> Result<AllocationBasis, DomainError> {
+    let requested_awarded = result
+        .applications
+        .iter()
+        .filter(|a| a.decision == Some(Decision::Awarded))
+        .try_fold(Money::ZERO, |sum, a| sum.checked_add(a.requested_total))
+        .ok_or_else(|| DomainError::internal("the awarded requests overflow"))?;
+    let manual = input.manual_allocation.as_ref().map(|m| m.reason.as_str());
+    Ok(allocation::basis(result.allocation_policy, manual, requested_awarded, def.budget_ceiling))
+}
+
+/// For a knock-out rejection: each criterion not met, with the assessors' motivations.
+async fn knockouts_not_met<C: ConnectionTrait>(
+    db: &C,
+    def: &CallDefinition,
+    application_id: i32,
+    r: &ApplicationResult,
+    decided: Option<&crate::domain::selection::RecordedKnockout>,
+) -> Result<Vec<(String, Vec<String>)>, DomainError> {
+    let mut out = Vec::new();
+    if r.decision != Some(Decision::RejectedKnockout) {
+        return Ok(out);
+    }
+    let label = |id: &str| {
+        def.knockout_criteria
+            .iter()
+            .find(|k| k.id == id)
+            .map_or_else(|| id.to_string(), |k| k.label_nl.clone())
+    };
+    let ko = r.knockout.clone();
+    let mut failed: Vec<String> =
+        ko.as_ref().map(|k| k.failed_criteria.clone()).unwrap_or_default();
+    if failed.is_empty() && decided.is_some_and(|d| d.verdict == KnockoutVerdict::Failed) {
+        // Staff settled a split verdict as failed: the criteria the sheets disagreed on.
+        failed = ko.map(|k| k.split_criteria).unwrap_or_default();
+    }
+    if failed.is_empty() {
+        return Ok(out);
+    }
+    let sheets =
+        store::assessment::sheets_of(db, &[application_id], Some(store::assessment::FIRST)).await?;
+    let mut inputs = Vec::new();
+    for s in sheets.iter().filter(|s| s.status == "submitted") {
+        inputs.push(serde_json::from_str::<SheetInput>(&s.content).map_err(DomainError::internal)?);
+    }
+    for c in failed {
+        let mut motivations: Vec<String> = Vec::new();
+        for sheet in inputs.iter().filter(|s| s.knockout.get(&c) == Some(&false)) {
+            let m = sheet
+                .knockout_motivations
+                .get(&c)
+                .cloned()
+                .or(sheet.motivation.clone())
+                .unwrap_or_default();
+            if !m.trim().is_empty() && !motivations.contains(&m) {
+                motivations.push(m);
+            }
+        }
+        out.push((label(&c), motivations));
+    }
+    Ok(out)
+}
+
+/// What the application's file holds that a letter names.
+struct OnFile {
+    form: crate::domain::application::ApplicationForm,
+    addendum_on: Option<NaiveDate>,
+    /// Assessors who stood aside on it for a conflict of interest.
+    conflicts: usize,
+}
+
+impl OnFile {
+    async fn of<C: ConnectionTrait>(
+        db: &C,
+        call_id: i32,
+        application_id: i32,
+    ) -> Result<OnFile, DomainError> {
+        let stored = store::applications::by_id(db, application_id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("application {application_id}")))?;
+        let form = store::applications::form_of(&stored)?;
+        let addendum_on = store::documents::list(db, application_id)
+            .await?
+            .into_iter()
+            .filter(|d| d.kind == "addendum")
+            .map(|d| local_date(d.uploaded_at))
+            .max();
+        let conflicts = store::assessment::conflicts_of_call(db, call_id)
+            .await?
+            .into_iter()
+            .filter(|c| c.application_id == application_id)
+            .count();
+        Ok(OnFile { form, addendum_on, conflicts })
+    }
+}

@@ -1,0 +1,212 @@
+//! Issuing letters: at publication, as a correction, and the preview staff see before.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+
+use super::compose::{self, LetterKind};
+use super::{MEDIA_TYPE, Resolved, checks, facts, filename, kind_for, local_date, resolve};
+use crate::domain::digest::sha256_hex;
+use crate::error::DomainError;
+use crate::mail::outbox::Attachment;
+use crate::service::auth::{Principal, Role};
+use crate::service::outcome::{self, AppRow, Outcome};
+use crate::service::{AppState, audit};
+use crate::store::{self, calls::StoredCall, calls::call_of, letters::LetterMeta};
+
+/// At publication, inside its transaction: issues the letter that belongs to the decision email
+/// (if any) and stores it; returns it as the attachment the email carries. An invitation is
+/// stored as a letter too, but the email gives the date, time and place (no attachment).
+#[allow(clippy::too_many_arguments)]
+pub async fn issue<C: ConnectionTrait>(
+    txn: &C,
+    who: &Principal,
+    call: &StoredCall,
+    o: &Outcome,
+    resolved: &Resolved,
+    app: &AppRow,
+    email_kind: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Attachment>, DomainError> {
+    let invitation =
+        (email_kind == "interview_invitation").then_some(LetterKind::InterviewInvitation);
+    let attached = LetterKind::of_email(email_kind);
+    let mut attachment = None;
+    for (kind, attach) in [(invitation, false), (attached, true)] {
+        let Some(kind) = kind else { continue };
+        let settings = resolved.settings.clone();
+        let f = facts(txn, call, &o.input, &o.result, app, kind, 1, None, now, settings).await?;
+        let pdf = compose::render(&f, &resolved.templates)?;
+        let content = if attach { Some(pdf.clone()) } else { None };
+        let meta =
+            store_letter(txn, who, call.id, app, kind, 1, &f.reference, pdf, None, now).await?;
+        if let Some(content) = content {
+            let media_type = MEDIA_TYPE.to_string();
+            attachment = Some(Attachment { filename: meta.filename, media_type, content });
+        }
+    }
+    Ok(attachment)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn store_letter<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    call_id: i32,
+    app: &AppRow,
+    kind: LetterKind,
+    number: i32,
+    reference: &str,
+    pdf: Vec<u8>,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<LetterMeta, DomainError> {
+    let sha256 = sha256_hex(&pdf);
+    let meta = store::letters::insert(
+        db,
+        store::letters::NewLetter {
+            call_id,
+            application_id: app.id,
+            kind: kind.as_str().to_string(),
+            number,
+            reference: reference.to_string(),
+            filename: filename(reference, kind, number),
+            sha256: sha256.clone(),
+            content: pdf,
+            correction_reason: reason.clone(),
+            issued_by: Some(who.user_id),
+            issued_at: now,
+        },
+    )
+    .await?;
+    audit::record(
+db,
+audit::AuditEntry {
+actor: &who.actor(),
+at: now,
+action: if number > 1 { "letter.corrected" } else { "letter.issued" },
+entity_type: "application",
+entity_id: app.id.to_string(),
+reason: reason.as_deref(),
+details: serde_json::json!({"letter_id": meta.id, "kind": kind.as_str(), "number": number, "reference": reference, "sha256": sha256}),
+},
+)
+    .await?;
+    Ok(meta)
+}
+
+/// Staff see a letter as it would be issued now: rendered from the live outcome, not stored.
+/// With the letter, what would block its publication in the decisive motivations (empty, too
+/// short, only a reference elsewhere), so staff see it before they publish.
+#[tracing::instrument(skip_all, fields(application_id = application_id))]
+pub async fn preview(
+    state: &AppState,
+    who: &Principal,
+    application_id: i32,
+    kind: Option<&str>,
+) -> Result<(String, Vec<u8>, Vec<String>), DomainError> {
+    who.require(&[Role::Staff])?;
+    let now = state.now();
+    let db = &state.db;
+    let app = outcome::app_row(db, application_id).await?;
+    let call = call_of(db, app.call_id).await?;
+    let Outcome { input, result, .. } = Outcome::load(db, &call).await?;
+    let line = result.applications.iter().find(|a| a.r#ref == app.region_ref);
+    let decision = line.and_then(|a| a.decision);
+    let kind = match kind {
+        Some(k) => {
+            let kind = LetterKind::parse(k).ok_or_else(|| {
+                DomainError::invalid(
+                    "kind",
+                    "award, rejection_first_round, rejection_final or interview_invitation",
+                )
+            })?;
+            // Only the letter the outcome gives (or the invitation of an invited application) has
+            // the figures its wording needs.
+            let fits = match kind {
+                LetterKind::InterviewInvitation => line.is_some_and(|a| a.invited()),
+                other => kind_for(decision) == Some(other),
+            };
+            if !fits {
+                return Err(DomainError::Conflict(format!(
+                    "the outcome of this application gives no {} letter (now)",
+                    kind.as_str()
+                )));
+            }
+            kind
+        }
+        None => kind_for(decision).ok_or_else(|| {
+            DomainError::Conflict(
+                "the application has no decision yet to write a letter about".into(),
+            )
+        })?,
+    };
+    let resolved = resolve(db, call.id).await?;
+    let f = facts(db, &call, &input, &result, &app, kind, 1, None, now, resolved.settings).await?;
+    let pdf = compose::render(&f, &resolved.templates)?;
+    let warnings =
+        checks::motivation_problems(db, &call, &input, &result, Some(&app.region_ref)).await?;
+    Ok((filename(&f.reference, kind, 1), pdf, warnings))
+}
+
+/// A correction: a new letter with the next number and the reason, rendered from the published
+/// outcome with the current settings and templates; the earlier letter stays as it was.
+#[tracing::instrument(skip_all, fields(letter_id = letter_id))]
+pub async fn correct(
+    state: &AppState,
+    who: &Principal,
+    letter_id: i32,
+    reason: &str,
+) -> Result<LetterMeta, DomainError> {
+    who.require(&[Role::Staff])?;
+    if reason.trim().is_empty() {
+        return Err(DomainError::invalid("reason", "a correction needs a reason"));
+    }
+    let now = state.now();
+    let txn = state.write().await?;
+    let old = store::letters::by_id(&txn, letter_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("letter {letter_id}")))?;
+    let kind =
+        LetterKind::parse(&old.kind).ok_or_else(|| DomainError::internal("stored letter kind"))?;
+    let app = outcome::app_row(&txn, old.application_id).await?;
+    let call = call_of(&txn, app.call_id).await?;
+    let number = store::letters::of_application(&txn, app.id)
+        .await?
+        .iter()
+        .filter(|l| l.kind == old.kind)
+        .map(|l| l.number)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let Outcome { input, result, .. } = Outcome::load(&txn, &call).await?;
+    let resolved = resolve(&txn, call.id).await?;
+    let f = facts(
+        &txn,
+        &call,
+        &input,
+        &result,
+        &app,
+        kind,
+        number,
+        Some((reason.trim().to_string(), local_date(old.issued_at))),
+        now,
+        resolved.settings,
+    )
+    .await?;
+    let pdf = compose::render(&f, &resolved.templates)?;
+    let meta = store_letter(
+        &txn,
+        who,
+        call.id,
+        &app,
+        kind,
+        number,
+        &f.reference,
+        pdf,
+        Some(reason.trim().to_string()),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(meta)
+}

@@ -1,0 +1,247 @@
+//! The read model of a call's outcome: its submitted applications, the sheets and recorded
+//! decisions as the pure computation takes them, and the result. Results, letters, notifications,
+//! publication and verification all read the outcome through here, so it is loaded one way.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+
+use crate::domain::call::CallDefinition;
+use crate::domain::decision::RecordedKind;
+use crate::domain::knockout::KnockoutVerdict;
+use crate::domain::money::Money;
+use crate::domain::region::Region;
+use crate::domain::round::Round;
+use crate::domain::scoring::{self, SheetInput};
+use crate::domain::selection::{
+    self, ApplicationInput, ApplicationResult, ManualAllocation, RecordedKnockout, RecordedTie,
+    SelectionInput, SelectionResult, Settings, SheetFacts,
+};
+use crate::error::DomainError;
+use crate::store::{self, calls::StoredCall};
+
+/// An application with what the assessment needs of it.
+#[derive(Debug, Clone)]
+pub struct AppRow {
+    pub id: i32,
+    pub call_id: i32,
+    pub region_id: i32,
+    pub region_ref: String,
+    pub region_name: String,
+    pub lead_applicant_email: String,
+    pub status: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+/// A call's outcome as it stands: loaded once, read by everything that reports or acts on it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The submitted applications (everything past the draft), by id.
+    pub apps: Vec<AppRow>,
+    /// What the computation takes: settings, sheets and recorded decisions.
+    pub input: SelectionInput,
+    pub result: SelectionResult,
+}
+
+impl Outcome {
+    /// Loads the call's applications, sheets and decisions and computes the outcome.
+    pub async fn load<C: ConnectionTrait>(
+        db: &C,
+        call: &StoredCall,
+    ) -> Result<Outcome, DomainError> {
+        let apps = submitted_apps(db, call.id).await?;
+        let input = input_of(db, call, &apps).await?;
+        let result = selection::compute(&input);
+        Ok(Outcome { apps, input, result })
+    }
+
+    /// The application behind a result line.
+    pub fn app_of(&self, region_ref: &str) -> Option<&AppRow> {
+        self.apps.iter().find(|a| a.region_ref == region_ref)
+    }
+
+    /// The result line of an application.
+    pub fn line_of(&self, region_ref: &str) -> Option<&ApplicationResult> {
+        self.result.applications.iter().find(|a| a.r#ref == region_ref)
+    }
+}
+
+/// The reference number (*kenmerk*) of an application's decision: stable, and unique per call and
+/// application.
+pub fn reference(call_id: i32, application_id: i32) -> String {
+    format!("TKG-{call_id:03}-{application_id:05}")
+}
+
+/// One application with its region, or `NotFound`.
+pub async fn app_row<C: ConnectionTrait>(db: &C, id: i32) -> Result<AppRow, DomainError> {
+    let not_found = || DomainError::NotFound(format!("application {id}"));
+    let a = store::applications::by_id(db, id).await?.ok_or_else(not_found)?;
+    let (_, region) = store::regions::by_id(db, a.region_id).await?.ok_or_else(not_found)?;
+    Ok(to_app_row(a, region))
+}
+
+fn to_app_row(a: entity::application::Model, region: Region) -> AppRow {
+    AppRow {
+        id: a.id,
+        call_id: a.call_id,
+        region_id: a.region_id,
+        region_ref: region.r#ref,
+        region_name: region.name,
+        lead_applicant_email: region.lead_applicant.email,
+        status: a.status,
+        submitted_at: a.submitted_at,
+    }
+}
+
+/// Submitted applications of a call (everything past the draft), by id.
+pub async fn submitted_apps<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+) -> Result<Vec<AppRow>, DomainError> {
+    // Two queries for the whole call, not two per application: results are computed often.
+    let regions: BTreeMap<i32, Region> = store::regions::list(db).await?.into_iter().collect();
+    let mut out = Vec::new();
+    for a in store::applications::list_for_call(db, call_id).await? {
+        if a.status != "draft" {
+            let region = regions.get(&a.region_id).cloned().ok_or_else(|| {
+                DomainError::internal(format!("application {} has no region", a.id))
+            })?;
+            out.push(to_app_row(a, region));
+        }
+    }
+    Ok(out)
+}
+
+/// Everything the outcome depends on, read from the database.
+pub async fn selection_input<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+) -> Result<SelectionInput, DomainError> {
+    let apps = submitted_apps(db, call.id).await?;
+    input_of(db, call, &apps).await
+}
+
+async fn input_of<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+    apps: &[AppRow],
+) -> Result<SelectionInput, DomainError> {
+    let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
+    let sheets = store::assessment::sheets_of(db, &ids, None).await?;
+    let requested = store::applications::requested_totals(db, &ids).await?;
+    let decisions = store::assessment::decisions_of_call(db, call.id).await?;
+    let names = assessor_names(db, &sheets).await?;
+    let mut applications = Vec::new();
+    for app in apps {
+        let latest = |kind: RecordedKind| {
+            let of_app = |d: &&entity::decision::Model| d.application_id == Some(app.id);
+            decisions
+                .iter()
+                .rev()
+                .filter(of_app)
+                .find(|d| RecordedKind::parse(&d.kind) == Some(kind))
+        };
+        let facts = |round: Round| sheet_facts(&call.definition, &sheets, &names, app.id, round);
+        applications.push(ApplicationInput {
+            r#ref: app.region_ref.clone(),
+            requested_total: requested.get(&app.id).copied().unwrap_or(Money::ZERO),
+            first_round: facts(Round::First)?,
+            final_round: facts(Round::Final)?,
+            knockout_decision: latest(RecordedKind::Knockout)
+                .map(recorded_knockout)
+                .transpose()?
+                .flatten(),
+            tie_decision: latest(RecordedKind::Tie).map(recorded_tie).transpose()?.flatten(),
+        });
+    }
+    let manual_allocation = decisions
+        .iter()
+        .rev()
+        .find(|d| RecordedKind::parse(&d.kind) == Some(RecordedKind::ManualAllocation))
+        .map(recorded_allocation)
+        .transpose()?
+        .flatten();
+    Ok(SelectionInput { settings: Settings::of(&call.definition), applications, manual_allocation })
+}
+
+/// How each assessor is named in the inputs: their reference, else their email.
+async fn assessor_names<C: ConnectionTrait>(
+    db: &C,
+    sheets: &[entity::sheet::Model],
+) -> Result<BTreeMap<i32, String>, DomainError> {
+    let mut names: BTreeMap<i32, String> = BTreeMap::new();
+    for s in sheets {
+        if let std::collections::btree_map::Entry::Vacant(e) = names.entry(s.assessor_id) {
+            let u = store::users::by_id(db, s.assessor_id).await?;
+            e.insert(
+                u.map(|u| u.reference.unwrap_or(u.email))
+                    .unwrap_or_else(|| s.assessor_id.to_string()),
+            );
+        }
+    }
+    Ok(names)
+}
+
+/// The submitted sheets of one application in one round, as the computation takes them.
+fn sheet_facts(
+    call: &CallDefinition,
+    sheets: &[entity::sheet::Model],
+    names: &BTreeMap<i32, String>,
+    application_id: i32,
+    round: Round,
+) -> Result<Vec<SheetFacts>, DomainError> {
+    sheets
+        .iter()
+        .filter(|s| {
+            s.application_id == application_id
+                && s.round == round.as_str()
+                && s.status == "submitted"
+        })
+        .map(|s| {
+            let input: SheetInput =
+                serde_json::from_str(&s.content).map_err(DomainError::internal)?;
+            let scored = scoring::check_sheet(call, &input, true).map_err(|e| {
+                DomainError::internal(format!("stored sheet {} no longer checks: {e:?}", s.id))
+            })?;
+            Ok(SheetFacts {
+                assessor: names.get(&s.assessor_id).cloned().unwrap_or_default(),
+                knockout: scored.knockout,
+                points: scored.points,
+                total: scored.total,
+            })
+        })
+        .collect()
+}
+
+fn value_of(d: &entity::decision::Model) -> Result<serde_json::Value, DomainError> {
+    serde_json::from_str(&d.value).map_err(DomainError::internal)
+}
+
+fn recorded_knockout(d: &entity::decision::Model) -> Result<Option<RecordedKnockout>, DomainError> {
+    Ok(value_of(d)?["verdict"]
+        .as_str()
+        .and_then(KnockoutVerdict::parse)
+        .map(|verdict| RecordedKnockout { verdict, reason: d.reason.clone() }))
+}
+
+fn recorded_tie(d: &entity::decision::Model) -> Result<Option<RecordedTie>, DomainError> {
+    Ok(value_of(d)?["award"].as_bool().map(|award| RecordedTie { award, reason: d.reason.clone() }))
+}
+
+fn recorded_allocation(
+    d: &entity::decision::Model,
+) -> Result<Option<ManualAllocation>, DomainError> {
+    let v = value_of(d)?;
+    let Some(map) = v.as_object() else { return Ok(None) };
+    let mut amounts = BTreeMap::new();
+    for (k, a) in map {
+        let m = a
+            .as_str()
+            .map(Money::parse)
+            .and_then(Result::ok)
+            .ok_or_else(|| DomainError::internal("stored allocation amount"))?;
+        amounts.insert(k.clone(), m);
+    }
+    Ok(Some(ManualAllocation { amounts, reason: d.reason.clone() }))
+}

@@ -1,0 +1,256 @@
+//! Publication: the first-round outcome and the final decision. In one transaction each, in this
+//! order: the round's outcome is checked and read (`assessment::rounds`, `outcome`), each
+//! application gets its status and its letter (`letters`) and its decision email with that
+//! letter (`notify`); the inputs are frozen and the round published; for the final decision the
+//! awarded applications become proeftuinen (`monitoring`).
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseTransaction;
+
+use super::assessment::rounds::round_state;
+use super::assessment::{STAGE_FINAL, STAGE_FIRST};
+use super::auth::{Principal, Role};
+use super::letters::{self, Resolved};
+use super::notify;
+use super::outcome::{AppRow, Outcome, reference};
+use super::{AppState, audit};
+use crate::domain::call::stage;
+use crate::domain::decision::{Publication, final_publication, first_round_publication};
+use crate::domain::digest::sha256_hex;
+use crate::domain::round::{Round, RoundState};
+use crate::domain::selection::{self, Pending, SelectionResult};
+use crate::error::DomainError;
+use crate::mail::decisions::InterviewAt;
+use crate::store::{self, calls::StoredCall, calls::call_of};
+
+/// Publishes the first-round outcome: invitations and rejections, their emails, a frozen snapshot.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
+pub async fn publish_first_round(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<SelectionResult, DomainError> {
+    who.require(&[Role::Staff])?;
+    let now = state.now();
+    let txn = state.write().await?;
+    let call = call_of(&txn, call_id).await?;
+    if call.definition.moment(stage::FIRST_ASSESSMENT).is_some_and(|t| now < t) {
+        return Err(DomainError::Conflict(
+            "the first-round outcome is published from the first_assessment stage on".into(),
+        ));
+    }
+    let o = closed_outcome(&txn, &call, Round::First, now).await?;
+    let letters = letters::resolve(&txn, call_id).await?;
+    letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, true).await?;
+    for r in &o.result.applications {
+        let Some(app) = o.app_of(&r.r#ref) else { continue };
+        let Some(p) = r.first_round_decision.map(first_round_publication) else { continue };
+        let decided = Decided { app, publication: p, occasion: "first_round" };
+        decide(&txn, who, &call, &o, &letters, &decided, now).await?;
+        let details = serde_json::json!({"decision": p.status});
+        record(&txn, who, now, "application.first_round_decided", "application", app.id, details)
+            .await?;
+    }
+    let details = serde_json::json!({"stage": STAGE_FIRST});
+    publish_round(&txn, who, call_id, Round::First, &o, now, details).await?;
+    txn.commit().await?;
+    Ok(o.result)
+}
+
+/// Publishes the final decision: awards and rejections, the allocation, emails, a frozen snapshot.
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
+pub async fn publish_final(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+) -> Result<SelectionResult, DomainError> {
+    who.require(&[Role::Staff])?;
+    let now = state.now();
+    let txn = state.write().await?;
+    let call = call_of(&txn, call_id).await?;
+    if call.definition.moment(stage::FINAL_DECISION).is_some_and(|t| now < t) {
+        return Err(DomainError::Conflict(
+            "the final decision is published from the final_decision stage on".into(),
+        ));
+    }
+    let o = closed_outcome(&txn, &call, Round::Final, now).await?;
+    let letters = letters::resolve(&txn, call_id).await?;
+    letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, false).await?;
+    for r in &o.result.applications {
+        let Some(app) = o.app_of(&r.r#ref) else { continue };
+        let Some(p) = r.decision.and_then(final_publication) else { continue };
+        let decided = Decided { app, publication: p, occasion: "final" };
+        decide(&txn, who, &call, &o, &letters, &decided, now).await?;
+        let details = serde_json::json!({"decision": p.status, "allocated": r.allocated});
+        record(&txn, who, now, "application.decided", "application", app.id, details).await?;
+    }
+    let details =
+        serde_json::json!({"stage": STAGE_FINAL, "allocated_total": o.result.allocated_total});
+    publish_round(&txn, who, call_id, Round::Final, &o, now, details).await?;
+    super::monitoring::create_proeftuinen_for_awards(&txn, &who.actor(), &call, &o.result, now)
+        .await?;
+    txn.commit().await?;
+    Ok(o.result)
+}
+
+/// The outcome of a closed, not yet published round with nothing pending.
+async fn closed_outcome(
+    txn: &DatabaseTransaction,
+    call: &StoredCall,
+    round: Round,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DomainError> {
+    let (published, not_closed) = match round {
+        Round::First => (
+            "the first-round outcome is published already",
+            "close the first round before publishing its outcome",
+        ),
+        Round::Final => (
+            "the final decision is published already",
+            "close the final round before publishing the decision",
+        ),
+    };
+    match round_state(txn, call, round, now).await? {
+        RoundState::Closed => {}
+        RoundState::Published => return Err(DomainError::Conflict(published.into())),
+        _ => return Err(DomainError::Conflict(not_closed.into())),
+    }
+    let o = Outcome::load(txn, call).await?;
+    let pending = match round {
+        Round::First => &o.result.first_round_pending,
+        Round::Final => &o.result.final_pending,
+    };
+    if !pending.is_empty() {
+        return Err(DomainError::Conflict(format!("still pending: {}", pending_message(pending))));
+    }
+    Ok(o)
+}
+
+fn pending_message(p: &[Pending]) -> String {
+    p.iter()
+        .map(|p| match p {
+            Pending::KnockoutDecision(r) => format!("a knock-out decision on {r}"),
+            Pending::TieDecision(rs) => {
+                format!("a decision on the tie at the last award place between {}", rs.join(", "))
+            }
+            Pending::FinalScore(r) => format!("final-round sheets for {r}"),
+            Pending::ManualAllocation => "the amounts of the allocation by hand".to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One application's published decision.
+struct Decided<'a> {
+    app: &'a AppRow,
+    publication: Publication,
+    /// The email's occasion: `first_round` or `final`.
+    occasion: &'static str,
+}
+
+/// Gives the application its status, issues its letter and queues its decision email with it.
+async fn decide(
+    txn: &DatabaseTransaction,
+    who: &Principal,
+    call: &StoredCall,
+    o: &Outcome,
+    resolved: &Resolved,
+    d: &Decided<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let (app, email) = (d.app, d.publication.email);
+    store::applications::set_status(txn, app.id, d.publication.status, now).await?;
+    let attachment = letters::issue(txn, who, call, o, resolved, app, email, now).await?;
+    let details = notify::Details {
+        reference: reference(call.id, app.id),
+        ground: crate::domain::grounds::of(&o.input, &o.result, &app.region_ref)
+            .as_ref()
+            .map(letters::ground_sentence),
+        interview: (email == "interview_invitation")
+            .then(|| resolved.settings.interviews.get(&app.id))
+            .flatten()
+            .map(|i| InterviewAt {
+                date: i.date,
+                time: i.time,
+                place: i.place.clone(),
+                video_link: i.video_link.clone(),
+            }),
+    };
+    notify::queue_with_attachment(
+        txn,
+        &call.definition,
+        app,
+        email,
+        d.occasion,
+        now,
+        attachment,
+        details,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Freezes the outcome's inputs, marks the round published and writes the audit line.
+async fn publish_round(
+    txn: &DatabaseTransaction,
+    who: &Principal,
+    call_id: i32,
+    round: Round,
+    o: &Outcome,
+    now: DateTime<Utc>,
+    details: serde_json::Value,
+) -> Result<(), DomainError> {
+    freeze(txn, who, call_id, round.stage(), o, now).await?;
+    let closed =
+        store::assessment::round(txn, call_id, round.as_str()).await?.and_then(|r| r.closed_at);
+    store::assessment::set_round(txn, call_id, round.as_str(), closed, Some(now)).await?;
+    record(txn, who, now, "outcome.published", "call", call_id, details).await
+}
+
+async fn freeze(
+    txn: &DatabaseTransaction,
+    who: &Principal,
+    call_id: i32,
+    stage: &str,
+    o: &Outcome,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let inputs = serde_json::to_string(&o.input).map_err(DomainError::internal)?;
+    let output = serde_json::to_string(&o.result).map_err(DomainError::internal)?;
+    let hash = sha256_hex(inputs.as_bytes());
+    store::assessment::insert_snapshot(
+        txn,
+        call_id,
+        stage,
+        inputs,
+        output,
+        hash,
+        selection::RULE_VERSION,
+        Some(who.user_id),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    who: &Principal,
+    at: DateTime<Utc>,
+    action: &str,
+    entity_type: &str,
+    entity_id: i32,
+    details: serde_json::Value,
+) -> Result<(), DomainError> {
+    let entry = audit::AuditEntry {
+        actor: &who.actor(),
+        at,
+        action,
+        entity_type,
+        entity_id: entity_id.to_string(),
+        reason: None,
+        details,
+    };
+    audit::record(txn, entry).await?;
+    Ok(())
+}
