@@ -33,6 +33,7 @@ impl AuditApi {
     /// Every change with who made it, when, and the before and after. Filter by entity, action, actor and
     /// time; page with `afterId` = the last id seen.
     #[oai(path = "/audit", method = "get")]
+    // The handler's parameters ARE the endpoint's query keys (poem-openapi), so they stay separate.
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,

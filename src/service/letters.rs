@@ -35,8 +35,8 @@ use crate::store::{self, calls::call_of, letters::LetterMeta};
 pub use super::outcome::reference;
 pub use checks::{ground_sentence, ready_to_publish};
 pub use configure::{set_interview, set_settings, set_template, settings};
-pub use facts::facts;
-pub use issue::{correct, issue, preview};
+pub use facts::{LetterRequest, facts};
+pub use issue::{Publishing, correct, issue, preview};
 
 pub const MEDIA_TYPE: &str = "application/pdf";
 

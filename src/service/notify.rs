@@ -19,17 +19,9 @@ pub async fn queue<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<bool, DomainError> {
     let reference = reference(app.call_id, app.id);
-    queue_with_attachment(
-        db,
-        call,
-        app,
-        kind,
-        occasion,
-        now,
-        None,
-        Details { reference, ground: None, interview: None },
-    )
-    .await
+    let details = Details { reference, ground: None, interview: None };
+    let email = OutgoingDecision { kind, occasion, details, attachment: None };
+    queue_with_attachment(db, call, app, email, now).await
 }
 
 /// What a decision email says beyond the call and the region.
@@ -42,19 +34,27 @@ pub struct Details {
     pub interview: Option<decisions::InterviewAt>,
 }
 
+/// One decision email to queue: which, on what occasion, what it says and the letter it carries.
+#[derive(Debug, Clone)]
+pub struct OutgoingDecision<'a> {
+    /// The email's kind, e.g. `award` or `interview_invitation`.
+    pub kind: &'a str,
+    /// The email's occasion, e.g. `first_round` or `final`.
+    pub occasion: &'a str,
+    pub details: Details,
+    pub attachment: Option<Attachment>,
+}
+
 /// As [`queue`], with the decision letter attached (see `service::letters`).
-#[allow(clippy::too_many_arguments)]
 #[tracing::instrument(skip_all, fields(application_id = app.id))]
 pub async fn queue_with_attachment<C: ConnectionTrait>(
     db: &C,
     call: &CallDefinition,
     app: &AppRow,
-    kind: &str,
-    occasion: &str,
+    email: OutgoingDecision<'_>,
     now: DateTime<Utc>,
-    attachment: Option<Attachment>,
-    details: Details,
 ) -> Result<bool, DomainError> {
+    let OutgoingDecision { kind, occasion, details, attachment } = email;
     let rendered = decisions::render(&DecisionEmail {
         kind,
         programme: &call.programme,

@@ -10,7 +10,7 @@ use sea_orm::DatabaseTransaction;
 use super::assessment::rounds::round_state;
 use super::assessment::{STAGE_FINAL, STAGE_FIRST};
 use super::auth::{Principal, Role};
-use super::letters::{self, Resolved};
+use super::letters::{self, Publishing};
 use super::notify;
 use super::outcome::{AppRow, Outcome, reference};
 use super::{AppState, audit};
@@ -42,17 +42,20 @@ pub async fn publish_first_round(
     let o = closed_outcome(&txn, &call, Round::First, now).await?;
     let letters = letters::resolve(&txn, call_id).await?;
     letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, true).await?;
+    let p = Publishing { who, call: &call, outcome: &o, letters: &letters, now };
     for r in &o.result.applications {
         let Some(app) = o.app_of(&r.r#ref) else { continue };
-        let Some(p) = r.first_round_decision.map(first_round_publication) else { continue };
-        let decided = Decided { app, publication: p, occasion: "first_round" };
-        decide(&txn, who, &call, &o, &letters, &decided, now).await?;
-        let details = serde_json::json!({"decision": p.status});
-        record(&txn, who, now, "application.first_round_decided", "application", app.id, details)
-            .await?;
+        let Some(publication) = r.first_round_decision.map(first_round_publication) else {
+            continue;
+        };
+        let decided = Decided { app, publication, occasion: "first_round" };
+        decide(&txn, &p, &decided).await?;
+        let details = serde_json::json!({"decision": publication.status});
+        let entity = Entity::Application(app.id);
+        record(&txn, &p, "application.first_round_decided", entity, details).await?;
     }
     let details = serde_json::json!({"stage": STAGE_FIRST});
-    publish_round(&txn, who, call_id, Round::First, &o, now, details).await?;
+    publish_round(&txn, &p, Round::First, details).await?;
     txn.commit().await?;
     Ok(o.result)
 }
@@ -76,17 +79,18 @@ pub async fn publish_final(
     let o = closed_outcome(&txn, &call, Round::Final, now).await?;
     let letters = letters::resolve(&txn, call_id).await?;
     letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, false).await?;
+    let p = Publishing { who, call: &call, outcome: &o, letters: &letters, now };
     for r in &o.result.applications {
         let Some(app) = o.app_of(&r.r#ref) else { continue };
-        let Some(p) = r.decision.and_then(final_publication) else { continue };
-        let decided = Decided { app, publication: p, occasion: "final" };
-        decide(&txn, who, &call, &o, &letters, &decided, now).await?;
-        let details = serde_json::json!({"decision": p.status, "allocated": r.allocated});
-        record(&txn, who, now, "application.decided", "application", app.id, details).await?;
+        let Some(publication) = r.decision.and_then(final_publication) else { continue };
+        let decided = Decided { app, publication, occasion: "final" };
+        decide(&txn, &p, &decided).await?;
+        let details = serde_json::json!({"decision": publication.status, "allocated": r.allocated});
+        record(&txn, &p, "application.decided", Entity::Application(app.id), details).await?;
     }
     let details =
         serde_json::json!({"stage": STAGE_FINAL, "allocated_total": o.result.allocated_total});
-    publish_round(&txn, who, call_id, Round::Final, &o, now, details).await?;
+    publish_round(&txn, &p, Round::Final, details).await?;
     super::monitoring::create_proeftuinen_for_awards(&txn, &who.actor(), &call, &o.result, now)
         .await?;
     txn.commit().await?;
@@ -151,16 +155,13 @@ struct Decided<'a> {
 /// Gives the application its status, issues its letter and queues its decision email with it.
 async fn decide(
     txn: &DatabaseTransaction,
-    who: &Principal,
-    call: &StoredCall,
-    o: &Outcome,
-    resolved: &Resolved,
+    p: &Publishing<'_>,
     d: &Decided<'_>,
-    now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
+    let Publishing { call, outcome: o, letters: resolved, now, .. } = *p;
     let (app, email) = (d.app, d.publication.email);
     store::applications::set_status(txn, app.id, d.publication.status, now).await?;
-    let attachment = letters::issue(txn, who, call, o, resolved, app, email, now).await?;
+    let attachment = letters::issue(txn, p, app, email).await?;
     let details = notify::Details {
         reference: reference(call.id, app.id),
         ground: crate::domain::grounds::of(&o.input, &o.result, &app.region_ref)
@@ -176,75 +177,73 @@ async fn decide(
                 video_link: i.video_link.clone(),
             }),
     };
-    notify::queue_with_attachment(
-        txn,
-        &call.definition,
-        app,
-        email,
-        d.occasion,
-        now,
-        attachment,
-        details,
-    )
-    .await?;
+    let outgoing =
+        notify::OutgoingDecision { kind: email, occasion: d.occasion, details, attachment };
+    notify::queue_with_attachment(txn, &call.definition, app, outgoing, now).await?;
     Ok(())
 }
 
 /// Freezes the outcome's inputs, marks the round published and writes the audit line.
 async fn publish_round(
     txn: &DatabaseTransaction,
-    who: &Principal,
-    call_id: i32,
+    p: &Publishing<'_>,
     round: Round,
-    o: &Outcome,
-    now: DateTime<Utc>,
     details: serde_json::Value,
 ) -> Result<(), DomainError> {
-    freeze(txn, who, call_id, round.stage(), o, now).await?;
+    let call_id = p.call.id;
+    freeze(txn, p, round.stage()).await?;
     let closed =
         store::assessment::round(txn, call_id, round.as_str()).await?.and_then(|r| r.closed_at);
-    store::assessment::set_round(txn, call_id, round.as_str(), closed, Some(now)).await?;
-    record(txn, who, now, "outcome.published", "call", call_id, details).await
+    store::assessment::set_round(txn, call_id, round.as_str(), closed, Some(p.now)).await?;
+    record(txn, p, "outcome.published", Entity::Call(call_id), details).await
 }
 
 async fn freeze(
     txn: &DatabaseTransaction,
-    who: &Principal,
-    call_id: i32,
+    p: &Publishing<'_>,
     stage: &str,
-    o: &Outcome,
-    now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    let inputs = serde_json::to_string(&o.input).map_err(DomainError::internal)?;
-    let output = serde_json::to_string(&o.result).map_err(DomainError::internal)?;
+    let inputs = serde_json::to_string(&p.outcome.input).map_err(DomainError::internal)?;
+    let output = serde_json::to_string(&p.outcome.result).map_err(DomainError::internal)?;
     let hash = sha256_hex(inputs.as_bytes());
     store::assessment::insert_snapshot(
         txn,
-        call_id,
-        stage,
-        inputs,
-        output,
-        hash,
-        selection::RULE_VERSION,
-        Some(who.user_id),
-        now,
+        store::assessment::NewSnapshot {
+            call_id: p.call.id,
+            stage,
+            inputs,
+            result: output,
+            sha256: hash,
+            rule_version: selection::RULE_VERSION,
+            published_by: Some(p.who.user_id),
+            published_at: p.now,
+        },
     )
     .await?;
     Ok(())
 }
 
+/// What a publication's audit line is about.
+enum Entity {
+    Call(i32),
+    Application(i32),
+}
+
+/// Writes one audit line of the publication, by its publisher at its moment.
 async fn record(
     txn: &DatabaseTransaction,
-    who: &Principal,
-    at: DateTime<Utc>,
+    p: &Publishing<'_>,
     action: &str,
-    entity_type: &str,
-    entity_id: i32,
+    entity: Entity,
     details: serde_json::Value,
 ) -> Result<(), DomainError> {
+    let (entity_type, entity_id) = match entity {
+        Entity::Call(id) => ("call", id),
+        Entity::Application(id) => ("application", id),
+    };
     let entry = audit::AuditEntry {
-        actor: &who.actor(),
-        at,
+        actor: &p.who.actor(),
+        at: p.now,
         action,
         entity_type,
         entity_id: entity_id.to_string(),

@@ -93,28 +93,32 @@ pub async fn sheets_of<C: ConnectionTrait>(
         .await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A new version of one assessor's sheet, stored as a draft.
+pub struct NewSheet<'a> {
+    pub application_id: i32,
+    pub assessor_id: i32,
+    pub round: &'a str,
+    pub version: i32,
+    pub content: String,
+    pub correction_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
 pub async fn insert_sheet<C: ConnectionTrait>(
     db: &C,
-    application_id: i32,
-    assessor_id: i32,
-    round: &str,
-    version: i32,
-    content: String,
-    correction_reason: Option<String>,
-    now: DateTime<Utc>,
+    s: NewSheet<'_>,
 ) -> Result<sheet::Model, DbErr> {
     sheet::ActiveModel {
-        application_id: Set(application_id),
-        assessor_id: Set(assessor_id),
-        round: Set(round.to_string()),
-        version: Set(version),
+        application_id: Set(s.application_id),
+        assessor_id: Set(s.assessor_id),
+        round: Set(s.round.to_string()),
+        version: Set(s.version),
         status: Set("draft".into()),
-        content: Set(content),
+        content: Set(s.content),
         total: Set(None),
-        correction_reason: Set(correction_reason),
-        created_at: Set(now),
-        updated_at: Set(now),
+        correction_reason: Set(s.correction_reason),
+        created_at: Set(s.created_at),
+        updated_at: Set(s.created_at),
         submitted_at: Set(None),
         ..Default::default()
     }
@@ -209,25 +213,29 @@ pub async fn set_round<C: ConnectionTrait>(
 
 // ---- decisions
 
-#[allow(clippy::too_many_arguments)]
+/// A decision staff record on a call or one of its applications.
+pub struct NewDecision<'a> {
+    pub call_id: i32,
+    pub application_id: Option<i32>,
+    pub kind: RecordedKind,
+    pub value: serde_json::Value,
+    pub reason: &'a str,
+    pub decided_by: Option<i32>,
+    pub decided_at: DateTime<Utc>,
+}
+
 pub async fn record_decision<C: ConnectionTrait>(
     db: &C,
-    call_id: i32,
-    application_id: Option<i32>,
-    kind: RecordedKind,
-    value: serde_json::Value,
-    reason: &str,
-    by: Option<i32>,
-    now: DateTime<Utc>,
+    d: NewDecision<'_>,
 ) -> Result<decision::Model, DbErr> {
     decision::ActiveModel {
-        call_id: Set(call_id),
-        application_id: Set(application_id),
-        kind: Set(kind.as_str().to_string()),
-        value: Set(value.to_string()),
-        reason: Set(reason.to_string()),
-        decided_by: Set(by),
-        decided_at: Set(now),
+        call_id: Set(d.call_id),
+        application_id: Set(d.application_id),
+        kind: Set(d.kind.as_str().to_string()),
+        value: Set(d.value.to_string()),
+        reason: Set(d.reason.to_string()),
+        decided_by: Set(d.decided_by),
+        decided_at: Set(d.decided_at),
         ..Default::default()
     }
     .insert(db)
@@ -281,27 +289,31 @@ pub async fn notes_of<C: ConnectionTrait>(
 
 // ---- frozen outcomes
 
-#[allow(clippy::too_many_arguments)]
+/// A published round's frozen outcome: its inputs, its result and the inputs' SHA-256.
+pub struct NewSnapshot<'a> {
+    pub call_id: i32,
+    pub stage: &'a str,
+    pub inputs: String,
+    pub result: String,
+    pub sha256: String,
+    pub rule_version: &'a str,
+    pub published_by: Option<i32>,
+    pub published_at: DateTime<Utc>,
+}
+
 pub async fn insert_snapshot<C: ConnectionTrait>(
     db: &C,
-    call_id: i32,
-    stage: &str,
-    inputs: String,
-    result: String,
-    sha256: String,
-    rule_version: &str,
-    by: Option<i32>,
-    now: DateTime<Utc>,
+    s: NewSnapshot<'_>,
 ) -> Result<outcome_snapshot::Model, DbErr> {
     outcome_snapshot::ActiveModel {
-        call_id: Set(call_id),
-        stage: Set(stage.to_string()),
-        inputs: Set(inputs),
-        result: Set(result),
-        sha256: Set(sha256),
-        rule_version: Set(rule_version.to_string()),
-        published_by: Set(by),
-        published_at: Set(now),
+        call_id: Set(s.call_id),
+        stage: Set(s.stage.to_string()),
+        inputs: Set(s.inputs),
+        result: Set(s.result),
+        sha256: Set(s.sha256),
+        rule_version: Set(s.rule_version.to_string()),
+        published_by: Set(s.published_by),
+        published_at: Set(s.published_at),
         ..Default::default()
     }
     .insert(db)

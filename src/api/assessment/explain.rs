@@ -242,8 +242,13 @@ impl ExplainApi {
         let b = body.0;
         let round = self::round(&b.round)?;
         let sheet = b.sheet.into_input()?;
-        let w = svc::what_if(&self.state, &auth.0, id.0, &b.application, &b.assessor, round, sheet)
-            .await?;
+        let replaced = svc::ReplacedSheet {
+            application_ref: &b.application,
+            assessor: &b.assessor,
+            round,
+            sheet,
+        };
+        let w = svc::what_if(&self.state, &auth.0, id.0, replaced).await?;
         let (_, _, apps) = svc::results(&self.state, &auth.0, id.0).await?;
         Ok(Json(WhatIfView {
             awarded_before: w.awarded_before,

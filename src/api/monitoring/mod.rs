@@ -118,10 +118,12 @@ impl MonitoringApi {
                 &self.state,
                 &auth.0,
                 id.0,
-                amount,
-                b.description,
-                b.granted_on,
-                b.call_id,
+                svc::GrantInput {
+                    amount,
+                    description: b.description,
+                    granted_on: b.granted_on,
+                    call_id: b.call_id,
+                },
             )
             .await?,
         )))

@@ -71,13 +71,15 @@ pub async fn decide_knockout(
     }
     store::assessment::record_decision(
         &txn,
-        call.id,
-        Some(application_id),
-        RecordedKind::Knockout,
-        serde_json::json!({"verdict": verdict.as_str()}),
-        reason.trim(),
-        Some(who.user_id),
-        now,
+        store::assessment::NewDecision {
+            call_id: call.id,
+            application_id: Some(application_id),
+            kind: RecordedKind::Knockout,
+            value: serde_json::json!({"verdict": verdict.as_str()}),
+            reason: reason.trim(),
+            decided_by: Some(who.user_id),
+            decided_at: now,
+        },
     )
     .await?;
     audit::record(
@@ -148,13 +150,15 @@ pub async fn settle_tie(
     for Settled { region_ref: r, application_id: id, award: awarded } in &settled {
         store::assessment::record_decision(
             &txn,
-            call_id,
-            Some(*id),
-            RecordedKind::Tie,
-            serde_json::json!({"award": awarded}),
-            reason.trim(),
-            Some(who.user_id),
-            now,
+            store::assessment::NewDecision {
+                call_id,
+                application_id: Some(*id),
+                kind: RecordedKind::Tie,
+                value: serde_json::json!({"award": awarded}),
+                reason: reason.trim(),
+                decided_by: Some(who.user_id),
+                decided_at: now,
+            },
         )
         .await?;
         audit::record(
@@ -198,13 +202,15 @@ pub async fn set_manual_allocation(
     let value = amounts_by_ref(&txn, call_id, amounts.as_ref()).await?;
     store::assessment::record_decision(
         &txn,
-        call_id,
-        None,
-        RecordedKind::ManualAllocation,
-        value.clone(),
-        reason.trim(),
-        Some(who.user_id),
-        now,
+        store::assessment::NewDecision {
+            call_id,
+            application_id: None,
+            kind: RecordedKind::ManualAllocation,
+            value: value.clone(),
+            reason: reason.trim(),
+            decided_by: Some(who.user_id),
+            decided_at: now,
+        },
     )
     .await?;
     let Outcome { input, result, .. } = Outcome::load(&txn, &call).await?;

@@ -25,7 +25,9 @@ pub use addendum::{has_addendum, upload_addendum};
 pub use calibration::{add_consensus_note, assessor_deviations, consensus_notes};
 pub use conflicts::{conflicts, declare_conflict};
 pub use decisions::{decide_knockout, set_manual_allocation, settle_tie};
-pub use results::{Explained, FrozenOutcome, WhatIf, explain, frozen, results, what_if};
+pub use results::{
+    Explained, FrozenOutcome, ReplacedSheet, WhatIf, explain, frozen, results, what_if,
+};
 pub use rounds::{close_round, round_state_of};
 pub use sheets::{SheetView, correct_sheet, save_sheet, sheets, submit_sheet};
 

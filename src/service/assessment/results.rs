@@ -82,6 +82,17 @@ pub struct WhatIf {
     pub result: SelectionResult,
 }
 
+/// The sheet a what-if puts in place of one assessor's sheet on one application in a round.
+#[derive(Debug, Clone)]
+pub struct ReplacedSheet<'a> {
+    /// The application's region reference.
+    pub application_ref: &'a str,
+    /// The assessor whose sheet it replaces, as named in the frozen inputs.
+    pub assessor: &'a str,
+    pub round: Round,
+    pub sheet: SheetInput,
+}
+
 /// What if one sheet had been different (as after a successful objection)? Recomputes the final
 /// outcome from its frozen inputs with that sheet replaced; the published outcome is untouched.
 #[tracing::instrument(skip_all, fields(call_id = call_id))]
@@ -89,11 +100,9 @@ pub async fn what_if(
     state: &AppState,
     who: &Principal,
     call_id: i32,
-    application_ref: &str,
-    assessor: &str,
-    round: Round,
-    sheet: SheetInput,
+    replaced: ReplacedSheet<'_>,
 ) -> Result<WhatIf, DomainError> {
+    let ReplacedSheet { application_ref, assessor, round, sheet } = replaced;
     who.require(&[Role::Staff])?;
     let call = call_of(&state.db, call_id).await?;
     let snap =

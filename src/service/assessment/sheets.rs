@@ -101,13 +101,15 @@ pub async fn save_sheet(
             None => {
                 store::assessment::insert_sheet(
                     &txn,
-                    application_id,
-                    who.user_id,
-                    round.as_str(),
-                    1,
-                    content(&input)?,
-                    None,
-                    now,
+                    store::assessment::NewSheet {
+                        application_id,
+                        assessor_id: who.user_id,
+                        round: round.as_str(),
+                        version: 1,
+                        content: content(&input)?,
+                        correction_reason: None,
+                        created_at: now,
+                    },
                 )
                 .await?
                 .id
@@ -192,13 +194,15 @@ pub async fn submit_sheet(
         None => {
             store::assessment::insert_sheet(
                 &txn,
-                application_id,
-                who.user_id,
-                round.as_str(),
-                1,
-                content(&input)?,
-                None,
-                now,
+                store::assessment::NewSheet {
+                    application_id,
+                    assessor_id: who.user_id,
+                    round: round.as_str(),
+                    version: 1,
+                    content: content(&input)?,
+                    correction_reason: None,
+                    created_at: now,
+                },
             )
             .await?
             .id
@@ -270,13 +274,15 @@ pub async fn correct_sheet(
     store::assessment::supersede_sheet(&txn, previous.id, now).await?;
     let new = store::assessment::insert_sheet(
         &txn,
-        application_id,
-        who.user_id,
-        round.as_str(),
-        previous.version + 1,
-        content(&input)?,
-        Some(reason.trim().to_string()),
-        now,
+        store::assessment::NewSheet {
+            application_id,
+            assessor_id: who.user_id,
+            round: round.as_str(),
+            version: previous.version + 1,
+            content: content(&input)?,
+            correction_reason: Some(reason.trim().to_string()),
+            created_at: now,
+        },
     )
     .await?;
     store::assessment::update_sheet(

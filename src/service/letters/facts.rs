@@ -16,21 +16,28 @@ use crate::error::DomainError;
 use crate::service::outcome::AppRow;
 use crate::store::{self, calls::StoredCall};
 
+/// What a letter is written from: one application in its call's outcome, and which letter.
+pub struct LetterRequest<'a> {
+    pub call: &'a StoredCall,
+    pub input: &'a SelectionInput,
+    pub result: &'a SelectionResult,
+    pub app: &'a AppRow,
+    pub kind: LetterKind,
+    /// 1, or the number of a correction.
+    pub number: i32,
+    /// For a correction: its reason and the date of the letter it corrects.
+    pub correction: Option<(String, NaiveDate)>,
+}
+
 /// Gathers every figure of one application's letter from the call's outcome.
 // Long: most of it is one flat struct literal, a line per figure the letter shows.
-#[allow(clippy::too_many_arguments)]
 pub async fn facts<C: ConnectionTrait>(
     db: &C,
-    call: &StoredCall,
-    input: &SelectionInput,
-    result: &SelectionResult,
-    app: &AppRow,
-    kind: LetterKind,
-    number: i32,
-    correction: Option<(String, NaiveDate)>,
+    request: LetterRequest<'_>,
     now: DateTime<Utc>,
     settings: LetterSettings,
 ) -> Result<LetterFacts, DomainError> {
+    let LetterRequest { call, input, result, app, kind, number, correction } = request;
     let def = &call.definition;
     let r = result.applications.iter().find(|a| a.r#ref == app.region_ref).ok_or_else(|| {
         DomainError::Conflict("the application has no outcome to write a letter about".into())

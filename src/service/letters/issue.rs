@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::compose::{self, LetterKind};
-use super::{MEDIA_TYPE, Resolved, checks, facts, filename, kind_for, local_date, resolve};
+use super::{
+    LetterRequest, MEDIA_TYPE, Resolved, checks, facts, filename, kind_for, local_date, resolve,
+};
 use crate::domain::digest::sha256_hex;
 use crate::error::DomainError;
 use crate::mail::outbox::Attachment;
@@ -13,20 +15,25 @@ use crate::service::outcome::{self, AppRow, Outcome};
 use crate::service::{AppState, audit};
 use crate::store::{self, calls::StoredCall, calls::call_of, letters::LetterMeta};
 
+/// A publication in progress: who publishes, the call, its outcome and letter settings, and when.
+pub struct Publishing<'a> {
+    pub who: &'a Principal,
+    pub call: &'a StoredCall,
+    pub outcome: &'a Outcome,
+    pub letters: &'a Resolved,
+    pub now: DateTime<Utc>,
+}
+
 /// At publication, inside its transaction: issues the letter that belongs to the decision email
 /// (if any) and stores it; returns it as the attachment the email carries. An invitation is
 /// stored as a letter too, but the email gives the date, time and place (no attachment).
-#[allow(clippy::too_many_arguments)]
 pub async fn issue<C: ConnectionTrait>(
     txn: &C,
-    who: &Principal,
-    call: &StoredCall,
-    o: &Outcome,
-    resolved: &Resolved,
+    p: &Publishing<'_>,
     app: &AppRow,
     email_kind: &str,
-    now: DateTime<Utc>,
 ) -> Result<Option<Attachment>, DomainError> {
+    let Publishing { who, call, outcome: o, letters: resolved, now } = *p;
     let invitation =
         (email_kind == "interview_invitation").then_some(LetterKind::InterviewInvitation);
     let attached = LetterKind::of_email(email_kind);
@@ -34,11 +41,20 @@ pub async fn issue<C: ConnectionTrait>(
     for (kind, attach) in [(invitation, false), (attached, true)] {
         let Some(kind) = kind else { continue };
         let settings = resolved.settings.clone();
-        let f = facts(txn, call, &o.input, &o.result, app, kind, 1, None, now, settings).await?;
+        let request = LetterRequest {
+            call,
+            input: &o.input,
+            result: &o.result,
+            app,
+            kind,
+            number: 1,
+            correction: None,
+        };
+        let f = facts(txn, request, now, settings).await?;
         let pdf = compose::render(&f, &resolved.templates)?;
         let content = if attach { Some(pdf.clone()) } else { None };
-        let meta =
-            store_letter(txn, who, call.id, app, kind, 1, &f.reference, pdf, None, now).await?;
+        let issued = Issued { app, kind, number: 1, reference: &f.reference, pdf, reason: None };
+        let meta = store_letter(txn, who, call.id, issued, now).await?;
         if let Some(content) = content {
             let media_type = MEDIA_TYPE.to_string();
             attachment = Some(Attachment { filename: meta.filename, media_type, content });
@@ -47,19 +63,25 @@ pub async fn issue<C: ConnectionTrait>(
     Ok(attachment)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A rendered letter of one application, to be stored.
+struct Issued<'a> {
+    app: &'a AppRow,
+    kind: LetterKind,
+    number: i32,
+    reference: &'a str,
+    pdf: Vec<u8>,
+    /// A correction's reason.
+    reason: Option<String>,
+}
+
 async fn store_letter<C: ConnectionTrait>(
     db: &C,
     who: &Principal,
     call_id: i32,
-    app: &AppRow,
-    kind: LetterKind,
-    number: i32,
-    reference: &str,
-    pdf: Vec<u8>,
-    reason: Option<String>,
+    letter: Issued<'_>,
     now: DateTime<Utc>,
 ) -> Result<LetterMeta, DomainError> {
+    let Issued { app, kind, number, reference, pdf, reason } = letter;
     let sha256 = sha256_hex(&pdf);
     let meta = store::letters::insert(
         db,
@@ -78,19 +100,23 @@ async fn store_letter<C: ConnectionTrait>(
         },
     )
     .await?;
-    audit::record(
-db,
-audit::AuditEntry {
-actor: &who.actor(),
-at: now,
-action: if number > 1 { "letter.corrected" } else { "letter.issued" },
-entity_type: "application",
-entity_id: app.id.to_string(),
-reason: reason.as_deref(),
-details: serde_json::json!({"letter_id": meta.id, "kind": kind.as_str(), "number": number, "reference": reference, "sha256": sha256}),
-},
-)
-    .await?;
+    let details = serde_json::json!({
+        "letter_id": meta.id,
+        "kind": kind.as_str(),
+        "number": number,
+        "reference": reference,
+        "sha256": sha256,
+    });
+    let entry = audit::AuditEntry {
+        actor: &who.actor(),
+        at: now,
+        action: if number > 1 { "letter.corrected" } else { "letter.issued" },
+        entity_type: "application",
+        entity_id: app.id.to_string(),
+        reason: reason.as_deref(),
+        details,
+    };
+    audit::record(db, entry).await?;
     Ok(meta)
 }
 
@@ -141,7 +167,16 @@ pub async fn preview(
         })?,
     };
     let resolved = resolve(db, call.id).await?;
-    let f = facts(db, &call, &input, &result, &app, kind, 1, None, now, resolved.settings).await?;
+    let request = LetterRequest {
+        call: &call,
+        input: &input,
+        result: &result,
+        app: &app,
+        kind,
+        number: 1,
+        correction: None,
+    };
+    let f = facts(db, request, now, resolved.settings).await?;
     let pdf = compose::render(&f, &resolved.templates)?;
     let warnings =
         checks::motivation_problems(db, &call, &input, &result, Some(&app.region_ref)).await?;
@@ -180,33 +215,26 @@ pub async fn correct(
         + 1;
     let Outcome { input, result, .. } = Outcome::load(&txn, &call).await?;
     let resolved = resolve(&txn, call.id).await?;
-    let f = facts(
-        &txn,
-        &call,
-        &input,
-        &result,
-        &app,
+    let request = LetterRequest {
+        call: &call,
+        input: &input,
+        result: &result,
+        app: &app,
         kind,
         number,
-        Some((reason.trim().to_string(), local_date(old.issued_at))),
-        now,
-        resolved.settings,
-    )
-    .await?;
+        correction: Some((reason.trim().to_string(), local_date(old.issued_at))),
+    };
+    let f = facts(&txn, request, now, resolved.settings).await?;
     let pdf = compose::render(&f, &resolved.templates)?;
-    let meta = store_letter(
-        &txn,
-        who,
-        call.id,
-        &app,
+    let issued = Issued {
+        app: &app,
         kind,
         number,
-        &f.reference,
+        reference: &f.reference,
         pdf,
-        Some(reason.trim().to_string()),
-        now,
-    )
-    .await?;
+        reason: Some(reason.trim().to_string()),
+    };
+    let meta = store_letter(&txn, who, call.id, issued, now).await?;
     txn.commit().await?;
     Ok(meta)
 }

@@ -242,16 +242,14 @@ pub async fn update(
         return Err(DomainError::Validation(errors));
     }
     let record = serde_json::to_string(&input.record).map_err(DomainError::internal)?;
-    db::update_proeftuin(
-        &txn,
+    let update = db::ProeftuinUpdate {
         id,
-        input.name.trim().to_string(),
-        input.ends_on,
+        name: input.name.trim().to_string(),
+        ends_on: input.ends_on,
         reporting,
         record,
-        now,
-    )
-    .await?;
+    };
+    db::update_proeftuin(&txn, update, now).await?;
     audit::record(
         &txn,
         audit::AuditEntry {
@@ -293,16 +291,25 @@ pub async fn get(state: &AppState, who: &Principal, id: i32) -> Result<Proeftuin
     proeftuin_of(&state.db, p).await
 }
 
+/// A grant staff add to a proeftuin.
+#[derive(Debug, Clone)]
+pub struct GrantInput {
+    pub amount: Money,
+    /// What the grant is for.
+    pub description: String,
+    pub granted_on: NaiveDate,
+    /// The call it was granted in, if any.
+    pub call_id: Option<i32>,
+}
+
 #[tracing::instrument(skip_all, fields(proeftuin_id = id))]
 pub async fn add_grant(
     state: &AppState,
     who: &Principal,
     id: i32,
-    amount: Money,
-    description: String,
-    granted_on: NaiveDate,
-    call_id: Option<i32>,
+    grant: GrantInput,
 ) -> Result<Proeftuin, DomainError> {
+    let GrantInput { amount, description, granted_on, call_id } = grant;
     who.require(&[Role::Staff])?;
     let now = state.now();
     let txn = state.write().await?;

@@ -84,21 +84,27 @@ pub async fn proeftuinen<C: ConnectionTrait>(
     q.order_by_asc(proeftuin::Column::Id).all(db).await
 }
 
+/// What staff change on a proeftuin's record.
+pub struct ProeftuinUpdate {
+    pub id: i32,
+    pub name: String,
+    pub ends_on: Option<NaiveDate>,
+    pub reporting: String,
+    /// The record, as JSON.
+    pub record: String,
+}
+
 pub async fn update_proeftuin<C: ConnectionTrait>(
     db: &C,
-    id: i32,
-    name: String,
-    ends_on: Option<NaiveDate>,
-    reporting: String,
-    record: String,
+    u: ProeftuinUpdate,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     proeftuin::ActiveModel {
-        id: Set(id),
-        name: Set(name),
-        ends_on: Set(ends_on.map(date_text)),
-        reporting: Set(reporting),
-        record: Set(record),
+        id: Set(u.id),
+        name: Set(u.name),
+        ends_on: Set(u.ends_on.map(date_text)),
+        reporting: Set(u.reporting),
+        record: Set(u.record),
         updated_at: Set(now),
         ..Default::default()
     }
