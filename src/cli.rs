@@ -326,8 +326,9 @@ async fn serve(
     let (background, mail_target) = startup::spawn_background(state.clone(), &mail.config())?;
     let server = startup::spawn_with(state, bind, options).await?;
     println!(
-        "Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}",
-        server.addr
+        "Tuinier listens on http://{addr} (the API at http://{addr}/v1, its docs at /docs); \
+         mail goes to {mail_target}",
+        addr = server.addr
     );
     tokio::signal::ctrl_c().await?;
     server.stop().await;
@@ -355,8 +356,9 @@ async fn serve_demo(
         startup::spawn_with(state, bind, startup::ServeOptions { demo: Some(clock), ..options })
             .await?;
     println!(
-        "Tuinier listens on http://{} (API docs at /docs); mail goes to {mail_target}",
-        server.addr
+        "Tuinier listens on http://{addr} (the API at http://{addr}/v1, its docs at /docs); \
+         mail goes to {mail_target}",
+        addr = server.addr
     );
     tokio::signal::ctrl_c().await?;
     server.stop().await;
