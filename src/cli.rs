@@ -97,7 +97,8 @@ pub enum Command {
         bind: SocketAddr,
         #[command(flatten)]
         db: DatabaseArg,
-        /// Seeds the demo data (the 2022 call, its assessors and regions) and prints a token per demo user
+        /// Seeds the demo data (the 2022 call, its assessors and regions) and prints a token per
+        /// demo user
         #[arg(long)]
         demo: bool,
         #[command(flatten)]
@@ -155,7 +156,8 @@ pub enum Command {
 
 #[derive(Subcommand)]
 pub enum ScenarioCommand {
-    /// Runs a whole call from a scenario file on a fresh temporary database and writes DIR/outcome.json
+    /// Runs a whole call from a scenario file on a fresh temporary database and writes
+    /// DIR/outcome.json
     Run {
         file: std::path::PathBuf,
         #[arg(long)]

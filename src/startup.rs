@@ -82,7 +82,8 @@ pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
         .with(poem::middleware::CatchPanic::new().with_handler(|_| api::problem::panicked()))
         .with(api::guard::GuardMiddleware(guard))
         .into_endpoint();
-    // The access log outermost, so that the breaker's quick 503s and the guard's refusals are logged.
+    // The access log outermost, so that the breaker's quick 503s and the guard's refusals are
+    // logged.
     api::breaker::guard(routes, db)
         .around(api::access_log::log_request)
         .around(api::standards::version_header)

@@ -14,8 +14,8 @@ const MAX_FN_LINES: usize = 80;
 const LONG_FN_MARK: &str = "// Long:";
 
 /// The top-level modules and what each may import. `api → service → (domain, store, mail, pdf)`;
-/// the drivers (`cli`, `startup`, `scenario`, `demo`, `scheduler`) sit above the API and the services and
-/// only start or call them; `error`, `clock` and `config` are leaves everyone may use.
+/// the drivers (`cli`, `startup`, `scenario`, `demo`, `scheduler`) sit above the API and the
+/// services and only start or call them; `error`, `clock` and `config` are leaves everyone may use.
 const LAYERS: &[(&str, &[&str])] = &[
     ("error", &[]),
     ("clock", &[]),

@@ -17,7 +17,8 @@ pub struct Model {
     pub subject: String,
     #[sea_orm(column_type = "Text")]
     pub body_text: String,
-    /// `queued`, `sending` (claimed by a worker until `lease_until`), `sent`, `failed` or `cancelled`
+    /// `queued`, `sending` (claimed by a worker until `lease_until`), `sent`, `failed` or
+    /// `cancelled`
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
@@ -36,7 +37,8 @@ pub struct Model {
     pub body_html: Option<String>,
     /// The `From` the message went out with (set when it is sent).
     pub sent_from: Option<String>,
-    /// While `sending`: until when the claiming worker owns the row; after that another may take it.
+    /// While `sending`: until when the claiming worker owns the row; after that another may take
+    /// it.
     pub lease_until: Option<DateTimeUtc>,
     /// The claim (worker id and a random token) that owns the row while `sending`.
     pub leased_by: Option<String>,

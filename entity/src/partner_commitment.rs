@@ -7,7 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub application_id: i32,
-    /// `municipality`, `local_team`, `veilig_thuis`, `certified_institution`, `child_protection_board`
+    /// `municipality`, `local_team`, `veilig_thuis`, `certified_institution`,
+    /// `child_protection_board`
     pub role: String,
     pub organisation: String,
     pub signed_by: String,

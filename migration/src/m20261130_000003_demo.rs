@@ -16,7 +16,8 @@ impl MigrationTrait for Migration {
                     .col(pk_auto(DemoDatabase::Id))
                     // When `serve --demo` seeded this (then empty) database.
                     .col(timestamp_with_time_zone(DemoDatabase::CreatedAt))
-                    // How far the demo clock runs ahead of the real one, in seconds (never negative).
+                    // How far the demo clock runs ahead of the real one, in seconds (never
+                    // negative).
                     .col(big_integer(DemoDatabase::ClockOffsetSeconds).default(0))
                     .to_owned(),
             )

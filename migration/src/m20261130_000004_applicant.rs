@@ -15,7 +15,8 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(Applications::Table)
-                    // JSON: {"organisation", "address": {"street", "postcode", "city"}, "kvk_number"?, "oin"?}
+                    // JSON: {"organisation", "address": {"street", "postcode", "city"},
+                    // "kvk_number"?, "oin"?}
                     .add_column(text_null(Applications::Applicant))
                     .to_owned(),
             )

@@ -21,10 +21,11 @@ pub use super::applications_model::*;
 impl ApplicationsApi {
     /// Starts the region's draft application on a published call (region users)
     ///
-    /// Creates the region's one draft application on the call; the region comes from the token. Refused
-    /// with 409 before the call's publication or when the region already has an application on the call,
-    /// and with 422 `deadline-passed` after the submission deadline. Answers 201 with the application's
-    /// path in `Location`; fill it in with the form, budget, commitments and documents, then submit.
+    /// Creates the region's one draft application on the call; the region comes from the token.
+    /// Refused with 409 before the call's publication or when the region already has an application
+    /// on the call, and with 422 `deadline-passed` after the submission deadline. Answers 201 with
+    /// the application's path in `Location`; fill it in with the form, budget, commitments and
+    /// documents, then submit.
     #[oai(path = "/calls/:call_id/applications", method = "post")]
     async fn create(
         &self,
@@ -37,9 +38,9 @@ impl ApplicationsApi {
 
     /// Lists a call's applications, by id
     ///
-    /// Staff see all of them, a region user its own, an assessor the submitted ones of a call they are
-    /// assigned to. Filter with `status` and `region`; page with `limit` and `offset`; a bad filter or page
-    /// answers 422.
+    /// Staff see all of them, a region user its own, an assessor the submitted ones of a call they
+    /// are assigned to. Filter with `status` and `region`; page with `limit` and `offset`; a bad
+    /// filter or page answers 422.
     #[oai(path = "/calls/:call_id/applications", method = "get")]
     async fn list(
         &self,
@@ -94,10 +95,10 @@ impl ApplicationsApi {
 
     /// Reads an application with everything in it, and what submission still needs
     ///
-    /// The form, the budget with its computed totals, the partner commitments, the documents, the status
-    /// and `missing`: every part submission still needs, by field. Another region's application does not
-    /// exist for a region user (404). An assessor sees no contact person: that is the lead applicant's
-    /// personal data.
+    /// The form, the budget with its computed totals, the partner commitments, the documents, the
+    /// status and `missing`: every part submission still needs, by field. Another region's
+    /// application does not exist for a region user (404). An assessor sees no contact person: that
+    /// is the lead applicant's personal data.
     #[oai(path = "/applications/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ApplicationView>, Read> {
         let mut view = application_view(intake::get(&self.state, &auth.0, id.0).await?);
@@ -109,9 +110,9 @@ impl ApplicationsApi {
 
     /// Replaces the application form of a draft (the region)
     ///
-    /// The form is replaced as a whole; a draft may leave fields out, submission needs them all. Refused
-    /// with 409 once the application is submitted, and with 422 `deadline-passed` after the submission
-    /// deadline.
+    /// The form is replaced as a whole; a draft may leave fields out, submission needs them all.
+    /// Refused with 409 once the application is submitted, and with 422 `deadline-passed` after the
+    /// submission deadline.
     #[oai(path = "/applications/:id/form", method = "put")]
     async fn put_form(
         &self,
@@ -125,11 +126,11 @@ impl ApplicationsApi {
 
     /// Replaces the budget of a draft (the region)
     ///
-    /// The budget is replaced as a whole: one line per year and purpose, with total cost, own contribution
-    /// and requested amount as strings with two decimals. Each line's year lies in the call's spending
-    /// period, no amount is negative, and own contribution plus requested amount do not exceed the total
-    /// cost. Every problem is listed by field, e.g. `lines[0].requested`, in one 422 answer. The requested
-    /// total is computed.
+    /// The budget is replaced as a whole: one line per year and purpose, with total cost, own
+    /// contribution and requested amount as strings with two decimals. Each line's year lies in the
+    /// call's spending period, no amount is negative, and own contribution plus requested amount do
+    /// not exceed the total cost. Every problem is listed by field, e.g. `lines[0].requested`, in
+    /// one 422 answer. The requested total is computed.
     #[oai(path = "/applications/:id/budget", method = "put")]
     async fn put_budget(
         &self,
@@ -146,8 +147,9 @@ impl ApplicationsApi {
     /// Records a partner's signed commitment for one of the call's required roles (the region)
     ///
     /// `role` is one of the call's `required_partner_roles` (e.g. `municipality`, `local_team`,
-    /// `veilig_thuis`, `certified_institution`, `child_protection_board`); recording it again replaces it.
-    /// `document_id` points to the signed letter, uploaded first as a document of kind `commitment`.
+    /// `veilig_thuis`, `certified_institution`, `child_protection_board`); recording it again
+    /// replaces it. `document_id` points to the signed letter, uploaded first as a document of kind
+    /// `commitment`.
     #[oai(path = "/applications/:id/commitments/:role", method = "put")]
     async fn put_commitment(
         &self,
@@ -170,10 +172,10 @@ impl ApplicationsApi {
 
     /// Uploads a document to a draft (the region)
     ///
-    /// The body is the raw file (`Content-Type: application/octet-stream`); `kind` (`plan`, `attachment` or
-    /// `commitment`) and `filename` are query parameters. PDF, DOCX and ODT are recognised by their
-    /// content, not their name; anything else answers 422, more than 25 MB answers 413. Answers 201 with
-    /// the document's download path in `Location`.
+    /// The body is the raw file (`Content-Type: application/octet-stream`); `kind` (`plan`,
+    /// `attachment` or `commitment`) and `filename` are query parameters. PDF, DOCX and ODT are
+    /// recognised by their content, not their name; anything else answers 422, more than 25 MB
+    /// answers 413. Answers 201 with the document's download path in `Location`.
     #[oai(path = "/applications/:id/documents", method = "post")]
     async fn upload(
         &self,
@@ -217,8 +219,8 @@ impl ApplicationsApi {
 
     /// Downloads a document, byte for byte as uploaded
     ///
-    /// With its media type and file name in `Content-Disposition`. A document of another application
-    /// answers 404.
+    /// With its media type and file name in `Content-Disposition`. A document of another
+    /// application answers 404.
     #[oai(path = "/applications/:id/documents/:document_id/content", method = "get")]
     async fn content(
         &self,
@@ -232,8 +234,8 @@ impl ApplicationsApi {
 
     /// Removes a document from a draft (the region)
     ///
-    /// Answers the application as it is afterwards. The signed copy a commitment points to cannot be
-    /// removed while the commitment refers to it (409).
+    /// Answers the application as it is afterwards. The signed copy a commitment points to cannot
+    /// be removed while the commitment refers to it (409).
     #[oai(path = "/applications/:id/documents/:document_id", method = "delete")]
     async fn delete_document(
         &self,
@@ -247,9 +249,9 @@ impl ApplicationsApi {
 
     /// Submits a complete draft (the region)
     ///
-    /// Accepted up to and including the deadline second; after it, 422 `deadline-passed`. An incomplete
-    /// draft answers 422 with every missing part in `errors` (the same list as `missing` on the
-    /// application). A submitted application is immutable: later writes answer 409.
+    /// Accepted up to and including the deadline second; after it, 422 `deadline-passed`. An
+    /// incomplete draft answers 422 with every missing part in `errors` (the same list as `missing`
+    /// on the application). A submitted application is immutable: later writes answer 409.
     #[oai(path = "/applications/:id/submit", method = "post")]
     async fn submit(
         &self,

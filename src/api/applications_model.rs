@@ -122,7 +122,8 @@ pub struct CommitmentInputDto {
 
 #[derive(Object, Debug, Clone)]
 pub struct CommitmentView {
-    /// `municipality`, `local_team`, `veilig_thuis`, `certified_institution` or `child_protection_board`
+    /// `municipality`, `local_team`, `veilig_thuis`, `certified_institution` or
+    /// `child_protection_board`
     pub role: String,
     pub organisation: String,
     pub signed_by: String,

@@ -30,8 +30,8 @@ pub struct AuditEntry {
 impl AuditApi {
     /// Reads the audit trail, oldest first (staff)
     ///
-    /// Every change with who made it, when, and the before and after. Filter by entity, action, actor and
-    /// time; page with `afterId` = the last id seen.
+    /// Every change with who made it, when, and the before and after. Filter by entity, action,
+    /// actor and time; page with `afterId` = the last id seen.
     #[oai(path = "/audit", method = "get")]
     // The handler's parameters ARE the endpoint's query keys (poem-openapi), so they stay separate.
     #[allow(clippy::too_many_arguments)]

@@ -40,8 +40,8 @@ pub struct AssessorView {
 impl CallAssessorsApi {
     /// Assigns an assessor to a call (staff)
     ///
-    /// An assessor (*beoordelaar*) scores only the applications of the calls they are assigned to. Answers
-    /// every assessor of the call, in the order they were assigned.
+    /// An assessor (*beoordelaar*) scores only the applications of the calls they are assigned to.
+    /// Answers every assessor of the call, in the order they were assigned.
     #[oai(path = "/calls/:id/assessors", method = "post")]
     async fn assign(
         &self,

@@ -68,7 +68,8 @@ pub struct RemindersDto {
     pub addendum_deadline_days_before: Vec<u32>,
 }
 
-/// A yes/no condition an application must meet; an application that fails one is not scored further.
+/// A yes/no condition an application must meet; an application that fails one is not scored
+/// further.
 #[derive(Object, Debug, Clone)]
 pub struct KnockoutCriterionDto {
     /// Unique among all the call's criteria (knock-out and weighted), e.g. `ko_local_teams`;
@@ -107,8 +108,8 @@ pub struct WeightedCriterionDto {
 
 /// A call (*oproep*, *leidraad*) as staff define it: the money, the timeline, the partners every
 /// application needs, and the criteria assessors score. Every rule is checked at once; each problem
-/// is reported in `errors` under its field (e.g. `weighted_criteria[1].max`). Amounts and scores are
-/// JSON strings (`"4000000.00"`), never numbers.
+/// is reported in `errors` under its field (e.g. `weighted_criteria[1].max`). Amounts and scores
+/// are JSON strings (`"4000000.00"`), never numbers.
 #[derive(Object, Debug, Clone)]
 #[oai(example)]
 pub struct CallInput {
@@ -134,7 +135,8 @@ pub struct CallInput {
     pub total_points: Option<i64>,
     /// Submitted sheets an application needs before a round can close; 2 unless set.
     pub min_sheets_per_application: Option<i64>,
-    /// Assessor totals further apart than this flag an application for a consensus talk; 15 unless set.
+    /// Assessor totals further apart than this flag an application for a consensus talk; 15 unless
+    /// set.
     pub disagreement_spread: Option<i64>,
     /// How round scores are rounded, in words (shown in results and letters), e.g.
     /// `mean of assessor totals, half-up to 2 decimals`.
@@ -148,7 +150,8 @@ pub struct CallInput {
     /// Reminder emails before the deadlines; none unless set.
     pub reminders: Option<RemindersDto>,
     /// The partners every application needs a signed commitment from, each at most once:
-    /// `municipality`, `local_team`, `veilig_thuis`, `certified_institution`, `child_protection_board`.
+    /// `municipality`, `local_team`, `veilig_thuis`, `certified_institution`,
+    /// `child_protection_board`.
     pub required_partner_roles: Vec<String>,
     /// Yes/no conditions; may be empty.
     pub knockout_criteria: Vec<KnockoutCriterionDto>,
@@ -403,11 +406,12 @@ pub fn call_view(call: StoredCall, now: DateTime<Utc>) -> CallView {
 impl CallsApi {
     /// Defines a new call (staff)
     ///
-    /// Creates a call (*oproep*) from its whole definition: budget ceiling, spending period, stages with
-    /// their moments, required partner roles, knock-out and weighted criteria. Every rule is checked at
-    /// once and every problem is listed in `errors` by field (422). The call is a `draft` until its
-    /// `publication` moment and `published` from then on; regions can start applications only on a
-    /// published call before its `submission_deadline`. Answers 201 with the call's path in `Location`.
+    /// Creates a call (*oproep*) from its whole definition: budget ceiling, spending period, stages
+    /// with their moments, required partner roles, knock-out and weighted criteria. Every rule is
+    /// checked at once and every problem is listed in `errors` by field (422). The call is a
+    /// `draft` until its `publication` moment and `published` from then on; regions can start
+    /// applications only on a published call before its `submission_deadline`. Answers 201 with the
+    /// call's path in `Location`.
     #[oai(path = "/calls", method = "post")]
     async fn create(
         &self,
@@ -422,9 +426,9 @@ impl CallsApi {
 
     /// Lists the calls, oldest first
     ///
-    /// Every call with its definition and its status (`draft` or `published`, judged at the service's
-    /// clock). Staff and the call's assessors see every call; others see a call only from its publication
-    /// on: a region's system uses this to find the open call and its deadline.
+    /// Every call with its definition and its status (`draft` or `published`, judged at the
+    /// service's clock). Staff and the call's assessors see every call; others see a call only from
+    /// its publication on: a region's system uses this to find the open call and its deadline.
     #[oai(path = "/calls", method = "get")]
     async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<CallView>>, Open> {
         let now = self.state.now();
@@ -439,8 +443,9 @@ impl CallsApi {
 
     /// Reads one call
     ///
-    /// The call's whole definition as staff set it, with its status at the service's clock. A call not yet
-    /// published exists only for staff and its assessors (others get 404, as for an unknown id).
+    /// The call's whole definition as staff set it, with its status at the service's clock. A call
+    /// not yet published exists only for staff and its assessors (others get 404, as for an unknown
+    /// id).
     #[oai(path = "/calls/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<CallView>, ReadAny> {
         Ok(Json(call_view(calls::get_for(&self.state, &auth.0, id.0).await?, self.state.now())))
@@ -448,9 +453,9 @@ impl CallsApi {
 
     /// Rewrites a call before its publication (staff)
     ///
-    /// Replaces the whole definition of a call that is not yet published, with the same rules as creating
-    /// one. Once the publication moment has passed the call answers 409: a published call changes only
-    /// through an amendment, which records its reason.
+    /// Replaces the whole definition of a call that is not yet published, with the same rules as
+    /// creating one. Once the publication moment has passed the call answers 409: a published call
+    /// changes only through an amendment, which records its reason.
     #[oai(path = "/calls/:id", method = "put")]
     async fn replace(
         &self,
@@ -466,8 +471,9 @@ impl CallsApi {
 
     /// Amends a call, with the reason recorded in the audit trail (staff)
     ///
-    /// Replaces the definition of a call, published or not, and keeps the before and after with the reason
-    /// in the audit trail. Field errors are reported under `call.`, e.g. `call.budget_ceiling`.
+    /// Replaces the definition of a call, published or not, and keeps the before and after with the
+    /// reason in the audit trail. Field errors are reported under `call.`, e.g.
+    /// `call.budget_ceiling`.
     #[oai(path = "/calls/:id/amendments", method = "post")]
     async fn amend(
         &self,
@@ -492,8 +498,8 @@ impl CallsApi {
 
     /// Lists the built-in call templates (staff)
     ///
-    /// The codes and titles of the call definitions that ship with the service; create a call from one with
-    /// `POST /call-templates/{code}/calls`.
+    /// The codes and titles of the call definitions that ship with the service; create a call from
+    /// one with `POST /call-templates/{code}/calls`.
     #[oai(path = "/call-templates", method = "get")]
     async fn templates(&self, auth: TokenAuth) -> Result<Json<Vec<CallTemplate>>, Roles> {
         auth.0.require(&[Role::Staff])?;
@@ -507,8 +513,9 @@ impl CallsApi {
 
     /// Creates a call from a built-in template (staff)
     ///
-    /// Defines a new call with a template's definition. An unknown template code answers 404; a call with
-    /// the same code that exists already answers 409. Answers 201 with the call's path in `Location`.
+    /// Defines a new call with a template's definition. An unknown template code answers 404; a
+    /// call with the same code that exists already answers 409. Answers 201 with the call's path in
+    /// `Location`.
     #[oai(path = "/call-templates/:code/calls", method = "post")]
     // The method name is the operation id (`from_template`) clients use.
     #[allow(clippy::wrong_self_convention)]

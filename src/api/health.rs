@@ -34,8 +34,8 @@ impl HealthApi {
 
     /// Checks the service and its database
     ///
-    /// Needs no token. Answers 200 with `database: ok` when the database answers a query, and 503 with a
-    /// problem when it does not; use it as a liveness and readiness probe.
+    /// Needs no token. Answers 200 with `database: ok` when the database answers a query, and 503
+    /// with a problem when it does not; use it as a liveness and readiness probe.
     #[oai(path = "/health", method = "get")]
     async fn health(&self) -> Result<Json<Health>, Probe> {
         match health::database(&self.state).await {

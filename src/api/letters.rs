@@ -322,8 +322,8 @@ pub enum LogoResponse {
 impl LettersApi {
     /// Renders an application's letter as it would be issued now (staff)
     ///
-    /// A PDF, not stored. `kind` defaults to the letter the application's current outcome calls for; a kind
-    /// that does not fit the outcome answers 409 or 422.
+    /// A PDF, not stored. `kind` defaults to the letter the application's current outcome calls
+    /// for; a kind that does not fit the outcome answers 409 or 422.
     #[oai(path = "/applications/:id/letter-preview", method = "get")]
     async fn preview(
         &self,
@@ -345,7 +345,8 @@ impl LettersApi {
 
     /// Lists an application's issued letters
     ///
-    /// For staff and the application's own region; for another region the application does not exist (404).
+    /// For staff and the application's own region; for another region the application does not
+    /// exist (404).
     #[oai(path = "/applications/:id/letters", method = "get")]
     async fn of_application(
         &self,
@@ -382,8 +383,8 @@ impl LettersApi {
 
     /// Issues a corrected letter (staff)
     ///
-    /// A new letter with a new number and the reason; the earlier letter stays. Answers 201 with the new
-    /// letter's download path in `Location`.
+    /// A new letter with a new number and the reason; the earlier letter stays. Answers 201 with
+    /// the new letter's download path in `Location`.
     #[oai(path = "/letters/:id/corrections", method = "post")]
     async fn correct(
         &self,
@@ -409,7 +410,8 @@ impl LettersApi {
 
     /// Sets a call's own letter settings (staff)
     ///
-    /// They replace the programme's settings as a whole for this call; `null` goes back to the programme's.
+    /// They replace the programme's settings as a whole for this call; `null` goes back to the
+    /// programme's.
     #[oai(path = "/calls/:id/letter-settings", method = "put")]
     async fn set_settings(
         &self,
@@ -438,8 +440,9 @@ impl LettersApi {
 
     /// Sets the interview details of an invited application (staff)
     ///
-    /// Date, time (HH:MM), place or video link of the interview, or `null` to remove them. Every invited
-    /// application needs them before the first-round publication: the invitation letter states them.
+    /// Date, time (HH:MM), place or video link of the interview, or `null` to remove them. Every
+    /// invited application needs them before the first-round publication: the invitation letter
+    /// states them.
     #[oai(path = "/calls/:id/interviews/:application_id", method = "put")]
     async fn set_interview(
         &self,
@@ -467,8 +470,8 @@ impl LettersApi {
 
     /// A call's letter templates (staff)
     ///
-    /// Each template's text with `{placeholders}` that the service fills with the figures, the placeholders
-    /// it uses, and every placeholder the service knows.
+    /// Each template's text with `{placeholders}` that the service fills with the figures, the
+    /// placeholders it uses, and every placeholder the service knows.
     #[oai(path = "/calls/:id/letter-templates", method = "get")]
     async fn templates(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<TemplatesView>, Read> {
         Ok(Json(templates_view(&letters::settings(&self.state, &auth.0, id.0).await?)))
@@ -522,8 +525,8 @@ impl LettersApi {
 
     /// Removes a call's letterhead logo (staff)
     ///
-    /// The call's letters have no logo from the next letter on; issued letters stay as issued. Removing
-    /// a logo the call does not have changes nothing.
+    /// The call's letters have no logo from the next letter on; issued letters stay as issued.
+    /// Removing a logo the call does not have changes nothing.
     #[oai(path = "/calls/:id/letter-logo", method = "delete")]
     async fn delete_logo(
         &self,

@@ -51,7 +51,8 @@ pub enum ApiTags {
     Assessment,
     /// The append-only audit trail
     Audit,
-    /// Monitoring the proeftuinen: records, grants, metric catalogue, annual plans, progress reports, figures, spending, overview, exports
+    /// Monitoring the proeftuinen: records, grants, metric catalogue, annual plans, progress
+    /// reports, figures, spending, overview, exports
     Monitoring,
     /// Decision letters (PDF): previews, issued letters, corrections, letter settings and templates
     Letters,
@@ -127,7 +128,8 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
     )
 }
 
-/// The OpenAPI document, as served at `/v1/openapi.json` (and `/openapi.json`) and committed in `openapi/openapi.json`.
+/// The OpenAPI document, as served at `/v1/openapi.json` (and `/openapi.json`) and committed in
+/// `openapi/openapi.json`.
 pub fn spec_json(state: AppState) -> String {
     let mut spec = serde_json::to_string_pretty(&spec_value(state)).unwrap_or_default();
     spec.push('\n');

@@ -159,7 +159,8 @@ fn plan_input(b: AnnualPlanInput) -> PlanInput {
 
 #[derive(Object, Debug, Clone, Default)]
 pub struct NarrativeDto {
-    /// Per basic principle: `family_oriented`, `legally_protective_transparent`, `simplicity`, `learning`.
+    /// Per basic principle: `family_oriented`, `legally_protective_transparent`, `simplicity`,
+    /// `learning`.
     #[oai(default)]
     pub principles: BTreeMap<String, String>,
     /// Per core element: `local_team`, `regional_safety_team`, `network_of_specialists`,
@@ -367,8 +368,8 @@ impl MonitoringReportsApi {
 
     /// Starts a progress report on one period (the proeftuin's region, or staff)
     ///
-    /// Refused (409) when the period overlaps a report the proeftuin has: coarser figures are rolled up,
-    /// not reported twice. Answers 201 with the report's path in `Location`.
+    /// Refused (409) when the period overlaps a report the proeftuin has: coarser figures are
+    /// rolled up, not reported twice. Answers 201 with the report's path in `Location`.
     #[oai(path = "/proeftuinen/:id/progress-reports", method = "post")]
     async fn create_report(
         &self,

@@ -185,8 +185,8 @@ impl OutboxApi {
 
     /// Runs the scheduler once at the service's clock (staff)
     ///
-    /// Queues the reminders that are due and not queued yet; the scheduler also runs by itself. Answers the
-    /// moment it ran at and what it queued.
+    /// Queues the reminders that are due and not queued yet; the scheduler also runs by itself.
+    /// Answers the moment it ran at and what it queued.
     #[oai(path = "/scheduler/run", method = "post")]
     async fn run_scheduler(&self, auth: TokenAuth) -> Result<Json<SchedulerRun>, Roles> {
         let at = self.state.now();

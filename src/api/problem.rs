@@ -16,7 +16,8 @@ pub struct Problem {
     pub title: String,
     /// The HTTP status code, repeated.
     pub status: u16,
-    /// One line for people about this occurrence, e.g. `3 fields are invalid; see errors`; the fields are in `errors`.
+    /// One line for people about this occurrence, e.g. `3 fields are invalid; see errors`; the
+    /// fields are in `errors`.
     pub detail: String,
     /// Every problem with the input at once, by field.
     #[oai(skip_serializing_if_is_empty, default)]

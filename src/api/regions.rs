@@ -79,9 +79,9 @@ pub fn region_view(id: i32, r: Region, with_lead_applicant: bool) -> RegionView 
 impl RegionsApi {
     /// Registers a region with its lead applicant and municipalities (staff)
     ///
-    /// A region (*regionaal verband*) is the applicant: a set of municipalities with one lead applicant
-    /// (*penvoerder*). Its `ref` is the stable short name region users are linked by. A `ref` that is taken
-    /// answers 409. Answers 201 with the region's path in `Location`.
+    /// A region (*regionaal verband*) is the applicant: a set of municipalities with one lead
+    /// applicant (*penvoerder*). Its `ref` is the stable short name region users are linked by. A
+    /// `ref` that is taken answers 409. Answers 201 with the region's path in `Location`.
     #[oai(path = "/regions", method = "post")]
     async fn register(
         &self,
@@ -110,8 +110,8 @@ impl RegionsApi {
 
     /// Lists regions
     ///
-    /// Staff and assessors see every region (an assessor without its lead applicant: personal data); a
-    /// region user sees only its own region.
+    /// Staff and assessors see every region (an assessor without its lead applicant: personal
+    /// data); a region user sees only its own region.
     #[oai(path = "/regions", method = "get")]
     async fn list(&self, auth: TokenAuth) -> Result<Json<Vec<RegionView>>, Open> {
         let all = regions::list(&self.state, &auth.0).await?;
@@ -121,8 +121,8 @@ impl RegionsApi {
 
     /// Reads one region
     ///
-    /// A region with its lead applicant, municipalities and their inhabitants. For a region user another
-    /// region's id does not exist (404); an assessor sees no lead applicant.
+    /// A region with its lead applicant, municipalities and their inhabitants. For a region user
+    /// another region's id does not exist (404); an assessor sees no lead applicant.
     #[oai(path = "/regions/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<RegionView>, ReadAny> {
         let (id, r) = regions::get(&self.state, &auth.0, id.0).await?;

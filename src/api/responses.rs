@@ -1,9 +1,10 @@
-//! What each operation declares it can answer: the error statuses that apply to it, and `201 Created`
-//! with a `Location` for operations that create something.
+//! What each operation declares it can answer: the error statuses that apply to it, and `201
+//! Created` with a `Location` for operations that create something.
 //!
-//! There is one error type and one mapping ([`ApiError`], from [`DomainError`]); [`Errors<S>`] wraps it
-//! with a set `S` of the statuses an operation can give, so the OpenAPI document lists only those. A
-//! handler picks one of the families below (`Result<Json<T>, Read>`), and `?` works as before.
+//! There is one error type and one mapping ([`ApiError`], from [`DomainError`]); [`Errors<S>`]
+//! wraps it with a set `S` of the statuses an operation can give, so the OpenAPI document lists
+//! only those. A handler picks one of the families below (`Result<Json<T>, Read>`), and `?` works
+//! as before.
 
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};

@@ -5,9 +5,9 @@
 //! server enforces, because both come from the same schema.
 //!
 //! Free text is single-line (no control characters at all, at most [`SINGLE_LINE_MAX`] characters)
-//! unless its property is named in [`MULTI_LINE`] (tab, newline and carriage return allowed, at most
-//! [`MULTI_LINE_MAX`]). A new input field of type `String` gets these rules without further work;
-//! a multi-line one only needs its name added to [`MULTI_LINE`].
+//! unless its property is named in [`MULTI_LINE`] (tab, newline and carriage return allowed, at
+//! most [`MULTI_LINE_MAX`]). A new input field of type `String` gets these rules without further
+//! work; a multi-line one only needs its name added to [`MULTI_LINE`].
 
 use std::collections::HashMap;
 
@@ -171,7 +171,8 @@ fn nullable_optionals(schema: &mut Value) {
                 *p = serde_json::json!({"allOf": [{"$ref": r}], "nullable": true});
             } else if let Some(obj) = p.as_object_mut() {
                 obj.insert("nullable".into(), Value::Bool(true));
-                // An enum lists every value it takes, `null` too (OpenAPI 3.0 validators go by the list).
+                // An enum lists every value it takes, `null` too (OpenAPI 3.0 validators go by the
+                // list).
                 if let Some(Value::Array(values)) = obj.get_mut("enum")
                     && !values.contains(&Value::Null)
                 {

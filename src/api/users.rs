@@ -65,9 +65,9 @@ fn user_view(u: entity::user::Model) -> UserView {
 impl UsersApi {
     /// Creates a user and returns its token, once (staff)
     ///
-    /// A user has one role: `staff`, `assessor` or `region` (a region user names its region's `ref`). The
-    /// bearer token is in the answer only now; only its hash is stored. Answers 201 with the user's path in
-    /// `Location`.
+    /// A user has one role: `staff`, `assessor` or `region` (a region user names its region's
+    /// `ref`). The bearer token is in the answer only now; only its hash is stored. Answers 201
+    /// with the user's path in `Location`.
     #[oai(path = "/users", method = "post")]
     async fn create(
         &self,
@@ -98,8 +98,8 @@ impl UsersApi {
 
     /// Reads one user (staff)
     ///
-    /// The user as `GET /users` lists it, without its token: tokens are shown once, when the user is
-    /// created. A user id that does not exist answers 404.
+    /// The user as `GET /users` lists it, without its token: tokens are shown once, when the user
+    /// is created. A user id that does not exist answers 404.
     #[oai(path = "/users/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<UserView>, Read> {
         Ok(Json(user_view(users::get(&self.state, &auth.0, id.0).await?)))
@@ -120,8 +120,8 @@ impl UsersApi {
 
     /// Who am I: the user behind the token
     ///
-    /// The user, role and (for a region user) region the bearer token belongs to. A quick way to check a
-    /// token: an unknown token answers 401.
+    /// The user, role and (for a region user) region the bearer token belongs to. A quick way to
+    /// check a token: an unknown token answers 401.
     #[oai(path = "/me", method = "get")]
     async fn me(&self, auth: TokenAuth) -> Result<Json<UserView>, Open> {
         Ok(Json(user_view(users::me(&self.state, &auth.0).await?)))

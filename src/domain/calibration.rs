@@ -12,7 +12,8 @@ use super::points::Points;
 pub struct CriterionStats {
     /// Rounded half-up to two decimals.
     pub mean: Points,
-    /// The middle value; for an even count the mean of the two middle ones, half-up to two decimals.
+    /// The middle value; for an even count the mean of the two middle ones, half-up to two
+    /// decimals.
     pub median: Points,
     /// Highest minus lowest.
     pub spread: Points,
@@ -39,10 +40,10 @@ fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
-/// Per assessor, the mean over the applications they scored of (their total − the mean of the
-/// other assessors' totals on that application), rounded half-up to two decimals. Negative means
-/// stricter than the others. `totals` is per application the sheet total per assessor.
-/// Applications an assessor scored alone are skipped; an assessor with nothing to compare is absent.
+/// Per assessor, the mean over the applications they scored of (their total − the mean of the other
+/// assessors' totals on that application), rounded half-up to two decimals. Negative means stricter
+/// than the others. `totals` is per application the sheet total per assessor. Applications an
+/// assessor scored alone are skipped; an assessor with nothing to compare is absent.
 pub fn assessor_deviation<App: Ord, Assessor: Ord + Clone>(
     totals: &BTreeMap<App, BTreeMap<Assessor, Points>>,
 ) -> BTreeMap<Assessor, Points> {

@@ -39,7 +39,8 @@ pub struct KnockoutOutcome {
     pub verdict: KnockoutVerdict,
     /// Criteria every sheet says are not met, in the call's order.
     pub failed_criteria: Vec<String>,
-    /// Criteria the sheets disagree on (a missing answer counts as disagreement), in the call's order.
+    /// Criteria the sheets disagree on (a missing answer counts as disagreement), in the call's
+    /// order.
     pub split_criteria: Vec<String>,
 }
 

@@ -221,7 +221,8 @@ mod tests {
                 invited_at: t("2022-08-05T12:00:00+02:00"),
                 addendum_at: Some(t("2022-09-06T12:00:00+02:00")),
             },
-            // Invited after the moment (a late publication): the moment passed before it was invited.
+            // Invited after the moment (a late publication): the moment passed before it was
+            // invited.
             InvitedFacts {
                 application_id: 4,
                 invited_at: t("2022-09-05T12:00:00+02:00"),

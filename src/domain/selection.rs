@@ -352,7 +352,8 @@ fn allocate(
             match allocation::check_manual(settings.budget_ceiling, &requests, &amounts) {
                 Ok(a) => (AllocationPolicy::Manual, Some(a)),
                 Err(_) => {
-                    // Amounts set before the awarded set changed no longer fit; staff set them again.
+                    // Amounts set before the awarded set changed no longer fit; staff set them
+                    // again.
                     final_pending.push(Pending::ManualAllocation);
                     (AllocationPolicy::Manual, None)
                 }

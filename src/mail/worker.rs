@@ -195,7 +195,8 @@ impl Worker {
         }
     }
 
-    /// The background loop of `serve`: a pass every `poll`, until `stop` changes (or its sender is dropped).
+    /// The background loop of `serve`: a pass every `poll`, until `stop` changes (or its sender is
+    /// dropped).
     pub async fn run_loop(
         self,
         poll: std::time::Duration,

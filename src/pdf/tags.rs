@@ -86,7 +86,8 @@ impl Tree {
         }
     }
 
-    /// Records marked content `mcid` of page `page` (0-based) as the next kid of the current element.
+    /// Records marked content `mcid` of page `page` (0-based) as the next kid of the current
+    /// element.
     pub fn mark(&mut self, page: usize, mcid: i64) {
         let current = self.current();
         self.elements[current].kids.push(Kid::Content { page, mcid });

@@ -36,7 +36,8 @@ impl Run {
             .ok_or_else(|| Failure::scenario(format!("unknown assessor {r}")))
     }
 
-    /// Creates a region's draft and fills it: form, budget, plan, commitments (all or all but one role).
+    /// Creates a region's draft and fills it: form, budget, plan, commitments (all or all but one
+    /// role).
     pub(super) async fn create_draft(&mut self, a: &Value, all_partners: bool) -> Result<()> {
         let r = str_of(&a["ref"], "ref")?.to_string();
         let token = self.region_token(&r)?;

@@ -1,7 +1,8 @@
-//! `tuinier scenario run`: rehearses a whole call from a scenario file by driving the real HTTP
-//! API of an in-process service on a fresh database, with a settable clock, exactly in the order
-//! of `../shared/fixtures/README.md`. It writes `outcome.json` in the shape of the scenario's
-//! `expected`. Staff use it to check a call's configuration; the acceptance test uses it as its engine.
+//! `tuinier scenario run`: rehearses a whole call from a scenario file by driving the real HTTP API
+//! of an in-process service on a fresh database, with a settable clock, exactly in the order of
+//! `../shared/fixtures/README.md`. It writes `outcome.json` in the shape of the scenario's
+//! `expected`. Staff use it to check a call's configuration; the acceptance test uses it as its
+//! engine.
 
 mod client;
 mod intake;

@@ -6,7 +6,8 @@ use super::*;
 impl Run {
     pub(super) fn sheet_body(sheet: &Value) -> Value {
         let mut body = json!({"knockout": sheet["knockout"], "scores": sheet["scores"], "motivation": sheet["motivation"]});
-        // The motivations per criterion and per knock-out criterion not met, where the scenario has them.
+        // The motivations per criterion and per knock-out criterion not met, where the scenario has
+        // them.
         for key in ["motivations", "knockout_motivations"] {
             if sheet[key].is_object() {
                 body[key] = sheet[key].clone();

@@ -22,7 +22,8 @@ pub async fn run_loop(
     loop {
         tokio::select! {
             _ = timer.tick() => {
-                // A tick is idempotent (each email is queued once), so a busy database is met by running it again.
+                // A tick is idempotent (each email is queued once), so a busy database is met by
+                // running it again.
                 match crate::service::deadlines::tick_retrying(&state, 3).await {
                     Ok(q) if !q.is_empty() => tracing::info!(queued = q.len(), "scheduler queued reminders"),
                     Ok(_) => {}

@@ -80,7 +80,8 @@ async fn visible<C: ConnectionTrait>(
     if !allowed {
         return Err(not_found(id));
     }
-    // A declared conflict of interest closes the application to that assessor (scores and documents).
+    // A declared conflict of interest closes the application to that assessor (scores and
+    // documents).
     if who.role == Role::Assessor
         && store::assessment::conflict(db, who.user_id, id).await?.is_some()
     {

@@ -1,12 +1,12 @@
 //! Write transactions: every use case that changes data opens its transaction here.
 //!
 //! One writer at a time. A write transaction first waits its turn at an in-process gate (fair, and
-//! without holding a pooled connection), then takes the database's write lock at its start:
-//! `BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL (which also orders
-//! writers of other processes). A transaction can therefore never read and then fail to upgrade to a
-//! write lock (`SQLITE_BUSY_SNAPSHOT`, a serialization failure or a deadlock); when the start itself
-//! meets a busy database (another process, a server that went away) it is retried a few times,
-//! which is a retry of the whole transaction because nothing has run in it yet.
+//! without holding a pooled connection), then takes the database's write lock at its start: `BEGIN
+//! IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL (which also orders
+//! writers of other processes). A transaction can therefore never read and then fail to upgrade to
+//! a write lock (`SQLITE_BUSY_SNAPSHOT`, a serialization failure or a deadlock); when the start
+//! itself meets a busy database (another process, a server that went away) it is retried a few
+//! times, which is a retry of the whole transaction because nothing has run in it yet.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +24,8 @@ use crate::error::{DomainError, is_transient};
 const GATE_WAIT: Duration = Duration::from_secs(30);
 /// Attempts at starting a transaction that meets a busy or unreachable database.
 const START_ATTEMPTS: u32 = 4;
-/// The key of PostgreSQL's advisory lock that orders writers (any fixed number; "tuinier" in ASCII).
+/// The key of PostgreSQL's advisory lock that orders writers (any fixed number; "tuinier" in
+/// ASCII).
 const PG_WRITE_LOCK: i64 = 0x0074_7569_6e69_6572;
 
 /// The turn of writers, shared by everything that holds one `AppState`.

@@ -1,6 +1,6 @@
-//! Issue 5, assessment: blind scoring, conflicts, corrections, rounds, publication rules, the frozen
-//! outcome, what-if, allocation by hand, explanation and calibration. The scenario driver brings
-//! the call to each phase; the tests look at the state between phases.
+//! Issue 5, assessment: blind scoring, conflicts, corrections, rounds, publication rules, the
+//! frozen outcome, what-if, allocation by hand, explanation and calibration. The scenario driver
+//! brings the call to each phase; the tests look at the state between phases.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -56,7 +56,8 @@ async fn blind_scoring_conflicts_corrections_and_closing() {
     let (_, tb) = r.assessor(&b).unwrap();
     let sheets = format!("/applications/{id}/sheets/first");
 
-    // The intake ends after the submission deadline (the late submission), so the first round is open.
+    // The intake ends after the submission deadline (the late submission), so the first round is
+    // open.
     assert!(app.clock_now() > stage_at(&s["call"], "submission_deadline"));
     app.put(&format!("{sheets}/draft"), &ta, &sheet_of(&s, "first", &target, &a)).await.ok();
     // B sees nothing of A's draft, nor of A's sheet once B has not submitted.

@@ -1,4 +1,5 @@
-//! Who may do what: 401 without a valid token, 403 for a wrong role, 404 for another region's object.
+//! Who may do what: 401 without a valid token, 403 for a wrong role, 404 for another region's
+//! object.
 
 use reqwest::Method;
 use serde_json::json;

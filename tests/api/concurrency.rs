@@ -1,6 +1,7 @@
 //! Issue 11, item 1: concurrent writes never answer 5xx, on SQLite and (with
-//! `TUINIER_TEST_DATABASE_URL`) PostgreSQL. Identical requests are started together behind a barrier;
-//! each test reads back what was stored: one wins or all apply in order, never a duplicate.
+//! `TUINIER_TEST_DATABASE_URL`) PostgreSQL. Identical requests are started together behind a
+//! barrier; each test reads back what was stored: one wins or all apply in order, never a
+//! duplicate.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -51,7 +51,8 @@ async fn unknown_paths_and_malformed_bodies_are_problems() {
     );
 }
 
-/// sea-orm would store a Decimal as REAL on SQLite; amounts must come back exactly on both databases.
+/// sea-orm would store a Decimal as REAL on SQLite; amounts must come back exactly on both
+/// databases.
 #[tokio::test]
 async fn amounts_are_stored_exactly() {
     let app = spawn_app().await;

@@ -372,7 +372,8 @@ async fn diacritics_missing_settings_and_templates() {
     assert_eq!(settings.ok()["source"], "programme");
     assert!(settings.body["missing"].as_array().unwrap().is_empty());
 
-    // Own settings with two left empty: publication (which issues the letters) is refused, naming them.
+    // Own settings with two left empty: publication (which issues the letters) is refused, naming
+    // them.
     let own = json!({"settings": {"issuing_body": "De Minister van Volksgezondheid, Welzijn en Sport", "legal_basis": "de leidraad", "objection_address": "", "signatory": " "}});
     let set = app.put(&format!("/calls/{call}/letter-settings"), &app.staff_token, &own).await;
     assert_eq!(set.ok()["source"], "call");

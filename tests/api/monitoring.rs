@@ -1,6 +1,6 @@
-//! Issue 8, monitoring: West-Brabant West's real 2024 figures (from `tests/fixtures/monitoring/`) through
-//! half-year and quarterly reports, roll-ups, the report PDF, refused reports, annual plans,
-//! reminders, and the proeftuinen born from the 2022 scenario's awards with an overspend.
+//! Issue 8, monitoring: West-Brabant West's real 2024 figures (from `tests/fixtures/monitoring/`)
+//! through half-year and quarterly reports, roll-ups, the report PDF, refused reports, annual
+//! plans, reminders, and the proeftuinen born from the 2022 scenario's awards with an overspend.
 
 use std::collections::BTreeMap;
 
@@ -260,7 +260,8 @@ async fn quarterly_reports_that_split_the_half_years_roll_up_to_the_same_totals(
     assert_eq!(figures.ok()["complete"], true);
     assert_eq!(figures.body["from_periods"].as_array().unwrap().len(), 4);
     assert_eq!(year_counts(&figures.body), expected_totals(&f));
-    // A half-year report beside its quarters is refused: figures are rolled up, never entered twice.
+    // A half-year report beside its quarters is refused: figures are rolled up, never entered
+    // twice.
     let first = &f["reports"][0];
     let coarser = app
         .post(

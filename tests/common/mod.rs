@@ -109,7 +109,8 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     )
     .await
     .expect("bootstrap staff user");
-    // Tests send many unknown tokens on purpose; the throttle has its own test (tests/api/sign_in.rs).
+    // Tests send many unknown tokens on purpose; the throttle has its own test
+    // (tests/api/sign_in.rs).
     let sign_in = tuinier::api::sign_in::ThrottleSettings { burst: 100_000, ..Default::default() };
     let server = startup::spawn_with(
         state.clone(),
@@ -267,7 +268,8 @@ pub fn assert_contains(sent: &Value, got: &Value) {
     assert!(same_value(sent, got), "read-back differs.\nsent: {sent:#}\ngot:  {got:#}");
 }
 
-/// A response read whole: status, media type (without parameters), body as JSON where it is JSON, and bytes.
+/// A response read whole: status, media type (without parameters), body as JSON where it is JSON,
+/// and bytes.
 pub async fn answer_of(resp: reqwest::Response) -> Answer {
     let status = resp.status();
     let content_type = resp

@@ -127,8 +127,9 @@ pub(super) fn note_view(n: entity::consensus_note::Model) -> NoteView {
 impl ExplainApi {
     /// Every figure behind an application's outcome (staff)
     ///
-    /// Per criterion the assessors' mean and each sheet, totals, round scores, rank, decision, allocation
-    /// and the decisions recorded by staff. An application that is not submitted has no outcome (409).
+    /// Per criterion the assessors' mean and each sheet, totals, round scores, rank, decision,
+    /// allocation and the decisions recorded by staff. An application that is not submitted has no
+    /// outcome (409).
     #[oai(path = "/applications/:id/outcome", method = "get")]
     async fn outcome(
         &self,
@@ -158,8 +159,9 @@ impl ExplainApi {
 
     /// Records a note from a consensus talk (staff)
     ///
-    /// For an application whose assessors' totals lie further apart than the call's `disagreement_spread`.
-    /// `round` is `first` or `final`; an application that is not submitted answers 409.
+    /// For an application whose assessors' totals lie further apart than the call's
+    /// `disagreement_spread`. `round` is `first` or `final`; an application that is not submitted
+    /// answers 409.
     #[oai(path = "/applications/:id/consensus-notes", method = "post")]
     async fn add_note(
         &self,
@@ -175,8 +177,8 @@ impl ExplainApi {
 
     /// Calibration of a call's assessors (staff)
     ///
-    /// Per application and criterion the assessors' mean, median and spread, the disagreement flags with
-    /// the consensus notes, and each assessor's mean deviation.
+    /// Per application and criterion the assessors' mean, median and spread, the disagreement flags
+    /// with the consensus notes, and each assessor's mean deviation.
     #[oai(path = "/calls/:id/calibration", method = "get")]
     async fn calibration(
         &self,
@@ -208,8 +210,8 @@ impl ExplainApi {
 
     /// A published outcome, checked against its hash (staff)
     ///
-    /// `stage` is `first` or `final`. The outcome is recomputed from its frozen inputs; `verified` says
-    /// whether it still matches the published hash.
+    /// `stage` is `first` or `final`. The outcome is recomputed from its frozen inputs; `verified`
+    /// says whether it still matches the published hash.
     #[oai(path = "/calls/:id/outcomes/:stage", method = "get")]
     async fn frozen(
         &self,
@@ -230,8 +232,8 @@ impl ExplainApi {
 
     /// What if one sheet had been different? (staff)
     ///
-    /// After an objection: recomputes the published final outcome with one assessor's sheet replaced and
-    /// shows what would change. Nothing published changes.
+    /// After an objection: recomputes the published final outcome with one assessor's sheet
+    /// replaced and shows what would change. Nothing published changes.
     #[oai(path = "/calls/:id/what-if", method = "post")]
     async fn what_if(
         &self,

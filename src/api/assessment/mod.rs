@@ -34,9 +34,9 @@ pub(super) fn round(s: &str) -> Result<Round, DomainError> {
 impl AssessmentApi {
     /// Records a declared conflict of interest (staff)
     ///
-    /// The assessor declared a conflict of interest on one of the call's applications; it is recorded with
-    /// its reason, once (a second time answers 409). Answers 201 with the call's list of conflicts in
-    /// `Location`.
+    /// The assessor declared a conflict of interest on one of the call's applications; it is
+    /// recorded with its reason, once (a second time answers 409). Answers 201 with the call's list
+    /// of conflicts in `Location`.
     #[oai(path = "/calls/:id/conflicts", method = "post")]
     async fn declare_conflict(
         &self,
@@ -91,8 +91,9 @@ impl AssessmentApi {
 
     /// Saves the assessor's own draft sheet (assessor)
     ///
-    /// `round` is `first` or `final`. A draft may be incomplete and can be saved as often as needed; it
-    /// does not count until it is submitted. Scores outside a criterion's range are listed by field (422).
+    /// `round` is `first` or `final`. A draft may be incomplete and can be saved as often as
+    /// needed; it does not count until it is submitted. Scores outside a criterion's range are
+    /// listed by field (422).
     #[oai(path = "/applications/:id/sheets/:round/draft", method = "put")]
     async fn save_sheet(
         &self,
@@ -108,8 +109,8 @@ impl AssessmentApi {
 
     /// Submits the assessor's own sheet (assessor)
     ///
-    /// The sheet must be complete: every knock-out verdict and every weighted score. From then on it counts
-    /// and cannot change (409); a mistake is fixed with a correction.
+    /// The sheet must be complete: every knock-out verdict and every weighted score. From then on
+    /// it counts and cannot change (409); a mistake is fixed with a correction.
     #[oai(path = "/applications/:id/sheets/:round/submit", method = "post")]
     async fn submit_sheet(
         &self,
@@ -127,8 +128,8 @@ impl AssessmentApi {
 
     /// Corrects a submitted sheet (assessor)
     ///
-    /// Adds a new version of the assessor's submitted sheet with the reason; the earlier version is kept
-    /// and shown to staff. Refused once the round's outcome is published (409).
+    /// Adds a new version of the assessor's submitted sheet with the reason; the earlier version is
+    /// kept and shown to staff. Refused once the round's outcome is published (409).
     #[oai(path = "/applications/:id/sheets/:round/corrections", method = "post")]
     async fn correct_sheet(
         &self,
@@ -169,8 +170,8 @@ impl AssessmentApi {
     /// Closes a round (staff)
     ///
     /// Refused (409) while an application has fewer submitted sheets than the call's
-    /// `min_sheets_per_application`, or when the round is not open. Answers the results table, with what is
-    /// still pending (knock-out disagreements, a tie at the last award place).
+    /// `min_sheets_per_application`, or when the round is not open. Answers the results table, with
+    /// what is still pending (knock-out disagreements, a tie at the last award place).
     #[oai(path = "/calls/:id/rounds/:round/close", method = "post")]
     async fn close_round(
         &self,
@@ -185,10 +186,11 @@ impl AssessmentApi {
 
     /// Publishes a round's outcome (staff)
     ///
-    /// `first` sends the invitations for the interview round and the rejections; `final` publishes the
-    /// decision and the allocation. Refused (409) before the stage's moment (`first_assessment`,
-    /// `final_decision`), before the round is closed, or while knock-out verdicts or a tie are still
-    /// pending. The published outcome is frozen with a hash and can be checked later.
+    /// `first` sends the invitations for the interview round and the rejections; `final` publishes
+    /// the decision and the allocation. Refused (409) before the stage's moment
+    /// (`first_assessment`, `final_decision`), before the round is closed, or while knock-out
+    /// verdicts or a tie are still pending. The published outcome is frozen with a hash and can be
+    /// checked later.
     #[oai(path = "/calls/:id/rounds/:round/publish", method = "post")]
     async fn publish(
         &self,
@@ -209,8 +211,8 @@ impl AssessmentApi {
 
     /// Records the knock-out verdict where the sheets disagree (staff)
     ///
-    /// `verdict` is `pass` or `fail`, with a reason kept in the audit trail. Answers the call's results
-    /// table.
+    /// `verdict` is `pass` or `fail`, with a reason kept in the audit trail. Answers the call's
+    /// results table.
     #[oai(path = "/applications/:id/knockout-decision", method = "post")]
     async fn decide_knockout(
         &self,
@@ -226,8 +228,8 @@ impl AssessmentApi {
 
     /// Settles a tie at the last award place (staff)
     ///
-    /// Names the application that is awarded and the one that is not, with a reason. Answers the call's
-    /// results table.
+    /// Names the application that is awarded and the one that is not, with a reason. Answers the
+    /// call's results table.
     #[oai(path = "/calls/:id/ties", method = "post")]
     async fn settle_tie(
         &self,
@@ -242,8 +244,8 @@ impl AssessmentApi {
 
     /// Sets the amounts by hand instead of the call's policy (staff)
     ///
-    /// With a reason; `amounts: null` undoes it and the call's allocation policy applies again. The amounts
-    /// together stay within the budget ceiling. Answers the call's results table.
+    /// With a reason; `amounts: null` undoes it and the call's allocation policy applies again. The
+    /// amounts together stay within the budget ceiling. Answers the call's results table.
     #[oai(path = "/calls/:id/allocation", method = "put")]
     async fn set_allocation(
         &self,
@@ -279,9 +281,9 @@ impl AssessmentApi {
 
     /// Hands in the addendum of an invited application (region)
     ///
-    /// Accepted until the addendum deadline. The body is the file (PDF, DOCX or ODT, at most 25 MB), its
-    /// type read from its content; `filename` is a query parameter. Answers 201 with the document's download
-    /// path in `Location`.
+    /// Accepted until the addendum deadline. The body is the file (PDF, DOCX or ODT, at most 25
+    /// MB), its type read from its content; `filename` is a query parameter. Answers 201 with the
+    /// document's download path in `Location`.
     #[oai(path = "/applications/:id/addendum", method = "post")]
     async fn upload_addendum(
         &self,
@@ -307,8 +309,8 @@ impl AssessmentApi {
 
     /// The results table of a call (staff)
     ///
-    /// Every figure behind every decision: per application the knock-out verdicts, the round scores, rank,
-    /// decision and allocated amount.
+    /// Every figure behind every decision: per application the knock-out verdicts, the round
+    /// scores, rank, decision and allocated amount.
     #[oai(path = "/calls/:id/results", method = "get")]
     async fn results(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ResultsView>, Read> {
         Ok(self.results_of(&auth, id.0).await?)

@@ -39,7 +39,8 @@ pub struct SheetDto {
     /// Per knock-out criterion: met (`true`) or not met (`false`).
     #[oai(default)]
     pub knockout: BTreeMap<String, bool>,
-    /// Why a knock-out criterion is not met (required for every "not met" without a sheet motivation).
+    /// Why a knock-out criterion is not met (required for every "not met" without a sheet
+    /// motivation).
     #[oai(default)]
     pub knockout_motivations: BTreeMap<String, String>,
     /// Per weighted criterion: an integer (`scale`, `boolean`) or a list of items (`per_item`).
@@ -259,7 +260,8 @@ pub struct ResultLine {
     pub rank: Option<u32>,
     /// Tied at the last award place (settled or not).
     pub tie_pending_before_decision: bool,
-    /// `awarded`, `not_awarded`, `rejected_knockout`, `rejected_below_threshold`, `tie_needs_decision`
+    /// `awarded`, `not_awarded`, `rejected_knockout`, `rejected_below_threshold`,
+    /// `tie_needs_decision`
     #[oai(skip_serializing_if_is_none)]
     pub decision: Option<String>,
     #[oai(skip_serializing_if_is_none)]

@@ -23,8 +23,9 @@ pub struct MonitoringApi {
 impl MonitoringApi {
     /// Registers a proeftuin that started without this service (staff)
     ///
-    /// With its region, record and first grant. Awarded applications become proeftuinen by themselves when
-    /// the final decision is published. Answers 201 with the proeftuin's path in `Location`.
+    /// With its region, record and first grant. Awarded applications become proeftuinen by
+    /// themselves when the final decision is published. Answers 201 with the proeftuin's path in
+    /// `Location`.
     #[oai(path = "/proeftuinen", method = "post")]
     async fn register(
         &self,
@@ -63,8 +64,8 @@ impl MonitoringApi {
 
     /// Reads one proeftuin
     ///
-    /// Its record, grants and reporting settings. Another region's proeftuin does not exist for a region
-    /// user (404).
+    /// Its record, grants and reporting settings. Another region's proeftuin does not exist for a
+    /// region user (404).
     #[oai(path = "/proeftuinen/:id", method = "get")]
     async fn get(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ProeftuinView>, Read> {
         Ok(Json(proeftuin_view(svc::get(&self.state, &auth.0, id.0).await?)))
@@ -139,8 +140,9 @@ impl MonitoringApi {
 
     /// The figures of any period
     ///
-    /// `period` is a year (`2024`), half year (`2024-H1`) or quarter (`2024-Q3`); the figures are rolled up
-    /// from the accepted reports inside it, each metric as its catalogue says (sum or share).
+    /// `period` is a year (`2024`), half year (`2024-H1`) or quarter (`2024-Q3`); the figures are
+    /// rolled up from the accepted reports inside it, each metric as its catalogue says (sum or
+    /// share).
     #[oai(path = "/proeftuinen/:id/figures", method = "get")]
     async fn figures(
         &self,
@@ -154,8 +156,8 @@ impl MonitoringApi {
 
     /// The metric catalogue in force
     ///
-    /// The metrics progress reports give figures for, with their unit and how they roll up (staff and
-    /// regions).
+    /// The metrics progress reports give figures for, with their unit and how they roll up (staff
+    /// and regions).
     #[oai(path = "/metrics", method = "get")]
     async fn catalogue(&self, auth: TokenAuth) -> Result<Json<CatalogueView>, Roles> {
         Ok(Json(catalogue_view(svc::catalogue(&self.state, &auth.0).await?)))
@@ -163,8 +165,8 @@ impl MonitoringApi {
 
     /// Adds a metric, or a new version of one with the same key (staff)
     ///
-    /// `rollup` is `sum`, or `share` with the keys of its numerator and denominator. Answers 201 with the
-    /// catalogue, and the metric's versions in `Location`.
+    /// `rollup` is `sum`, or `share` with the keys of its numerator and denominator. Answers 201
+    /// with the catalogue, and the metric's versions in `Location`.
     #[oai(path = "/metrics", method = "post")]
     async fn define_metric(
         &self,

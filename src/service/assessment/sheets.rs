@@ -156,8 +156,8 @@ async fn sheet_by_id(
     sheet_view(txn, call, s).await
 }
 
-/// Submits the sheet (with `input`, or the saved draft): it must be complete; from then on it counts
-/// and cannot change.
+/// Submits the sheet (with `input`, or the saved draft): it must be complete; from then on it
+/// counts and cannot change.
 #[tracing::instrument(skip_all, fields(application_id = application_id))]
 pub async fn submit_sheet(
     state: &AppState,

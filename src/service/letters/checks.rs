@@ -87,7 +87,8 @@ pub async fn motivation_problems<C: ConnectionTrait>(
                 if sheet.knockout.get(c) != Some(&false) {
                     continue;
                 }
-                // The sheet's motivation counts for a criterion without its own (the scoring rules).
+                // The sheet's motivation counts for a criterion without its own (the scoring
+                // rules).
                 let text = sheet
                     .knockout_motivations
                     .get(c)

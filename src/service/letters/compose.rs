@@ -131,7 +131,8 @@ pub struct LetterFacts {
     pub addendum_deadline: Option<chrono::DateTime<chrono::Utc>>,
     /// The decisive ground, computed from the outcome (`domain::grounds`).
     pub ground: Option<DecisionGround>,
-    /// The sheets the table's round counts, and the assessors who stood aside for a conflict of interest.
+    /// The sheets the table's round counts, and the assessors who stood aside for a conflict of
+    /// interest.
     pub sheets: usize,
     pub conflicts: usize,
     pub spending_from: NaiveDate,

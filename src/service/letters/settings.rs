@@ -30,7 +30,8 @@ pub struct Interview {
 /// Who issues the letters and on what basis, and what a grant letter states.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LetterSettings {
-    /// The administrative body that decides (*bestuursorgaan*), e.g. "De Minister voor Rechtsbescherming".
+    /// The administrative body that decides (*bestuursorgaan*), e.g. "De Minister voor
+    /// Rechtsbescherming".
     pub issuing_body: String,
     /// The regulation the decisions rest on, with its articles.
     pub legal_basis: String,

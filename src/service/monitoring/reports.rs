@@ -20,7 +20,8 @@ use crate::store::monitoring as db;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Narrative {
-    /// Per basic principle (`family_oriented`, `legally_protective_transparent`, `simplicity`, `learning`).
+    /// Per basic principle (`family_oriented`, `legally_protective_transparent`, `simplicity`,
+    /// `learning`).
     #[serde(default)]
     pub principles: BTreeMap<String, String>,
     /// Per core element.

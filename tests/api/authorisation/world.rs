@@ -50,7 +50,8 @@ pub async fn build_world(app: &TestApp) -> World {
     r.final_round().await.expect("final round");
     r.publish_final().await.expect("final publication");
     let staff = app.staff_token.clone();
-    // Friesland: vws-1 declared a conflict on it, vng-1 scored it; Gelderland-Zuid is another region.
+    // Friesland: vws-1 declared a conflict on it, vng-1 scored it; Gelderland-Zuid is another
+    // region.
     let (target, other) = ("friesland", "gelderland-zuid");
     let application = r.application_id(target).unwrap();
     let other_application = r.application_id(other).unwrap();
