@@ -109,7 +109,10 @@ pub fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
 pub fn answer_rules() -> Vec<(&'static str, &'static str, Value)> {
     use crate::domain::monitoring::status as step;
     let steps = one_of(&[step::DRAFT, step::SUBMITTED, step::ACCEPTED, step::RETURNED]);
-    let rounds = one_of(&["first", "final"]);
+    use crate::domain::decision::{Decision, RecordedKind};
+    use crate::domain::round::{Round, RoundState};
+    let rounds = one_of(&Round::ALL.map(|r| r.as_str()));
+    let round_states = one_of(&RoundState::ALL.map(|r| r.as_str()));
     let policies = one_of(&["pro_rata_whole_euros", "manual"]);
     vec![
         ("AnnualPlanView", "status", steps.clone()),
@@ -134,7 +137,10 @@ pub fn answer_rules() -> Vec<(&'static str, &'static str, Value)> {
             "kind",
             one_of(&["award", "rejection_first_round", "rejection_final", "interview_invitation"]),
         ),
-        ("DecisionRecord", "kind", one_of(&["knockout", "tie", "manual_allocation"])),
+        ("DecisionRecord", "kind", one_of(&RecordedKind::ALL.map(|k| k.as_str()))),
+        ("ResultLine", "decision", one_of(&Decision::ALL.map(|d| d.as_str()))),
+        ("ResultsView", "first_round", round_states.clone()),
+        ("ResultsView", "final_round", round_states),
     ]
 }
 

@@ -48,6 +48,9 @@ pub enum RoundState {
 }
 
 impl RoundState {
+    pub const ALL: [RoundState; 4] =
+        [RoundState::NotOpen, RoundState::Open, RoundState::Closed, RoundState::Published];
+
     /// The state as a word: `not_open`, `open`, `closed`, `published`.
     pub fn as_str(&self) -> &'static str {
         match self {
