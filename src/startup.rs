@@ -17,6 +17,7 @@ use crate::store;
 pub async fn prepare(database_url: &str, clock: SharedClock) -> anyhow_free::Result<AppState> {
     let db: DatabaseConnection = store::connect(database_url).await?;
     store::migrate(&db).await?;
+    crate::service::letters::render::install();
     Ok(AppState::new(db, clock))
 }
 
@@ -53,6 +54,8 @@ pub struct ServeOptions {
 /// (`/v1/openapi.json`) and documentation (`/v1/docs`); `/`, `/health`, `/openapi.json` and
 /// `/docs` answer at the root too. Any other path at the root is a 404 that points at `/v1`.
 pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
+    // The mail worker renders a pending letter it reaches first (see `service::letters::render`).
+    crate::service::letters::render::install();
     let spec = api::spec_value(state.clone());
     let guard = Arc::new(api::guard::Guard::new(&spec, options.limits));
     let service = api::service(state.clone());
@@ -141,7 +144,7 @@ pub async fn spawn_with(
     Ok(RunningServer { addr, handle, shutdown })
 }
 
-/// The background tasks of `serve`: the scheduler loop and the mail worker.
+/// The background tasks of `serve`: the scheduler loop, the mail worker and the letter worker.
 pub struct Background {
     stop: tokio::sync::watch::Sender<bool>,
     handles: Vec<tokio::task::JoinHandle<()>>,
@@ -156,8 +159,9 @@ impl Background {
     }
 }
 
-/// Starts the scheduler (a tick every `scheduler_interval`) and the delivery worker (SMTP when
-/// configured, else `.eml` files in `outbox_dir`); returns a description of where mail goes.
+/// Starts the scheduler (a tick every `scheduler_interval`), the delivery worker (SMTP when
+/// configured, else `.eml` files in `outbox_dir`) and the letter worker (woken by a publication,
+/// polling every `worker_interval` besides); returns a description of where mail goes.
 pub fn spawn_background(
     state: AppState,
     mail: &crate::config::MailConfig,
@@ -177,10 +181,17 @@ pub fn spawn_background(
         ..worker::Settings::default()
     };
     let worker = worker::Worker::new(state.clone(), transport, settings)?;
+    crate::service::letters::render::install();
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let letters = crate::service::letters::render::run_loop(
+        state.clone(),
+        mail.worker_interval,
+        stopped.clone(),
+    );
     let handles = vec![
         tokio::spawn(crate::scheduler::run_loop(state, mail.scheduler_interval, stopped.clone())),
         tokio::spawn(worker.run_loop(mail.worker_interval, stopped)),
+        tokio::spawn(letters),
     ];
     Ok((Background { stop, handles }, target))
 }

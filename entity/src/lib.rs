@@ -11,6 +11,7 @@ pub mod consensus_note;
 pub mod decision;
 pub mod document;
 pub mod letter;
+pub mod letter_batch;
 pub mod letter_logo;
 pub mod letter_setting;
 pub mod outbox;

@@ -34,8 +34,12 @@ pub struct LetterView {
     #[oai(rename = "reference")]
     pub reference: String,
     pub filename: String,
-    /// Hex SHA-256 of the PDF as issued.
-    pub sha256: String,
+    /// Hex SHA-256 of the PDF as issued; absent while the letter is `pending`.
+    #[oai(skip_serializing_if_is_none)]
+    pub sha256: Option<String>,
+    /// `pending` (recorded at publication, not rendered yet; downloading it renders it) or
+    /// `rendered` (its bytes and SHA-256 are fixed).
+    pub state: String,
     #[oai(skip_serializing_if_is_none)]
     pub correction_reason: Option<String>,
     pub issued_at: DateTime<Utc>,
@@ -44,6 +48,7 @@ pub struct LetterView {
 }
 
 fn view(m: LetterMeta) -> LetterView {
+    let state = m.state().to_string();
     LetterView {
         content_url: format!("/letters/{}/content", m.id),
         id: m.id,
@@ -52,6 +57,7 @@ fn view(m: LetterMeta) -> LetterView {
         kind: m.kind,
         number: m.number,
         reference: m.reference,
+        state,
         filename: m.filename,
         sha256: m.sha256,
         correction_reason: m.correction_reason,
@@ -378,7 +384,10 @@ impl LettersApi {
     #[oai(path = "/letters/:id/content", method = "get")]
     async fn content(&self, auth: TokenAuth, id: Path<i32>) -> Result<PdfResponse, Read> {
         let l = letters::content(&self.state, &auth.0, id.0).await?;
-        Ok(pdf(&l.filename, l.content))
+        let content = l
+            .content
+            .ok_or_else(|| crate::error::DomainError::internal("a letter without content"))?;
+        Ok(pdf(&l.filename, content))
     }
 
     /// Issues a corrected letter (staff)

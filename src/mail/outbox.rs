@@ -16,6 +16,8 @@ use sea_orm::{
 use crate::error::DomainError;
 use crate::store::audit::{self, Actor};
 
+pub use super::bulk::{enqueue_many, fill_attachment};
+
 pub mod status {
     pub const QUEUED: &str = "queued";
     /// Claimed by a worker; its lease says until when.
@@ -64,7 +66,17 @@ pub mod kind {
 pub struct Attachment {
     pub filename: String,
     pub media_type: String,
+    /// Empty for a letter still to be rendered ([`Attachment::pending`]).
     pub content: Vec<u8>,
+}
+
+impl Attachment {
+    /// An attachment whose content comes later: the decision letter that the letter worker
+    /// renders after the publication commits. The row is queued with its file name and type and
+    /// no content; the worker sends it only once the content is there (see `worker`).
+    pub fn pending(filename: String, media_type: String) -> Attachment {
+        Attachment { filename, media_type, content: Vec::new() }
+    }
 }
 
 /// An email to queue. `at` is the moment of the change that causes it (the injected clock).
@@ -119,7 +131,7 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, email: NewEmail) -> Result<bool
     Ok(queued)
 }
 
-async fn cancel_obsolete<C: ConnectionTrait>(
+pub(super) async fn cancel_obsolete<C: ConnectionTrait>(
     db: &C,
     target: &str,
     obsolete: &str,
@@ -165,7 +177,7 @@ details: serde_json::json!({"kind": row.kind, "target": row.target, "superseded_
 }
 
 /// A decision corrected back: the email cancelled as obsolete becomes current again.
-async fn revive_cancelled<C: ConnectionTrait>(
+pub(super) async fn revive_cancelled<C: ConnectionTrait>(
     db: &C,
     email: &NewEmail,
 ) -> Result<bool, DomainError> {
@@ -221,12 +233,15 @@ type AttachmentColumns = (Option<String>, Option<String>, Option<Vec<u8>>);
 
 fn attachment_columns(a: Option<Attachment>) -> AttachmentColumns {
     match a {
-        Some(a) => (Some(a.filename), Some(a.media_type), Some(a.content)),
+        Some(a) => {
+            let content = (!a.content.is_empty()).then_some(a.content);
+            (Some(a.filename), Some(a.media_type), content)
+        }
         None => (None, None, None),
     }
 }
 
-async fn insert<C: ConnectionTrait>(db: &C, email: NewEmail) -> Result<bool, DomainError> {
+pub(super) fn row_of(email: NewEmail) -> Result<outbox::ActiveModel, DomainError> {
     let body_html = super::templates::html_of(&email.subject, &email.body_text);
     let (attachment_filename, attachment_media_type, attachment_content) =
         attachment_columns(email.attachment);
@@ -250,6 +265,11 @@ async fn insert<C: ConnectionTrait>(db: &C, email: NewEmail) -> Result<bool, Dom
         body_html: Set(Some(body_html)),
         ..Default::default()
     };
+    Ok(row)
+}
+
+async fn insert<C: ConnectionTrait>(db: &C, email: NewEmail) -> Result<bool, DomainError> {
+    let row = row_of(email)?;
     // ON CONFLICT DO NOTHING on the unique (kind, target, occasion): no error, and on
     // PostgreSQL the surrounding transaction stays usable.
     let result = outbox::Entity::insert(row)

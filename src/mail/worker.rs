@@ -12,7 +12,9 @@
 //! it marked the row leaves the row `sending`; after the lease it is sent again, with the same
 //! `Message-ID` (fixed at queueing), so the receiver can recognise the duplicate.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Duration, Utc};
 use entity::outbox;
@@ -91,6 +93,22 @@ pub struct Pass {
 /// worker stop right there, as if it died (the row stays `sending` until its lease runs out).
 pub type CrashHook = Arc<dyn Fn(&outbox::Model) -> bool + Send + Sync>;
 
+/// What renders the letter a queued decision email waits for, and gives its stored bytes (none
+/// if it cannot be had yet). The service installs it at start (`startup`): the mail layer does
+/// not reach into the service.
+pub type LetterRenderer =
+    fn(
+        AppState,
+        outbox::Model,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Vec<u8>>, DomainError>> + Send>>;
+
+static RENDERER: OnceLock<LetterRenderer> = OnceLock::new();
+
+/// Installs the [`LetterRenderer`] (once per process; later calls change nothing).
+pub fn install_letter_renderer(render: LetterRenderer) {
+    let _ = RENDERER.set(render);
+}
+
 pub struct Worker {
     state: AppState,
     transport: Arc<dyn Transport>,
@@ -131,12 +149,14 @@ impl Worker {
         let rows = self.claim(now).await?;
         let mut pass = Pass { claimed: rows.len(), ..Pass::default() };
         for row in rows {
-            let result = match build_message_replying_to(
-                &row,
-                &self.settings.from,
-                self.settings.reply_to.as_deref(),
-                now,
-            ) {
+            let result = match self.with_letter(row.clone()).await.and_then(|row| {
+                build_message_replying_to(
+                    &row,
+                    &self.settings.from,
+                    self.settings.reply_to.as_deref(),
+                    now,
+                )
+            }) {
                 Ok(message) => self.transport.send(&row, &message).await,
                 Err(e) => Err(e),
             };
@@ -172,6 +192,20 @@ impl Worker {
             }
         }
         Ok(pass)
+    }
+
+    /// The row with its letter: a decision email whose letter is still pending gets it rendered
+    /// now (through the renderer the service installed, see [`install_letter_renderer`]); an
+    /// email never leaves without its letter.
+    async fn with_letter(&self, mut row: outbox::Model) -> Result<outbox::Model, String> {
+        if row.attachment_filename.is_none() || row.attachment_content.is_some() {
+            return Ok(row);
+        }
+        let not_yet = || "its letter is not rendered yet".to_string();
+        let render = RENDERER.get().ok_or_else(not_yet)?;
+        let content = render(self.state.clone(), row.clone()).await.map_err(|e| e.to_string())?;
+        row.attachment_content = Some(content.ok_or_else(not_yet)?);
+        Ok(row)
     }
 
     /// Passes until nothing is due (at the clock's now); the totals.

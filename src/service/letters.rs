@@ -1,8 +1,9 @@
 //! Decision letters: the award letter (*beschikking tot subsidieverlening*) and the rejection
 //! letters after the first round and after the final round, as PDF.
 //!
-//! A letter is generated once, inside the publication's transaction, stored with its SHA-256 and
-//! attached to the decision email; it is never regenerated differently. A correction is a new,
+//! A letter is recorded `pending` in the publication's transaction and rendered after it
+//! (`render`), from what the publication froze; its bytes and SHA-256 are fixed at that first
+//! render, it is attached to the decision email, and it is never regenerated differently. A correction is a new,
 //! numbered letter with a reason. Staff preview letters before publication (rendered, not stored).
 //! Who issues, on what basis, where objections go and who signs are the call's letter settings, or
 //! the programme's defaults from configuration; the wording is templates staff can change per call.
@@ -14,6 +15,7 @@ pub mod configure;
 pub mod facts;
 pub mod issue;
 pub mod logo;
+pub mod render;
 pub mod schedule;
 pub mod settings;
 pub mod templates;
@@ -36,7 +38,8 @@ pub use super::outcome::reference;
 pub use checks::{ground_sentence, ready_to_publish};
 pub use configure::{set_interview, set_settings, set_template, settings};
 pub use facts::{LetterRequest, facts};
-pub use issue::{Publishing, correct, issue, preview};
+pub use issue::{Publishing, correct, freeze_batch, pending, preview};
+pub use render::{render_pending, rendered};
 
 pub const MEDIA_TYPE: &str = "application/pdf";
 
@@ -141,6 +144,15 @@ pub async fn of_application(
 ) -> Result<Vec<LetterMeta>, DomainError> {
     let app = outcome::app_row(&state.db, application_id).await?;
     visible(who, app.region_id, application_id)?;
+    let letters = store::letters::of_application(&state.db, application_id).await?;
+    if letters.iter().all(|l| l.sha256.is_some()) {
+        return Ok(letters);
+    }
+    // An application has a few letters: the pending ones are rendered now, so what is listed
+    // carries its hash (the first render fixes it; the worker would do the same).
+    for l in letters.iter().filter(|l| l.sha256.is_none()) {
+        render::rendered(state, l.id).await?;
+    }
     Ok(store::letters::of_application(&state.db, application_id).await?)
 }
 
@@ -164,7 +176,8 @@ pub async fn of_call(
     Ok(store::letters::of_call(&state.db, call_id).await?)
 }
 
-/// One letter with its content; another region's letter does not exist (404).
+/// One letter with its content (rendered now if it was pending); another region's letter does
+/// not exist (404).
 #[tracing::instrument(skip_all, fields(letter_id = letter_id))]
 pub async fn content(
     state: &AppState,
@@ -172,9 +185,10 @@ pub async fn content(
     letter_id: i32,
 ) -> Result<entity::letter::Model, DomainError> {
     let not_found = || DomainError::NotFound(format!("letter {letter_id}"));
-    let letter = store::letters::by_id(&state.db, letter_id).await?.ok_or_else(not_found)?;
+    let letter = store::letters::meta_by_id(&state.db, letter_id).await?.ok_or_else(not_found)?;
     let app = outcome::app_row(&state.db, letter.application_id).await?;
     visible(who, app.region_id, app.id)
         .map_err(|e| if matches!(e, DomainError::NotFound(_)) { not_found() } else { e })?;
-    Ok(letter)
+    // A pending letter is rendered now; the first render fixes it.
+    render::rendered(state, letter_id).await
 }

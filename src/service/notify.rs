@@ -1,4 +1,5 @@
-//! Queues the email that belongs to a decision, inside the decision's transaction.
+//! Queues the email that belongs to a decision, inside the decision's transaction; a
+//! publication's decision emails are made here and queued together.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
@@ -54,6 +55,17 @@ pub async fn queue_with_attachment<C: ConnectionTrait>(
     email: OutgoingDecision<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, DomainError> {
+    outbox::enqueue(db, decision_email(call, app, email, now)).await
+}
+
+/// The outbox row of a decision email (no database: a publication queues them all at once with
+/// [`outbox::enqueue_many`]).
+pub fn decision_email(
+    call: &CallDefinition,
+    app: &AppRow,
+    email: OutgoingDecision<'_>,
+    now: DateTime<Utc>,
+) -> NewEmail {
     let OutgoingDecision { kind, occasion, details, attachment } = email;
     let rendered = decisions::render(&DecisionEmail {
         kind,
@@ -67,18 +79,14 @@ pub async fn queue_with_attachment<C: ConnectionTrait>(
         ground: details.ground,
         interview: details.interview,
     });
-    outbox::enqueue(
-        db,
-        NewEmail {
-            kind: kind.to_string(),
-            target: outbox::application_target(app.id),
-            occasion: occasion.to_string(),
-            recipient: app.lead_applicant_email.clone(),
-            subject: rendered.subject,
-            body_text: rendered.body_text,
-            at: now,
-            attachment,
-        },
-    )
-    .await
+    NewEmail {
+        kind: kind.to_string(),
+        target: outbox::application_target(app.id),
+        occasion: occasion.to_string(),
+        recipient: app.lead_applicant_email.clone(),
+        subject: rendered.subject,
+        body_text: rendered.body_text,
+        at: now,
+        attachment,
+    }
 }

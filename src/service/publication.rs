@@ -1,8 +1,13 @@
-//! Publication: the first-round outcome and the final decision. In one transaction each, in this
-//! order: the round's outcome is checked and read (`assessment::rounds`, `outcome`), each
-//! application gets its status and its letter (`letters`) and its decision email with that
-//! letter (`notify`); the inputs are frozen and the round published; for the final decision the
-//! awarded applications become proeftuinen (`monitoring`).
+//! Publication: the first-round outcome and the final decision. In one short transaction each,
+//! in this order: the round's outcome is checked and read (`assessment::rounds`, `outcome`); the
+//! applications get their statuses, their letters recorded `pending` (`letters`) and their
+//! decision emails waiting for those letters (`notify`), each kind of row in a few multi-row
+//! statements whatever the call's size; the inputs are frozen and the round published; for the
+//! final decision the awarded applications become proeftuinen (`monitoring`). The letters are
+//! rendered after the commit by the letter worker (`letters::render`), one at a time, from what
+//! was frozen; an email leaves only with its letter.
+
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
@@ -43,20 +48,24 @@ pub async fn publish_first_round(
     let letters = letters::resolve(&txn, call_id).await?;
     letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, true).await?;
     let p = Publishing { who, call: &call, outcome: &o, letters: &letters, now };
-    for r in &o.result.applications {
-        let Some(app) = o.app_of(&r.r#ref) else { continue };
-        let Some(publication) = r.first_round_decision.map(first_round_publication) else {
-            continue;
-        };
-        let decided = Decided { app, publication, occasion: "first_round" };
-        decide(&txn, &p, &decided).await?;
-        let details = serde_json::json!({"decision": publication.status});
-        let entity = Entity::Application(app.id);
-        record(&txn, &p, "application.first_round_decided", entity, details).await?;
-    }
+    let apps = apps_by_ref(&o);
+    let decided: Vec<Decided> = o
+        .result
+        .applications
+        .iter()
+        .filter_map(|r| {
+            let app = *apps.get(r.r#ref.as_str())?;
+            let publication = r.first_round_decision.map(first_round_publication)?;
+            let details = serde_json::json!({"decision": publication.status});
+            let action = "application.first_round_decided";
+            Some(Decided { app, publication, occasion: "first_round", action, details })
+        })
+        .collect();
+    decide_all(&txn, &p, Round::First, decided).await?;
     let details = serde_json::json!({"stage": STAGE_FIRST});
     publish_round(&txn, &p, Round::First, details).await?;
     txn.commit().await?;
+    letters::render::wake();
     Ok(o.result)
 }
 
@@ -80,20 +89,28 @@ pub async fn publish_final(
     let letters = letters::resolve(&txn, call_id).await?;
     letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, false).await?;
     let p = Publishing { who, call: &call, outcome: &o, letters: &letters, now };
-    for r in &o.result.applications {
-        let Some(app) = o.app_of(&r.r#ref) else { continue };
-        let Some(publication) = r.decision.and_then(final_publication) else { continue };
-        let decided = Decided { app, publication, occasion: "final" };
-        decide(&txn, &p, &decided).await?;
-        let details = serde_json::json!({"decision": publication.status, "allocated": r.allocated});
-        record(&txn, &p, "application.decided", Entity::Application(app.id), details).await?;
-    }
+    let apps = apps_by_ref(&o);
+    let decided: Vec<Decided> = o
+        .result
+        .applications
+        .iter()
+        .filter_map(|r| {
+            let app = *apps.get(r.r#ref.as_str())?;
+            let publication = r.decision.and_then(final_publication)?;
+            let details =
+                serde_json::json!({"decision": publication.status, "allocated": r.allocated});
+            let action = "application.decided";
+            Some(Decided { app, publication, occasion: "final", action, details })
+        })
+        .collect();
+    decide_all(&txn, &p, Round::Final, decided).await?;
     let details =
         serde_json::json!({"stage": STAGE_FINAL, "allocated_total": o.result.allocated_total});
     publish_round(&txn, &p, Round::Final, details).await?;
     super::monitoring::create_proeftuinen_for_awards(&txn, &who.actor(), &call, &o.result, now)
         .await?;
     txn.commit().await?;
+    letters::render::wake();
     Ok(o.result)
 }
 
@@ -144,42 +161,77 @@ fn pending_message(p: &[Pending]) -> String {
         .join("; ")
 }
 
+/// The call's submitted applications by their ref, built once (not a search per application).
+fn apps_by_ref(o: &Outcome) -> HashMap<&str, &AppRow> {
+    o.apps.iter().map(|a| (a.region_ref.as_str(), a)).collect()
+}
+
 /// One application's published decision.
 struct Decided<'a> {
     app: &'a AppRow,
     publication: Publication,
     /// The email's occasion: `first_round` or `final`.
     occasion: &'static str,
+    /// The audit line's action and details.
+    action: &'static str,
+    details: serde_json::Value,
 }
 
-/// Gives the application its status, issues its letter and queues its decision email with it.
-async fn decide(
+/// Gives the applications their statuses, records their letters pending and queues their
+/// decision emails waiting for those letters, with an audit line each: a few multi-row
+/// statements per kind of row, whatever the number of applications.
+async fn decide_all(
     txn: &DatabaseTransaction,
     p: &Publishing<'_>,
-    d: &Decided<'_>,
+    round: Round,
+    decided: Vec<Decided<'_>>,
 ) -> Result<(), DomainError> {
     let Publishing { call, outcome: o, letters: resolved, now, .. } = *p;
-    let (app, email) = (d.app, d.publication.email);
-    store::applications::set_status(txn, app.id, d.publication.status, now).await?;
-    let attachment = letters::issue(txn, p, app, email).await?;
-    let details = notify::Details {
-        reference: reference(call.id, app.id),
-        ground: crate::domain::grounds::of(&o.input, &o.result, &app.region_ref)
-            .as_ref()
-            .map(letters::ground_sentence),
-        interview: (email == "interview_invitation")
-            .then(|| resolved.settings.interviews.get(&app.id))
-            .flatten()
-            .map(|i| InterviewAt {
-                date: i.date,
-                time: i.time,
-                place: i.place.clone(),
-                video_link: i.video_link.clone(),
-            }),
-    };
-    let outgoing =
-        notify::OutgoingDecision { kind: email, occasion: d.occasion, details, attachment };
-    notify::queue_with_attachment(txn, &call.definition, app, outgoing, now).await?;
+    let mut by_status: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+    for d in &decided {
+        by_status.entry(d.publication.status).or_default().push(d.app.id);
+    }
+    for (status, ids) in by_status {
+        store::bulk::set_statuses(txn, &ids, status, now).await?;
+    }
+    let batch_id = letters::freeze_batch(txn, p, round.stage()).await?;
+    let actor = p.who.actor();
+    let (mut new_letters, mut emails, mut trail) = (Vec::new(), Vec::new(), Vec::new());
+    for d in decided {
+        let (app, email) = (d.app, d.publication.email);
+        let (issued, attachment) = letters::pending(p, app, email, batch_id);
+        new_letters.extend(issued);
+        let details = notify::Details {
+            reference: reference(call.id, app.id),
+            ground: crate::domain::grounds::of(&o.input, &o.result, &app.region_ref)
+                .as_ref()
+                .map(letters::ground_sentence),
+            interview: (email == "interview_invitation")
+                .then(|| resolved.settings.interviews.get(&app.id))
+                .flatten()
+                .map(|i| InterviewAt {
+                    date: i.date,
+                    time: i.time,
+                    place: i.place.clone(),
+                    video_link: i.video_link.clone(),
+                }),
+        };
+        let outgoing =
+            notify::OutgoingDecision { kind: email, occasion: d.occasion, details, attachment };
+        emails.push(notify::decision_email(&call.definition, app, outgoing, now));
+        trail.push(audit::AuditEntry {
+            actor: &actor,
+            at: now,
+            action: d.action,
+            entity_type: "application",
+            entity_id: app.id.to_string(),
+            reason: None,
+            details: d.details,
+        });
+    }
+    store::letters::insert_many(txn, new_letters).await?;
+    crate::mail::outbox::enqueue_many(txn, emails).await?;
+    store::bulk::record_audit(txn, trail).await?;
     Ok(())
 }
 
@@ -226,7 +278,6 @@ async fn freeze(
 /// What a publication's audit line is about.
 enum Entity {
     Call(i32),
-    Application(i32),
 }
 
 /// Writes one audit line of the publication, by its publisher at its moment.
@@ -239,7 +290,6 @@ async fn record(
 ) -> Result<(), DomainError> {
     let (entity_type, entity_id) = match entity {
         Entity::Call(id) => ("call", id),
-        Entity::Application(id) => ("application", id),
     };
     let entry = audit::AuditEntry {
         actor: &p.who.actor(),

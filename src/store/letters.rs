@@ -1,7 +1,8 @@
 //! Issued letters and the per-call letter settings. Listings never load a letter's content.
 
 use chrono::{DateTime, Utc};
-use entity::{letter, letter_setting};
+use entity::{letter, letter_batch, letter_setting, outcome_snapshot};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect,
@@ -17,11 +18,23 @@ pub struct LetterMeta {
     pub number: i32,
     pub reference: String,
     pub filename: String,
-    pub sha256: String,
+    /// None while the letter is pending (see [`pending`]).
+    pub sha256: Option<String>,
     pub correction_reason: Option<String>,
     pub issued_by: Option<i32>,
     pub issued_at: DateTime<Utc>,
+    pub batch_id: Option<i32>,
 }
+
+impl LetterMeta {
+    /// `pending` (not rendered yet) or `rendered`.
+    pub fn state(&self) -> &'static str {
+        if self.sha256.is_some() { RENDERED } else { PENDING }
+    }
+}
+
+pub const PENDING: &str = "pending";
+pub const RENDERED: &str = "rendered";
 
 pub struct NewLetter {
     pub call_id: i32,
@@ -30,43 +43,63 @@ pub struct NewLetter {
     pub number: i32,
     pub reference: String,
     pub filename: String,
-    pub sha256: String,
-    pub content: Vec<u8>,
+    /// Both none for a pending letter.
+    pub sha256: Option<String>,
+    pub content: Option<Vec<u8>>,
     pub correction_reason: Option<String>,
     pub issued_by: Option<i32>,
     pub issued_at: DateTime<Utc>,
+    pub batch_id: Option<i32>,
+}
+
+fn active(l: NewLetter) -> letter::ActiveModel {
+    letter::ActiveModel {
+        call_id: Set(l.call_id),
+        application_id: Set(l.application_id),
+        kind: Set(l.kind),
+        number: Set(l.number),
+        reference: Set(l.reference),
+        filename: Set(l.filename),
+        sha256: Set(l.sha256),
+        content: Set(l.content),
+        correction_reason: Set(l.correction_reason),
+        issued_by: Set(l.issued_by),
+        issued_at: Set(l.issued_at),
+        batch_id: Set(l.batch_id),
+        ..Default::default()
+    }
+}
+
+/// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's limits on bound values.
+pub const CHUNK: usize = 500;
+
+/// Inserts many letters in a few multi-row statements (a publication's pending letters).
+pub async fn insert_many<C: ConnectionTrait>(db: &C, rows: Vec<NewLetter>) -> Result<(), DbErr> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<letter::ActiveModel> = rows.by_ref().take(CHUNK).map(active).collect();
+        letter::Entity::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
 }
 
 pub async fn insert<C: ConnectionTrait>(db: &C, l: NewLetter) -> Result<LetterMeta, DbErr> {
-    let inserted = letter::Entity::insert(letter::ActiveModel {
-        call_id: Set(l.call_id),
-        application_id: Set(l.application_id),
-        kind: Set(l.kind.clone()),
-        number: Set(l.number),
-        reference: Set(l.reference.clone()),
-        filename: Set(l.filename.clone()),
-        sha256: Set(l.sha256.clone()),
-        content: Set(l.content),
-        correction_reason: Set(l.correction_reason.clone()),
-        issued_by: Set(l.issued_by),
-        issued_at: Set(l.issued_at),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok(LetterMeta {
-        id: inserted.last_insert_id,
+    let meta = LetterMeta {
+        id: 0,
         call_id: l.call_id,
         application_id: l.application_id,
-        kind: l.kind,
+        kind: l.kind.clone(),
         number: l.number,
-        reference: l.reference,
-        filename: l.filename,
-        sha256: l.sha256,
-        correction_reason: l.correction_reason,
+        reference: l.reference.clone(),
+        filename: l.filename.clone(),
+        sha256: l.sha256.clone(),
+        correction_reason: l.correction_reason.clone(),
         issued_by: l.issued_by,
         issued_at: l.issued_at,
-    })
+        batch_id: l.batch_id,
+    };
+    let inserted = letter::Entity::insert(active(l)).exec(db).await?;
+    Ok(LetterMeta { id: inserted.last_insert_id, ..meta })
 }
 
 fn meta() -> sea_orm::Select<letter::Entity> {
@@ -82,7 +115,94 @@ fn meta() -> sea_orm::Select<letter::Entity> {
         letter::Column::CorrectionReason,
         letter::Column::IssuedBy,
         letter::Column::IssuedAt,
+        letter::Column::BatchId,
     ])
+}
+
+/// Up to `limit` pending letters (not rendered yet), oldest first.
+pub async fn pending<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<LetterMeta>, DbErr> {
+    meta()
+        .filter(letter::Column::Sha256.is_null())
+        .order_by_asc(letter::Column::Id)
+        .limit(limit)
+        .into_model::<LetterMeta>()
+        .all(db)
+        .await
+}
+
+/// One letter without its content.
+pub async fn meta_by_id<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<LetterMeta>, DbErr> {
+    meta().filter(letter::Column::Id.eq(id)).into_model::<LetterMeta>().one(db).await
+}
+
+/// The letter of an application with this file name (what its decision email attaches).
+pub async fn by_filename<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+    filename: &str,
+) -> Result<Option<LetterMeta>, DbErr> {
+    meta()
+        .filter(letter::Column::ApplicationId.eq(application_id))
+        .filter(letter::Column::Filename.eq(filename))
+        .into_model::<LetterMeta>()
+        .one(db)
+        .await
+}
+
+/// Fixes a pending letter's bytes and hash; `false` when it was rendered already (then nothing
+/// changes: the first render stands).
+pub async fn fix_content<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    content: &[u8],
+    sha256: &str,
+) -> Result<bool, DbErr> {
+    let r = letter::Entity::update_many()
+        .col_expr(letter::Column::Content, Expr::value(content.to_vec()))
+        .col_expr(letter::Column::Sha256, Expr::value(sha256.to_string()))
+        .filter(letter::Column::Id.eq(id))
+        .filter(letter::Column::Content.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// What one publication's letters are rendered from (see `entity::letter_batch`).
+pub struct NewBatch {
+    pub call_id: i32,
+    pub stage: String,
+    pub settings: String,
+    pub templates: String,
+    pub logo: Option<(Vec<u8>, String)>,
+    pub published_by: Option<i32>,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_batch<C: ConnectionTrait>(db: &C, b: NewBatch) -> Result<i32, DbErr> {
+    let (logo_png, logo_alt) = b.logo.map_or((None, None), |(png, alt)| (Some(png), Some(alt)));
+    let inserted = letter_batch::Entity::insert(letter_batch::ActiveModel {
+        call_id: Set(b.call_id),
+        stage: Set(b.stage),
+        settings: Set(b.settings),
+        templates: Set(b.templates),
+        logo_png: Set(logo_png),
+        logo_alt: Set(logo_alt),
+        published_by: Set(b.published_by),
+        actor: Set(b.actor),
+        created_at: Set(b.at),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(inserted.last_insert_id)
+}
+
+pub async fn batch<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<letter_batch::Model>, DbErr> {
+    letter_batch::Entity::find_by_id(id).one(db).await
 }
 
 pub async fn of_application<C: ConnectionTrait>(
@@ -154,4 +274,20 @@ pub async fn save_settings<C: ConnectionTrait>(
 
 async fn settings_row<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Option<i32>, DbErr> {
     Ok(settings(db, call_id).await?.map(|r| r.id))
+}
+
+/// The SHA-256 of a frozen outcome's inputs (without reading them).
+pub async fn snapshot_sha256<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    stage: &str,
+) -> Result<Option<String>, DbErr> {
+    outcome_snapshot::Entity::find()
+        .select_only()
+        .column(outcome_snapshot::Column::Sha256)
+        .filter(outcome_snapshot::Column::CallId.eq(call_id))
+        .filter(outcome_snapshot::Column::Stage.eq(stage))
+        .into_tuple()
+        .one(db)
+        .await
 }

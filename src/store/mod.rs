@@ -5,6 +5,7 @@ pub mod applications;
 pub mod assessment;
 pub mod audit;
 pub mod backup;
+pub mod bulk;
 pub mod call_assessors;
 pub mod calls;
 pub mod demo;

@@ -29,13 +29,26 @@ pub struct LetterRequest<'a> {
     pub correction: Option<(String, NaiveDate)>,
 }
 
-/// Gathers every figure of one application's letter from the call's outcome.
-// Long: most of it is one flat struct literal, a line per figure the letter shows.
+/// Gathers every figure of one application's letter from the call's outcome, with the call's
+/// logo as it is now.
 pub async fn facts<C: ConnectionTrait>(
     db: &C,
     request: LetterRequest<'_>,
     now: DateTime<Utc>,
     settings: LetterSettings,
+) -> Result<LetterFacts, DomainError> {
+    let logo = logo::for_letters(db, request.call.id).await?;
+    facts_with_logo(db, request, now, settings, logo).await
+}
+
+/// As [`facts`], with the logo given (a publication's letters carry the logo frozen with it).
+// Long: most of it is one flat struct literal, a line per figure the letter shows.
+pub async fn facts_with_logo<C: ConnectionTrait>(
+    db: &C,
+    request: LetterRequest<'_>,
+    now: DateTime<Utc>,
+    settings: LetterSettings,
+    logo: Option<crate::pdf::letterhead::Logo>,
 ) -> Result<LetterFacts, DomainError> {
     let LetterRequest { call, input, result, app, kind, number, correction } = request;
     let def = &call.definition;
@@ -112,7 +125,7 @@ pub async fn facts<C: ConnectionTrait>(
         spending_from: def.spending_period.from,
         spending_to: def.spending_period.to,
         settings,
-        logo: logo::for_letters(db, call.id).await?,
+        logo,
     })
 }
 

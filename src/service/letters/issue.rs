@@ -1,4 +1,5 @@
-//! Issuing letters: at publication, as a correction, and the preview staff see before.
+//! Issuing letters: at publication (pending, rendered after it by `render`), as a correction,
+//! and the preview staff see before.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
@@ -24,43 +25,67 @@ pub struct Publishing<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// At publication, inside its transaction: issues the letter that belongs to the decision email
-/// (if any) and stores it; returns it as the attachment the email carries. An invitation is
-/// stored as a letter too, but the email gives the date, time and place (no attachment).
-pub async fn issue<C: ConnectionTrait>(
+/// At publication, inside its transaction: freezes what its letters are rendered from beyond
+/// the frozen outcome (the letter settings, templates and logo as they stand now), once for all
+/// of them; the id of that batch.
+pub async fn freeze_batch<C: ConnectionTrait>(
     txn: &C,
+    p: &Publishing<'_>,
+    stage: &str,
+) -> Result<i32, DomainError> {
+    let settings = serde_json::to_string(&p.letters.settings).map_err(DomainError::internal)?;
+    let templates = serde_json::to_string(&p.letters.templates).map_err(DomainError::internal)?;
+    let logo = store::letter_logos::of_call(txn, p.call.id).await?.map(|l| (l.content, l.alt));
+    let batch = store::letters::NewBatch {
+        call_id: p.call.id,
+        stage: stage.to_string(),
+        settings,
+        templates,
+        logo,
+        published_by: Some(p.who.user_id),
+        actor: p.who.actor().label,
+        at: p.now,
+    };
+    Ok(store::letters::insert_batch(txn, batch).await?)
+}
+
+/// At publication: the letters that belong to a decision email, pending (the letter worker
+/// renders them after the commit), and the attachment the email waits for. An invitation is
+/// stored as a letter too, but the email gives the date, time and place (no attachment).
+pub fn pending(
     p: &Publishing<'_>,
     app: &AppRow,
     email_kind: &str,
-) -> Result<Option<Attachment>, DomainError> {
-    let Publishing { who, call, outcome: o, letters: resolved, now } = *p;
+    batch_id: i32,
+) -> (Vec<store::letters::NewLetter>, Option<Attachment>) {
     let invitation =
         (email_kind == "interview_invitation").then_some(LetterKind::InterviewInvitation);
     let attached = LetterKind::of_email(email_kind);
+    let reference = outcome::reference(p.call.id, app.id);
+    let mut letters = Vec::new();
     let mut attachment = None;
     for (kind, attach) in [(invitation, false), (attached, true)] {
         let Some(kind) = kind else { continue };
-        let settings = resolved.settings.clone();
-        let request = LetterRequest {
-            call,
-            input: &o.input,
-            result: &o.result,
-            app,
-            kind,
-            number: 1,
-            correction: None,
-        };
-        let f = facts(txn, request, now, settings).await?;
-        let pdf = compose::render(&f, &resolved.templates)?;
-        let content = if attach { Some(pdf.clone()) } else { None };
-        let issued = Issued { app, kind, number: 1, reference: &f.reference, pdf, reason: None };
-        let meta = store_letter(txn, who, call.id, issued, now).await?;
-        if let Some(content) = content {
-            let media_type = MEDIA_TYPE.to_string();
-            attachment = Some(Attachment { filename: meta.filename, media_type, content });
+        let name = filename(&reference, kind, 1);
+        if attach {
+            attachment = Some(Attachment::pending(name.clone(), MEDIA_TYPE.to_string()));
         }
+        letters.push(store::letters::NewLetter {
+            call_id: p.call.id,
+            application_id: app.id,
+            kind: kind.as_str().to_string(),
+            number: 1,
+            reference: reference.clone(),
+            filename: name,
+            sha256: None,
+            content: None,
+            correction_reason: None,
+            issued_by: Some(p.who.user_id),
+            issued_at: p.now,
+            batch_id: Some(batch_id),
+        });
     }
-    Ok(attachment)
+    (letters, attachment)
 }
 
 /// A rendered letter of one application, to be stored.
@@ -92,11 +117,12 @@ async fn store_letter<C: ConnectionTrait>(
             number,
             reference: reference.to_string(),
             filename: filename(reference, kind, number),
-            sha256: sha256.clone(),
-            content: pdf,
+            sha256: Some(sha256.clone()),
+            content: Some(pdf),
             correction_reason: reason.clone(),
             issued_by: Some(who.user_id),
             issued_at: now,
+            batch_id: None,
         },
     )
     .await?;

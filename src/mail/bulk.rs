@@ -1,0 +1,128 @@
+//! Queueing many emails at once (a publication's decision emails) in a few statements, with the
+//! same rules as [`outbox::enqueue`] one at a time; and filling in a letter's attachment once it
+//! is rendered.
+
+use std::collections::{HashMap, HashSet};
+
+use entity::outbox;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::outbox::{NewEmail, cancel_obsolete, kind, revive_cancelled, row_of, status};
+use crate::error::DomainError;
+
+/// Rows per multi-row statement.
+const CHUNK: usize = 400;
+
+/// Queues many emails, as [`super::outbox::enqueue`] does each: one that is queued already is
+/// left as it is, one cancelled as obsolete before is queued again, and a queued email of the
+/// opposite decision is cancelled. Returns how many were queued. A chunk costs two statements
+/// (what exists, then one multi-row insert); only revivals and cancellations, which a first
+/// publication does not have, cost one more each.
+pub async fn enqueue_many<C: ConnectionTrait>(
+    db: &C,
+    emails: Vec<NewEmail>,
+) -> Result<usize, DomainError> {
+    let mut queued = 0;
+    let mut emails = emails.into_iter().peekable();
+    while emails.peek().is_some() {
+        let chunk: Vec<NewEmail> = emails.by_ref().take(CHUNK).collect();
+        queued += enqueue_chunk(db, chunk).await?;
+    }
+    Ok(queued)
+}
+
+type Key = (String, String, String);
+
+async fn enqueue_chunk<C: ConnectionTrait>(
+    db: &C,
+    chunk: Vec<NewEmail>,
+) -> Result<usize, DomainError> {
+    let targets: HashSet<String> = chunk.iter().map(|e| e.target.clone()).collect();
+    let mut kinds: HashSet<String> = chunk.iter().map(|e| e.kind.clone()).collect();
+    kinds.extend(chunk.iter().filter_map(|e| kind::opposite(&e.kind)).map(str::to_string));
+    let existing: Vec<(String, String, String, String)> = outbox::Entity::find()
+        .select_only()
+        .columns([
+            outbox::Column::Kind,
+            outbox::Column::Target,
+            outbox::Column::Occasion,
+            outbox::Column::Status,
+        ])
+        .filter(outbox::Column::Kind.is_in(kinds))
+        .filter(outbox::Column::Target.is_in(targets))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let status_of: HashMap<Key, String> = existing
+        .iter()
+        .map(|(k, t, o, s)| ((k.clone(), t.clone(), o.clone()), s.clone()))
+        .collect();
+    let queued_kinds: HashSet<(&str, &str)> = existing
+        .iter()
+        .filter(|(_, _, _, s)| s == status::QUEUED)
+        .map(|(k, t, _, _)| (k.as_str(), t.as_str()))
+        .collect();
+    let mut rows = Vec::new();
+    let mut done: Vec<(String, String, chrono::DateTime<chrono::Utc>)> = Vec::new();
+    let mut seen: HashSet<Key> = HashSet::new();
+    for email in chunk {
+        let key = (email.kind.clone(), email.target.clone(), email.occasion.clone());
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        match status_of.get(&key).map(String::as_str) {
+            Some(s) if s == status::CANCELLED => {
+                if revive_cancelled(db, &email).await? {
+                    done.push((email.kind, email.target, email.at));
+                }
+            }
+            Some(_) => {}
+            None => {
+                done.push((email.kind.clone(), email.target.clone(), email.at));
+                rows.push(row_of(email)?);
+            }
+        }
+    }
+    if !rows.is_empty() {
+        outbox::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([
+                outbox::Column::Kind,
+                outbox::Column::Target,
+                outbox::Column::Occasion,
+            ])
+            .exec_without_returning(db)
+            .await?;
+    }
+    for (k, target, at) in &done {
+        if let Some(obsolete) = kind::opposite(k)
+            && queued_kinds.contains(&(obsolete, target.as_str()))
+        {
+            cancel_obsolete(db, target, obsolete, k, *at).await?;
+        }
+    }
+    Ok(done.len())
+}
+
+/// The decision emails that carry a letter.
+const WITH_LETTER: [&str; 3] =
+    [kind::AWARD_LETTER, kind::REJECTION_FIRST_ROUND, kind::REJECTION_FINAL];
+
+/// Gives the emails about `target` that wait for the letter `filename` its content; the number
+/// of rows filled (those filled before keep what they have).
+pub async fn fill_attachment<C: ConnectionTrait>(
+    db: &C,
+    target: &str,
+    filename: &str,
+    content: &[u8],
+) -> Result<u64, DomainError> {
+    let r = outbox::Entity::update_many()
+        .col_expr(outbox::Column::AttachmentContent, Expr::value(content.to_vec()))
+        .filter(outbox::Column::Kind.is_in(WITH_LETTER))
+        .filter(outbox::Column::Target.eq(target))
+        .filter(outbox::Column::AttachmentFilename.eq(filename))
+        .filter(outbox::Column::AttachmentContent.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}

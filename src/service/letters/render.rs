@@ -1,0 +1,272 @@
+//! The letter worker: a publication stores its letters `pending`; they are rendered after it
+//! commits, one at a time, from what the publication froze (the outcome snapshot and the letter
+//! batch: settings, templates and logo as they stood). Each PDF is built without the write lock
+//! and stored in its own short transaction by a conditional update, so the first render fixes a
+//! letter's bytes and SHA-256 and a concurrent render changes nothing. In the same transaction
+//! the decision email waiting for the letter gets it as its attachment.
+//!
+//! `serve` runs [`run_loop`] beside the mail worker, woken by [`wake`] after a publication and
+//! polling besides; a request for a pending letter's content, a listing of an application's
+//! letters and the mail worker render the letter they need on the spot ([`rendered`]).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokio::sync::Notify;
+
+use super::compose::{self, LetterKind, LetterSettings};
+use super::facts::{LetterRequest, facts_with_logo};
+use crate::domain::digest::sha256_hex;
+use crate::domain::selection::{self, SelectionInput, SelectionResult};
+use crate::error::DomainError;
+use crate::mail::outbox;
+use crate::pdf::letterhead::Logo;
+use crate::service::{AppState, audit, outcome};
+use crate::store::{self, audit::Actor, calls::StoredCall, calls::call_of, letters::LetterMeta};
+
+/// What the letters of one publication are rendered from, loaded once per batch of letters.
+struct Basis {
+    batch_id: i32,
+    call: StoredCall,
+    /// The frozen inputs and the result computed from them.
+    outcome: Arc<Frozen>,
+    settings: LetterSettings,
+    templates: Arc<BTreeMap<String, String>>,
+    logo: Option<Logo>,
+    publisher: Actor,
+}
+
+fn internal(what: &str) -> impl Fn(serde_json::Error) -> DomainError + '_ {
+    move |e| DomainError::internal(format!("{what}: {e}"))
+}
+
+/// A frozen outcome: its inputs and the result they give (`selection::compute`, as at
+/// publication and as `verify` recomputes it).
+struct Frozen {
+    input: SelectionInput,
+    result: SelectionResult,
+}
+
+/// The last frozen outcome read, by the SHA-256 of its inputs: the letters rendered one by one
+/// on demand (the mail worker, downloads) do not read and compute the whole call each time.
+fn frozen_cache() -> &'static Mutex<Option<(String, Arc<Frozen>)>> {
+    static CACHE: OnceLock<Mutex<Option<(String, Arc<Frozen>)>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(None))
+}
+
+async fn frozen(state: &AppState, call_id: i32, stage: &str) -> Result<Arc<Frozen>, DomainError> {
+    let missing = || DomainError::internal(format!("call {call_id}: no frozen {stage} outcome"));
+    let sha =
+        store::letters::snapshot_sha256(&state.db, call_id, stage).await?.ok_or_else(missing)?;
+    if let Ok(cache) = frozen_cache().lock()
+        && let Some((key, f)) = cache.as_ref()
+        && *key == sha
+    {
+        return Ok(f.clone());
+    }
+    let snapshot =
+        store::assessment::snapshot(&state.db, call_id, stage).await?.ok_or_else(missing)?;
+    let input: SelectionInput =
+        serde_json::from_str(&snapshot.inputs).map_err(internal("frozen inputs"))?;
+    let f = tokio::task::spawn_blocking(move || {
+        let result = selection::compute(&input);
+        Arc::new(Frozen { input, result })
+    })
+    .await
+    .map_err(DomainError::internal)?;
+    if let Ok(mut cache) = frozen_cache().lock() {
+        *cache = Some((snapshot.sha256, f.clone()));
+    }
+    Ok(f)
+}
+
+async fn basis(state: &AppState, batch_id: i32) -> Result<Basis, DomainError> {
+    let db = &state.db;
+    let batch = store::letters::batch(db, batch_id)
+        .await?
+        .ok_or_else(|| DomainError::internal(format!("letter batch {batch_id} is missing")))?;
+    let call = call_of(db, batch.call_id).await?;
+    let logo = match (&batch.logo_png, &batch.logo_alt) {
+        (Some(png), Some(alt)) => Some(Logo::from_png(png, alt).map_err(DomainError::internal)?),
+        _ => None,
+    };
+    Ok(Basis {
+        batch_id,
+        outcome: frozen(state, call.id, &batch.stage).await?,
+        settings: serde_json::from_str(&batch.settings).map_err(internal("frozen settings"))?,
+        templates: Arc::new(
+            serde_json::from_str(&batch.templates).map_err(internal("frozen templates"))?,
+        ),
+        logo,
+        publisher: Actor { user_id: batch.published_by, label: batch.actor },
+        call,
+    })
+}
+
+/// Renders every pending letter, `batch` at a time (memory stays flat: one PDF at a time);
+/// returns how many this call rendered. The test and CLI hook; `serve` runs [`run_loop`].
+pub async fn render_pending(state: &AppState, batch: u64) -> Result<usize, DomainError> {
+    let mut done = 0;
+    let mut basis = None;
+    loop {
+        let letters = store::letters::pending(&state.db, batch.max(1)).await?;
+        if letters.is_empty() {
+            return Ok(done);
+        }
+        for l in &letters {
+            if render_with(state, &mut basis, l).await? {
+                done += 1;
+            }
+        }
+    }
+}
+
+/// A letter with its content, rendered now if it was pending (the first render fixes it).
+pub async fn rendered(
+    state: &AppState,
+    letter_id: i32,
+) -> Result<entity::letter::Model, DomainError> {
+    let not_found = || DomainError::NotFound(format!("letter {letter_id}"));
+    let letter = store::letters::by_id(&state.db, letter_id).await?.ok_or_else(not_found)?;
+    if letter.content.is_some() {
+        return Ok(letter);
+    }
+    let meta = store::letters::meta_by_id(&state.db, letter_id).await?.ok_or_else(not_found)?;
+    render_with(state, &mut None, &meta).await?;
+    store::letters::by_id(&state.db, letter_id).await?.ok_or_else(not_found)
+}
+
+/// Renders one pending letter and stores it; `false` when another render stored it first.
+async fn render_with(
+    state: &AppState,
+    basis_of: &mut Option<Basis>,
+    l: &LetterMeta,
+) -> Result<bool, DomainError> {
+    let batch_id = l.batch_id.ok_or_else(|| {
+        DomainError::internal(format!("letter {} is pending without its publication", l.id))
+    })?;
+    if basis_of.as_ref().map(|b| b.batch_id) != Some(batch_id) {
+        *basis_of = Some(basis(state, batch_id).await?);
+    }
+    let Some(b) = basis_of.as_ref() else { return Ok(false) };
+    let pdf = render_bytes(state, b, l).await?;
+    store(state, b, l, pdf).await
+}
+
+/// The letter's PDF, built from the frozen basis; reads only, no write lock.
+async fn render_bytes(state: &AppState, b: &Basis, l: &LetterMeta) -> Result<Vec<u8>, DomainError> {
+    let kind = LetterKind::parse(&l.kind)
+        .ok_or_else(|| DomainError::internal(format!("letter {}: kind {}", l.id, l.kind)))?;
+    let app = outcome::app_row(&state.db, l.application_id).await?;
+    let request = LetterRequest {
+        call: &b.call,
+        input: &b.outcome.input,
+        result: &b.outcome.result,
+        app: &app,
+        kind,
+        number: l.number,
+        correction: None,
+    };
+    let f = facts_with_logo(&state.db, request, l.issued_at, b.settings.clone(), b.logo.clone())
+        .await?;
+    let templates = b.templates.clone();
+    // The PDF is CPU work: off the async threads, so requests keep being answered meanwhile.
+    tokio::task::spawn_blocking(move || compose::render(&f, &templates))
+        .await
+        .map_err(DomainError::internal)?
+}
+
+/// Stores the bytes if the letter is still pending, in one short write transaction: the letter,
+/// its email's attachment and the audit line. `false` when it was rendered already.
+async fn store(
+    state: &AppState,
+    b: &Basis,
+    l: &LetterMeta,
+    pdf: Vec<u8>,
+) -> Result<bool, DomainError> {
+    let sha256 = sha256_hex(&pdf);
+    let txn = state.write().await?;
+    if !store::letters::fix_content(&txn, l.id, &pdf, &sha256).await? {
+        return Ok(false);
+    }
+    let target = outbox::application_target(l.application_id);
+    outbox::fill_attachment(&txn, &target, &l.filename, &pdf).await?;
+    let details = serde_json::json!({
+        "letter_id": l.id,
+        "kind": l.kind,
+        "number": l.number,
+        "reference": l.reference,
+        "sha256": sha256,
+    });
+    let entry = audit::AuditEntry {
+        actor: &b.publisher,
+        at: state.now(),
+        action: "letter.issued",
+        entity_type: "application",
+        entity_id: l.application_id.to_string(),
+        reason: None,
+        details,
+    };
+    audit::record(&txn, entry).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+fn wake_signal() -> &'static Notify {
+    static WAKE: OnceLock<Notify> = OnceLock::new();
+    WAKE.get_or_init(Notify::new)
+}
+
+/// Wakes the letter worker (after a publication committed).
+pub fn wake() {
+    wake_signal().notify_waiters();
+}
+
+/// The background loop of `serve`: renders what is pending when woken and every `poll`, until
+/// `stop` changes (or its sender is dropped).
+pub async fn run_loop(
+    state: AppState,
+    poll: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut timer = tokio::time::interval(poll);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = timer.tick() => {}
+            _ = wake_signal().notified() => {}
+            _ = stop.changed() => break,
+        }
+        match render_pending(&state, 50).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(letters = n, "letters rendered"),
+            Err(e) => tracing::error!(error = %e, "letter worker pass failed"),
+        }
+    }
+}
+
+/// The mail worker's [`crate::mail::worker::LetterRenderer`]: the letter a decision email
+/// waits for, rendered now if it is still pending.
+pub fn for_email(
+    state: AppState,
+    row: entity::outbox::Model,
+) -> Pin<Box<dyn Future<Output = Result<Option<Vec<u8>>, DomainError>> + Send>> {
+    Box::pin(async move {
+        let (Some(app_id), Some(filename)) =
+            (outbox::application_of_target(&row.target), row.attachment_filename.as_deref())
+        else {
+            return Ok(None);
+        };
+        let Some(meta) = store::letters::by_filename(&state.db, app_id, filename).await? else {
+            return Ok(None);
+        };
+        Ok(rendered(&state, meta.id).await?.content)
+    })
+}
+
+/// Lets the mail worker render letters (see [`for_email`]); once per process.
+pub fn install() {
+    crate::mail::worker::install_letter_renderer(for_email);
+}
