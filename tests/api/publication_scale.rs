@@ -1,0 +1,212 @@
+//! Issue 15, publication that scales: the final decision commits with its letters pending; the
+//! letters are rendered afterwards, one at a time, while a region and an assessor go on writing;
+//! each letter's bytes and SHA-256 are fixed at its first render; every decision email leaves
+//! with its letter.
+
+#[path = "../common/smtp.rs"]
+mod smtp;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use smtp::{SmtpServer, base64_decode};
+use tuinier::mail::worker::{Settings, SmtpTransport, Worker};
+use tuinier::scenario::{Rehearsal, relabel};
+use tuinier::service::letters;
+
+use crate::common::*;
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The attachment of a received message: (file name, bytes).
+fn attachment_of(data: &str) -> Option<(String, Vec<u8>)> {
+    let start = data.find("Content-Disposition: attachment")?;
+    let part = &data[start..];
+    let body_start = part.find("\r\n\r\n")? + 4;
+    let head = part[..body_start].replace("\r\n ", " ").replace("\r\n\t", " ");
+    let filename: String = head
+        .lines()
+        .next()?
+        .split(';')
+        .map(str::trim)
+        .filter_map(|p| p.split_once('='))
+        .filter(|(k, _)| *k == "filename" || k.starts_with("filename*"))
+        .map(|(_, v)| v.trim_matches('"').to_string())
+        .collect();
+    let body = &part[body_start..];
+    let body = &body[..body.find("\r\n--").unwrap_or(body.len())];
+    Some((filename, base64_decode(body)))
+}
+
+async fn pending(app: &TestApp) -> u64 {
+    entity::letter::Entity::find()
+        .filter(entity::letter::Column::Sha256.is_null())
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
+// Long: one story from publication to delivery, checked at each step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_decision_commits_first_letters_render_after_it_while_writes_go_on_and_each_email_carries_its_letter()
+ {
+    let scenario = load_scenario();
+    let opening = at(scenario["call"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "publication")
+        .unwrap()["at"]
+        .as_str()
+        .unwrap());
+    let app = spawn_app_at(opening - Duration::days(1)).await;
+    let rehearsal =
+        |s: &Value| Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), s);
+    let mut a = rehearsal(&scenario);
+    // A second call of the same programme, in its first round while the first is decided.
+    let other = relabel(&scenario, "-b");
+    let mut b = rehearsal(&other);
+    a.setup().await.expect("setup");
+    b.setup().await.expect("setup b");
+    // The other call first: the first's intake ends past the deadline (its refused inputs).
+    b.intake().await.expect("intake b");
+    a.intake().await.expect("intake");
+    a.first_round().await.expect("first round");
+    a.publish_first_round().await.expect("first publication");
+    a.final_round().await.expect("final round");
+    let t0 = std::time::Instant::now();
+    a.publish_final().await.expect("final publication");
+    eprintln!("publish_final answered in {:?}", t0.elapsed());
+    let call = a.call_id();
+
+    // The decision is there, its letters are pending: listed with their state, no hash yet.
+    let listed = app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok().clone();
+    let listed = listed.as_array().unwrap().clone();
+    assert!(!listed.is_empty());
+    assert!(listed.iter().all(|l| l["state"] == "pending" && l.get("sha256").is_none()));
+    let before = pending(&app).await;
+    assert_eq!(before, u64::try_from(listed.len()).unwrap());
+    let emails = tuinier::mail::outbox::of_kind(&app.state.db, "award_letter").await.unwrap();
+    assert!(!emails.is_empty());
+    assert!(
+        emails.iter().all(|e| e.attachment_filename.is_some() && e.attachment_content.is_none()),
+        "an award email waits for its letter"
+    );
+
+    // The worker renders, one letter at a time; meanwhile an assessor of the other call saves a
+    // sheet and an awarded region writes: none of them waits for the whole publication.
+    let state = app.state.clone();
+    let worker = tokio::spawn(async move { letters::render_pending(&state, 1).await });
+    assert!(pending(&app).await > 0, "letters are pending while the writes go on");
+    let score = &other["first_round_scores"][0];
+    let target = score["application"].as_str().unwrap();
+    let (_, assessor) = b.assessor(score["assessor"].as_str().unwrap()).unwrap();
+    let id = b.application_id(target).unwrap();
+    let sheet = json!({"knockout": score["knockout"], "scores": score["scores"], "motivation": score["motivation"]});
+    let t1 = std::time::Instant::now();
+    app.put(&format!("/applications/{id}/sheets/first/draft"), &assessor, &sheet).await.ok();
+    eprintln!("a sheet saved in {:?} while letters render", t1.elapsed());
+    // A region's write: the awarded region starts its first progress report.
+    let awarded = listed.iter().find(|l| l["kind"] == "award").unwrap();
+    let region_app = awarded["application_id"].as_i64().unwrap();
+    let region_ref = scenario["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["ref"].as_str().unwrap())
+        .find(|r| a.application_id(r).ok() == Some(region_app))
+        .unwrap();
+    let region = a.region_token(region_ref).unwrap();
+    let t2 = std::time::Instant::now();
+    let proeftuinen = app.get("/proeftuinen", &region).await.ok().clone();
+    let proeftuin = proeftuinen.as_array().and_then(|p| p.first()).cloned().unwrap_or_default();
+    let started = proeftuin["started_on"].as_str().unwrap_or("2023-01-01").to_string();
+    let month: u32 = started[5..7].parse().unwrap();
+    let period = format!("{}-Q{}", &started[..4], (month - 1) / 3 + 1);
+    // The proeftuin's first quarter has begun (the letters keep the date of the decision).
+    let begun = at(&format!("{started}T12:00:00+01:00"));
+    if begun > app.clock_now() {
+        app.clock.set(begun);
+    }
+    let created = app
+        .post(
+            &format!("/proeftuinen/{}/progress-reports", proeftuin["id"]),
+            &region,
+            &json!({"period": period}),
+        )
+        .await;
+    eprintln!("a region's write answered {} in {:?}", created.status, t2.elapsed());
+    assert!(created.status.is_success(), "{}", created.body);
+    let rendered = worker.await.unwrap().expect("render");
+    assert!(rendered > 0 && u64::try_from(rendered).unwrap() <= before);
+    assert_eq!(pending(&app).await, 0, "every letter is rendered");
+
+    // Each letter as stored: its hash is that of its bytes; the list says rendered.
+    let listed = app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok().clone();
+    for l in listed.as_array().unwrap() {
+        assert_eq!(l["state"], "rendered");
+        let bytes = app.get(l["content_url"].as_str().unwrap(), &app.staff_token).await.bytes;
+        assert!(bytes.starts_with(b"%PDF-"));
+        assert_eq!(l["sha256"], sha256_hex(&bytes).as_str());
+    }
+
+    // Rendered twice, the same letter: made pending again and rendered anew, the same bytes; and
+    // a second render never overwrites the first.
+    let first = &listed.as_array().unwrap()[0];
+    let letter_id = i32::try_from(first["id"].as_i64().unwrap()).unwrap();
+    let stored = letters::rendered(&app.state, letter_id).await.unwrap();
+    entity::letter::Entity::update_many()
+        .col_expr(entity::letter::Column::Content, Expr::value(Option::<Vec<u8>>::None))
+        .col_expr(entity::letter::Column::Sha256, Expr::value(Option::<String>::None))
+        .filter(entity::letter::Column::Id.eq(letter_id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let again = letters::rendered(&app.state, letter_id).await.unwrap();
+    assert_eq!(again.content, stored.content, "rendered twice, the same bytes");
+    assert_eq!(again.sha256, stored.sha256);
+    let overwritten =
+        tuinier::store::letters::fix_content(&app.state.db, letter_id, b"%PDF-other", "0")
+            .await
+            .unwrap();
+    assert!(!overwritten, "the first render stands");
+    assert_eq!(letters::rendered(&app.state, letter_id).await.unwrap().content, stored.content);
+
+    // Delivered: each decision email carries its letter, byte for byte.
+    let server = SmtpServer::start().await;
+    let transport = SmtpTransport::from_url(&server.url()).expect("SMTP URL");
+    let worker = Worker::new(app.state.clone(), Arc::new(transport), Settings::default()).unwrap();
+    worker.drain().await.expect("deliver");
+    let received = server.messages();
+    let mut carried = 0;
+    for kind in ["award_letter", "rejection_final", "rejection_first_round"] {
+        for e in tuinier::mail::outbox::of_kind(&app.state.db, kind).await.unwrap() {
+            assert_eq!(e.status, "sent", "{kind} {}", e.id);
+            let m = received
+                .iter()
+                .find(|m| m.header("Message-ID").as_deref() == Some(e.message_id.as_str()))
+                .unwrap_or_else(|| panic!("{kind} {} arrived", e.id));
+            let (filename, bytes) = attachment_of(&m.data).expect("with its letter");
+            assert_eq!(Some(filename.as_str()), e.attachment_filename.as_deref());
+            let application = tuinier::mail::outbox::application_of_target(&e.target).unwrap();
+            let letter =
+                tuinier::store::letters::by_filename(&app.state.db, application, &filename)
+                    .await
+                    .unwrap()
+                    .expect("its letter");
+            assert_eq!(Some(sha256_hex(&bytes)), letter.sha256, "{kind} {}", e.id);
+            carried += 1;
+        }
+    }
+    let attached =
+        listed.as_array().unwrap().iter().filter(|l| l["kind"] != "interview_invitation").count();
+    assert_eq!(carried, attached, "one email per decision letter, each with it");
+    let report = tuinier::service::verify::run(&app.state.db).await.unwrap();
+    assert!(report.differences.is_empty(), "{:#?}", report.differences);
+}
