@@ -1,5 +1,5 @@
 //! Queueing many emails at once (a publication's decision emails) in a few statements, with the
-//! same rules as [`outbox::enqueue`] one at a time; and filling in a letter's attachment once it
+//! same rules as [`super::outbox::enqueue`] one at a time; and filling in a letter's attachment once it
 //! is rendered.
 
 use std::collections::{HashMap, HashSet};

@@ -2,7 +2,7 @@
 //! an email in the same transaction as the change that causes it; delivery is a separate worker
 //! (`worker`) that sends through a `transport` (SMTP, or `.eml` files).
 
-mod bulk;
+pub mod bulk;
 pub mod decisions;
 pub mod monitoring;
 pub mod outbox;

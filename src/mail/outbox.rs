@@ -16,8 +16,6 @@ use sea_orm::{
 use crate::error::DomainError;
 use crate::store::audit::{self, Actor};
 
-pub use super::bulk::{enqueue_many, fill_attachment};
-
 pub mod status {
     pub const QUEUED: &str = "queued";
     /// Claimed by a worker; its lease says until when.

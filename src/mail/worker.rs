@@ -96,11 +96,10 @@ pub type CrashHook = Arc<dyn Fn(&outbox::Model) -> bool + Send + Sync>;
 /// What renders the letter a queued decision email waits for, and gives its stored bytes (none
 /// if it cannot be had yet). The service installs it at start (`startup`): the mail layer does
 /// not reach into the service.
-pub type LetterRenderer =
-    fn(
-        AppState,
-        outbox::Model,
-    ) -> Pin<Box<dyn Future<Output = Result<Option<Vec<u8>>, DomainError>> + Send>>;
+pub type LetterRenderer = fn(AppState, outbox::Model) -> LetterFuture;
+
+/// What a [`LetterRenderer`] answers: the letter's stored bytes, if they can be had now.
+pub type LetterFuture = Pin<Box<dyn Future<Output = Result<Option<Vec<u8>>, DomainError>> + Send>>;
 
 static RENDERER: OnceLock<LetterRenderer> = OnceLock::new();
 

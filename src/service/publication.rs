@@ -230,7 +230,7 @@ async fn decide_all(
         });
     }
     store::letters::insert_many(txn, new_letters).await?;
-    crate::mail::outbox::enqueue_many(txn, emails).await?;
+    crate::mail::bulk::enqueue_many(txn, emails).await?;
     store::bulk::record_audit(txn, trail).await?;
     Ok(())
 }

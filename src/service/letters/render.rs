@@ -10,8 +10,6 @@
 //! letters and the mail worker render the letter they need on the spot ([`rendered`]).
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::Notify;
@@ -51,8 +49,10 @@ struct Frozen {
 
 /// The last frozen outcome read, by the SHA-256 of its inputs: the letters rendered one by one
 /// on demand (the mail worker, downloads) do not read and compute the whole call each time.
-fn frozen_cache() -> &'static Mutex<Option<(String, Arc<Frozen>)>> {
-    static CACHE: OnceLock<Mutex<Option<(String, Arc<Frozen>)>>> = OnceLock::new();
+type Cached = Mutex<Option<(String, Arc<Frozen>)>>;
+
+fn frozen_cache() -> &'static Cached {
+    static CACHE: OnceLock<Cached> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(None))
 }
 
@@ -192,7 +192,7 @@ async fn store(
         return Ok(false);
     }
     let target = outbox::application_target(l.application_id);
-    outbox::fill_attachment(&txn, &target, &l.filename, &pdf).await?;
+    crate::mail::bulk::fill_attachment(&txn, &target, &l.filename, &pdf).await?;
     let details = serde_json::json!({
         "letter_id": l.id,
         "kind": l.kind,
@@ -249,10 +249,7 @@ pub async fn run_loop(
 
 /// The mail worker's [`crate::mail::worker::LetterRenderer`]: the letter a decision email
 /// waits for, rendered now if it is still pending.
-pub fn for_email(
-    state: AppState,
-    row: entity::outbox::Model,
-) -> Pin<Box<dyn Future<Output = Result<Option<Vec<u8>>, DomainError>> + Send>> {
+pub fn for_email(state: AppState, row: entity::outbox::Model) -> crate::mail::worker::LetterFuture {
     Box::pin(async move {
         let (Some(app_id), Some(filename)) =
             (outbox::application_of_target(&row.target), row.attachment_filename.as_deref())
