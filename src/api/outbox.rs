@@ -19,7 +19,10 @@ pub struct OutboxApi {
 pub struct EmailAttachment {
     pub filename: String,
     pub media_type: String,
-    pub size_bytes: u64,
+    /// Absent while the decision letter it carries is still being rendered (the email is sent
+    /// only once it is there).
+    #[oai(skip_serializing_if_is_none)]
+    pub size_bytes: Option<u64>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -111,12 +114,14 @@ fn summary(r: &entity::outbox::Model) -> EmailSummary {
         sent_at: r.sent_at,
         last_error: r.last_error.clone(),
         message_id: r.message_id.clone(),
-        attachment: match (&r.attachment_filename, &r.attachment_media_type, &r.attachment_content)
-        {
-            (Some(filename), Some(media_type), Some(content)) => Some(EmailAttachment {
+        attachment: match (&r.attachment_filename, &r.attachment_media_type) {
+            (Some(filename), Some(media_type)) => Some(EmailAttachment {
                 filename: filename.clone(),
                 media_type: media_type.clone(),
-                size_bytes: u64::try_from(content.len()).unwrap_or(u64::MAX),
+                size_bytes: r
+                    .attachment_content
+                    .as_ref()
+                    .map(|c| u64::try_from(c.len()).unwrap_or(u64::MAX)),
             }),
             _ => None,
         },

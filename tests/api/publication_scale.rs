@@ -212,3 +212,124 @@ async fn the_decision_commits_first_letters_render_after_it_while_writes_go_on_a
     let report = tuinier::service::verify::run(&app.state.db).await.unwrap();
     assert!(report.differences.is_empty(), "{:#?}", report.differences);
 }
+
+/// The public scenario with every application `copies` times (refs, regions, emails and
+/// municipalities made distinct), room for every finalist among the awards and under the ceiling,
+/// so that no tie or ceiling needs a decision by hand.
+fn scaled(s: &Value, copies: usize) -> Value {
+    let mut out = s.clone();
+    let suffixed = |v: &Value, j: usize| Value::String(format!("{}-{j}", v.as_str().unwrap()));
+    let mut apps = Vec::new();
+    let (mut first, mut last, mut conflicts, mut knockouts) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for j in 0..copies {
+        for a in s["applications"].as_array().unwrap() {
+            let mut a = a.clone();
+            a["ref"] = suffixed(&a["ref"], j);
+            a["region"] = format!("{} {j}", a["region"].as_str().unwrap()).into();
+            let email =
+                a["penvoerder"]["email"].as_str().unwrap().replacen('@', &format!("+{j}@"), 1);
+            a["penvoerder"]["email"] = email.into();
+            for m in a["municipalities"].as_array_mut().unwrap() {
+                m["name"] = format!("{} {j}", m["name"].as_str().unwrap()).into();
+            }
+            a["penvoerder"]["municipality"] = a["municipalities"][0]["name"].clone();
+            apps.push(a);
+        }
+        for (key, into) in [
+            ("first_round_scores", &mut first),
+            ("final_round_scores", &mut last),
+            ("conflicts_of_interest", &mut conflicts),
+        ] {
+            for x in s[key].as_array().unwrap() {
+                let mut x = x.clone();
+                x["application"] = suffixed(&x["application"], j);
+                into.push(x);
+            }
+        }
+        for k in s["decisions"]["knockout"].as_array().unwrap() {
+            let mut k = k.clone();
+            k["application"] = suffixed(&k["application"], j);
+            knockouts.push(k);
+        }
+    }
+    out["applications"] = apps.into();
+    out["first_round_scores"] = first.into();
+    out["final_round_scores"] = last.into();
+    out["conflicts_of_interest"] = conflicts.into();
+    out["decisions"]["knockout"] = knockouts.into();
+    out["call"]["max_awards"] =
+        (s["call"]["max_awards"].as_u64().unwrap() * 10 * copies as u64).into();
+    out["call"]["budget_ceiling"] = "900000000.00".into();
+    if let Some(o) = out.as_object_mut() {
+        o.remove("rejected_inputs");
+        o.remove("expected");
+    }
+    out
+}
+
+/// What a publication costs at a size: `TUINIER_SCALE_COPIES` copies of the public scenario
+/// (9 applications each). Prints the time of each publication request and of rendering its
+/// letters. `cargo test --release --test api -- --ignored publication_at_scale --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check: run it by hand"]
+async fn publication_at_scale() {
+    let copies: usize =
+        std::env::var("TUINIER_SCALE_COPIES").ok().and_then(|c| c.parse().ok()).unwrap_or(23);
+    let s = scaled(&load_scenario(), copies);
+    let opening = at(s["call"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "publication")
+        .unwrap()["at"]
+        .as_str()
+        .unwrap());
+    let app = spawn_app_at(opening - Duration::days(1)).await;
+    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
+    let n = s["applications"].as_array().unwrap().len();
+    let t = std::time::Instant::now();
+    r.setup().await.expect("setup");
+    r.intake().await.expect("intake");
+    r.first_round().await.expect("first round");
+    eprintln!("{n} applications: setup, intake and first round in {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    r.publish_first_round().await.expect("first publication");
+    eprintln!(
+        "{n} applications: first-round publication (with its interview settings) {:?}",
+        t.elapsed()
+    );
+    let pending_first = pending(&app).await;
+    let t = std::time::Instant::now();
+    let rendered = letters::render_pending(&app.state, 50).await.expect("render");
+    eprintln!(
+        "{n} applications: {rendered} first-round letters rendered in {:?} ({pending_first} pending)",
+        t.elapsed()
+    );
+    r.final_round().await.expect("final round");
+    let decision = at(s["call"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "final_decision")
+        .unwrap()["at"]
+        .as_str()
+        .unwrap());
+    if decision > app.clock_now() {
+        app.clock.set(decision);
+    }
+    let t = std::time::Instant::now();
+    let call = r.call_id();
+    app.post(&format!("/calls/{call}/rounds/final/publish"), &app.staff_token, &json!({}))
+        .await
+        .ok();
+    eprintln!("{n} applications: POST /calls/{{id}}/rounds/final/publish took {:?}", t.elapsed());
+    let pending_final = pending(&app).await;
+    let t = std::time::Instant::now();
+    let rendered = letters::render_pending(&app.state, 50).await.expect("render");
+    eprintln!(
+        "{n} applications: {rendered} final letters rendered in {:?} ({pending_final} pending)",
+        t.elapsed()
+    );
+    assert_eq!(pending(&app).await, 0);
+}
