@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::{conflict, consensus_note, decision, outcome_snapshot, round, sheet};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::domain::decision::RecordedKind;
@@ -254,6 +254,24 @@ pub async fn decisions_of_call<C: ConnectionTrait>(
         .await
 }
 
+/// The decisions of a call on this application and those on the call as a whole, oldest first.
+pub async fn decisions_of_application<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    application_id: i32,
+) -> Result<Vec<decision::Model>, DbErr> {
+    decision::Entity::find()
+        .filter(decision::Column::CallId.eq(call_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(decision::Column::ApplicationId.eq(application_id))
+                .add(decision::Column::ApplicationId.is_null()),
+        )
+        .order_by_asc(decision::Column::Id)
+        .all(db)
+        .await
+}
+
 // ---- consensus notes
 
 pub async fn add_note<C: ConnectionTrait>(
@@ -328,6 +346,22 @@ pub async fn snapshot<C: ConnectionTrait>(
     outcome_snapshot::Entity::find()
         .filter(outcome_snapshot::Column::CallId.eq(call_id))
         .filter(outcome_snapshot::Column::Stage.eq(stage))
+        .one(db)
+        .await
+}
+
+/// The id of a published round's frozen outcome, without reading its (large) inputs.
+pub async fn snapshot_id<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    stage: &str,
+) -> Result<Option<i32>, DbErr> {
+    outcome_snapshot::Entity::find()
+        .select_only()
+        .column(outcome_snapshot::Column::Id)
+        .filter(outcome_snapshot::Column::CallId.eq(call_id))
+        .filter(outcome_snapshot::Column::Stage.eq(stage))
+        .into_tuple()
         .one(db)
         .await
 }
