@@ -23,5 +23,6 @@ mod mail;
 mod mail_delivery;
 mod monitoring;
 mod pdf_archive;
+mod query_counts;
 mod sign_in;
 mod standards;
