@@ -102,24 +102,30 @@ pub struct NewSheet<'a> {
     pub content: String,
     pub correction_reason: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Stored as submitted at once, with its total (two decimals) and moment.
+    pub submitted: Option<(String, DateTime<Utc>)>,
 }
 
 pub async fn insert_sheet<C: ConnectionTrait>(
     db: &C,
     s: NewSheet<'_>,
 ) -> Result<sheet::Model, DbErr> {
+    let (status, total, submitted_at) = match s.submitted {
+        Some((total, at)) => ("submitted", Some(total), Some(at)),
+        None => ("draft", None, None),
+    };
     sheet::ActiveModel {
         application_id: Set(s.application_id),
         assessor_id: Set(s.assessor_id),
         round: Set(s.round.to_string()),
         version: Set(s.version),
-        status: Set("draft".into()),
+        status: Set(status.into()),
         content: Set(s.content),
-        total: Set(None),
+        total: Set(total),
         correction_reason: Set(s.correction_reason),
         created_at: Set(s.created_at),
         updated_at: Set(s.created_at),
-        submitted_at: Set(None),
+        submitted_at: Set(submitted_at),
         ..Default::default()
     }
     .insert(db)
@@ -132,7 +138,7 @@ pub async fn update_sheet<C: ConnectionTrait>(
     content: String,
     submitted: Option<(String, DateTime<Utc>)>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<sheet::Model, DbErr> {
     let mut m = sheet::ActiveModel {
         id: Set(id),
         content: Set(content),
@@ -144,8 +150,7 @@ pub async fn update_sheet<C: ConnectionTrait>(
         m.total = Set(Some(total));
         m.submitted_at = Set(Some(at));
     }
-    m.update(db).await?;
-    Ok(())
+    m.update(db).await
 }
 
 pub async fn supersede_sheet<C: ConnectionTrait>(

@@ -26,3 +26,4 @@ mod pdf_archive;
 mod query_counts;
 mod sign_in;
 mod standards;
+mod write_counts;

@@ -102,7 +102,10 @@ pub async fn spawn_app_counting(
     let counter = count.clone();
     let app = spawn_app_hooked(
         now,
-        Some(Box::new(move |_: &sea_orm::metric::Info<'_>| {
+        Some(Box::new(move |info: &sea_orm::metric::Info<'_>| {
+            if std::env::var_os("TUINIER_TEST_PRINT_SQL").is_some() {
+                eprintln!("SQL {}", info.statement.sql);
+            }
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         })),
     )
