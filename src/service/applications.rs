@@ -133,11 +133,10 @@ async fn claim<C: ConnectionTrait>(
     Ok((app, call))
 }
 
-/// The application with everything in it; `call` when the caller has read it already.
 async fn detail<C: ConnectionTrait>(
     db: &C,
     app: entity::application::Model,
-    call: Option<&StoredCall>,
+    call: Option<&StoredCall>, // when the caller has read it already
 ) -> Result<ApplicationDetail, DomainError> {
     let (region_id, region) = store::regions::by_id(db, app.region_id)
         .await?
@@ -147,13 +146,9 @@ async fn detail<C: ConnectionTrait>(
     let commitments = store::applications::commitments(db, app.id).await?;
     let documents = store::documents::list(db, app.id).await?;
     let missing = if app.status == status::DRAFT {
-        let read;
         let call = match call {
-            Some(c) => c,
-            None => {
-                read = call_of(db, app.call_id).await?;
-                &read
-            }
+            Some(c) => c.clone(),
+            None => call_of(db, app.call_id).await?,
         };
         let signed: Vec<String> = commitments.iter().map(|c| c.role.clone()).collect();
         missing_parts(&SubmissionParts {
@@ -503,7 +498,7 @@ details: serde_json::json!({"requested_total": current.requested_total, "submitt
 },
 )
     .await?;
-    // The parts are as they were checked; only the row changed (read back as stored).
+    // The parts are as checked; only the row changed (read back as stored).
     let application = store::applications::by_id(&txn, id).await?.ok_or_else(|| not_found(id))?;
     let out = ApplicationDetail { application, missing: Vec::new(), ..current };
     txn.commit().await?;

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use crate::domain::selection::{self, ApplicationResult, SelectionInput, SelectionResult};
 use crate::error::DomainError;
 use crate::service::AppState;
-use crate::service::assessment::STAGE_FINAL;
 use crate::service::outcome::{AppRow, selection_input};
 use crate::store::{self, calls::StoredCall, read_cache::CacheKey};
 
 const KIND: &str = "call_outcome";
+/// The stage of the published final decision (as `service::assessment::STAGE_FINAL`).
+const STAGE_FINAL: &str = crate::domain::round::Round::Final.stage();
 
 /// A call's outcome, with its lines found by the application's ref.
 #[derive(Debug)]
