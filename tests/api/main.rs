@@ -22,6 +22,7 @@ mod limits;
 mod mail;
 mod mail_delivery;
 mod monitoring;
+mod outcome_timing;
 mod pdf_archive;
 mod query_counts;
 mod sign_in;
