@@ -14,6 +14,7 @@ mod m20261130_000003_demo;
 mod m20261130_000004_applicant;
 mod m20261130_000009_letter_logo;
 mod m20261201_000010_letter_rendering;
+mod m20261201_000020_read_indexes;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_applicant::Migration),
             Box::new(m20261130_000009_letter_logo::Migration),
             Box::new(m20261201_000010_letter_rendering::Migration),
+            Box::new(m20261201_000020_read_indexes::Migration),
         ]
     }
 }

@@ -171,6 +171,14 @@ pub fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("/audit", "limit", json!({"minimum": 1, "maximum": 1000})),
         ("/outbox", "offset", json!({"maximum": OFFSET_MAX})),
         ("/calls/{call_id}/applications", "offset", json!({"maximum": OFFSET_MAX})),
+        ("/calls/{id}/results", "limit", json!({"minimum": 1, "maximum": 500})),
+        ("/calls/{id}/results", "offset", json!({"maximum": OFFSET_MAX})),
+        ("/calls/{id}/results", "decision", {
+            use crate::domain::decision::Decision;
+            let mut decisions: Vec<&str> = Decision::ALL.map(|d| d.as_str()).to_vec();
+            decisions.push(crate::service::assessment::UNDECIDED);
+            one_of(&decisions)
+        }),
     ]
 }
 

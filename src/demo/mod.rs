@@ -274,11 +274,7 @@ async fn fill_in_assessment(
         .moment(crate::domain::call::stage::SUBMISSION_DEADLINE)
         .ok_or_else(|| DomainError::internal("the demo call has no deadline"))?;
     let then = crate::clock::SettableClock::new(deadline - chrono::Duration::days(16));
-    let past = AppState {
-        db: state.db.clone(),
-        clock: std::sync::Arc::new(then),
-        writes: state.writes.clone(),
-    };
+    let past = AppState { clock: std::sync::Arc::new(then), ..state.clone() };
     open::fill(&past, &open::IN_ASSESSMENT, call_id, years, scenario, tokens).await?;
     if fresh {
         store::demo::settle_queued_as_history(&state.db).await?;

@@ -206,8 +206,7 @@ impl Run {
             .and_then(|st| st["starts_on"].as_str())
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
             .unwrap_or_else(|| self.clock_now().date_naive() + Duration::days(10));
-        let results =
-            self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
+        let results = self.results(&staff).await?;
         let mut day = crate::domain::workdays::next_working_day(first);
         let mut slot = 0;
         for line in results["applications"]
@@ -238,8 +237,7 @@ impl Run {
     /// 5. Addenda from the invited regions, then the final round's sheets; staff close it.
     pub(super) async fn final_round(&mut self) -> Result<()> {
         let staff = self.staff();
-        let results =
-            self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
+        let results = self.results(&staff).await?;
         for line in results["applications"].as_array().into_iter().flatten() {
             if line["invited_to_interview"] == true {
                 let r = str_of(&line["ref"], "ref")?.to_string();
@@ -298,10 +296,28 @@ impl Run {
             .post(&format!("/calls/{}/rounds/final/publish", self.call_id), &staff, &json!({}))
             .await?
             .expect(200)?;
-        let results =
-            self.c.get(&format!("/calls/{}/results", self.call_id), &staff).await?.expect(200)?;
+        let results = self.results(&staff).await?;
         let emails = self.emails().await?;
         Ok(self.outcome(&results, emails))
+    }
+
+    /// The call's whole results table: every page of `GET /calls/{id}/results` (500 lines a page),
+    /// its lines together under `applications`.
+    pub(super) async fn results(&self, staff: &str) -> Result<Value> {
+        let mut offset = 0u64;
+        let mut lines: Vec<Value> = Vec::new();
+        loop {
+            let path = format!("/calls/{}/results?limit=500&offset={offset}", self.call_id);
+            let mut page = self.c.get(&path, staff).await?.expect(200)?;
+            let got = page["applications"].as_array().cloned().unwrap_or_default();
+            let total = page["total"].as_u64().unwrap_or_default();
+            offset += got.len() as u64;
+            lines.extend(got);
+            if offset >= total || page["applications"].as_array().is_none_or(Vec::is_empty) {
+                page["applications"] = Value::Array(lines);
+                return Ok(page);
+            }
+        }
     }
 
     /// Lets the scheduler run at the current time: whatever is due by now is queued.

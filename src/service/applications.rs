@@ -136,6 +136,7 @@ async fn claim<C: ConnectionTrait>(
 async fn detail<C: ConnectionTrait>(
     db: &C,
     app: entity::application::Model,
+    call: Option<&StoredCall>, // when the caller has read it already
 ) -> Result<ApplicationDetail, DomainError> {
     let (region_id, region) = store::regions::by_id(db, app.region_id)
         .await?
@@ -145,7 +146,10 @@ async fn detail<C: ConnectionTrait>(
     let commitments = store::applications::commitments(db, app.id).await?;
     let documents = store::documents::list(db, app.id).await?;
     let missing = if app.status == status::DRAFT {
-        let call = call_of(db, app.call_id).await?;
+        let call = match call {
+            Some(c) => c.clone(),
+            None => call_of(db, app.call_id).await?,
+        };
         let signed: Vec<String> = commitments.iter().map(|c| c.role.clone()).collect();
         missing_parts(&SubmissionParts {
             form: &form,
@@ -224,7 +228,7 @@ pub async fn create_draft(
         },
     )
     .await?;
-    let out = detail(&txn, app).await?;
+    let out = detail(&txn, app, Some(&call)).await?;
     txn.commit().await?;
     Ok(out)
 }
@@ -236,12 +240,16 @@ pub async fn get(
     id: i32,
 ) -> Result<ApplicationDetail, DomainError> {
     let app = visible(&state.db, who, id).await?;
-    detail(&state.db, app).await
+    detail(&state.db, app, None).await
 }
 
-async fn reread<C: ConnectionTrait>(db: &C, id: i32) -> Result<ApplicationDetail, DomainError> {
+async fn reread<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    call: &StoredCall,
+) -> Result<ApplicationDetail, DomainError> {
     let app = store::applications::by_id(db, id).await?.ok_or_else(|| not_found(id))?;
-    detail(db, app).await
+    detail(db, app, Some(call)).await
 }
 
 /// Replaces the application form (all fields at once).
@@ -254,7 +262,7 @@ pub async fn replace_form(
 ) -> Result<ApplicationDetail, DomainError> {
     let now = state.now();
     let txn = state.write().await?;
-    claim(&txn, who, id, now).await?;
+    let (_, call) = claim(&txn, who, id, now).await?;
     let form = ApplicationForm::new(input).map_err(DomainError::Validation)?;
     store::applications::write_form(&txn, id, &form, now).await?;
     audit::record(
@@ -270,7 +278,7 @@ pub async fn replace_form(
         },
     )
     .await?;
-    let out = reread(&txn, id).await?;
+    let out = reread(&txn, id, &call).await?;
     txn.commit().await?;
     Ok(out)
 }
@@ -339,7 +347,7 @@ details: serde_json::json!({"lines": budget, "requested_total": rules::requested
 },
 )
     .await?;
-    let out = reread(&txn, id).await?;
+    let out = reread(&txn, id, &call).await?;
     txn.commit().await?;
     Ok(out)
 }
@@ -429,7 +437,7 @@ pub async fn sign_commitment(
         },
     )
     .await?;
-    let out = reread(&txn, id).await?;
+    let out = reread(&txn, id, &call).await?;
     txn.commit().await?;
     Ok(out)
 }
@@ -445,7 +453,7 @@ pub async fn submit(
     let now = state.now();
     let txn = state.write().await?;
     let (app, call) = claim(&txn, who, id, now).await?;
-    let current = detail(&txn, app).await?;
+    let current = detail(&txn, app, Some(&call)).await?;
     if !current.missing.is_empty() {
         return Err(DomainError::Validation(current.missing));
     }
@@ -490,7 +498,9 @@ details: serde_json::json!({"requested_total": current.requested_total, "submitt
 },
 )
     .await?;
-    let out = reread(&txn, id).await?;
+    // The parts are as checked; only the row changed (read back as stored).
+    let application = store::applications::by_id(&txn, id).await?.ok_or_else(|| not_found(id))?;
+    let out = ApplicationDetail { application, missing: Vec::new(), ..current };
     txn.commit().await?;
     Ok(out)
 }

@@ -16,6 +16,7 @@ pub mod monitoring;
 pub mod notify;
 pub mod outbox;
 pub mod outcome;
+pub mod outcome_cache;
 pub mod publication;
 pub mod records;
 pub mod regions;

@@ -2,7 +2,7 @@
 //! decisions as the pure computation takes them, and the result. Results, letters, notifications,
 //! publication and verification all read the outcome through here, so it is loaded one way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
@@ -42,6 +42,9 @@ pub struct Outcome {
     /// What the computation takes: settings, sheets and recorded decisions.
     pub input: SelectionInput,
     pub result: SelectionResult,
+    /// Where each ref stands in `apps` and in `result.applications` (looked up, not scanned).
+    app_index: HashMap<String, usize>,
+    line_index: HashMap<String, usize>,
 }
 
 impl Outcome {
@@ -53,17 +56,20 @@ impl Outcome {
         let apps = submitted_apps(db, call.id).await?;
         let input = input_of(db, call, &apps).await?;
         let result = selection::compute(&input);
-        Ok(Outcome { apps, input, result })
+        let app_index = apps.iter().enumerate().map(|(i, a)| (a.region_ref.clone(), i)).collect();
+        let line_index =
+            result.applications.iter().enumerate().map(|(i, a)| (a.r#ref.clone(), i)).collect();
+        Ok(Outcome { apps, input, result, app_index, line_index })
     }
 
     /// The application behind a result line.
     pub fn app_of(&self, region_ref: &str) -> Option<&AppRow> {
-        self.apps.iter().find(|a| a.region_ref == region_ref)
+        self.app_index.get(region_ref).and_then(|i| self.apps.get(*i))
     }
 
     /// The result line of an application.
     pub fn line_of(&self, region_ref: &str) -> Option<&ApplicationResult> {
-        self.result.applications.iter().find(|a| a.r#ref == region_ref)
+        self.line_index.get(region_ref).and_then(|i| self.result.applications.get(*i))
     }
 }
 
@@ -113,6 +119,26 @@ pub async fn submitted_apps<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The submitted applications of a call behind these region refs (two queries however many).
+pub async fn apps_of_refs<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    refs: &[&str],
+) -> Result<Vec<AppRow>, DomainError> {
+    let regions: HashMap<i32, Region> =
+        store::regions::by_refs(db, refs).await?.into_iter().collect();
+    let ids: Vec<i32> = regions.keys().copied().collect();
+    let mut out = Vec::new();
+    for a in store::applications::of_call_and_regions(db, call_id, &ids).await? {
+        if a.status != "draft"
+            && let Some(region) = regions.get(&a.region_id)
+        {
+            out.push(to_app_row(a, region.clone()));
+        }
+    }
+    Ok(out)
+}
+
 /// Everything the outcome depends on, read from the database.
 pub async fn selection_input<C: ConnectionTrait>(
     db: &C,
@@ -132,17 +158,31 @@ async fn input_of<C: ConnectionTrait>(
     let requested = store::applications::requested_totals(db, &ids).await?;
     let decisions = store::assessment::decisions_of_call(db, call.id).await?;
     let names = assessor_names(db, &sheets).await?;
-    let mut applications = Vec::new();
-    for app in apps {
+    // Grouped once: each application's submitted sheets per round, its decisions (oldest first).
+    let mut by_app_round: HashMap<(i32, &str), Vec<&entity::sheet::Model>> = HashMap::new();
+    for s in sheets.iter().filter(|s| s.status == "submitted") {
+        by_app_round.entry((s.application_id, s.round.as_str())).or_default().push(s);
+    }
+    let mut decisions_of: HashMap<i32, Vec<&entity::decision::Model>> = HashMap::new();
+    for d in &decisions {
+        if let Some(a) = d.application_id {
+            decisions_of.entry(a).or_default().push(d);
+        }
+    }
+    let mut applications = Vec::with_capacity(apps.len());
+    for (i, app) in apps.iter().enumerate() {
+        if i % 256 == 255 {
+            // A long computation gives way, so a request whose client went away stops here.
+            tokio::task::yield_now().await;
+        }
+        let own = decisions_of.get(&app.id).map(Vec::as_slice).unwrap_or_default();
         let latest = |kind: RecordedKind| {
-            let of_app = |d: &&entity::decision::Model| d.application_id == Some(app.id);
-            decisions
-                .iter()
-                .rev()
-                .filter(of_app)
-                .find(|d| RecordedKind::parse(&d.kind) == Some(kind))
+            own.iter().rev().copied().find(|d| RecordedKind::parse(&d.kind) == Some(kind))
         };
-        let facts = |round: Round| sheet_facts(&call.definition, &sheets, &names, app.id, round);
+        let facts = |round: Round| {
+            let of = by_app_round.get(&(app.id, round.as_str())).map(Vec::as_slice);
+            sheet_facts(&call.definition, of.unwrap_or_default(), &names)
+        };
         applications.push(ApplicationInput {
             r#ref: app.region_ref.clone(),
             requested_total: requested.get(&app.id).copied().unwrap_or(Money::ZERO),
@@ -165,20 +205,16 @@ async fn input_of<C: ConnectionTrait>(
     Ok(SelectionInput { settings: Settings::of(&call.definition), applications, manual_allocation })
 }
 
-/// How each assessor is named in the inputs: their reference, else their email.
+/// How each assessor is named in the inputs: their reference, else their email (one query).
 async fn assessor_names<C: ConnectionTrait>(
     db: &C,
     sheets: &[entity::sheet::Model],
 ) -> Result<BTreeMap<i32, String>, DomainError> {
-    let mut names: BTreeMap<i32, String> = BTreeMap::new();
-    for s in sheets {
-        if let std::collections::btree_map::Entry::Vacant(e) = names.entry(s.assessor_id) {
-            let u = store::users::by_id(db, s.assessor_id).await?;
-            e.insert(
-                u.map(|u| u.reference.unwrap_or(u.email))
-                    .unwrap_or_else(|| s.assessor_id.to_string()),
-            );
-        }
+    let ids: BTreeSet<i32> = sheets.iter().map(|s| s.assessor_id).collect();
+    let ids: Vec<i32> = ids.into_iter().collect();
+    let mut names: BTreeMap<i32, String> = ids.iter().map(|id| (*id, id.to_string())).collect();
+    for u in store::users::by_ids(db, &ids).await? {
+        names.insert(u.id, u.reference.unwrap_or(u.email));
     }
     Ok(names)
 }
@@ -186,18 +222,11 @@ async fn assessor_names<C: ConnectionTrait>(
 /// The submitted sheets of one application in one round, as the computation takes them.
 fn sheet_facts(
     call: &CallDefinition,
-    sheets: &[entity::sheet::Model],
+    sheets: &[&entity::sheet::Model],
     names: &BTreeMap<i32, String>,
-    application_id: i32,
-    round: Round,
 ) -> Result<Vec<SheetFacts>, DomainError> {
     sheets
         .iter()
-        .filter(|s| {
-            s.application_id == application_id
-                && s.round == round.as_str()
-                && s.status == "submitted"
-        })
         .map(|s| {
             let input: SheetInput =
                 serde_json::from_str(&s.content).map_err(DomainError::internal)?;

@@ -48,6 +48,23 @@ pub async fn list_for_call<C: ConnectionTrait>(
         .await
 }
 
+/// A call's applications of these regions, in one query.
+pub async fn of_call_and_regions<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    region_ids: &[i32],
+) -> Result<Vec<application::Model>, DbErr> {
+    if region_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    application::Entity::find()
+        .filter(application::Column::CallId.eq(call_id))
+        .filter(application::Column::RegionId.is_in(region_ids.iter().copied()))
+        .order_by_asc(application::Column::Id)
+        .all(db)
+        .await
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub status: Option<String>,

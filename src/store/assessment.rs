@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::{conflict, consensus_note, decision, outcome_snapshot, round, sheet};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::domain::decision::RecordedKind;
@@ -102,24 +102,30 @@ pub struct NewSheet<'a> {
     pub content: String,
     pub correction_reason: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Stored as submitted at once, with its total (two decimals) and moment.
+    pub submitted: Option<(String, DateTime<Utc>)>,
 }
 
 pub async fn insert_sheet<C: ConnectionTrait>(
     db: &C,
     s: NewSheet<'_>,
 ) -> Result<sheet::Model, DbErr> {
+    let (status, total, submitted_at) = match s.submitted {
+        Some((total, at)) => ("submitted", Some(total), Some(at)),
+        None => ("draft", None, None),
+    };
     sheet::ActiveModel {
         application_id: Set(s.application_id),
         assessor_id: Set(s.assessor_id),
         round: Set(s.round.to_string()),
         version: Set(s.version),
-        status: Set("draft".into()),
+        status: Set(status.into()),
         content: Set(s.content),
-        total: Set(None),
+        total: Set(total),
         correction_reason: Set(s.correction_reason),
         created_at: Set(s.created_at),
         updated_at: Set(s.created_at),
-        submitted_at: Set(None),
+        submitted_at: Set(submitted_at),
         ..Default::default()
     }
     .insert(db)
@@ -132,7 +138,7 @@ pub async fn update_sheet<C: ConnectionTrait>(
     content: String,
     submitted: Option<(String, DateTime<Utc>)>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<sheet::Model, DbErr> {
     let mut m = sheet::ActiveModel {
         id: Set(id),
         content: Set(content),
@@ -144,8 +150,7 @@ pub async fn update_sheet<C: ConnectionTrait>(
         m.total = Set(Some(total));
         m.submitted_at = Set(Some(at));
     }
-    m.update(db).await?;
-    Ok(())
+    m.update(db).await
 }
 
 pub async fn supersede_sheet<C: ConnectionTrait>(
@@ -254,6 +259,24 @@ pub async fn decisions_of_call<C: ConnectionTrait>(
         .await
 }
 
+/// The decisions of a call on this application and those on the call as a whole, oldest first.
+pub async fn decisions_of_application<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    application_id: i32,
+) -> Result<Vec<decision::Model>, DbErr> {
+    decision::Entity::find()
+        .filter(decision::Column::CallId.eq(call_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(decision::Column::ApplicationId.eq(application_id))
+                .add(decision::Column::ApplicationId.is_null()),
+        )
+        .order_by_asc(decision::Column::Id)
+        .all(db)
+        .await
+}
+
 // ---- consensus notes
 
 pub async fn add_note<C: ConnectionTrait>(
@@ -328,6 +351,22 @@ pub async fn snapshot<C: ConnectionTrait>(
     outcome_snapshot::Entity::find()
         .filter(outcome_snapshot::Column::CallId.eq(call_id))
         .filter(outcome_snapshot::Column::Stage.eq(stage))
+        .one(db)
+        .await
+}
+
+/// The id of a published round's frozen outcome, without reading its (large) inputs.
+pub async fn snapshot_id<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    stage: &str,
+) -> Result<Option<i32>, DbErr> {
+    outcome_snapshot::Entity::find()
+        .select_only()
+        .column(outcome_snapshot::Column::Id)
+        .filter(outcome_snapshot::Column::CallId.eq(call_id))
+        .filter(outcome_snapshot::Column::Stage.eq(stage))
+        .into_tuple()
         .one(db)
         .await
 }

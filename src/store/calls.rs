@@ -1,3 +1,6 @@
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
+
 use chrono::{DateTime, Utc};
 use entity::call;
 use sea_orm::{
@@ -32,7 +35,27 @@ fn document(def: &CallDefinition) -> Result<String, DomainError> {
     Ok(value.to_string())
 }
 
+/// Parsed definitions by call id, with the row they were parsed from: a request that reads the
+/// call finds its definition here while the row is unchanged, instead of parsing it again.
+static PARSED: LazyLock<Mutex<HashMap<i32, (call::Model, StoredCall)>>> =
+    LazyLock::new(Mutex::default);
+
 fn from_row(m: call::Model) -> Result<StoredCall, DomainError> {
+    {
+        let parsed = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((row, stored)) = parsed.get(&m.id)
+            && *row == m
+        {
+            return Ok(stored.clone());
+        }
+    }
+    let stored = parse_row(m.clone())?;
+    let mut parsed = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
+    parsed.insert(m.id, (m, stored.clone()));
+    Ok(stored)
+}
+
+fn parse_row(m: call::Model) -> Result<StoredCall, DomainError> {
     let mut value: serde_json::Value =
         serde_json::from_str(&m.definition).map_err(DomainError::internal)?;
     let ceiling = Money::parse(&m.budget_ceiling).map_err(DomainError::internal)?;

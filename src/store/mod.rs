@@ -13,6 +13,7 @@ pub mod documents;
 pub mod letter_logos;
 pub mod letters;
 pub mod monitoring;
+pub mod read_cache;
 pub mod regions;
 mod state;
 pub mod tx;

@@ -48,6 +48,24 @@ pub async fn by_ref<C: ConnectionTrait>(
         .transpose()
 }
 
+/// The regions of these refs, in one query.
+pub async fn by_refs<C: ConnectionTrait>(
+    db: &C,
+    refs: &[&str],
+) -> Result<Vec<(i32, Region)>, DomainError> {
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    region::Entity::find()
+        .filter(region::Column::Ref.is_in(refs.iter().copied()))
+        .order_by_asc(region::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
 pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<(i32, Region)>, DomainError> {
     region::Entity::find()
         .order_by_asc(region::Column::Id)

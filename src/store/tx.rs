@@ -9,6 +9,7 @@
 //! times, which is a retry of the whole transaction because nothing has run in it yet.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{
@@ -28,9 +29,22 @@ const START_ATTEMPTS: u32 = 4;
 /// ASCII).
 const PG_WRITE_LOCK: i64 = 0x0074_7569_6e69_6572;
 
-/// The turn of writers, shared by everything that holds one `AppState`.
+/// The turn of writers, shared by everything that holds one `AppState`, and the number of write
+/// transactions committed through it (what in-memory read caches are keyed by).
 #[derive(Clone, Default)]
-pub struct WriteGate(Arc<Mutex<()>>);
+pub struct WriteGate(Arc<Mutex<()>>, Arc<AtomicU64>);
+
+impl WriteGate {
+    /// How many write transactions have committed through this gate so far.
+    pub fn generation(&self) -> u64 {
+        self.1.load(Ordering::Acquire)
+    }
+
+    /// Counts a change made outside a write transaction (caches read from before it go stale).
+    pub fn bump(&self) {
+        self.1.fetch_add(1, Ordering::AcqRel);
+    }
+}
 
 impl std::fmt::Debug for WriteGate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -42,11 +56,17 @@ impl std::fmt::Debug for WriteGate {
 pub struct WriteTx {
     txn: DatabaseTransaction,
     _turn: OwnedMutexGuard<()>,
+    generation: Arc<AtomicU64>,
 }
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        let generation = self.generation.clone();
+        // Counted before and after: a reader that started during the commit sees a change either way.
+        generation.fetch_add(1, Ordering::AcqRel);
+        let done = self.txn.commit().await;
+        generation.fetch_add(1, Ordering::AcqRel);
+        done
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
@@ -70,7 +90,9 @@ pub async fn write_tx(db: &DatabaseConnection, gate: &WriteGate) -> Result<Write
     loop {
         attempt += 1;
         match begin_locked(db).await {
-            Ok(txn) => return Ok(WriteTx { txn, _turn: turn }),
+            Ok(txn) => {
+                return Ok(WriteTx { txn, _turn: turn, generation: gate.1.clone() });
+            }
             // Not after waiting for a pooled connection in vain: that wait was the retry.
             Err(e)
                 if attempt < START_ATTEMPTS

@@ -71,3 +71,15 @@ pub async fn set_token_hash<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
+
+/// These users, in one query.
+pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[i32]) -> Result<Vec<user::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await
+}

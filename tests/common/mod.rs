@@ -91,10 +91,38 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 
 /// Starts the service at `now` with one staff user.
 pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
+    spawn_app_hooked(now, None).await
+}
+
+/// As [`spawn_app_at`], counting every SQL statement the service runs in the returned counter.
+pub async fn spawn_app_counting(
+    now: DateTime<Utc>,
+) -> (TestApp, Arc<std::sync::atomic::AtomicU64>) {
+    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = count.clone();
+    let app = spawn_app_hooked(
+        now,
+        Some(Box::new(move |info: &sea_orm::metric::Info<'_>| {
+            if std::env::var_os("TUINIER_TEST_PRINT_SQL").is_some() {
+                eprintln!("SQL {}", info.statement.sql);
+            }
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })),
+    )
+    .await;
+    (app, count)
+}
+
+type MetricHook = Box<dyn Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static>;
+
+async fn spawn_app_hooked(now: DateTime<Utc>, hook: Option<MetricHook>) -> TestApp {
     let (database_url, dir) = fresh_database().await;
     let clock = SettableClock::new(now);
-    let state =
+    let mut state =
         startup::prepare(&database_url, Arc::new(clock.clone())).await.expect("prepare state");
+    if let Some(hook) = hook {
+        state.db.set_metric_callback(hook);
+    }
     let staff = users::add(
         &state,
         &Actor::system("test"),

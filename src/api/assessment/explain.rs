@@ -1,6 +1,6 @@
 //! Every figure behind an outcome: explanation, calibration, frozen outcomes and what-if.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
@@ -137,9 +137,8 @@ impl ExplainApi {
         id: Path<i32>,
     ) -> Result<Json<OutcomeView>, ReadState> {
         let e = svc::explain(&self.state, &auth.0, id.0).await?;
-        let apps = [e.app.clone()];
         Ok(Json(OutcomeView {
-            result: line(&e.result, &apps),
+            result: line(&e.result, Some(&e.app)),
             first_round_sheets: e.first_round.iter().map(sheet_figures).collect(),
             final_round_sheets: e.final_round.iter().map(sheet_figures).collect(),
             decisions: e
@@ -185,17 +184,23 @@ impl ExplainApi {
         auth: TokenAuth,
         id: Path<i32>,
     ) -> Result<Json<CalibrationView>, Read> {
-        let (_, result, apps) = svc::results(&self.state, &auth.0, id.0).await?;
+        let (_, outcome, apps) = svc::results(&self.state, &auth.0, id.0).await?;
         let deviations = svc::assessor_deviations(&self.state, &auth.0, id.0).await?;
         let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
+        let by_id: HashMap<i32, &svc::AppRow> = apps.iter().map(|a| (a.id, a)).collect();
+        let by_ref: HashMap<&str, &svc::AppRow> =
+            apps.iter().map(|a| (a.region_ref.as_str(), a)).collect();
         let mut notes: BTreeMap<String, Vec<NoteView>> = BTreeMap::new();
         for n in svc::consensus_notes(&self.state, &auth.0, &ids).await? {
-            if let Some(a) = apps.iter().find(|a| a.id == n.application_id) {
+            if let Some(a) = by_id.get(&n.application_id) {
                 notes.entry(a.region_ref.clone()).or_default().push(note_view(n));
             }
         }
+        let applications = outcome.result.applications.iter();
         Ok(Json(CalibrationView {
-            applications: result.applications.iter().map(|a| line(a, &apps)).collect(),
+            applications: applications
+                .map(|a| line(a, by_ref.get(a.r#ref.as_str()).copied()))
+                .collect(),
             assessors: deviations
                 .into_iter()
                 .map(|((round, assessor), d)| DeviationView {
@@ -252,11 +257,18 @@ impl ExplainApi {
         };
         let w = svc::what_if(&self.state, &auth.0, id.0, replaced).await?;
         let (_, _, apps) = svc::results(&self.state, &auth.0, id.0).await?;
+        let by_ref: HashMap<&str, &svc::AppRow> =
+            apps.iter().map(|a| (a.region_ref.as_str(), a)).collect();
         Ok(Json(WhatIfView {
             awarded_before: w.awarded_before,
             awarded_after: w.awarded_after,
             changed: w.changed,
-            applications: w.result.applications.iter().map(|a| line(a, &apps)).collect(),
+            applications: w
+                .result
+                .applications
+                .iter()
+                .map(|a| line(a, by_ref.get(a.r#ref.as_str()).copied()))
+                .collect(),
         }))
     }
 }

@@ -17,7 +17,7 @@ use poem_openapi::{
 
 use crate::api::ApiTags;
 use crate::api::problem::ApiError;
-use crate::api::responses::{Action, Created, Read, Write};
+use crate::api::responses::{Action, Created, Read, ReadList, Write};
 use crate::api::security::TokenAuth;
 use crate::error::{DomainError, FieldError};
 use crate::service::AppState;
@@ -310,23 +310,51 @@ impl AssessmentApi {
     /// The results table of a call (staff)
     ///
     /// Every figure behind every decision: per application the knock-out verdicts, the round
-    /// scores, rank, decision and allocated amount.
+    /// scores, rank, decision and allocated amount. The lines come a page at a time (`limit`,
+    /// `offset`, in the computation's order), filtered by `decision` (`undecided` for lines
+    /// without one), with `total` the number that match; the totals, the awarded list and what is
+    /// pending hold for the whole call. A bad filter or page answers 422.
     #[oai(path = "/calls/:id/results", method = "get")]
-    async fn results(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<ResultsView>, Read> {
-        Ok(self.results_of(&auth, id.0).await?)
+    async fn results(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        /// Only lines with this decision, or `undecided`
+        decision: Query<Option<String>>,
+        /// At most this many lines (1..=500, default 100)
+        limit: Query<Option<u64>>,
+        /// Skip this many first (default 0)
+        offset: Query<Option<u64>>,
+    ) -> Result<Json<ResultsView>, ReadList> {
+        let limit = limit.0.unwrap_or(100);
+        if !(1..=500).contains(&limit) {
+            return Err(DomainError::invalid("limit", "between 1 and 500").into());
+        }
+        let q = svc::ResultsQuery { decision: decision.0, limit, offset: offset.0.unwrap_or(0) };
+        Ok(self.results_page(&auth, id.0, &q).await?)
     }
 }
 
 impl AssessmentApi {
+    /// The first page of the results: what an action on the call answers.
     async fn results_of(
         &self,
         auth: &TokenAuth,
         call_id: i32,
     ) -> Result<Json<ResultsView>, ApiError> {
-        let (call, result, apps) = svc::results(&self.state, &auth.0, call_id).await?;
+        self.results_page(auth, call_id, &svc::ResultsQuery::default()).await
+    }
+
+    async fn results_page(
+        &self,
+        auth: &TokenAuth,
+        call_id: i32,
+        q: &svc::ResultsQuery,
+    ) -> Result<Json<ResultsView>, ApiError> {
+        let page = svc::results_page(&self.state, &auth.0, call_id, q).await?;
         let now = self.state.now();
-        let first = svc::round_state_of(&self.state, &call, Round::First, now).await?;
-        let fin = svc::round_state_of(&self.state, &call, Round::Final, now).await?;
-        Ok(Json(results_view(call_id, &result, &apps, first, fin)))
+        let first = svc::round_state_of(&self.state, &page.call, Round::First, now).await?;
+        let fin = svc::round_state_of(&self.state, &page.call, Round::Final, now).await?;
+        Ok(Json(results_view(&page, q, RoundStates { first, fin })))
     }
 }

@@ -11,9 +11,9 @@ use crate::domain::calibration::CriterionStats;
 use crate::domain::money::Money;
 use crate::domain::points::Points;
 use crate::domain::scoring::{CriterionValue, SheetInput};
-use crate::domain::selection::{ApplicationResult, RoundFigures, SelectionResult};
+use crate::domain::selection::{ApplicationResult, RoundFigures};
 use crate::error::{DomainError, FieldError};
-use crate::service::assessment::{AppRow, SheetView};
+use crate::service::assessment::{AppRow, ResultsPage, ResultsQuery, SheetView};
 
 #[derive(Object, Debug, Clone)]
 #[oai(example)]
@@ -282,7 +282,12 @@ pub struct ResultsView {
     /// `not_open`, `open`, `closed` or `published`, per round.
     pub first_round: String,
     pub final_round: String,
+    /// This page of the lines (`limit` and `offset`, filtered by `decision`).
     pub applications: Vec<ResultLine>,
+    /// How many lines match the filter in all.
+    pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
     /// Highest final score first; equal scores by ref.
     pub awarded_in_rank_order: Vec<String>,
     /// `pro_rata_whole_euros` or `manual`
@@ -298,8 +303,7 @@ pub struct ResultsView {
     pub final_pending: Vec<String>,
 }
 
-pub(super) fn line(r: &ApplicationResult, apps: &[AppRow]) -> ResultLine {
-    let app = apps.iter().find(|a| a.region_ref == r.r#ref);
+pub(super) fn line(r: &ApplicationResult, app: Option<&AppRow>) -> ResultLine {
     ResultLine {
         application_id: app.map_or(0, |a| a.id),
         reference: r.r#ref.clone(),
@@ -339,19 +343,32 @@ pub(super) fn pending(p: &crate::domain::selection::Pending) -> String {
     }
 }
 
+/// The rounds' states beside a results page.
+pub(super) struct RoundStates<'a> {
+    pub first: &'a str,
+    pub fin: &'a str,
+}
+
 pub(super) fn results_view(
-    call_id: i32,
-    r: &SelectionResult,
-    apps: &[AppRow],
-    first: &str,
-    fin: &str,
+    page: &ResultsPage,
+    q: &ResultsQuery,
+    rounds: RoundStates<'_>,
 ) -> ResultsView {
+    let r = &page.outcome.result;
     ResultsView {
-        call_id,
+        call_id: page.call.id,
         rule_version: r.rule_version.to_string(),
-        first_round: first.to_string(),
-        final_round: fin.to_string(),
-        applications: r.applications.iter().map(|a| line(a, apps)).collect(),
+        first_round: rounds.first.to_string(),
+        final_round: rounds.fin.to_string(),
+        applications: page
+            .lines
+            .iter()
+            .filter_map(|i| r.applications.get(*i))
+            .map(|a| line(a, page.apps.get(&a.r#ref)))
+            .collect(),
+        total: page.total,
+        limit: q.limit,
+        offset: q.offset,
         awarded_in_rank_order: r.awarded_in_rank_order.clone(),
         allocation_policy: r.allocation_policy.as_str().to_string(),
         allocated_total: r.allocated_total,

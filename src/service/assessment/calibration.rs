@@ -6,7 +6,7 @@ use super::Round;
 use crate::domain::points::Points;
 use crate::error::DomainError;
 use crate::service::auth::{Principal, Role};
-use crate::service::outcome::{app_row, selection_input};
+use crate::service::outcome::app_row;
 use crate::service::{AppState, audit};
 use crate::store::{self, calls::call_of};
 
@@ -64,7 +64,8 @@ pub async fn assessor_deviations(
 ) -> Result<BTreeMap<(String, String), Points>, DomainError> {
     who.require(&[Role::Staff])?;
     let call = call_of(&state.db, call_id).await?;
-    let input = selection_input(&state.db, &call).await?;
+    let outcome = crate::service::outcome_cache::call_outcome(state, &call).await?;
+    let input = &outcome.input;
     let mut out = BTreeMap::new();
     for round in [Round::First, Round::Final] {
         let mut totals: BTreeMap<String, BTreeMap<String, Points>> = BTreeMap::new();

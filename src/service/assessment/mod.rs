@@ -26,7 +26,8 @@ pub use calibration::{add_consensus_note, assessor_deviations, consensus_notes};
 pub use conflicts::{conflicts, declare_conflict};
 pub use decisions::{decide_knockout, set_manual_allocation, settle_tie};
 pub use results::{
-    Explained, FrozenOutcome, ReplacedSheet, WhatIf, explain, frozen, results, what_if,
+    Explained, FrozenOutcome, ReplacedSheet, ResultsPage, ResultsQuery, UNDECIDED, WhatIf, explain,
+    frozen, results, results_page, what_if,
 };
 pub use rounds::{close_round, round_state_of};
 pub use sheets::{SheetView, correct_sheet, save_sheet, sheets, submit_sheet};

@@ -1,16 +1,21 @@
 //! The results of a call, a published outcome recomputed from its frozen inputs, and what-if.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::Round;
 use super::STAGE_FINAL;
 use super::sheets::checked;
+use crate::domain::decision::Decision;
 use crate::domain::scoring::SheetInput;
 use crate::domain::selection::{self, SelectionInput, SelectionResult, SheetFacts};
 use crate::error::DomainError;
 use crate::service::AppState;
 use crate::service::auth::{Principal, Role};
-use crate::service::outcome::{AppRow, Outcome, app_row, selection_input, submitted_apps};
+use crate::service::outcome::{AppRow, app_row, submitted_apps};
+use crate::service::outcome_cache::{CallOutcome, apps_by_ref, call_outcome};
 use crate::store::{
     self,
     calls::{StoredCall, call_of},
@@ -18,20 +23,85 @@ use crate::store::{
 
 /// The results of a call: what the sheets and decisions give now; once the final decision is
 /// published, what its frozen inputs give, so the results always equal the published outcome.
+/// Every line, with the submitted applications (calibration, what-if).
 #[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn results(
     state: &AppState,
     who: &Principal,
     call_id: i32,
-) -> Result<(StoredCall, SelectionResult, Vec<AppRow>), DomainError> {
+) -> Result<(StoredCall, Arc<CallOutcome>, Vec<AppRow>), DomainError> {
     who.require(&[Role::Staff])?;
     let call = call_of(&state.db, call_id).await?;
-    let input = match store::assessment::snapshot(&state.db, call_id, STAGE_FINAL).await? {
-        Some(snap) => serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?,
-        None => selection_input(&state.db, &call).await?,
-    };
+    let outcome = call_outcome(state, &call).await?;
     let apps = submitted_apps(&state.db, call_id).await?;
-    Ok((call, selection::compute(&input), apps))
+    Ok((call, outcome, apps))
+}
+
+/// Which lines of the results, and how many.
+#[derive(Debug, Clone)]
+pub struct ResultsQuery {
+    /// Only lines with this decision (`awarded`, …), or `undecided` for those without one.
+    pub decision: Option<String>,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+impl Default for ResultsQuery {
+    fn default() -> ResultsQuery {
+        ResultsQuery { decision: None, limit: 100, offset: 0 }
+    }
+}
+
+/// One page of a call's results: the whole outcome (its totals hold for the whole call), the
+/// positions of this page's lines in it, their applications, and how many lines match in all.
+#[derive(Debug, Clone)]
+pub struct ResultsPage {
+    pub call: StoredCall,
+    pub outcome: Arc<CallOutcome>,
+    pub lines: Vec<usize>,
+    pub apps: HashMap<String, AppRow>,
+    pub total: u64,
+}
+
+/// The decisions a results page filters on.
+pub const UNDECIDED: &str = "undecided";
+
+/// One page of the results (the outcome is computed once per change, see `outcome_cache`).
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
+pub async fn results_page(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    q: &ResultsQuery,
+) -> Result<ResultsPage, DomainError> {
+    who.require(&[Role::Staff])?;
+    let wanted: Option<Option<Decision>> = match q.decision.as_deref() {
+        None => None,
+        Some(UNDECIDED) => Some(None),
+        Some(d) => Some(Some(Decision::parse(d).ok_or_else(|| {
+            DomainError::invalid("decision", "one of the decisions, or undecided")
+        })?)),
+    };
+    let call = call_of(&state.db, call_id).await?;
+    let outcome = call_outcome(state, &call).await?;
+    let matching: Vec<usize> = outcome
+        .result
+        .applications
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| wanted.is_none_or(|w| a.decision == w))
+        .map(|(i, _)| i)
+        .collect();
+    let total = matching.len() as u64;
+    let lines: Vec<usize> = matching
+        .into_iter()
+        .skip(usize::try_from(q.offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(q.limit).unwrap_or(usize::MAX))
+        .collect();
+    let refs: Vec<&str> =
+        lines.iter().map(|i| outcome.result.applications[*i].r#ref.as_str()).collect();
+    let apps = apps_by_ref(state, call_id, &refs).await?;
+    Ok(ResultsPage { call, outcome, lines, apps, total })
 }
 
 #[derive(Debug, Clone)]
@@ -168,19 +238,16 @@ pub async fn explain(
     who.require(&[Role::Staff])?;
     let app = app_row(&state.db, application_id).await?;
     let call = call_of(&state.db, app.call_id).await?;
-    let Outcome { input, result, .. } = Outcome::load(&state.db, &call).await?;
-    let pos =
-        input.applications.iter().position(|a| a.r#ref == app.region_ref).ok_or_else(|| {
-            DomainError::Conflict("the application is not submitted; it has no outcome".into())
-        })?;
-    let decisions = store::assessment::decisions_of_call(&state.db, call.id)
-        .await?
-        .into_iter()
-        .filter(|d| d.application_id == Some(application_id) || d.application_id.is_none())
-        .collect();
+    let outcome = call_outcome(state, &call).await?;
+    let (input, result) = (&outcome.input, &outcome.result);
+    let pos = outcome.position(&app.region_ref).ok_or_else(|| {
+        DomainError::Conflict("the application is not submitted; it has no outcome".into())
+    })?;
+    let decisions =
+        store::assessment::decisions_of_application(&state.db, call.id, application_id).await?;
     let notes = store::assessment::notes_of(&state.db, &[application_id]).await?;
     Ok(Explained {
-        ground: crate::domain::grounds::of(&input, &result, &app.region_ref),
+        ground: crate::domain::grounds::of(input, result, &app.region_ref),
         result: result.applications[pos].clone(),
         first_round: input.applications[pos].first_round.clone(),
         final_round: input.applications[pos].final_round.clone(),

@@ -109,6 +109,7 @@ pub async fn save_sheet(
                         content: content(&input)?,
                         correction_reason: None,
                         created_at: now,
+                        submitted: None,
                     },
                 )
                 .await?
@@ -189,8 +190,11 @@ pub async fn submit_sheet(
         }
     };
     let scored = checked(&call.definition, &input, true)?;
-    let id = match latest {
-        Some(s) => s.id,
+    let submitted = Some((scored.total.to_two_decimals(), now));
+    let sheet = match latest {
+        Some(s) => {
+            store::assessment::update_sheet(&txn, s.id, content(&input)?, submitted, now).await?
+        }
         None => {
             store::assessment::insert_sheet(
                 &txn,
@@ -202,20 +206,13 @@ pub async fn submit_sheet(
                     content: content(&input)?,
                     correction_reason: None,
                     created_at: now,
+                    submitted,
                 },
             )
             .await?
-            .id
         }
     };
-    store::assessment::update_sheet(
-        &txn,
-        id,
-        content(&input)?,
-        Some((scored.total.to_two_decimals(), now)),
-        now,
-    )
-    .await?;
+    let id = sheet.id;
     audit::record(
 &txn,
 audit::AuditEntry {
@@ -229,7 +226,7 @@ details: serde_json::json!({"round": round.as_str(), "sheet_id": id, "total": sc
 },
 )
     .await?;
-    let view = sheet_by_id(&txn, &call.definition, application_id, who.user_id, round).await?;
+    let view = sheet_view(&txn, &call.definition, sheet).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -282,15 +279,8 @@ pub async fn correct_sheet(
             content: content(&input)?,
             correction_reason: Some(reason.trim().to_string()),
             created_at: now,
+            submitted: Some((scored.total.to_two_decimals(), now)),
         },
-    )
-    .await?;
-    store::assessment::update_sheet(
-        &txn,
-        new.id,
-        content(&input)?,
-        Some((scored.total.to_two_decimals(), now)),
-        now,
     )
     .await?;
     audit::record(
@@ -306,7 +296,7 @@ details: serde_json::json!({"round": round.as_str(), "previous": previous.conten
 },
 )
     .await?;
-    let view = sheet_by_id(&txn, &call.definition, application_id, who.user_id, round).await?;
+    let view = sheet_view(&txn, &call.definition, new).await?;
     txn.commit().await?;
     Ok(view)
 }

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::super::AppState;
 use super::catalogue::{Catalogue, catalogue_of};
-use super::proeftuinen::{Proeftuin, proeftuin_of};
-use super::rollup::{accepted, spending_of};
+use super::proeftuinen::{Proeftuin, proeftuinen_of};
+use super::rollup::SpendingFacts;
 use crate::domain::money::Money;
 use crate::domain::monitoring::{self as m, Balance, Period, RolledUp};
 use crate::error::DomainError;
@@ -44,19 +44,20 @@ pub async fn overview(
     let period =
         Period::parse(period).ok_or_else(|| DomainError::invalid("period", m::PERIOD_FORMAT))?;
     let catalogue = catalogue_of(&state.db).await?;
-    let all = accepted(&state.db, None).await?;
+    // A fixed number of queries for the whole programme, none per proeftuin.
+    let facts = SpendingFacts::load(&state.db).await?;
     let every_report = db::reports(&state.db, None).await?;
     let mut rows = Vec::new();
     let mut total_counts: BTreeMap<String, i64> = BTreeMap::new();
-    for p in db::proeftuinen(&state.db, None).await? {
-        let p = proeftuin_of(&state.db, p).await?;
+    let all = facts.accepted();
+    for p in proeftuinen_of(&state.db, db::proeftuinen(&state.db, None).await?).await? {
         let mine: Vec<(Period, BTreeMap<String, i64>)> =
             all.iter().filter(|r| r.0 == p.id).map(|r| (r.1, r.2.clone())).collect();
         let rolled = m::roll_up(&catalogue.all(), &mine, period).within(&p.life());
         for (k, v) in &rolled.counts {
             *total_counts.entry(k.clone()).or_insert(0) += v;
         }
-        let spending = spending_of(&state.db, &p, Some(period.end())).await?;
+        let spending = facts.spending(&p, Some(period.end()));
         let reports = every_report
             .iter()
             .filter(|r| r.proeftuin_id == p.id)

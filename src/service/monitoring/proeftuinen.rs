@@ -58,8 +58,39 @@ pub(super) async fn proeftuin_of<C: ConnectionTrait>(
     let (_, region) = store::regions::by_id(db, p.region_id)
         .await?
         .ok_or_else(|| DomainError::internal("proeftuin without region"))?;
-    let grants: Vec<Grant> = db::grants(db, p.id)
-        .await?
+    let grants = db::grants(db, p.id).await?;
+    build(p, &region, grants)
+}
+
+/// These proeftuinen with their regions and grants, in two queries however many there are.
+pub(super) async fn proeftuinen_of<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<proeftuin::Model>,
+) -> Result<Vec<Proeftuin>, DomainError> {
+    let regions: std::collections::HashMap<i32, crate::domain::region::Region> =
+        store::regions::list(db).await?.into_iter().collect();
+    let mut grants: std::collections::HashMap<i32, Vec<entity::proeftuin_grant::Model>> =
+        std::collections::HashMap::new();
+    for g in db::all_grants(db).await? {
+        grants.entry(g.proeftuin_id).or_default().push(g);
+    }
+    rows.into_iter()
+        .map(|p| {
+            let region = regions
+                .get(&p.region_id)
+                .ok_or_else(|| DomainError::internal("proeftuin without region"))?;
+            let own = grants.remove(&p.id).unwrap_or_default();
+            build(p, region, own)
+        })
+        .collect()
+}
+
+fn build(
+    p: proeftuin::Model,
+    region: &crate::domain::region::Region,
+    grants: Vec<entity::proeftuin_grant::Model>,
+) -> Result<Proeftuin, DomainError> {
+    let grants: Vec<Grant> = grants
         .into_iter()
         .map(|g| {
             Ok(Grant {
@@ -80,8 +111,8 @@ pub(super) async fn proeftuin_of<C: ConnectionTrait>(
         r#ref: p.r#ref,
         name: p.name,
         region_id: p.region_id,
-        region_ref: region.r#ref,
-        region_name: region.name,
+        region_ref: region.r#ref.clone(),
+        region_name: region.name.clone(),
         call_id: p.call_id,
         application_id: p.application_id,
         tranche: p.tranche,
@@ -278,11 +309,7 @@ pub async fn update(
 pub async fn list(state: &AppState, who: &Principal) -> Result<Vec<Proeftuin>, DomainError> {
     monitoring_roles(who)?;
     let region = if who.role == Role::Region { Some(who.region_id.unwrap_or(-1)) } else { None };
-    let mut out = Vec::new();
-    for p in db::proeftuinen(&state.db, region).await? {
-        out.push(proeftuin_of(&state.db, p).await?);
-    }
-    Ok(out)
+    proeftuinen_of(&state.db, db::proeftuinen(&state.db, region).await?).await
 }
 
 #[tracing::instrument(skip_all, fields(proeftuin_id = id))]

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use super::proeftuinen::{Proeftuin, proeftuin_of};
+use super::proeftuinen::{Proeftuin, proeftuinen_of};
 use super::today;
 use crate::domain::dutch;
 use crate::domain::monitoring::{Period, Status};
@@ -46,10 +46,13 @@ pub async fn due_report_reminders<C: ConnectionTrait>(
 ) -> Result<Vec<NewEmail>, DomainError> {
     let today = today(now);
     let mut due_emails = Vec::new();
-    for row in db::proeftuinen(db, None).await? {
-        let entered = dutch::in_amsterdam(row.created_at).date_naive();
-        let p = proeftuin_of(db, row).await?;
-        let facts = facts_of(db, &p, entered).await?;
+    // A fixed number of queries for the whole programme, none per proeftuin.
+    let rows = db::proeftuinen(db, None).await?;
+    let entered: Vec<NaiveDate> =
+        rows.iter().map(|r| dutch::in_amsterdam(r.created_at).date_naive()).collect();
+    let all = Inputs::load(db).await?;
+    for (p, entered) in proeftuinen_of(db, rows).await?.into_iter().zip(entered) {
+        let facts = all.facts_of(&p, entered);
         let to = Addressee { proeftuin_id: p.id, name: &p.name, email: &p.contact_email };
         for r in report_reminders(&facts, today) {
             due_emails.push(mail::report_reminder(to, &r, now));
@@ -58,33 +61,49 @@ pub async fn due_report_reminders<C: ConnectionTrait>(
     Ok(due_emails)
 }
 
-/// What the reminder schedule needs of a proeftuin: its life, settings and what is in.
-async fn facts_of<C: ConnectionTrait>(
-    db: &C,
-    p: &Proeftuin,
-    entered: NaiveDate,
-) -> Result<ProeftuinFacts, DomainError> {
-    let plans_in = db::plans(db, p.id)
-        .await?
-        .iter()
-        .filter(|x| Status::parse(&x.status).is_some_and(Status::is_in))
-        .map(|x| x.year)
-        .collect();
-    let quarters_in = db::reports(db, Some(p.id))
-        .await?
-        .iter()
-        .filter(|r| Status::parse(&r.status).is_some_and(Status::is_in))
-        .filter_map(|r| Period::parse(&r.period))
-        .flat_map(|x| x.quarters())
-        .collect();
-    Ok(ProeftuinFacts {
-        entered,
-        life: p.life(),
-        reporting: p.reporting,
-        settings: db::settings(db, p.call_id).await?,
-        plans_in,
-        quarters_in,
-    })
+/// What the reminder schedule needs of every proeftuin, read at once.
+struct Inputs {
+    plans: Vec<entity::annual_plan::Model>,
+    reports: Vec<entity::progress_report::Model>,
+    settings: std::collections::HashMap<i32, crate::domain::monitoring::DueSettings>,
+}
+
+impl Inputs {
+    async fn load<C: ConnectionTrait>(db: &C) -> Result<Inputs, DomainError> {
+        Ok(Inputs {
+            plans: db::all_plans(db).await?,
+            reports: db::reports(db, None).await?,
+            settings: db::all_settings(db).await?,
+        })
+    }
+
+    /// What the reminder schedule needs of a proeftuin: its life, settings and what is in.
+    fn facts_of(&self, p: &Proeftuin, entered: NaiveDate) -> ProeftuinFacts {
+        let plans_in = self
+            .plans
+            .iter()
+            .filter(|x| x.proeftuin_id == p.id)
+            .filter(|x| Status::parse(&x.status).is_some_and(Status::is_in))
+            .map(|x| x.year)
+            .collect();
+        let quarters_in = self
+            .reports
+            .iter()
+            .filter(|r| r.proeftuin_id == p.id)
+            .filter(|r| Status::parse(&r.status).is_some_and(Status::is_in))
+            .filter_map(|r| Period::parse(&r.period))
+            .flat_map(|x| x.quarters())
+            .collect();
+        let settings = p.call_id.and_then(|c| self.settings.get(&c).cloned()).unwrap_or_default();
+        ProeftuinFacts {
+            entered,
+            life: p.life(),
+            reporting: p.reporting,
+            settings,
+            plans_in,
+            quarters_in,
+        }
+    }
 }
 
 /// Runs the reminders now (staff), for when no scheduler runs them: the same as the scheduler's.

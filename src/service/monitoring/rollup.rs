@@ -69,6 +69,53 @@ pub async fn figures(
     Ok((m::roll_up(&catalogue.all(), &reports, period).within(&life), catalogue))
 }
 
+/// What every proeftuin's spending needs, read at once: accepted reports, accepted plans and
+/// their grant totals.
+pub(super) struct SpendingFacts {
+    accepted: Vec<(i32, Period, BTreeMap<String, i64>, Money)>,
+    plan_budgets: std::collections::HashMap<i32, BTreeMap<i32, Money>>,
+}
+
+impl SpendingFacts {
+    /// Three queries for the whole programme.
+    pub(super) async fn load<C: ConnectionTrait>(db: &C) -> Result<SpendingFacts, DomainError> {
+        let accepted = accepted(db, None).await?;
+        let plans: Vec<_> = db::all_plans(db)
+            .await?
+            .into_iter()
+            .filter(|x| m::is(&x.status, m::Status::Accepted))
+            .collect();
+        let ids: Vec<i32> = plans.iter().map(|p| p.id).collect();
+        let totals = db::plan_grant_totals(db, &ids).await?;
+        let mut plan_budgets: std::collections::HashMap<i32, BTreeMap<i32, Money>> =
+            std::collections::HashMap::new();
+        for plan in plans {
+            let total = totals.get(&plan.id).copied().unwrap_or(Money::ZERO);
+            plan_budgets.entry(plan.proeftuin_id).or_default().insert(plan.year, total);
+        }
+        Ok(SpendingFacts { accepted, plan_budgets })
+    }
+
+    /// The accepted reports, of every proeftuin.
+    pub(super) fn accepted(&self) -> &[(i32, Period, BTreeMap<String, i64>, Money)] {
+        &self.accepted
+    }
+
+    /// A proeftuin's spending until a day (as [`spending_of`]).
+    pub(super) fn spending(&self, p: &Proeftuin, until: Option<NaiveDate>) -> Spending {
+        let mut realised: BTreeMap<i32, Money> = BTreeMap::new();
+        for (_, period, _, costs) in self.accepted.iter().filter(|r| r.0 == p.id) {
+            if until.is_some_and(|u| period.end() > u) {
+                continue;
+            }
+            let e = realised.entry(period.year()).or_insert(Money::ZERO);
+            *e = *e + *costs;
+        }
+        let budgets = self.plan_budgets.get(&p.id).cloned().unwrap_or_default();
+        m::spending(p.grant_total, &budgets, &realised)
+    }
+}
+
 pub(super) async fn spending_of<C: ConnectionTrait>(
     db: &C,
     p: &Proeftuin,

@@ -137,3 +137,22 @@ pub async fn put_settings<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// The due settings of every call that has its own, by call id, in one query.
+pub async fn all_settings<C: ConnectionTrait>(
+    db: &C,
+) -> Result<std::collections::HashMap<i32, DueSettings>, DbErr> {
+    Ok(monitoring_setting::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let due = DueSettings {
+                annual_plan_due: s.annual_plan_due,
+                report_due_weeks: s.report_due_weeks.max(0) as u32,
+                reminder_days_before: s.reminder_days_before.max(0) as u32,
+            };
+            (s.call_id, due)
+        })
+        .collect())
+}

@@ -157,3 +157,32 @@ pub async fn plan_lines<C: ConnectionTrait>(
         })
         .collect()
 }
+
+/// Every annual plan of every proeftuin, in one query (by proeftuin, then year).
+pub async fn all_plans<C: ConnectionTrait>(db: &C) -> Result<Vec<annual_plan::Model>, DbErr> {
+    annual_plan::Entity::find()
+        .order_by_asc(annual_plan::Column::ProeftuinId)
+        .order_by_asc(annual_plan::Column::Year)
+        .all(db)
+        .await
+}
+
+/// The grant total of each plan's lines, for these plans, in one query.
+pub async fn plan_grant_totals<C: ConnectionTrait>(
+    db: &C,
+    plan_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, crate::domain::money::Money>, DomainError> {
+    let mut out = std::collections::HashMap::new();
+    if plan_ids.is_empty() {
+        return Ok(out);
+    }
+    let lines = annual_plan_line::Entity::find()
+        .filter(annual_plan_line::Column::PlanId.is_in(plan_ids.iter().copied()))
+        .all(db)
+        .await?;
+    for l in lines {
+        let e = out.entry(l.plan_id).or_insert(crate::domain::money::Money::ZERO);
+        *e = *e + parse_money(&l.grant_amount)?;
+    }
+    Ok(out)
+}

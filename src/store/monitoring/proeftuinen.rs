@@ -169,3 +169,8 @@ pub async fn grants<C: ConnectionTrait>(
         .all(db)
         .await
 }
+
+/// Every grant of every proeftuin, in one query.
+pub async fn all_grants<C: ConnectionTrait>(db: &C) -> Result<Vec<proeftuin_grant::Model>, DbErr> {
+    proeftuin_grant::Entity::find().order_by_asc(proeftuin_grant::Column::Id).all(db).await
+}

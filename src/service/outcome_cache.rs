@@ -1,0 +1,92 @@
+//! A call's outcome as the reads take it (results, one application's outcome, calibration):
+//! a published final decision from its frozen inputs, otherwise computed from the sheets and
+//! decisions; either way computed once and kept in memory until something changes, so one
+//! application's outcome costs the same whatever the call's size.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::domain::selection::{self, ApplicationResult, SelectionInput, SelectionResult};
+use crate::error::DomainError;
+use crate::service::AppState;
+use crate::service::outcome::{AppRow, selection_input};
+use crate::store::{self, calls::StoredCall, read_cache::CacheKey};
+
+const KIND: &str = "call_outcome";
+/// The stage of the published final decision (as `service::assessment::STAGE_FINAL`).
+const STAGE_FINAL: &str = crate::domain::round::Round::Final.stage();
+
+/// A call's outcome, with its lines found by the application's ref.
+#[derive(Debug)]
+pub struct CallOutcome {
+    pub input: SelectionInput,
+    pub result: SelectionResult,
+    /// Read from the published final decision's frozen inputs.
+    pub published: bool,
+    by_ref: HashMap<String, usize>,
+}
+
+impl CallOutcome {
+    fn new(input: SelectionInput, published: bool) -> CallOutcome {
+        let result = selection::compute(&input);
+        let by_ref =
+            input.applications.iter().enumerate().map(|(i, a)| (a.r#ref.clone(), i)).collect();
+        CallOutcome { input, result, published, by_ref }
+    }
+
+    /// Where the application of this ref stands in `input.applications` and
+    /// `result.applications` (the computation keeps the order of its input).
+    pub fn position(&self, region_ref: &str) -> Option<usize> {
+        self.by_ref.get(region_ref).copied()
+    }
+
+    /// The result line of an application.
+    pub fn line_of(&self, region_ref: &str) -> Option<&ApplicationResult> {
+        self.position(region_ref).and_then(|i| self.result.applications.get(i))
+    }
+}
+
+/// The call's outcome as it stands, computed at most once per change (see `store::read_cache`).
+/// A published final decision is keyed by its snapshot alone: frozen inputs never change.
+pub async fn call_outcome(
+    state: &AppState,
+    call: &StoredCall,
+) -> Result<Arc<CallOutcome>, DomainError> {
+    let snapshot = store::assessment::snapshot_id(&state.db, call.id, STAGE_FINAL).await?;
+    let key = match snapshot {
+        Some(id) => CacheKey { generation: u64::MAX, audit: i64::from(id) },
+        None => state.read_key().await?,
+    };
+    if let Some(hit) = state.reads.get::<CallOutcome>(KIND, call.id, key) {
+        return Ok(hit);
+    }
+    // One computation per call at a time; whoever waited finds it done.
+    let _turn = state.reads.turn(KIND, call.id).await;
+    if let Some(hit) = state.reads.get::<CallOutcome>(KIND, call.id, key) {
+        return Ok(hit);
+    }
+    let outcome = match snapshot {
+        Some(_) => {
+            let snap = store::assessment::snapshot(&state.db, call.id, STAGE_FINAL)
+                .await?
+                .ok_or_else(|| DomainError::internal("the published snapshot went away"))?;
+            let input: SelectionInput =
+                serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?;
+            CallOutcome::new(input, true)
+        }
+        None => CallOutcome::new(selection_input(&state.db, call).await?, false),
+    };
+    let outcome = Arc::new(outcome);
+    state.reads.put(KIND, call.id, key, outcome.clone());
+    Ok(outcome)
+}
+
+/// The submitted applications behind these refs, by ref (one query for the page, not the call).
+pub async fn apps_by_ref(
+    state: &AppState,
+    call_id: i32,
+    refs: &[&str],
+) -> Result<HashMap<String, AppRow>, DomainError> {
+    let rows = crate::service::outcome::apps_of_refs(&state.db, call_id, refs).await?;
+    Ok(rows.into_iter().map(|a| (a.region_ref.clone(), a)).collect())
+}

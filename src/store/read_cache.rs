@@ -1,0 +1,88 @@
+//! Computed read models kept in memory between requests (a call's outcome, say), each under the
+//! key of the data it was computed from: the writes committed in this process and the newest
+//! audit line (every change is audited in its own transaction, also one made by another process).
+//! A key that moved means the entry is stale and is computed again, once: concurrent readers of
+//! the same entry wait for the one computing it.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use entity::audit_log;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect};
+use tokio::sync::{Mutex as TurnLock, OwnedMutexGuard};
+
+/// What a cached entry was computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheKey {
+    /// Write transactions committed through this process's write gate.
+    pub generation: u64,
+    /// The newest audit line's id (0 without any).
+    pub audit: i64,
+}
+
+type Slot = (&'static str, i32);
+type Entry = (CacheKey, Arc<dyn Any + Send + Sync>);
+
+/// The cache shared by everything that holds one `AppState`.
+#[derive(Clone, Default)]
+pub struct ReadCache {
+    entries: Arc<Mutex<HashMap<Slot, Entry>>>,
+    turns: Arc<Mutex<HashMap<Slot, Arc<TurnLock<()>>>>>,
+}
+
+impl std::fmt::Debug for ReadCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReadCache")
+    }
+}
+
+impl ReadCache {
+    /// The entry of `kind` for `id` when it was computed under `key`.
+    pub fn get<T: Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        id: i32,
+        key: CacheKey,
+    ) -> Option<Arc<T>> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (k, v) = entries.get(&(kind, id))?;
+        if *k != key {
+            return None;
+        }
+        v.clone().downcast::<T>().ok()
+    }
+
+    pub fn put<T: Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        id: i32,
+        key: CacheKey,
+        value: Arc<T>,
+    ) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.insert((kind, id), (key, value));
+    }
+
+    /// The turn to compute the entry of `kind` for `id`: one computation at a time per entry.
+    pub async fn turn(&self, kind: &'static str, id: i32) -> OwnedMutexGuard<()> {
+        let lock = {
+            let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+            turns.entry((kind, id)).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+}
+
+/// The id of the newest audit line (0 without any): one indexed look-up.
+pub async fn latest_audit_id<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    let newest: Option<i32> = audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::Id)
+        .order_by_desc(audit_log::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(newest.map_or(0, i64::from))
+}
