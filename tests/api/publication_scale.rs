@@ -333,3 +333,103 @@ async fn publication_at_scale() {
     );
     assert_eq!(pending(&app).await, 0);
 }
+
+/// The SQL statements of the final publication's request, on a service of its own whose
+/// connection counts every statement it runs.
+async fn publication_statements(copies: usize) -> (usize, usize, usize) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let s = scaled(&load_scenario(), copies);
+    let opening = at(s["call"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "publication")
+        .unwrap()["at"]
+        .as_str()
+        .unwrap());
+    let (url, _dir) = fresh_database().await;
+    let clock = tuinier::clock::SettableClock::new(opening - Duration::days(1));
+    let count = Arc::new(AtomicUsize::new(0));
+    let mut db = tuinier::store::connect(&url).await.unwrap();
+    let counter = count.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    tuinier::store::migrate(&db).await.unwrap();
+    let state = tuinier::service::AppState::new(db, Arc::new(clock.clone()));
+    let staff = tuinier::service::users::add(
+        &state,
+        &tuinier::service::Actor::system("test"),
+        tuinier::service::users::NewUser {
+            name: "Programmabureau".into(),
+            email: "staff@tuinier.example".into(),
+            role: "staff".into(),
+            organisation: None,
+            reference: None,
+            region: None,
+        },
+    )
+    .await
+    .unwrap();
+    let server =
+        tuinier::startup::spawn(state.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let base = format!("http://{}/v1", server.addr);
+    let mut r = Rehearsal::new(base.clone(), staff.token.clone(), clock.clone(), &s);
+    r.setup().await.unwrap();
+    r.intake().await.unwrap();
+    r.first_round().await.unwrap();
+    r.publish_first_round().await.unwrap();
+    r.final_round().await.unwrap();
+    let decision = at(s["call"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "final_decision")
+        .unwrap()["at"]
+        .as_str()
+        .unwrap());
+    {
+        use tuinier::clock::Clock;
+        if decision > clock.now() {
+            clock.set(decision);
+        }
+    }
+    let before = count.load(Ordering::Relaxed);
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/calls/{}/rounds/final/publish", r.call_id()))
+        .bearer_auth(&staff.token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+    let statements = count.load(Ordering::Relaxed) - before;
+    let awards = entity::proeftuin::Entity::find().count(&state.db).await.unwrap();
+    server.stop().await;
+    (s["applications"].as_array().unwrap().len(), statements, usize::try_from(awards).unwrap())
+}
+
+/// The final publication's statements do not grow with the call beyond what each award's
+/// proeftuin costs (monitoring): the statuses, letters, emails and audit lines of all the
+/// applications go in a few multi-row statements.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_publications_statements_do_not_grow_per_application() {
+    let (small, at_small, awards_small) = publication_statements(1).await;
+    let (large, at_large, awards_large) = publication_statements(4).await;
+    eprintln!(
+        "final publication: {small} applications ({awards_small} awards) {at_small} statements; \
+         {large} applications ({awards_large} awards) {at_large} statements"
+    );
+    // Per 100 applications more (whole numbers: these are counts).
+    let growth = (at_large - at_small) * 100 / (large - small);
+    let per_award = (at_large - at_small) / (awards_large - awards_small).max(1);
+    eprintln!("growth: {growth} statements per 100 applications; {per_award} per award");
+    // Each award becomes a proeftuin (monitoring: a few statements each, bounded by the call's
+    // awards); beyond that, nothing grows with the number of applications.
+    let beyond_awards = (at_large - at_small).saturating_sub(8 * (awards_large - awards_small));
+    assert!(
+        beyond_awards <= 12,
+        "{beyond_awards} statements more for {} more applications, beyond their awards",
+        large - small
+    );
+}
