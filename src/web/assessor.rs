@@ -253,7 +253,7 @@ async fn application_page(
             section.tuinier-card aria-labelledby="aanvraag" {
                 h2.utrecht-heading-2 #aanvraag { "De aanvraag" }
                 @if let Some(sum) = &detail.application.summary { p.utrecht-paragraph { (sum) } }
-                p.utrecht-paragraph { "Gevraagd bedrag: " strong { "€ " (detail.requested_total.to_dutch()) } }
+                p.utrecht-paragraph { "Gevraagd bedrag: " strong { (detail.requested_total.to_dutch()) } }
                 (documents_list(id, &detail.documents))
             }
         }

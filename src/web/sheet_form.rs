@@ -213,11 +213,11 @@ fn knockout_fields(
                 (error_line(errors, &id))
                 div.tuinier-choices {
                     label.tuinier-choice {
-                        input.utrecht-radio-button type="radio" name=(format!("ko.{}", k.id)) value="ja" checked[chosen == Some("ja")];
+                        input.tuinier-radio type="radio" name=(format!("ko.{}", k.id)) value="ja" checked[chosen == Some("ja")];
                         " Ja, voldoet"
                     }
                     label.tuinier-choice {
-                        input.utrecht-radio-button type="radio" name=(format!("ko.{}", k.id)) value="nee" checked[chosen == Some("nee")];
+                        input.tuinier-radio type="radio" name=(format!("ko.{}", k.id)) value="nee" checked[chosen == Some("nee")];
                         " Nee, voldoet niet"
                     }
                 }
@@ -251,12 +251,12 @@ fn score_control(
             CriterionKind::Boolean => {
                 div.tuinier-choices role="group" aria-labelledby=(format!("{id}-titel")) {
                     label.tuinier-choice {
-                        input.utrecht-radio-button type="radio" name=(name) value=(c.max)
+                        input.tuinier-radio type="radio" name=(name) value=(c.max)
                             checked[typed.one(&name) == Some(c.max.to_string().as_str())];
                         " Ja (" (c.max) " punten)"
                     }
                     label.tuinier-choice {
-                        input.utrecht-radio-button type="radio" name=(name) value="0" checked[typed.one(&name) == Some("0")];
+                        input.tuinier-radio type="radio" name=(name) value="0" checked[typed.one(&name) == Some("0")];
                         " Nee (0 punten)"
                     }
                 }

@@ -105,9 +105,9 @@ async fn progress(
     }
     html! {
         table.utrecht-table.tuinier-table {
-            caption.utrecht-table__caption { "Voortgang per beoordelaar" }
+            caption.utrecht-table__caption { "Beoordelingen per beoordelaar: ingediend, concept en nog te doen" }
             thead.utrecht-table__header { tr.utrecht-table__row {
-                (th("Beoordelaar")) (th("Ingediend")) (th("Concept")) (th("Ontbreekt"))
+                (th("Beoordelaar")) th.utrecht-table__header-cell.tuinier-num scope="col" { "Ingediend" } th.utrecht-table__header-cell.tuinier-num scope="col" { "Concept" } th.utrecht-table__header-cell.tuinier-num scope="col" { "Nog te doen" }
             } }
             tbody.utrecht-table__body {
                 @for (_, u) in &assessors {
@@ -131,7 +131,7 @@ fn reason_field(id: &str) -> Markup {
         div.utrecht-form-field.utrecht-form-field--textarea {
             div.utrecht-form-field__label { label.utrecht-form-label for=(id) { "Reden (verplicht)" } }
             div.utrecht-form-field__input {
-                textarea.utrecht-textarea.utrecht-textarea--html-textarea #(id) name="reden" rows="2" required {}
+                textarea.utrecht-textarea.utrecht-textarea--html-textarea #(id) name="reden" rows="2" aria-required="true" {}
             }
         }
     }
@@ -143,6 +143,7 @@ fn pending_forms(
     call: &StoredCall,
     result: &SelectionResult,
     apps: &[AppRow],
+    first_published: bool,
 ) -> Markup {
     let id_of = |r: &str| apps.iter().find(|a| a.region_ref == r).map(|a| a.id);
     let name_of = |r: &str| {
@@ -151,8 +152,11 @@ fn pending_forms(
             .map(|a| a.region_name.clone())
             .unwrap_or_else(|| r.to_string())
     };
-    let pending: Vec<&Pending> =
-        result.first_round_pending.iter().chain(&result.final_pending).collect();
+    let pending: Vec<&Pending> = if first_published {
+        result.final_pending.iter().collect()
+    } else {
+        result.first_round_pending.iter().collect()
+    };
     html! {
         h2.utrecht-heading-2 #besluiten { "Besluiten die wachten" }
         @if pending.is_empty() { p.utrecht-paragraph { "Er wacht geen besluit." } }
@@ -165,8 +169,8 @@ fn pending_forms(
                             fieldset.utrecht-form-fieldset {
                                 legend.utrecht-form-fieldset__legend { "Knock-out " (name_of(r)) ": de beoordelaars zijn het oneens" }
                                 div.tuinier-choices {
-                                    label.tuinier-choice { input.utrecht-radio-button type="radio" name="oordeel" value="passed" required; " Voldoet" }
-                                    label.tuinier-choice { input.utrecht-radio-button type="radio" name="oordeel" value="failed"; " Voldoet niet" }
+                                    label.tuinier-choice { input.tuinier-radio type="radio" name="oordeel" value="passed" required; " Voldoet" }
+                                    label.tuinier-choice { input.tuinier-radio type="radio" name="oordeel" value="failed"; " Voldoet niet" }
                                 }
                                 (reason_field(&format!("reden-ko-{id}")))
                                 button.utrecht-button.utrecht-button--primary-action type="submit" { "Besluit vastleggen" }
@@ -205,9 +209,9 @@ fn applications_table(
 ) -> Markup {
     html! {
         table.utrecht-table.tuinier-table {
-            caption.utrecht-table__caption { "Aanvragen" }
+            caption.utrecht-table__caption { "Status en gevraagd bedrag per regio" }
             thead.utrecht-table__header { tr.utrecht-table__row {
-                (th("Regio")) (th("Status")) th.utrecht-table__header-cell.tuinier-num scope="col" { "Gevraagd (€)" } (th("Signaal"))
+                (th("Regio")) (th("Status")) th.utrecht-table__header-cell.tuinier-num scope="col" { "Gevraagd" } (th("Signaal"))
             } }
             tbody.utrecht-table__body {
                 @for a in items {
@@ -286,8 +290,8 @@ pub async fn dashboard(
         @if let Some(n) = done_text(done.gedaan.as_deref()) { (notice(n)) }
         div.tuinier-kpis {
             div.tuinier-kpi { "Aanvragen" strong { (items.len()) } }
-            div.tuinier-kpi { "Gevraagd totaal" strong { "€ " (crate::domain::money::Money::from_decimal(requested).map(|m| m.to_dutch()).unwrap_or_default()) } }
-            div.tuinier-kpi { "Budgetplafond" strong { "€ " (call.definition.budget_ceiling.to_dutch()) } }
+            div.tuinier-kpi { "Gevraagd totaal" strong { (crate::domain::money::Money::from_decimal(requested).map(|m| m.to_dutch()).unwrap_or_default()) } }
+            div.tuinier-kpi { "Budgetplafond" strong { (call.definition.budget_ceiling.to_dutch()) } }
             div.tuinier-kpi { "Eerste ronde" strong { (round_state_nl(first)) } }
             div.tuinier-kpi { "Tweede ronde" strong { (round_state_nl(fin)) } }
         }
@@ -303,7 +307,7 @@ pub async fn dashboard(
                 }
             }
         }
-        section.tuinier-card { (pending_forms(&s, &call, &result, &apps)) }
+        section.tuinier-card { (pending_forms(&s, &call, &result, &apps, first == "published")) }
         section.tuinier-card aria-labelledby="aanvragen-titel" {
             h2.utrecht-heading-2 #aanvragen-titel { "Aanvragen" }
             (applications_table(id, &items, &result))

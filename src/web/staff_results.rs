@@ -47,7 +47,7 @@ pub fn results_table(call: &StoredCall, result: &SelectionResult, apps: &[AppRow
                     th.utrecht-table__header-cell.tuinier-num scope="col" { "Tweede ronde" }
                     th.utrecht-table__header-cell.tuinier-num scope="col" { "Rang" }
                     (th("Besluit"))
-                    th.utrecht-table__header-cell.tuinier-num scope="col" { "Toegekend (€)" }
+                    th.utrecht-table__header-cell.tuinier-num scope="col" { "Toegekend" }
                 } }
                 tbody.utrecht-table__body {
                     @for l in &result.applications {
@@ -67,7 +67,7 @@ pub fn results_table(call: &StoredCall, result: &SelectionResult, apps: &[AppRow
                 }
             }
         }
-        p.utrecht-paragraph { "Toegekend totaal: € " (result.allocated_total.to_dutch()) "; niet verdeeld: € " (result.unallocated.to_dutch()) "." }
+        p.utrecht-paragraph { "Toegekend totaal: " (result.allocated_total.to_dutch()) "; niet verdeeld: " (result.unallocated.to_dutch()) "." }
     }
 }
 
@@ -82,7 +82,7 @@ fn allocation_preview(result: &SelectionResult, apps: &[AppRow]) -> Markup {
         @if let Some(pro) = &result.pro_rata_preview {
             table.utrecht-table.tuinier-table {
                 caption.utrecht-table__caption { "Verdeling: met de hand naast naar rato" }
-                thead.utrecht-table__header { tr.utrecht-table__row { (th("Regio")) (th("Met de hand (€)")) (th("Naar rato (€)")) } }
+                thead.utrecht-table__header { tr.utrecht-table__row { (th("Regio")) th.utrecht-table__header-cell.tuinier-num scope="col" { "Met de hand" } th.utrecht-table__header-cell.tuinier-num scope="col" { "Naar rato" } } }
                 tbody.utrecht-table__body {
                     @for (r, amount) in &pro.amounts {
                         @let manual = result.applications.iter().find(|l| &l.r#ref == r).and_then(|l| l.allocated);
@@ -192,7 +192,7 @@ async fn publish_page(
                             th.utrecht-table__header-cell scope="row" { (a.region_name) }
                             td.utrecht-table__cell { (decision_of(l)) }
                             td.utrecht-table__cell { (a.lead_applicant_email) }
-                            td.utrecht-table__cell { a.utrecht-link href=(format!("/programma/aanvragen/{}/briefvoorbeeld", a.id)) { "Voorbeeld (PDF) " span.tuinier-visually-hidden { "voor " (a.region_name) } } }
+                            td.utrecht-table__cell { a.utrecht-link href=(preview_link(a.id, round, l)) { "Voorbeeld (PDF) " span.tuinier-visually-hidden { "voor " (a.region_name) } } }
                         }
                     }
                 }
@@ -264,6 +264,21 @@ pub async fn publish(
     }
 }
 
+/// The letter a publication of `round` sends this application (an invitation is asked for by
+/// its kind; the others follow from the decision).
+fn preview_link(id: i32, round: Round, l: &crate::domain::selection::ApplicationResult) -> String {
+    if round == Round::First && l.invited() {
+        format!("/programma/aanvragen/{id}/briefvoorbeeld?soort=interview_invitation")
+    } else {
+        format!("/programma/aanvragen/{id}/briefvoorbeeld")
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct Kind {
+    soort: Option<String>,
+}
+
 fn pdf(filename: &str, bytes: Vec<u8>) -> Response {
     Response::builder()
         .content_type("application/pdf")
@@ -281,12 +296,13 @@ pub async fn letter_preview(
     req: &Request,
     Data(state): Data<&AppState>,
     Path(id): Path<i32>,
+    poem::web::Query(kind): poem::web::Query<Kind>,
 ) -> Response {
     let s = match require(req, state, STAFF).await {
         Ok(s) => s,
         Err(resp) => return resp,
     };
-    match letters::preview(state, &s.who, id, None).await {
+    match letters::preview(state, &s.who, id, kind.soort.as_deref()).await {
         Ok((filename, bytes, _)) => pdf(&format!("voorbeeld-{filename}"), bytes),
         Err(e) => refusal(Some(&s), &e),
     }

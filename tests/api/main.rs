@@ -7,6 +7,7 @@ mod apidocs;
 mod assessment;
 mod auth;
 mod authorisation;
+mod browser;
 mod calls;
 mod concurrency;
 mod demo;
