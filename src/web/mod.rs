@@ -5,6 +5,8 @@
 pub mod assessor;
 pub mod charts;
 pub mod layout;
+pub mod monitoring;
+pub mod region;
 pub mod session;
 pub mod sheet_form;
 pub mod staff;
@@ -42,6 +44,12 @@ pub fn mount(route: Route) -> Route {
         .at("/programma/oproepen/:id/brieven", get(staff_results::letters_page))
         .at("/programma/uitgaand", get(staff_results::outbox_page))
         .at("/brieven/:id", get(staff_results::letter))
+        .at("/regio", get(region::home))
+        .at("/monitoring/proeftuinen/:id", get(monitoring::proeftuin))
+        .at(
+            "/regio/proeftuinen/:id/rapportage",
+            get(monitoring::report_page).post(monitoring::save_report),
+        )
 }
 
 /// The page for a use case's refusal.

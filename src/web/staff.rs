@@ -35,6 +35,7 @@ pub async fn calls_page(req: &Request, Data(state): Data<&AppState>) -> Response
         Ok(c) => c,
         Err(e) => return refusal(Some(&s), &e),
     };
+    let proeftuinen = crate::service::monitoring::list(state, &s.who).await.unwrap_or_default();
     let body = html! {
         h1.utrecht-heading-1 { "Programmabureau" }
         section.tuinier-card {
@@ -45,6 +46,15 @@ pub async fn calls_page(req: &Request, Data(state): Data<&AppState>) -> Response
                 }
             }
             @if calls.is_empty() { p.utrecht-paragraph { "Nog geen oproepen." } }
+        }
+        section.tuinier-card {
+            h2.utrecht-heading-2 { "Proeftuinen" }
+            ul.utrecht-unordered-list {
+                @for p in &proeftuinen {
+                    li { a.utrecht-link href=(format!("/monitoring/proeftuinen/{}", p.id)) { (p.name) } " (" (p.region_name) ")" }
+                }
+            }
+            @if proeftuinen.is_empty() { p.utrecht-paragraph { "Nog geen proeftuinen." } }
         }
         section.tuinier-card {
             h2.utrecht-heading-2 { "Post" }

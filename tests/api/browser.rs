@@ -409,3 +409,60 @@ async fn assessor_and_staff_pages_in_a_real_browser() {
     let Driver { client, .. } = &d;
     client.clone().close().await.unwrap();
 }
+
+// Long: the region's pages and a proeftuin's monitoring, in the browser.
+#[tokio::test]
+async fn region_and_monitoring_pages_in_a_real_browser() {
+    let Some((driver, chrome)) = browser_tools() else {
+        eprintln!(
+            "SKIPPED: chromedriver or chromium is not installed (set TUINIER_BROWSER_TESTS=required to fail instead)"
+        );
+        return;
+    };
+    let app = crate::common::spawn_app_at(at("2025-03-01T10:00:00+01:00")).await;
+    let f = crate::monitoring::fixture();
+    let w = crate::monitoring::register_wbw(&app, &f, "half_year").await;
+    for r in f["reports"].as_array().unwrap() {
+        let period = r["period"].as_str().unwrap();
+        crate::monitoring::report(&app, &w, period, &r["figures"], "250000.00").await;
+    }
+    app.clock.set(at("2025-08-01T10:00:00+02:00"));
+    let mut d = start_driver(&driver, &chrome).await;
+    let root = app.root.clone();
+
+    d.sign_in(&root, &w.region_token).await;
+    assert_eq!(d.path().await, "/regio");
+    d.click("#proeftuinen ~ ul a").await;
+    assert_eq!(d.path().await, format!("/monitoring/proeftuinen/{}", w.id));
+    let rows = d.client.find_all(Locator::Css("#rapportagetabel tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(d.client.find_all(Locator::Css("svg.tuinier-chart")).await.unwrap().len() > 1);
+    // Each chart has a table beside it with the reported figures.
+    let first = &f["reports"][0]["figures"]["cases_discussed"];
+    assert!(d.client.source().await.unwrap().contains(&format!(">{first}<")));
+    d.screenshot("proeftuin-monitoring.png").await;
+
+    // A report through the form: a figure that is not a number is refused next to its field.
+    d.click("a[href$='/rapportage']").await;
+    d.type_into("#periode", "2025-H1").await;
+    d.type_into("#f-cases_discussed", "veel").await;
+    d.type_into("#kosten", "125000.00").await;
+    d.click("form.tuinier-form button[type=submit]").await;
+    assert!(d.text("#f-cases_discussed-fout").await.contains("getal"));
+    assert_eq!(d.attr("#f-cases_discussed", "aria-invalid").await.as_deref(), Some("true"));
+    d.type_into("#f-cases_discussed", "51").await;
+    d.click("form.tuinier-form button[type=submit]").await;
+    assert!(d.client.source().await.unwrap().contains("bewaard als concept"));
+    let rows = d.client.find_all(Locator::Css("#rapportagetabel tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 3, "the draft is listed");
+    let api = app.get(&format!("/proeftuinen/{}/progress-reports", w.id), &w.region_token).await;
+    let body = api.body.to_string();
+    assert!(body.contains("2025-H1") && body.contains("\"draft\""), "{body}");
+    d.sign_out().await;
+
+    d.sign_in(&root, &app.staff_token).await;
+    d.go(&format!("{root}/monitoring/proeftuinen/{}", w.id)).await;
+    d.go(&format!("{root}/programma")).await;
+    d.sign_out().await;
+    eprintln!("axe-core checked {} pages: no WCAG 2.1 A/AA violations", d.pages_checked);
+}
