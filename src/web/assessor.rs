@@ -155,7 +155,7 @@ pub struct Done {
 
 fn documents_list(id: i32, docs: &[crate::service::records::DocumentMeta]) -> Markup {
     html! {
-        h2.utrecht-heading-2 { "Documenten" }
+        h3.utrecht-heading-3 { "Documenten" }
         @if docs.is_empty() { p.utrecht-paragraph { "Geen documenten." } }
         ul.utrecht-unordered-list {
             @for d in docs {
@@ -244,25 +244,31 @@ async fn application_page(
         notice: None,
     });
     let points = own.map(|o| o.points.clone()).unwrap_or_default();
+    let info = html! {
+        section.tuinier-card aria-labelledby="aanvraag" {
+            h2.utrecht-heading-2 #aanvraag { "De aanvraag" }
+            @if let Some(sum) = &detail.application.summary { p.utrecht-paragraph { (sum) } }
+            p.utrecht-paragraph { "Gevraagd bedrag: " strong { (detail.requested_total.to_dutch()) } }
+            (documents_list(id, &detail.documents))
+        }
+    };
     let body = html! {
         nav.tuinier-breadcrumb aria-label="Kruimelpad" { a.utrecht-link href="/beoordelen" { "Mijn werk" } " › " (detail.region.name) }
         h1.utrecht-heading-1 { (title) }
         @if let Some(n) = shown.notice { (notice(n)) }
         p.utrecht-paragraph { "Regio " strong { (detail.region.name) } " · " (call.definition.title) " · " (round_nl(round)) }
-        div.tuinier-columns {
-            section.tuinier-card aria-labelledby="aanvraag" {
-                h2.utrecht-heading-2 #aanvraag { "De aanvraag" }
-                @if let Some(sum) = &detail.application.summary { p.utrecht-paragraph { (sum) } }
-                p.utrecht-paragraph { "Gevraagd bedrag: " strong { (detail.requested_total.to_dutch()) } }
-                (documents_list(id, &detail.documents))
-            }
-        }
         @if submitted {
+            (info)
             (notice("U heeft deze aanvraag beoordeeld; uw beoordeling telt mee."))
             (others_side_by_side(&call.definition, &sheets))
         } @else {
-            h2.utrecht-heading-2 { "Uw beoordeling" }
-            (sheet_form::form(&format!("/beoordelen/aanvragen/{id}"), &s.csrf, &call.definition, &shown.typed, &shown.errors, &points))
+            div.tuinier-form-with-aside {
+                div {
+                    h2.utrecht-heading-2 { "Uw beoordeling" }
+                    (sheet_form::form(&format!("/beoordelen/aanvragen/{id}"), &s.csrf, &call.definition, &shown.typed, &shown.errors, &points))
+                }
+                aside.tuinier-aside aria-labelledby="aanvraag" { (info) }
+            }
         }
     };
     page_with(status, &title, Some(s), body)

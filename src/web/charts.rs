@@ -52,8 +52,8 @@ pub fn line_chart(title: &str, points: &[(String, Decimal)]) -> Markup {
             title { (title) }
             line x1=(pad) y1=(height - pad) x2=(width - pad) y2=(height - pad) stroke="#333" {}
             line x1=(pad) y1=(pad) x2=(pad) y2=(height - pad) stroke="#333" {}
-            text x=(pad - 4) y=(pad + 4) text-anchor="end" font-size="11" { (max.normalize()) }
-            text x=(pad - 4) y=(height - pad) text-anchor="end" font-size="11" { "0" }
+            text x=(pad - 8) y=(pad + 4) text-anchor="end" font-size="11" { (max.normalize()) }
+            text x=(pad - 8) y=(height - pad) text-anchor="end" font-size="11" { "0" }
             polyline points=(path.join(" ")) fill="none" stroke="#154273" stroke-width="3" {}
             @for (i, (label, v)) in points.iter().enumerate() {
                 circle cx=(x(i)) cy=(y(*v)) r="4" fill="#154273" {}

@@ -118,7 +118,7 @@ pub async fn proeftuin(
                             tr.utrecht-table__row {
                                 th.utrecht-table__header-cell scope="row" { (pl.year) }
                                 td.utrecht-table__cell { (tag(pl.status.as_str())) }
-                                td.utrecht-table__cell { (day_nl(pl.due_on)) }
+                                td.utrecht-table__cell.tuinier-nowrap { (day_nl(pl.due_on)) }
                                 td.utrecht-table__cell.tuinier-num { (pl.grant.to_dutch()) }
                             }
                         }
@@ -136,7 +136,7 @@ pub async fn proeftuin(
                             tr.utrecht-table__row {
                                 th.utrecht-table__header-cell scope="row" { (r.period.label_nl()) }
                                 td.utrecht-table__cell { (tag(r.status.as_str())) }
-                                td.utrecht-table__cell { (day_nl(r.due_on)) }
+                                td.utrecht-table__cell.tuinier-nowrap { (day_nl(r.due_on)) }
                                 td.utrecht-table__cell.tuinier-num { (r.costs_realised.to_dutch()) }
                             }
                         }

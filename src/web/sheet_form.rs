@@ -186,7 +186,7 @@ fn motivation(
             div.utrecht-form-field__label { label.utrecht-form-label for=(id) { (label) } }
             (error_line(errors, id))
             div.utrecht-form-field__input {
-                textarea.utrecht-textarea.utrecht-textarea--html-textarea #(id) name=(name) rows="3"
+                textarea.utrecht-textarea.utrecht-textarea--html-textarea #(id) name=(name) rows=(if id.starts_with("kom-") { "2" } else { "3" })
                     aria-invalid=[errors.get(id).map(|_| "true")]
                     aria-describedby=[Some(described(errors, id, false)).filter(|d| !d.is_empty())] {
                     (value.unwrap_or_default())

@@ -299,6 +299,7 @@ async fn assessor_and_staff_pages_in_a_real_browser() {
     let link = d.attr("#foutoverzicht a", "href").await.unwrap_or_default();
     assert_eq!(link, format!("#s-{crit}"));
     assert_eq!(d.attr(&format!("#s-{crit}"), "value").await, Some(too_high.to_string()));
+    d.screenshot("beoordelaar-fout.png").await;
     // Nothing was stored: the API shows no sheet of this assessor yet.
     let stored = app.get(&format!("/applications/{app_id}/sheets/first"), &token).await;
     assert!(stored.body.as_array().unwrap().is_empty(), "{}", stored.body);
