@@ -24,18 +24,17 @@ impl web::SignInGate for SignInThrottle {
     }
 }
 
-/// `/`: a browser (asking for HTML) gets the pages; anything else the API's root (to `/docs`).
-#[handler]
-fn root(req: &poem::Request) -> poem::Response {
-    let to = if web::wants_html(req) { "/start" } else { "/docs" };
-    poem::Response::builder()
-        .status(poem::http::StatusCode::SEE_OTHER)
-        .header(poem::http::header::LOCATION, to)
-        .finish()
-}
-
-/// Any other path at the root: a Dutch page for a browser, else the API's 404 pointing at `/v1`.
+/// `/`: a browser (asking for HTML) is led to the pages, anything else to the documentation
+/// (`/docs`). Any other path at the root: a Dutch page for a browser, else the API's 404 pointing
+/// at `/v1`. (`/` is answered here: poem's router gives it to the catch-all.)
 async fn elsewhere(req: poem::Request) -> poem::Result<poem::Response> {
+    if req.uri().path() == "/" {
+        let to = if web::wants_html(&req) { "/start" } else { "/docs" };
+        return Ok(poem::Response::builder()
+            .status(poem::http::StatusCode::SEE_OTHER)
+            .header(poem::http::header::LOCATION, to)
+            .finish());
+    }
     if web::wants_html(&req) {
         Ok(web::layout::error_page(None, poem::http::StatusCode::NOT_FOUND, None))
     } else {
@@ -94,7 +93,6 @@ pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
         .at("/openapi.json", get(openapi_json))
         .nest("/docs", docs.clone());
     let mut route = web::mount(Route::new())
-        .at("/", get(root))
         .at("/health", service)
         .at("/openapi.json", get(openapi_json))
         .nest("/docs", docs);

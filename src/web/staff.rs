@@ -178,6 +178,8 @@ fn pending_forms(
                             input type="hidden" name="csrf" value=(s.csrf);
                             fieldset.utrecht-form-fieldset {
                                 legend.utrecht-form-fieldset__legend { "Knock-out " (name_of(r)) ": de beoordelaars zijn het oneens" }
+                                @let split = result.applications.iter().find(|l| &l.r#ref == r).and_then(|l| l.knockout.as_ref()).map(|k| k.split_criteria.iter().map(|c| call.definition.knockout_criteria.iter().find(|x| &x.id == c).map_or(c.clone(), |x| x.label_nl.clone())).collect::<Vec<_>>().join("; ")).unwrap_or_default();
+                                @if !split.is_empty() { p.utrecht-paragraph { "Oneens over: " (split) } }
                                 div.tuinier-choices {
                                     label.tuinier-choice { input.tuinier-radio type="radio" name="oordeel" value="passed" required; " Voldoet" }
                                     label.tuinier-choice { input.tuinier-radio type="radio" name="oordeel" value="failed"; " Voldoet niet" }
@@ -292,15 +294,18 @@ pub async fn dashboard(
         })
         .cloned()
         .collect();
+    let submitted: Vec<&applications::ApplicationSummary> =
+        items.iter().filter(|a| a.application.status != "draft").collect();
+    let drafts = items.len() - submitted.len();
     let requested: rust_decimal::Decimal =
-        items.iter().map(|a| a.requested_total.as_decimal()).sum();
+        submitted.iter().map(|a| a.requested_total.as_decimal()).sum();
     let body = html! {
         nav.tuinier-breadcrumb aria-label="Kruimelpad" { a.utrecht-link href="/programma" { "Programmabureau" } " › " (call.definition.code) }
         h1.utrecht-heading-1 { (call.definition.title) }
         @if let Some(n) = done_text(done.gedaan.as_deref()) { (notice(n)) }
         div.tuinier-kpis {
-            div.tuinier-kpi { "Aanvragen" strong { (items.len()) } }
-            div.tuinier-kpi { "Gevraagd totaal" strong { (crate::domain::money::Money::from_decimal(requested).map(|m| m.to_dutch()).unwrap_or_default()) } }
+            div.tuinier-kpi { "Ingediende aanvragen" strong { (submitted.len()) } @if drafts > 0 { span.tuinier-muted { (drafts) " in concept" } } }
+            div.tuinier-kpi { "Gevraagd (ingediend)" strong { (crate::domain::money::Money::from_decimal(requested).map(|m| m.to_dutch()).unwrap_or_default()) } }
             div.tuinier-kpi { "Budgetplafond" strong { (call.definition.budget_ceiling.to_dutch()) } }
             div.tuinier-kpi { "Eerste ronde" strong { (round_state_nl(first)) } }
             div.tuinier-kpi { "Tweede ronde" strong { (round_state_nl(fin)) } }

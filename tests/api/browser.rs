@@ -304,8 +304,18 @@ async fn assessor_and_staff_pages_in_a_real_browser() {
     let stored = app.get(&format!("/applications/{app_id}/sheets/first"), &token).await;
     assert!(stored.body.as_array().unwrap().is_empty(), "{}", stored.body);
 
-    // Corrected and submitted: the others' sheets side by side; counted in my work.
+    // Corrected and kept as a draft: the total shows after saving, the values stay.
     fill_sheet(&d, call, &sheet, None).await;
+    d.click("button[name=actie][value=concept]").await;
+    assert!(d.client.source().await.unwrap().contains("Uw concept is bewaard"));
+    let total = d.text("#totaal-waarde").await;
+    assert!(total.chars().any(|c| c.is_ascii_digit()), "the running total after saving: {total}");
+    let stored = app.get(&format!("/applications/{app_id}/sheets/first"), &token).await;
+    assert_eq!(stored.body[0]["status"], "draft", "{}", stored.body);
+    let kept = d.attr(&format!("#s-{crit}"), "value").await.unwrap_or_default();
+    assert_eq!(kept, sheet["scores"][&crit].to_string());
+
+    // Submitted: the others' sheets side by side; counted in my work.
     d.click("button[name=actie][value=indienen]").await;
     assert!(d.client.source().await.unwrap().contains("Uw beoordeling is ingediend"));
     assert!(d.text("#naast-elkaar").await.contains("naast elkaar"));

@@ -26,3 +26,4 @@ mod monitoring;
 mod pdf_archive;
 mod sign_in;
 mod standards;
+mod web_session;
