@@ -12,6 +12,35 @@ use crate::api::sign_in::{SignInThrottle, ThrottleSettings};
 use crate::clock::{DemoClock, SharedClock};
 use crate::service::AppState;
 use crate::store;
+use crate::web;
+
+/// The pages use the API's sign-in throttle: one count of failed tokens for both.
+impl web::SignInGate for SignInThrottle {
+    fn check(&self, client: std::net::IpAddr) -> Result<(), u64> {
+        SignInThrottle::check(self, client).map_err(|t| t.retry_after)
+    }
+    fn failed(&self, client: std::net::IpAddr) -> u64 {
+        SignInThrottle::failed(self, client)
+    }
+}
+
+/// `/`: a browser (asking for HTML) is led to the pages, anything else to the documentation
+/// (`/docs`). Any other path at the root: a Dutch page for a browser, else the API's 404 pointing
+/// at `/v1`. (`/` is answered here: poem's router gives it to the catch-all.)
+async fn elsewhere(req: poem::Request) -> poem::Result<poem::Response> {
+    if req.uri().path() == "/" {
+        let to = if web::wants_html(&req) { "/start" } else { "/docs" };
+        return Ok(poem::Response::builder()
+            .status(poem::http::StatusCode::SEE_OTHER)
+            .header(poem::http::header::LOCATION, to)
+            .finish());
+    }
+    if web::wants_html(&req) {
+        Ok(web::layout::error_page(None, poem::http::StatusCode::NOT_FOUND, None))
+    } else {
+        api::standards::not_at_root.call(req).await
+    }
+}
 
 /// Connects, migrates, and returns the state every request shares.
 pub async fn prepare(database_url: &str, clock: SharedClock) -> anyhow_free::Result<AppState> {
@@ -66,8 +95,7 @@ pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
         .nest("/", service.clone())
         .at("/openapi.json", get(openapi_json))
         .nest("/docs", docs.clone());
-    let mut route = Route::new()
-        .at("/", service.clone())
+    let mut route = web::mount(Route::new())
         .at("/health", service)
         .at("/openapi.json", get(openapi_json))
         .nest("/docs", docs);
@@ -77,10 +105,13 @@ pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
     }
     let route = route
         .nest(api::standards::BASE_PATH, v1.around(api::standards::located_under_base))
-        .at("/*path", api::standards::not_at_root);
+        .at("/*path", poem::endpoint::make(elsewhere));
+    let throttle = Arc::new(SignInThrottle::new(options.sign_in));
+    let gate: web::Gate = throttle.clone();
     let routes = route
         .data(state)
-        .data(Arc::new(SignInThrottle::new(options.sign_in)))
+        .data(throttle)
+        .data(gate)
         .catch_all_error(|err| async move { api::problem::fallback(err) })
         .with(poem::middleware::CatchPanic::new().with_handler(|_| api::problem::panicked()))
         .with(api::guard::GuardMiddleware(guard))

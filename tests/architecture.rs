@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("mail", &["store", "domain", "error", "config", "clock"]),
     ("service", &["store", "mail", "pdf", "domain", "error", "config", "clock"]),
     ("api", &["service", "domain", "error", "config", "clock"]),
+    ("web", &["service", "domain", "error", "config", "clock"]),
     ("scheduler", &["service", "domain", "error", "config", "clock"]),
     (
         "scenario",
@@ -33,7 +34,18 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "startup",
-        &["api", "scheduler", "service", "store", "mail", "domain", "error", "config", "clock"],
+        &[
+            "web",
+            "api",
+            "scheduler",
+            "service",
+            "store",
+            "mail",
+            "domain",
+            "error",
+            "config",
+            "clock",
+        ],
     ),
     ("demo", &["startup", "scenario", "service", "store", "domain", "error", "config", "clock"]),
     (

@@ -32,3 +32,5 @@ pub mod progress_report;
 pub mod report_figure;
 // Demo (issue 12)
 pub mod demo_database;
+// Web pages (issue 16)
+pub mod web_session;

@@ -15,6 +15,7 @@ mod m20261130_000004_applicant;
 mod m20261130_000009_letter_logo;
 mod m20261201_000010_letter_rendering;
 mod m20261201_000020_read_indexes;
+mod m20261201_000040_web_sessions;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_letter_logo::Migration),
             Box::new(m20261201_000010_letter_rendering::Migration),
             Box::new(m20261201_000020_read_indexes::Migration),
+            Box::new(m20261201_000040_web_sessions::Migration),
         ]
     }
 }

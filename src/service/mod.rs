@@ -23,6 +23,7 @@ pub mod regions;
 pub mod templates;
 pub mod users;
 pub mod verify;
+pub mod web_sessions;
 
 // The context every use case runs in, the actor and the audit writer live in `store`, below the
 // services and the mail outbox that also use them.
