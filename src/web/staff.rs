@@ -268,10 +268,11 @@ pub async fn dashboard(
         Ok(s) => s,
         Err(resp) => return resp,
     };
-    let (call, result, apps) = match assessment::results(state, &s.who, id).await {
+    let (call, outcome, apps) = match assessment::results(state, &s.who, id).await {
         Ok(r) => r,
         Err(e) => return refusal(Some(&s), &e),
     };
+    let result = &outcome.result;
     let now = state.now();
     let q = ListQuery { status: None, region: None, limit: 500, offset: 0 };
     let items = applications::list_for_call(state, &s.who, id, q)
@@ -402,10 +403,11 @@ pub async fn tie(
         Ok(s) => s,
         Err(resp) => return resp,
     };
-    let (_, result, apps) = match assessment::results(state, &s.who, id).await {
+    let (_, outcome, apps) = match assessment::results(state, &s.who, id).await {
         Ok(r) => r,
         Err(e) => return refusal(Some(&s), &e),
     };
+    let result = &outcome.result;
     let award: Vec<i32> =
         form.iter().filter(|(k, _)| k == "toekennen").filter_map(|(_, v)| v.parse().ok()).collect();
     let tied: Vec<i32> = result

@@ -105,10 +105,11 @@ pub async fn results(req: &Request, Data(state): Data<&AppState>, Path(id): Path
         Ok(s) => s,
         Err(resp) => return resp,
     };
-    let (call, result, apps) = match assessment::results(state, &s.who, id).await {
+    let (call, outcome, apps) = match assessment::results(state, &s.who, id).await {
         Ok(r) => r,
         Err(e) => return refusal(Some(&s), &e),
     };
+    let result = &outcome.result;
     let deviations = assessment::assessor_deviations(state, &s.who, id).await.unwrap_or_default();
     let rows: Vec<(String, Decimal)> = deviations
         .iter()
@@ -159,10 +160,11 @@ async fn publish_page(
     round: Round,
     error: Option<&str>,
 ) -> Response {
-    let (call, result, apps) = match assessment::results(state, &s.who, id).await {
+    let (call, outcome, apps) = match assessment::results(state, &s.who, id).await {
         Ok(r) => r,
         Err(e) => return refusal(Some(s), &e),
     };
+    let result = &outcome.result;
     let pending =
         if round == Round::First { &result.first_round_pending } else { &result.final_pending };
     let what = if round == Round::First { "de uitslag van de eerste ronde" } else { "het besluit" };
@@ -361,7 +363,11 @@ pub async fn letter(req: &Request, Data(state): Data<&AppState>, Path(id): Path<
         Err(resp) => return resp,
     };
     match letters::content(state, &s.who, id).await {
-        Ok(l) => pdf(&l.filename, l.content),
+        // `content` renders a pending letter first, so it is always there.
+        Ok(entity::letter::Model { filename, content: Some(bytes), .. }) => pdf(&filename, bytes),
+        Ok(_) => {
+            refusal(Some(&s), &crate::error::DomainError::internal("a letter without content"))
+        }
         Err(e) => refusal(Some(&s), &e),
     }
 }
