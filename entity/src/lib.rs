@@ -31,3 +31,8 @@ pub mod progress_report;
 pub mod report_figure;
 // Demo (issue 12)
 pub mod demo_database;
+// Grant finance (issue 17)
+pub mod advance;
+pub mod advance_schedule;
+pub mod finance_payment;
+pub mod settlement;

@@ -13,6 +13,7 @@ mod m20261122_000006_monitoring;
 mod m20261130_000003_demo;
 mod m20261130_000004_applicant;
 mod m20261130_000009_letter_logo;
+mod m20261201_000030_finance;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_demo::Migration),
             Box::new(m20261130_000004_applicant::Migration),
             Box::new(m20261130_000009_letter_logo::Migration),
+            Box::new(m20261201_000030_finance::Migration),
         ]
     }
 }

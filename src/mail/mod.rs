@@ -3,6 +3,7 @@
 //! (`worker`) that sends through a `transport` (SMTP, or `.eml` files).
 
 pub mod decisions;
+pub mod finance;
 pub mod monitoring;
 pub mod outbox;
 pub mod templates;

@@ -11,6 +11,7 @@ mod calls;
 mod concurrency;
 mod demo;
 mod faults;
+mod finance;
 mod fixtures;
 mod foundation;
 mod intake;
