@@ -15,6 +15,7 @@ mod letter_reads;
 pub mod letters;
 mod mails;
 mod model;
+mod overview;
 mod payments;
 mod settlements;
 
@@ -24,6 +25,7 @@ pub use figures::*;
 pub use giving::*;
 pub use letter_reads::*;
 pub use model::*;
+pub use overview::*;
 pub use payments::*;
 pub use settlements::*;
 
