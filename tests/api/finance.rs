@@ -444,6 +444,11 @@ async fn the_settlement_letter_and_a_revision_within_five_years() {
             )
             .await;
         assert_eq!(letter.status, 200);
+        if let (Case::Lowered, Ok(path)) =
+            (p.case, std::env::var("TUINIER_WRITE_SETTLEMENT_LETTER"))
+        {
+            std::fs::write(path, &letter.bytes).unwrap();
+        }
         let text = pdf_text(&letter.bytes);
         let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(
