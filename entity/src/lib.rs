@@ -34,3 +34,8 @@ pub mod report_figure;
 pub mod demo_database;
 // Web pages (issue 16)
 pub mod web_session;
+// Grant finance (issue 17)
+pub mod advance;
+pub mod advance_schedule;
+pub mod finance_payment;
+pub mod settlement;

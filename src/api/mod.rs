@@ -12,6 +12,7 @@ pub mod call_assessors;
 pub mod calls;
 pub mod demo;
 pub mod examples;
+pub mod finance;
 pub mod guard;
 pub mod health;
 pub mod letters;
@@ -58,6 +59,9 @@ pub enum ApiTags {
     Letters,
     /// The email outbox, its delivery, and the scheduler that queues reminders
     Outbox,
+    /// Grant finance: advances, payments, the settlement (vaststelling) and its revisions,
+    /// finance figures and exports (CSV, JSON, 360Giving)
+    Finance,
 }
 
 pub type Apis = (
@@ -72,6 +76,7 @@ pub type Apis = (
     letters::LettersApi,
     monitoring::MonitoringApi,
     monitoring_reports::MonitoringReportsApi,
+    finance::FinanceApi,
     audit::AuditApi,
     outbox::OutboxApi,
 );
@@ -90,6 +95,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             letters::LettersApi { state: state.clone() },
             monitoring::MonitoringApi { state: state.clone() },
             monitoring_reports::MonitoringReportsApi { state: state.clone() },
+            finance::FinanceApi { state: state.clone() },
             audit::AuditApi { state: state.clone() },
             outbox::OutboxApi { state },
         ),

@@ -11,6 +11,7 @@ pub mod decision;
 pub mod digest;
 pub mod document;
 pub mod dutch;
+pub mod finance;
 pub mod grounds;
 pub mod knockout;
 pub mod money;

@@ -4,6 +4,7 @@
 
 pub mod bulk;
 pub mod decisions;
+pub mod finance;
 pub mod monitoring;
 pub mod outbox;
 pub mod templates;

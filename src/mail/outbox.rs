@@ -36,7 +36,10 @@ pub mod kind {
     pub const REJECTION_FINAL: &str = "rejection_final";
     /// Queued by monitoring (issue 8) through a scheduler source.
     pub const REPORT_REMINDER: &str = "report_reminder";
-    pub const ALL: [&str; 8] = [
+    /// Queued by grant finance (issue 17): an advance or a settlement decided.
+    pub const ADVANCE_DECISION: &str = "advance_decision";
+    pub const SETTLEMENT_DECISION: &str = "settlement_decision";
+    pub const ALL: [&str; 10] = [
         SUBMISSION_REMINDER,
         SUBMISSION_RECEIPT,
         INTERVIEW_INVITATION,
@@ -45,6 +48,8 @@ pub mod kind {
         AWARD_LETTER,
         REJECTION_FINAL,
         REPORT_REMINDER,
+        ADVANCE_DECISION,
+        SETTLEMENT_DECISION,
     ];
 
     /// The decision email that a decision of this kind makes obsolete: the opposite outcome of

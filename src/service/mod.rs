@@ -10,6 +10,7 @@ pub mod call_assessors;
 pub mod calls;
 pub mod deadlines;
 pub mod demo_clock;
+pub mod finance;
 pub mod health;
 pub mod letters;
 pub mod monitoring;

@@ -10,6 +10,7 @@ pub mod call_assessors;
 pub mod calls;
 pub mod demo;
 pub mod documents;
+pub mod finance;
 pub mod letter_logos;
 pub mod letters;
 pub mod monitoring;

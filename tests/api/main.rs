@@ -12,6 +12,8 @@ mod calls;
 mod concurrency;
 mod demo;
 mod faults;
+mod finance;
+mod finance_exports;
 mod fixtures;
 mod foundation;
 mod intake;

@@ -308,16 +308,18 @@ impl MonitoringApi {
 
     /// The programme overview of one period as a PDF (staff)
     ///
-    /// A summary table, then a page per proeftuin.
+    /// A summary table of the figures, the spending and the grant finance (advances, payments,
+    /// settlements up to the end of the period), then a page per proeftuin.
     #[oai(path = "/monitoring/overview.pdf", method = "get")]
     async fn overview_pdf(
         &self,
         auth: TokenAuth,
         period: Query<String>,
     ) -> Result<MonitoringPdfAnswer, Compute> {
-        let o = svc::overview(&self.state, &auth.0, &period.0).await?;
-        let bytes = crate::service::monitoring::pdf::overview(&o, self.state.now())?;
-        Ok(pdf_answer(bytes, &format!("monitor-{}.pdf", o.period)))
+        // With the grant finance of each proeftuin (issue 17).
+        let (name, bytes) =
+            crate::service::finance::overview_pdf(&self.state, &auth.0, &period.0).await?;
+        Ok(pdf_answer(bytes, &name))
     }
 
     /// Every figure of every submitted or accepted report, as CSV (staff)

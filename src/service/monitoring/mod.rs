@@ -14,6 +14,7 @@ mod catalogue;
 mod export;
 mod overview;
 pub mod pdf;
+mod pdf_finance;
 mod plans;
 mod proeftuinen;
 mod reminders;

@@ -16,6 +16,9 @@ use crate::domain::monitoring::{self as m, Balance, FigureValue, Period, Status}
 use crate::error::DomainError;
 use crate::pdf::{Column, Document, Settings, Table, format};
 
+use super::pdf_finance;
+pub use super::pdf_finance::FinanceLine;
+
 const PROGRAMME: &str = "Toekomstscenario kind- en gezinsbescherming";
 
 fn pdf_error(e: crate::pdf::PdfError) -> DomainError {
@@ -348,6 +351,15 @@ fn plan_budget(doc: &mut Document, plan: &AnnualPlan) {
 /// spending, then one page per proeftuin.
 #[tracing::instrument(skip_all, fields(period = %o.period))]
 pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError> {
+    overview_with_finance(o, &[], now)
+}
+
+/// The overview with the grant-finance figures of each proeftuin (issue 17).
+pub fn overview_with_finance(
+    o: &Overview,
+    finance: &[FinanceLine],
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, DomainError> {
     let mut doc = document(
         &format!("Monitor proeftuinen {}", o.period),
         &format!("Monitor proeftuinen · {}", o.period),
@@ -364,8 +376,12 @@ pub fn overview(o: &Overview, now: DateTime<Utc>) -> Result<Vec<u8>, DomainError
         o.catalogue.metrics.iter().filter(|c| !c.retired).collect();
     overview_figures(&mut doc, o, &metrics);
     overview_spending(&mut doc, o);
+    if !finance.is_empty() {
+        pdf_finance::finance_table(&mut doc, finance, o.period.end());
+    }
     for r in &o.rows {
-        overview_page(&mut doc, o, r, &metrics);
+        let line = finance.iter().find(|f| f.proeftuin_id == r.proeftuin.id);
+        overview_page(&mut doc, o, r, &metrics, line);
     }
     doc.finish().map_err(pdf_error)
 }
@@ -462,7 +478,13 @@ fn overview_spending(doc: &mut Document, o: &Overview) {
 }
 
 /// One proeftuin's page of the overview: its facts, figures, reports and spending.
-fn overview_page(doc: &mut Document, o: &Overview, r: &OverviewRow, metrics: &[&CatalogueMetric]) {
+fn overview_page(
+    doc: &mut Document,
+    o: &Overview,
+    r: &OverviewRow,
+    metrics: &[&CatalogueMetric],
+    finance: Option<&FinanceLine>,
+) {
     doc.page_break();
     doc.subtitle(&r.proeftuin.name, 14.0, 6.0);
     proeftuin_facts(doc, &r.proeftuin);
@@ -506,4 +528,8 @@ fn overview_page(doc: &mut Document, o: &Overview, r: &OverviewRow, metrics: &[&
         ],
         150.0,
     );
+    if let Some(f) = finance {
+        doc.heading("Voorschotten, betalingen en vaststelling");
+        doc.key_values(&pdf_finance::finance_rows(f), 150.0);
+    }
 }

@@ -19,6 +19,10 @@ pub struct World {
     pub proeftuin: i64,
     pub plan: i64,
     pub report: i64,
+    /// An advance of the proeftuin (paid in part), and the settlement of a second proeftuin of
+    /// the region.
+    pub advance: i64,
+    pub settlement: i64,
     pub metric: String,
     pub outbox: i64,
     pub template: String,
@@ -87,6 +91,7 @@ pub async fn build_world(app: &TestApp) -> World {
         .post(&format!("/proeftuinen/{proeftuin}/progress-reports"), &region_token, &report_body())
         .await;
     let report = report.ok()["id"].as_i64().unwrap();
+    let (advance, settlement) = finance(app, &staff, proeftuin, region_id).await;
     let metrics = app.get("/metrics", &staff).await;
     let metric = metrics.ok()["metrics"][0]["key"].as_str().unwrap().to_string();
     let outbox = app.get("/outbox", &staff).await;
@@ -112,6 +117,8 @@ pub async fn build_world(app: &TestApp) -> World {
         proeftuin,
         plan,
         report,
+        advance,
+        settlement,
         metric,
         outbox,
         template,
@@ -123,6 +130,34 @@ pub async fn build_world(app: &TestApp) -> World {
         third_assessor_id: r.assessor("jenv-1").unwrap().0,
         seq: std::sync::atomic::AtomicUsize::new(0),
     }
+}
+
+/// An advance (paid in part) of the proeftuin, and a second proeftuin of the region, settled.
+async fn finance(app: &TestApp, staff: &str, proeftuin: i64, region_id: i64) -> (i64, i64) {
+    let advance = app
+        .post(&format!("/proeftuinen/{proeftuin}/advances"), staff, &json!({"amount": "100.00"}))
+        .await;
+    let advance = advance.ok()["id"].as_i64().unwrap();
+    app.post(
+        &format!("/proeftuinen/{proeftuin}/payments"),
+        staff,
+        &json!({"kind": "advance", "advance_id": advance, "amount": "50.00", "paid_on": "2024-01-15", "bank_reference": "B-1"}),
+    )
+    .await
+    .ok();
+    let second = app
+        .post(
+            "/proeftuinen",
+            staff,
+            &json!({"ref": "authz-friesland-2", "name": "Proeftuin Friesland 2", "region_id": region_id, "started_on": "2023-01-01",
+                    "record": {"project_leader": "Projectleider"}, "grant": "500.00", "grant_description": "Subsidie"}),
+        )
+        .await;
+    let second = second.ok()["id"].as_i64().unwrap();
+    let settled = app
+        .post(&format!("/proeftuinen/{second}/settlements"), staff, &json!({"grounds": []}))
+        .await;
+    (advance, settled.ok()["id"].as_i64().unwrap())
 }
 
 /// The id of the first element of a list, or of the first of its `items`.
@@ -248,6 +283,18 @@ pub fn request(w: &World, method: &str, path: &str) -> (String, Body) {
             Body::Json(b)
         }
         ("PUT", "/progress-reports/{id}") => Body::Json(report_body()),
+        ("PUT", "/proeftuinen/{id}/advance-schedule") => Body::Json(
+            json!({"max_share_percent": 80, "instalments": [{"due_on": "2024-02-01", "amount": "100.00"}]}),
+        ),
+        ("POST", "/proeftuinen/{id}/advances") => Body::Json(json!({"amount": "10.00"})),
+        ("POST", "/proeftuinen/{id}/payments") => Body::Json(
+            json!({"kind": "advance", "advance_id": w.advance, "amount": "1.00", "paid_on": "2024-01-16", "bank_reference": format!("B-{n}")}),
+        ),
+        ("POST", "/proeftuinen/{id}/settlement-draft")
+        | ("POST", "/proeftuinen/{id}/settlements") => Body::Json(json!({"grounds": []})),
+        ("POST", "/settlements/{id}/revisions") => {
+            Body::Json(json!({"reason": "Herziening na controle", "grounds": []}))
+        }
         ("POST", _) | ("PUT", _) => Body::Json(json!({})),
         _ => Body::None,
     };
@@ -267,6 +314,8 @@ pub fn request(w: &World, method: &str, path: &str) -> (String, Body) {
         p if p.starts_with("/annual-plans/") => w.plan,
         p if p.starts_with("/progress-reports/") => w.report,
         p if p.starts_with("/letters/") => w.letter,
+        p if p.starts_with("/advances/") => w.advance,
+        p if p.starts_with("/settlements/") => w.settlement,
         p if p.starts_with("/outbox/") => w.outbox,
         p if p.starts_with("/regions/") => w.region_id,
         p if p.starts_with("/users/") => w.third_assessor_id,
