@@ -36,7 +36,7 @@ fn a_small_bench_completes_every_step_with_its_work() {
     assert_eq!(count("applications_submitted"), 200);
     assert_eq!(count("first_round_sheets"), 200 * 3);
     let invited = count("invited");
-    assert!(invited >= 5 && invited < 200, "{invited} invited");
+    assert!((5..200).contains(&invited), "{invited} invited");
     assert_eq!(count("final_round_sheets"), invited * 3);
     // A letter per application at the first publication, one per invited one at the final.
     assert_eq!(count("letters"), 200 + invited);

@@ -166,7 +166,7 @@ pub async fn interview(ctx: Arc<Ctx>, n: usize) -> R<()> {
     let day = crate::domain::workdays::next_working_day(day);
     let body = json!({"interview": {
         "date": day.to_string(),
-        "time": if n % 2 == 0 { "10:00" } else { "14:00" },
+        "time": if n.is_multiple_of(2) { "10:00" } else { "14:00" },
         "place": "Ministerie van Justitie en Veiligheid, Turfmarkt 147, Den Haag",
     }});
     let id = ctx.app_ids[ctx.invited[n]];

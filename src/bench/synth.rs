@@ -151,7 +151,7 @@ pub fn commitments(i: usize, signed_on: NaiveDate) -> impl Iterator<Item = (&'st
 /// Whether application `i` passes the first round (one in ten, and at least the first five):
 /// its first-round sheets total well above the threshold of 50, the others well below.
 pub fn invited(i: usize) -> bool {
-    i % 10 == 0 || i < 5
+    i.is_multiple_of(10) || i < 5
 }
 
 /// A sheet for `round` on application `i` by assessor `k`, every knock-out criterion met.
