@@ -58,7 +58,8 @@ async fn databases(opts: &Options, dir: &std::path::Path) -> R<Databases> {
     use sea_orm::ConnectionTrait;
     let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
     let names = vec![format!("tuinier_bench_{stamp}"), format!("tuinier_bench_{stamp}_floor")];
-    let admin = sea_orm::Database::connect(url).await.map_err(|e| format!("{url}: {e}"))?;
+    let admin =
+        admin(url).await.map_err(|e| format!("{}: {e}", crate::startup::redact_url(url)))?;
     for n in &names {
         admin
             .execute_unprepared(&format!("CREATE DATABASE {n}"))
@@ -76,10 +77,17 @@ async fn databases(opts: &Options, dir: &std::path::Path) -> R<Databases> {
     })
 }
 
+/// A connection to the server's maintenance database, without statement logs.
+async fn admin(url: &str) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
+    let mut options = sea_orm::ConnectOptions::new(url.to_string());
+    options.sqlx_logging(false);
+    sea_orm::Database::connect(options).await
+}
+
 async fn drop_databases(d: &Databases) {
     use sea_orm::ConnectionTrait;
     let Some((url, names)) = &d.drop else { return };
-    if let Ok(admin) = sea_orm::Database::connect(url.as_str()).await {
+    if let Ok(admin) = admin(url).await {
         for n in names {
             let _ = admin
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)"))
