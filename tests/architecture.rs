@@ -39,8 +39,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "bench",
         &[
-            "demo", "scenario", "api", "service", "store", "pdf", "domain", "error", "config",
-            "clock",
+            "startup", "demo", "scenario", "api", "service", "store", "pdf", "domain", "error",
+            "config", "clock",
         ],
     ),
     (
