@@ -279,7 +279,10 @@ fn rows(
         outcome.completed as f64,
     )
     .floor(health.rate())
-    .note(format!("p50 {:.1} ms, p99 {:.1} ms", outcome.p50_ms, outcome.p99_ms))
+    .note(format!(
+        "p50 {:.1} ms, p99 {:.1} ms, {} failed or cut at the time limit",
+        outcome.p50_ms, outcome.p99_ms, outcome.failed
+    ))
     .rss(*peak);
     let ok = read.ratio.unwrap_or(0.0) >= 0.4 && outcome.completed == outcome.requested;
     rows.push(read.target(">= 0.4 of /health", ok));
