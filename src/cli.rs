@@ -105,13 +105,22 @@ pub enum Command {
         mail: MailArgs,
         #[command(flatten)]
         sign_in: SignInArgs,
+        /// Seconds a request may take before it is answered 503 (and its work stopped)
+        #[arg(long, env = "TUINIER_REQUEST_TIMEOUT", default_value_t = crate::api::guard::REQUEST_TIMEOUT.as_secs())]
+        request_timeout: u64,
     },
     /// Prints the OpenAPI document
     Openapi,
-    /// Benchmarks (not tests): prints timings
+    /// Measures a synthetic call of N applications x K assessors through the real HTTP API of a
+    /// `serve` child process, each step beside a floor measured in the same run; prints a table
+    /// and writes it as JSON (a measurement: missed targets do not change the exit status).
+    /// `bench letters` times the letters alone.
+    #[command(args_conflicts_with_subcommands = true)]
     Bench {
         #[command(subcommand)]
-        command: BenchCommand,
+        command: Option<BenchCommand>,
+        #[command(flatten)]
+        args: BenchArgs,
     },
     /// Runs the database migrations
     Migrate {
@@ -165,6 +174,33 @@ pub enum ScenarioCommand {
     },
 }
 
+/// `tuinier bench`: the size of the synthetic call and where it runs.
+#[derive(clap::Args, Clone)]
+pub struct BenchArgs {
+    /// Applications (regions) in the call
+    #[arg(long, default_value_t = 10_000)]
+    pub applications: usize,
+    /// Assessors, each scoring every application
+    #[arg(long, default_value_t = 5)]
+    pub assessors: usize,
+    /// postgres://USER:PASS@HOST/DB to run on PostgreSQL (fresh databases are made there and
+    /// dropped after); without it, a fresh temporary SQLite file
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Where the JSON goes (default target/bench/<timestamp>.json)
+    #[arg(long)]
+    pub json: Option<std::path::PathBuf>,
+    /// The seed of the generated data
+    #[arg(long, default_value_t = 2022)]
+    pub seed: u64,
+    /// Outcome reads (and /health reads for their floor), over 16 connections
+    #[arg(long, default_value_t = 20_000)]
+    pub reads: u64,
+    /// The longest the outcome reads may take, in seconds (what is left is reported)
+    #[arg(long, default_value_t = 30)]
+    pub read_seconds: u64,
+}
+
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// Generates the letters of a synthetic call and prints the time per 100 letters
@@ -203,7 +239,10 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Scenario { command: ScenarioCommand::Run { file, out } } => {
             scenario_run(&file, &out).await
         }
-        Command::Bench { command: BenchCommand::Letters { count } } => bench_letters(count).await,
+        Command::Bench { command: Some(BenchCommand::Letters { count }), .. } => {
+            bench_letters(count).await
+        }
+        Command::Bench { command: None, args } => bench(args).await,
         Command::Migrate { db } => {
             startup::prepare(&db.database, Arc::new(SystemClock)).await?;
             println!("migrations applied to {}", redact(&db.database));
@@ -225,9 +264,13 @@ pub async fn run(cli: Cli) -> CliResult {
             };
             user_add(&db.database, user).await
         }
-        Command::Serve { bind, db, demo, mail, sign_in } => {
+        Command::Serve { bind, db, demo, mail, sign_in, request_timeout } => {
+            let limits = crate::api::guard::Limits {
+                timeout: std::time::Duration::from_secs(request_timeout.max(1)),
+                ..Default::default()
+            };
             let options =
-                startup::ServeOptions { sign_in: sign_in.settings(), ..Default::default() };
+                startup::ServeOptions { sign_in: sign_in.settings(), limits, ..Default::default() };
             if demo {
                 serve_demo(&db.database, bind, &mail, options).await
             } else {
@@ -250,6 +293,21 @@ async fn scenario_run(file: &std::path::Path, out: &std::path::Path) -> CliResul
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
     crate::scenario::run(&scenario, None, Some(out)).await?;
     println!("outcome written to {}", out.join("outcome.json").display());
+    Ok(())
+}
+
+async fn bench(args: BenchArgs) -> CliResult {
+    let options = crate::bench::Options {
+        applications: args.applications,
+        assessors: args.assessors,
+        database: args.database,
+        json: args.json,
+        seed: args.seed,
+        reads: args.reads,
+        read_seconds: args.read_seconds,
+        exe: std::env::current_exe()?,
+    };
+    crate::bench::run(options).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! database access; `api` the HTTP interface; `cli` and `startup` the wiring.
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -49,8 +49,16 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("demo", &["startup", "scenario", "service", "store", "domain", "error", "config", "clock"]),
     (
+        "bench",
+        &[
+            "startup", "demo", "scenario", "api", "service", "store", "pdf", "domain", "error",
+            "config", "clock",
+        ],
+    ),
+    (
         "cli",
         &[
+            "bench",
             "demo",
             "startup",
             "scenario",

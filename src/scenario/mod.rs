@@ -4,7 +4,7 @@
 //! `expected`. Staff use it to check a call's configuration; the acceptance test uses it as its
 //! engine.
 
-mod client;
+pub mod client;
 mod intake;
 mod outcome;
 mod phases;
