@@ -15,8 +15,8 @@ mod m20261130_000004_applicant;
 mod m20261130_000009_letter_logo;
 mod m20261201_000010_letter_rendering;
 mod m20261201_000020_read_indexes;
-mod m20261201_000040_web_sessions;
 mod m20261201_000030_finance;
+mod m20261201_000040_web_sessions;
 
 pub struct Migrator;
 
@@ -35,8 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_letter_logo::Migration),
             Box::new(m20261201_000010_letter_rendering::Migration),
             Box::new(m20261201_000020_read_indexes::Migration),
-            Box::new(m20261201_000040_web_sessions::Migration),
             Box::new(m20261201_000030_finance::Migration),
+            Box::new(m20261201_000040_web_sessions::Migration),
         ]
     }
 }
