@@ -323,10 +323,10 @@ pub async fn dashboard(
                 }
             }
         }
-        section.tuinier-card { (pending_forms(&s, &call, &result, &apps, first == "published")) }
+        section.tuinier-card { (pending_forms(&s, &call, result, &apps, first == "published")) }
         section.tuinier-card aria-labelledby="aanvragen-titel" {
             h2.utrecht-heading-2 #aanvragen-titel { "Aanvragen" }
-            (applications_table(id, &items, &result))
+            (applications_table(id, &items, result))
         }
         section.tuinier-card {
             h2.utrecht-heading-2 { "Verder" }

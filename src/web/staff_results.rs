@@ -122,8 +122,8 @@ pub async fn results(req: &Request, Data(state): Data<&AppState>, Path(id): Path
             a.utrecht-link href=(format!("/programma/oproepen/{id}")) { (call.definition.code) } " › Uitslag"
         }
         h1.utrecht-heading-1 { "Uitslag " (call.definition.title) }
-        (results_table(&call, &result, &apps))
-        (allocation_preview(&result, &apps))
+        (results_table(&call, result, &apps))
+        (allocation_preview(result, &apps))
         section.tuinier-card aria-labelledby="kalibratie" {
             h2.utrecht-heading-2 #kalibratie { "Kalibratie eerste ronde" }
             p.utrecht-paragraph { "Gemiddelde afwijking van elke beoordelaar ten opzichte van de anderen, op dezelfde aanvragen (punten)." }
