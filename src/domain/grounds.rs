@@ -6,6 +6,8 @@
 //!
 //! Also here: whether a motivation can carry a decision (not empty, not a mere reference).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::call::AllocationPolicy;
@@ -13,7 +15,7 @@ use super::decision::Decision;
 use super::knockout::KnockoutVerdict;
 use super::money::Money;
 use super::points::Points;
-use super::selection::{ApplicationResult, SelectionInput, SelectionResult};
+use super::selection::{ApplicationInput, ApplicationResult, SelectionInput, SelectionResult};
 
 /// How the ceiling was divided over the awarded applications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,22 +110,60 @@ fn ceiling_facts(input: &SelectionInput, result: &SelectionResult) -> CeilingFac
     CeilingFacts { ceiling: input.settings.budget_ceiling, requested_awarded, division }
 }
 
-/// The decisive ground of `application`'s decision, or `None` while it has none.
+/// The decisive ground of `application`'s decision, or `None` while it has none. For one
+/// application; for many, build [`Grounds`] once.
 pub fn of(
     input: &SelectionInput,
     result: &SelectionResult,
     application: &str,
 ) -> Option<DecisionGround> {
-    let r = result.applications.iter().find(|a| a.r#ref == application)?;
-    let i = input.applications.iter().find(|a| a.r#ref == application)?;
-    let s = &input.settings;
-    let last_awarded = result
-        .applications
-        .iter()
-        .filter(|a| a.decision == Some(Decision::Awarded))
-        .filter_map(|a| Some((a.rank?, a.final_round.as_ref()?.score)))
-        .max_by_key(|(rank, _)| *rank);
-    let ceiling = ceiling_facts(input, result);
+    Grounds::new(input, result).of(application)
+}
+
+/// The grounds of a whole call: what every ground shares (the last award place, the ceiling) and
+/// where each application stands, computed once, so a publication of N applications costs O(N),
+/// not O(N²).
+pub struct Grounds<'a> {
+    input: &'a SelectionInput,
+    inputs: BTreeMap<&'a str, &'a ApplicationInput>,
+    results: BTreeMap<&'a str, &'a ApplicationResult>,
+    last_awarded: Option<(u32, Points)>,
+    ceiling: CeilingFacts,
+}
+
+impl<'a> Grounds<'a> {
+    pub fn new(input: &'a SelectionInput, result: &'a SelectionResult) -> Grounds<'a> {
+        let last_awarded = result
+            .applications
+            .iter()
+            .filter(|a| a.decision == Some(Decision::Awarded))
+            .filter_map(|a| Some((a.rank?, a.final_round.as_ref()?.score)))
+            .max_by_key(|(rank, _)| *rank);
+        Grounds {
+            input,
+            inputs: input.applications.iter().map(|a| (a.r#ref.as_str(), a)).collect(),
+            results: result.applications.iter().map(|a| (a.r#ref.as_str(), a)).collect(),
+            last_awarded,
+            ceiling: ceiling_facts(input, result),
+        }
+    }
+
+    /// The decisive ground of `application`'s decision, or `None` while it has none.
+    pub fn of(&self, application: &str) -> Option<DecisionGround> {
+        let r = *self.results.get(application)?;
+        let i = *self.inputs.get(application)?;
+        ground_of(self, r, i, application)
+    }
+}
+
+/// The ground of one application's decision, from the call's shared facts.
+fn ground_of(
+    g: &Grounds<'_>,
+    r: &ApplicationResult,
+    i: &ApplicationInput,
+    application: &str,
+) -> Option<DecisionGround> {
+    let (s, last_awarded, ceiling) = (&g.input.settings, g.last_awarded, g.ceiling.clone());
     let requested_awarded = ceiling.requested_awarded;
     let ceiling_reached = requested_awarded > s.budget_ceiling;
     let final_score = r.final_round.as_ref().map(|f| f.score);

@@ -197,15 +197,14 @@ async fn decide_all(
     let batch_id = letters::freeze_batch(txn, p, round.stage()).await?;
     let actor = p.who.actor();
     let (mut new_letters, mut emails, mut trail) = (Vec::new(), Vec::new(), Vec::new());
+    let grounds = crate::domain::grounds::Grounds::new(&o.input, &o.result);
     for d in decided {
         let (app, email) = (d.app, d.publication.email);
         let (issued, attachment) = letters::pending(p, app, email, batch_id);
         new_letters.extend(issued);
         let details = notify::Details {
             reference: reference(call.id, app.id),
-            ground: crate::domain::grounds::of(&o.input, &o.result, &app.region_ref)
-                .as_ref()
-                .map(letters::ground_sentence),
+            ground: grounds.of(&app.region_ref).as_ref().map(letters::ground_sentence),
             interview: (email == "interview_invitation")
                 .then(|| resolved.settings.interviews.get(&app.id))
                 .flatten()
