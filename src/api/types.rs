@@ -215,3 +215,63 @@ impl ParseFromJSON for SignedPoints {
         }
     }
 }
+
+/// An amount that may be below zero (a settlement's balance to reclaim): a string with a sign when
+/// negative and two decimals, e.g. `"-400000.00"`. Answers only.
+#[derive(Debug, Clone)]
+pub struct SignedMoney(pub Money);
+
+impl Type for SignedMoney {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "signed_money".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        let mut schema = MetaSchema::new_with_format("string", "decimal");
+        schema.pattern = Some(SIGNED_PATTERN.to_string());
+        schema.description = Some(
+            "An amount in euros that may be negative: a string with two decimals, e.g. \
+             \"-400000.00\".",
+        );
+        MetaSchemaRef::Inline(Box::new(schema))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ToJSON for SignedMoney {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.to_string()))
+    }
+}
+
+impl ParseFromJSON for SignedMoney {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::String(s)) => {
+                let (negative, abs) = match s.strip_prefix('-') {
+                    Some(abs) => (true, abs),
+                    None => (false, s.as_str()),
+                };
+                let m = Money::parse(abs).map_err(|e| ParseError::custom(e.to_string()))?;
+                let value = if negative { -m.as_decimal() } else { m.as_decimal() };
+                Money::from_decimal(value)
+                    .map(SignedMoney)
+                    .map_err(|e| ParseError::custom(e.to_string()))
+            }
+            _ => Err(ParseError::custom("expected a string with two decimals, like \"-1.00\"")),
+        }
+    }
+}

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, payload::Binary, payload::PlainText};
 
-use crate::api::types::DecimalInput;
+use crate::api::types::{DecimalInput, SignedMoney};
 use crate::domain::finance::{GroundKind, LoweringGround, Settlement};
 use crate::domain::money::Money;
 use crate::error::{DomainError, FieldError};
@@ -19,7 +19,8 @@ pub struct YearFinanceView {
     #[oai(skip_serializing_if_is_none)]
     pub budgeted: Option<Money>,
     pub realised: Money,
-    pub paid: Money,
+    /// Paid in the year, less repayments received in it (negative in a year of a repayment).
+    pub paid: SignedMoney,
 }
 
 /// Paid vs. granted vs. realised vs. remaining, over the grant and per year.
@@ -32,13 +33,13 @@ pub struct FinanceFiguresView {
     /// The advances decided.
     pub advanced: Money,
     /// Paid, less repayments.
-    pub paid: Money,
+    pub paid: SignedMoney,
     pub realised: Money,
     /// The settled amount in force, once settled.
     #[oai(skip_serializing_if_is_none)]
     pub settled: Option<Money>,
     /// `(settled, else granted) − paid`; negative when more was paid than is due.
-    pub remaining: Money,
+    pub remaining: SignedMoney,
     pub years: Vec<YearFinanceView>,
 }
 
@@ -49,10 +50,10 @@ pub fn figures_view(f: FinanceFigures) -> FinanceFiguresView {
         name: f.name,
         granted: f.granted,
         advanced: f.advanced,
-        paid: f.paid,
+        paid: SignedMoney(f.paid),
         realised: f.realised,
         settled: f.settled,
-        remaining: f.remaining,
+        remaining: SignedMoney(f.remaining),
         years: f
             .years
             .into_iter()
@@ -60,7 +61,7 @@ pub fn figures_view(f: FinanceFigures) -> FinanceFiguresView {
                 year: y.year,
                 budgeted: y.budgeted,
                 realised: y.realised,
-                paid: y.paid,
+                paid: SignedMoney(y.paid),
             })
             .collect(),
     }
@@ -383,7 +384,7 @@ pub struct SettlementFiguresView {
     pub settled: Money,
     pub paid: Money,
     /// `settled − paid`: positive to pay, negative to reclaim.
-    pub balance: Money,
+    pub balance: SignedMoney,
     pub to_pay: Money,
     pub to_reclaim: Money,
 }
@@ -420,7 +421,7 @@ pub fn settlement_figures_view(s: Settlement) -> SettlementFiguresView {
         lowered_by: s.lowered_by,
         settled: s.settled,
         paid: s.paid,
-        balance: s.balance,
+        balance: SignedMoney(s.balance),
     }
 }
 
@@ -464,7 +465,8 @@ pub struct FinanceExportRowView {
     pub granted: Money,
     pub budgeted: Money,
     pub advanced: Money,
-    pub paid: Money,
+    /// Paid in the year, less repayments received in it.
+    pub paid: SignedMoney,
     pub realised: Money,
     pub settled: Money,
 }
@@ -496,7 +498,7 @@ pub fn export_view(e: FinanceExport) -> FinanceExportView {
                 granted: r.granted,
                 budgeted: r.budgeted,
                 advanced: r.advanced,
-                paid: r.paid,
+                paid: SignedMoney(r.paid),
                 realised: r.realised,
                 settled: r.settled,
             })

@@ -186,6 +186,11 @@ pub async fn decide_advance(
     let advanced: Money =
         earlier.iter().map(|a| parse_money(&a.amount)).sum::<Result<Money, DomainError>>()?;
     let overdue = overdue_periods(&txn, &p, against.as_ref(), today).await?;
+    if input.overdue_reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        let e =
+            FieldError::new("overdue_reason", "a reason says something: leave it out or fill it");
+        return Err(DomainError::Validation(vec![e]));
+    }
     let overdue_reason = blank_to_none(input.overdue_reason);
     let problems = f::advance_problems(&f::AdvanceCheck {
         grant,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::figures::{in_force, signed_amount};
 use crate::domain::money::Money;
-use crate::error::DomainError;
+use crate::error::{DomainError, FieldError};
 use crate::service::AppState;
 use crate::service::auth::{Principal, Role};
 use crate::service::monitoring as mon;
@@ -79,6 +79,12 @@ pub async fn finance_export(
     year: Option<i32>,
 ) -> Result<FinanceExport, DomainError> {
     who.require(&[Role::Staff])?;
+    if let Some(y) = year.filter(|y| !(2000..=2100).contains(y)) {
+        return Err(DomainError::Validation(vec![FieldError::new(
+            "year",
+            format!("a year from 2000 to 2100, not {y}"),
+        )]));
+    }
     let call = store::calls::by_id(&state.db, call_id)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("call {call_id}")))?;
