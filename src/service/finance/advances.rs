@@ -186,10 +186,16 @@ pub async fn decide_advance(
     let advanced: Money =
         earlier.iter().map(|a| parse_money(&a.amount)).sum::<Result<Money, DomainError>>()?;
     let overdue = overdue_periods(&txn, &p, against.as_ref(), today).await?;
-    if input.overdue_reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
-        let e =
-            FieldError::new("overdue_reason", "a reason says something: leave it out or fill it");
-        return Err(DomainError::Validation(vec![e]));
+    // The spec forbids a blank text where one is given: leave it out or fill it.
+    let blank = |t: &Option<String>| t.as_deref().is_some_and(|r| r.trim().is_empty());
+    let texts = [("overdue_reason", &input.overdue_reason), ("description", &input.description)];
+    let errors: Vec<FieldError> = texts
+        .into_iter()
+        .filter(|(_, t)| blank(t))
+        .map(|(field, _)| FieldError::new(field, "leave it out or fill it"))
+        .collect();
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
     }
     let overdue_reason = blank_to_none(input.overdue_reason);
     let problems = f::advance_problems(&f::AdvanceCheck {
