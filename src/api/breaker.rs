@@ -4,7 +4,7 @@
 //! answers, then closes it. `/health` (and `/v1/health`) always asks the database itself.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use poem::http::StatusCode;
@@ -18,6 +18,10 @@ const PROBE_INTERVAL: Duration = Duration::from_millis(250);
 #[derive(Default)]
 struct Breaker {
     open: AtomicBool,
+    /// How often the breaker has closed. A request that waited for a connection through an
+    /// outage may time out just after the database is back; its 503 is old news and must not
+    /// open the breaker again (that would turn away fresh requests the database can serve).
+    closes: AtomicU64,
 }
 
 pub fn guard<E: Endpoint + 'static>(ep: E, db: DatabaseConnection) -> impl Endpoint {
@@ -34,8 +38,10 @@ pub fn guard<E: Endpoint + 'static>(ep: E, db: DatabaseConnection) -> impl Endpo
                 )
                 .into_response());
             }
+            let closes_before = breaker.closes.load(Ordering::Acquire);
             let resp = ep.get_response(req).await;
             if resp.status() == StatusCode::SERVICE_UNAVAILABLE
+                && breaker.closes.load(Ordering::Acquire) == closes_before
                 && !breaker.open.swap(true, Ordering::AcqRel)
             {
                 tracing::warn!("database unavailable: answering 503 until it answers again");
@@ -50,6 +56,7 @@ async fn probe(breaker: Arc<Breaker>, db: DatabaseConnection) {
     loop {
         tokio::time::sleep(PROBE_INTERVAL).await;
         if db.ping().await.is_ok() {
+            breaker.closes.fetch_add(1, Ordering::AcqRel);
             breaker.open.store(false, Ordering::Release);
             tracing::info!("database answers again");
             return;

@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+use crate::domain::region::{MAX_INHABITANTS, MAX_MUNICIPALITIES};
 use crate::service::outbox::{kind, status};
 
 /// Text with at least one character that is not white space, and no control characters.
@@ -97,7 +98,11 @@ pub fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("BudgetLineInputDto", "description", non_blank(None)),
         ("RecordMunicipalityDto", "name", non_blank(None)),
         ("AllocationInput", "reason", json!({"pattern": NON_BLANK_MULTI_LINE})),
-        ("RegionInput", "municipalities", json!({"minItems": 1})),
+        ("RegionInput", "municipalities", json!({"minItems": 1, "maxItems": MAX_MUNICIPALITIES})),
+        ("ScaleInputDto", "municipalities", json!({"maxItems": MAX_MUNICIPALITIES})),
+        ("MunicipalityDto", "inhabitants", json!({"minimum": 1, "maximum": MAX_INHABITANTS})),
+        ("ScaleInputDto", "inhabitants", json!({"minimum": 1, "maximum": MAX_INHABITANTS})),
+        ("RecordMunicipalityDto", "inhabitants", json!({"minimum": 1, "maximum": MAX_INHABITANTS})),
         ("ProeftuinRegisterInput", "reporting", one_of(&["quarter", "half_year", "year"])),
         ("ProeftuinUpdateInput", "reporting", one_of(&["quarter", "half_year", "year"])),
         ("RecordDto", "emphasis", one_of(&["voluntary_framework", "legitimised_intervention"])),

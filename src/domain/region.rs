@@ -54,6 +54,12 @@ impl Region {
             errors
                 .push(FieldError::new("municipalities", "a region has at least one municipality"));
         }
+        if region.municipalities.len() as u64 > MAX_MUNICIPALITIES {
+            errors.push(FieldError::new(
+                "municipalities",
+                format!("a region has at most {MAX_MUNICIPALITIES} municipalities"),
+            ));
+        }
         for (i, m) in region.municipalities.iter().enumerate() {
             if m.name.trim().is_empty() {
                 errors.push(FieldError::new(
@@ -61,10 +67,10 @@ impl Region {
                     "a municipality needs a name",
                 ));
             }
-            if m.inhabitants == 0 {
+            if m.inhabitants == 0 || m.inhabitants > MAX_INHABITANTS {
                 errors.push(FieldError::new(
                     format!("municipalities[{i}].inhabitants"),
-                    "inhabitants must be more than zero",
+                    format!("inhabitants must be from 1 to {MAX_INHABITANTS}"),
                 ));
             }
         }
@@ -73,9 +79,14 @@ impl Region {
 
     /// The scale of the region: inhabitants of all its municipalities.
     pub fn inhabitants(&self) -> u64 {
-        self.municipalities.iter().map(|m| m.inhabitants).sum()
+        self.municipalities.iter().fold(0u64, |sum, m| sum.saturating_add(m.inhabitants))
     }
 }
+
+/// More than any Dutch municipality or region has: a bound that keeps sums exact and refuses typos.
+pub const MAX_INHABITANTS: u64 = 100_000_000;
+/// More than the Netherlands has municipalities (342 in 2024).
+pub const MAX_MUNICIPALITIES: u64 = 500;
 
 pub fn is_ref(s: &str) -> bool {
     !s.is_empty()
@@ -127,5 +138,30 @@ mod tests {
             fields,
             ["ref", "name", "lead_applicant.email", "municipalities[0].inhabitants"]
         );
+    }
+
+    #[test]
+    fn inhabitants_are_bounded_and_their_sum_never_overflows() {
+        let m = |n| Municipality { name: "Gemeente".into(), inhabitants: n };
+        let region = |ms| Region {
+            r#ref: "regio".into(),
+            name: "Regio".into(),
+            lead_applicant: LeadApplicant {
+                name: "x".into(),
+                email: "p@regio.example".into(),
+                municipality: "Gemeente".into(),
+            },
+            municipalities: ms,
+        };
+        let too_many = region(vec![m(u64::MAX), m(u64::MAX)]);
+        assert_eq!(too_many.inhabitants(), u64::MAX, "saturates instead of panicking");
+        let fields: Vec<_> =
+            Region::new(too_many).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["municipalities[0].inhabitants", "municipalities[1].inhabitants"]);
+        assert!(Region::new(region(vec![m(MAX_INHABITANTS)])).is_ok());
+        let crowd = (0..=MAX_MUNICIPALITIES).map(|_| m(1)).collect();
+        let fields: Vec<_> =
+            Region::new(region(crowd)).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["municipalities"]);
     }
 }

@@ -413,6 +413,13 @@ async fn an_advance_against_an_overdue_report_needs_a_reason() {
     let (app, _r, list) = decided().await;
     let id = list[1]["id"].as_i64().unwrap();
     app.set_time("2023-10-01T10:00:00+02:00");
+    // An empty period is not "no period": the spec's pattern refuses it (found by the fuzz pass).
+    for bad in ["", " ", "2023-H3"] {
+        let b = json!({"amount": "1000.00", "against_period": bad});
+        let refused = app.post(&format!("/proeftuinen/{id}/advances"), &app.staff_token, &b).await;
+        assert_eq!(refused.status, 422, "{bad:?}: {}", refused.body);
+        assert_eq!(refused.error_fields(), ["against_period"], "{bad:?}");
+    }
     let body = json!({"amount": "1000.00", "against_period": "2023-H1"});
     let refused = app.post(&format!("/proeftuinen/{id}/advances"), &app.staff_token, &body).await;
     assert_eq!(refused.status, 422, "{}", refused.body);

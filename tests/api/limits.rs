@@ -98,6 +98,32 @@ async fn string_fields_take_only_json_strings() {
 }
 
 #[tokio::test]
+async fn counts_are_bounded_so_no_sum_overflows() {
+    let app = spawn_app().await;
+    let with = |inhabitants: serde_json::Value| {
+        let mut r = region(json!("Gelderland-Zuid"));
+        r["municipalities"] = json!([
+            {"name": "Nijmegen", "inhabitants": inhabitants.clone()},
+            {"name": "Wijchen", "inhabitants": inhabitants}
+        ]);
+        r
+    };
+    // u64::MAX twice once made `GET /regions` panic on the sum (found by the fuzz pass).
+    for bad in [json!(u64::MAX), json!(100_000_001), json!(0)] {
+        app.post("/regions", &app.staff_token, &with(bad)).await.problem(422);
+    }
+    assert_eq!(app.get("/regions", &app.staff_token).await.ok().as_array().map(Vec::len), Some(0));
+    let mut crowd = region(json!("Gelderland-Zuid"));
+    crowd["municipalities"] = json!(
+        (0..501).map(|i| json!({"name": format!("G{i}"), "inhabitants": 1})).collect::<Vec<_>>()
+    );
+    app.post("/regions", &app.staff_token, &crowd).await.problem(422);
+    app.post("/regions", &app.staff_token, &with(json!(100_000_000))).await.ok();
+    let regions = app.get("/regions", &app.staff_token).await;
+    assert_eq!(regions.ok()[0]["inhabitants"], 200_000_000, "{}", regions.body);
+}
+
+#[tokio::test]
 async fn free_text_is_bounded_and_free_of_control_characters() {
     let app = spawn_app().await;
     for bad in ["Gelderland\u{0}Zuid", "Gelderland\nZuid", "Gelderland\u{1b}Zuid"] {

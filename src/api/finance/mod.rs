@@ -311,7 +311,7 @@ impl FinanceApi {
     async fn giving(&self, auth: TokenAuth, id: Path<i32>) -> Result<GivingAnswer, Read> {
         let text = svc::giving_package(&self.state, &auth.0, id.0).await?;
         Ok(GivingAnswer::Ok(
-            PlainText(text),
+            GivingPackage(text),
             format!("inline; filename=\"360giving-call-{}.json\"", id.0),
         ))
     }

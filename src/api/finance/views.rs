@@ -1,6 +1,7 @@
 //! The request and answer bodies of the finance API, and their conversions.
 
 use chrono::NaiveDate;
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, payload::Binary, payload::PlainText};
 
@@ -524,5 +525,57 @@ pub enum FinanceCsvAnswer {
 pub enum GivingAnswer {
     /// A 360Giving data package (JSON, package schema 1.4).
     #[oai(status = 200, content_type = "application/json")]
-    Ok(PlainText<String>, #[oai(header = "Content-Disposition")] String),
+    Ok(GivingPackage, #[oai(header = "Content-Disposition")] String),
+}
+
+/// A 360Giving package as the service wrote it: JSON text whose amounts are exact decimals, which
+/// a `serde_json::Value` would turn into floats. The spec declares it as the object it is.
+pub struct GivingPackage(pub String);
+
+impl poem_openapi::payload::Payload for GivingPackage {
+    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+
+    fn schema_ref() -> MetaSchemaRef {
+        let object = |description| {
+            MetaSchemaRef::Inline(Box::new(MetaSchema {
+                description: Some(description),
+                ..MetaSchema::new("object")
+            }))
+        };
+        let text = |description| {
+            MetaSchemaRef::Inline(Box::new(MetaSchema {
+                description: Some(description),
+                ..MetaSchema::new("string")
+            }))
+        };
+        let grants = MetaSchema {
+            description: Some("One grant per award (360Giving grant schema), at least one."),
+            items: Some(Box::new(object("A grant: id, title, amounts, recipient, funder."))),
+            min_items: Some(1),
+            ..MetaSchema::new("array")
+        };
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            description: Some("A 360Giving data package (package schema 1.4)."),
+            required: vec!["version", "title", "identifier", "publisher", "license", "grants"],
+            properties: vec![
+                ("version", text("The package schema's version: 1.4.")),
+                ("title", text("The call's title with `: toekenningen`.")),
+                ("description", text("What the package holds, in Dutch.")),
+                ("issued", text("The day the package was made (YYYY-MM-DD).")),
+                ("identifier", text("The package's identifier, from the call's code.")),
+                ("publisher", object("The issuing body: name and identifier.")),
+                ("license", text("The licence's URL (CC BY 4.0).")),
+                ("grants", MetaSchemaRef::Inline(Box::new(grants))),
+            ],
+            ..MetaSchema::new("object")
+        }))
+    }
+}
+
+impl poem::IntoResponse for GivingPackage {
+    fn into_response(self) -> poem::Response {
+        poem::Response::builder()
+            .content_type(<Self as poem_openapi::payload::Payload>::CONTENT_TYPE)
+            .body(self.0)
+    }
 }

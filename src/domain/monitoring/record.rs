@@ -138,6 +138,11 @@ impl ProeftuinRecord {
         {
             return None;
         }
-        Some(self.municipalities.iter().filter_map(|m| m.inhabitants).sum())
+        Some(
+            self.municipalities
+                .iter()
+                .filter_map(|m| m.inhabitants)
+                .fold(0u64, u64::saturating_add),
+        )
     }
 }

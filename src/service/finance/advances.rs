@@ -173,8 +173,9 @@ pub async fn decide_advance(
             "the grant is settled: what is still due follows from the settlement".into(),
         ));
     }
-    let against = match input.against_period.as_deref().map(str::trim) {
-        None | Some("") => None,
+    // An empty period is refused as the spec's pattern says, not read as "none".
+    let against = match input.against_period.as_deref() {
+        None => None,
         Some(s) => Some(
             Period::parse(s)
                 .ok_or_else(|| DomainError::invalid("against_period", m::PERIOD_FORMAT))?,
