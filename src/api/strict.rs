@@ -109,8 +109,12 @@ pub fn refine(spec: &mut Value) {
 
 /// Adds rules to a property's schema, or to its items or values when it is a list or a map.
 fn add_rules(target: &mut Value, additions: &Value) {
-    if let (Some(map), Some(min)) = (target.as_object_mut(), additions.get("minItems")) {
-        map.insert("minItems".into(), min.clone());
+    let counts: Vec<(&str, &Value)> =
+        ["minItems", "maxItems"].into_iter().filter_map(|k| Some((k, additions.get(k)?))).collect();
+    if let (Some(map), false) = (target.as_object_mut(), counts.is_empty()) {
+        for (k, v) in counts {
+            map.insert(k.into(), v.clone());
+        }
         return;
     }
     let inner = if target.get("type").and_then(Value::as_str) == Some("array") {

@@ -100,6 +100,7 @@ pub fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("AllocationInput", "reason", json!({"pattern": NON_BLANK_MULTI_LINE})),
         ("RegionInput", "municipalities", json!({"minItems": 1, "maxItems": MAX_MUNICIPALITIES})),
         ("ScaleInputDto", "municipalities", json!({"maxItems": MAX_MUNICIPALITIES})),
+        ("RecordDto", "municipalities", json!({"maxItems": MAX_MUNICIPALITIES})),
         ("MunicipalityDto", "inhabitants", json!({"minimum": 1, "maximum": MAX_INHABITANTS})),
         ("ScaleInputDto", "inhabitants", json!({"minimum": 1, "maximum": MAX_INHABITANTS})),
         ("RecordMunicipalityDto", "inhabitants", json!({"minimum": 1, "maximum": MAX_INHABITANTS})),

@@ -10,7 +10,7 @@ pub use budget::{BudgetLine, LineAmounts, budget_problems, line_problems, reques
 
 use super::applicant::Applicant;
 use super::call::SpendingPeriod;
-use super::region::{Municipality, is_email};
+use super::region::{MAX_INHABITANTS, MAX_MUNICIPALITIES, Municipality, is_email};
 use crate::error::FieldError;
 
 /// The statuses intake knows; later stages (assessment, decision) add their own.
@@ -141,18 +141,27 @@ fn checked_scale(s: ScaleInput, errors: &mut Vec<FieldError>) -> Scale {
                 "a municipality needs a name",
             ));
         }
-        if m.inhabitants == 0 {
+        if m.inhabitants == 0 || m.inhabitants > MAX_INHABITANTS {
             errors.push(FieldError::new(
                 format!("scale.municipalities[{i}].inhabitants"),
-                "inhabitants must be more than zero",
+                format!("inhabitants must be from 1 to {MAX_INHABITANTS}"),
             ));
         }
+    }
+    if s.municipalities.len() as u64 > MAX_MUNICIPALITIES {
+        errors.push(FieldError::new(
+            "scale.municipalities",
+            format!("at most {MAX_MUNICIPALITIES} municipalities"),
+        ));
     }
     let sum = s.municipalities.iter().fold(0u64, |a, m| a.saturating_add(m.inhabitants));
     let inhabitants = s.inhabitants.unwrap_or(sum);
     // Without municipalities the sum is zero for a reason reported above already.
-    if s.inhabitants == Some(0) {
-        errors.push(FieldError::new("scale.inhabitants", "inhabitants must be more than zero"));
+    if s.inhabitants.is_some_and(|n| n == 0 || n > MAX_INHABITANTS) {
+        errors.push(FieldError::new(
+            "scale.inhabitants",
+            format!("inhabitants must be from 1 to {MAX_INHABITANTS}"),
+        ));
     }
     if s.districts.len() > MAX_DISTRICTS {
         errors

@@ -120,31 +120,52 @@ pub fn of(
     Grounds::new(input, result).of(application)
 }
 
-/// The grounds of a whole call: what every ground shares (the last award place, the ceiling) and
-/// where each application stands, computed once, so a publication of N applications costs O(N),
-/// not O(N²).
-pub struct Grounds<'a> {
-    input: &'a SelectionInput,
-    inputs: BTreeMap<&'a str, &'a ApplicationInput>,
-    results: BTreeMap<&'a str, &'a ApplicationResult>,
+/// What every ground of a call shares: the last award place and the ceiling's figures. Owned,
+/// so a cached outcome can keep it beside its input and result.
+#[derive(Debug, Clone)]
+pub struct CallFacts {
     last_awarded: Option<(u32, Points)>,
     ceiling: CeilingFacts,
 }
 
-impl<'a> Grounds<'a> {
-    pub fn new(input: &'a SelectionInput, result: &'a SelectionResult) -> Grounds<'a> {
+impl CallFacts {
+    pub fn new(input: &SelectionInput, result: &SelectionResult) -> CallFacts {
         let last_awarded = result
             .applications
             .iter()
             .filter(|a| a.decision == Some(Decision::Awarded))
             .filter_map(|a| Some((a.rank?, a.final_round.as_ref()?.score)))
             .max_by_key(|(rank, _)| *rank);
+        CallFacts { last_awarded, ceiling: ceiling_facts(input, result) }
+    }
+
+    /// The decisive ground of one application, given its input and result lines: O(1).
+    pub fn ground(
+        &self,
+        input: &SelectionInput,
+        i: &ApplicationInput,
+        r: &ApplicationResult,
+    ) -> Option<DecisionGround> {
+        ground_of(input, self, r, i, &r.r#ref)
+    }
+}
+
+/// The grounds of a whole call: the shared facts and where each application stands, computed
+/// once, so a publication of N applications costs O(N), not O(N²).
+pub struct Grounds<'a> {
+    input: &'a SelectionInput,
+    inputs: BTreeMap<&'a str, &'a ApplicationInput>,
+    results: BTreeMap<&'a str, &'a ApplicationResult>,
+    facts: CallFacts,
+}
+
+impl<'a> Grounds<'a> {
+    pub fn new(input: &'a SelectionInput, result: &'a SelectionResult) -> Grounds<'a> {
         Grounds {
             input,
             inputs: input.applications.iter().map(|a| (a.r#ref.as_str(), a)).collect(),
             results: result.applications.iter().map(|a| (a.r#ref.as_str(), a)).collect(),
-            last_awarded,
-            ceiling: ceiling_facts(input, result),
+            facts: CallFacts::new(input, result),
         }
     }
 
@@ -152,18 +173,19 @@ impl<'a> Grounds<'a> {
     pub fn of(&self, application: &str) -> Option<DecisionGround> {
         let r = *self.results.get(application)?;
         let i = *self.inputs.get(application)?;
-        ground_of(self, r, i, application)
+        ground_of(self.input, &self.facts, r, i, application)
     }
 }
 
 /// The ground of one application's decision, from the call's shared facts.
 fn ground_of(
-    g: &Grounds<'_>,
+    input: &SelectionInput,
+    facts: &CallFacts,
     r: &ApplicationResult,
     i: &ApplicationInput,
     application: &str,
 ) -> Option<DecisionGround> {
-    let (s, last_awarded, ceiling) = (&g.input.settings, g.last_awarded, g.ceiling.clone());
+    let (s, last_awarded, ceiling) = (&input.settings, facts.last_awarded, facts.ceiling.clone());
     let requested_awarded = ceiling.requested_awarded;
     let ceiling_reached = requested_awarded > s.budget_ceiling;
     let final_score = r.final_round.as_ref().map(|f| f.score);

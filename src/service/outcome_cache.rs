@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::domain::grounds::{CallFacts, DecisionGround};
 use crate::domain::selection::{self, ApplicationResult, SelectionInput, SelectionResult};
 use crate::error::DomainError;
 use crate::service::AppState;
@@ -24,6 +25,8 @@ pub struct CallOutcome {
     /// Read from the published final decision's frozen inputs.
     pub published: bool,
     by_ref: HashMap<String, usize>,
+    /// What every decision's ground shares, computed with the result (not per read).
+    facts: CallFacts,
 }
 
 impl CallOutcome {
@@ -31,13 +34,24 @@ impl CallOutcome {
         let result = selection::compute(&input);
         let by_ref =
             input.applications.iter().enumerate().map(|(i, a)| (a.r#ref.clone(), i)).collect();
-        CallOutcome { input, result, published, by_ref }
+        let facts = CallFacts::new(&input, &result);
+        CallOutcome { input, result, published, by_ref, facts }
     }
 
     /// Where the application of this ref stands in `input.applications` and
     /// `result.applications` (the computation keeps the order of its input).
     pub fn position(&self, region_ref: &str) -> Option<usize> {
         self.by_ref.get(region_ref).copied()
+    }
+
+    /// The decisive ground of an application's decision, or `None` while it has none: O(1).
+    pub fn ground_of(&self, region_ref: &str) -> Option<DecisionGround> {
+        let i = self.position(region_ref)?;
+        self.facts.ground(
+            &self.input,
+            self.input.applications.get(i)?,
+            self.result.applications.get(i)?,
+        )
     }
 
     /// The result line of an application.

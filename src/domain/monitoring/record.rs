@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::period::Reporting;
+use crate::domain::region::{MAX_INHABITANTS, MAX_MUNICIPALITIES};
 use crate::error::FieldError;
 
 /// What a registration of a proeftuin says about it.
@@ -98,12 +99,18 @@ impl ProeftuinRecord {
                     "a municipality needs a name",
                 ));
             }
-            if m.inhabitants == Some(0) {
+            if m.inhabitants.is_some_and(|n| n == 0 || n > MAX_INHABITANTS) {
                 errors.push(FieldError::new(
                     format!("municipalities[{i}].inhabitants"),
-                    "more than zero, or left out",
+                    format!("from 1 to {MAX_INHABITANTS}, or left out"),
                 ));
             }
+        }
+        if self.municipalities.len() as u64 > MAX_MUNICIPALITIES {
+            errors.push(FieldError::new(
+                "municipalities",
+                format!("at most {MAX_MUNICIPALITIES} municipalities"),
+            ));
         }
         if let Some(e) = &self.emphasis
             && !EMPHASES.iter().any(|(k, _)| k == e)

@@ -247,7 +247,7 @@ pub async fn explain(
         store::assessment::decisions_of_application(&state.db, call.id, application_id).await?;
     let notes = store::assessment::notes_of(&state.db, &[application_id]).await?;
     Ok(Explained {
-        ground: crate::domain::grounds::of(input, result, &app.region_ref),
+        ground: outcome.ground_of(&app.region_ref),
         result: result.applications[pos].clone(),
         first_round: input.applications[pos].first_round.clone(),
         final_round: input.applications[pos].final_round.clone(),

@@ -1,5 +1,7 @@
 //! What must hold before letters are issued, and the decisive ground in one sentence.
 
+use std::collections::HashMap;
+
 use sea_orm::ConnectionTrait;
 
 use super::Resolved;
@@ -29,7 +31,8 @@ pub async fn ready_to_publish<C: ConnectionTrait>(
         .map(|m| format!("letter_settings.{m} is missing"))
         .collect();
     let apps = outcome::submitted_apps(db, call.id).await?;
-    let id_of = |r: &str| apps.iter().find(|a| a.region_ref == r).map(|a| a.id);
+    let ids: HashMap<&str, i32> = apps.iter().map(|a| (a.region_ref.as_str(), a.id)).collect();
+    let id_of = |r: &str| ids.get(r).copied();
     if first_round {
         for r in result.applications.iter().filter(|r| r.invited()) {
             if let Some(id) =
@@ -59,7 +62,7 @@ pub async fn motivation_problems<C: ConnectionTrait>(
     use crate::domain::grounds::{self, Ground, motivation_problem};
     let mut problems = Vec::new();
     let apps = outcome::submitted_apps(db, call.id).await?;
-    let id_of = |r: &str| apps.iter().find(|a| a.region_ref == r).map(|a| a.id);
+    let id_of: HashMap<&str, i32> = apps.iter().map(|a| (a.region_ref.as_str(), a.id)).collect();
     let label = |id: &str| {
         call.definition
             .knockout_criteria
@@ -67,21 +70,33 @@ pub async fn motivation_problems<C: ConnectionTrait>(
             .find(|k| k.id == id)
             .map_or_else(|| id.to_string(), |k| k.label_nl.clone())
     };
-    let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
-    let sheets = store::assessment::sheets_of(db, &ids, Some(store::assessment::FIRST)).await?;
-    for r in result.applications.iter().filter(|r| {
-        r.decision == Some(crate::domain::decision::Decision::RejectedKnockout)
-            && only.is_none_or(|o| o == r.r#ref)
-    }) {
-        let Some(id) = id_of(&r.r#ref) else { continue };
-        let Some(g) = grounds::of(input, result, &r.r#ref) else {
+    let grounds = grounds::Grounds::new(input, result);
+    let rejected: Vec<(&str, i32)> = result
+        .applications
+        .iter()
+        .filter(|r| {
+            r.decision == Some(crate::domain::decision::Decision::RejectedKnockout)
+                && only.is_none_or(|o| o == r.r#ref)
+        })
+        .filter_map(|r| Some((r.r#ref.as_str(), *id_of.get(r.r#ref.as_str())?)))
+        .collect();
+    // Only the sheets of the knock-out rejections, grouped once: not every sheet of the call
+    // scanned per rejection.
+    let ids: Vec<i32> = rejected.iter().map(|(_, id)| *id).collect();
+    let mut sheets_of: HashMap<i32, Vec<_>> = HashMap::new();
+    for s in store::assessment::sheets_of(db, &ids, Some(store::assessment::FIRST)).await? {
+        sheets_of.entry(s.application_id).or_default().push(s);
+    }
+    for (region_ref, id) in rejected {
+        let Some(g) = grounds.of(region_ref) else {
             continue;
         };
         let Ground::KnockoutNotMet { criteria, decided_reason } = &g.ground else {
             continue;
         };
         for c in criteria {
-            for s in sheets.iter().filter(|s| s.application_id == id && s.status == "submitted") {
+            let sheets = sheets_of.get(&id).map(Vec::as_slice).unwrap_or_default();
+            for s in sheets.iter().filter(|s| s.status == "submitted") {
                 let sheet: SheetInput =
                     serde_json::from_str(&s.content).map_err(DomainError::internal)?;
                 if sheet.knockout.get(c) != Some(&false) {
@@ -98,13 +113,13 @@ pub async fn motivation_problems<C: ConnectionTrait>(
                 if let Some(p) = motivation_problem(text) {
                     problems.push(format!(
                             "application {id} ({}), criterion {c} ({}): the motivation of a sheet that says not met is {p}; a rejection cannot rest on it",
-                            r.r#ref,
+                            region_ref,
                             label(c)
                         ));
                 }
             }
             if let Some(p) = decided_reason.as_deref().and_then(motivation_problem) {
-                problems.push(format!("application {id} ({}), criterion {c} ({}): the reason of the knock-out decision is {p}", r.r#ref, label(c)));
+                problems.push(format!("application {id} ({}), criterion {c} ({}): the reason of the knock-out decision is {p}", region_ref, label(c)));
             }
         }
     }
