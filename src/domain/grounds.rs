@@ -6,7 +6,7 @@
 //!
 //! Also here: whether a motivation can carry a decision (not empty, not a mere reference).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -147,6 +147,72 @@ impl CallFacts {
         r: &ApplicationResult,
     ) -> Option<DecisionGround> {
         ground_of(input, self, r, i, &r.r#ref)
+    }
+}
+
+/// Where each application stands in a computed outcome, with what every letter and ground of
+/// the call shares, built once per outcome so one application's figures are O(1) to find.
+#[derive(Debug, Clone)]
+pub struct OutcomeIndex {
+    by_ref: HashMap<String, usize>,
+    facts: CallFacts,
+    awarded: usize,
+    ranked: usize,
+    /// What the awarded applications requested together; `None` if the sum overflows.
+    requested_awarded: Option<Money>,
+}
+
+impl OutcomeIndex {
+    pub fn new(input: &SelectionInput, result: &SelectionResult) -> OutcomeIndex {
+        let awarded =
+            || result.applications.iter().filter(|a| a.decision == Some(Decision::Awarded));
+        OutcomeIndex {
+            by_ref: result
+                .applications
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.r#ref.clone(), i))
+                .collect(),
+            facts: CallFacts::new(input, result),
+            awarded: awarded().count(),
+            ranked: result.applications.iter().filter(|a| a.rank.is_some()).count(),
+            requested_awarded: awarded()
+                .try_fold(Money::ZERO, |sum, a| sum.checked_add(a.requested_total)),
+        }
+    }
+
+    /// Where `region_ref` stands in the outcome's `applications` (input and result alike: the
+    /// computation keeps the order of its input).
+    pub fn position(&self, region_ref: &str) -> Option<usize> {
+        self.by_ref.get(region_ref).copied()
+    }
+
+    /// The decisive ground of an application's decision, or `None` while it has none.
+    pub fn ground(
+        &self,
+        input: &SelectionInput,
+        result: &SelectionResult,
+        region_ref: &str,
+    ) -> Option<DecisionGround> {
+        let i = self.position(region_ref)?;
+        let (a, r) = (input.applications.get(i)?, result.applications.get(i)?);
+        (a.r#ref == r.r#ref).then(|| self.facts.ground(input, a, r)).flatten()
+    }
+
+    pub fn last_awarded(&self) -> Option<(u32, Points)> {
+        self.facts.last_awarded
+    }
+
+    pub fn awarded_count(&self) -> usize {
+        self.awarded
+    }
+
+    pub fn ranked_count(&self) -> usize {
+        self.ranked
+    }
+
+    pub fn requested_awarded(&self) -> Option<Money> {
+        self.requested_awarded
     }
 }
 

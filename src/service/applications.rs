@@ -3,12 +3,12 @@
 //! application does not exist for a region user (404), for reading and for every action.
 
 pub mod documents;
+mod list;
 
 pub use documents::{
     check_upload, delete_document, document_content, documents, upload, upload_kind,
 };
-
-use std::collections::HashMap;
+pub use list::{ApplicationSummary, ListQuery, Page, list_for_call};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
@@ -26,7 +26,7 @@ use crate::domain::money::Money;
 use crate::domain::region::Region;
 use crate::error::{DomainError, FieldError};
 use crate::mail::{outbox, templates};
-use crate::store::{self, calls::StoredCall, calls::call_of, documents::DocumentMeta};
+use crate::store::{self, calls::StoredCall, calls::call_of, documents::DocumentMeta, tx::WriteTx};
 
 /// Everything about one application, as its readers see it.
 #[derive(Debug, Clone)]
@@ -131,6 +131,25 @@ async fn claim<C: ConnectionTrait>(
         )));
     }
     Ok((app, call))
+}
+
+/// As [`claim`], with the reads before the write lock: the checks on the pool, then the lock and
+/// the conditional stamp (which still refuses an application submitted in between). For writes
+/// that use nothing of the row but its id.
+async fn claim_locked(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(WriteTx, StoredCall), DomainError> {
+    let (_, call) = check_editable(&state.db, who, id, now).await?;
+    let txn = state.write().await?;
+    if !store::applications::claim_draft(&txn, id, now).await? {
+        return Err(DomainError::Conflict(format!(
+            "application {id} has just been submitted; it can no longer change"
+        )));
+    }
+    Ok((txn, call))
 }
 
 async fn detail<C: ConnectionTrait>(
@@ -261,8 +280,7 @@ pub async fn replace_form(
     input: FormInput,
 ) -> Result<ApplicationDetail, DomainError> {
     let now = state.now();
-    let txn = state.write().await?;
-    let (_, call) = claim(&txn, who, id, now).await?;
+    let (txn, call) = claim_locked(state, who, id, now).await?;
     let form = ApplicationForm::new(input).map_err(DomainError::Validation)?;
     store::applications::write_form(&txn, id, &form, now).await?;
     audit::record(
@@ -278,9 +296,9 @@ pub async fn replace_form(
         },
     )
     .await?;
-    let out = reread(&txn, id, &call).await?;
     txn.commit().await?;
-    Ok(out)
+    // The answer is read after the commit, outside the write lock.
+    reread(&state.db, id, &call).await
 }
 
 /// A budget line as the API parsed it: amounts that did not parse are `None`, their problems
@@ -302,8 +320,7 @@ pub async fn replace_budget(
     parse_errors: Vec<FieldError>,
 ) -> Result<ApplicationDetail, DomainError> {
     let now = state.now();
-    let txn = state.write().await?;
-    let (_, call) = claim(&txn, who, id, now).await?;
+    let (txn, call) = claim_locked(state, who, id, now).await?;
     let period = &call.definition.spending_period;
     let mut errors = parse_errors;
     if lines.len() > rules::MAX_BUDGET_LINES {
@@ -347,9 +364,9 @@ details: serde_json::json!({"lines": budget, "requested_total": rules::requested
 },
 )
     .await?;
-    let out = reread(&txn, id, &call).await?;
     txn.commit().await?;
-    Ok(out)
+    // The answer is read after the commit, outside the write lock.
+    reread(&state.db, id, &call).await
 }
 
 #[derive(Debug, Clone)]
@@ -371,8 +388,7 @@ pub async fn sign_commitment(
     input: CommitmentInput,
 ) -> Result<ApplicationDetail, DomainError> {
     let now = state.now();
-    let txn = state.write().await?;
-    let (_, call) = claim(&txn, who, id, now).await?;
+    let (txn, call) = claim_locked(state, who, id, now).await?;
     let mut errors = Vec::new();
     if !call.definition.required_partner_roles.iter().any(|r| r == role) {
         errors.push(FieldError::new(
@@ -437,9 +453,9 @@ pub async fn sign_commitment(
         },
     )
     .await?;
-    let out = reread(&txn, id, &call).await?;
     txn.commit().await?;
-    Ok(out)
+    // The answer is read after the commit, outside the write lock.
+    reread(&state.db, id, &call).await
 }
 
 /// Submits a complete draft while `now <= submission_deadline`. The status, the receipt email
@@ -503,98 +519,4 @@ details: serde_json::json!({"requested_total": current.requested_total, "submitt
     let out = ApplicationDetail { application, missing: Vec::new(), ..current };
     txn.commit().await?;
     Ok(out)
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ListQuery {
-    pub status: Option<String>,
-    /// A region's `ref`.
-    pub region: Option<String>,
-    pub limit: u64,
-    pub offset: u64,
-}
-
-#[derive(Debug, Clone)]
-pub struct ApplicationSummary {
-    pub application: entity::application::Model,
-    pub region_ref: String,
-    pub region_name: String,
-    pub requested_total: Money,
-}
-
-#[derive(Debug, Clone)]
-pub struct Page {
-    pub items: Vec<ApplicationSummary>,
-    pub total: u64,
-}
-
-/// A call's applications by id: staff see all; a region user its own; an assessor the submitted
-/// ones of a call they are assigned to (403 otherwise), except those they declared a conflict on.
-#[tracing::instrument(skip_all, fields(call_id = call_id))]
-pub async fn list_for_call(
-    state: &AppState,
-    who: &Principal,
-    call_id: i32,
-    q: ListQuery,
-) -> Result<Page, DomainError> {
-    let db = &state.db;
-    call_of(db, call_id).await?;
-    let regions: HashMap<i32, Region> = store::regions::list(db).await?.into_iter().collect();
-    let mut filter = store::applications::Filter {
-        status: q.status,
-        limit: q.limit,
-        offset: q.offset,
-        ..Default::default()
-    };
-    let by_ref = match &q.region {
-        Some(r) => match regions.iter().find(|(_, region)| &region.r#ref == r) {
-            Some((id, _)) => Some(*id),
-            None => return Ok(Page { items: Vec::new(), total: 0 }),
-        },
-        None => None,
-    };
-    filter.region_id = by_ref;
-    match who.role {
-        Role::Staff => {}
-        Role::Region => {
-            let own = who.region_id.ok_or_else(|| {
-                DomainError::Forbidden("this user does not act for a region".into())
-            })?;
-            if by_ref.is_some_and(|r| r != own) {
-                return Ok(Page { items: Vec::new(), total: 0 });
-            }
-            filter.region_id = Some(own);
-        }
-        Role::Assessor => {
-            if !store::call_assessors::is_assigned(db, call_id, who.user_id).await? {
-                return Err(DomainError::Forbidden(format!(
-                    "you are not assigned to assess call {call_id}"
-                )));
-            }
-            filter.submitted_only = true;
-            // Applications with a declared conflict of interest are left out, as if absent.
-            filter.excluded = store::assessment::conflicts_of_call(db, call_id)
-                .await?
-                .into_iter()
-                .filter(|c| c.assessor_id == who.user_id)
-                .map(|c| c.application_id)
-                .collect();
-        }
-    }
-    let (rows, total) = store::applications::page_for_call(db, call_id, &filter).await?;
-    let ids: Vec<i32> = rows.iter().map(|a| a.id).collect();
-    let totals = store::applications::requested_totals(db, &ids).await?;
-    let items = rows
-        .into_iter()
-        .map(|a| {
-            let region = regions.get(&a.region_id);
-            ApplicationSummary {
-                requested_total: totals.get(&a.id).copied().unwrap_or(Money::ZERO),
-                region_ref: region.map(|r| r.r#ref.clone()).unwrap_or_default(),
-                region_name: region.map(|r| r.name.clone()).unwrap_or_default(),
-                application: a,
-            }
-        })
-        .collect();
-    Ok(Page { items, total })
 }

@@ -154,15 +154,9 @@ async fn input_of<C: ConnectionTrait>(
     apps: &[AppRow],
 ) -> Result<SelectionInput, DomainError> {
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
-    let sheets = store::assessment::sheets_of(db, &ids, None).await?;
     let requested = store::applications::requested_totals(db, &ids).await?;
     let decisions = store::assessment::decisions_of_call(db, call.id).await?;
-    let names = assessor_names(db, &sheets).await?;
-    // Grouped once: each application's submitted sheets per round, its decisions (oldest first).
-    let mut by_app_round: HashMap<(i32, &str), Vec<&entity::sheet::Model>> = HashMap::new();
-    for s in sheets.iter().filter(|s| s.status == "submitted") {
-        by_app_round.entry((s.application_id, s.round.as_str())).or_default().push(s);
-    }
+    let mut facts_of = submitted_facts(db, &call.definition, &ids).await?;
     let mut decisions_of: HashMap<i32, Vec<&entity::decision::Model>> = HashMap::new();
     for d in &decisions {
         if let Some(a) = d.application_id {
@@ -179,15 +173,13 @@ async fn input_of<C: ConnectionTrait>(
         let latest = |kind: RecordedKind| {
             own.iter().rev().copied().find(|d| RecordedKind::parse(&d.kind) == Some(kind))
         };
-        let facts = |round: Round| {
-            let of = by_app_round.get(&(app.id, round.as_str())).map(Vec::as_slice);
-            sheet_facts(&call.definition, of.unwrap_or_default(), &names)
-        };
+        let first_round = facts_of.remove(&(app.id, Round::First.as_str())).unwrap_or_default();
+        let final_round = facts_of.remove(&(app.id, Round::Final.as_str())).unwrap_or_default();
         applications.push(ApplicationInput {
             r#ref: app.region_ref.clone(),
             requested_total: requested.get(&app.id).copied().unwrap_or(Money::ZERO),
-            first_round: facts(Round::First)?,
-            final_round: facts(Round::Final)?,
+            first_round,
+            final_round,
             knockout_decision: latest(RecordedKind::Knockout)
                 .map(recorded_knockout)
                 .transpose()?
@@ -206,41 +198,60 @@ async fn input_of<C: ConnectionTrait>(
 }
 
 /// How each assessor is named in the inputs: their reference, else their email (one query).
-async fn assessor_names<C: ConnectionTrait>(
+/// Applications whose sheets are read in one query: a slice's sheets, contents included, are
+/// turned into their facts and dropped before the next slice is read, so the call's sheets are
+/// never all in memory at once.
+const SHEET_SLICE: usize = 500;
+
+/// The submitted sheets of these applications as the computation takes them, per application and
+/// round (in the order of assessor and version).
+async fn submitted_facts<C: ConnectionTrait>(
     db: &C,
-    sheets: &[entity::sheet::Model],
-) -> Result<BTreeMap<i32, String>, DomainError> {
-    let ids: BTreeSet<i32> = sheets.iter().map(|s| s.assessor_id).collect();
-    let ids: Vec<i32> = ids.into_iter().collect();
-    let mut names: BTreeMap<i32, String> = ids.iter().map(|id| (*id, id.to_string())).collect();
-    for u in store::users::by_ids(db, &ids).await? {
-        names.insert(u.id, u.reference.unwrap_or(u.email));
+    call: &CallDefinition,
+    application_ids: &[i32],
+) -> Result<HashMap<(i32, &'static str), Vec<SheetFacts>>, DomainError> {
+    let mut names: BTreeMap<i32, String> = BTreeMap::new();
+    let mut facts: HashMap<(i32, &'static str), Vec<SheetFacts>> = HashMap::new();
+    for slice in application_ids.chunks(SHEET_SLICE) {
+        let sheets = store::assessment::sheets_of(db, slice, None).await?;
+        let unknown: BTreeSet<i32> =
+            sheets.iter().map(|s| s.assessor_id).filter(|id| !names.contains_key(id)).collect();
+        if !unknown.is_empty() {
+            let unknown: Vec<i32> = unknown.into_iter().collect();
+            names.extend(unknown.iter().map(|id| (*id, id.to_string())));
+            for u in store::users::by_ids(db, &unknown).await? {
+                names.insert(u.id, u.reference.unwrap_or(u.email));
+            }
+        }
+        for s in sheets.iter().filter(|s| s.status == "submitted") {
+            let Ok(round) = Round::parse(&s.round) else { continue };
+            facts
+                .entry((s.application_id, round.as_str()))
+                .or_default()
+                .push(sheet_facts(call, s, &names)?);
+        }
+        // A long computation gives way, so a request whose client went away stops here.
+        tokio::task::yield_now().await;
     }
-    Ok(names)
+    Ok(facts)
 }
 
-/// The submitted sheets of one application in one round, as the computation takes them.
+/// A submitted sheet as the computation takes it.
 fn sheet_facts(
     call: &CallDefinition,
-    sheets: &[&entity::sheet::Model],
+    s: &entity::sheet::Model,
     names: &BTreeMap<i32, String>,
-) -> Result<Vec<SheetFacts>, DomainError> {
-    sheets
-        .iter()
-        .map(|s| {
-            let input: SheetInput =
-                serde_json::from_str(&s.content).map_err(DomainError::internal)?;
-            let scored = scoring::check_sheet(call, &input, true).map_err(|e| {
-                DomainError::internal(format!("stored sheet {} no longer checks: {e:?}", s.id))
-            })?;
-            Ok(SheetFacts {
-                assessor: names.get(&s.assessor_id).cloned().unwrap_or_default(),
-                knockout: scored.knockout,
-                points: scored.points,
-                total: scored.total,
-            })
-        })
-        .collect()
+) -> Result<SheetFacts, DomainError> {
+    let input: SheetInput = serde_json::from_str(&s.content).map_err(DomainError::internal)?;
+    let scored = scoring::check_sheet(call, &input, true).map_err(|e| {
+        DomainError::internal(format!("stored sheet {} no longer checks: {e:?}", s.id))
+    })?;
+    Ok(SheetFacts {
+        assessor: names.get(&s.assessor_id).cloned().unwrap_or_default(),
+        knockout: scored.knockout,
+        points: scored.points,
+        total: scored.total,
+    })
 }
 
 fn value_of(d: &entity::decision::Model) -> Result<serde_json::Value, DomainError> {

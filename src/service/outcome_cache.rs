@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::domain::grounds::{CallFacts, DecisionGround};
+use crate::domain::grounds::{DecisionGround, OutcomeIndex};
 use crate::domain::selection::{self, ApplicationResult, SelectionInput, SelectionResult};
 use crate::error::DomainError;
 use crate::service::AppState;
@@ -24,34 +24,26 @@ pub struct CallOutcome {
     pub result: SelectionResult,
     /// Read from the published final decision's frozen inputs.
     pub published: bool,
-    by_ref: HashMap<String, usize>,
-    /// What every decision's ground shares, computed with the result (not per read).
-    facts: CallFacts,
+    /// Where each application stands and what the grounds share, built with the result.
+    pub index: OutcomeIndex,
 }
 
 impl CallOutcome {
     fn new(input: SelectionInput, published: bool) -> CallOutcome {
         let result = selection::compute(&input);
-        let by_ref =
-            input.applications.iter().enumerate().map(|(i, a)| (a.r#ref.clone(), i)).collect();
-        let facts = CallFacts::new(&input, &result);
-        CallOutcome { input, result, published, by_ref, facts }
+        let index = OutcomeIndex::new(&input, &result);
+        CallOutcome { input, result, published, index }
     }
 
     /// Where the application of this ref stands in `input.applications` and
     /// `result.applications` (the computation keeps the order of its input).
     pub fn position(&self, region_ref: &str) -> Option<usize> {
-        self.by_ref.get(region_ref).copied()
+        self.index.position(region_ref)
     }
 
     /// The decisive ground of an application's decision, or `None` while it has none: O(1).
     pub fn ground_of(&self, region_ref: &str) -> Option<DecisionGround> {
-        let i = self.position(region_ref)?;
-        self.facts.ground(
-            &self.input,
-            self.input.applications.get(i)?,
-            self.result.applications.get(i)?,
-        )
+        self.index.ground(&self.input, &self.result, region_ref)
     }
 
     /// The result line of an application.

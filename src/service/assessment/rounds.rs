@@ -62,15 +62,13 @@ pub async fn close_round(
     let apps: Vec<AppRow> =
         submitted_apps(&txn, call_id).await?.into_iter().filter(|a| in_round(a, round)).collect();
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
-    let sheets = store::assessment::sheets_of(&txn, &ids, Some(round.as_str())).await?;
-    let min = call.definition.min_sheets_per_application as usize;
+    // Counted by the database: not every sheet's content loaded and scanned per application.
+    let counts = store::assessment::submitted_counts(&txn, &ids, round.as_str()).await?;
+    let min = i64::from(call.definition.min_sheets_per_application);
     let short: Vec<String> = apps
         .iter()
         .filter_map(|a| {
-            let n = sheets
-                .iter()
-                .filter(|s| s.application_id == a.id && s.status == "submitted")
-                .count();
+            let n = counts.get(&a.id).copied().unwrap_or(0);
             (n < min).then(|| format!("{} ({n} of {min})", a.region_ref))
         })
         .collect();

@@ -46,13 +46,14 @@ async fn sheet_view<C: ConnectionTrait>(
     })
 }
 
-/// Loads what scoring an application needs and checks the assessor may score it now.
-async fn scoring_context(
-    txn: &DatabaseTransaction,
+/// Loads what scoring an application needs and checks the assessor is assigned to it. Runs before
+/// the write lock is taken (reads only, of what does not change under a scoring); [`still_open`]
+/// checks inside the lock what a concurrent write may change (a conflict, the round's state).
+async fn scoring_context<C: ConnectionTrait>(
+    txn: &C,
     who: &Principal,
     application_id: i32,
     round: Round,
-    now: DateTime<Utc>,
 ) -> Result<(StoredCall, AppRow), DomainError> {
     who.require(&[Role::Assessor])?;
     let app = app_row(txn, application_id).await?;
@@ -64,9 +65,22 @@ async fn scoring_context(
             round.as_str()
         )));
     }
-    ensure_no_conflict(txn, who, application_id).await?;
-    round_state(txn, &call, round, now).await?.needs_open(round)?;
     Ok((call, app))
+}
+
+/// Inside the write transaction: no conflict declared and the round open, read under the lock so
+/// a close or a declaration committing at the same moment is seen.
+async fn still_open(
+    txn: &DatabaseTransaction,
+    who: &Principal,
+    call: &StoredCall,
+    application_id: i32,
+    round: Round,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    ensure_no_conflict(txn, who, application_id).await?;
+    round_state(txn, call, round, now).await?.needs_open(round)?;
+    Ok(())
 }
 
 pub(super) fn checked(
@@ -91,9 +105,10 @@ pub async fn save_sheet(
     input: SheetInput,
 ) -> Result<SheetView, DomainError> {
     let now = state.now();
-    let txn = state.write().await?;
-    let (call, _) = scoring_context(&txn, who, application_id, round, now).await?;
+    let (call, _) = scoring_context(&state.db, who, application_id, round).await?;
     checked(&call.definition, &input, false)?;
+    let txn = state.write().await?;
+    still_open(&txn, who, &call, application_id, round, now).await?;
     let id =
         match store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str())
             .await?
@@ -139,13 +154,13 @@ pub async fn save_sheet(
         },
     )
     .await?;
-    let view = sheet_by_id(&txn, &call.definition, application_id, who.user_id, round).await?;
     txn.commit().await?;
-    Ok(view)
+    // The answer is read after the commit, outside the write lock.
+    sheet_by_id(&state.db, &call.definition, application_id, who.user_id, round).await
 }
 
-async fn sheet_by_id(
-    txn: &DatabaseTransaction,
+async fn sheet_by_id<C: ConnectionTrait>(
+    txn: &C,
     call: &CallDefinition,
     application_id: i32,
     assessor: i32,
@@ -168,8 +183,9 @@ pub async fn submit_sheet(
     input: Option<SheetInput>,
 ) -> Result<SheetView, DomainError> {
     let now = state.now();
+    let (call, _) = scoring_context(&state.db, who, application_id, round).await?;
     let txn = state.write().await?;
-    let (call, _) = scoring_context(&txn, who, application_id, round, now).await?;
+    still_open(&txn, who, &call, application_id, round, now).await?;
     let latest =
         store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str()).await?;
     if latest.as_ref().is_some_and(|s| s.status != "draft") {
@@ -226,9 +242,9 @@ details: serde_json::json!({"round": round.as_str(), "sheet_id": id, "total": sc
 },
 )
     .await?;
-    let view = sheet_view(&txn, &call.definition, sheet).await?;
     txn.commit().await?;
-    Ok(view)
+    // The assessor's name and ref for the answer: read after the commit, outside the lock.
+    sheet_view(&state.db, &call.definition, sheet).await
 }
 
 /// A correction of a submitted sheet: a new version with a reason; the old one stays, superseded.

@@ -8,8 +8,8 @@ use super::{local_date, logo, reference};
 use crate::domain::allocation::{self, AllocationBasis};
 use crate::domain::call::{CallDefinition, stage};
 use crate::domain::decision::Decision;
+use crate::domain::grounds::OutcomeIndex;
 use crate::domain::knockout::KnockoutVerdict;
-use crate::domain::money::Money;
 use crate::domain::scoring::SheetInput;
 use crate::domain::selection::{ApplicationResult, RoundFigures, SelectionInput, SelectionResult};
 use crate::error::DomainError;
@@ -27,6 +27,9 @@ pub struct LetterRequest<'a> {
     pub number: i32,
     /// For a correction: its reason and the date of the letter it corrects.
     pub correction: Option<(String, NaiveDate)>,
+    /// The outcome's index, when the caller keeps one (a publication's letters share it); built
+    /// here otherwise.
+    pub index: Option<&'a OutcomeIndex>,
 }
 
 /// Gathers every figure of one application's letter from the call's outcome, with the call's
@@ -50,12 +53,21 @@ pub async fn facts_with_logo<C: ConnectionTrait>(
     settings: LetterSettings,
     logo: Option<crate::pdf::letterhead::Logo>,
 ) -> Result<LetterFacts, DomainError> {
-    let LetterRequest { call, input, result, app, kind, number, correction } = request;
+    let LetterRequest { call, input, result, app, kind, number, correction, index } = request;
     let def = &call.definition;
-    let r = result.applications.iter().find(|a| a.r#ref == app.region_ref).ok_or_else(|| {
-        DomainError::Conflict("the application has no outcome to write a letter about".into())
-    })?;
-    let i = input.applications.iter().find(|a| a.r#ref == app.region_ref);
+    let built;
+    let index = match index {
+        Some(x) => x,
+        None => {
+            built = OutcomeIndex::new(input, result);
+            &built
+        }
+    };
+    let no_outcome =
+        || DomainError::Conflict("the application has no outcome to write a letter about".into());
+    let at = index.position(&app.region_ref).ok_or_else(no_outcome)?;
+    let r = result.applications.get(at).ok_or_else(no_outcome)?;
+    let i = input.applications.get(at).filter(|a| a.r#ref == app.region_ref);
     let (_, region) = store::regions::by_id(db, app.region_id)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("region {}", app.region_id)))?;
@@ -69,10 +81,7 @@ pub async fn facts_with_logo<C: ConnectionTrait>(
     };
     let decided = i.and_then(|i| i.knockout_decision.clone());
     let knockouts_not_met = knockouts_not_met(db, def, app.id, r, decided.as_ref()).await?;
-    let awarded = || result.applications.iter().filter(|a| a.decision == Some(Decision::Awarded));
-    let last_awarded = awarded()
-        .filter_map(|a| Some((a.rank?, a.final_round.as_ref()?.score)))
-        .max_by_key(|(rank, _)| *rank);
+    let last_awarded = index.last_awarded();
     let tie = match (kind, i.and_then(|i| i.tie_decision.clone())) {
         (LetterKind::RejectionFinal | LetterKind::Award, Some(t)) if r.tied_at_last_place => {
             Some((t.award, t.reason))
@@ -87,8 +96,8 @@ pub async fn facts_with_logo<C: ConnectionTrait>(
         applicant: on_file.form.applicant.clone(),
         application_title: on_file.form.title.clone(),
         addendum_on: on_file.addendum_on,
-        awarded_count: awarded().count(),
-        ground: crate::domain::grounds::of(input, result, &app.region_ref),
+        awarded_count: index.awarded_count(),
+        ground: index.ground(input, result, &app.region_ref),
         sheets: figures.map_or(0, |f| f.sheets),
         conflicts: on_file.conflicts,
         kind,
@@ -111,7 +120,7 @@ pub async fn facts_with_logo<C: ConnectionTrait>(
         first_round_score: r.first_round.as_ref().map(|f| f.score),
         final_score: r.final_round.as_ref().map(|f| f.score),
         rank: r.rank,
-        ranked_count: result.applications.iter().filter(|a| a.rank.is_some()).count(),
+        ranked_count: index.ranked_count(),
         last_awarded,
         criteria: criteria(def, figures),
         knockouts_met,
@@ -121,7 +130,7 @@ pub async fn facts_with_logo<C: ConnectionTrait>(
             .map(|d| d.reason),
         tie,
         allocated: r.allocated,
-        allocation: allocation_basis(def, input, result)?,
+        allocation: allocation_basis(def, input, result, index)?,
         spending_from: def.spending_period.from,
         spending_to: def.spending_period.to,
         settings,
@@ -148,12 +157,10 @@ fn allocation_basis(
     def: &CallDefinition,
     input: &SelectionInput,
     result: &SelectionResult,
+    index: &OutcomeIndex,
 ) -> Result<AllocationBasis, DomainError> {
-    let requested_awarded = result
-        .applications
-        .iter()
-        .filter(|a| a.decision == Some(Decision::Awarded))
-        .try_fold(Money::ZERO, |sum, a| sum.checked_add(a.requested_total))
+    let requested_awarded = index
+        .requested_awarded()
         .ok_or_else(|| DomainError::internal("the awarded requests overflow"))?;
     let manual = input.manual_allocation.as_ref().map(|m| m.reason.as_str());
     Ok(allocation::basis(result.allocation_policy, manual, requested_awarded, def.budget_ceiling))

@@ -201,6 +201,7 @@ pub async fn preview(
         kind,
         number: 1,
         correction: None,
+        index: None,
     };
     let f = facts(db, request, now, resolved.settings).await?;
     let pdf = compose::render(&f, &resolved.templates)?;
@@ -249,6 +250,7 @@ pub async fn correct(
         kind,
         number,
         correction: Some((reason.trim().to_string(), local_date(old.issued_at))),
+        index: None,
     };
     let f = facts(&txn, request, now, resolved.settings).await?;
     let pdf = compose::render(&f, &resolved.templates)?;

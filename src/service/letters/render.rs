@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 use super::compose::{self, LetterKind, LetterSettings};
 use super::facts::{LetterRequest, facts_with_logo};
 use crate::domain::digest::sha256_hex;
+use crate::domain::grounds::OutcomeIndex;
 use crate::domain::selection::{self, SelectionInput, SelectionResult};
 use crate::error::DomainError;
 use crate::mail::outbox;
@@ -45,6 +46,8 @@ fn internal(what: &str) -> impl Fn(serde_json::Error) -> DomainError + '_ {
 struct Frozen {
     input: SelectionInput,
     result: SelectionResult,
+    /// Built once: each letter finds its line and ground in O(1), not by a scan of the call.
+    index: OutcomeIndex,
 }
 
 /// The last frozen outcome read, by the SHA-256 of its inputs: the letters rendered one by one
@@ -72,7 +75,8 @@ async fn frozen(state: &AppState, call_id: i32, stage: &str) -> Result<Arc<Froze
         serde_json::from_str(&snapshot.inputs).map_err(internal("frozen inputs"))?;
     let f = tokio::task::spawn_blocking(move || {
         let result = selection::compute(&input);
-        Arc::new(Frozen { input, result })
+        let index = OutcomeIndex::new(&input, &result);
+        Arc::new(Frozen { input, result, index })
     })
     .await
     .map_err(DomainError::internal)?;
@@ -168,6 +172,7 @@ async fn render_bytes(state: &AppState, b: &Basis, l: &LetterMeta) -> Result<Vec
         kind,
         number: l.number,
         correction: None,
+        index: Some(&b.outcome.index),
     };
     let f = facts_with_logo(&state.db, request, l.issued_at, b.settings.clone(), b.logo.clone())
         .await?;
