@@ -65,6 +65,9 @@ impl Default for Settings {
     }
 }
 
+/// Messages a worker has on the wire at once (each on its own pooled SMTP connection).
+const SENDS_AT_ONCE: usize = 4;
+
 pub const DEFAULT_FROM: &str = "Programmabureau Toekomstscenario kind- en gezinsbescherming <programmabureau@toekomstscenario.example>";
 
 /// The wait before the next attempt, after `attempts` attempts: base · 2^(attempts−1), capped.
@@ -142,55 +145,88 @@ impl Worker {
         &self.id
     }
 
-    /// Claims up to `batch` due rows and delivers them.
+    /// Claims up to `batch` due rows and delivers them, a few at a time on separate pooled
+    /// connections: each SMTP exchange mostly waits on the network (lettre 0.11 leaves Nagle on,
+    /// so every message waits for the server's delayed ACK), and waits overlap.
     pub async fn run_once(&self) -> Result<Pass, DomainError> {
         let now = self.state.now();
         let rows = self.claim(now).await?;
         let mut pass = Pass { claimed: rows.len(), ..Pass::default() };
-        for row in rows {
-            let result = match self.with_letter(row.clone()).await.and_then(|row| {
-                build_message_replying_to(
-                    &row,
-                    &self.settings.from,
-                    self.settings.reply_to.as_deref(),
-                    now,
-                )
-            }) {
-                Ok(message) => self.transport.send(&row, &message).await,
-                Err(e) => Err(e),
-            };
-            if result.is_ok() && self.crash_after_send.as_ref().is_some_and(|hook| hook(&row)) {
-                pass.crashed = true;
+        let mut rows = rows.into_iter();
+        loop {
+            let mut sending = tokio::task::JoinSet::new();
+            for row in rows.by_ref().take(SENDS_AT_ONCE) {
+                let prepared = self.with_letter(row.clone()).await.and_then(|row| {
+                    build_message_replying_to(
+                        &row,
+                        &self.settings.from,
+                        self.settings.reply_to.as_deref(),
+                        now,
+                    )
+                });
+                let transport = self.transport.clone();
+                sending.spawn(async move {
+                    let result = match prepared {
+                        Ok(message) => transport.send(&row, &message).await,
+                        Err(e) => Err(e),
+                    };
+                    (row, result)
+                });
+            }
+            if sending.is_empty() {
                 return Ok(pass);
             }
-            let token = row.leased_by.clone().unwrap_or_default();
-            let marked = match result {
-                Ok(()) => {
-                    let n = self.mark_sent(&row, &token, now).await?;
-                    pass.sent += n;
-                    n
+            let mut done = Vec::with_capacity(sending.len());
+            while let Some(joined) = sending.join_next().await {
+                done.push(joined.map_err(DomainError::internal)?);
+            }
+            // Marked in the order claimed, whatever order the sends finished in.
+            done.sort_by_key(|(row, _)| row.id);
+            for (row, result) in done {
+                if result.is_ok() && self.crash_after_send.as_ref().is_some_and(|hook| hook(&row)) {
+                    pass.crashed = true;
+                    return Ok(pass);
                 }
-                Err(e) => {
-                    tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "delivery failed");
-                    let give_up = row.attempts >= self.settings.max_attempts;
-                    let n = self.mark_failed(&row, &token, &e, give_up, now).await?;
-                    if give_up {
-                        pass.failed += n
-                    } else {
-                        pass.retried += n
-                    }
-                    n
-                }
-            };
-            if marked == 0 {
-                tracing::warn!(
-                    id = row.id,
-                    "the lease ran out before the row was marked; another worker has it"
-                );
-                pass.lost += 1;
+                self.mark(&row, result, now, &mut pass).await?;
             }
         }
-        Ok(pass)
+    }
+
+    /// Marks one delivery's outcome on its row (sent, to retry, or failed for good).
+    async fn mark(
+        &self,
+        row: &outbox::Model,
+        result: Result<(), String>,
+        now: DateTime<Utc>,
+        pass: &mut Pass,
+    ) -> Result<(), DomainError> {
+        let token = row.leased_by.clone().unwrap_or_default();
+        let marked = match result {
+            Ok(()) => {
+                let n = self.mark_sent(row, &token, now).await?;
+                pass.sent += n;
+                n
+            }
+            Err(e) => {
+                tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "delivery failed");
+                let give_up = row.attempts >= self.settings.max_attempts;
+                let n = self.mark_failed(row, &token, &e, give_up, now).await?;
+                if give_up {
+                    pass.failed += n
+                } else {
+                    pass.retried += n
+                }
+                n
+            }
+        };
+        if marked == 0 {
+            tracing::warn!(
+                id = row.id,
+                "the lease ran out before the row was marked; another worker has it"
+            );
+            pass.lost += 1;
+        }
+        Ok(())
     }
 
     /// The row with its letter: a decision email whose letter is still pending gets it rendered
