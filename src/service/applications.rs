@@ -125,12 +125,19 @@ async fn claim<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(entity::application::Model, StoredCall), DomainError> {
     let (app, call) = check_editable(db, who, id, now).await?;
+    stamp(db, id, now).await?;
+    Ok((app, call))
+}
+
+/// Stamps the draft as updated at `now`, taking its row for this transaction; refuses if it was
+/// submitted in the meantime.
+async fn stamp<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<Utc>) -> Result<(), DomainError> {
     if !store::applications::claim_draft(db, id, now).await? {
         return Err(DomainError::Conflict(format!(
             "application {id} has just been submitted; it can no longer change"
         )));
     }
-    Ok((app, call))
+    Ok(())
 }
 
 /// As [`claim`], with the reads before the write lock: the checks on the pool, then the lock and
@@ -144,11 +151,7 @@ async fn claim_locked(
 ) -> Result<(WriteTx, StoredCall), DomainError> {
     let (_, call) = check_editable(&state.db, who, id, now).await?;
     let txn = state.write().await?;
-    if !store::applications::claim_draft(&txn, id, now).await? {
-        return Err(DomainError::Conflict(format!(
-            "application {id} has just been submitted; it can no longer change"
-        )));
-    }
+    stamp(&txn, id, now).await?;
     Ok((txn, call))
 }
 

@@ -106,9 +106,9 @@ pub async fn save_sheet(
 ) -> Result<SheetView, DomainError> {
     let now = state.now();
     let (call, _) = scoring_context(&state.db, who, application_id, round).await?;
-    checked(&call.definition, &input, false)?;
     let txn = state.write().await?;
     still_open(&txn, who, &call, application_id, round, now).await?;
+    checked(&call.definition, &input, false)?;
     let id =
         match store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str())
             .await?
