@@ -5,7 +5,9 @@ async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TUINIER_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                // Migrations and poem's listener lines only when asked for (TUINIER_LOG): the
+                // service says itself where it listens, and a failed migration is an error.
+                .unwrap_or_else(|_| "info,sea_orm_migration=warn,poem::server=warn".into()),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

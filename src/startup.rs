@@ -73,6 +73,9 @@ pub struct ServeOptions {
     pub demo: Option<DemoClock>,
     /// Body sizes and the time limit of the request guard (see `api::guard`).
     pub limits: api::guard::Limits,
+    /// No access log: the in-process servers that seed the demo or rehearse a scenario would
+    /// otherwise bury the lines a newcomer needs under hundreds of their own.
+    pub quiet: bool,
 }
 
 /// The routes behind the request guard (body sizes, time limit, strict bodies; see `api::guard`),
@@ -118,8 +121,9 @@ pub fn app_with(state: AppState, options: ServeOptions) -> impl Endpoint {
         .into_endpoint();
     // The access log outermost, so that the breaker's quick 503s and the guard's refusals are
     // logged.
+    let logged = !options.quiet;
     api::breaker::guard(routes, db)
-        .around(api::access_log::log_request)
+        .around(move |next, req| api::access_log::log_request(next, req, logged))
         .around(api::standards::version_header)
 }
 
@@ -140,6 +144,12 @@ impl RunningServer {
 /// Binds (port 0 picks a free one) and serves in the background.
 pub async fn spawn(state: AppState, bind: SocketAddr) -> std::io::Result<RunningServer> {
     spawn_with(state, bind, ServeOptions::default()).await
+}
+
+/// [`spawn`] without an access log: the servers a scenario rehearsal or the demo's seeding
+/// starts in-process for their own requests.
+pub async fn spawn_quiet(state: AppState, bind: SocketAddr) -> std::io::Result<RunningServer> {
+    spawn_with(state, bind, ServeOptions { quiet: true, ..ServeOptions::default() }).await
 }
 
 /// [`spawn`] with other body limits or time limit (tests).

@@ -85,8 +85,9 @@ fn the_readmes_runnable_blocks_run_against_serve_demo() {
         .env_remove("DATABASE_URL")
         .env_remove("TUINIER_SMTP_URL")
         .env("TUINIER_OUTBOX_DIR", dir.path().join("outbox"))
+        .env_remove("TUINIER_LOG")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(dir.path().join("stderr.log")).unwrap()))
         .spawn()
         .expect("start tuinier serve --demo");
     let stdout = child.stdout.take().unwrap();
@@ -107,6 +108,13 @@ fn the_readmes_runnable_blocks_run_against_serve_demo() {
         panic!("serve --demo ended before it listened:\n{}", printed.join("\n"))
     });
     println!("serve --demo printed:\n{}", printed.join("\n"));
+    // A newcomer's first screen: the seeding's own requests and the migrations are not logged.
+    let logged = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+    let noise: Vec<&str> = logged
+        .lines()
+        .filter(|l| l.contains("tuinier::access") || l.contains("Applying migration"))
+        .collect();
+    assert!(noise.is_empty(), "serve --demo logged its seeding: {} lines\n{logged}", noise.len());
     assert!(dir.path().join("demo-tokens.txt").is_file());
 
     let script = format!("set -euo pipefail\n{}", blocks.join("\n"));

@@ -30,8 +30,13 @@ fn new_id() -> String {
     crate::domain::digest::hex(&bytes)
 }
 
-/// Wraps every request (`EndpointExt::around`).
-pub async fn log_request<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Response> {
+/// Wraps every request (`EndpointExt::around`); writes the log line when `logged` (the request
+/// id is given either way).
+pub async fn log_request<E: Endpoint>(
+    next: Arc<E>,
+    req: Request,
+    logged: bool,
+) -> poem::Result<Response> {
     let id = req
         .headers()
         .get(REQUEST_ID)
@@ -47,6 +52,9 @@ pub async fn log_request<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Resul
     let status = resp.status().as_u16();
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(REQUEST_ID, v);
+    }
+    if !logged {
+        return Ok(resp);
     }
     let duration_ms = start.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(target: "tuinier::access", request_id = %id, method = %method, path = %path, status, duration_ms = format_args!("{duration_ms:.1}"), "request");

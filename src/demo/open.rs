@@ -251,7 +251,7 @@ pub async fn fill(
     tokens: &Tokens,
 ) -> Result<(), DomainError> {
     let server =
-        crate::startup::spawn(state.clone(), std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        crate::startup::spawn_quiet(state.clone(), std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .map_err(DomainError::internal)?;
     // The API is served under /v1 (api::standards::BASE_PATH).

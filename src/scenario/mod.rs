@@ -219,10 +219,12 @@ async fn start(
     )
     .await
     .map_err(|e| Failure::setup(e.to_string()))?;
-    let server =
-        startup::spawn(state, "127.0.0.1:0".parse().map_err(|_| Failure::setup("address".into()))?)
-            .await
-            .map_err(Failure::io)?;
+    let server = startup::spawn_quiet(
+        state,
+        "127.0.0.1:0".parse().map_err(|_| Failure::setup("address".into()))?,
+    )
+    .await
+    .map_err(Failure::io)?;
     let run = Rehearsal::new(format!("http://{}", server.addr), staff.token, clock, scenario).0;
     Ok((server, run))
 }
