@@ -59,9 +59,26 @@ pub async fn call_outcome(
     call: &StoredCall,
 ) -> Result<Arc<CallOutcome>, DomainError> {
     let snapshot = store::assessment::snapshot_id(&state.db, call.id, STAGE_FINAL).await?;
-    let key = match snapshot {
-        Some(id) => CacheKey { generation: u64::MAX, audit: i64::from(id) },
-        None => state.read_key().await?,
+    let read_key = match snapshot {
+        Some(_) => None,
+        None => Some(state.read_key().await?),
+    };
+    call_outcome_known(state, call, snapshot, read_key).await
+}
+
+/// The call's outcome when the caller has read the id of its published final decision (if any)
+/// and, for a call without one, the read key (`AppState::read_key`), both at the start of its
+/// request: no statement at all when the outcome is in memory.
+pub async fn call_outcome_known(
+    state: &AppState,
+    call: &StoredCall,
+    snapshot: Option<i32>,
+    read_key: Option<CacheKey>,
+) -> Result<Arc<CallOutcome>, DomainError> {
+    let key = match (snapshot, read_key) {
+        (Some(id), _) => CacheKey { generation: u64::MAX, audit: i64::from(id) },
+        (None, Some(key)) => key,
+        (None, None) => state.read_key().await?,
     };
     if let Some(hit) = state.reads.get::<CallOutcome>(KIND, call.id, key) {
         return Ok(hit);

@@ -14,6 +14,7 @@ pub mod finance;
 pub mod letter_logos;
 pub mod letters;
 pub mod monitoring;
+pub mod outcome_read;
 pub mod read_cache;
 pub mod regions;
 mod state;
