@@ -87,7 +87,7 @@ pub async fn app_row<C: ConnectionTrait>(db: &C, id: i32) -> Result<AppRow, Doma
     Ok(to_app_row(a, region))
 }
 
-pub(crate) fn to_app_row(a: entity::application::Model, region: Region) -> AppRow {
+fn to_app_row(a: entity::application::Model, region: Region) -> AppRow {
     AppRow {
         id: a.id,
         call_id: a.call_id,

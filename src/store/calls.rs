@@ -40,7 +40,7 @@ fn document(def: &CallDefinition) -> Result<String, DomainError> {
 static PARSED: LazyLock<Mutex<HashMap<i32, (call::Model, StoredCall)>>> =
     LazyLock::new(Mutex::default);
 
-pub(crate) fn from_row(m: call::Model) -> Result<StoredCall, DomainError> {
+fn from_row(m: call::Model) -> Result<StoredCall, DomainError> {
     {
         let parsed = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((row, stored)) = parsed.get(&m.id)

@@ -1,83 +1,103 @@
-//! What one application's outcome read needs from the database besides the call's outcome, in
-//! one statement: the application, its region, its call and the id of the call's published
-//! outcome of a stage.
+//! What one application's outcome read needs from the database besides what is kept in memory,
+//! in one statement: the application with its region, the id of its call's published outcome of
+//! a stage, and the newest audit line (the read key's part that other processes move).
 
-use entity::{application, call, outcome_snapshot, region};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Iterable};
+use chrono::{DateTime, Utc};
+use entity::{application, audit_log, consensus_note, outcome_snapshot, region};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Order, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use super::calls::StoredCall;
-use crate::domain::region::Region;
-use crate::error::DomainError;
-
-/// An application with its region and call, and the id of the call's published outcome.
+/// An application's row as the outcome read shows it, with the call's published outcome and the
+/// newest audit line when it was read.
 #[derive(Debug, Clone)]
-pub struct ApplicationInCall {
-    pub application: application::Model,
-    pub region: Region,
-    pub call: StoredCall,
+pub struct ApplicationRead {
+    pub id: i32,
+    pub call_id: i32,
+    pub region_id: i32,
+    pub status: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub region_ref: String,
+    pub region_name: String,
+    pub lead_applicant_email: String,
     /// The call's published outcome of the stage asked for, if any.
     pub snapshot: Option<i32>,
+    /// The newest audit line's id (0 without any).
+    pub audit: i64,
 }
 
-const APP: &str = "a_";
-const REGION: &str = "r_";
-const CALL: &str = "c_";
-const SNAPSHOT: &str = "s_id";
-
-/// Selects every column of `E`, each named with `prefix` before it.
-fn select_all<E: EntityTrait>(q: &mut SelectStatement, entity: E, prefix: &str) {
-    for c in E::Column::iter() {
-        let name = format!("{prefix}{}", sea_orm::IdenStatic::as_str(&c));
-        q.expr_as(Expr::col((entity, c)), Alias::new(name));
-    }
-}
-
-/// The application `id` with its region, its call and the id of the call's `stage` snapshot;
-/// `None` when there is no such application.
-pub async fn application_in_call<C: ConnectionTrait>(
+/// The application `id` with its region, the id of its call's `stage` snapshot and the newest
+/// audit line, in one statement; `None` when there is no such application.
+pub async fn application_read<C: ConnectionTrait>(
     db: &C,
     id: i32,
     stage: &str,
-) -> Result<Option<ApplicationInCall>, DomainError> {
+) -> Result<Option<ApplicationRead>, DbErr> {
+    let (a, r, s) = (application::Entity, region::Entity, outcome_snapshot::Entity);
+    let newest_audit = Query::select()
+        .column((audit_log::Entity, audit_log::Column::Id))
+        .from(audit_log::Entity)
+        .order_by((audit_log::Entity, audit_log::Column::Id), Order::Desc)
+        .limit(1)
+        .to_owned();
     let mut q = Query::select();
-    q.from(application::Entity);
-    select_all(&mut q, application::Entity, APP);
-    select_all(&mut q, region::Entity, REGION);
-    select_all(&mut q, call::Entity, CALL);
-    q.expr_as(
-        Expr::col((outcome_snapshot::Entity, outcome_snapshot::Column::Id)),
-        Alias::new(SNAPSHOT),
-    );
-    q.join(
-        JoinType::InnerJoin,
-        region::Entity,
-        Expr::col((region::Entity, region::Column::Id))
-            .equals((application::Entity, application::Column::RegionId)),
-    );
-    q.join(
-        JoinType::InnerJoin,
-        call::Entity,
-        Expr::col((call::Entity, call::Column::Id))
-            .equals((application::Entity, application::Column::CallId)),
-    );
-    q.join(
-        JoinType::LeftJoin,
-        outcome_snapshot::Entity,
-        Condition::all()
-            .add(
-                Expr::col((outcome_snapshot::Entity, outcome_snapshot::Column::CallId))
-                    .equals((application::Entity, application::Column::CallId)),
-            )
-            .add(Expr::col((outcome_snapshot::Entity, outcome_snapshot::Column::Stage)).eq(stage)),
-    );
-    q.and_where(Expr::col((application::Entity, application::Column::Id)).eq(id));
+    q.from(a)
+        .column((a, application::Column::Id))
+        .column((a, application::Column::CallId))
+        .column((a, application::Column::RegionId))
+        .column((a, application::Column::Status))
+        .column((a, application::Column::SubmittedAt))
+        .expr_as(Expr::col((r, region::Column::Ref)), Alias::new("region_ref"))
+        .expr_as(Expr::col((r, region::Column::Name)), Alias::new("region_name"))
+        .column((r, region::Column::LeadApplicantEmail))
+        .expr_as(Expr::col((s, outcome_snapshot::Column::Id)), Alias::new("snapshot"))
+        .expr_as(Expr::SubQuery(None, Box::new(newest_audit.into())), Alias::new("audit"))
+        .join(
+            JoinType::InnerJoin,
+            r,
+            Expr::col((r, region::Column::Id)).equals((a, application::Column::RegionId)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            s,
+            Condition::all()
+                .add(
+                    Expr::col((s, outcome_snapshot::Column::CallId))
+                        .equals((a, application::Column::CallId)),
+                )
+                .add(Expr::col((s, outcome_snapshot::Column::Stage)).eq(stage)),
+        )
+        .and_where(Expr::col((a, application::Column::Id)).eq(id));
     let Some(row) = db.query_one(&q).await? else {
         return Ok(None);
     };
-    let application = application::Model::from_query_result(&row, APP)?;
-    let (_, region) = super::regions::from_row(region::Model::from_query_result(&row, REGION)?)?;
-    let call = super::calls::from_row(call::Model::from_query_result(&row, CALL)?)?;
-    let snapshot: Option<i32> = row.try_get("", SNAPSHOT)?;
-    Ok(Some(ApplicationInCall { application, region, call, snapshot }))
+    let audit: Option<i32> = row.try_get("", "audit")?;
+    Ok(Some(ApplicationRead {
+        id: row.try_get("", "id")?,
+        call_id: row.try_get("", "call_id")?,
+        region_id: row.try_get("", "region_id")?,
+        status: row.try_get("", "status")?,
+        submitted_at: row.try_get("", "submitted_at")?,
+        region_ref: row.try_get("", "region_ref")?,
+        region_name: row.try_get("", "region_name")?,
+        lead_applicant_email: row.try_get("", "lead_applicant_email")?,
+        snapshot: row.try_get("", "snapshot")?,
+        audit: audit.map_or(0, i64::from),
+    }))
+}
+
+/// The consensus notes on the applications of a call, oldest first (one statement).
+pub async fn notes_of_call<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+) -> Result<Vec<consensus_note::Model>, DbErr> {
+    let apps = Query::select()
+        .column(application::Column::Id)
+        .from(application::Entity)
+        .and_where(Expr::col(application::Column::CallId).eq(call_id))
+        .to_owned();
+    consensus_note::Entity::find()
+        .filter(consensus_note::Column::ApplicationId.in_subquery(apps))
+        .order_by_asc(consensus_note::Column::Id)
+        .all(db)
+        .await
 }

@@ -76,7 +76,7 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<(i32, Region)>, Doma
         .collect()
 }
 
-pub(crate) fn from_row(m: region::Model) -> Result<(i32, Region), DomainError> {
+fn from_row(m: region::Model) -> Result<(i32, Region), DomainError> {
     let municipalities: Vec<Municipality> =
         serde_json::from_str(&m.municipalities).map_err(DomainError::internal)?;
     Ok((

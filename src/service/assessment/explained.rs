@@ -1,16 +1,19 @@
-//! Every figure behind one application's outcome, kept in memory between requests.
+//! Every figure behind one application's outcome, in one statement when nothing changed.
 //!
-//! A read answered from memory runs one statement: the read key (`AppState::read_key`: this
-//! process's write generation and the newest audit line). Every change to what an explanation
-//! shows (the application and its region, the call, its sheets, decisions, consensus notes and
-//! publications) is audited in its own transaction, so a key that moved means the explanations
-//! in memory may be stale: they are all dropped at once and read again as they are asked for
-//! (one joined statement, then the decisions and the notes; the call's outcome itself comes from
-//! `outcome_cache`). The same holds with other processes on the same database, whose changes
-//! move the audit line.
+//! The statement reads the application with its region, the id of its call's published final
+//! decision and the newest audit line (with this process's write generation: the read key, as
+//! `AppState::read_key`). Everything else comes from memory, kept per call under that key: the
+//! call's outcome (`outcome_cache`) and its recorded decisions and consensus notes. Every change
+//! to those (sheets, decisions, notes, publications) is audited in its own transaction, also
+//! one made by another process on the same database, so a key that moved means what is kept is
+//! stale: it is read again once, for the whole call (two statements, and the outcome when it is
+//! not published). Nothing is kept per application, so the first read of each application
+//! costs the same as the next.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+
+use entity::{consensus_note, decision};
 
 use super::STAGE_FINAL;
 use crate::domain::grounds::DecisionGround;
@@ -18,21 +21,19 @@ use crate::domain::selection::{ApplicationResult, SheetFacts};
 use crate::error::DomainError;
 use crate::service::AppState;
 use crate::service::auth::{Principal, Role};
-use crate::service::outcome::{AppRow, to_app_row};
-use crate::service::outcome_cache::{CallOutcome, call_outcome_known};
+use crate::service::outcome::AppRow;
+use crate::service::outcome_cache::{CallOutcome, Known, call_outcome_known};
 use crate::store::{self, read_cache::CacheKey};
 
-const KIND: &str = "explained";
-/// At most this many explanations are kept per read key (about a kilobyte each beside the call's
-/// outcome, which they share); past it a read is answered without being kept.
-const MAX_KEPT: usize = 50_000;
+const KIND: &str = "call_records";
 
 /// Every figure behind one application's outcome.
 #[derive(Debug)]
 pub struct Explained {
     pub app: AppRow,
-    pub decisions: Vec<entity::decision::Model>,
-    pub notes: Vec<entity::consensus_note::Model>,
+    /// The decisions on this application and those on the call as a whole, oldest first.
+    pub decisions: Vec<decision::Model>,
+    pub notes: Vec<consensus_note::Model>,
     /// The decisive ground of the decision, once there is one.
     pub ground: Option<DecisionGround>,
     /// The call's outcome this explanation is a line of, and where in it.
@@ -54,31 +55,52 @@ impl Explained {
     }
 }
 
-/// The explanations read under one read key, by application id.
-#[derive(Default)]
-struct Kept(Mutex<HashMap<i32, Arc<Explained>>>);
+/// A call's recorded decisions and consensus notes, by application, as read under one key.
+#[derive(Debug, Default)]
+struct CallRecords {
+    /// Decisions on the call as a whole (no application), oldest first.
+    on_call: Vec<decision::Model>,
+    decisions: HashMap<i32, Vec<decision::Model>>,
+    notes: HashMap<i32, Vec<consensus_note::Model>>,
+}
 
-impl Kept {
-    fn get(&self, id: i32) -> Option<Arc<Explained>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&id).cloned()
-    }
-
-    fn put(&self, id: i32, e: Arc<Explained>) {
-        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() < MAX_KEPT {
-            kept.insert(id, e);
-        }
+impl CallRecords {
+    /// The decisions on this application and on the call, oldest first (as
+    /// `store::assessment::decisions_of_application`).
+    fn decisions_of(&self, application_id: i32) -> Vec<decision::Model> {
+        let own = self.decisions.get(&application_id).map_or(&[][..], Vec::as_slice);
+        let mut all: Vec<decision::Model> = own.iter().chain(&self.on_call).cloned().collect();
+        all.sort_by_key(|d| d.id);
+        all
     }
 }
 
-/// The explanations kept under `key`; a new, empty set (dropping the old) when the key moved.
-fn kept_under(state: &AppState, key: CacheKey) -> Arc<Kept> {
-    if let Some(kept) = state.reads.get::<Kept>(KIND, 0, key) {
-        return kept;
+/// The call's decisions and notes under `key`, read at most once per key and call.
+async fn call_records(
+    state: &AppState,
+    call_id: i32,
+    key: CacheKey,
+) -> Result<Arc<CallRecords>, DomainError> {
+    if let Some(hit) = state.reads.get::<CallRecords>(KIND, call_id, key) {
+        return Ok(hit);
     }
-    let kept = Arc::new(Kept::default());
-    state.reads.put(KIND, 0, key, kept.clone());
-    kept
+    let _turn = state.reads.turn(KIND, call_id).await;
+    if let Some(hit) = state.reads.get::<CallRecords>(KIND, call_id, key) {
+        return Ok(hit);
+    }
+    let mut records = CallRecords::default();
+    for d in store::assessment::decisions_of_call(&state.db, call_id).await? {
+        match d.application_id {
+            Some(a) => records.decisions.entry(a).or_default().push(d),
+            None => records.on_call.push(d),
+        }
+    }
+    for n in store::outcome_read::notes_of_call(&state.db, call_id).await? {
+        records.notes.entry(n.application_id).or_default().push(n);
+    }
+    let records = Arc::new(records);
+    state.reads.put(KIND, call_id, key, records.clone());
+    Ok(records)
 }
 
 /// Every figure behind one application's outcome: 403 for anyone but staff, 404 for an unknown
@@ -88,41 +110,35 @@ pub async fn explain(
     state: &AppState,
     who: &Principal,
     application_id: i32,
-) -> Result<Arc<Explained>, DomainError> {
-    who.require(&[Role::Staff])?;
-    let key = state.read_key().await?;
-    let kept = kept_under(state, key);
-    if let Some(hit) = kept.get(application_id) {
-        return Ok(hit);
-    }
-    let e = Arc::new(read(state, application_id, key).await?);
-    kept.put(application_id, e.clone());
-    Ok(e)
-}
-
-/// Reads one explanation from the database (and the call's outcome from memory, if it is there).
-async fn read(
-    state: &AppState,
-    application_id: i32,
-    key: CacheKey,
 ) -> Result<Explained, DomainError> {
-    let found = store::outcome_read::application_in_call(&state.db, application_id, STAGE_FINAL)
+    who.require(&[Role::Staff])?;
+    // Taken before the statement: a write committing while it runs moves the key.
+    let generation = state.writes.generation();
+    let row = store::outcome_read::application_read(&state.db, application_id, STAGE_FINAL)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("application {application_id}")))?;
-    let app = to_app_row(found.application, found.region);
-    let call = found.call;
-    let outcome = call_outcome_known(state, &call, found.snapshot, Some(key)).await?;
+    let key = CacheKey { generation, audit: row.audit };
+    let app = AppRow {
+        id: row.id,
+        call_id: row.call_id,
+        region_id: row.region_id,
+        region_ref: row.region_ref,
+        region_name: row.region_name,
+        lead_applicant_email: row.lead_applicant_email,
+        status: row.status,
+        submitted_at: row.submitted_at,
+    };
+    let outcome =
+        call_outcome_known(state, Known::Id(app.call_id), row.snapshot, Some(key)).await?;
     let pos = outcome.position(&app.region_ref).ok_or_else(|| {
         DomainError::Conflict("the application is not submitted; it has no outcome".into())
     })?;
-    let decisions =
-        store::assessment::decisions_of_application(&state.db, call.id, application_id).await?;
-    let notes = store::assessment::notes_of(&state.db, &[application_id]).await?;
+    let records = call_records(state, app.call_id, key).await?;
     Ok(Explained {
         ground: outcome.ground_of(&app.region_ref),
+        decisions: records.decisions_of(application_id),
+        notes: records.notes.get(&application_id).cloned().unwrap_or_default(),
         app,
-        decisions,
-        notes,
         outcome,
         pos,
     })
