@@ -98,7 +98,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Princi
     // Taken before the look-up: a token changed while it runs leaves the answer in a set that
     // is already stale.
     let known = known_tokens(state);
-    if let Some(who) = known.fresh(&hash) {
+    if let Some(who) = known.fresh(&hash, state.remember_token) {
         return Ok(Some(who));
     }
     let Some(user) = store::users::by_token_hash(&state.db, &hash).await? else {
@@ -111,15 +111,15 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Princi
         return Err(DomainError::internal(format!("user {} has an unknown role", user.id)));
     };
     let who = Principal { user_id: user.id, name: user.name, role, region_id: user.region_id };
-    known.remember(hash, who.clone());
+    known.remember(hash, who.clone(), state.remember_token);
     Ok(Some(who))
 }
 
-/// How long a token's user is remembered after its look-up. A token changed through this
-/// process (rotated, say) stops working at once: every write transaction that commits here
-/// moves the write generation and drops what was remembered. A token changed by another process
-/// on the same database stops working here within this time.
-pub const REMEMBER_TOKEN: Duration = Duration::from_secs(1);
+/// How long a token's user is remembered after its look-up (`AppState::remember_token`). A token
+/// changed through this process (rotated, say) stops working at once: every write transaction
+/// that commits here moves the write generation and drops what was remembered. A token changed
+/// by another process on the same database stops working here within this time.
+pub use crate::store::REMEMBER_TOKEN;
 const KNOWN_TOKENS: &str = "known_tokens";
 /// At most this many tokens are remembered per write generation; past it they are looked up.
 const MAX_KNOWN_TOKENS: usize = 10_000;
@@ -130,16 +130,16 @@ const MAX_KNOWN_TOKENS: usize = 10_000;
 struct KnownTokens(Mutex<HashMap<String, (Instant, Principal)>>);
 
 impl KnownTokens {
-    fn fresh(&self, hash: &str) -> Option<Principal> {
+    fn fresh(&self, hash: &str, memory: Duration) -> Option<Principal> {
         let known = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let (at, who) = known.get(hash)?;
-        (at.elapsed() < REMEMBER_TOKEN).then(|| who.clone())
+        (at.elapsed() < memory).then(|| who.clone())
     }
 
-    fn remember(&self, hash: String, who: Principal) {
+    fn remember(&self, hash: String, who: Principal, memory: Duration) {
         let mut known = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if known.len() >= MAX_KNOWN_TOKENS {
-            known.retain(|_, (at, _)| at.elapsed() < REMEMBER_TOKEN);
+            known.retain(|_, (at, _)| at.elapsed() < memory);
         }
         if known.len() < MAX_KNOWN_TOKENS {
             known.insert(hash, (Instant::now(), who));

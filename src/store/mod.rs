@@ -21,7 +21,7 @@ mod state;
 pub mod tx;
 pub mod users;
 
-pub use state::AppState;
+pub use state::{AppState, REMEMBER_TOKEN};
 pub use tx::{WriteGate, WriteTx, retry, write_tx};
 
 use migration::MigratorTrait;
