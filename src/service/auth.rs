@@ -1,9 +1,13 @@
 //! Bearer tokens: 256 random bits, shown once, stored only as a SHA-256 hash.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use super::{Actor, AppState};
 use crate::domain::digest::{hex, sha256_hex};
 use crate::error::DomainError;
-use crate::store;
+use crate::store::{self, read_cache::CacheKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -91,6 +95,12 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Princi
         return Ok(None);
     }
     let hash = hash_token(token);
+    // Taken before the look-up: a token changed while it runs leaves the answer in a set that
+    // is already stale.
+    let known = known_tokens(state);
+    if let Some(who) = known.fresh(&hash, state.remember_token) {
+        return Ok(Some(who));
+    }
     let Some(user) = store::users::by_token_hash(&state.db, &hash).await? else {
         return Ok(None);
     };
@@ -100,7 +110,53 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Princi
     let Some(role) = Role::parse(&user.role) else {
         return Err(DomainError::internal(format!("user {} has an unknown role", user.id)));
     };
-    Ok(Some(Principal { user_id: user.id, name: user.name, role, region_id: user.region_id }))
+    let who = Principal { user_id: user.id, name: user.name, role, region_id: user.region_id };
+    known.remember(hash, who.clone(), state.remember_token);
+    Ok(Some(who))
+}
+
+/// How long a token's user is remembered after its look-up (`AppState::remember_token`). A token
+/// changed through this process (rotated, say) stops working at once: every write transaction
+/// that commits here moves the write generation and drops what was remembered. A token changed
+/// by another process on the same database stops working here within this time.
+pub use crate::store::REMEMBER_TOKEN;
+const KNOWN_TOKENS: &str = "known_tokens";
+/// At most this many tokens are remembered per write generation; past it they are looked up.
+const MAX_KNOWN_TOKENS: usize = 10_000;
+
+/// The users of tokens looked up since the last write in this process, by token hash, with the
+/// time of their look-up. Unknown tokens are never remembered: a new token works at once.
+#[derive(Default)]
+struct KnownTokens(Mutex<HashMap<String, (Instant, Principal)>>);
+
+impl KnownTokens {
+    fn fresh(&self, hash: &str, memory: Duration) -> Option<Principal> {
+        let known = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let (at, who) = known.get(hash)?;
+        (at.elapsed() < memory).then(|| who.clone())
+    }
+
+    fn remember(&self, hash: String, who: Principal, memory: Duration) {
+        let mut known = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if known.len() >= MAX_KNOWN_TOKENS {
+            known.retain(|_, (at, _)| at.elapsed() < memory);
+        }
+        if known.len() < MAX_KNOWN_TOKENS {
+            known.insert(hash, (Instant::now(), who));
+        }
+    }
+}
+
+/// The tokens remembered under this process's current write generation (a new, empty set when
+/// it moved).
+fn known_tokens(state: &AppState) -> Arc<KnownTokens> {
+    let key = CacheKey { generation: state.writes.generation(), audit: -1 };
+    if let Some(known) = state.reads.get::<KnownTokens>(KNOWN_TOKENS, 0, key) {
+        return known;
+    }
+    let known = Arc::new(KnownTokens::default());
+    state.reads.put(KNOWN_TOKENS, 0, key, known.clone());
+    known
 }
 
 #[cfg(test)]

@@ -59,31 +59,70 @@ pub async fn call_outcome(
     call: &StoredCall,
 ) -> Result<Arc<CallOutcome>, DomainError> {
     let snapshot = store::assessment::snapshot_id(&state.db, call.id, STAGE_FINAL).await?;
-    let key = match snapshot {
-        Some(id) => CacheKey { generation: u64::MAX, audit: i64::from(id) },
-        None => state.read_key().await?,
+    let read_key = match snapshot {
+        Some(_) => None,
+        None => Some(state.read_key().await?),
     };
-    if let Some(hit) = state.reads.get::<CallOutcome>(KIND, call.id, key) {
+    call_outcome_known(state, Known::Call(call), snapshot, read_key).await
+}
+
+/// The call whose outcome is asked for: read, or only its id (then it is read when the outcome
+/// must be computed).
+#[derive(Debug, Clone, Copy)]
+pub enum Known<'a> {
+    Call(&'a StoredCall),
+    Id(i32),
+}
+
+/// The call's outcome when the caller has read the id of its published final decision (if any)
+/// and, for a call without one, the read key (`AppState::read_key`), both at the start of its
+/// request: no statement at all when the outcome is in memory.
+pub async fn call_outcome_known(
+    state: &AppState,
+    call: Known<'_>,
+    snapshot: Option<i32>,
+    read_key: Option<CacheKey>,
+) -> Result<Arc<CallOutcome>, DomainError> {
+    let call_id = match call {
+        Known::Call(c) => c.id,
+        Known::Id(id) => id,
+    };
+    let key = match (snapshot, read_key) {
+        (Some(id), _) => CacheKey { generation: u64::MAX, audit: i64::from(id) },
+        (None, Some(key)) => key,
+        (None, None) => state.read_key().await?,
+    };
+    if let Some(hit) = state.reads.get::<CallOutcome>(KIND, call_id, key) {
         return Ok(hit);
     }
     // One computation per call at a time; whoever waited finds it done.
-    let _turn = state.reads.turn(KIND, call.id).await;
-    if let Some(hit) = state.reads.get::<CallOutcome>(KIND, call.id, key) {
+    let _turn = state.reads.turn(KIND, call_id).await;
+    if let Some(hit) = state.reads.get::<CallOutcome>(KIND, call_id, key) {
         return Ok(hit);
     }
     let outcome = match snapshot {
         Some(_) => {
-            let snap = store::assessment::snapshot(&state.db, call.id, STAGE_FINAL)
+            let snap = store::assessment::snapshot(&state.db, call_id, STAGE_FINAL)
                 .await?
                 .ok_or_else(|| DomainError::internal("the published snapshot went away"))?;
             let input: SelectionInput =
                 serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?;
             CallOutcome::new(input, true)
         }
-        None => CallOutcome::new(selection_input(&state.db, call).await?, false),
+        None => {
+            let read;
+            let call = match call {
+                Known::Call(c) => c,
+                Known::Id(id) => {
+                    read = store::calls::call_of(&state.db, id).await?;
+                    &read
+                }
+            };
+            CallOutcome::new(selection_input(&state.db, call).await?, false)
+        }
     };
     let outcome = Arc::new(outcome);
-    state.reads.put(KIND, call.id, key, outcome.clone());
+    state.reads.put(KIND, call_id, key, outcome.clone());
     Ok(outcome)
 }
 

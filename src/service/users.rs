@@ -87,7 +87,8 @@ details: serde_json::json!({"email": user.email, "role": user.role, "region": in
     Ok(CreatedUser { user, region_ref: region.map(|(_, r)| r.r#ref), token })
 }
 
-/// Issues a new token for an existing user; the old one stops working at once.
+/// Issues a new token for an existing user; the old one stops working at once in this process,
+/// and within `auth::REMEMBER_TOKEN` in another on the same database.
 #[tracing::instrument(skip_all, fields(actor_id = actor.user_id, user_id = user_id))]
 pub async fn rotate_token(
     state: &AppState,

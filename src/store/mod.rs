@@ -14,13 +14,14 @@ pub mod finance;
 pub mod letter_logos;
 pub mod letters;
 pub mod monitoring;
+pub mod outcome_read;
 pub mod read_cache;
 pub mod regions;
 mod state;
 pub mod tx;
 pub mod users;
 
-pub use state::AppState;
+pub use state::{AppState, REMEMBER_TOKEN};
 pub use tx::{WriteGate, WriteTx, retry, write_tx};
 
 use migration::MigratorTrait;

@@ -1,5 +1,7 @@
 //! The context every use case runs in: the database, the clock and the writers' turn.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
@@ -17,11 +19,24 @@ pub struct AppState {
     pub writes: WriteGate,
     /// Read models computed once per change (see `store::read_cache`).
     pub reads: ReadCache,
+    /// How long a bearer token's user is remembered after its look-up (`service::auth`):
+    /// `REMEMBER_TOKEN` unless a test pins it.
+    pub remember_token: Duration,
 }
+
+/// How long a bearer token's user is remembered after its look-up: a token changed by another
+/// process on the same database stops working here within this time (see `service::auth`).
+pub const REMEMBER_TOKEN: Duration = Duration::from_secs(1);
 
 impl AppState {
     pub fn new(db: DatabaseConnection, clock: SharedClock) -> AppState {
-        AppState { db, clock, writes: WriteGate::default(), reads: ReadCache::default() }
+        AppState {
+            db,
+            clock,
+            writes: WriteGate::default(),
+            reads: ReadCache::default(),
+            remember_token: REMEMBER_TOKEN,
+        }
     }
 
     /// Opens a write transaction that holds the write lock from its start (see `store::tx`).

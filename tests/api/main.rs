@@ -25,6 +25,7 @@ mod limits;
 mod mail;
 mod mail_delivery;
 mod monitoring;
+mod outcome_reads;
 mod outcome_timing;
 mod pdf_archive;
 mod publication_scale;

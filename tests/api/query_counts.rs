@@ -59,7 +59,7 @@ async fn counts_at(size: usize) -> (Counts, usize) {
 /// Adds applications (straight into the store: the intake has its own tests) until `size` are
 /// submitted, each with the first-round sheets of the scenario's first application, submitted
 /// through the service by the same assessors.
-async fn add_scored_applications(
+pub(crate) async fn add_scored_applications(
     app: &TestApp,
     s: &Value,
     r: &Rehearsal,

@@ -138,21 +138,21 @@ impl ExplainApi {
     ) -> Result<Json<OutcomeView>, ReadState> {
         let e = svc::explain(&self.state, &auth.0, id.0).await?;
         Ok(Json(OutcomeView {
-            result: line(&e.result, Some(&e.app)),
-            first_round_sheets: e.first_round.iter().map(sheet_figures).collect(),
-            final_round_sheets: e.final_round.iter().map(sheet_figures).collect(),
+            result: line(e.result(), Some(&e.app)),
+            first_round_sheets: e.first_round().iter().map(sheet_figures).collect(),
+            final_round_sheets: e.final_round().iter().map(sheet_figures).collect(),
             decisions: e
                 .decisions
-                .into_iter()
+                .iter()
                 .map(|d| DecisionRecord {
-                    kind: d.kind,
+                    kind: d.kind.clone(),
                     value: serde_json::from_str(&d.value).unwrap_or(Value::Null),
-                    reason: d.reason,
+                    reason: d.reason.clone(),
                     decided_at: d.decided_at,
                 })
                 .collect(),
-            consensus_notes: e.notes.into_iter().map(note_view).collect(),
-            ground: e.ground.and_then(|g| serde_json::to_value(g).ok()),
+            consensus_notes: e.notes.iter().cloned().map(note_view).collect(),
+            ground: e.ground.as_ref().and_then(|g| serde_json::to_value(g).ok()),
         }))
     }
 

@@ -9,6 +9,7 @@ pub mod addendum;
 pub mod calibration;
 pub mod conflicts;
 pub mod decisions;
+pub mod explained;
 pub mod results;
 pub mod rounds;
 pub mod sheets;
@@ -25,9 +26,10 @@ pub use addendum::{has_addendum, upload_addendum};
 pub use calibration::{add_consensus_note, assessor_deviations, consensus_notes};
 pub use conflicts::{conflicts, declare_conflict};
 pub use decisions::{decide_knockout, set_manual_allocation, settle_tie};
+pub use explained::{Explained, explain};
 pub use results::{
-    Explained, FrozenOutcome, ReplacedSheet, ResultsPage, ResultsQuery, UNDECIDED, WhatIf, explain,
-    frozen, results, results_page, what_if,
+    FrozenOutcome, ReplacedSheet, ResultsPage, ResultsQuery, UNDECIDED, WhatIf, frozen, results,
+    results_page, what_if,
 };
 pub use rounds::{close_round, round_state_of};
 pub use sheets::{SheetView, correct_sheet, save_sheet, sheets, submit_sheet};

@@ -14,7 +14,7 @@ use crate::domain::selection::{self, SelectionInput, SelectionResult, SheetFacts
 use crate::error::DomainError;
 use crate::service::AppState;
 use crate::service::auth::{Principal, Role};
-use crate::service::outcome::{AppRow, app_row, submitted_apps};
+use crate::service::outcome::{AppRow, submitted_apps};
 use crate::service::outcome_cache::{CallOutcome, apps_by_ref, call_outcome};
 use crate::store::{
     self,
@@ -213,46 +213,5 @@ pub async fn what_if(
         awarded_before: before.awarded_in_rank_order,
         awarded_after: after.awarded_in_rank_order.clone(),
         result: after,
-    })
-}
-
-/// Every figure behind one application's outcome.
-#[derive(Debug, Clone)]
-pub struct Explained {
-    pub app: AppRow,
-    pub result: selection::ApplicationResult,
-    pub first_round: Vec<SheetFacts>,
-    pub final_round: Vec<SheetFacts>,
-    pub decisions: Vec<entity::decision::Model>,
-    pub notes: Vec<entity::consensus_note::Model>,
-    /// The decisive ground of the decision, once there is one.
-    pub ground: Option<crate::domain::grounds::DecisionGround>,
-}
-
-#[tracing::instrument(skip_all, fields(application_id = application_id))]
-pub async fn explain(
-    state: &AppState,
-    who: &Principal,
-    application_id: i32,
-) -> Result<Explained, DomainError> {
-    who.require(&[Role::Staff])?;
-    let app = app_row(&state.db, application_id).await?;
-    let call = call_of(&state.db, app.call_id).await?;
-    let outcome = call_outcome(state, &call).await?;
-    let (input, result) = (&outcome.input, &outcome.result);
-    let pos = outcome.position(&app.region_ref).ok_or_else(|| {
-        DomainError::Conflict("the application is not submitted; it has no outcome".into())
-    })?;
-    let decisions =
-        store::assessment::decisions_of_application(&state.db, call.id, application_id).await?;
-    let notes = store::assessment::notes_of(&state.db, &[application_id]).await?;
-    Ok(Explained {
-        ground: outcome.ground_of(&app.region_ref),
-        result: result.applications[pos].clone(),
-        first_round: input.applications[pos].first_round.clone(),
-        final_round: input.applications[pos].final_round.clone(),
-        app,
-        decisions,
-        notes,
     })
 }
