@@ -213,7 +213,7 @@ async fn submitted_facts<C: ConnectionTrait>(
     let mut names: BTreeMap<i32, String> = BTreeMap::new();
     let mut facts: HashMap<(i32, &'static str), Vec<SheetFacts>> = HashMap::new();
     for slice in application_ids.chunks(SHEET_SLICE) {
-        let sheets = store::assessment::sheets_of(db, slice, None).await?;
+        let sheets = store::assessment::submitted_sheets_of(db, slice, None).await?;
         let unknown: BTreeSet<i32> =
             sheets.iter().map(|s| s.assessor_id).filter(|id| !names.contains_key(id)).collect();
         if !unknown.is_empty() {
@@ -223,7 +223,7 @@ async fn submitted_facts<C: ConnectionTrait>(
                 names.insert(u.id, u.reference.unwrap_or(u.email));
             }
         }
-        for s in sheets.iter().filter(|s| s.status == "submitted") {
+        for s in &sheets {
             let Ok(round) = Round::parse(&s.round) else { continue };
             facts
                 .entry((s.application_id, round.as_str()))
@@ -239,7 +239,7 @@ async fn submitted_facts<C: ConnectionTrait>(
 /// A submitted sheet as the computation takes it.
 fn sheet_facts(
     call: &CallDefinition,
-    s: &entity::sheet::Model,
+    s: &store::assessment::SubmittedSheet,
     names: &BTreeMap<i32, String>,
 ) -> Result<SheetFacts, DomainError> {
     let input: SheetInput = serde_json::from_str(&s.content).map_err(DomainError::internal)?;

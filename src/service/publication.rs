@@ -46,7 +46,7 @@ pub async fn publish_first_round(
     }
     let o = closed_outcome(&txn, &call, Round::First, now).await?;
     let letters = letters::resolve(&txn, call_id).await?;
-    letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, true).await?;
+    letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, &o.apps, true).await?;
     let p = Publishing { who, call: &call, outcome: &o, letters: &letters, now };
     let apps = apps_by_ref(&o);
     let decided: Vec<Decided> = o
@@ -87,7 +87,7 @@ pub async fn publish_final(
     }
     let o = closed_outcome(&txn, &call, Round::Final, now).await?;
     let letters = letters::resolve(&txn, call_id).await?;
-    letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, false).await?;
+    letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, &o.apps, false).await?;
     let p = Publishing { who, call: &call, outcome: &o, letters: &letters, now };
     let apps = apps_by_ref(&o);
     let decided: Vec<Decided> = o

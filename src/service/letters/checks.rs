@@ -8,7 +8,7 @@ use super::Resolved;
 use crate::domain::scoring::SheetInput;
 use crate::domain::selection::{SelectionInput, SelectionResult};
 use crate::error::DomainError;
-use crate::service::outcome;
+use crate::service::outcome::AppRow;
 use crate::store::{self, calls::StoredCall};
 
 /// What must hold before a publication issues letters, as one conflict naming every problem:
@@ -22,6 +22,7 @@ pub async fn ready_to_publish<C: ConnectionTrait>(
     input: &SelectionInput,
     result: &SelectionResult,
     resolved: &Resolved,
+    apps: &[AppRow],
     first_round: bool,
 ) -> Result<(), DomainError> {
     let mut problems: Vec<String> = resolved
@@ -30,7 +31,6 @@ pub async fn ready_to_publish<C: ConnectionTrait>(
         .into_iter()
         .map(|m| format!("letter_settings.{m} is missing"))
         .collect();
-    let apps = outcome::submitted_apps(db, call.id).await?;
     let ids: HashMap<&str, i32> = apps.iter().map(|a| (a.region_ref.as_str(), a.id)).collect();
     let id_of = |r: &str| ids.get(r).copied();
     if first_round {
@@ -41,7 +41,7 @@ pub async fn ready_to_publish<C: ConnectionTrait>(
                 problems.push(format!("letter_settings.interviews.{id}: no interview details for application {id} ({}); set them with PUT /calls/{}/interviews/{id}", r.r#ref, call.id));
             }
         }
-        problems.extend(motivation_problems(db, call, input, result, None).await?);
+        problems.extend(motivation_problems(db, call, input, result, apps, None).await?);
     }
     if problems.is_empty() {
         return Ok(());
@@ -51,17 +51,18 @@ pub async fn ready_to_publish<C: ConnectionTrait>(
 
 /// The decisive motivations that cannot carry a knock-out rejection (empty, too short, or only a
 /// reference elsewhere), one line each naming the application and the criterion; of one
-/// application (`only`, its ref) or of the whole call.
+/// application (`only`, its ref) or of the whole call; `apps` holds the applications concerned
+/// (the caller has them: the outcome's, or the one application).
 pub async fn motivation_problems<C: ConnectionTrait>(
     db: &C,
     call: &StoredCall,
     input: &SelectionInput,
     result: &SelectionResult,
+    apps: &[AppRow],
     only: Option<&str>,
 ) -> Result<Vec<String>, DomainError> {
     use crate::domain::grounds::{self, Ground, motivation_problem};
     let mut problems = Vec::new();
-    let apps = outcome::submitted_apps(db, call.id).await?;
     let id_of: HashMap<&str, i32> = apps.iter().map(|a| (a.region_ref.as_str(), a.id)).collect();
     let label = |id: &str| {
         call.definition
@@ -84,7 +85,9 @@ pub async fn motivation_problems<C: ConnectionTrait>(
     // scanned per rejection.
     let ids: Vec<i32> = rejected.iter().map(|(_, id)| *id).collect();
     let mut sheets_of: HashMap<i32, Vec<_>> = HashMap::new();
-    for s in store::assessment::sheets_of(db, &ids, Some(store::assessment::FIRST)).await? {
+    for s in
+        store::assessment::submitted_sheets_of(db, &ids, Some(store::assessment::FIRST)).await?
+    {
         sheets_of.entry(s.application_id).or_default().push(s);
     }
     for (region_ref, id) in rejected {
@@ -96,7 +99,7 @@ pub async fn motivation_problems<C: ConnectionTrait>(
         };
         for c in criteria {
             let sheets = sheets_of.get(&id).map(Vec::as_slice).unwrap_or_default();
-            for s in sheets.iter().filter(|s| s.status == "submitted") {
+            for s in sheets {
                 let sheet: SheetInput =
                     serde_json::from_str(&s.content).map_err(DomainError::internal)?;
                 if sheet.knockout.get(c) != Some(&false) {

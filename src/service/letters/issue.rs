@@ -205,8 +205,15 @@ pub async fn preview(
     };
     let f = facts(db, request, now, resolved.settings).await?;
     let pdf = compose::render(&f, &resolved.templates)?;
-    let warnings =
-        checks::motivation_problems(db, &call, &input, &result, Some(&app.region_ref)).await?;
+    let warnings = checks::motivation_problems(
+        db,
+        &call,
+        &input,
+        &result,
+        std::slice::from_ref(&app),
+        Some(&app.region_ref),
+    )
+    .await?;
     Ok((filename(&f.reference, kind, 1), pdf, warnings))
 }
 
