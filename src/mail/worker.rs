@@ -23,8 +23,8 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Attachment, Body, MultiPart, SinglePart};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 use super::outbox::status;
@@ -145,102 +145,105 @@ impl Worker {
         &self.id
     }
 
-    /// Claims up to `batch` due rows and delivers them, a few at a time on separate pooled
-    /// connections: each SMTP exchange mostly waits on the network (lettre 0.11 leaves Nagle on,
-    /// so every message waits for the server's delayed ACK), and waits overlap.
+    /// Claims up to `batch` due rows, delivers them with a few on the wire at once (each on its
+    /// own kept SMTP connection: an exchange mostly waits on the network, and waits overlap),
+    /// then marks their outcomes in one short write transaction, in the order claimed.
     pub async fn run_once(&self) -> Result<Pass, DomainError> {
         let now = self.state.now();
         let rows = self.claim(now).await?;
         let mut pass = Pass { claimed: rows.len(), ..Pass::default() };
-        let mut rows = rows.into_iter();
-        loop {
-            let mut sending = tokio::task::JoinSet::new();
-            for row in rows.by_ref().take(SENDS_AT_ONCE) {
-                let prepared = self.with_letter(row.clone()).await.and_then(|row| {
-                    build_message_replying_to(
-                        &row,
-                        &self.settings.from,
-                        self.settings.reply_to.as_deref(),
-                        now,
-                    )
-                });
-                let transport = self.transport.clone();
-                sending.spawn(async move {
-                    let result = match prepared {
-                        Ok(message) => transport.send(&row, &message).await,
-                        Err(e) => Err(e),
-                    };
-                    (row, result)
-                });
-            }
-            if sending.is_empty() {
-                return Ok(pass);
-            }
-            let mut done = Vec::with_capacity(sending.len());
-            while let Some(joined) = sending.join_next().await {
-                done.push(joined.map_err(DomainError::internal)?);
-            }
-            // Marked in the order claimed, whatever order the sends finished in.
-            done.sort_by_key(|(row, _)| row.id);
-            for (row, result) in done {
-                if result.is_ok() && self.crash_after_send.as_ref().is_some_and(|hook| hook(&row)) {
-                    pass.crashed = true;
-                    return Ok(pass);
-                }
-                self.mark(&row, result, now, &mut pass).await?;
-            }
+        let mut outcomes = self.deliver(rows, now).await?;
+        if let Some(hook) = &self.crash_after_send
+            && let Some(at) = outcomes.iter().position(|(row, result)| result.is_ok() && hook(row))
+        {
+            // The worker "dies" here: what came before is marked, the rest stays `sending`.
+            outcomes.truncate(at);
+            pass.crashed = true;
         }
+        self.mark(&outcomes, now, &mut pass).await?;
+        Ok(pass)
     }
 
-    /// Marks one delivery's outcome on its row (sent, to retry, or failed for good).
+    /// Sends every row (with its letter), at most [`SENDS_AT_ONCE`] at a time; the outcomes in
+    /// the order claimed, whatever order the sends finished in.
+    async fn deliver(
+        &self,
+        rows: Vec<outbox::Model>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(outbox::Model, Result<(), String>)>, DomainError> {
+        let mut outcomes: Vec<Option<(outbox::Model, Result<(), String>)>> = vec![None; rows.len()];
+        let mut sending = tokio::task::JoinSet::new();
+        for (at, row) in rows.into_iter().enumerate() {
+            if sending.len() >= SENDS_AT_ONCE
+                && let Some(joined) = sending.join_next().await
+            {
+                let (at, outcome) = joined.map_err(DomainError::internal)?;
+                outcomes[at] = Some(outcome);
+            }
+            let (state, transport) = (self.state.clone(), self.transport.clone());
+            let (from, reply_to) = (self.settings.from.clone(), self.settings.reply_to.clone());
+            // Rendering and encoding run in the task too, so they overlap other sends.
+            sending.spawn(async move {
+                let prepared = with_letter(state, row.clone()).await.and_then(|row| {
+                    build_message_replying_to(&row, &from, reply_to.as_deref(), now)
+                });
+                let result = match prepared {
+                    Ok(message) => transport.send(&row, &message).await,
+                    Err(e) => Err(e),
+                };
+                (at, (row, result))
+            });
+        }
+        while let Some(joined) = sending.join_next().await {
+            let (at, outcome) = joined.map_err(DomainError::internal)?;
+            outcomes[at] = Some(outcome);
+        }
+        Ok(outcomes.into_iter().flatten().collect())
+    }
+
+    /// Marks the outcomes (sent, to retry, or failed for good) in one write transaction, row by
+    /// row in the order given.
     async fn mark(
         &self,
-        row: &outbox::Model,
-        result: Result<(), String>,
+        outcomes: &[(outbox::Model, Result<(), String>)],
         now: DateTime<Utc>,
         pass: &mut Pass,
     ) -> Result<(), DomainError> {
-        let token = row.leased_by.clone().unwrap_or_default();
-        let marked = match result {
-            Ok(()) => {
-                let n = self.mark_sent(row, &token, now).await?;
-                pass.sent += n;
-                n
-            }
-            Err(e) => {
-                tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "delivery failed");
-                let give_up = row.attempts >= self.settings.max_attempts;
-                let n = self.mark_failed(row, &token, &e, give_up, now).await?;
-                if give_up {
-                    pass.failed += n
-                } else {
-                    pass.retried += n
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        let txn = self.state.write().await?;
+        for (row, result) in outcomes {
+            let token = row.leased_by.clone().unwrap_or_default();
+            let marked = match result {
+                Ok(()) => {
+                    let n = mark_sent(&*txn, row, &token, &self.settings.from, now).await?;
+                    pass.sent += n;
+                    n
                 }
-                n
+                Err(e) => {
+                    tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "delivery failed");
+                    let give_up = row.attempts >= self.settings.max_attempts;
+                    let next = now + backoff(&self.settings, row.attempts);
+                    let n = mark_failed(&*txn, row, &token, e, give_up, next).await?;
+                    if give_up {
+                        pass.failed += n
+                    } else {
+                        pass.retried += n
+                    }
+                    n
+                }
+            };
+            if marked == 0 {
+                tracing::warn!(
+                    id = row.id,
+                    "the lease ran out before the row was marked; another worker has it"
+                );
+                pass.lost += 1;
             }
-        };
-        if marked == 0 {
-            tracing::warn!(
-                id = row.id,
-                "the lease ran out before the row was marked; another worker has it"
-            );
-            pass.lost += 1;
         }
+        txn.commit().await?;
         Ok(())
-    }
-
-    /// The row with its letter: a decision email whose letter is still pending gets it rendered
-    /// now (through the renderer the service installed, see [`install_letter_renderer`]); an
-    /// email never leaves without its letter.
-    async fn with_letter(&self, mut row: outbox::Model) -> Result<outbox::Model, String> {
-        if row.attachment_filename.is_none() || row.attachment_content.is_some() {
-            return Ok(row);
-        }
-        let not_yet = || "its letter is not rendered yet".to_string();
-        let render = RENDERER.get().ok_or_else(not_yet)?;
-        let content = render(self.state.clone(), row.clone()).await.map_err(|e| e.to_string())?;
-        row.attachment_content = Some(content.ok_or_else(not_yet)?);
-        Ok(row)
     }
 
     /// Passes until nothing is due (at the clock's now); the totals.
@@ -351,55 +354,71 @@ impl Worker {
             .all(db)
             .await?)
     }
+}
 
-    /// Marks a row sent, if this claim still owns it; the number of rows marked (0 or 1).
-    async fn mark_sent(
-        &self,
-        row: &outbox::Model,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<usize, DomainError> {
-        let r = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(status::SENT))
-            .col_expr(outbox::Column::SentAt, Expr::value(now))
-            .col_expr(outbox::Column::SentFrom, Expr::value(self.settings.from.clone()))
-            .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None))
-            .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::LeasedBy.eq(token))
-            .filter(outbox::Column::Status.eq(status::SENDING))
-            .exec(&self.state.db)
-            .await?;
-        Ok(usize::try_from(r.rows_affected).unwrap_or(0))
+/// The row with its letter: a decision email whose letter is still pending gets it rendered
+/// now (through the renderer the service installed, see [`install_letter_renderer`]); an email
+/// never leaves without its letter.
+async fn with_letter(state: AppState, mut row: outbox::Model) -> Result<outbox::Model, String> {
+    if row.attachment_filename.is_none() || row.attachment_content.is_some() {
+        return Ok(row);
     }
+    let not_yet = || "its letter is not rendered yet".to_string();
+    let render = RENDERER.get().ok_or_else(not_yet)?;
+    let content = render(state, row.clone()).await.map_err(|e| e.to_string())?;
+    row.attachment_content = Some(content.ok_or_else(not_yet)?);
+    Ok(row)
+}
 
-    async fn mark_failed(
-        &self,
-        row: &outbox::Model,
-        token: &str,
-        error: &str,
-        give_up: bool,
-        now: DateTime<Utc>,
-    ) -> Result<usize, DomainError> {
-        let next = now + backoff(&self.settings, row.attempts);
-        let r = outbox::Entity::update_many()
-            .col_expr(
-                outbox::Column::Status,
-                Expr::value(if give_up { status::FAILED } else { status::QUEUED }),
-            )
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(next))
-            .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(
-                outbox::Column::LastError,
-                Expr::value(error.chars().take(2000).collect::<String>()),
-            )
-            .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::LeasedBy.eq(token))
-            .filter(outbox::Column::Status.eq(status::SENDING))
-            .exec(&self.state.db)
-            .await?;
-        Ok(usize::try_from(r.rows_affected).unwrap_or(0))
-    }
+/// Marks a row sent, if its claim still owns it; the number of rows marked (0 or 1).
+async fn mark_sent<C: ConnectionTrait>(
+    db: &C,
+    row: &outbox::Model,
+    token: &str,
+    from: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, DomainError> {
+    let r = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status::SENT))
+        .col_expr(outbox::Column::SentAt, Expr::value(now))
+        .col_expr(outbox::Column::SentFrom, Expr::value(from.to_string()))
+        .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None))
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::LeasedBy.eq(token))
+        .filter(outbox::Column::Status.eq(status::SENDING))
+        .exec(db)
+        .await?;
+    Ok(usize::try_from(r.rows_affected).unwrap_or(0))
+}
+
+/// Marks a failed attempt: due again at `next`, or `failed` for good; if its claim still owns
+/// the row, the number of rows marked (0 or 1).
+async fn mark_failed<C: ConnectionTrait>(
+    db: &C,
+    row: &outbox::Model,
+    token: &str,
+    error: &str,
+    give_up: bool,
+    next: DateTime<Utc>,
+) -> Result<usize, DomainError> {
+    let r = outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Status,
+            Expr::value(if give_up { status::FAILED } else { status::QUEUED }),
+        )
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(next))
+        .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(error.chars().take(2000).collect::<String>()),
+        )
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::LeasedBy.eq(token))
+        .filter(outbox::Column::Status.eq(status::SENDING))
+        .exec(db)
+        .await?;
+    Ok(usize::try_from(r.rows_affected).unwrap_or(0))
 }
 
 /// The message of a row: plain text with its HTML alternative, the attachment if there is one,
