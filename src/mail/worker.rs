@@ -65,8 +65,10 @@ impl Default for Settings {
     }
 }
 
-/// Messages a worker has on the wire at once (each on its own pooled SMTP connection).
-const SENDS_AT_ONCE: usize = 4;
+/// Messages a worker has on the wire at once (each on its own kept SMTP connection): enough to
+/// keep a relay busy while each exchange waits on the network, few enough for any relay's limit
+/// of connections per client.
+const SENDS_AT_ONCE: usize = 8;
 
 pub const DEFAULT_FROM: &str = "Programmabureau Toekomstscenario kind- en gezinsbescherming <programmabureau@toekomstscenario.example>";
 
@@ -91,6 +93,20 @@ pub struct Pass {
     /// The test hook stopped the pass after sending, before marking.
     pub crashed: bool,
 }
+
+impl Pass {
+    fn add(&mut self, p: &Pass) {
+        self.claimed += p.claimed;
+        self.sent += p.sent;
+        self.retried += p.retried;
+        self.failed += p.failed;
+        self.lost += p.lost;
+        self.crashed |= p.crashed;
+    }
+}
+
+/// A claimed row and how its delivery went (`Err`: what went wrong, for a retry).
+type Outcome = (outbox::Model, Result<(), String>);
 
 /// A test hook: called after a message was sent and before its row is marked; `true` makes the
 /// worker stop right there, as if it died (the row stays `sending` until its lease runs out).
@@ -153,15 +169,21 @@ impl Worker {
         let rows = self.claim(now).await?;
         let mut pass = Pass { claimed: rows.len(), ..Pass::default() };
         let mut outcomes = self.deliver(rows, now).await?;
+        pass.crashed = self.crash_point(&mut outcomes);
+        mark(&self.state, &self.settings, &outcomes, now, &mut pass).await?;
+        Ok(pass)
+    }
+
+    /// The test hook (see [`CrashHook`]): if it fires on a delivered row, the worker "dies" there:
+    /// what came before is marked, that row and the rest stay `sending` until their lease ends.
+    fn crash_point(&self, outcomes: &mut Vec<Outcome>) -> bool {
         if let Some(hook) = &self.crash_after_send
             && let Some(at) = outcomes.iter().position(|(row, result)| result.is_ok() && hook(row))
         {
-            // The worker "dies" here: what came before is marked, the rest stays `sending`.
             outcomes.truncate(at);
-            pass.crashed = true;
+            return true;
         }
-        self.mark(&outcomes, now, &mut pass).await?;
-        Ok(pass)
+        false
     }
 
     /// Sends every row (with its letter), at most [`SENDS_AT_ONCE`] at a time; the outcomes in
@@ -170,8 +192,8 @@ impl Worker {
         &self,
         rows: Vec<outbox::Model>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<(outbox::Model, Result<(), String>)>, DomainError> {
-        let mut outcomes: Vec<Option<(outbox::Model, Result<(), String>)>> = vec![None; rows.len()];
+    ) -> Result<Vec<Outcome>, DomainError> {
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; rows.len()];
         let mut sending = tokio::task::JoinSet::new();
         for (at, row) in rows.into_iter().enumerate() {
             if sending.len() >= SENDS_AT_ONCE
@@ -201,69 +223,38 @@ impl Worker {
         Ok(outcomes.into_iter().flatten().collect())
     }
 
-    /// Marks the outcomes (sent, to retry, or failed for good) in one write transaction, row by
-    /// row in the order given.
-    async fn mark(
-        &self,
-        outcomes: &[(outbox::Model, Result<(), String>)],
-        now: DateTime<Utc>,
-        pass: &mut Pass,
-    ) -> Result<(), DomainError> {
-        if outcomes.is_empty() {
-            return Ok(());
-        }
-        let txn = self.state.write().await?;
-        for (row, result) in outcomes {
-            let token = row.leased_by.clone().unwrap_or_default();
-            let marked = match result {
-                Ok(()) => {
-                    let n = mark_sent(&*txn, row, &token, &self.settings.from, now).await?;
-                    pass.sent += n;
-                    n
-                }
-                Err(e) => {
-                    tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "delivery failed");
-                    let give_up = row.attempts >= self.settings.max_attempts;
-                    let next = now + backoff(&self.settings, row.attempts);
-                    let n = mark_failed(&*txn, row, &token, e, give_up, next).await?;
-                    if give_up {
-                        pass.failed += n
-                    } else {
-                        pass.retried += n
-                    }
-                    n
-                }
-            };
-            if marked == 0 {
-                tracing::warn!(
-                    id = row.id,
-                    "the lease ran out before the row was marked; another worker has it"
-                );
-                pass.lost += 1;
-            }
-        }
-        txn.commit().await?;
-        Ok(())
-    }
-
     /// Passes until nothing is due (at the clock's now); the totals.
     pub async fn drain(&self) -> Result<Pass, DomainError> {
         let mut total = Pass::default();
+        // A pass's marking runs while the next pass claims and sends (the two never touch the
+        // same rows: marked rows are leased to this worker until marked); the markings follow
+        // one another in the order claimed.
+        let mut marking: Option<tokio::task::JoinHandle<Result<Pass, DomainError>>> = None;
         loop {
-            let p = self.run_once().await?;
-            total.claimed += p.claimed;
-            total.sent += p.sent;
-            total.retried += p.retried;
-            total.failed += p.failed;
-            total.lost += p.lost;
-            if p.crashed {
-                total.crashed = true;
-                return Ok(total);
+            let now = self.state.now();
+            let delivered = match self.claim(now).await {
+                Ok(rows) => {
+                    let claimed = rows.len();
+                    self.deliver(rows, now).await.map(|outcomes| (claimed, outcomes))
+                }
+                Err(e) => Err(e),
+            };
+            if let Some(previous) = marking.take() {
+                total.add(&previous.await.map_err(DomainError::internal)??);
             }
+            let (claimed, mut outcomes) = delivered?;
+            let mut pass = Pass { claimed, ..Pass::default() };
+            pass.crashed = self.crash_point(&mut outcomes);
             // Rows that failed now are due later, so a pass that only retried ends the drain.
-            if p.sent == 0 || p.claimed == 0 {
+            if pass.crashed || claimed == 0 || !outcomes.iter().any(|(_, r)| r.is_ok()) {
+                mark(&self.state, &self.settings, &outcomes, now, &mut pass).await?;
+                total.add(&pass);
                 return Ok(total);
             }
+            let (state, settings) = (self.state.clone(), self.settings.clone());
+            marking = Some(tokio::spawn(async move {
+                mark(&state, &settings, &outcomes, now, &mut pass).await.map(|()| pass)
+            }));
         }
     }
 
@@ -354,6 +345,52 @@ impl Worker {
             .all(db)
             .await?)
     }
+}
+
+/// Marks the outcomes (sent, to retry, or failed for good) in one write transaction, row by
+/// row in the order given.
+async fn mark(
+    state: &AppState,
+    settings: &Settings,
+    outcomes: &[Outcome],
+    now: DateTime<Utc>,
+    pass: &mut Pass,
+) -> Result<(), DomainError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let txn = state.write().await?;
+    for (row, result) in outcomes {
+        let token = row.leased_by.clone().unwrap_or_default();
+        let marked = match result {
+            Ok(()) => {
+                let n = mark_sent(&*txn, row, &token, &settings.from, now).await?;
+                pass.sent += n;
+                n
+            }
+            Err(e) => {
+                tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "delivery failed");
+                let give_up = row.attempts >= settings.max_attempts;
+                let next = now + backoff(settings, row.attempts);
+                let n = mark_failed(&*txn, row, &token, e, give_up, next).await?;
+                if give_up {
+                    pass.failed += n
+                } else {
+                    pass.retried += n
+                }
+                n
+            }
+        };
+        if marked == 0 {
+            tracing::warn!(
+                id = row.id,
+                "the lease ran out before the row was marked; another worker has it"
+            );
+            pass.lost += 1;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The row with its letter: a decision email whose letter is still pending gets it rendered

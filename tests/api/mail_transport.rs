@@ -135,3 +135,25 @@ async fn a_pass_marks_its_outcomes_in_one_write_transaction_in_claim_order_up_to
         rows(&app).await.into_iter().filter(|r| fresh.contains(&r.id)).map(|r| r.status).collect();
     assert_eq!(status, ["sent", "sent", "sending", "sending", "sending"]);
 }
+
+#[tokio::test]
+async fn a_drain_marks_each_pass_in_turn_while_the_next_is_sent_and_stops_at_a_crash() {
+    let app = spawn_app().await;
+    queue(&app, 0, 10).await;
+    let ids: Vec<i32> = rows(&app).await.iter().map(|r| r.id).collect();
+    let refuse = [1, 4].iter().map(|i| format!("penvoerder{i}@regio.example")).collect();
+    let eighth = ids[7];
+    // Passes of three: [0 1 2] [3 4 5] [6 7 8]; the worker dies after sending row 7.
+    let settings = Settings { batch: 3, ..Settings::default() };
+    let dying = Worker::new(app.state.clone(), Arc::new(Picky { refuse }), settings)
+        .expect("worker")
+        .crash_after_send(Arc::new(move |r: &row::Model| r.id == eighth));
+    let pass = dying.drain().await.expect("drain");
+    assert!(pass.crashed);
+    assert_eq!((pass.claimed, pass.sent, pass.retried, pass.lost), (9, 5, 2, 0));
+    let status: Vec<String> = rows(&app).await.into_iter().map(|r| r.status).collect();
+    let expected = [
+        "sent", "queued", "sent", "sent", "queued", "sent", "sent", "sending", "sending", "queued",
+    ];
+    assert_eq!(status, expected);
+}
