@@ -226,20 +226,28 @@ impl Worker {
     /// Passes until nothing is due (at the clock's now); the totals.
     pub async fn drain(&self) -> Result<Pass, DomainError> {
         let mut total = Pass::default();
-        // A pass's marking runs while the next pass claims and sends (the two never touch the
-        // same rows: marked rows are leased to this worker until marked); the markings follow
-        // one another in the order claimed.
-        let mut marking: Option<tokio::task::JoinHandle<Result<Pass, DomainError>>> = None;
+        // A pass's marking runs while the next pass sends (the two never touch the same rows:
+        // a pass's rows stay leased to this worker until marked); it starts after the next
+        // claim, because on SQLite the two would only wait for one write lock. The markings
+        // follow one another in the order claimed.
+        let mut pending: Option<(Vec<Outcome>, Pass, DateTime<Utc>)> = None;
         loop {
             let now = self.state.now();
-            let delivered = match self.claim(now).await {
+            let claimed = self.claim(now).await;
+            let marking = pending.take().map(|(outcomes, mut pass, at)| {
+                let (state, settings) = (self.state.clone(), self.settings.clone());
+                tokio::spawn(async move {
+                    mark(&state, &settings, &outcomes, at, &mut pass).await.map(|()| pass)
+                })
+            });
+            let delivered = match claimed {
                 Ok(rows) => {
                     let claimed = rows.len();
                     self.deliver(rows, now).await.map(|outcomes| (claimed, outcomes))
                 }
                 Err(e) => Err(e),
             };
-            if let Some(previous) = marking.take() {
+            if let Some(previous) = marking {
                 total.add(&previous.await.map_err(DomainError::internal)??);
             }
             let (claimed, mut outcomes) = delivered?;
@@ -251,10 +259,7 @@ impl Worker {
                 total.add(&pass);
                 return Ok(total);
             }
-            let (state, settings) = (self.state.clone(), self.settings.clone());
-            marking = Some(tokio::spawn(async move {
-                mark(&state, &settings, &outcomes, now, &mut pass).await.map(|()| pass)
-            }));
+            pending = Some((outcomes, pass, now));
         }
     }
 
