@@ -7,6 +7,7 @@ pub mod decisions;
 pub mod finance;
 pub mod monitoring;
 pub mod outbox;
+mod smtp;
 pub mod templates;
 pub mod transport;
 pub mod worker;

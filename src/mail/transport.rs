@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use entity::outbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::smtp::Relay;
+
 /// A boxed future, so a transport can be a trait object.
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
@@ -18,20 +20,44 @@ pub trait Transport: Send + Sync {
     ) -> BoxFuture<'a, Result<(), String>>;
 }
 
-/// SMTP through lettre, configured by a URL: `smtp://user:pass@host:587?tls=required` (STARTTLS),
+/// SMTP configured by a URL: `smtp://user:pass@host:587?tls=required` (STARTTLS),
 /// `smtps://user:pass@host:465` (TLS), `smtp://host:25` (none; only for a local relay).
+///
+/// `smtp://` goes through this service's own client ([`Relay`]: lettre's connection over a socket
+/// with Nagle off, connections kept between messages); `smtps://` through lettre's transport and
+/// its pool, because implicit TLS cannot be set up over our own socket with lettre's public API
+/// (so that case still waits for delayed ACKs until lettre releases PR #1159).
 pub struct SmtpTransport {
-    inner: AsyncSmtpTransport<Tokio1Executor>,
+    inner: Smtp,
 }
+
+enum Smtp {
+    Relay(Relay),
+    Lettre(Box<AsyncSmtpTransport<Tokio1Executor>>),
+}
+
+/// Well below the worker's lease, so a hanging server cannot outlive the claim.
+const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl SmtpTransport {
     pub fn from_url(url: &str) -> Result<SmtpTransport, String> {
+        if let Some(relay) = Relay::from_url(url, SMTP_TIMEOUT)? {
+            return Ok(SmtpTransport { inner: Smtp::Relay(relay) });
+        }
         let inner = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("SMTP URL: {e}"))?
-            // Well below the worker's lease, so a hanging server cannot outlive the claim.
-            .timeout(Some(std::time::Duration::from_secs(30)))
+            .timeout(Some(SMTP_TIMEOUT))
             .build();
-        Ok(SmtpTransport { inner })
+        Ok(SmtpTransport { inner: Smtp::Lettre(Box::new(inner)) })
+    }
+
+    /// `TCP_NODELAY` of each idle connection as read back from its socket (empty for `smtps://`,
+    /// whose sockets lettre opens): lets a test see that Nagle stays off.
+    pub fn idle_nodelay(&self) -> Vec<bool> {
+        match &self.inner {
+            Smtp::Relay(relay) => relay.idle_nodelay(),
+            Smtp::Lettre(_) => Vec::new(),
+        }
     }
 }
 
@@ -42,7 +68,12 @@ impl Transport for SmtpTransport {
         message: &'a Message,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            self.inner.send(message.clone()).await.map(|_| ()).map_err(|e| e.to_string())
+            match &self.inner {
+                Smtp::Relay(relay) => relay.send(message).await,
+                Smtp::Lettre(inner) => {
+                    inner.send(message.clone()).await.map(|_| ()).map_err(|e| e.to_string())
+                }
+            }
         })
     }
 }

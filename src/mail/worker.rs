@@ -23,8 +23,8 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Attachment, Body, MultiPart, SinglePart};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 use super::outbox::status;
@@ -65,8 +65,10 @@ impl Default for Settings {
     }
 }
 
-/// Messages a worker has on the wire at once (each on its own pooled SMTP connection).
-const SENDS_AT_ONCE: usize = 4;
+/// Messages a worker has on the wire at once (each on its own kept SMTP connection): enough to
+/// keep a relay busy while each exchange waits on the network, few enough for any relay's limit
+/// of connections per client.
+const SENDS_AT_ONCE: usize = 8;
 
 pub const DEFAULT_FROM: &str = "Programmabureau Toekomstscenario kind- en gezinsbescherming <programmabureau@toekomstscenario.example>";
 
@@ -91,6 +93,20 @@ pub struct Pass {
     /// The test hook stopped the pass after sending, before marking.
     pub crashed: bool,
 }
+
+impl Pass {
+    fn add(&mut self, p: &Pass) {
+        self.claimed += p.claimed;
+        self.sent += p.sent;
+        self.retried += p.retried;
+        self.failed += p.failed;
+        self.lost += p.lost;
+        self.crashed |= p.crashed;
+    }
+}
+
+/// A claimed row and how its delivery went (`Err`: what went wrong, for a retry).
+type Outcome = (outbox::Model, Result<(), String>);
 
 /// A test hook: called after a message was sent and before its row is marked; `true` makes the
 /// worker stop right there, as if it died (the row stays `sending` until its lease runs out).
@@ -145,122 +161,105 @@ impl Worker {
         &self.id
     }
 
-    /// Claims up to `batch` due rows and delivers them, a few at a time on separate pooled
-    /// connections: each SMTP exchange mostly waits on the network (lettre 0.11 leaves Nagle on,
-    /// so every message waits for the server's delayed ACK), and waits overlap.
+    /// Claims up to `batch` due rows, delivers them with a few on the wire at once (each on its
+    /// own kept SMTP connection: an exchange mostly waits on the network, and waits overlap),
+    /// then marks their outcomes in one short write transaction, in the order claimed.
     pub async fn run_once(&self) -> Result<Pass, DomainError> {
         let now = self.state.now();
         let rows = self.claim(now).await?;
         let mut pass = Pass { claimed: rows.len(), ..Pass::default() };
-        let mut rows = rows.into_iter();
-        loop {
-            let mut sending = tokio::task::JoinSet::new();
-            for row in rows.by_ref().take(SENDS_AT_ONCE) {
-                let prepared = self.with_letter(row.clone()).await.and_then(|row| {
-                    build_message_replying_to(
-                        &row,
-                        &self.settings.from,
-                        self.settings.reply_to.as_deref(),
-                        now,
-                    )
-                });
-                let transport = self.transport.clone();
-                sending.spawn(async move {
-                    let result = match prepared {
-                        Ok(message) => transport.send(&row, &message).await,
-                        Err(e) => Err(e),
-                    };
-                    (row, result)
-                });
-            }
-            if sending.is_empty() {
-                return Ok(pass);
-            }
-            let mut done = Vec::with_capacity(sending.len());
-            while let Some(joined) = sending.join_next().await {
-                done.push(joined.map_err(DomainError::internal)?);
-            }
-            // Marked in the order claimed, whatever order the sends finished in.
-            done.sort_by_key(|(row, _)| row.id);
-            for (row, result) in done {
-                if result.is_ok() && self.crash_after_send.as_ref().is_some_and(|hook| hook(&row)) {
-                    pass.crashed = true;
-                    return Ok(pass);
-                }
-                self.mark(&row, result, now, &mut pass).await?;
-            }
-        }
+        let mut outcomes = self.deliver(rows, now).await?;
+        pass.crashed = self.crash_point(&mut outcomes);
+        mark(&self.state, &self.settings, &outcomes, now, &mut pass).await?;
+        Ok(pass)
     }
 
-    /// Marks one delivery's outcome on its row (sent, to retry, or failed for good).
-    async fn mark(
+    /// The test hook (see [`CrashHook`]): if it fires on a delivered row, the worker "dies" there:
+    /// what came before is marked, that row and the rest stay `sending` until their lease ends.
+    fn crash_point(&self, outcomes: &mut Vec<Outcome>) -> bool {
+        if let Some(hook) = &self.crash_after_send
+            && let Some(at) = outcomes.iter().position(|(row, result)| result.is_ok() && hook(row))
+        {
+            outcomes.truncate(at);
+            return true;
+        }
+        false
+    }
+
+    /// Sends every row (with its letter), at most [`SENDS_AT_ONCE`] at a time; the outcomes in
+    /// the order claimed, whatever order the sends finished in.
+    async fn deliver(
         &self,
-        row: &outbox::Model,
-        result: Result<(), String>,
+        rows: Vec<outbox::Model>,
         now: DateTime<Utc>,
-        pass: &mut Pass,
-    ) -> Result<(), DomainError> {
-        let token = row.leased_by.clone().unwrap_or_default();
-        let marked = match result {
-            Ok(()) => {
-                let n = self.mark_sent(row, &token, now).await?;
-                pass.sent += n;
-                n
+    ) -> Result<Vec<Outcome>, DomainError> {
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; rows.len()];
+        let mut sending = tokio::task::JoinSet::new();
+        for (at, row) in rows.into_iter().enumerate() {
+            if sending.len() >= SENDS_AT_ONCE
+                && let Some(joined) = sending.join_next().await
+            {
+                let (at, outcome) = joined.map_err(DomainError::internal)?;
+                outcomes[at] = Some(outcome);
             }
-            Err(e) => {
-                tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "delivery failed");
-                let give_up = row.attempts >= self.settings.max_attempts;
-                let n = self.mark_failed(row, &token, &e, give_up, now).await?;
-                if give_up {
-                    pass.failed += n
-                } else {
-                    pass.retried += n
-                }
-                n
-            }
-        };
-        if marked == 0 {
-            tracing::warn!(
-                id = row.id,
-                "the lease ran out before the row was marked; another worker has it"
-            );
-            pass.lost += 1;
+            let (state, transport) = (self.state.clone(), self.transport.clone());
+            let (from, reply_to) = (self.settings.from.clone(), self.settings.reply_to.clone());
+            // Rendering and encoding run in the task too, so they overlap other sends.
+            sending.spawn(async move {
+                let prepared = with_letter(state, row.clone()).await.and_then(|row| {
+                    build_message_replying_to(&row, &from, reply_to.as_deref(), now)
+                });
+                let result = match prepared {
+                    Ok(message) => transport.send(&row, &message).await,
+                    Err(e) => Err(e),
+                };
+                (at, (row, result))
+            });
         }
-        Ok(())
-    }
-
-    /// The row with its letter: a decision email whose letter is still pending gets it rendered
-    /// now (through the renderer the service installed, see [`install_letter_renderer`]); an
-    /// email never leaves without its letter.
-    async fn with_letter(&self, mut row: outbox::Model) -> Result<outbox::Model, String> {
-        if row.attachment_filename.is_none() || row.attachment_content.is_some() {
-            return Ok(row);
+        while let Some(joined) = sending.join_next().await {
+            let (at, outcome) = joined.map_err(DomainError::internal)?;
+            outcomes[at] = Some(outcome);
         }
-        let not_yet = || "its letter is not rendered yet".to_string();
-        let render = RENDERER.get().ok_or_else(not_yet)?;
-        let content = render(self.state.clone(), row.clone()).await.map_err(|e| e.to_string())?;
-        row.attachment_content = Some(content.ok_or_else(not_yet)?);
-        Ok(row)
+        Ok(outcomes.into_iter().flatten().collect())
     }
 
     /// Passes until nothing is due (at the clock's now); the totals.
     pub async fn drain(&self) -> Result<Pass, DomainError> {
         let mut total = Pass::default();
+        // A pass's marking runs while the next pass sends (the two never touch the same rows:
+        // a pass's rows stay leased to this worker until marked); it starts after the next
+        // claim, because on SQLite the two would only wait for one write lock. The markings
+        // follow one another in the order claimed.
+        let mut pending: Option<(Vec<Outcome>, Pass, DateTime<Utc>)> = None;
         loop {
-            let p = self.run_once().await?;
-            total.claimed += p.claimed;
-            total.sent += p.sent;
-            total.retried += p.retried;
-            total.failed += p.failed;
-            total.lost += p.lost;
-            if p.crashed {
-                total.crashed = true;
-                return Ok(total);
+            let now = self.state.now();
+            let claimed = self.claim(now).await;
+            let marking = pending.take().map(|(outcomes, mut pass, at)| {
+                let (state, settings) = (self.state.clone(), self.settings.clone());
+                tokio::spawn(async move {
+                    mark(&state, &settings, &outcomes, at, &mut pass).await.map(|()| pass)
+                })
+            });
+            let delivered = match claimed {
+                Ok(rows) => {
+                    let claimed = rows.len();
+                    self.deliver(rows, now).await.map(|outcomes| (claimed, outcomes))
+                }
+                Err(e) => Err(e),
+            };
+            if let Some(previous) = marking {
+                total.add(&previous.await.map_err(DomainError::internal)??);
             }
+            let (claimed, mut outcomes) = delivered?;
+            let mut pass = Pass { claimed, ..Pass::default() };
+            pass.crashed = self.crash_point(&mut outcomes);
             // Rows that failed now are due later, so a pass that only retried ends the drain.
-            if p.sent == 0 || p.claimed == 0 {
+            if pass.crashed || claimed == 0 || !outcomes.iter().any(|(_, r)| r.is_ok()) {
+                mark(&self.state, &self.settings, &outcomes, now, &mut pass).await?;
+                total.add(&pass);
                 return Ok(total);
             }
+            pending = Some((outcomes, pass, now));
         }
     }
 
@@ -351,55 +350,117 @@ impl Worker {
             .all(db)
             .await?)
     }
+}
 
-    /// Marks a row sent, if this claim still owns it; the number of rows marked (0 or 1).
-    async fn mark_sent(
-        &self,
-        row: &outbox::Model,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<usize, DomainError> {
-        let r = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(status::SENT))
-            .col_expr(outbox::Column::SentAt, Expr::value(now))
-            .col_expr(outbox::Column::SentFrom, Expr::value(self.settings.from.clone()))
-            .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None))
-            .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::LeasedBy.eq(token))
-            .filter(outbox::Column::Status.eq(status::SENDING))
-            .exec(&self.state.db)
-            .await?;
-        Ok(usize::try_from(r.rows_affected).unwrap_or(0))
+/// Marks the outcomes (sent, to retry, or failed for good) in one write transaction, row by
+/// row in the order given.
+async fn mark(
+    state: &AppState,
+    settings: &Settings,
+    outcomes: &[Outcome],
+    now: DateTime<Utc>,
+    pass: &mut Pass,
+) -> Result<(), DomainError> {
+    if outcomes.is_empty() {
+        return Ok(());
     }
+    let txn = state.write().await?;
+    for (row, result) in outcomes {
+        let token = row.leased_by.clone().unwrap_or_default();
+        let marked = match result {
+            Ok(()) => {
+                let n = mark_sent(&*txn, row, &token, &settings.from, now).await?;
+                pass.sent += n;
+                n
+            }
+            Err(e) => {
+                tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "delivery failed");
+                let give_up = row.attempts >= settings.max_attempts;
+                let next = now + backoff(settings, row.attempts);
+                let n = mark_failed(&*txn, row, &token, e, give_up, next).await?;
+                if give_up {
+                    pass.failed += n
+                } else {
+                    pass.retried += n
+                }
+                n
+            }
+        };
+        if marked == 0 {
+            tracing::warn!(
+                id = row.id,
+                "the lease ran out before the row was marked; another worker has it"
+            );
+            pass.lost += 1;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
 
-    async fn mark_failed(
-        &self,
-        row: &outbox::Model,
-        token: &str,
-        error: &str,
-        give_up: bool,
-        now: DateTime<Utc>,
-    ) -> Result<usize, DomainError> {
-        let next = now + backoff(&self.settings, row.attempts);
-        let r = outbox::Entity::update_many()
-            .col_expr(
-                outbox::Column::Status,
-                Expr::value(if give_up { status::FAILED } else { status::QUEUED }),
-            )
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(next))
-            .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(
-                outbox::Column::LastError,
-                Expr::value(error.chars().take(2000).collect::<String>()),
-            )
-            .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::LeasedBy.eq(token))
-            .filter(outbox::Column::Status.eq(status::SENDING))
-            .exec(&self.state.db)
-            .await?;
-        Ok(usize::try_from(r.rows_affected).unwrap_or(0))
+/// The row with its letter: a decision email whose letter is still pending gets it rendered
+/// now (through the renderer the service installed, see [`install_letter_renderer`]); an email
+/// never leaves without its letter.
+async fn with_letter(state: AppState, mut row: outbox::Model) -> Result<outbox::Model, String> {
+    if row.attachment_filename.is_none() || row.attachment_content.is_some() {
+        return Ok(row);
     }
+    let not_yet = || "its letter is not rendered yet".to_string();
+    let render = RENDERER.get().ok_or_else(not_yet)?;
+    let content = render(state, row.clone()).await.map_err(|e| e.to_string())?;
+    row.attachment_content = Some(content.ok_or_else(not_yet)?);
+    Ok(row)
+}
+
+/// Marks a row sent, if its claim still owns it; the number of rows marked (0 or 1).
+async fn mark_sent<C: ConnectionTrait>(
+    db: &C,
+    row: &outbox::Model,
+    token: &str,
+    from: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, DomainError> {
+    let r = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status::SENT))
+        .col_expr(outbox::Column::SentAt, Expr::value(now))
+        .col_expr(outbox::Column::SentFrom, Expr::value(from.to_string()))
+        .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None))
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::LeasedBy.eq(token))
+        .filter(outbox::Column::Status.eq(status::SENDING))
+        .exec(db)
+        .await?;
+    Ok(usize::try_from(r.rows_affected).unwrap_or(0))
+}
+
+/// Marks a failed attempt: due again at `next`, or `failed` for good; if its claim still owns
+/// the row, the number of rows marked (0 or 1).
+async fn mark_failed<C: ConnectionTrait>(
+    db: &C,
+    row: &outbox::Model,
+    token: &str,
+    error: &str,
+    give_up: bool,
+    next: DateTime<Utc>,
+) -> Result<usize, DomainError> {
+    let r = outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Status,
+            Expr::value(if give_up { status::FAILED } else { status::QUEUED }),
+        )
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(next))
+        .col_expr(outbox::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(error.chars().take(2000).collect::<String>()),
+        )
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::LeasedBy.eq(token))
+        .filter(outbox::Column::Status.eq(status::SENDING))
+        .exec(db)
+        .await?;
+    Ok(usize::try_from(r.rows_affected).unwrap_or(0))
 }
 
 /// The message of a row: plain text with its HTML alternative, the attachment if there is one,

@@ -24,6 +24,7 @@ mod letters;
 mod limits;
 mod mail;
 mod mail_delivery;
+mod mail_transport;
 mod monitoring;
 mod outcome_reads;
 mod outcome_timing;
