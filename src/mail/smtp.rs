@@ -1,21 +1,20 @@
-//! The SMTP client of the delivery worker for `smtp://` relays (plain or STARTTLS): lettre's
-//! connection, driven over a TCP stream this module opens itself, and a small pool of idle
-//! connections kept between messages.
+//! The SMTP client of the delivery worker for a plain `smtp://` relay (no TLS, no AUTH: a relay
+//! on the same host or network): lettre's connection, driven over a TCP stream this module opens
+//! itself, and a small pool of idle connections kept between messages.
 //!
 //! Why not lettre's `AsyncSmtpTransport`: lettre 0.11.23 leaves Nagle's algorithm on, so the
 //! short `.` that ends a message waits for the server's delayed ACK of the body (about 40 ms on
 //! Linux) and a connection delivers at most some 25 messages a second. The fix (lettre PR #1159)
 //! is merged but not released; opening the socket here with `TCP_NODELAY` does the same today.
-//! Implicit TLS (`smtps://`) cannot be driven this way through lettre's public API (its TLS
-//! upgrade of a plain stream belongs to a deprecated type), so that case stays on lettre's
-//! transport (see `transport.rs`).
+//! A relay with TLS or AUTH (`?tls=...`, a user and password, `smtps://`) stays on lettre's own
+//! transport (see `transport.rs`): that is the path lettre tests against TLS servers, and we have
+//! no TLS server to test ours against; it keeps Nagle until lettre releases the fix.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lettre::Message;
-use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, Tls, TlsParameters};
+use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
 use tokio::net::TcpStream;
 
@@ -31,8 +30,6 @@ const MAX_IDLE: usize = 16;
 pub struct Relay {
     host: String,
     port: u16,
-    tls: Tls,
-    credentials: Option<Credentials>,
     hello: ClientId,
     timeout: Duration,
     idle: Mutex<Vec<Idle>>,
@@ -46,9 +43,9 @@ struct Idle {
 }
 
 impl Relay {
-    /// The relay of an `smtp://` URL as lettre reads it: `?tls=required` or `?tls=opportunistic`
-    /// for STARTTLS (port 587 by default), none for a plain relay (port 25), user and password
-    /// for AUTH, a path for the EHLO name. `None` for another scheme (`smtps://`).
+    /// The relay of a plain `smtp://` URL as lettre reads it (port 25 by default, a path for the
+    /// EHLO name); `None` for any URL with TLS or AUTH (`?tls=`, a user or password, another
+    /// scheme), which lettre's transport serves.
     pub fn from_url(url: &str, timeout: Duration) -> Result<Option<Relay>, String> {
         let parsed = reqwest::Url::parse(url).map_err(|e| format!("SMTP URL: {e}"))?;
         if parsed.scheme() != "smtp" {
@@ -57,32 +54,19 @@ impl Relay {
         let host = parsed.host_str().ok_or("SMTP URL: no host")?.to_string();
         // A bracketed IPv6 host connects without its brackets.
         let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
-        let tls_of = |host: &str| {
-            TlsParameters::new(host.to_string()).map_err(|e| format!("SMTP URL: TLS: {e}"))
-        };
-        let query = parsed.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.to_string());
-        let (tls, default_port) = match query.as_deref() {
-            None => (Tls::None, 25),
-            Some("required") => (Tls::Required(tls_of(&host)?), 587),
-            Some("opportunistic") => (Tls::Opportunistic(tls_of(&host)?), 587),
-            Some(other) => return Err(format!("SMTP URL: unknown tls parameter {other:?}")),
-        };
-        let credentials = match parsed.password() {
-            Some(password) => Some(Credentials::new(
-                percent_decode(parsed.username())?,
-                percent_decode(password)?,
-            )),
-            None => None,
-        };
+        if parsed.query_pairs().any(|(k, _)| k == "tls")
+            || parsed.password().is_some()
+            || !parsed.username().is_empty()
+        {
+            return Ok(None);
+        }
         let hello = match parsed.path().trim_matches('/') {
             "" => ClientId::default(),
             name => ClientId::Domain(name.to_string()),
         };
         Ok(Some(Relay {
             host,
-            port: parsed.port().unwrap_or(default_port),
-            tls,
-            credentials,
+            port: parsed.port().unwrap_or(25),
             hello,
             timeout,
             idle: Mutex::new(Vec::new()),
@@ -141,8 +125,7 @@ impl Relay {
         }
     }
 
-    /// A new connection: TCP with Nagle off, the greeting and EHLO, STARTTLS as configured,
-    /// then AUTH if there are credentials (as lettre's transport does it).
+    /// A new connection: TCP with Nagle off, the greeting and EHLO.
     async fn connect(&self) -> Result<(AsyncSmtpConnection, bool), String> {
         let stream = TcpStream::connect((self.host.as_str(), self.port))
             .await
@@ -150,44 +133,11 @@ impl Relay {
         // Without it every message waits for the server's delayed ACK (see the module comment).
         stream.set_nodelay(true).map_err(|e| format!("SMTP TCP_NODELAY: {e}"))?;
         let nodelay = stream.nodelay().unwrap_or(false);
-        let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
+        let conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
             .await
             .map_err(|e| e.to_string())?;
-        match &self.tls {
-            Tls::Required(params) => {
-                conn.starttls(params.clone(), &self.hello).await.map_err(|e| e.to_string())?
-            }
-            Tls::Opportunistic(params) if conn.can_starttls() => {
-                conn.starttls(params.clone(), &self.hello).await.map_err(|e| e.to_string())?
-            }
-            _ => {}
-        }
-        if let Some(credentials) = &self.credentials {
-            conn.auth(DEFAULT_MECHANISMS, credentials).await.map_err(|e| e.to_string())?;
-        }
         Ok((conn, nodelay))
     }
-}
-
-/// `%XX` escapes of a URL's user or password, as lettre decodes them.
-fn percent_decode(s: &str) -> Result<String, String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).map_err(|_| "SMTP URL: the user or password is not UTF-8".to_string())
 }
 
 #[cfg(test)]
@@ -199,26 +149,19 @@ mod tests {
     }
 
     #[test]
-    fn the_urls_of_the_transport_read_as_lettre_reads_them() {
+    fn only_a_plain_relay_is_driven_here_and_tls_or_auth_stay_with_lettre() {
         let plain = relay("smtp://127.0.0.1:2525");
         assert_eq!((plain.host.as_str(), plain.port), ("127.0.0.1", 2525));
-        assert!(matches!(plain.tls, Tls::None) && plain.credentials.is_none());
-        let submission = relay("smtp://us%40er:p%2Fss@mail.example?tls=required");
-        assert_eq!((submission.host.as_str(), submission.port), ("mail.example", 587));
-        assert!(matches!(submission.tls, Tls::Required(_)));
-        let expected = Credentials::new("us@er".into(), "p/ss".into());
-        assert_eq!(submission.credentials, Some(expected));
-        assert!(matches!(relay("smtp://h:25?tls=opportunistic").tls, Tls::Opportunistic(_)));
+        assert_eq!(relay("smtp://relay.local").port, 25);
         assert_eq!(relay("smtp://h/relay.example").hello, ClientId::Domain("relay.example".into()));
         assert_eq!(relay("smtp://[::1]:25").host, "::1");
-        assert!(Relay::from_url("smtps://h:465", Duration::from_secs(1)).expect("ok").is_none());
-        assert!(Relay::from_url("smtp://h?tls=maybe", Duration::from_secs(1)).is_err());
+        let lettre =
+            |url: &str| Relay::from_url(url, Duration::from_secs(1)).expect("ok").is_none();
+        assert!(lettre("smtps://h:465"));
+        assert!(lettre("smtp://mail.example?tls=required"));
+        assert!(lettre("smtp://mail.example:25?tls=opportunistic"));
+        assert!(lettre("smtp://user:secret@mail.example:587?tls=required"));
+        assert!(lettre("smtp://user:secret@relay.local"));
         assert!(Relay::from_url("not a url", Duration::from_secs(1)).is_err());
-    }
-
-    #[test]
-    fn percent_escapes_decode_and_a_stray_percent_stays() {
-        assert_eq!(percent_decode("a%20b%").expect("utf-8"), "a b%");
-        assert!(percent_decode("%ff").is_err());
     }
 }

@@ -23,10 +23,10 @@ pub trait Transport: Send + Sync {
 /// SMTP configured by a URL: `smtp://user:pass@host:587?tls=required` (STARTTLS),
 /// `smtps://user:pass@host:465` (TLS), `smtp://host:25` (none; only for a local relay).
 ///
-/// `smtp://` goes through this service's own client ([`Relay`]: lettre's connection over a socket
-/// with Nagle off, connections kept between messages); `smtps://` through lettre's transport and
-/// its pool, because implicit TLS cannot be set up over our own socket with lettre's public API
-/// (so that case still waits for delayed ACKs until lettre releases PR #1159).
+/// A plain `smtp://host:port` relay goes through this service's own client ([`Relay`]: lettre's
+/// connection over a socket with Nagle off, connections kept between messages); a relay with TLS
+/// or AUTH through lettre's transport and its pool, the path lettre tests against TLS servers
+/// (it waits for delayed ACKs until lettre releases PR #1159).
 pub struct SmtpTransport {
     inner: Smtp,
 }
