@@ -74,7 +74,12 @@ fn synthetic(i: usize) -> LetterFacts {
         max_awards: 400,
         budget_ceiling: Money::from_whole_euros(400_000_000),
         requested_total: Money::from_whole_euros(1_000_000 + i as i64),
-        first_round_score: Some(Points::whole(40 + (i % 50) as i64)),
+        // A first-round rejection is below the threshold (its letter says by how much); the
+        // others passed it.
+        first_round_score: Some(Points::whole(match kind {
+            LetterKind::RejectionFirstRound => 30 + (i % 20) as i64,
+            _ => 50 + (i % 40) as i64,
+        })),
         final_score: Some(Points::whole(60 + (i % 30) as i64)),
         rank: Some(i as u32 + 1),
         ranked_count: 700,
@@ -143,4 +148,16 @@ pub fn run(count: usize) -> Result<BenchReport, DomainError> {
         ratio_to_baseline: per_letter.as_secs_f64() / baseline_page.as_secs_f64().max(f64::EPSILON),
         average_bytes: bytes / n,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// `tuinier bench letters` renders every kind of its synthetic letters (a facts mix the
+    /// templates refuse would stop the command at its first letter).
+    #[test]
+    fn the_letters_bench_renders_its_synthetic_call() {
+        let r = super::run(20).expect("the bench renders its letters");
+        assert_eq!(r.letters, 20);
+        assert!(r.average_bytes > 1000, "{} bytes per letter", r.average_bytes);
+    }
 }
