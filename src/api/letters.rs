@@ -47,6 +47,16 @@ pub struct LetterView {
     pub content_url: String,
 }
 
+/// A page of a call's letters, by id.
+#[derive(Object, Debug, Clone)]
+pub struct LetterPage {
+    pub items: Vec<LetterView>,
+    /// How many match the filters in all.
+    pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
+}
+
 fn view(m: LetterMeta) -> LetterView {
     let state = m.state().to_string();
     LetterView {
@@ -368,14 +378,33 @@ impl LettersApi {
         ))
     }
 
-    /// Lists every letter issued in a call (staff)
+    /// Lists the letters issued in a call, by id (staff)
     ///
-    /// Each with its number, kind, application and SHA-256.
+    /// Each with its number, kind, application, state and SHA-256; filtered by state and kind;
+    /// page with `limit` and `offset`.
     #[oai(path = "/calls/:id/letters", method = "get")]
-    async fn of_call(&self, auth: TokenAuth, id: Path<i32>) -> Result<Json<Vec<LetterView>>, Read> {
-        Ok(Json(
-            letters::of_call(&self.state, &auth.0, id.0).await?.into_iter().map(view).collect(),
-        ))
+    async fn of_call(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+        /// Only letters in this state: `pending` or `rendered`
+        state: Query<Option<String>>,
+        /// Only letters of this kind, e.g. `award`
+        kind: Query<Option<String>>,
+        /// At most this many (1..=500, default 100)
+        limit: Query<Option<u64>>,
+        /// Skip this many first (default 0)
+        offset: Query<Option<u64>>,
+    ) -> Result<Json<LetterPage>, Read> {
+        let q = letters::CallLettersQuery {
+            state: state.0,
+            kind: kind.0,
+            limit: limit.0.unwrap_or(100),
+            offset: offset.0.unwrap_or(0),
+        };
+        let (rows, total) = letters::page_of_call(&self.state, &auth.0, id.0, &q).await?;
+        let items = rows.into_iter().map(view).collect();
+        Ok(Json(LetterPage { items, total, limit: q.limit, offset: q.offset }))
     }
 
     /// Downloads an issued letter, byte for byte as issued

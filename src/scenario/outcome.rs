@@ -51,15 +51,27 @@ impl Run {
     /// Writes every issued letter (the latest number of each) to `dir/{application}-{kind}.pdf`.
     pub(super) async fn write_letters(&self, dir: &Path) -> Result<()> {
         let staff = self.staff();
-        let letters =
-            self.c.get(&format!("/calls/{}/letters", self.call_id), &staff).await?.expect(200)?;
+        // Page by page: a call's letters are listed 500 at a time at most.
+        let mut letters = Vec::new();
+        loop {
+            let path =
+                format!("/calls/{}/letters?limit=500&offset={}", self.call_id, letters.len());
+            let page = self.c.get(&path, &staff).await?.expect(200)?;
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            let total = page["total"].as_u64().unwrap_or_default();
+            let done = items.is_empty();
+            letters.extend(items);
+            if done || letters.len() as u64 >= total {
+                break;
+            }
+        }
         let refs: BTreeMap<i64, &str> = self
             .regions
             .iter()
             .filter_map(|(r, x)| x.application_id.map(|id| (id, r.as_str())))
             .collect();
         let mut latest: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
-        for l in letters.as_array().into_iter().flatten() {
+        for l in &letters {
             let Some(r) = l["application_id"].as_i64().and_then(|id| refs.get(&id)) else {
                 continue;
             };

@@ -165,6 +165,52 @@ fn visible(who: &Principal, region_id: i32, application_id: i32) -> Result<(), D
     }
 }
 
+/// A page of a call's letters: filtered by state and kind, `limit` (1..=500) from `offset`.
+pub struct CallLettersQuery {
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+/// Every problem with a query of a call's letters at once.
+fn check_query(q: &CallLettersQuery) -> Result<(), DomainError> {
+    use crate::error::FieldError;
+    let mut errors = Vec::new();
+    let states = [store::letters::PENDING, store::letters::RENDERED];
+    if q.state.as_deref().is_some_and(|s| !states.contains(&s)) {
+        errors.push(FieldError::new("state", format!("one of {}", states.join(", "))));
+    }
+    if q.kind.as_deref().is_some_and(|k| LetterKind::parse(k).is_none()) {
+        let kinds: Vec<&str> = LetterKind::ALL.iter().map(|k| k.as_str()).collect();
+        errors.push(FieldError::new("kind", format!("one of {}", kinds.join(", "))));
+    }
+    if !(1..=500).contains(&q.limit) {
+        errors.push(FieldError::new("limit", "between 1 and 500"));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
+}
+
+/// A page of a call's letters and how many match in all (staff).
+#[tracing::instrument(skip_all, fields(call_id = call_id))]
+pub async fn page_of_call(
+    state: &AppState,
+    who: &Principal,
+    call_id: i32,
+    q: &CallLettersQuery,
+) -> Result<(Vec<LetterMeta>, u64), DomainError> {
+    who.require(&[Role::Staff])?;
+    check_query(q)?;
+    call_of(&state.db, call_id).await?;
+    let filter = store::letters::CallFilter {
+        state: q.state.as_deref(),
+        kind: q.kind.as_deref(),
+        limit: q.limit,
+        offset: q.offset,
+    };
+    Ok(store::letters::page_of_call(&state.db, call_id, &filter).await?)
+}
+
 #[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn of_call(
     state: &AppState,

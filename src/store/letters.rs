@@ -5,7 +5,7 @@ use entity::{letter, letter_batch, letter_setting, outcome_snapshot};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 /// A letter without its content.
@@ -215,6 +215,42 @@ pub async fn of_application<C: ConnectionTrait>(
         .into_model::<LetterMeta>()
         .all(db)
         .await
+}
+
+/// What a page of a call's letters is filtered by.
+pub struct CallFilter<'a> {
+    /// [`PENDING`] or [`RENDERED`].
+    pub state: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+/// A page of a call's letters (by id) and how many match in all: two statements whatever the
+/// call's size (a call of 10,000 applications has over 10,000 letters).
+pub async fn page_of_call<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    f: &CallFilter<'_>,
+) -> Result<(Vec<LetterMeta>, u64), DbErr> {
+    let mut q = meta().filter(letter::Column::CallId.eq(call_id));
+    match f.state {
+        Some(PENDING) => q = q.filter(letter::Column::Sha256.is_null()),
+        Some(_) => q = q.filter(letter::Column::Sha256.is_not_null()),
+        None => {}
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(letter::Column::Kind.eq(k));
+    }
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_asc(letter::Column::Id)
+        .offset(f.offset)
+        .limit(f.limit)
+        .into_model::<LetterMeta>()
+        .all(db)
+        .await?;
+    Ok((rows, total))
 }
 
 pub async fn of_call<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Vec<LetterMeta>, DbErr> {

@@ -512,10 +512,15 @@ async fn check_publication(
     .len();
     let decided =
         audit_of(http, base, &p.staff, "action=application.first_round_decided").await.len();
-    let (_, letters) =
-        call(http, reqwest::Method::GET, format!("{base}/calls/{call_id}/letters"), &p.staff, None)
-            .await;
-    let letters = letters.as_array().map(Vec::len).unwrap_or_default();
+    let (_, letters) = call(
+        http,
+        reqwest::Method::GET,
+        format!("{base}/calls/{call_id}/letters?limit=1"),
+        &p.staff,
+        None,
+    )
+    .await;
+    let letters = letters["total"].as_u64().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
     let emails = entity::outbox::Entity::find().all(&p.state.db).await.expect("outbox").len()
         - emails_before;
     let (snapshot, _) = call(

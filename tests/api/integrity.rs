@@ -69,7 +69,9 @@ fn euro(amount: &str) -> String {
 
 /// Every award letter states the amount the results (and so the frozen outcome) allocate.
 async fn assert_letters_state_the_allocations(app: &TestApp, call: i64, results: &Value) {
-    let letters = app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok().clone();
+    let letters = app.get(&format!("/calls/{call}/letters?limit=500"), &app.staff_token).await.ok()
+        ["items"]
+        .clone();
     let dir = tempfile::tempdir().unwrap();
     for line in
         results["applications"].as_array().unwrap().iter().filter(|l| l["decision"] == "awarded")
@@ -108,7 +110,8 @@ async fn a_decided_call_refuses_an_amendment_of_its_ceiling_and_still_agrees_wit
     let call = r.call_id();
     let (results_before, frozen_before) = assert_results_equal_frozen(&app, call).await;
     let letters_before =
-        app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok().clone();
+        app.get(&format!("/calls/{call}/letters?limit=500"), &app.staff_token).await.ok()["items"]
+            .clone();
     let call_before = app.get(&format!("/calls/{call}"), &app.staff_token).await.ok().clone();
 
     // The amendment: the ceiling to 100,000 after the final publication.
@@ -169,7 +172,7 @@ async fn a_decided_call_refuses_an_amendment_of_its_ceiling_and_still_agrees_wit
     assert_eq!(results_after["applications"], results_before["applications"]);
     assert_eq!(frozen_after, frozen_before);
     assert_eq!(
-        app.get(&format!("/calls/{call}/letters"), &app.staff_token).await.ok(),
+        &app.get(&format!("/calls/{call}/letters?limit=500"), &app.staff_token).await.ok()["items"],
         &letters_before
     );
     assert_letters_state_the_allocations(&app, call, &results_after).await;

@@ -21,6 +21,7 @@ mod integrity;
 mod letter_grounds;
 mod letter_logo;
 mod letters;
+mod letters_list;
 mod limits;
 mod mail;
 mod mail_delivery;

@@ -109,8 +109,10 @@ async fn basis(state: &AppState, batch_id: i32) -> Result<Basis, DomainError> {
     })
 }
 
-/// Renders every pending letter, `batch` at a time (memory stays flat: one PDF at a time);
-/// returns how many this call rendered. The test and CLI hook; `serve` runs [`run_loop`].
+/// Renders every pending letter, `batch` at a time: the PDFs of a batch are built on every core
+/// (CPU work, off the async threads) and stored in one short write transaction; memory stays
+/// flat (one batch of PDFs at a time). Returns how many this call rendered. The test and CLI
+/// hook; `serve` runs [`run_loop`].
 pub async fn render_pending(state: &AppState, batch: u64) -> Result<usize, DomainError> {
     let mut done = 0;
     let mut basis = None;
@@ -119,11 +121,55 @@ pub async fn render_pending(state: &AppState, batch: u64) -> Result<usize, Domai
         if letters.is_empty() {
             return Ok(done);
         }
-        for l in &letters {
-            if render_with(state, &mut basis, l).await? {
-                done += 1;
-            }
+        // The letters of one publication after another: a batch may span two.
+        for group in letters.chunk_by(|a, b| a.batch_id == b.batch_id) {
+            done += render_group(state, &mut basis, group).await?;
         }
+    }
+}
+
+/// How many letters are rendered at once: one per core.
+fn at_once() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8)
+}
+
+/// Renders pending letters of one publication side by side and stores those rendered; the
+/// first failure is returned after the others are stored.
+async fn render_group(
+    state: &AppState,
+    basis_of: &mut Option<Basis>,
+    group: &[LetterMeta],
+) -> Result<usize, DomainError> {
+    let Some(first) = group.first() else { return Ok(0) };
+    let batch_id = first.batch_id.ok_or_else(|| {
+        DomainError::internal(format!("letter {} is pending without its publication", first.id))
+    })?;
+    if basis_of.as_ref().map(|b| b.batch_id) != Some(batch_id) {
+        *basis_of = Some(basis(state, batch_id).await?);
+    }
+    let Some(b) = basis_of.as_ref() else { return Ok(0) };
+    let gate = Arc::new(tokio::sync::Semaphore::new(at_once()));
+    let mut jobs = Vec::with_capacity(group.len());
+    // The next letter's facts are read while the ones before it render.
+    for l in group {
+        let (f, templates) = prepare(state, b, l).await?;
+        let permit = gate.clone().acquire_owned().await.map_err(DomainError::internal)?;
+        jobs.push(tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            compose::render(&f, &templates)
+        }));
+    }
+    let (mut rendered, mut failed) = (Vec::with_capacity(jobs.len()), None);
+    for (l, job) in group.iter().zip(jobs) {
+        match job.await.map_err(DomainError::internal).and_then(|r| r) {
+            Ok(pdf) => rendered.push((l, pdf)),
+            Err(e) => failed = failed.or(Some(e)),
+        }
+    }
+    let stored = store_all(state, b, rendered).await?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(stored),
     }
 }
 
@@ -161,6 +207,20 @@ async fn render_with(
 
 /// The letter's PDF, built from the frozen basis; reads only, no write lock.
 async fn render_bytes(state: &AppState, b: &Basis, l: &LetterMeta) -> Result<Vec<u8>, DomainError> {
+    let (f, templates) = prepare(state, b, l).await?;
+    // The PDF is CPU work: off the async threads, so requests keep being answered meanwhile.
+    tokio::task::spawn_blocking(move || compose::render(&f, &templates))
+        .await
+        .map_err(DomainError::internal)?
+}
+
+/// What a letter is rendered from: its facts (read from the frozen basis and the application)
+/// and the frozen templates.
+async fn prepare(
+    state: &AppState,
+    b: &Basis,
+    l: &LetterMeta,
+) -> Result<(compose::LetterFacts, Arc<BTreeMap<String, String>>), DomainError> {
     let kind = LetterKind::parse(&l.kind)
         .ok_or_else(|| DomainError::internal(format!("letter {}: kind {}", l.id, l.kind)))?;
     let app = outcome::app_row(&state.db, l.application_id).await?;
@@ -176,11 +236,61 @@ async fn render_bytes(state: &AppState, b: &Basis, l: &LetterMeta) -> Result<Vec
     };
     let f = facts_with_logo(&state.db, request, l.issued_at, b.settings.clone(), b.logo.clone())
         .await?;
-    let templates = b.templates.clone();
-    // The PDF is CPU work: off the async threads, so requests keep being answered meanwhile.
-    tokio::task::spawn_blocking(move || compose::render(&f, &templates))
-        .await
-        .map_err(DomainError::internal)?
+    Ok((f, b.templates.clone()))
+}
+
+/// Stores the rendered letters still pending in one short write transaction: each letter, its
+/// email's attachment and its audit line. How many were stored (a letter rendered meanwhile by
+/// another render keeps its bytes).
+async fn store_all(
+    state: &AppState,
+    b: &Basis,
+    rendered: Vec<(&LetterMeta, Vec<u8>)>,
+) -> Result<usize, DomainError> {
+    if rendered.is_empty() {
+        return Ok(0);
+    }
+    let now = state.now();
+    let txn = state.write().await?;
+    let mut trail = Vec::with_capacity(rendered.len());
+    for (l, pdf) in rendered {
+        let sha256 = sha256_hex(&pdf);
+        if !store::letters::fix_content(&txn, l.id, &pdf, &sha256).await? {
+            continue;
+        }
+        let target = outbox::application_target(l.application_id);
+        crate::mail::bulk::fill_attachment(&txn, &target, &l.filename, &pdf).await?;
+        trail.push(issued_entry(b, l, sha256, now));
+    }
+    let stored = trail.len();
+    store::bulk::record_audit(&txn, trail).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// The audit line of a letter's first render.
+fn issued_entry<'a>(
+    b: &'a Basis,
+    l: &LetterMeta,
+    sha256: String,
+    at: chrono::DateTime<chrono::Utc>,
+) -> audit::AuditEntry<'a> {
+    let details = serde_json::json!({
+        "letter_id": l.id,
+        "kind": l.kind,
+        "number": l.number,
+        "reference": l.reference,
+        "sha256": sha256,
+    });
+    audit::AuditEntry {
+        actor: &b.publisher,
+        at,
+        action: "letter.issued",
+        entity_type: "application",
+        entity_id: l.application_id.to_string(),
+        reason: None,
+        details,
+    }
 }
 
 /// Stores the bytes if the letter is still pending, in one short write transaction: the letter,
@@ -198,22 +308,7 @@ async fn store(
     }
     let target = outbox::application_target(l.application_id);
     crate::mail::bulk::fill_attachment(&txn, &target, &l.filename, &pdf).await?;
-    let details = serde_json::json!({
-        "letter_id": l.id,
-        "kind": l.kind,
-        "number": l.number,
-        "reference": l.reference,
-        "sha256": sha256,
-    });
-    let entry = audit::AuditEntry {
-        actor: &b.publisher,
-        at: state.now(),
-        action: "letter.issued",
-        entity_type: "application",
-        entity_id: l.application_id.to_string(),
-        reason: None,
-        details,
-    };
+    let entry = issued_entry(b, l, sha256, state.now());
     audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok(true)
