@@ -19,8 +19,9 @@ pub struct OutboxApi {
 pub struct EmailAttachment {
     pub filename: String,
     pub media_type: String,
-    /// Absent while the decision letter it carries is still being rendered (the email is sent
-    /// only once it is there).
+    /// The size of an attachment kept with the email. Absent for a decision letter: the mail
+    /// worker attaches the stored letter (see the application's letters) when it delivers the
+    /// email, and the email is sent only once its letter is rendered.
     #[oai(skip_serializing_if_is_none)]
     pub size_bytes: Option<u64>,
 }

@@ -5,7 +5,6 @@
 use std::collections::{HashMap, HashSet};
 
 use entity::outbox;
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::outbox::{NewEmail, cancel_obsolete, kind, revive_cancelled, row_of, status};
@@ -102,27 +101,4 @@ async fn enqueue_chunk<C: ConnectionTrait>(
         }
     }
     Ok(done.len())
-}
-
-/// The decision emails that carry a letter.
-const WITH_LETTER: [&str; 3] =
-    [kind::AWARD_LETTER, kind::REJECTION_FIRST_ROUND, kind::REJECTION_FINAL];
-
-/// Gives the emails about `target` that wait for the letter `filename` its content; the number
-/// of rows filled (those filled before keep what they have).
-pub async fn fill_attachment<C: ConnectionTrait>(
-    db: &C,
-    target: &str,
-    filename: &str,
-    content: &[u8],
-) -> Result<u64, DomainError> {
-    let r = outbox::Entity::update_many()
-        .col_expr(outbox::Column::AttachmentContent, Expr::value(content.to_vec()))
-        .filter(outbox::Column::Kind.is_in(WITH_LETTER))
-        .filter(outbox::Column::Target.eq(target))
-        .filter(outbox::Column::AttachmentFilename.eq(filename))
-        .filter(outbox::Column::AttachmentContent.is_null())
-        .exec(db)
-        .await?;
-    Ok(r.rows_affected)
 }

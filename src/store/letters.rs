@@ -149,6 +149,25 @@ pub async fn by_filename<C: ConnectionTrait>(
         .await
 }
 
+/// The bytes of an application's rendered letter with this file name (what its decision email
+/// attaches when it is delivered); none while it is pending.
+pub async fn content_by_filename<C: ConnectionTrait>(
+    db: &C,
+    application_id: i32,
+    filename: &str,
+) -> Result<Option<Vec<u8>>, DbErr> {
+    let row: Option<Option<Vec<u8>>> = letter::Entity::find()
+        .select_only()
+        .column(letter::Column::Content)
+        .filter(letter::Column::ApplicationId.eq(application_id))
+        .filter(letter::Column::Filename.eq(filename))
+        .filter(letter::Column::Content.is_not_null())
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(row.flatten())
+}
+
 /// Fixes a pending letter's bytes and hash; `false` when it was rendered already (then nothing
 /// changes: the first render stands).
 pub async fn fix_content<C: ConnectionTrait>(

@@ -172,10 +172,16 @@ async fn every_letter_of_the_scenario_carries_the_deciding_figures() {
             .unwrap();
         let decision_email = emails
             .iter()
-            .find(|m| m.attachment_content.is_some())
+            .find(|m| m.attachment_filename.as_deref() == letter["filename"].as_str())
             .unwrap_or_else(|| panic!("{reference}: no email with the letter"));
+        // The email keeps no copy: what the mail worker attaches is the stored letter.
+        assert!(decision_email.attachment_content.is_none());
+        let attached =
+            tuinier::service::letters::render::for_email(app.state.clone(), decision_email.clone())
+                .await
+                .unwrap();
         assert_eq!(
-            decision_email.attachment_content.as_deref(),
+            attached.as_deref(),
             Some(bytes.as_slice()),
             "{reference}: the attachment is the stored letter"
         );
@@ -184,7 +190,7 @@ async fn every_letter_of_the_scenario_carries_the_deciding_figures() {
             emails
                 .iter()
                 .filter(|m| m.kind == "interview_invitation")
-                .all(|m| m.attachment_content.is_none()),
+                .all(|m| m.attachment_filename.is_none()),
             "an invitation has no letter"
         );
 

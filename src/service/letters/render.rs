@@ -1,9 +1,10 @@
 //! The letter worker: a publication stores its letters `pending`; they are rendered after it
-//! commits, one at a time, from what the publication froze (the outcome snapshot and the letter
-//! batch: settings, templates and logo as they stood). Each PDF is built without the write lock
-//! and stored in its own short transaction by a conditional update, so the first render fixes a
-//! letter's bytes and SHA-256 and a concurrent render changes nothing. In the same transaction
-//! the decision email waiting for the letter gets it as its attachment.
+//! commits, a batch at a time and side by side on every core, from what the publication froze
+//! (the outcome snapshot and the letter batch: settings, templates and logo as they stood). The
+//! PDFs are built without the write lock and a batch is stored in one short transaction by
+//! conditional updates, so the first render fixes a
+//! letter's bytes and SHA-256 and a concurrent render changes nothing. The decision email keeps
+//! no copy: the mail worker attaches the stored letter when it delivers the email.
 //!
 //! `serve` runs [`run_loop`] beside the mail worker, woken by [`wake`] after a publication and
 //! polling besides; a request for a pending letter's content, a listing of an application's
@@ -258,8 +259,6 @@ async fn store_all(
         if !store::letters::fix_content(&txn, l.id, &pdf, &sha256).await? {
             continue;
         }
-        let target = outbox::application_target(l.application_id);
-        crate::mail::bulk::fill_attachment(&txn, &target, &l.filename, &pdf).await?;
         trail.push(issued_entry(b, l, sha256, now));
     }
     let stored = trail.len();
@@ -306,8 +305,6 @@ async fn store(
     if !store::letters::fix_content(&txn, l.id, &pdf, &sha256).await? {
         return Ok(false);
     }
-    let target = outbox::application_target(l.application_id);
-    crate::mail::bulk::fill_attachment(&txn, &target, &l.filename, &pdf).await?;
     let entry = issued_entry(b, l, sha256, state.now());
     audit::record(&txn, entry).await?;
     txn.commit().await?;
@@ -356,6 +353,12 @@ pub fn for_email(state: AppState, row: entity::outbox::Model) -> crate::mail::wo
         else {
             return Ok(None);
         };
+        // A rendered letter is read as stored (one statement); the email row keeps no copy.
+        if let Some(content) =
+            store::letters::content_by_filename(&state.db, app_id, filename).await?
+        {
+            return Ok(Some(content));
+        }
         let Some(meta) = store::letters::by_filename(&state.db, app_id, filename).await? else {
             return Ok(None);
         };
