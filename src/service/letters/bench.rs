@@ -74,12 +74,7 @@ fn synthetic(i: usize) -> LetterFacts {
         max_awards: 400,
         budget_ceiling: Money::from_whole_euros(400_000_000),
         requested_total: Money::from_whole_euros(1_000_000 + i as i64),
-        // A first-round rejection is below the threshold (its letter says by how much); the
-        // others passed it.
-        first_round_score: Some(Points::whole(match kind {
-            LetterKind::RejectionFirstRound => 30 + (i % 20) as i64,
-            _ => 50 + (i % 40) as i64,
-        })),
+        first_round_score: Some(Points::whole(first_round_score(kind, i))),
         final_score: Some(Points::whole(60 + (i % 30) as i64)),
         rank: Some(i as u32 + 1),
         ranked_count: 700,
@@ -101,6 +96,15 @@ fn synthetic(i: usize) -> LetterFacts {
         spending_to: date(2023, 12, 31),
         settings: super::programme_settings(),
         logo: None,
+    }
+}
+
+/// A first-round rejection is below the threshold (its letter says by how much); the others
+/// passed it.
+fn first_round_score(kind: LetterKind, i: usize) -> i64 {
+    match kind {
+        LetterKind::RejectionFirstRound => 30 + (i % 20) as i64,
+        _ => 50 + (i % 40) as i64,
     }
 }
 
