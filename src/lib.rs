@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod mail;
+pub mod memory;
 pub mod pdf;
 pub mod scenario;
 pub mod scheduler;

@@ -19,15 +19,16 @@ const LONG_FN_MARK: &str = "// Long:";
 const LAYERS: &[(&str, &[&str])] = &[
     ("error", &[]),
     ("clock", &[]),
+    ("memory", &[]),
     ("config", &[]),
     ("domain", &["error"]),
     ("pdf", &["domain", "error"]),
     ("store", &["domain", "error", "config", "clock"]),
     ("mail", &["store", "domain", "error", "config", "clock"]),
-    ("service", &["store", "mail", "pdf", "domain", "error", "config", "clock"]),
+    ("service", &["store", "mail", "pdf", "domain", "error", "config", "clock", "memory"]),
     ("api", &["service", "domain", "error", "config", "clock"]),
     ("web", &["service", "domain", "error", "config", "clock"]),
-    ("scheduler", &["service", "domain", "error", "config", "clock"]),
+    ("scheduler", &["service", "domain", "error", "config", "clock", "memory"]),
     (
         "scenario",
         &["startup", "api", "service", "store", "mail", "domain", "error", "config", "clock"],

@@ -29,6 +29,8 @@ pub async fn run_loop(
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
                 }
+                // A tick reads every open call's applications: give their pages back.
+                crate::memory::give_back();
             }
             _ = stop.changed() => break,
         }

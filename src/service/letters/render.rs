@@ -338,7 +338,11 @@ pub async fn run_loop(
         }
         match render_pending(&state, 50).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(letters = n, "letters rendered"),
+            Ok(n) => {
+                tracing::info!(letters = n, "letters rendered");
+                // The frozen outcome stays cached; the PDFs and facts of the pass are freed.
+                crate::memory::give_back();
+            }
             Err(e) => tracing::error!(error = %e, "letter worker pass failed"),
         }
     }
