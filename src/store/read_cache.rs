@@ -12,6 +12,8 @@ use entity::audit_log;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect};
 use tokio::sync::{Mutex as TurnLock, OwnedMutexGuard};
 
+use super::audit_probe::AuditProbe;
+
 /// What a cached entry was computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheKey {
@@ -29,6 +31,8 @@ type Entry = (CacheKey, Arc<dyn Any + Send + Sync>);
 pub struct ReadCache {
     entries: Arc<Mutex<HashMap<Slot, Entry>>>,
     turns: Arc<Mutex<HashMap<Slot, Arc<TurnLock<()>>>>>,
+    /// The newest audit line, read once for every reader that asked at about the same time.
+    probe: Arc<AuditProbe>,
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -62,6 +66,17 @@ impl ReadCache {
     ) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries.insert((kind, id), (key, value));
+    }
+
+    /// The key of what the database holds now: this process's write generation and the newest
+    /// audit line, read by a statement that started after this call (see `store::audit_probe`),
+    /// shared with the readers that asked at about the same time.
+    pub async fn key_now<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        generation: u64,
+    ) -> Result<CacheKey, DbErr> {
+        Ok(CacheKey { generation, audit: self.probe.newest(db).await? })
     }
 
     /// The turn to compute the entry of `kind` for `id`: one computation at a time per entry.

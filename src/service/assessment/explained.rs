@@ -36,6 +36,8 @@ pub struct Explained {
     pub notes: Vec<consensus_note::Model>,
     /// The decisive ground of the decision, once there is one.
     pub ground: Option<DecisionGround>,
+    /// The read key this explanation was read under.
+    pub key: CacheKey,
     /// The call's outcome this explanation is a line of, and where in it.
     outcome: Arc<CallOutcome>,
     pos: usize,
@@ -138,6 +140,7 @@ pub async fn explain(
         ground: outcome.ground_of(&app.region_ref),
         decisions: records.decisions_of(application_id),
         notes: records.notes.get(&application_id).cloned().unwrap_or_default(),
+        key,
         app,
         outcome,
         pos,
