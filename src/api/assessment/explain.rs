@@ -158,7 +158,9 @@ impl ExplainApi {
             svc::OutcomeRead::Kept(json) => OutcomeJson(json.to_vec()),
             svc::OutcomeRead::Explained(e, keep) => {
                 let json = OutcomeJson::of(&outcome_view(&e))?;
-                keep.keep(&json.0);
+                keep.keep(&self.state, e, &json.0, |e| {
+                    Some(OutcomeJson::of(&outcome_view(e)).ok()?.0)
+                });
                 json
             }
         })

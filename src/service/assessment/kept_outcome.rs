@@ -24,7 +24,7 @@ const KIND: &str = "kept_outcome";
 const SLOT: CacheKey = CacheKey { generation: u64::MAX, audit: i64::MIN };
 /// At most this many bytes of answers are kept; past it stale ones are dropped, and while
 /// still past it no more are kept.
-pub const MAX_KEPT_BYTES: usize = 32 << 20;
+pub const MAX_KEPT_BYTES: usize = 64 << 20;
 
 /// The answers kept, by application id.
 #[derive(Default)]
@@ -34,6 +34,8 @@ struct KeptOutcomes(Mutex<Kept>);
 struct Kept {
     by_application: HashMap<i32, (CacheKey, Arc<[u8]>)>,
     bytes: usize,
+    /// The call and key whose answers were last built ahead of their reads.
+    ahead: Option<(i32, CacheKey)>,
 }
 
 impl KeptOutcomes {
@@ -51,7 +53,17 @@ impl KeptOutcomes {
         (*k == key).then(|| json.clone())
     }
 
-    fn put(&self, application_id: i32, key: CacheKey, json: &[u8]) {
+    /// Takes the turn to build the answers of `call_id` under `key` ahead of their reads:
+    /// `false` when that was done (or begun) before.
+    fn ahead(&self, call_id: i32, key: CacheKey) -> bool {
+        let mut kept = self.lock();
+        let first = kept.ahead != Some((call_id, key));
+        kept.ahead = Some((call_id, key));
+        first
+    }
+
+    /// Keeps an answer; `false` when there is no room left.
+    fn put(&self, application_id: i32, key: CacheKey, json: &[u8]) -> bool {
         let mut kept = self.lock();
         if let Some((_, old)) = kept.by_application.remove(&application_id) {
             kept.bytes -= old.len();
@@ -60,10 +72,12 @@ impl KeptOutcomes {
             kept.by_application.retain(|_, (k, _)| *k == key);
             kept.bytes = kept.by_application.values().map(|(_, j)| j.len()).sum();
         }
-        if kept.bytes + json.len() <= MAX_KEPT_BYTES {
-            kept.bytes += json.len();
-            kept.by_application.insert(application_id, (key, Arc::from(json)));
+        if kept.bytes + json.len() > MAX_KEPT_BYTES {
+            return false;
         }
+        kept.bytes += json.len();
+        kept.by_application.insert(application_id, (key, Arc::from(json)));
+        true
     }
 }
 
@@ -91,11 +105,66 @@ pub struct Keep {
     key: CacheKey,
 }
 
+/// Builds the JSON bytes of the answer from an explanation (the API's serialisation).
+pub type BuildAnswer = fn(&Explained) -> Option<Vec<u8>>;
+
 impl Keep {
-    /// Keeps the answer built from the explanation (its JSON bytes, exactly as sent).
-    pub fn keep(self, json: &[u8]) {
+    /// Keeps the answer built from `explained` (its JSON bytes, exactly as sent). The first
+    /// answer of a call's published final decision under a key also starts building the answers
+    /// of the call's other applications with `build`, in the background: once published, the
+    /// answers change only with what the key follows, and each read then finds its answer kept.
+    pub fn keep(
+        self,
+        state: &AppState,
+        explained: Box<Explained>,
+        json: &[u8],
+        build: BuildAnswer,
+    ) {
         self.kept.put(self.application_id, self.key, json);
+        let call_id = explained.app.call_id;
+        if explained.published() && self.kept.ahead(call_id, self.key) {
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Err(e) = keep_ahead(&state, &self.kept, &explained, build).await {
+                    tracing::warn!(call_id, error = %e, "building the outcome answers ahead failed");
+                }
+            });
+        }
     }
+}
+
+/// Applications whose answers are built between two turns given to other tasks.
+const AHEAD_STEP: usize = 32;
+
+/// Builds and keeps the answers of `explained`'s call's applications not kept under its key;
+/// stops when a write in this process moves the key or there is no room left.
+async fn keep_ahead(
+    state: &AppState,
+    kept: &KeptOutcomes,
+    explained: &Explained,
+    build: BuildAnswer,
+) -> Result<(), DomainError> {
+    let key = explained.key;
+    let call = explained.whole_call(state).await?;
+    let ids: Vec<i32> = call.ids().collect();
+    for (i, id) in ids.into_iter().enumerate() {
+        if i % AHEAD_STEP == 0 {
+            tokio::task::yield_now().await;
+            if state.writes.generation() != key.generation {
+                return Ok(());
+            }
+        }
+        if kept.get(id, key).is_some() {
+            continue;
+        }
+        let Some(json) = call.explain(i).as_ref().and_then(build) else {
+            continue;
+        };
+        if !kept.put(id, key, &json) {
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 /// One application's outcome for `who`: 403 for anyone but staff (checked first, every time),
