@@ -7,8 +7,9 @@
 //! to those (sheets, decisions, notes, publications) is audited in its own transaction, also
 //! one made by another process on the same database, so a key that moved means what is kept is
 //! stale: it is read again once, for the whole call (two statements, and the outcome when it is
-//! not published). Nothing is kept per application, so the first read of each application
-//! costs the same as the next.
+//! not published). Nothing is kept per application here, so the first explanation of each
+//! application costs the same as the next; the API's answers are kept per application in
+//! `kept_outcome`, which reads through here when it holds none under the current key.
 
 use std::collections::HashMap;
 use std::sync::Arc;
