@@ -7,10 +7,9 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use sea_orm::{ConnectionTrait, DbErr};
+use entity::audit_log;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect};
 use tokio::sync::Notify;
-
-use super::read_cache::latest_audit_id;
 
 /// The statements reading the newest audit line: at most one at a time.
 #[derive(Default)]
@@ -92,4 +91,17 @@ impl std::fmt::Debug for AuditProbe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AuditProbe")
     }
+}
+
+/// The id of the newest audit line (0 without any): one indexed look-up.
+pub async fn latest_audit_id<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    let newest: Option<i32> = audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::Id)
+        .order_by_desc(audit_log::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(newest.map_or(0, i64::from))
 }

@@ -8,11 +8,11 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use entity::audit_log;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{ConnectionTrait, DbErr};
 use tokio::sync::{Mutex as TurnLock, OwnedMutexGuard};
 
 use super::audit_probe::AuditProbe;
+pub use super::audit_probe::latest_audit_id;
 
 /// What a cached entry was computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,17 +87,4 @@ impl ReadCache {
         };
         lock.lock_owned().await
     }
-}
-
-/// The id of the newest audit line (0 without any): one indexed look-up.
-pub async fn latest_audit_id<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
-    let newest: Option<i32> = audit_log::Entity::find()
-        .select_only()
-        .column(audit_log::Column::Id)
-        .order_by_desc(audit_log::Column::Id)
-        .limit(1)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(newest.map_or(0, i64::from))
 }

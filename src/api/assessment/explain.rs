@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 use serde_json::Value;
 
-use super::outcome_json::OutcomeJson;
+use super::json_bytes::JsonBytes;
 use super::round;
 use super::views::*;
 use crate::api::ApiTags;
@@ -153,13 +153,17 @@ impl ExplainApi {
     /// allocation and the decisions recorded by staff. An application that is not submitted has no
     /// outcome (409).
     #[oai(path = "/applications/:id/outcome", method = "get")]
-    async fn outcome(&self, auth: TokenAuth, id: Path<i32>) -> Result<OutcomeJson, ReadState> {
+    async fn outcome(
+        &self,
+        auth: TokenAuth,
+        id: Path<i32>,
+    ) -> Result<JsonBytes<OutcomeView>, ReadState> {
         Ok(match svc::outcome_read(&self.state, &auth.0, id.0).await? {
-            svc::OutcomeRead::Kept(json) => OutcomeJson(json.to_vec()),
+            svc::OutcomeRead::Kept(json) => JsonBytes::sent(json.to_vec()),
             svc::OutcomeRead::Explained(e, keep) => {
-                let json = OutcomeJson::of(&outcome_view(&e))?;
+                let json = JsonBytes::of(&outcome_view(&e))?;
                 keep.keep(&self.state, e, &json.0, |e| {
-                    Some(OutcomeJson::of(&outcome_view(e)).ok()?.0)
+                    Some(JsonBytes::of(&outcome_view(e)).ok()?.0)
                 });
                 json
             }

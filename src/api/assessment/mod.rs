@@ -2,11 +2,11 @@
 //! and the explanation, calibration, frozen outcomes and what-if (`ExplainApi`).
 
 mod explain;
-mod outcome_json;
+mod json_bytes;
 mod views;
 
 pub use explain::*;
-pub use outcome_json::OutcomeJson;
+pub use json_bytes::JsonBytes;
 pub use views::*;
 
 use std::collections::BTreeMap;
