@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod assessment;
 pub mod audit;
+pub mod audit_probe;
 pub mod backup;
 pub mod bulk;
 pub mod call_assessors;

@@ -8,9 +8,11 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use entity::audit_log;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{ConnectionTrait, DbErr};
 use tokio::sync::{Mutex as TurnLock, OwnedMutexGuard};
+
+use super::audit_probe::AuditProbe;
+pub use super::audit_probe::latest_audit_id;
 
 /// What a cached entry was computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +31,8 @@ type Entry = (CacheKey, Arc<dyn Any + Send + Sync>);
 pub struct ReadCache {
     entries: Arc<Mutex<HashMap<Slot, Entry>>>,
     turns: Arc<Mutex<HashMap<Slot, Arc<TurnLock<()>>>>>,
+    /// The newest audit line, read once for every reader that asked at about the same time.
+    probe: Arc<AuditProbe>,
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -64,6 +68,17 @@ impl ReadCache {
         entries.insert((kind, id), (key, value));
     }
 
+    /// The key of what the database holds now: this process's write generation and the newest
+    /// audit line, read by a statement that started after this call (see `store::audit_probe`),
+    /// shared with the readers that asked at about the same time.
+    pub async fn key_now<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        generation: u64,
+    ) -> Result<CacheKey, DbErr> {
+        Ok(CacheKey { generation, audit: self.probe.newest(db).await? })
+    }
+
     /// The turn to compute the entry of `kind` for `id`: one computation at a time per entry.
     pub async fn turn(&self, kind: &'static str, id: i32) -> OwnedMutexGuard<()> {
         let lock = {
@@ -72,17 +87,4 @@ impl ReadCache {
         };
         lock.lock_owned().await
     }
-}
-
-/// The id of the newest audit line (0 without any): one indexed look-up.
-pub async fn latest_audit_id<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
-    let newest: Option<i32> = audit_log::Entity::find()
-        .select_only()
-        .column(audit_log::Column::Id)
-        .order_by_desc(audit_log::Column::Id)
-        .limit(1)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(newest.map_or(0, i64::from))
 }

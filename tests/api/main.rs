@@ -18,6 +18,7 @@ mod fixtures;
 mod foundation;
 mod intake;
 mod integrity;
+mod kept_outcomes;
 mod letter_grounds;
 mod letter_logo;
 mod letters;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 use serde_json::Value;
 
+use super::json_bytes::JsonBytes;
 use super::round;
 use super::views::*;
 use crate::api::ApiTags;
@@ -119,6 +120,27 @@ pub(super) fn sheet_figures(s: &crate::domain::selection::SheetFacts) -> SheetFi
     }
 }
 
+/// The answer of `GET /applications/{id}/outcome`, built from everything behind it.
+pub fn outcome_view(e: &svc::Explained) -> OutcomeView {
+    OutcomeView {
+        result: line(e.result(), Some(&e.app)),
+        first_round_sheets: e.first_round().iter().map(sheet_figures).collect(),
+        final_round_sheets: e.final_round().iter().map(sheet_figures).collect(),
+        decisions: e
+            .decisions
+            .iter()
+            .map(|d| DecisionRecord {
+                kind: d.kind.clone(),
+                value: serde_json::from_str(&d.value).unwrap_or(Value::Null),
+                reason: d.reason.clone(),
+                decided_at: d.decided_at,
+            })
+            .collect(),
+        consensus_notes: e.notes.iter().cloned().map(note_view).collect(),
+        ground: e.ground.as_ref().and_then(|g| serde_json::to_value(g).ok()),
+    }
+}
+
 pub(super) fn note_view(n: entity::consensus_note::Model) -> NoteView {
     NoteView { round: n.round, note: n.note, written_at: n.written_at }
 }
@@ -135,25 +157,17 @@ impl ExplainApi {
         &self,
         auth: TokenAuth,
         id: Path<i32>,
-    ) -> Result<Json<OutcomeView>, ReadState> {
-        let e = svc::explain(&self.state, &auth.0, id.0).await?;
-        Ok(Json(OutcomeView {
-            result: line(e.result(), Some(&e.app)),
-            first_round_sheets: e.first_round().iter().map(sheet_figures).collect(),
-            final_round_sheets: e.final_round().iter().map(sheet_figures).collect(),
-            decisions: e
-                .decisions
-                .iter()
-                .map(|d| DecisionRecord {
-                    kind: d.kind.clone(),
-                    value: serde_json::from_str(&d.value).unwrap_or(Value::Null),
-                    reason: d.reason.clone(),
-                    decided_at: d.decided_at,
-                })
-                .collect(),
-            consensus_notes: e.notes.iter().cloned().map(note_view).collect(),
-            ground: e.ground.as_ref().and_then(|g| serde_json::to_value(g).ok()),
-        }))
+    ) -> Result<JsonBytes<OutcomeView>, ReadState> {
+        Ok(match svc::outcome_read(&self.state, &auth.0, id.0).await? {
+            svc::OutcomeRead::Kept(json) => JsonBytes::sent(json.to_vec()),
+            svc::OutcomeRead::Explained(e, keep) => {
+                let json = JsonBytes::of(&outcome_view(&e))?;
+                keep.keep(&self.state, e, &json.0, |e| {
+                    Some(JsonBytes::of(&outcome_view(e)).ok()?.0)
+                });
+                json
+            }
+        })
     }
 
     /// Records a note from a consensus talk (staff)

@@ -2,9 +2,11 @@
 //! and the explanation, calibration, frozen outcomes and what-if (`ExplainApi`).
 
 mod explain;
+mod json_bytes;
 mod views;
 
 pub use explain::*;
+pub use json_bytes::JsonBytes;
 pub use views::*;
 
 use std::collections::BTreeMap;

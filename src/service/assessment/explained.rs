@@ -7,8 +7,9 @@
 //! to those (sheets, decisions, notes, publications) is audited in its own transaction, also
 //! one made by another process on the same database, so a key that moved means what is kept is
 //! stale: it is read again once, for the whole call (two statements, and the outcome when it is
-//! not published). Nothing is kept per application, so the first read of each application
-//! costs the same as the next.
+//! not published). Nothing is kept per application here, so the first explanation of each
+//! application costs the same as the next; the API's answers are kept per application in
+//! `kept_outcome`, which reads through here when it holds none under the current key.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +37,8 @@ pub struct Explained {
     pub notes: Vec<consensus_note::Model>,
     /// The decisive ground of the decision, once there is one.
     pub ground: Option<DecisionGround>,
+    /// The read key this explanation was read under.
+    pub key: CacheKey,
     /// The call's outcome this explanation is a line of, and where in it.
     outcome: Arc<CallOutcome>,
     pos: usize,
@@ -130,16 +133,66 @@ pub async fn explain(
     };
     let outcome =
         call_outcome_known(state, Known::Id(app.call_id), row.snapshot, Some(key)).await?;
-    let pos = outcome.position(&app.region_ref).ok_or_else(|| {
-        DomainError::Conflict("the application is not submitted; it has no outcome".into())
-    })?;
     let records = call_records(state, app.call_id, key).await?;
-    Ok(Explained {
+    explained_of(app, outcome, &records, key).ok_or_else(|| {
+        DomainError::Conflict("the application is not submitted; it has no outcome".into())
+    })
+}
+
+/// The explanation of one application of the call `outcome` and `records` are of; `None` when
+/// the outcome has no line for it (not submitted).
+fn explained_of(
+    app: AppRow,
+    outcome: Arc<CallOutcome>,
+    records: &CallRecords,
+    key: CacheKey,
+) -> Option<Explained> {
+    let pos = outcome.position(&app.region_ref)?;
+    Some(Explained {
         ground: outcome.ground_of(&app.region_ref),
-        decisions: records.decisions_of(application_id),
-        notes: records.notes.get(&application_id).cloned().unwrap_or_default(),
+        decisions: records.decisions_of(app.id),
+        notes: records.notes.get(&app.id).cloned().unwrap_or_default(),
+        key,
         app,
         outcome,
         pos,
     })
+}
+
+/// Everything behind the outcome of each submitted application of a call, read under one key:
+/// for building every answer of a call ahead of its reads (`kept_outcome`).
+pub(super) struct CallExplained {
+    apps: Vec<AppRow>,
+    outcome: Arc<CallOutcome>,
+    records: Arc<CallRecords>,
+    key: CacheKey,
+}
+
+impl CallExplained {
+    /// The call's submitted applications, in the order `explain` takes them.
+    pub(super) fn ids(&self) -> impl Iterator<Item = i32> + '_ {
+        self.apps.iter().map(|a| a.id)
+    }
+
+    /// The explanation of the `i`th application, as `explain` gives it under the same key.
+    pub(super) fn explain(&self, i: usize) -> Option<Explained> {
+        let app = self.apps.get(i)?.clone();
+        explained_of(app, self.outcome.clone(), &self.records, self.key)
+    }
+}
+
+impl Explained {
+    /// Whether this is a line of the call's published final decision.
+    pub(super) fn published(&self) -> bool {
+        self.outcome.published
+    }
+
+    /// Everything behind the outcome of every application of this one's call, under its key:
+    /// the call's outcome and records as this explanation took them, the applications read
+    /// once (one statement pair for the whole call).
+    pub(super) async fn whole_call(&self, state: &AppState) -> Result<CallExplained, DomainError> {
+        let records = call_records(state, self.app.call_id, self.key).await?;
+        let apps = crate::service::outcome::submitted_apps(&state.db, self.app.call_id).await?;
+        Ok(CallExplained { apps, outcome: self.outcome.clone(), records, key: self.key })
+    }
 }

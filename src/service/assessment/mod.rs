@@ -10,6 +10,7 @@ pub mod calibration;
 pub mod conflicts;
 pub mod decisions;
 pub mod explained;
+pub mod kept_outcome;
 pub mod results;
 pub mod rounds;
 pub mod sheets;
@@ -27,6 +28,7 @@ pub use calibration::{add_consensus_note, assessor_deviations, consensus_notes};
 pub use conflicts::{conflicts, declare_conflict};
 pub use decisions::{decide_knockout, set_manual_allocation, settle_tie};
 pub use explained::{Explained, explain};
+pub use kept_outcome::{Keep, OutcomeRead, outcome_read};
 pub use results::{
     FrozenOutcome, ReplacedSheet, ResultsPage, ResultsQuery, UNDECIDED, WhatIf, frozen, results,
     results_page, what_if,
