@@ -139,12 +139,19 @@ pub async fn call_outcome_known(
 /// Keeps an outcome a publication computed, under the key of what its commit left (the id of the
 /// published final decision's snapshot, or the read key right after the commit), so the reads
 /// after it do not compute it again.
-pub fn remember(state: &AppState, call_id: i32, key: Remembered, outcome: CallOutcome) {
+pub fn remember(
+    state: &AppState,
+    call_id: i32,
+    key: Remembered,
+    outcome: CallOutcome,
+) -> Arc<CallOutcome> {
     let key = match key {
         Remembered::Snapshot(id) => CacheKey { generation: u64::MAX, audit: i64::from(id) },
         Remembered::Read(key) => key,
     };
-    state.reads.put(KIND, call_id, key, Arc::new(outcome));
+    let outcome = Arc::new(outcome);
+    state.reads.put(KIND, call_id, key, outcome.clone());
+    outcome
 }
 
 /// What a remembered outcome was computed from.

@@ -11,6 +11,7 @@
 //! commit (`outcome_cache::remember`), so they do not compute it again.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
@@ -25,7 +26,7 @@ use super::outcome_cache::{self, CallOutcome, Remembered};
 use super::{AppState, audit};
 use crate::domain::decision::{Publication, final_publication, first_round_publication};
 use crate::domain::round::{Round, RoundState};
-use crate::domain::selection::{self, Pending, SelectionResult};
+use crate::domain::selection::{self, Pending};
 use crate::error::DomainError;
 use crate::mail::decisions::InterviewAt;
 use crate::store::read_cache::CacheKey;
@@ -34,13 +35,14 @@ use prepare::{Frozen, Prepared};
 
 mod prepare;
 
-/// Publishes the first-round outcome: invitations and rejections, their emails, a frozen snapshot.
+/// Publishes the first-round outcome: invitations and rejections, their emails, a frozen snapshot;
+/// the outcome as the reads after it find it.
 #[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn publish_first_round(
     state: &AppState,
     who: &Principal,
     call_id: i32,
-) -> Result<SelectionResult, DomainError> {
+) -> Result<Arc<CallOutcome>, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let (txn, prepared) = prepare::locked(state, call_id, Round::First, now).await?;
@@ -67,19 +69,18 @@ pub async fn publish_first_round(
     txn.commit().await?;
     letters::render::wake();
     let after = CacheKey { generation: key.generation + 2, ..key };
-    let result = o.result.clone();
     let kept = CallOutcome::computed(o.input, o.result, false);
-    outcome_cache::remember(state, call_id, Remembered::Read(after), kept);
-    Ok(result)
+    Ok(outcome_cache::remember(state, call_id, Remembered::Read(after), kept))
 }
 
-/// Publishes the final decision: awards and rejections, the allocation, emails, a frozen snapshot.
+/// Publishes the final decision: awards and rejections, the allocation, emails, a frozen snapshot;
+/// the outcome as the reads after it find it.
 #[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn publish_final(
     state: &AppState,
     who: &Principal,
     call_id: i32,
-) -> Result<SelectionResult, DomainError> {
+) -> Result<Arc<CallOutcome>, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
     let (txn, prepared) = prepare::locked(state, call_id, Round::Final, now).await?;
@@ -108,10 +109,8 @@ pub async fn publish_final(
     txn.commit().await?;
     letters::render::wake();
     // The reads after the commit take the published outcome by its snapshot: these inputs.
-    let result = o.result.clone();
     let kept = CallOutcome::computed(o.input, o.result, true);
-    outcome_cache::remember(state, call_id, Remembered::Snapshot(snapshot), kept);
-    Ok(result)
+    Ok(outcome_cache::remember(state, call_id, Remembered::Snapshot(snapshot), kept))
 }
 
 /// The outcome of a closed, not yet published round with nothing pending.
