@@ -35,6 +35,16 @@ impl CallOutcome {
         CallOutcome { input, result, published, index }
     }
 
+    /// An outcome computed already (a publication's, from the inputs it froze), its index built.
+    pub fn computed(
+        input: SelectionInput,
+        result: SelectionResult,
+        published: bool,
+    ) -> CallOutcome {
+        let index = OutcomeIndex::new(&input, &result);
+        CallOutcome { input, result, published, index }
+    }
+
     /// Where the application of this ref stands in `input.applications` and
     /// `result.applications` (the computation keeps the order of its input).
     pub fn position(&self, region_ref: &str) -> Option<usize> {
@@ -124,6 +134,33 @@ pub async fn call_outcome_known(
     let outcome = Arc::new(outcome);
     state.reads.put(KIND, call_id, key, outcome.clone());
     Ok(outcome)
+}
+
+/// Keeps an outcome a publication computed, under the key of what its commit left (the id of the
+/// published final decision's snapshot, or the read key right after the commit), so the reads
+/// after it do not compute it again.
+pub fn remember(
+    state: &AppState,
+    call_id: i32,
+    key: Remembered,
+    outcome: CallOutcome,
+) -> Arc<CallOutcome> {
+    let key = match key {
+        Remembered::Snapshot(id) => CacheKey { generation: u64::MAX, audit: i64::from(id) },
+        Remembered::Read(key) => key,
+    };
+    let outcome = Arc::new(outcome);
+    state.reads.put(KIND, call_id, key, outcome.clone());
+    outcome
+}
+
+/// What a remembered outcome was computed from.
+#[derive(Debug, Clone, Copy)]
+pub enum Remembered {
+    /// The published final decision's snapshot.
+    Snapshot(i32),
+    /// What the database held: the read key (`AppState::read_key`) as it is at that moment.
+    Read(CacheKey),
 }
 
 /// The submitted applications behind these refs, by ref (one query for the page, not the call).

@@ -1,16 +1,20 @@
-//! Publication: the first-round outcome and the final decision. In one short transaction each,
-//! in this order: the round's outcome is checked and read (`assessment::rounds`, `outcome`); the
+//! Publication: the first-round outcome and the final decision. The round's state, its outcome
+//! (`outcome`), the letters' readiness and the frozen snapshot's bytes are prepared before the
+//! write lock and taken inside it only when nothing was committed meanwhile (`prepare`). Then in
+//! one short transaction each, in this order: the prepared outcome is taken; the
 //! applications get their statuses, their letters recorded `pending` (`letters`) and their
 //! decision emails waiting for those letters (`notify`), each kind of row in a few multi-row
 //! statements whatever the call's size; the inputs are frozen and the round published; for the
 //! final decision the awarded applications become proeftuinen (`monitoring`). The letters are
 //! rendered after the commit by the letter worker (`letters::render`), one at a time, from what
-//! was frozen; an email leaves only with its letter.
+//! was frozen; an email leaves only with its letter. The outcome is kept for the reads after the
+//! commit (`outcome_cache::remember`), so they do not compute it again.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseTransaction;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use super::assessment::rounds::round_state;
 use super::assessment::{STAGE_FINAL, STAGE_FIRST};
@@ -18,35 +22,31 @@ use super::auth::{Principal, Role};
 use super::letters::{self, Publishing};
 use super::notify;
 use super::outcome::{AppRow, Outcome, reference};
+use super::outcome_cache::{self, CallOutcome, Remembered};
 use super::{AppState, audit};
-use crate::domain::call::stage;
 use crate::domain::decision::{Publication, final_publication, first_round_publication};
-use crate::domain::digest::sha256_hex;
 use crate::domain::round::{Round, RoundState};
-use crate::domain::selection::{self, Pending, SelectionResult};
+use crate::domain::selection::{self, Pending};
 use crate::error::DomainError;
 use crate::mail::decisions::InterviewAt;
-use crate::store::{self, calls::StoredCall, calls::call_of};
+use crate::store::read_cache::CacheKey;
+use crate::store::{self, calls::StoredCall};
+use prepare::{Frozen, Prepared};
 
-/// Publishes the first-round outcome: invitations and rejections, their emails, a frozen snapshot.
+mod prepare;
+
+/// Publishes the first-round outcome: invitations and rejections, their emails, a frozen snapshot;
+/// the outcome as the reads after it find it.
 #[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn publish_first_round(
     state: &AppState,
     who: &Principal,
     call_id: i32,
-) -> Result<SelectionResult, DomainError> {
+) -> Result<Arc<CallOutcome>, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
-    let txn = state.write().await?;
-    let call = call_of(&txn, call_id).await?;
-    if call.definition.moment(stage::FIRST_ASSESSMENT).is_some_and(|t| now < t) {
-        return Err(DomainError::Conflict(
-            "the first-round outcome is published from the first_assessment stage on".into(),
-        ));
-    }
-    let o = closed_outcome(&txn, &call, Round::First, now).await?;
-    let letters = letters::resolve(&txn, call_id).await?;
-    letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, &o.apps, true).await?;
+    let (txn, prepared) = prepare::locked(state, call_id, Round::First, now).await?;
+    let Prepared { call, outcome: o, letters, frozen } = prepared;
     let p = Publishing { who, call: &call, outcome: &o, letters: &letters, now };
     let apps = apps_by_ref(&o);
     let decided: Vec<Decided> = o
@@ -63,31 +63,28 @@ pub async fn publish_first_round(
         .collect();
     decide_all(&txn, &p, Round::First, decided).await?;
     let details = serde_json::json!({"stage": STAGE_FIRST});
-    publish_round(&txn, &p, Round::First, details).await?;
+    publish_round(&txn, &p, Round::First, details, frozen).await?;
+    // The reads after the commit find the outcome it leaves: the same sheets and decisions.
+    let key = prepare::key_inside(state, &txn).await?;
     txn.commit().await?;
     letters::render::wake();
-    Ok(o.result)
+    let after = CacheKey { generation: key.generation + 2, ..key };
+    let kept = CallOutcome::computed(o.input, o.result, false);
+    Ok(outcome_cache::remember(state, call_id, Remembered::Read(after), kept))
 }
 
-/// Publishes the final decision: awards and rejections, the allocation, emails, a frozen snapshot.
+/// Publishes the final decision: awards and rejections, the allocation, emails, a frozen snapshot;
+/// the outcome as the reads after it find it.
 #[tracing::instrument(skip_all, fields(call_id = call_id))]
 pub async fn publish_final(
     state: &AppState,
     who: &Principal,
     call_id: i32,
-) -> Result<SelectionResult, DomainError> {
+) -> Result<Arc<CallOutcome>, DomainError> {
     who.require(&[Role::Staff])?;
     let now = state.now();
-    let txn = state.write().await?;
-    let call = call_of(&txn, call_id).await?;
-    if call.definition.moment(stage::FINAL_DECISION).is_some_and(|t| now < t) {
-        return Err(DomainError::Conflict(
-            "the final decision is published from the final_decision stage on".into(),
-        ));
-    }
-    let o = closed_outcome(&txn, &call, Round::Final, now).await?;
-    let letters = letters::resolve(&txn, call_id).await?;
-    letters::ready_to_publish(&txn, &call, &o.input, &o.result, &letters, &o.apps, false).await?;
+    let (txn, prepared) = prepare::locked(state, call_id, Round::Final, now).await?;
+    let Prepared { call, outcome: o, letters, frozen } = prepared;
     let p = Publishing { who, call: &call, outcome: &o, letters: &letters, now };
     let apps = apps_by_ref(&o);
     let decided: Vec<Decided> = o
@@ -106,17 +103,19 @@ pub async fn publish_final(
     decide_all(&txn, &p, Round::Final, decided).await?;
     let details =
         serde_json::json!({"stage": STAGE_FINAL, "allocated_total": o.result.allocated_total});
-    publish_round(&txn, &p, Round::Final, details).await?;
+    let snapshot = publish_round(&txn, &p, Round::Final, details, frozen).await?;
     super::monitoring::create_proeftuinen_for_awards(&txn, &who.actor(), &call, &o.result, now)
         .await?;
     txn.commit().await?;
     letters::render::wake();
-    Ok(o.result)
+    // The reads after the commit take the published outcome by its snapshot: these inputs.
+    let kept = CallOutcome::computed(o.input, o.result, true);
+    Ok(outcome_cache::remember(state, call_id, Remembered::Snapshot(snapshot), kept))
 }
 
 /// The outcome of a closed, not yet published round with nothing pending.
-async fn closed_outcome(
-    txn: &DatabaseTransaction,
+async fn closed_outcome<C: ConnectionTrait>(
+    txn: &C,
     call: &StoredCall,
     round: Round,
     now: DateTime<Utc>,
@@ -234,44 +233,47 @@ async fn decide_all(
     Ok(())
 }
 
-/// Freezes the outcome's inputs, marks the round published and writes the audit line.
+/// Freezes the outcome's inputs, marks the round published and writes the audit line; the
+/// snapshot's id.
 async fn publish_round(
     txn: &DatabaseTransaction,
     p: &Publishing<'_>,
     round: Round,
     details: serde_json::Value,
-) -> Result<(), DomainError> {
+    frozen: Frozen,
+) -> Result<i32, DomainError> {
     let call_id = p.call.id;
-    freeze(txn, p, round.stage()).await?;
+    let snapshot = freeze(txn, p, round.stage(), frozen).await?;
     let closed =
         store::assessment::round(txn, call_id, round.as_str()).await?.and_then(|r| r.closed_at);
     store::assessment::set_round(txn, call_id, round.as_str(), closed, Some(p.now)).await?;
-    record(txn, p, "outcome.published", Entity::Call(call_id), details).await
+    record(txn, p, "outcome.published", Entity::Call(call_id), details).await?;
+    Ok(snapshot)
 }
 
+/// Stores the frozen snapshot (serialised and hashed before the write lock); its id.
 async fn freeze(
     txn: &DatabaseTransaction,
     p: &Publishing<'_>,
     stage: &str,
-) -> Result<(), DomainError> {
-    let inputs = serde_json::to_string(&p.outcome.input).map_err(DomainError::internal)?;
-    let output = serde_json::to_string(&p.outcome.result).map_err(DomainError::internal)?;
-    let hash = sha256_hex(inputs.as_bytes());
-    store::assessment::insert_snapshot(
+    frozen: Frozen,
+) -> Result<i32, DomainError> {
+    let Frozen { inputs, result, sha256 } = frozen;
+    let id = store::assessment::insert_snapshot(
         txn,
         store::assessment::NewSnapshot {
             call_id: p.call.id,
             stage,
             inputs,
-            result: output,
-            sha256: hash,
+            result,
+            sha256,
             rule_version: selection::RULE_VERSION,
             published_by: Some(p.who.user_id),
             published_at: p.now,
         },
     )
     .await?;
-    Ok(())
+    Ok(id)
 }
 
 /// What a publication's audit line is about.

@@ -388,11 +388,9 @@ pub struct NewSnapshot<'a> {
     pub published_at: DateTime<Utc>,
 }
 
-pub async fn insert_snapshot<C: ConnectionTrait>(
-    db: &C,
-    s: NewSnapshot<'_>,
-) -> Result<outcome_snapshot::Model, DbErr> {
-    outcome_snapshot::ActiveModel {
+/// Stores a frozen outcome; its id (the row, tens of megabytes at a large call, is not read back).
+pub async fn insert_snapshot<C: ConnectionTrait>(db: &C, s: NewSnapshot<'_>) -> Result<i32, DbErr> {
+    let row = outcome_snapshot::ActiveModel {
         call_id: Set(s.call_id),
         stage: Set(s.stage.to_string()),
         inputs: Set(s.inputs),
@@ -402,9 +400,8 @@ pub async fn insert_snapshot<C: ConnectionTrait>(
         published_by: Set(s.published_by),
         published_at: Set(s.published_at),
         ..Default::default()
-    }
-    .insert(db)
-    .await
+    };
+    Ok(outcome_snapshot::Entity::insert(row).exec(db).await?.last_insert_id)
 }
 
 pub async fn snapshot<C: ConnectionTrait>(

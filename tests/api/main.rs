@@ -31,6 +31,7 @@ mod monitoring;
 mod outcome_reads;
 mod outcome_timing;
 mod pdf_archive;
+mod publication_fresh;
 mod publication_scale;
 mod query_counts;
 mod sign_in;
