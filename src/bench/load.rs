@@ -13,6 +13,8 @@ pub struct LoadResult {
     pub seconds: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// Body bytes of the completed answers.
+    pub bytes: u64,
 }
 
 impl LoadResult {
@@ -31,11 +33,13 @@ pub async fn run(
 ) -> LoadResult {
     let next = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
+    let bytes = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let stop_at = start + time_limit;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..connections {
-        let (next, failed, path_of) = (next.clone(), failed.clone(), path_of.clone());
+        let (next, failed, bytes, path_of) =
+            (next.clone(), failed.clone(), bytes.clone(), path_of.clone());
         let token = token.to_string();
         tasks.spawn(async move {
             let http = reqwest::Client::builder()
@@ -53,7 +57,13 @@ pub async fn run(
                 let left = stop_at.saturating_duration_since(t).max(Duration::from_millis(1));
                 let sent = http.get(path_of(n)).bearer_auth(&token).timeout(left).send().await;
                 let ok = match sent {
-                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    Ok(r) if r.status().is_success() => match r.bytes().await {
+                        Ok(b) => {
+                            bytes.fetch_add(b.len() as u64, Ordering::Relaxed);
+                            true
+                        }
+                        Err(_) => false,
+                    },
                     _ => false,
                 };
                 if ok {
@@ -84,5 +94,6 @@ pub async fn run(
         seconds,
         p50_ms: pick(0.50),
         p99_ms: pick(0.99),
+        bytes: bytes.load(Ordering::Relaxed),
     }
 }

@@ -132,11 +132,12 @@ async fn reads(
     )
     .await;
     println!(
-        "  outcome reads: {} of {} in {:.2} s (p99 {:.1} ms); /health {:.0}/s",
+        "  outcome reads: {} of {} in {:.2} s (p99 {:.1} ms, {} bytes an answer); /health {:.0}/s",
         outcome.completed,
         outcome.requested,
         outcome.seconds,
         outcome.p99_ms,
+        outcome.bytes / outcome.completed.max(1),
         health.rate()
     );
     (outcome, health, server.memory().peak)

@@ -194,6 +194,7 @@ impl Worker {
         now: DateTime<Utc>,
     ) -> Result<Vec<Outcome>, DomainError> {
         let mut outcomes: Vec<Option<Outcome>> = vec![None; rows.len()];
+        let rows = with_stored_letters(&self.state, rows).await?;
         let mut sending = tokio::task::JoinSet::new();
         for (at, row) in rows.into_iter().enumerate() {
             if sending.len() >= SENDS_AT_ONCE
@@ -396,6 +397,35 @@ async fn mark(
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// The rows with the letters already rendered attached, read in one statement for the claim
+/// (not one per email); a row whose letter is pending is left to [`with_letter`].
+async fn with_stored_letters(
+    state: &AppState,
+    mut rows: Vec<outbox::Model>,
+) -> Result<Vec<outbox::Model>, DomainError> {
+    let wanted: Vec<(i32, String)> = rows
+        .iter()
+        .filter(|r| r.attachment_content.is_none())
+        .filter_map(|r| {
+            let app = super::outbox::application_of_target(&r.target)?;
+            Some((app, r.attachment_filename.clone()?))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(rows);
+    }
+    let stored = crate::store::letters::contents_by_filenames(&state.db, &wanted).await?;
+    for row in rows.iter_mut().filter(|r| r.attachment_content.is_none()) {
+        let (Some(app), Some(filename)) =
+            (super::outbox::application_of_target(&row.target), row.attachment_filename.clone())
+        else {
+            continue;
+        };
+        row.attachment_content = stored.get(&(app, filename)).cloned();
+    }
+    Ok(rows)
 }
 
 /// The row with its letter: a decision email whose letter is still pending gets it rendered

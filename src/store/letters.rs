@@ -1,5 +1,7 @@
 //! Issued letters and the per-call letter settings. Listings never load a letter's content.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use entity::{letter, letter_batch, letter_setting, outcome_snapshot};
 use sea_orm::sea_query::Expr;
@@ -166,6 +168,41 @@ pub async fn content_by_filename<C: ConnectionTrait>(
         .one(db)
         .await?;
     Ok(row.flatten())
+}
+
+/// The bytes of the rendered letters among these (application, file name) pairs, in one
+/// statement per slice (the mail worker reads a claim's attachments at once); pending ones are
+/// absent.
+pub async fn contents_by_filenames<C: ConnectionTrait>(
+    db: &C,
+    wanted: &[(i32, String)],
+) -> Result<HashMap<(i32, String), Vec<u8>>, DbErr> {
+    let mut out = HashMap::new();
+    // In slices: a bind list stays well under the databases' parameter limits.
+    for slice in wanted.chunks(500) {
+        let ids: HashSet<i32> = slice.iter().map(|(id, _)| *id).collect();
+        let keys: HashSet<&(i32, String)> = slice.iter().collect();
+        let rows: Vec<(i32, String, Option<Vec<u8>>)> = letter::Entity::find()
+            .select_only()
+            .column(letter::Column::ApplicationId)
+            .column(letter::Column::Filename)
+            .column(letter::Column::Content)
+            .filter(letter::Column::ApplicationId.is_in(ids))
+            .filter(letter::Column::Filename.is_in(slice.iter().map(|(_, f)| f.clone())))
+            .filter(letter::Column::Content.is_not_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, filename, content) in rows {
+            let key = (id, filename);
+            if let Some(content) = content
+                && keys.contains(&key)
+            {
+                out.insert(key, content);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Fixes a pending letter's bytes and hash; `false` when it was rendered already (then nothing
