@@ -84,6 +84,41 @@ async fn letters_ready(
     }
 }
 
+/// Right after the first-round publication: the first invited region uploads its addendum and
+/// the first assessor submits that application's final-round sheet, each timed; the row says how
+/// many letters were still pending. `None` when nobody was invited.
+async fn writes_while_rendering(ctx: &Arc<Ctx>, n: usize) -> R<Option<Row>> {
+    if ctx.invited.is_empty() {
+        return Ok(None);
+    }
+    let before = steps::letters_rendered(&ctx.c, ctx.call_id).await?;
+    let t = Instant::now();
+    steps::addendum(ctx.clone(), 0)
+        .await
+        .map_err(|e| format!("a region's addendum while the letters render: {e}"))?;
+    let region = secs(t);
+    let t = Instant::now();
+    steps::final_sheet(ctx.clone(), 0)
+        .await
+        .map_err(|e| format!("an assessor's sheet while the letters render: {e}"))?;
+    let sheet = secs(t);
+    let after = steps::letters_rendered(&ctx.c, ctx.call_id).await?;
+    let work = format!(
+        "1 addendum ({:.0} ms) + 1 final-round sheet ({:.0} ms); letters rendered {before} -> \
+         {after} of {n} meanwhile",
+        region * 1000.0,
+        sheet * 1000.0
+    );
+    let row = Row::new(
+        "a region's write and an assessor's sheet while letters render",
+        work,
+        region + sheet,
+        2.0,
+    )
+    .target("both succeed while letters are pending", after < n);
+    Ok(Some(row))
+}
+
 // Long: the call's steps in their order, each timed where it is one of the table's rows.
 pub async fn run(ctx: Ctx, n: usize, server: &Server) -> R<CallRun> {
     let k = ctx.assessors;
@@ -107,6 +142,9 @@ pub async fn run(ctx: Ctx, n: usize, server: &Server) -> R<CallRun> {
     let t = Instant::now();
     steps::staff_post(c, &format!("/calls/{call_id}/rounds/first/publish"), &json!({})).await?;
     let publish_first = secs(t);
+    // A region's write and an assessor's sheet while the letters are still being rendered.
+    let probe = writes_while_rendering(&ctx, n).await?;
+    let probed = usize::from(probe.is_some());
     // A letter per application: a rejection or an invitation to the interview.
     let (letters_first, _) = letters_ready(c, call_id, n, t).await?;
     rows.push(
@@ -119,10 +157,18 @@ pub async fn run(ctx: Ctx, n: usize, server: &Server) -> R<CallRun> {
         .target("< 2 s", publish_first < 2.0)
         .rss(server.memory().peak),
     );
-    fan_out(ctx.clone(), invited, steps::addendum).await?;
+    rows.extend(probe);
+    // The probe's addendum and sheet (the first invited application's, by the first assessor)
+    // are not sent again.
+    let addenda = move |ctx, i: usize| steps::addendum(ctx, i + probed);
+    fan_out(ctx.clone(), invited.saturating_sub(probed), addenda).await?;
     let t = Instant::now();
-    let final_sheets: usize =
-        fan_out(ctx.clone(), invited * k, steps::final_sheet).await?.iter().sum();
+    let later = move |ctx, i: usize| steps::final_sheet(ctx, i + probed);
+    let final_sheets: usize = fan_out(ctx.clone(), (invited * k).saturating_sub(probed), later)
+        .await?
+        .iter()
+        .sum::<usize>()
+        + probed;
     rows.push(
         Row::new(
             "final-round sheets over HTTP (4 clients)",
