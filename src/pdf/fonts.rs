@@ -15,7 +15,13 @@ static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf"
 const CACHED: usize = 0x250;
 
 pub struct Face {
+    /// The whole face: what is measured, and embedded when a document draws a character
+    /// outside [`EMBEDDED`].
     pub parsed: ParsedFont,
+    /// The face reduced once to the characters of [`EMBEDDED`], for documents that draw only
+    /// those (every letter, nearly always): printpdf subsets the embedded face for each document,
+    /// and from the whole face that read all of its 6,000 glyphs each time.
+    pub embedded: ParsedFont,
     units_per_em: f32,
     advances: Vec<f32>,
 }
@@ -25,7 +31,8 @@ impl Face {
         let parsed = ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
             .ok_or_else(|| PdfError(format!("the embedded font {name} does not parse")))?;
         let units_per_em = f32::from(parsed.pdf_font_metrics.units_per_em.max(1));
-        let mut face = Face { parsed, units_per_em, advances: Vec::new() };
+        let embedded = reduced(&parsed).unwrap_or_else(|| parsed.clone());
+        let mut face = Face { parsed, embedded, units_per_em, advances: Vec::new() };
         face.advances = (0..CACHED as u32).map(|cp| face.advance_uncached(cp)).collect();
         Ok(face)
     }
@@ -50,6 +57,58 @@ impl Face {
         let units: f32 = text.chars().map(|c| self.advance(c)).sum();
         units * size / self.units_per_em
     }
+}
+
+/// The characters of the reduced face: Latin (Basic, Latin-1, Extended-A and -B), the combining
+/// accents, general punctuation, the euro sign, arrows and the minus sign.
+const EMBEDDED: &[(u32, u32)] = &[
+    (0x20, 0x7e),
+    (0xa0, 0x24f),
+    (0x300, 0x36f),
+    (0x2000, 0x206f),
+    (0x20ac, 0x20ac),
+    (0x2122, 0x2122),
+    (0x2190, 0x2193),
+    (0x2212, 0x2212),
+];
+
+/// Whether `c` is one of the reduced face's characters (and so drawn by it).
+pub fn embeds(c: char) -> bool {
+    let cp = c as u32;
+    EMBEDDED.iter().any(|(from, to)| (*from..=*to).contains(&cp))
+}
+
+/// Whether every character these operations draw is one of the reduced faces'.
+pub fn drawn_by_reduced(ops: &[printpdf::Op]) -> bool {
+    ops.iter().all(|op| match op {
+        printpdf::Op::ShowText { items } => items.iter().all(|i| match i {
+            printpdf::TextItem::Text(t) => t.chars().all(embeds),
+            _ => true,
+        }),
+        _ => true,
+    })
+}
+
+/// The face subset to the characters of [`EMBEDDED`]; `None` if that fails (the whole face is
+/// then embedded, as before).
+fn reduced(full: &ParsedFont) -> Option<ParsedFont> {
+    let glyphs: std::collections::BTreeMap<u16, String> = EMBEDDED
+        .iter()
+        .flat_map(|(from, to)| *from..=*to)
+        .filter_map(char::from_u32)
+        .filter_map(|c| {
+            full.lookup_glyph_index(c as u32).filter(|g| *g != 0).map(|g| (g, c.to_string()))
+        })
+        .collect();
+    let subset = printpdf::subset_font(full, &glyphs).ok()?;
+    let face = ParsedFont::from_bytes(&subset.bytes, 0, &mut Vec::new())?;
+    // Each character must reach a glyph in the reduced face as in the whole one.
+    let complete = glyphs.values().filter_map(|c| c.chars().next()).all(|c| {
+        face.lookup_glyph_index(c as u32).is_some_and(|g| g != 0)
+            && face.get_horizontal_advance(face.lookup_glyph_index(c as u32).unwrap_or(0))
+                == full.get_horizontal_advance(full.lookup_glyph_index(c as u32).unwrap_or(0))
+    });
+    complete.then_some(face)
 }
 
 pub struct Fonts {
@@ -90,5 +149,23 @@ mod tests {
         assert!(narrow > 0.0 && wide > 2.0 * narrow, "{narrow} {wide}");
         assert!(f.bold.width("Zoë", 10.0) > f.regular.width("Zoë", 10.0) * 0.99);
         assert!(f.regular.width("€", 10.0) > 0.0, "the euro sign is in the font");
+    }
+
+    /// The reduced face is a real subset (not the whole face again) and draws what it claims.
+    #[test]
+    fn the_embedded_face_is_reduced() {
+        let f = fonts().unwrap();
+        for face in [&f.regular, &f.bold] {
+            assert!(
+                face.embedded.num_glyphs < face.parsed.num_glyphs / 4,
+                "{}",
+                face.embedded.num_glyphs
+            );
+            for c in ['a', 'Z', 'ë', 'ú', 'â', 'ő', '€', '–', '’', '•'] {
+                assert!(embeds(c), "{c}");
+                assert!(face.embedded.lookup_glyph_index(c as u32).is_some_and(|g| g != 0), "{c}");
+            }
+            assert!(!embeds('Ж') && !embeds('Σ'));
+        }
     }
 }

@@ -20,6 +20,7 @@
 //! [`letterhead`].
 
 pub mod archive;
+mod deflate;
 mod draw;
 pub mod fonts;
 pub mod format;
@@ -174,11 +175,11 @@ impl Document {
         pdf.resources
             .fonts
             .map
-            .insert(regular.clone(), printpdf::PdfFont::new(fonts.regular.parsed.clone()));
+            .insert(regular.clone(), printpdf::PdfFont::new(fonts.regular.embedded.clone()));
         pdf.resources
             .fonts
             .map
-            .insert(bold.clone(), printpdf::PdfFont::new(fonts.bold.parsed.clone()));
+            .insert(bold.clone(), printpdf::PdfFont::new(fonts.bold.embedded.clone()));
         let author = if settings.header_right.trim().is_empty() {
             &settings.header_left
         } else {
@@ -500,6 +501,17 @@ impl Document {
             secure: true,
             image_optimization: None,
         };
+        if !pages.iter().all(|p| fonts::drawn_by_reduced(&p.ops)) {
+            // A character outside the reduced faces: the whole faces are subset instead.
+            let whole = [(&self.regular, &self.fonts.regular), (&self.bold, &self.fonts.bold)];
+            for (id, face) in whole {
+                self.pdf
+                    .resources
+                    .fonts
+                    .map
+                    .insert(id.clone(), printpdf::PdfFont::new(face.parsed.clone()));
+            }
+        }
         let mut warnings = Vec::new();
         let mut doc = self.pdf.with_pages(pages).to_lopdf_document(&options, &mut warnings);
         let page_ids: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
@@ -529,7 +541,7 @@ impl Document {
         let root = self.tags.write(&mut doc, &page_ids);
         archive::apply(&mut doc, &self.meta, Some(root)).map_err(PdfError)?;
         if compress {
-            compress_streams(&mut doc);
+            deflate::compress_streams(&mut doc);
         }
         let mut bytes = Vec::new();
         doc.save_to(&mut bytes).map_err(|e| PdfError(e.to_string()))?;
@@ -542,28 +554,6 @@ impl Document {
     /// The number of pages so far (the current one included).
     pub fn page_count(&self) -> usize {
         self.pages.len() + 1
-    }
-}
-
-/// The zlib level of the streams. lopdf's own `compress` uses level 9, which took half of a
-/// letter's rendering time for a few percent of its size; a decision letter is rendered ten
-/// thousand times in a national call.
-const DEFLATE_LEVEL: u8 = 6;
-
-/// Deflates every stream that allows it and is not encoded yet (what lopdf's `compress` does, at
-/// [`DEFLATE_LEVEL`]); a stream that would not shrink stays as it is.
-fn compress_streams(doc: &mut lopdf::Document) {
-    for object in doc.objects.values_mut() {
-        if let lopdf::Object::Stream(stream) = object
-            && stream.allows_compression
-            && stream.dict.get(b"Filter").is_err()
-        {
-            let packed = miniz_oxide::deflate::compress_to_vec_zlib(&stream.content, DEFLATE_LEVEL);
-            if packed.len() + 19 < stream.content.len() {
-                stream.dict.set("Filter", "FlateDecode");
-                stream.set_content(packed);
-            }
-        }
     }
 }
 

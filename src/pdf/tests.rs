@@ -191,3 +191,20 @@ fn a_logo_is_drawn_as_a_tagged_figure() {
         .unwrap();
     assert!(figure.get(b"Alt").is_ok());
 }
+
+/// A character outside the reduced faces (Greek, Cyrillic) is still drawn and extracted: the
+/// document then embeds a subset of the whole faces; one without such a character is smaller.
+#[test]
+fn characters_outside_the_reduced_faces_still_extract() {
+    let doc = |text: &str| {
+        let mut d = Document::new(Settings { title: "t".into(), ..Default::default() }).unwrap();
+        d.paragraph(text);
+        d.finish().unwrap()
+    };
+    let wide = doc("Σύνολο Жуковский € 12,50");
+    let latin = doc("Zoë Súdwest-Fryslân € 12,50");
+    let Some(pages) = pages_text(&wide) else { return };
+    assert!(pages[0].contains("Σύνολο Жуковский € 12,50"), "{pages:?}");
+    let latin_pages = pages_text(&latin).unwrap_or_default();
+    assert!(latin_pages[0].contains("Zoë Súdwest-Fryslân € 12,50"), "{latin_pages:?}");
+}

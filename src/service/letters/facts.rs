@@ -242,11 +242,9 @@ impl OnFile {
             .filter(|d| d.kind == "addendum")
             .map(|d| local_date(d.uploaded_at))
             .max();
-        let conflicts = store::assessment::conflicts_of_call(db, call_id)
-            .await?
-            .into_iter()
-            .filter(|c| c.application_id == application_id)
-            .count();
+        // Counted in the database: a letter per application must not read the whole call's.
+        let conflicts =
+            store::assessment::conflicts_on(db, call_id, application_id).await? as usize;
         Ok(OnFile { form, addendum_on, conflicts })
     }
 }
