@@ -70,8 +70,9 @@ const FACTS: &str = "SELECT a.call_id AS app_call_id, a.status AS app_status, \
      JOIN regions g ON g.id = a.region_id \
      LEFT JOIN calls c ON c.id = a.call_id \
      LEFT JOIN users u ON u.id = ? \
-     LEFT JOIN sheets s ON s.id = (SELECT s2.id FROM sheets s2 WHERE s2.application_id = a.id \
-     AND s2.assessor_id = ? AND s2.round = ? ORDER BY s2.version DESC LIMIT 1) \
+     LEFT JOIN sheets s ON s.application_id = a.id AND s.assessor_id = ? AND s.round = ? \
+     AND NOT EXISTS (SELECT 1 FROM sheets s2 WHERE s2.application_id = s.application_id \
+     AND s2.assessor_id = s.assessor_id AND s2.round = s.round AND s2.version > s.version) \
      WHERE a.id = ?";
 
 /// The facts of `assessor`'s sheet on the application in `round`, in one statement; `None` when
