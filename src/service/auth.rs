@@ -117,15 +117,17 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Princi
 
 /// How long a token's user is remembered after its look-up (`AppState::remember_token`). A token
 /// changed through this process (rotated, say) stops working at once: every write transaction
-/// that commits here moves the write generation and drops what was remembered. A token changed
-/// by another process on the same database stops working here within this time.
+/// that changed the users table and committed here moves the users generation
+/// (`WriteGate::users_generation`) and drops what was remembered; other writes (a sheet, a form)
+/// leave it. A token changed by another process on the same database stops working here within
+/// this time.
 pub use crate::store::REMEMBER_TOKEN;
 const KNOWN_TOKENS: &str = "known_tokens";
-/// At most this many tokens are remembered per write generation; past it they are looked up.
+/// At most this many tokens are remembered per users generation; past it they are looked up.
 const MAX_KNOWN_TOKENS: usize = 10_000;
 
-/// The users of tokens looked up since the last write in this process, by token hash, with the
-/// time of their look-up. Unknown tokens are never remembered: a new token works at once.
+/// The users of tokens looked up since the last write to the users in this process, by token
+/// hash, with the time of their look-up. Unknown tokens are never remembered: a new token works at once.
 #[derive(Default)]
 struct KnownTokens(Mutex<HashMap<String, (Instant, Principal)>>);
 
@@ -147,10 +149,10 @@ impl KnownTokens {
     }
 }
 
-/// The tokens remembered under this process's current write generation (a new, empty set when
+/// The tokens remembered under this process's current users generation (a new, empty set when
 /// it moved).
 fn known_tokens(state: &AppState) -> Arc<KnownTokens> {
-    let key = CacheKey { generation: state.writes.generation(), audit: -1 };
+    let key = CacheKey { generation: state.writes.users_generation(), audit: -1 };
     if let Some(known) = state.reads.get::<KnownTokens>(KNOWN_TOKENS, 0, key) {
         return known;
     }

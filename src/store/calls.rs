@@ -55,6 +55,11 @@ fn from_row(m: call::Model) -> Result<StoredCall, DomainError> {
     Ok(stored)
 }
 
+/// The stored call of a row read elsewhere (in a join, say): parsed once per row as it stands.
+pub fn from_model(m: call::Model) -> Result<StoredCall, DomainError> {
+    from_row(m)
+}
+
 fn parse_row(m: call::Model) -> Result<StoredCall, DomainError> {
     let mut value: serde_json::Value =
         serde_json::from_str(&m.definition).map_err(DomainError::internal)?;

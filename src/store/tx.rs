@@ -9,7 +9,7 @@
 //! times, which is a retry of the whole transaction because nothing has run in it yet.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{
@@ -29,10 +29,11 @@ const START_ATTEMPTS: u32 = 4;
 /// ASCII).
 const PG_WRITE_LOCK: i64 = 0x0074_7569_6e69_6572;
 
-/// The turn of writers, shared by everything that holds one `AppState`, and the number of write
-/// transactions committed through it (what in-memory read caches are keyed by).
+/// The turn of writers, shared by everything that holds one `AppState`, the number of write
+/// transactions committed through it (what in-memory read caches are keyed by), and the number of
+/// those that changed the users table (what the memory of bearer tokens is keyed by).
 #[derive(Clone, Default)]
-pub struct WriteGate(Arc<Mutex<()>>, Arc<AtomicU64>);
+pub struct WriteGate(Arc<Mutex<()>>, Arc<AtomicU64>, Arc<AtomicU64>);
 
 impl WriteGate {
     /// How many write transactions have committed through this gate so far.
@@ -40,9 +41,17 @@ impl WriteGate {
         self.1.load(Ordering::Acquire)
     }
 
+    /// Moves whenever a write transaction that ran a statement on the users table has committed
+    /// (after the commit), and with every [`WriteGate::bump`]: what is remembered of a token's user
+    /// under one value was read from the users as they stood under it.
+    pub fn users_generation(&self) -> u64 {
+        self.2.load(Ordering::Acquire)
+    }
+
     /// Counts a change made outside a write transaction (caches read from before it go stale).
     pub fn bump(&self) {
         self.1.fetch_add(1, Ordering::AcqRel);
+        self.2.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -57,6 +66,19 @@ pub struct WriteTx {
     txn: DatabaseTransaction,
     _turn: OwnedMutexGuard<()>,
     generation: Arc<AtomicU64>,
+    users_generation: Arc<AtomicU64>,
+    /// Set by a statement run through this transaction that names the users table and is not a
+    /// plain `SELECT` (see [`touches_users`]).
+    touched_users: AtomicBool,
+}
+
+/// A statement that may change the users table (any that names it, but a `SELECT`). Statements
+/// reach it through this type's `ConnectionTrait`, which is what every `store` function is given
+/// a `&WriteTx` as; one run on the inner transaction (a `&DatabaseTransaction` parameter) is not
+/// seen, so a user's change goes through a `store::users` function called with the `WriteTx`.
+fn touches_users(sql: &str) -> bool {
+    sql.contains("users")
+        && !sql.trim_start().get(..6).is_some_and(|w| w.eq_ignore_ascii_case("select"))
 }
 
 impl WriteTx {
@@ -66,7 +88,17 @@ impl WriteTx {
         generation.fetch_add(1, Ordering::AcqRel);
         let done = self.txn.commit().await;
         generation.fetch_add(1, Ordering::AcqRel);
+        // After the commit: a token looked up before it was remembered under the old value.
+        if self.touched_users.load(Ordering::Acquire) {
+            self.users_generation.fetch_add(1, Ordering::AcqRel);
+        }
         done
+    }
+
+    fn seen(&self, sql: &str) {
+        if touches_users(sql) {
+            self.touched_users.store(true, Ordering::Release);
+        }
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
@@ -91,7 +123,13 @@ pub async fn write_tx(db: &DatabaseConnection, gate: &WriteGate) -> Result<Write
         attempt += 1;
         match begin_locked(db).await {
             Ok(txn) => {
-                return Ok(WriteTx { txn, _turn: turn, generation: gate.1.clone() });
+                return Ok(WriteTx {
+                    txn,
+                    _turn: turn,
+                    generation: gate.1.clone(),
+                    users_generation: gate.2.clone(),
+                    touched_users: AtomicBool::new(false),
+                });
             }
             // Not after waiting for a pooled connection in vain: that wait was the retry.
             Err(e)
@@ -153,18 +191,22 @@ impl ConnectionTrait for WriteTx {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.seen(&stmt.sql);
         self.txn.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.seen(sql);
         self.txn.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.seen(&stmt.sql);
         self.txn.query_one_raw(stmt).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.seen(&stmt.sql);
         self.txn.query_all_raw(stmt).await
     }
 
@@ -217,6 +259,39 @@ mod tests {
         assert!(gate.0.try_lock().is_err(), "the turn is held while the transaction is open");
         first.rollback().await.unwrap();
         assert!(gate.0.try_lock().is_ok(), "and given back when it ends");
+    }
+
+    #[tokio::test]
+    async fn only_a_commit_that_wrote_users_moves_the_users_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite(&dir.path().join("t.sqlite"), Duration::from_secs(5)).await;
+        db.execute_unprepared("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+            .await
+            .unwrap();
+        db.execute_unprepared("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+            .await
+            .unwrap();
+        let gate = WriteGate::default();
+        let run = |sql: &'static str| {
+            let (db, gate) = (db.clone(), gate.clone());
+            async move {
+                let txn = write_tx(&db, &gate).await.unwrap();
+                txn.execute_unprepared(sql).await.unwrap();
+                txn.commit().await.unwrap();
+            }
+        };
+        run("INSERT INTO notes (text) VALUES ('x')").await;
+        run("SELECT name FROM \"users\"").await;
+        assert_eq!(gate.users_generation(), 0);
+        assert_eq!(gate.generation(), 4);
+        run("UPDATE \"users\" SET name = 'y'").await;
+        assert_eq!(gate.users_generation(), 1);
+        let txn = write_tx(&db, &gate).await.unwrap();
+        txn.execute_unprepared("INSERT INTO users (name) VALUES ('z')").await.unwrap();
+        txn.rollback().await.unwrap();
+        assert_eq!(gate.users_generation(), 1, "a rollback changed nothing");
+        gate.bump();
+        assert_eq!(gate.users_generation(), 2);
     }
 
     #[tokio::test]

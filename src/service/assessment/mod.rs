@@ -14,6 +14,7 @@ pub mod kept_outcome;
 pub mod results;
 pub mod rounds;
 pub mod sheets;
+mod submit;
 
 use sea_orm::ConnectionTrait;
 
@@ -34,7 +35,8 @@ pub use results::{
     results_page, what_if,
 };
 pub use rounds::{close_round, round_state_of};
-pub use sheets::{SheetView, correct_sheet, save_sheet, sheets, submit_sheet};
+pub use sheets::{SheetView, correct_sheet, save_sheet, sheets};
+pub use submit::submit_sheet;
 
 /// The stages of a frozen outcome (see `Round::stage`).
 pub const STAGE_FIRST: &str = Round::First.stage();
@@ -71,9 +73,14 @@ async fn ensure_no_conflict<C: ConnectionTrait>(
     if who.role == Role::Assessor
         && store::assessment::conflict(db, who.user_id, application_id).await?.is_some()
     {
-        return Err(DomainError::Forbidden(
-            "you declared a conflict of interest on this application: you cannot score it or see its scores".into(),
-        ));
+        return Err(conflict_refusal());
     }
     Ok(())
+}
+
+/// The answer to an assessor who declared a conflict of interest on the application.
+fn conflict_refusal() -> DomainError {
+    DomainError::Forbidden(
+        "you declared a conflict of interest on this application: you cannot score it or see its scores".into(),
+    )
 }

@@ -22,28 +22,55 @@ pub(crate) async fn round_state<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<RoundState, DomainError> {
     let row = store::assessment::round(db, call.id, round.as_str()).await?;
-    if row.as_ref().is_some_and(|r| r.published_at.is_some()) {
-        return Ok(RoundState::Published);
+    let published = row.as_ref().is_some_and(|r| r.published_at.is_some());
+    let closed = row.as_ref().is_some_and(|r| r.closed_at.is_some());
+    let first_published = match round {
+        Round::Final if !published && !closed => store::assessment::round(db, call.id, FIRST)
+            .await?
+            .is_some_and(|r| r.published_at.is_some()),
+        _ => false,
+    };
+    Ok(state_from(RoundRows { published, closed, first_published }, call, round, now))
+}
+
+/// What a round's state is computed from: its row (published, closed) and, for the final round,
+/// whether the first round's outcome is published.
+pub(super) struct RoundRows {
+    pub published: bool,
+    pub closed: bool,
+    pub first_published: bool,
+}
+
+/// The round's state from its rows and, for the first round, the call's submission deadline.
+pub(super) fn state_from(
+    rows: RoundRows,
+    call: &StoredCall,
+    round: Round,
+    now: DateTime<Utc>,
+) -> RoundState {
+    if rows.published {
+        return RoundState::Published;
     }
-    if row.as_ref().is_some_and(|r| r.closed_at.is_some()) {
-        return Ok(RoundState::Closed);
+    if rows.closed {
+        return RoundState::Closed;
     }
     let open = match round {
         Round::First => call.definition.moment(stage::SUBMISSION_DEADLINE).is_some_and(|d| now > d),
-        Round::Final => store::assessment::round(db, call.id, FIRST)
-            .await?
-            .is_some_and(|r| r.published_at.is_some()),
+        Round::Final => rows.first_published,
     };
-    Ok(if open { RoundState::Open } else { RoundState::NotOpen })
+    if open { RoundState::Open } else { RoundState::NotOpen }
 }
 
 /// Applications scored in a round: all submitted ones in the first, the invited ones in the final.
 pub(super) fn in_round(app: &AppRow, round: Round) -> bool {
+    status_in_round(&app.status, round)
+}
+
+/// An application with this status is scored in the round.
+pub(super) fn status_in_round(status: &str, round: Round) -> bool {
     match round {
-        Round::First => app.status != "draft",
-        Round::Final => {
-            matches!(app.status.as_str(), "invited_to_interview" | "awarded" | "not_awarded")
-        }
+        Round::First => status != "draft",
+        Round::Final => matches!(status, "invited_to_interview" | "awarded" | "not_awarded"),
     }
 }
 

@@ -34,16 +34,21 @@ async fn sheet_view<C: ConnectionTrait>(
     call: &CallDefinition,
     sheet: entity::sheet::Model,
 ) -> Result<SheetView, DomainError> {
+    let user = store::users::by_id(db, sheet.assessor_id).await?;
+    let name = user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+    view_of(call, sheet, name, user.and_then(|u| u.reference))
+}
+
+/// The view of a sheet whose assessor's name and reference are known.
+pub(super) fn view_of(
+    call: &CallDefinition,
+    sheet: entity::sheet::Model,
+    assessor_name: String,
+    assessor_ref: Option<String>,
+) -> Result<SheetView, DomainError> {
     let input: SheetInput = serde_json::from_str(&sheet.content).map_err(DomainError::internal)?;
     let points = scoring::check_sheet(call, &input, false).map(|s| s.points).unwrap_or_default();
-    let user = store::users::by_id(db, sheet.assessor_id).await?;
-    Ok(SheetView {
-        assessor_name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
-        assessor_ref: user.and_then(|u| u.reference),
-        sheet,
-        input,
-        points,
-    })
+    Ok(SheetView { assessor_name, assessor_ref, sheet, input, points })
 }
 
 /// Loads what scoring an application needs and checks the assessor is assigned to it. Runs before
@@ -70,7 +75,7 @@ async fn scoring_context<C: ConnectionTrait>(
 
 /// Inside the write transaction: no conflict declared and the round open, read under the lock so
 /// a close or a declaration committing at the same moment is seen.
-async fn still_open(
+pub(super) async fn still_open(
     txn: &DatabaseTransaction,
     who: &Principal,
     call: &StoredCall,
@@ -91,7 +96,7 @@ pub(super) fn checked(
     scoring::check_sheet(call, input, complete).map_err(DomainError::Validation)
 }
 
-fn content(input: &SheetInput) -> Result<String, DomainError> {
+pub(super) fn content(input: &SheetInput) -> Result<String, DomainError> {
     serde_json::to_string(input).map_err(DomainError::internal)
 }
 
@@ -170,81 +175,6 @@ async fn sheet_by_id<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| DomainError::NotFound("sheet".into()))?;
     sheet_view(txn, call, s).await
-}
-
-/// Submits the sheet (with `input`, or the saved draft): it must be complete; from then on it
-/// counts and cannot change.
-#[tracing::instrument(skip_all, fields(application_id = application_id))]
-pub async fn submit_sheet(
-    state: &AppState,
-    who: &Principal,
-    application_id: i32,
-    round: Round,
-    input: Option<SheetInput>,
-) -> Result<SheetView, DomainError> {
-    let now = state.now();
-    let (call, _) = scoring_context(&state.db, who, application_id, round).await?;
-    let txn = state.write().await?;
-    still_open(&txn, who, &call, application_id, round, now).await?;
-    let latest =
-        store::assessment::latest_sheet(&txn, application_id, who.user_id, round.as_str()).await?;
-    if latest.as_ref().is_some_and(|s| s.status != "draft") {
-        return Err(DomainError::Conflict(
-            "this sheet is submitted already; file a correction with a reason".into(),
-        ));
-    }
-    let input = match (input, &latest) {
-        (Some(i), _) => i,
-        (None, Some(draft)) => {
-            serde_json::from_str(&draft.content).map_err(DomainError::internal)?
-        }
-        (None, None) => {
-            return Err(DomainError::invalid(
-                "sheet",
-                "nothing to submit: send the sheet or save a draft first",
-            ));
-        }
-    };
-    let scored = checked(&call.definition, &input, true)?;
-    let submitted = Some((scored.total.to_two_decimals(), now));
-    let sheet = match latest {
-        Some(s) => {
-            store::assessment::update_sheet(&txn, s.id, content(&input)?, submitted, now).await?
-        }
-        None => {
-            store::assessment::insert_sheet(
-                &txn,
-                store::assessment::NewSheet {
-                    application_id,
-                    assessor_id: who.user_id,
-                    round: round.as_str(),
-                    version: 1,
-                    content: content(&input)?,
-                    correction_reason: None,
-                    created_at: now,
-                    submitted,
-                },
-            )
-            .await?
-        }
-    };
-    let id = sheet.id;
-    audit::record(
-&txn,
-audit::AuditEntry {
-actor: &who.actor(),
-at: now,
-action: "sheet.submitted",
-entity_type: "application",
-entity_id: application_id.to_string(),
-reason: None,
-details: serde_json::json!({"round": round.as_str(), "sheet_id": id, "total": scored.total}),
-},
-)
-    .await?;
-    txn.commit().await?;
-    // The assessor's name and ref for the answer: read after the commit, outside the lock.
-    sheet_view(&state.db, &call.definition, sheet).await
 }
 
 /// A correction of a submitted sheet: a new version with a reason; the old one stays, superseded.
