@@ -56,6 +56,7 @@ fn a_small_bench_completes_every_step_with_its_work() {
         "first-round sheets over HTTP",
         "close the first round",
         "publish the final decision",
+        "a region's write and an assessor's sheet while letters render",
         "letters",
         "read one outcome over HTTP",
         "outbox delivery",

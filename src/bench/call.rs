@@ -85,13 +85,20 @@ async fn letters_ready(
 }
 
 /// Right after the first-round publication: the first invited region uploads its addendum and
-/// the first assessor submits that application's final-round sheet, each timed; the row says how
-/// many letters were still pending. `None` when nobody was invited.
+/// the first assessor submits that application's final-round sheet, each timed, once the letter
+/// worker has stored its first letters; the row says how many were rendered before and after.
+/// `None` when nobody was invited.
 async fn writes_while_rendering(ctx: &Arc<Ctx>, n: usize) -> R<Option<Row>> {
     if ctx.invited.is_empty() {
         return Ok(None);
     }
-    let before = steps::letters_rendered(&ctx.c, ctx.call_id).await?;
+    // Once the worker is under way (or, in a small call, done).
+    let waiting = Instant::now();
+    let mut before = steps::letters_rendered(&ctx.c, ctx.call_id).await?;
+    while before == 0 && waiting.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        before = steps::letters_rendered(&ctx.c, ctx.call_id).await?;
+    }
     let t = Instant::now();
     steps::addendum(ctx.clone(), 0)
         .await
@@ -115,7 +122,7 @@ async fn writes_while_rendering(ctx: &Arc<Ctx>, n: usize) -> R<Option<Row>> {
         region + sheet,
         2.0,
     )
-    .target("both succeed while letters are pending", after < n);
+    .target("both succeed while letters are being rendered", before > 0 && after < n);
     Ok(Some(row))
 }
 
