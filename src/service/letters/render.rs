@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::Notify;
 
-use super::compose::{self, LetterKind, LetterSettings};
+use super::compose::{self, Interview, LetterKind, LetterSettings};
 use super::facts::{LetterRequest, facts_with_logo};
 use crate::domain::digest::sha256_hex;
 use crate::domain::grounds::OutcomeIndex;
@@ -32,7 +32,10 @@ struct Basis {
     call: StoredCall,
     /// The frozen inputs and the result computed from them.
     outcome: Arc<Frozen>,
+    /// The frozen settings without their interviews: a letter is given its own only (cloning
+    /// and dropping a thousand interviews per letter showed in a profile at 10,000 applications).
     settings: LetterSettings,
+    interviews: BTreeMap<i32, Interview>,
     templates: Arc<BTreeMap<String, String>>,
     logo: Option<Logo>,
     publisher: Actor,
@@ -97,10 +100,14 @@ async fn basis(state: &AppState, batch_id: i32) -> Result<Basis, DomainError> {
         (Some(png), Some(alt)) => Some(Logo::from_png(png, alt).map_err(DomainError::internal)?),
         _ => None,
     };
+    let mut settings: LetterSettings =
+        serde_json::from_str(&batch.settings).map_err(internal("frozen settings"))?;
+    let interviews = std::mem::take(&mut settings.interviews);
     Ok(Basis {
         batch_id,
         outcome: frozen(state, call.id, &batch.stage).await?,
-        settings: serde_json::from_str(&batch.settings).map_err(internal("frozen settings"))?,
+        settings,
+        interviews,
         templates: Arc::new(
             serde_json::from_str(&batch.templates).map_err(internal("frozen templates"))?,
         ),
@@ -235,8 +242,11 @@ async fn prepare(
         correction: None,
         index: Some(&b.outcome.index),
     };
-    let f = facts_with_logo(&state.db, request, l.issued_at, b.settings.clone(), b.logo.clone())
-        .await?;
+    let mut settings = b.settings.clone();
+    if let Some(i) = b.interviews.get(&app.id) {
+        settings.interviews.insert(app.id, i.clone());
+    }
+    let f = facts_with_logo(&state.db, request, l.issued_at, settings, b.logo.clone()).await?;
     Ok((f, b.templates.clone()))
 }
 
