@@ -110,11 +110,10 @@ async fn writes_while_rendering(ctx: &Arc<Ctx>, n: usize) -> R<Option<Row>> {
         .map_err(|e| format!("an assessor's sheet while the letters render: {e}"))?;
     let sheet = secs(t);
     let after = steps::letters_rendered(&ctx.c, ctx.call_id).await?;
+    let (region_ms, sheet_ms) = (region * 1000.0, sheet * 1000.0);
+    let letters = format!("letters rendered {before} -> {after} of {n} meanwhile");
     let work = format!(
-        "1 addendum ({:.0} ms) + 1 final-round sheet ({:.0} ms); letters rendered {before} -> \
-         {after} of {n} meanwhile",
-        region * 1000.0,
-        sheet * 1000.0
+        "1 addendum ({region_ms:.0} ms) + 1 final-round sheet ({sheet_ms:.0} ms); {letters}"
     );
     let row = Row::new(
         "a region's write and an assessor's sheet while letters render",
