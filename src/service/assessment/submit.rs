@@ -38,18 +38,7 @@ pub async fn submit_sheet(
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("application {application_id}")))?;
     let call = checked_facts(&facts, application_id, round, now)?;
-    let input = match (&given, &facts.latest) {
-        (Some(i), _) => i.clone(),
-        (None, Some(draft)) => {
-            serde_json::from_str(&draft.content).map_err(DomainError::internal)?
-        }
-        (None, None) => {
-            return Err(DomainError::invalid(
-                "sheet",
-                "nothing to submit: send the sheet or save a draft first",
-            ));
-        }
-    };
+    let input = to_submit(given.clone(), facts.latest.as_ref().map(|d| d.content.as_str()))?;
     let scored = checked(&call.definition, &input, true)?;
     let total = scored.total.to_two_decimals();
     let txn = state.write().await?;
@@ -148,18 +137,7 @@ async fn submit_locked(
     if latest.as_ref().is_some_and(|s| s.status != "draft") {
         return Err(submitted_already());
     }
-    let input = match (given, &latest) {
-        (Some(i), _) => i,
-        (None, Some(draft)) => {
-            serde_json::from_str(&draft.content).map_err(DomainError::internal)?
-        }
-        (None, None) => {
-            return Err(DomainError::invalid(
-                "sheet",
-                "nothing to submit: send the sheet or save a draft first",
-            ));
-        }
-    };
+    let input = to_submit(given, latest.as_ref().map(|d| d.content.as_str()))?;
     let scored = checked(&call.definition, &input, true)?;
     let submitted = Some((scored.total.to_two_decimals(), now));
     let sheet = match latest {
@@ -184,4 +162,16 @@ async fn submit_locked(
         }
     };
     Ok((sheet, scored.total))
+}
+
+/// The sheet a submission submits: the one sent, else the stored draft's content.
+fn to_submit(given: Option<SheetInput>, draft: Option<&str>) -> Result<SheetInput, DomainError> {
+    match (given, draft) {
+        (Some(i), _) => Ok(i),
+        (None, Some(content)) => serde_json::from_str(content).map_err(DomainError::internal),
+        (None, None) => Err(DomainError::invalid(
+            "sheet",
+            "nothing to submit: send the sheet or save a draft first",
+        )),
+    }
 }
