@@ -24,6 +24,7 @@ pub mod reminders;
 pub mod round;
 pub mod scoring;
 pub mod selection;
+pub mod sheet_facts;
 pub mod tie;
 pub mod user;
 pub mod workdays;

@@ -13,12 +13,14 @@ use crate::domain::knockout::KnockoutVerdict;
 use crate::domain::money::Money;
 use crate::domain::region::Region;
 use crate::domain::round::Round;
-use crate::domain::scoring::{self, SheetInput};
+use crate::domain::scoring::{self, ScoredSheet, SheetInput};
 use crate::domain::selection::{
     self, ApplicationInput, ApplicationResult, ManualAllocation, RecordedKnockout, RecordedTie,
     SelectionInput, SelectionResult, Settings, SheetFacts,
 };
+use crate::domain::sheet_facts::CompactFacts;
 use crate::error::DomainError;
+use crate::store::sheet_memo::{SheetMemo, SheetStamp};
 use crate::store::{self, calls::StoredCall};
 
 /// An application with what the assessment needs of it.
@@ -52,9 +54,10 @@ impl Outcome {
     pub async fn load<C: ConnectionTrait>(
         db: &C,
         call: &StoredCall,
+        memo: &SheetMemo,
     ) -> Result<Outcome, DomainError> {
         let apps = submitted_apps(db, call.id).await?;
-        let input = input_of(db, call, &apps).await?;
+        let input = input_of(db, call, &apps, memo).await?;
         let result = selection::compute(&input);
         let app_index = apps.iter().enumerate().map(|(i, a)| (a.region_ref.clone(), i)).collect();
         let line_index =
@@ -143,20 +146,22 @@ pub async fn apps_of_refs<C: ConnectionTrait>(
 pub async fn selection_input<C: ConnectionTrait>(
     db: &C,
     call: &StoredCall,
+    memo: &SheetMemo,
 ) -> Result<SelectionInput, DomainError> {
     let apps = submitted_apps(db, call.id).await?;
-    input_of(db, call, &apps).await
+    input_of(db, call, &apps, memo).await
 }
 
 async fn input_of<C: ConnectionTrait>(
     db: &C,
     call: &StoredCall,
     apps: &[AppRow],
+    memo: &SheetMemo,
 ) -> Result<SelectionInput, DomainError> {
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
     let requested = store::applications::requested_totals(db, &ids).await?;
     let decisions = store::assessment::decisions_of_call(db, call.id).await?;
-    let mut facts_of = submitted_facts(db, &call.definition, &ids).await?;
+    let mut facts_of = submitted_facts(db, call, &ids, memo).await?;
     let mut decisions_of: HashMap<i32, Vec<&entity::decision::Model>> = HashMap::new();
     for d in &decisions {
         if let Some(a) = d.application_id {
@@ -197,61 +202,115 @@ async fn input_of<C: ConnectionTrait>(
     Ok(SelectionInput { settings: Settings::of(&call.definition), applications, manual_allocation })
 }
 
-/// How each assessor is named in the inputs: their reference, else their email (one query).
-/// Applications whose sheets are read in one query: a slice's sheets, contents included, are
-/// turned into their facts and dropped before the next slice is read, so the call's sheets are
-/// never all in memory at once.
+/// Applications whose sheets are read in one query: a slice's sheets are turned into their facts
+/// and their contents dropped before the next slice is read, so the call's sheets are never all
+/// in memory at once.
 const SHEET_SLICE: usize = 500;
 
 /// The submitted sheets of these applications as the computation takes them, per application and
-/// round (in the order of assessor and version).
+/// round (in the order of assessor and version). A sheet whose facts the memo keeps is not read
+/// again: only the contents of the others are read and checked (then kept).
 async fn submitted_facts<C: ConnectionTrait>(
     db: &C,
-    call: &CallDefinition,
+    call: &StoredCall,
     application_ids: &[i32],
+    memo: &SheetMemo,
 ) -> Result<HashMap<(i32, &'static str), Vec<SheetFacts>>, DomainError> {
-    let mut names: BTreeMap<i32, String> = BTreeMap::new();
+    let mut names = AssessorNames::default();
     let mut facts: HashMap<(i32, &'static str), Vec<SheetFacts>> = HashMap::new();
     for slice in application_ids.chunks(SHEET_SLICE) {
-        let sheets = store::assessment::submitted_sheets_of(db, slice, None).await?;
-        let unknown: BTreeSet<i32> =
-            sheets.iter().map(|s| s.assessor_id).filter(|id| !names.contains_key(id)).collect();
-        if !unknown.is_empty() {
-            let unknown: Vec<i32> = unknown.into_iter().collect();
-            names.extend(unknown.iter().map(|id| (*id, id.to_string())));
-            for u in store::users::by_ids(db, &unknown).await? {
-                names.insert(u.id, u.reference.unwrap_or(u.email));
-            }
+        let rows = store::assessment::submitted_stamps_of(db, slice).await?;
+        names.learn(db, rows.iter().map(|r| r.assessor_id)).await?;
+        let stamped: Vec<(i32, SheetStamp)> = rows.iter().map(|r| (r.id, stamp(call, r))).collect();
+        let kept = memo.get_many(&stamped);
+        let missing: Vec<i32> =
+            rows.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(r, _)| r.id).collect();
+        let mut contents: HashMap<i32, String> = HashMap::new();
+        if !missing.is_empty() {
+            contents = store::assessment::contents_of(db, &missing)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c.content))
+                .collect();
         }
-        for s in &sheets {
-            let Ok(round) = Round::parse(&s.round) else { continue };
-            facts
-                .entry((s.application_id, round.as_str()))
-                .or_default()
-                .push(sheet_facts(call, s, &names)?);
+        let mut to_keep = Vec::new();
+        for ((row, kept), (_, stamp)) in rows.iter().zip(kept).zip(stamped) {
+            let Ok(round) = Round::parse(&row.round) else { continue };
+            let assessor = names.of(row.assessor_id);
+            let sheet = match kept {
+                Some(k) => k.facts(&call.definition, assessor),
+                None => {
+                    let content = contents.remove(&row.id).ok_or_else(|| {
+                        DomainError::internal(format!("sheet {} went away", row.id))
+                    })?;
+                    let scored = checked(&call.definition, row.id, &content)?;
+                    if let Some(compact) = CompactFacts::of(&call.definition, &scored) {
+                        to_keep.push((row.id, stamp, compact));
+                    }
+                    SheetFacts {
+                        assessor,
+                        knockout: scored.knockout,
+                        points: scored.points,
+                        total: scored.total,
+                    }
+                }
+            };
+            facts.entry((row.application_id, round.as_str())).or_default().push(sheet);
         }
+        memo.put_many(to_keep);
         // A long computation gives way, so a request whose client went away stops here.
         tokio::task::yield_now().await;
     }
     Ok(facts)
 }
 
-/// A submitted sheet as the computation takes it.
-fn sheet_facts(
-    call: &CallDefinition,
-    s: &store::assessment::SubmittedSheet,
-    names: &BTreeMap<i32, String>,
-) -> Result<SheetFacts, DomainError> {
-    let input: SheetInput = serde_json::from_str(&s.content).map_err(DomainError::internal)?;
-    let scored = scoring::check_sheet(call, &input, true).map_err(|e| {
-        DomainError::internal(format!("stored sheet {} no longer checks: {e:?}", s.id))
-    })?;
-    Ok(SheetFacts {
-        assessor: names.get(&s.assessor_id).cloned().unwrap_or_default(),
-        knockout: scored.knockout,
-        points: scored.points,
-        total: scored.total,
-    })
+/// What a sheet's kept facts depend on.
+fn stamp(call: &StoredCall, r: &store::assessment::SubmittedStamp) -> SheetStamp {
+    SheetStamp {
+        call_id: call.id,
+        call_updated: call.updated_at.timestamp_micros(),
+        application_id: r.application_id,
+        assessor_id: r.assessor_id,
+        final_round: r.round == Round::Final.as_str(),
+        version: r.version,
+        submitted_at: r.submitted_at.map_or(i64::MIN, |t| t.timestamp_micros()),
+        content_len: r.content_len,
+    }
+}
+
+/// A stored sheet's content, parsed and checked as submitted.
+fn checked(call: &CallDefinition, id: i32, content: &str) -> Result<ScoredSheet, DomainError> {
+    let input: SheetInput = serde_json::from_str(content).map_err(DomainError::internal)?;
+    scoring::check_sheet(call, &input, true)
+        .map_err(|e| DomainError::internal(format!("stored sheet {id} no longer checks: {e:?}")))
+}
+
+/// How each assessor is named in the inputs: their reference, else their email (read once per
+/// assessor, one query for all the new ones of a slice).
+#[derive(Default)]
+struct AssessorNames(BTreeMap<i32, String>);
+
+impl AssessorNames {
+    async fn learn<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        ids: impl Iterator<Item = i32>,
+    ) -> Result<(), DomainError> {
+        let unknown: BTreeSet<i32> = ids.filter(|id| !self.0.contains_key(id)).collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let unknown: Vec<i32> = unknown.into_iter().collect();
+        self.0.extend(unknown.iter().map(|id| (*id, id.to_string())));
+        for u in store::users::by_ids(db, &unknown).await? {
+            self.0.insert(u.id, u.reference.unwrap_or(u.email));
+        }
+        Ok(())
+    }
+
+    fn of(&self, id: i32) -> String {
+        self.0.get(&id).cloned().unwrap_or_default()
+    }
 }
 
 fn value_of(d: &entity::decision::Model) -> Result<serde_json::Value, DomainError> {

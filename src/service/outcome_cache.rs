@@ -128,7 +128,7 @@ pub async fn call_outcome_known(
                     &read
                 }
             };
-            CallOutcome::new(selection_input(&state.db, call).await?, false)
+            CallOutcome::new(selection_input(&state.db, call, &state.sheets).await?, false)
         }
     };
     let outcome = Arc::new(outcome);

@@ -30,6 +30,7 @@ use crate::domain::selection::{self, Pending};
 use crate::error::DomainError;
 use crate::mail::decisions::InterviewAt;
 use crate::store::read_cache::CacheKey;
+use crate::store::sheet_memo::SheetMemo;
 use crate::store::{self, calls::StoredCall};
 use prepare::{Frozen, Prepared};
 
@@ -119,6 +120,7 @@ async fn closed_outcome<C: ConnectionTrait>(
     call: &StoredCall,
     round: Round,
     now: DateTime<Utc>,
+    memo: &SheetMemo,
 ) -> Result<Outcome, DomainError> {
     let (published, not_closed) = match round {
         Round::First => (
@@ -135,7 +137,7 @@ async fn closed_outcome<C: ConnectionTrait>(
         RoundState::Published => return Err(DomainError::Conflict(published.into())),
         _ => return Err(DomainError::Conflict(not_closed.into())),
     }
-    let o = Outcome::load(txn, call).await?;
+    let o = Outcome::load(txn, call, memo).await?;
     let pending = match round {
         Round::First => &o.result.first_round_pending,
         Round::Final => &o.result.final_pending,

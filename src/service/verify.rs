@@ -21,6 +21,7 @@ use crate::domain::selection::{
     self, ApplicationResult, SelectionInput, SelectionResult, Settings, SheetFacts,
 };
 use crate::error::DomainError;
+use crate::store::sheet_memo::SheetMemo;
 use crate::store::{self, calls::StoredCall};
 
 /// One way in which what is stored no longer agrees with what was published.
@@ -101,7 +102,8 @@ pub async fn run<C: ConnectionTrait>(db: &C) -> Result<Report, DomainError> {
         if first.is_none() && fin.is_none() {
             continue;
         }
-        let Outcome { input: live_input, result: live, .. } = Outcome::load(db, &call).await?;
+        let Outcome { input: live_input, result: live, .. } =
+            Outcome::load(db, &call, &SheetMemo::off()).await?;
         check_sheet_totals(db, &call, &mut report.differences).await?;
         for (stage, snap) in [(STAGE_FIRST, first), (STAGE_FINAL, fin.clone())] {
             let Some(snap) = snap else { continue };

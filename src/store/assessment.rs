@@ -171,6 +171,66 @@ pub async fn submitted_sheets_of<C: ConnectionTrait>(
         .await
 }
 
+/// A submitted sheet without its content: what tells whether its facts are kept already
+/// (`store::sheet_memo`).
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct SubmittedStamp {
+    pub id: i32,
+    pub application_id: i32,
+    pub assessor_id: i32,
+    pub round: String,
+    pub version: i32,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub content_len: i64,
+}
+
+/// The submitted sheets of these applications without their content, in the order of
+/// application, assessor and version (as `submitted_sheets_of`).
+pub async fn submitted_stamps_of<C: ConnectionTrait>(
+    db: &C,
+    application_ids: &[i32],
+) -> Result<Vec<SubmittedStamp>, DbErr> {
+    sheet::Entity::find()
+        .select_only()
+        .column(sheet::Column::Id)
+        .column(sheet::Column::ApplicationId)
+        .column(sheet::Column::AssessorId)
+        .column(sheet::Column::Round)
+        .column(sheet::Column::Version)
+        .column(sheet::Column::SubmittedAt)
+        // Both databases count a text's length; the cast makes it the same integer type in both.
+        .column_as(sea_orm::sea_query::Expr::cust("CAST(LENGTH(content) AS BIGINT)"), "content_len")
+        .filter(sheet::Column::ApplicationId.is_in(application_ids.iter().copied()))
+        .filter(sheet::Column::Status.eq("submitted"))
+        .order_by_asc(sheet::Column::ApplicationId)
+        .order_by_asc(sheet::Column::AssessorId)
+        .order_by_asc(sheet::Column::Version)
+        .into_model::<SubmittedStamp>()
+        .all(db)
+        .await
+}
+
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct SheetContent {
+    pub id: i32,
+    pub content: String,
+}
+
+/// The contents of these sheets, by id (one query).
+pub async fn contents_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> Result<Vec<SheetContent>, DbErr> {
+    sheet::Entity::find()
+        .select_only()
+        .column(sheet::Column::Id)
+        .column(sheet::Column::Content)
+        .filter(sheet::Column::Id.is_in(ids.iter().copied()))
+        .into_model::<SheetContent>()
+        .all(db)
+        .await
+}
+
 /// A new version of one assessor's sheet, stored as a draft.
 pub struct NewSheet<'a> {
     pub application_id: i32,

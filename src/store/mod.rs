@@ -18,6 +18,7 @@ pub mod monitoring;
 pub mod outcome_read;
 pub mod read_cache;
 pub mod regions;
+pub mod sheet_memo;
 pub mod sheet_write;
 mod state;
 pub mod tx;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::read_cache::{CacheKey, ReadCache};
+use super::sheet_memo::SheetMemo;
 use super::{WriteGate, WriteTx, write_tx};
 use crate::clock::SharedClock;
 use crate::error::DomainError;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub writes: WriteGate,
     /// Read models computed once per change (see `store::read_cache`).
     pub reads: ReadCache,
+    /// The checked facts of submitted sheets (see `store::sheet_memo`).
+    pub sheets: SheetMemo,
     /// How long a bearer token's user is remembered after its look-up (`service::auth`):
     /// `REMEMBER_TOKEN` unless a test pins it.
     pub remember_token: Duration,
@@ -35,6 +38,7 @@ impl AppState {
             clock,
             writes: WriteGate::default(),
             reads: ReadCache::default(),
+            sheets: SheetMemo::new(),
             remember_token: REMEMBER_TOKEN,
         }
     }

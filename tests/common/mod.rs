@@ -113,6 +113,24 @@ pub async fn spawn_app_counting(
     (app, count)
 }
 
+/// As [`spawn_app_at`], recording each SQL statement the service runs with its number of bound
+/// values.
+pub async fn spawn_app_recording(
+    now: DateTime<Utc>,
+) -> (TestApp, Arc<std::sync::Mutex<Vec<(String, usize)>>>) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let app = spawn_app_hooked(
+        now,
+        Some(Box::new(move |info: &sea_orm::metric::Info<'_>| {
+            let values = info.statement.values.as_ref().map_or(0, |v| v.0.len());
+            record.lock().expect("record").push((info.statement.sql.clone(), values));
+        })),
+    )
+    .await;
+    (app, seen)
+}
+
 type MetricHook = Box<dyn Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static>;
 
 async fn spawn_app_hooked(now: DateTime<Utc>, hook: Option<MetricHook>) -> TestApp {

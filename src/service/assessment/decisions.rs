@@ -57,7 +57,7 @@ pub async fn decide_knockout(
             ));
         }
     }
-    let Outcome { result, .. } = Outcome::load(&txn, &call).await?;
+    let Outcome { result, .. } = Outcome::load(&txn, &call, &state.sheets).await?;
     let computed = result
         .applications
         .iter()
@@ -123,7 +123,7 @@ pub async fn settle_tie(
                 .into(),
         ));
     }
-    let Outcome { result, .. } = Outcome::load(&txn, &call).await?;
+    let Outcome { result, .. } = Outcome::load(&txn, &call, &state.sheets).await?;
     let tied: Vec<String> = result
         .applications
         .iter()
@@ -213,7 +213,7 @@ pub async fn set_manual_allocation(
         },
     )
     .await?;
-    let Outcome { input, result, .. } = Outcome::load(&txn, &call).await?;
+    let Outcome { input, result, .. } = Outcome::load(&txn, &call, &state.sheets).await?;
     if result.final_pending.contains(&Pending::ManualAllocation) && amounts.is_some() {
         return Err(manual_errors(&call, &input, &result));
     }

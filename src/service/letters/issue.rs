@@ -161,7 +161,7 @@ pub async fn preview(
     let db = &state.db;
     let app = outcome::app_row(db, application_id).await?;
     let call = call_of(db, app.call_id).await?;
-    let Outcome { input, result, .. } = Outcome::load(db, &call).await?;
+    let Outcome { input, result, .. } = Outcome::load(db, &call, &state.sheets).await?;
     let line = result.applications.iter().find(|a| a.r#ref == app.region_ref);
     let decision = line.and_then(|a| a.decision);
     let kind = match kind {
@@ -247,7 +247,7 @@ pub async fn correct(
         .max()
         .unwrap_or(0)
         + 1;
-    let Outcome { input, result, .. } = Outcome::load(&txn, &call).await?;
+    let Outcome { input, result, .. } = Outcome::load(&txn, &call, &state.sheets).await?;
     let resolved = resolve(&txn, call.id).await?;
     let request = LetterRequest {
         call: &call,

@@ -18,6 +18,7 @@ use crate::service::AppState;
 use crate::service::letters::{self, Resolved};
 use crate::service::outcome::Outcome;
 use crate::store::read_cache::{CacheKey, latest_audit_id};
+use crate::store::sheet_memo::SheetMemo;
 use crate::store::{WriteTx, calls::StoredCall, calls::call_of};
 
 /// A publication read, checked and frozen, ready to be written.
@@ -53,6 +54,7 @@ async fn prepare<C: ConnectionTrait>(
     call_id: i32,
     round: Round,
     now: DateTime<Utc>,
+    memo: &SheetMemo,
 ) -> Result<Prepared, DomainError> {
     let call = call_of(db, call_id).await?;
     let (moment, early) = match round {
@@ -68,7 +70,7 @@ async fn prepare<C: ConnectionTrait>(
     if call.definition.moment(moment).is_some_and(|t| now < t) {
         return Err(DomainError::Conflict(early.into()));
     }
-    let outcome = closed_outcome(db, &call, round, now).await?;
+    let outcome = closed_outcome(db, &call, round, now, memo).await?;
     let letters = letters::resolve(db, call_id).await?;
     let (input, result, apps) = (&outcome.input, &outcome.result, &outcome.apps);
     let first = round == Round::First;
@@ -94,7 +96,7 @@ pub(super) async fn locked(
 ) -> Result<(WriteTx, Prepared), DomainError> {
     let started = std::time::Instant::now();
     let before = state.read_key().await?;
-    let early = prepare(&state.db, call_id, round, now).await;
+    let early = prepare(&state.db, call_id, round, now, &state.sheets).await;
     let prepared_in = started.elapsed();
     let txn = state.write().await?;
     if key_inside(state, &txn).await? == before {
@@ -103,6 +105,6 @@ pub(super) async fn locked(
     }
     drop(early);
     tracing::debug!(call_id, "a change was committed while the publication was prepared");
-    let prepared = prepare(&txn, call_id, round, now).await?;
+    let prepared = prepare(&txn, call_id, round, now, &state.sheets).await?;
     Ok((txn, prepared))
 }

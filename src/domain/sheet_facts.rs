@@ -1,0 +1,118 @@
+//! A submitted sheet's facts in a compact form, kept between computations of a call's outcome so
+//! a sheet's stored JSON is read and checked once, not at every close, publication or read. The
+//! criteria are not repeated per sheet: each answer stands at its criterion's place in the call.
+
+use std::collections::BTreeMap;
+
+use super::call::CallDefinition;
+use super::points::Points;
+use super::scoring::ScoredSheet;
+use super::selection::SheetFacts;
+
+/// A checked sheet's knock-out answers and points, in the order of the call's criteria.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompactFacts {
+    knockout: Box<[Option<bool>]>,
+    points: Box<[Option<Points>]>,
+    total: Points,
+}
+
+impl CompactFacts {
+    /// The compact form of a checked sheet, or `None` when it answers a criterion the call does
+    /// not have (then it cannot be restored exactly and is not kept).
+    pub fn of(call: &CallDefinition, s: &ScoredSheet) -> Option<CompactFacts> {
+        let knockout: Box<[Option<bool>]> =
+            call.knockout_criteria.iter().map(|k| s.knockout.get(&k.id).copied()).collect();
+        let points: Box<[Option<Points>]> =
+            call.weighted_criteria.iter().map(|c| s.points.get(&c.id).copied()).collect();
+        let kept = knockout.iter().flatten().count() + points.iter().flatten().count();
+        (kept == s.knockout.len() + s.points.len()).then_some(CompactFacts {
+            knockout,
+            points,
+            total: s.total,
+        })
+    }
+
+    /// The sheet's facts as the computation takes them, for the call it was made with.
+    pub fn facts(&self, call: &CallDefinition, assessor: String) -> SheetFacts {
+        let knockout: BTreeMap<String, bool> = call
+            .knockout_criteria
+            .iter()
+            .zip(self.knockout.iter())
+            .filter_map(|(k, v)| v.map(|v| (k.id.clone(), v)))
+            .collect();
+        let points: BTreeMap<String, Points> = call
+            .weighted_criteria
+            .iter()
+            .zip(self.points.iter())
+            .filter_map(|(c, p)| p.map(|p| (c.id.clone(), p)))
+            .collect();
+        SheetFacts { assessor, knockout, points, total: self.total }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample call with three criteria of each kind, so places and gaps matter.
+    fn call() -> CallDefinition {
+        let mut call = crate::domain::call::tests::sample();
+        let (k, w) = (call.knockout_criteria[0].clone(), call.weighted_criteria[0].clone());
+        call.knockout_criteria = ["k_a", "k_b", "k_c"]
+            .iter()
+            .map(|id| crate::domain::call::KnockoutCriterion { id: id.to_string(), ..k.clone() })
+            .collect();
+        call.weighted_criteria = ["w_a", "w_b", "w_c"]
+            .iter()
+            .map(|id| crate::domain::call::WeightedCriterion { id: id.to_string(), ..w.clone() })
+            .collect();
+        call
+    }
+
+    /// A sheet of the sample call: every knock-out answered (alternately met), every weighted
+    /// criterion scored except, when `partial`, the last.
+    fn scored(call: &CallDefinition, partial: bool) -> ScoredSheet {
+        let n = call.weighted_criteria.len() - usize::from(partial);
+        let points: BTreeMap<String, Points> = call
+            .weighted_criteria
+            .iter()
+            .take(n)
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), Points::parse(&format!("{i}.5")).expect("points")))
+            .collect();
+        let knockout = call
+            .knockout_criteria
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.id.clone(), i % 2 == 0))
+            .collect();
+        let total = points.values().copied().sum();
+        ScoredSheet { points, total, knockout }
+    }
+
+    #[test]
+    fn the_compact_form_gives_back_exactly_the_facts_it_was_made_from() {
+        let call = call();
+        for partial in [false, true] {
+            let s = scored(&call, partial);
+            let compact = CompactFacts::of(&call, &s).expect("kept");
+            let facts = compact.facts(&call, "b1".into());
+            assert_eq!(facts.assessor, "b1");
+            assert_eq!(facts.knockout, s.knockout);
+            assert_eq!(facts.points, s.points);
+            assert_eq!(facts.total, s.total);
+        }
+    }
+
+    #[test]
+    fn a_sheet_answering_a_criterion_outside_the_call_is_not_kept() {
+        let call = call();
+        let mut s = scored(&call, false);
+        s.knockout.insert("not_in_this_call".into(), true);
+        assert_eq!(CompactFacts::of(&call, &s), None);
+        let mut s = scored(&call, false);
+        s.points.insert("not_in_this_call".into(), Points::default());
+        assert_eq!(CompactFacts::of(&call, &s), None);
+    }
+}
