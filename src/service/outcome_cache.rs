@@ -110,6 +110,7 @@ pub async fn call_outcome_known(
     if let Some(hit) = state.reads.get::<CallOutcome>(KIND, call_id, key) {
         return Ok(hit);
     }
+    let started = std::time::Instant::now();
     let outcome = match snapshot {
         Some(_) => {
             let snap = store::assessment::snapshot(&state.db, call_id, STAGE_FINAL)
@@ -131,6 +132,7 @@ pub async fn call_outcome_known(
             CallOutcome::new(selection_input(&state.db, call, &state.sheets).await?, false)
         }
     };
+    tracing::debug!(call_id, took = ?started.elapsed(), "outcome computed");
     let outcome = Arc::new(outcome);
     state.reads.put(KIND, call_id, key, outcome.clone());
     Ok(outcome)

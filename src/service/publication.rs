@@ -47,6 +47,7 @@ pub async fn publish_first_round(
     who.require(&[Role::Staff])?;
     let now = state.now();
     let (txn, prepared) = prepare::locked(state, call_id, Round::First, now).await?;
+    let locked_at = std::time::Instant::now();
     let Prepared { call, outcome: o, letters, frozen } = prepared;
     let p = Publishing { who, call: &call, outcome: &o, letters: &letters, now };
     let apps = apps_by_ref(&o);
@@ -68,6 +69,7 @@ pub async fn publish_first_round(
     // The reads after the commit find the outcome it leaves: the same sheets and decisions.
     let key = prepare::key_inside(state, &txn).await?;
     txn.commit().await?;
+    tracing::debug!(call_id, held = ?locked_at.elapsed(), "first-round outcome committed");
     letters::render::wake();
     let after = CacheKey { generation: key.generation + 2, ..key };
     let kept = CallOutcome::computed(o.input, o.result, false);
@@ -85,6 +87,7 @@ pub async fn publish_final(
     who.require(&[Role::Staff])?;
     let now = state.now();
     let (txn, prepared) = prepare::locked(state, call_id, Round::Final, now).await?;
+    let locked_at = std::time::Instant::now();
     let Prepared { call, outcome: o, letters, frozen } = prepared;
     let p = Publishing { who, call: &call, outcome: &o, letters: &letters, now };
     let apps = apps_by_ref(&o);
@@ -108,6 +111,7 @@ pub async fn publish_final(
     super::monitoring::create_proeftuinen_for_awards(&txn, &who.actor(), &call, &o.result, now)
         .await?;
     txn.commit().await?;
+    tracing::debug!(call_id, held = ?locked_at.elapsed(), "final decision committed");
     letters::render::wake();
     // The reads after the commit take the published outcome by its snapshot: these inputs.
     let kept = CallOutcome::computed(o.input, o.result, true);
