@@ -48,8 +48,9 @@ impl Server {
             .args(["--request-timeout", "3600"])
             .arg("--outbox-dir")
             .arg(l.dir.join(format!("outbox-{}", l.label)))
-            // Many failed sign-ins never happen here; the defaults are fine.
-            .env("TUINIER_LOG", "warn")
+            // Warnings only, unless a profiling run asks for more (TUINIER_BENCH_SERVE_LOG, as
+            // TUINIER_LOG, e.g. `tuinier=debug`).
+            .env("TUINIER_LOG", std::env::var("TUINIER_BENCH_SERVE_LOG").unwrap_or("warn".into()))
             .env_remove("DATABASE_URL")
             .env_remove("TUINIER_SMTP_URL")
             .current_dir(l.dir)
