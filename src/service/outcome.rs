@@ -264,6 +264,28 @@ async fn submitted_facts<C: ConnectionTrait>(
     Ok(facts)
 }
 
+/// Keeps the facts of a sheet just submitted, as its row was written, so the next computation of
+/// the outcome does not read it back.
+pub fn remember_submitted(
+    memo: &SheetMemo,
+    call: &StoredCall,
+    sheet: &entity::sheet::Model,
+    scored: &ScoredSheet,
+) {
+    let Some(compact) = CompactFacts::of(&call.definition, scored) else { return };
+    let row = store::assessment::SubmittedStamp {
+        id: sheet.id,
+        application_id: sheet.application_id,
+        assessor_id: sheet.assessor_id,
+        round: sheet.round.clone(),
+        version: sheet.version,
+        submitted_at: sheet.submitted_at,
+        // As the databases count a text's length: in characters.
+        content_len: i64::try_from(sheet.content.chars().count()).unwrap_or(i64::MAX),
+    };
+    memo.put_many(vec![(sheet.id, stamp(call, &row), compact)]);
+}
+
 /// What a sheet's kept facts depend on.
 fn stamp(call: &StoredCall, r: &store::assessment::SubmittedStamp) -> SheetStamp {
     SheetStamp {

@@ -1,7 +1,7 @@
-//! Issue 15: a submitted sheet's content is read and checked once. Later computations of the
-//! outcome take its kept facts (`store::sheet_memo`) and read only what was submitted since; a
-//! correction is a new sheet, read and counted; and what they compute is what a computation
-//! from the stored rows alone (as `tuinier verify` runs it) gives.
+//! Issue 15: a submitted sheet's content is checked once, when it is submitted (or read once after
+//! a restart). Later computations of the outcome take its kept facts (`store::sheet_memo`) and
+//! read only what they do not keep; a correction is a new sheet, read and counted; and what they
+//! compute is what a computation from the stored rows alone (as `tuinier verify` runs it) gives.
 
 use tuinier::scenario::Rehearsal;
 use tuinier::service::assessment::{self as svc, Round};
@@ -35,13 +35,26 @@ async fn a_sheet_is_read_once_and_a_correction_is_read_again() {
     let results = format!("/calls/{call_id}/results?limit=500");
     let staff = app.staff_token.clone();
 
-    // The first computation reads every submitted sheet's content and keeps its facts.
+    // A submission keeps what it checked, stamped as its row was written: the first computation
+    // reads no sheet's content (its stamps match the rows as the database gives them back).
+    let submitted = s["first_round_scores"].as_array().unwrap().len();
+    assert_eq!(app.state.sheets.len(), submitted);
     let from = seen.lock().unwrap().len();
     let cold = app.get(&results, &staff).await;
     assert_eq!(cold.status, 200, "{}", cold.body);
-    let submitted = s["first_round_scores"].as_array().unwrap().len();
+    assert_eq!(content_reads(&seen, from), Vec::<usize>::new());
+    let rows = selection_input(db, &call, &SheetMemo::off()).await.unwrap();
+    assert_eq!(selection_input(db, &call, &app.state.sheets).await.unwrap(), rows);
+
+    // A memo that lost everything (a restart) reads each sheet once and keeps it again.
+    let fresh = SheetMemo::new();
+    let from = seen.lock().unwrap().len();
+    assert_eq!(selection_input(db, &call, &fresh).await.unwrap(), rows);
     assert_eq!(content_reads(&seen, from).iter().sum::<usize>(), submitted);
-    assert_eq!(app.state.sheets.len(), submitted);
+    assert_eq!(fresh.len(), submitted);
+    let from = seen.lock().unwrap().len();
+    assert_eq!(selection_input(db, &call, &fresh).await.unwrap(), rows);
+    assert_eq!(content_reads(&seen, from), Vec::<usize>::new());
 
     // An assessor corrects a sheet: it takes another application's sheet of theirs, so its total
     // changes.

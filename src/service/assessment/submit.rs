@@ -14,7 +14,7 @@ use crate::domain::points::Points;
 use crate::domain::scoring::SheetInput;
 use crate::error::DomainError;
 use crate::service::auth::{Principal, Role};
-use crate::service::{AppState, audit};
+use crate::service::{AppState, audit, outcome};
 use crate::store::{
     self,
     calls::StoredCall,
@@ -57,6 +57,7 @@ pub async fn submit_sheet(
             submit_draft_if(&txn, &open, draft.id, as_read, content(&input)?, total, now).await?
         }
     };
+    let fast = written.is_some();
     let (sheet, total) = match written {
         Some(sheet) => (sheet, scored.total),
         None => submit_locked(&txn, who, &call, application_id, round, given, now).await?,
@@ -75,6 +76,10 @@ pub async fn submit_sheet(
     )
     .await?;
     txn.commit().await?;
+    if fast {
+        // What was checked is what was written: the next outcome need not read it back.
+        outcome::remember_submitted(&state.sheets, &call, &sheet, &scored);
+    }
     // The assessor's name and reference as read with the facts: nothing is read after the commit.
     view_of(&call.definition, sheet, facts.assessor_name, facts.assessor_ref)
 }
