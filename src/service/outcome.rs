@@ -108,18 +108,24 @@ pub async fn submitted_apps<C: ConnectionTrait>(
     db: &C,
     call_id: i32,
 ) -> Result<Vec<AppRow>, DomainError> {
-    // Two queries for the whole call, not two per application: results are computed often.
-    let regions: BTreeMap<i32, Region> = store::regions::list(db).await?.into_iter().collect();
-    let mut out = Vec::new();
-    for a in store::applications::list_for_call(db, call_id).await? {
-        if a.status != "draft" {
-            let region = regions.get(&a.region_id).cloned().ok_or_else(|| {
-                DomainError::internal(format!("application {} has no region", a.id))
-            })?;
-            out.push(to_app_row(a, region));
-        }
-    }
-    Ok(out)
+    // One query for the whole call, not two per application: results are computed often.
+    store::applications::submitted_of_call(db, call_id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let no_region = || DomainError::internal(format!("application {} has no region", a.id));
+            Ok(AppRow {
+                id: a.id,
+                call_id: a.call_id,
+                region_id: a.region_id,
+                region_ref: a.region_ref.ok_or_else(no_region)?,
+                region_name: a.region_name.ok_or_else(no_region)?,
+                lead_applicant_email: a.lead_applicant_email.ok_or_else(no_region)?,
+                status: a.status,
+                submitted_at: a.submitted_at,
+            })
+        })
+        .collect()
 }
 
 /// The submitted applications of a call behind these region refs (two queries however many).

@@ -48,6 +48,36 @@ pub async fn list_for_call<C: ConnectionTrait>(
         .await
 }
 
+/// A submitted application with what a call's outcome needs of it and of its region.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct SubmittedRow {
+    pub id: i32,
+    pub call_id: i32,
+    pub region_id: i32,
+    pub status: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// `None` when the region's row is missing.
+    pub region_ref: Option<String>,
+    pub region_name: Option<String>,
+    pub lead_applicant_email: Option<String>,
+}
+
+/// A call's applications past the draft with their regions, by id: one query of the few columns
+/// an outcome reads (not every application's texts and every region's municipalities).
+pub async fn submitted_of_call<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+) -> Result<Vec<SubmittedRow>, DbErr> {
+    use sea_orm::FromQueryResult;
+    let backend = db.get_database_backend();
+    let param = if backend == sea_orm::DbBackend::Postgres { "$1" } else { "?" };
+    let sql = format!(
+        "SELECT a.id, a.call_id, a.region_id, a.status, a.submitted_at, r.\"ref\" AS region_ref, r.name AS region_name, r.lead_applicant_email FROM applications a LEFT JOIN regions r ON r.id = a.region_id WHERE a.call_id = {param} AND a.status <> 'draft' ORDER BY a.id"
+    );
+    let stmt = sea_orm::Statement::from_sql_and_values(backend, sql, [call_id.into()]);
+    SubmittedRow::find_by_statement(stmt).all(db).await
+}
+
 /// A call's applications of these regions, in one query.
 pub async fn of_call_and_regions<C: ConnectionTrait>(
     db: &C,
