@@ -110,6 +110,7 @@ pub async fn call_outcome_known(
     if let Some(hit) = state.reads.get::<CallOutcome>(KIND, call_id, key) {
         return Ok(hit);
     }
+    state.reads.forget_stale(KIND, call_id, key);
     let started = std::time::Instant::now();
     let outcome = match snapshot {
         Some(_) => {
@@ -136,6 +137,12 @@ pub async fn call_outcome_known(
     let outcome = Arc::new(outcome);
     state.reads.put(KIND, call_id, key, outcome.clone());
     Ok(outcome)
+}
+
+/// Lets go of a kept outcome of the call computed from anything but what `key` says the database
+/// holds (a publication computes its own).
+pub fn forget_stale(state: &AppState, call_id: i32, key: CacheKey) {
+    state.reads.forget_stale(KIND, call_id, key);
 }
 
 /// Keeps an outcome a publication computed, under the key of what its commit left (the id of the

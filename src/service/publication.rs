@@ -65,15 +65,19 @@ pub async fn publish_first_round(
         .collect();
     decide_all(&txn, &p, Round::First, decided).await?;
     let details = serde_json::json!({"stage": STAGE_FIRST});
+    let sha256 = frozen.sha256.clone();
     publish_round(&txn, &p, Round::First, details, frozen).await?;
     // The reads after the commit find the outcome it leaves: the same sheets and decisions.
     let key = prepare::key_inside(state, &txn).await?;
     txn.commit().await?;
     tracing::debug!(call_id, held = ?locked_at.elapsed(), "first-round outcome committed");
-    letters::render::wake();
     let after = CacheKey { generation: key.generation + 2, ..key };
     let kept = CallOutcome::computed(o.input, o.result, false);
-    Ok(outcome_cache::remember(state, call_id, Remembered::Read(after), kept))
+    let kept = outcome_cache::remember(state, call_id, Remembered::Read(after), kept);
+    // The letters are rendered from these very inputs (frozen under this SHA-256).
+    letters::render::share_frozen(sha256, kept.clone());
+    letters::render::wake();
+    Ok(kept)
 }
 
 /// Publishes the final decision: awards and rejections, the allocation, emails, a frozen snapshot;
@@ -107,15 +111,18 @@ pub async fn publish_final(
     decide_all(&txn, &p, Round::Final, decided).await?;
     let details =
         serde_json::json!({"stage": STAGE_FINAL, "allocated_total": o.result.allocated_total});
+    let sha256 = frozen.sha256.clone();
     let snapshot = publish_round(&txn, &p, Round::Final, details, frozen).await?;
     super::monitoring::create_proeftuinen_for_awards(&txn, &who.actor(), &call, &o.result, now)
         .await?;
     txn.commit().await?;
     tracing::debug!(call_id, held = ?locked_at.elapsed(), "final decision committed");
-    letters::render::wake();
     // The reads after the commit take the published outcome by its snapshot: these inputs.
     let kept = CallOutcome::computed(o.input, o.result, true);
-    Ok(outcome_cache::remember(state, call_id, Remembered::Snapshot(snapshot), kept))
+    let kept = outcome_cache::remember(state, call_id, Remembered::Snapshot(snapshot), kept);
+    letters::render::share_frozen(sha256, kept.clone());
+    letters::render::wake();
+    Ok(kept)
 }
 
 /// The outcome of a closed, not yet published round with nothing pending.

@@ -18,11 +18,11 @@ use tokio::sync::Notify;
 use super::compose::{self, Interview, LetterKind, LetterSettings};
 use super::facts::{LetterRequest, facts_with_logo};
 use crate::domain::digest::sha256_hex;
-use crate::domain::grounds::OutcomeIndex;
-use crate::domain::selection::{self, SelectionInput, SelectionResult};
+use crate::domain::selection::{self, SelectionInput};
 use crate::error::DomainError;
 use crate::mail::outbox;
 use crate::pdf::letterhead::Logo;
+use crate::service::outcome_cache::CallOutcome;
 use crate::service::{AppState, audit, outcome};
 use crate::store::{self, audit::Actor, calls::StoredCall, calls::call_of, letters::LetterMeta};
 
@@ -46,13 +46,9 @@ fn internal(what: &str) -> impl Fn(serde_json::Error) -> DomainError + '_ {
 }
 
 /// A frozen outcome: its inputs and the result they give (`selection::compute`, as at
-/// publication and as `verify` recomputes it).
-struct Frozen {
-    input: SelectionInput,
-    result: SelectionResult,
-    /// Built once: each letter finds its line and ground in O(1), not by a scan of the call.
-    index: OutcomeIndex,
-}
+/// publication and as `verify` recomputes it), with its index built once: each letter finds its
+/// line and ground in O(1), not by a scan of the call.
+type Frozen = CallOutcome;
 
 /// The last frozen outcome read, by the SHA-256 of its inputs: the letters rendered one by one
 /// on demand (the mail worker, downloads) do not read and compute the whole call each time.
@@ -61,6 +57,23 @@ type Cached = Mutex<Option<(String, Arc<Frozen>)>>;
 fn frozen_cache() -> &'static Cached {
     static CACHE: OnceLock<Cached> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(None))
+}
+
+/// Gives the letter worker the outcome a publication just froze (the SHA-256 of its inputs), the
+/// one the reads keep too: not a second copy parsed from the snapshot and computed again.
+pub fn share_frozen(sha256: String, outcome: Arc<CallOutcome>) {
+    if let Ok(mut cache) = frozen_cache().lock() {
+        *cache = Some((sha256, outcome));
+    }
+}
+
+/// Lets the frozen outcome go once no letter waits for it (one is read again when needed).
+fn forget_frozen() {
+    if let Ok(mut cache) = frozen_cache().lock()
+        && cache.take().is_some()
+    {
+        crate::memory::give_back();
+    }
 }
 
 async fn frozen(state: &AppState, call_id: i32, stage: &str) -> Result<Arc<Frozen>, DomainError> {
@@ -79,14 +92,11 @@ async fn frozen(state: &AppState, call_id: i32, stage: &str) -> Result<Arc<Froze
         serde_json::from_str(&snapshot.inputs).map_err(internal("frozen inputs"))?;
     let f = tokio::task::spawn_blocking(move || {
         let result = selection::compute(&input);
-        let index = OutcomeIndex::new(&input, &result);
-        Arc::new(Frozen { input, result, index })
+        Arc::new(CallOutcome::computed(input, result, true))
     })
     .await
     .map_err(DomainError::internal)?;
-    if let Ok(mut cache) = frozen_cache().lock() {
-        *cache = Some((snapshot.sha256, f.clone()));
-    }
+    share_frozen(snapshot.sha256, f.clone());
     Ok(f)
 }
 
@@ -347,7 +357,7 @@ pub async fn run_loop(
             _ = stop.changed() => break,
         }
         match render_pending(&state, 50).await {
-            Ok(0) => {}
+            Ok(0) => forget_frozen(),
             Ok(n) => {
                 tracing::info!(letters = n, "letters rendered");
                 // The frozen outcome stays cached; the PDFs and facts of the pass are freed.

@@ -96,6 +96,7 @@ pub(super) async fn locked(
 ) -> Result<(WriteTx, Prepared), DomainError> {
     let started = std::time::Instant::now();
     let before = state.read_key().await?;
+    crate::service::outcome_cache::forget_stale(state, call_id, before);
     let early = prepare(&state.db, call_id, round, now, &state.sheets).await;
     let prepared_in = started.elapsed();
     let txn = state.write().await?;
