@@ -286,8 +286,7 @@ pub fn remember_submitted(
         round: sheet.round.clone(),
         version: sheet.version,
         submitted_at: sheet.submitted_at,
-        // As the databases count a text's length: in characters.
-        content_len: i64::try_from(sheet.content.chars().count()).unwrap_or(i64::MAX),
+        updated_at: sheet.updated_at,
     };
     memo.put_many(vec![(sheet.id, stamp(call, &row), compact)]);
 }
@@ -302,7 +301,7 @@ fn stamp(call: &StoredCall, r: &store::assessment::SubmittedStamp) -> SheetStamp
         final_round: r.round == Round::Final.as_str(),
         version: r.version,
         submitted_at: r.submitted_at.map_or(i64::MIN, |t| t.timestamp_micros()),
-        content_len: r.content_len,
+        updated_at: r.updated_at.timestamp_micros(),
     }
 }
 

@@ -181,7 +181,7 @@ pub struct SubmittedStamp {
     pub round: String,
     pub version: i32,
     pub submitted_at: Option<DateTime<Utc>>,
-    pub content_len: i64,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// The submitted sheets of these applications without their content, in the order of
@@ -198,8 +198,7 @@ pub async fn submitted_stamps_of<C: ConnectionTrait>(
         .column(sheet::Column::Round)
         .column(sheet::Column::Version)
         .column(sheet::Column::SubmittedAt)
-        // Both databases count a text's length; the cast makes it the same integer type in both.
-        .column_as(sea_orm::sea_query::Expr::cust("CAST(LENGTH(content) AS BIGINT)"), "content_len")
+        .column(sheet::Column::UpdatedAt)
         .filter(sheet::Column::ApplicationId.is_in(application_ids.iter().copied()))
         .filter(sheet::Column::Status.eq("submitted"))
         .order_by_asc(sheet::Column::ApplicationId)

@@ -2,8 +2,9 @@
 //! computation of a call's outcome reads and parses only the sheets submitted since the last one
 //! (at 10,000 applications the stored sheets are some 75 MB of JSON). A submitted sheet is never
 //! changed in place: a correction is a new row. The stamp still carries what would show a change
-//! (round, version, moment, length, and the call's definition as of its last update), so a kept
-//! fact that no longer matches its row is simply computed again.
+//! (round, version, moments of submission and last change, and the call's definition as of its
+//! last update), so a kept fact that no longer matches its row is simply computed again. Not the
+//! content's length: counting it makes the database read every sheet's content.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,7 +23,9 @@ pub struct SheetStamp {
     pub version: i32,
     /// The submission's moment (microseconds).
     pub submitted_at: i64,
-    pub content_len: i64,
+    /// The row's last change (microseconds): a row is never changed once submitted, but if it
+    /// were, this would show it without reading the content.
+    pub updated_at: i64,
 }
 
 /// Above this many sheets the memo starts again empty (some 25 MB at this size).
@@ -110,7 +113,7 @@ mod tests {
             final_round: false,
             version: 1,
             submitted_at: 20,
-            content_len: 300,
+            updated_at: 20,
         }
     }
 
