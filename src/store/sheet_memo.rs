@@ -4,7 +4,8 @@
 //! changed in place: a correction is a new row. The stamp still carries what would show a change
 //! (round, version, moments of submission and last change, and the call's definition as of its
 //! last update), so a kept fact that no longer matches its row is simply computed again. Not the
-//! content's length: counting it makes the database read every sheet's content.
+//! content's length: counting it makes the database read every sheet's content. So a write that
+//! changes a sheet's content must set its `updated_at`, as every write of the service does.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -77,10 +77,14 @@ async fn a_change_committed_while_the_final_decision_is_prepared_is_in_what_is_p
         let theirs = final_sheets(best).all(&*held).await.unwrap();
         let ours = final_sheets(friesland).all(&*held).await.unwrap();
         assert!(!theirs.is_empty() && !ours.is_empty());
+        // A changed row has a new `updated_at`, as every write of the service gives it (the
+        // kept facts of a sheet are stamped with it: `store::sheet_memo`).
+        let changed_at = app.clock_now() + chrono::Duration::seconds(1);
         for (i, mine) in ours.iter().enumerate() {
             let content = theirs[i % theirs.len()].content.clone();
             sheet::Entity::update_many()
                 .col_expr(sheet::Column::Content, Expr::value(content))
+                .col_expr(sheet::Column::UpdatedAt, Expr::value(changed_at))
                 .filter(sheet::Column::Id.eq(mine.id))
                 .exec(&*held)
                 .await
