@@ -145,19 +145,14 @@ pub struct SubmittedSheet {
 }
 
 /// The submitted sheets of these applications (of one round, or both), in the order of
-/// application, assessor and version.
-pub async fn submitted_sheets_of<C: ConnectionTrait>(
-    db: &C,
-    application_ids: &[i32],
-    round: Option<&str>,
-) -> Result<Vec<SubmittedSheet>, DbErr> {
+/// application, assessor and version: the query both readers below add their columns to.
+fn submitted_in(application_ids: &[i32], round: Option<&str>) -> sea_orm::Select<sheet::Entity> {
     let mut q = sheet::Entity::find()
         .select_only()
         .column(sheet::Column::Id)
         .column(sheet::Column::ApplicationId)
         .column(sheet::Column::AssessorId)
         .column(sheet::Column::Round)
-        .column(sheet::Column::Content)
         .filter(sheet::Column::ApplicationId.is_in(application_ids.iter().copied()))
         .filter(sheet::Column::Status.eq("submitted"));
     if let Some(r) = round {
@@ -166,6 +161,17 @@ pub async fn submitted_sheets_of<C: ConnectionTrait>(
     q.order_by_asc(sheet::Column::ApplicationId)
         .order_by_asc(sheet::Column::AssessorId)
         .order_by_asc(sheet::Column::Version)
+}
+
+/// The submitted sheets of these applications (of one round, or both) with their content, in the
+/// order of application, assessor and version.
+pub async fn submitted_sheets_of<C: ConnectionTrait>(
+    db: &C,
+    application_ids: &[i32],
+    round: Option<&str>,
+) -> Result<Vec<SubmittedSheet>, DbErr> {
+    submitted_in(application_ids, round)
+        .column(sheet::Column::Content)
         .into_model::<SubmittedSheet>()
         .all(db)
         .await
@@ -185,25 +191,15 @@ pub struct SubmittedStamp {
 }
 
 /// The submitted sheets of these applications without their content, in the order of
-/// application, assessor and version (as `submitted_sheets_of`).
+/// application, assessor and version.
 pub async fn submitted_stamps_of<C: ConnectionTrait>(
     db: &C,
     application_ids: &[i32],
 ) -> Result<Vec<SubmittedStamp>, DbErr> {
-    sheet::Entity::find()
-        .select_only()
-        .column(sheet::Column::Id)
-        .column(sheet::Column::ApplicationId)
-        .column(sheet::Column::AssessorId)
-        .column(sheet::Column::Round)
+    submitted_in(application_ids, None)
         .column(sheet::Column::Version)
         .column(sheet::Column::SubmittedAt)
         .column(sheet::Column::UpdatedAt)
-        .filter(sheet::Column::ApplicationId.is_in(application_ids.iter().copied()))
-        .filter(sheet::Column::Status.eq("submitted"))
-        .order_by_asc(sheet::Column::ApplicationId)
-        .order_by_asc(sheet::Column::AssessorId)
-        .order_by_asc(sheet::Column::Version)
         .into_model::<SubmittedStamp>()
         .all(db)
         .await
