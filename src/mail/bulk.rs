@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 use entity::outbox;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::outbox::{NewEmail, cancel_obsolete, kind, revive_cancelled, row_of, status};
+use super::outbox::{
+    NewEmail, ReadyEmail, cancel_obsolete, kind, revive_cancelled, row_of, status,
+};
 use crate::error::DomainError;
 
 /// Rows per multi-row statement.
@@ -22,10 +24,19 @@ pub async fn enqueue_many<C: ConnectionTrait>(
     db: &C,
     emails: Vec<NewEmail>,
 ) -> Result<usize, DomainError> {
+    let ready = emails.into_iter().map(ReadyEmail::of).collect::<Result<Vec<_>, _>>()?;
+    enqueue_ready(db, ready).await
+}
+
+/// [`enqueue_many`] of emails made ready before the transaction (see [`ReadyEmail`]).
+pub async fn enqueue_ready<C: ConnectionTrait>(
+    db: &C,
+    emails: Vec<ReadyEmail>,
+) -> Result<usize, DomainError> {
     let mut queued = 0;
     let mut emails = emails.into_iter().peekable();
     while emails.peek().is_some() {
-        let chunk: Vec<NewEmail> = emails.by_ref().take(CHUNK).collect();
+        let chunk: Vec<ReadyEmail> = emails.by_ref().take(CHUNK).collect();
         queued += enqueue_chunk(db, chunk).await?;
     }
     Ok(queued)
@@ -35,11 +46,11 @@ type Key = (String, String, String);
 
 async fn enqueue_chunk<C: ConnectionTrait>(
     db: &C,
-    chunk: Vec<NewEmail>,
+    chunk: Vec<ReadyEmail>,
 ) -> Result<usize, DomainError> {
-    let targets: HashSet<String> = chunk.iter().map(|e| e.target.clone()).collect();
-    let mut kinds: HashSet<String> = chunk.iter().map(|e| e.kind.clone()).collect();
-    kinds.extend(chunk.iter().filter_map(|e| kind::opposite(&e.kind)).map(str::to_string));
+    let targets: HashSet<String> = chunk.iter().map(|e| e.email.target.clone()).collect();
+    let mut kinds: HashSet<String> = chunk.iter().map(|e| e.email.kind.clone()).collect();
+    kinds.extend(chunk.iter().filter_map(|e| kind::opposite(&e.email.kind)).map(str::to_string));
     let existing: Vec<(String, String, String, String)> = outbox::Entity::find()
         .select_only()
         .columns([
@@ -65,21 +76,22 @@ async fn enqueue_chunk<C: ConnectionTrait>(
     let mut rows = Vec::new();
     let mut done: Vec<(String, String, chrono::DateTime<chrono::Utc>)> = Vec::new();
     let mut seen: HashSet<Key> = HashSet::new();
-    for email in chunk {
+    for ready in chunk {
+        let email = &ready.email;
         let key = (email.kind.clone(), email.target.clone(), email.occasion.clone());
         if !seen.insert(key.clone()) {
             continue;
         }
         match status_of.get(&key).map(String::as_str) {
             Some(s) if s == status::CANCELLED => {
-                if revive_cancelled(db, &email).await? {
-                    done.push((email.kind, email.target, email.at));
+                if revive_cancelled(db, email).await? {
+                    done.push((key.0, key.1, email.at));
                 }
             }
             Some(_) => {}
             None => {
-                done.push((email.kind.clone(), email.target.clone(), email.at));
-                rows.push(row_of(email)?);
+                done.push((key.0, key.1, email.at));
+                rows.push(row_of(ready));
             }
         }
     }

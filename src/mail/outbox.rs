@@ -244,11 +244,27 @@ fn attachment_columns(a: Option<Attachment>) -> AttachmentColumns {
     }
 }
 
-pub(super) fn row_of(email: NewEmail) -> Result<outbox::ActiveModel, DomainError> {
-    let body_html = super::templates::html_of(&email.subject, &email.body_text);
+/// An email made ready before the transaction that queues it: its HTML and Message-ID made, so
+/// that the transaction (a publication's holds the write lock) only writes.
+#[derive(Debug)]
+pub struct ReadyEmail {
+    pub(super) email: NewEmail,
+    body_html: String,
+    message_id: String,
+}
+
+impl ReadyEmail {
+    pub fn of(email: NewEmail) -> Result<ReadyEmail, DomainError> {
+        let body_html = super::templates::html_of(&email.subject, &email.body_text);
+        Ok(ReadyEmail { email, body_html, message_id: message_id()? })
+    }
+}
+
+pub(super) fn row_of(ready: ReadyEmail) -> outbox::ActiveModel {
+    let ReadyEmail { email, body_html, message_id } = ready;
     let (attachment_filename, attachment_media_type, attachment_content) =
         attachment_columns(email.attachment);
-    let row = outbox::ActiveModel {
+    outbox::ActiveModel {
         kind: Set(email.kind),
         target: Set(email.target),
         occasion: Set(email.occasion),
@@ -261,18 +277,17 @@ pub(super) fn row_of(email: NewEmail) -> Result<outbox::ActiveModel, DomainError
         created_at: Set(email.at),
         sent_at: Set(None),
         last_error: Set(None),
-        message_id: Set(message_id()?),
+        message_id: Set(message_id),
         attachment_filename: Set(attachment_filename),
         attachment_media_type: Set(attachment_media_type),
         attachment_content: Set(attachment_content),
         body_html: Set(Some(body_html)),
         ..Default::default()
-    };
-    Ok(row)
+    }
 }
 
 async fn insert<C: ConnectionTrait>(db: &C, email: NewEmail) -> Result<bool, DomainError> {
-    let row = row_of(email)?;
+    let row = row_of(ReadyEmail::of(email)?);
     // ON CONFLICT DO NOTHING on the unique (kind, target, occasion): no error, and on
     // PostgreSQL the surrounding transaction stays usable.
     let result = outbox::Entity::insert(row)

@@ -18,7 +18,7 @@ const KIND: &str = "call_outcome";
 const STAGE_FINAL: &str = crate::domain::round::Round::Final.stage();
 
 /// A call's outcome, with its lines found by the application's ref.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CallOutcome {
     pub input: SelectionInput,
     pub result: SelectionResult,
@@ -43,6 +43,15 @@ impl CallOutcome {
     ) -> CallOutcome {
         let index = OutcomeIndex::new(&input, &result);
         CallOutcome { input, result, published, index }
+    }
+
+    /// The outcome as the database `db` holds it, computed now (not kept).
+    pub async fn computed_on<C: sea_orm::ConnectionTrait>(
+        db: &C,
+        call: &StoredCall,
+        memo: &crate::store::sheet_memo::SheetMemo,
+    ) -> Result<CallOutcome, DomainError> {
+        Ok(CallOutcome::new(selection_input(db, call, memo).await?, false))
     }
 
     /// Where the application of this ref stands in `input.applications` and
@@ -110,16 +119,19 @@ pub async fn call_outcome_known(
     if let Some(hit) = state.reads.get::<CallOutcome>(KIND, call_id, key) {
         return Ok(hit);
     }
-    state.reads.forget_stale(KIND, call_id, key);
+    // What is kept may still hold: a write that changed nothing the outcome depends on (an
+    // interview's place, the demo clock) gives a new key, not new inputs.
+    let stale = state.reads.take_stale::<CallOutcome>(KIND, call_id, key);
     let started = std::time::Instant::now();
-    let outcome = match snapshot {
+    let (outcome, reused) = match snapshot {
         Some(_) => {
+            drop(stale);
             let snap = store::assessment::snapshot(&state.db, call_id, STAGE_FINAL)
                 .await?
                 .ok_or_else(|| DomainError::internal("the published snapshot went away"))?;
             let input: SelectionInput =
                 serde_json::from_str(&snap.inputs).map_err(DomainError::internal)?;
-            CallOutcome::new(input, true)
+            (Arc::new(CallOutcome::new(input, true)), false)
         }
         None => {
             let read;
@@ -130,36 +142,47 @@ pub async fn call_outcome_known(
                     &read
                 }
             };
-            CallOutcome::new(selection_input(&state.db, call, &state.sheets).await?, false)
+            let input = selection_input(&state.db, call, &state.sheets).await?;
+            match stale {
+                // The same inputs give the same result (the computation is pure).
+                Some(kept) if !kept.published && kept.input == input => (kept, true),
+                stale => {
+                    drop(stale);
+                    (Arc::new(CallOutcome::new(input, false)), false)
+                }
+            }
         }
     };
-    tracing::debug!(call_id, took = ?started.elapsed(), "outcome computed");
-    let outcome = Arc::new(outcome);
+    tracing::debug!(call_id, took = ?started.elapsed(), reused, "outcome computed");
     state.reads.put(KIND, call_id, key, outcome.clone());
     Ok(outcome)
 }
 
-/// Lets go of a kept outcome of the call computed from anything but what `key` says the database
-/// holds (a publication computes its own).
-pub fn forget_stale(state: &AppState, call_id: i32, key: CacheKey) {
-    state.reads.forget_stale(KIND, call_id, key);
-}
-
-/// Keeps an outcome a publication computed, under the key of what its commit left (the id of the
+/// Keeps an outcome a publication took, under the key of what its commit left (the id of the
 /// published final decision's snapshot, or the read key right after the commit), so the reads
 /// after it do not compute it again.
 pub fn remember(
     state: &AppState,
     call_id: i32,
     key: Remembered,
-    outcome: CallOutcome,
+    outcome: Arc<CallOutcome>,
 ) -> Arc<CallOutcome> {
     let key = match key {
         Remembered::Snapshot(id) => CacheKey { generation: u64::MAX, audit: i64::from(id) },
         Remembered::Read(key) => key,
     };
-    let outcome = Arc::new(outcome);
     state.reads.put(KIND, call_id, key, outcome.clone());
+    outcome
+}
+
+/// The outcome a final decision published, marked as the published one (its figures are the
+/// same). The kept entry it came from is let go first, so that it is taken, not copied (an
+/// outcome at 10,000 applications is some 100 MB); a reader still holding it gets a copy made.
+pub fn published(state: &AppState, call_id: i32, outcome: Arc<CallOutcome>) -> CallOutcome {
+    let nothing = CacheKey { generation: u64::MAX, audit: i64::MIN };
+    state.reads.forget_stale(KIND, call_id, nothing);
+    let mut outcome = Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone());
+    outcome.published = true;
     outcome
 }
 

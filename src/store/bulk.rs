@@ -34,11 +34,18 @@ pub async fn record_audit<C: ConnectionTrait>(
     db: &C,
     entries: Vec<AuditEntry<'_>>,
 ) -> Result<(), DbErr> {
-    let mut entries = entries.into_iter().peekable();
-    while entries.peek().is_some() {
-        let rows: Vec<audit_log::ActiveModel> = entries
-            .by_ref()
-            .take(CHUNK)
+    insert_audit(db, AuditRows::of(entries)).await
+}
+
+/// Audit lines made into rows before the transaction that writes them (a publication's holds
+/// the write lock).
+#[derive(Debug, Default)]
+pub struct AuditRows(Vec<audit_log::ActiveModel>);
+
+impl AuditRows {
+    pub fn of(entries: Vec<AuditEntry<'_>>) -> AuditRows {
+        let rows = entries
+            .into_iter()
             .map(|e| audit_log::ActiveModel {
                 at: Set(e.at),
                 actor_user_id: Set(e.actor.user_id),
@@ -51,7 +58,16 @@ pub async fn record_audit<C: ConnectionTrait>(
                 ..Default::default()
             })
             .collect();
-        audit_log::Entity::insert_many(rows).exec_without_returning(db).await?;
+        AuditRows(rows)
+    }
+}
+
+/// Writes audit lines made into rows, in their order, a statement per [`CHUNK`] of them.
+pub async fn insert_audit<C: ConnectionTrait>(db: &C, rows: AuditRows) -> Result<(), DbErr> {
+    let mut rows = rows.0.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<audit_log::ActiveModel> = rows.by_ref().take(CHUNK).collect();
+        audit_log::Entity::insert_many(chunk).exec_without_returning(db).await?;
     }
     Ok(())
 }

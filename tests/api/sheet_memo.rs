@@ -100,3 +100,53 @@ async fn a_sheet_is_read_once_and_a_correction_is_read_again() {
     };
     assert_ne!(line(&after.body), line(&cold.body), "the results show the correction");
 }
+
+/// A write that changes nothing the outcome depends on (here: a new user) gives a new read key
+/// but the same inputs: the kept outcome is taken again, not computed again. A change of the
+/// inputs (an assessor's correction) computes it again, as the rows alone give it.
+#[tokio::test]
+async fn an_outcome_is_computed_again_only_when_its_inputs_change() {
+    use std::sync::Arc;
+    use tuinier::service::outcome_cache::call_outcome;
+
+    let s = load_scenario();
+    let app = spawn_app_at(at("2022-05-01T09:00:00+02:00")).await;
+    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
+    r.setup().await.expect("setup");
+    r.intake().await.expect("intake");
+    r.first_round().await.expect("first round");
+    let call_id = i32::try_from(r.call_id()).unwrap();
+    let (state, db) = (&app.state, &app.state.db);
+    let call = store::calls::call_of(db, call_id).await.unwrap();
+    let kept = call_outcome(state, &call).await.unwrap();
+    assert!(Arc::ptr_eq(&kept, &call_outcome(state, &call).await.unwrap()), "kept");
+
+    let key = state.read_key().await.unwrap();
+    app.user("assessor", "nog-een@example.nl", None).await;
+    assert_ne!(state.read_key().await.unwrap(), key, "the write gives a new key");
+    let again = call_outcome(state, &call).await.unwrap();
+    assert!(Arc::ptr_eq(&kept, &again), "the same inputs: the kept outcome is taken again");
+
+    let sheets = s["first_round_scores"].as_array().unwrap();
+    let (first, other) = (&sheets[0], &sheets[1]);
+    let other = sheets
+        .iter()
+        .find(|x| x["assessor"] == first["assessor"] && x["application"] != first["application"])
+        .unwrap_or(other);
+    let (assessor, _) = r.assessor(first["assessor"].as_str().unwrap()).unwrap();
+    let who = Principal {
+        user_id: i32::try_from(assessor).unwrap(),
+        name: "assessor".into(),
+        role: Role::Assessor,
+        region_id: None,
+    };
+    let target = r.application_id(first["application"].as_str().unwrap()).unwrap();
+    let input = serde_json::from_value(other.clone()).unwrap();
+    svc::correct_sheet(state, &who, i32::try_from(target).unwrap(), Round::First, input, "fout")
+        .await
+        .expect("correction");
+    let changed = call_outcome(state, &call).await.unwrap();
+    assert!(!Arc::ptr_eq(&kept, &changed), "new inputs: computed again");
+    assert_ne!(changed.input, kept.input);
+    assert_eq!(changed.input, selection_input(db, &call, &SheetMemo::off()).await.unwrap());
+}

@@ -13,6 +13,7 @@ use crate::error::DomainError;
 use crate::mail::outbox::Attachment;
 use crate::service::auth::{Principal, Role};
 use crate::service::outcome::{self, AppRow, Outcome};
+use crate::service::outcome_cache::CallOutcome;
 use crate::service::{AppState, audit};
 use crate::store::{self, calls::StoredCall, calls::call_of, letters::LetterMeta};
 
@@ -20,7 +21,7 @@ use crate::store::{self, calls::StoredCall, calls::call_of, letters::LetterMeta}
 pub struct Publishing<'a> {
     pub who: &'a Principal,
     pub call: &'a StoredCall,
-    pub outcome: &'a Outcome,
+    pub outcome: &'a CallOutcome,
     pub letters: &'a Resolved,
     pub now: DateTime<Utc>,
 }
@@ -51,12 +52,12 @@ pub async fn freeze_batch<C: ConnectionTrait>(
 
 /// At publication: the letters that belong to a decision email, pending (the letter worker
 /// renders them after the commit), and the attachment the email waits for. An invitation is
-/// stored as a letter too, but the email gives the date, time and place (no attachment).
+/// stored as a letter too, but the email gives the date, time and place (no attachment). Made
+/// before the write lock: the publication gives them their batch (`freeze_batch`) inside it.
 pub fn pending(
     p: &Publishing<'_>,
     app: &AppRow,
     email_kind: &str,
-    batch_id: i32,
 ) -> (Vec<store::letters::NewLetter>, Option<Attachment>) {
     let invitation =
         (email_kind == "interview_invitation").then_some(LetterKind::InterviewInvitation);
@@ -82,7 +83,7 @@ pub fn pending(
             correction_reason: None,
             issued_by: Some(p.who.user_id),
             issued_at: p.now,
-            batch_id: Some(batch_id),
+            batch_id: None,
         });
     }
     (letters, attachment)

@@ -1,32 +1,47 @@
-//! What a publication reads, checks and freezes, prepared before it takes the write lock: the
-//! round's state, the outcome (every sheet and decision), the letter settings and their checks,
-//! and the frozen snapshot's bytes and SHA-256. Inside the write transaction only the key of
+//! What a publication reads, checks and makes, prepared before it takes the write lock: the
+//! round's state, the outcome (every sheet and decision: the one the reads keep when it was
+//! computed from what the database holds, otherwise computed), the letter settings and their
+//! checks, the frozen snapshot's bytes and SHA-256, and the rows it writes (`plan`). Inside the write transaction only the key of
 //! what the database holds (`store::read_cache::CacheKey`: the writes committed through this
 //! process and the newest audit line) is read again: when it is the key read before the
 //! preparation, nothing was committed meanwhile and the preparation stands; otherwise it is
 //! prepared again inside the transaction. A stale outcome is never published.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::closed_outcome;
+use super::plan::Plan;
 use crate::domain::call::stage;
 use crate::domain::digest::sha256_hex;
-use crate::domain::round::Round;
+use crate::domain::round::{Round, RoundState};
+use crate::domain::selection::Pending;
 use crate::error::DomainError;
 use crate::service::AppState;
-use crate::service::letters::{self, Resolved};
-use crate::service::outcome::Outcome;
+use crate::service::assessment::rounds::round_state;
+use crate::service::auth::Principal;
+use crate::service::letters::{self, Publishing, Resolved};
+use crate::service::outcome::submitted_apps;
+use crate::service::outcome_cache::{CallOutcome, Known, call_outcome_known};
 use crate::store::read_cache::{CacheKey, latest_audit_id};
-use crate::store::sheet_memo::SheetMemo;
 use crate::store::{WriteTx, calls::StoredCall, calls::call_of};
 
-/// A publication read, checked and frozen, ready to be written.
+/// A publication read, checked, frozen and made, ready to be written.
 pub(super) struct Prepared {
     pub call: StoredCall,
-    pub outcome: Outcome,
+    pub outcome: Arc<CallOutcome>,
     pub letters: Resolved,
     pub frozen: Frozen,
+    pub plan: Plan,
+}
+
+/// Where a preparation takes the outcome from.
+enum Source<'a> {
+    /// Before the lock: the outcome the reads keep under this key (computed and kept if not).
+    Kept(&'a AppState, CacheKey),
+    /// Inside the lock: computed from the transaction.
+    Computed(&'a AppState),
 }
 
 /// The frozen snapshot: the outcome's inputs and result as JSON, serialised once, and the
@@ -38,7 +53,7 @@ pub(super) struct Frozen {
 }
 
 impl Frozen {
-    fn of(o: &Outcome) -> Result<Frozen, DomainError> {
+    fn of(o: &CallOutcome) -> Result<Frozen, DomainError> {
         let inputs = serde_json::to_string(&o.input).map_err(DomainError::internal)?;
         let result = serde_json::to_string(&o.result).map_err(DomainError::internal)?;
         let sha256 = sha256_hex(inputs.as_bytes());
@@ -51,10 +66,10 @@ impl Frozen {
 /// pending, or while a letter cannot be issued.
 async fn prepare<C: ConnectionTrait>(
     db: &C,
-    call_id: i32,
-    round: Round,
+    who: &Principal,
+    (call_id, round): (i32, Round),
     now: DateTime<Utc>,
-    memo: &SheetMemo,
+    source: Source<'_>,
 ) -> Result<Prepared, DomainError> {
     let call = call_of(db, call_id).await?;
     let (moment, early) = match round {
@@ -70,13 +85,72 @@ async fn prepare<C: ConnectionTrait>(
     if call.definition.moment(moment).is_some_and(|t| now < t) {
         return Err(DomainError::Conflict(early.into()));
     }
-    let outcome = closed_outcome(db, &call, round, now, memo).await?;
+    closed(db, &call, round, now).await?;
+    let apps = submitted_apps(db, call.id).await?;
+    let outcome = match source {
+        Source::Kept(state, key) => {
+            call_outcome_known(state, Known::Call(&call), None, Some(key)).await?
+        }
+        Source::Computed(state) => {
+            Arc::new(CallOutcome::computed_on(db, &call, &state.sheets).await?)
+        }
+    };
+    let pending = match round {
+        Round::First => &outcome.result.first_round_pending,
+        Round::Final => &outcome.result.final_pending,
+    };
+    if !pending.is_empty() {
+        return Err(DomainError::Conflict(format!("still pending: {}", pending_message(pending))));
+    }
     let letters = letters::resolve(db, call_id).await?;
-    let (input, result, apps) = (&outcome.input, &outcome.result, &outcome.apps);
+    let (input, result) = (&outcome.input, &outcome.result);
     let first = round == Round::First;
-    letters::ready_to_publish(db, &call, input, result, &letters, apps, first).await?;
-    let frozen = Frozen::of(&outcome)?;
-    Ok(Prepared { call, outcome, letters, frozen })
+    letters::ready_to_publish(db, &call, input, result, &letters, &apps, first).await?;
+    // The snapshot's bytes are made on the other core while the rows are made on this one.
+    let shared = outcome.clone();
+    let frozen = tokio::task::spawn_blocking(move || Frozen::of(&shared));
+    let p = Publishing { who, call: &call, outcome: &outcome, letters: &letters, now };
+    let plan = Plan::of(&p, &apps, round)?;
+    let frozen = frozen.await.map_err(DomainError::internal)??;
+    Ok(Prepared { call, outcome, letters, frozen, plan })
+}
+
+/// Refuses (409) a round that is not closed, or published already.
+async fn closed<C: ConnectionTrait>(
+    db: &C,
+    call: &StoredCall,
+    round: Round,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let (published, not_closed) = match round {
+        Round::First => (
+            "the first-round outcome is published already",
+            "close the first round before publishing its outcome",
+        ),
+        Round::Final => (
+            "the final decision is published already",
+            "close the final round before publishing the decision",
+        ),
+    };
+    match round_state(db, call, round, now).await? {
+        RoundState::Closed => Ok(()),
+        RoundState::Published => Err(DomainError::Conflict(published.into())),
+        _ => Err(DomainError::Conflict(not_closed.into())),
+    }
+}
+
+fn pending_message(p: &[Pending]) -> String {
+    p.iter()
+        .map(|p| match p {
+            Pending::KnockoutDecision(r) => format!("a knock-out decision on {r}"),
+            Pending::TieDecision(rs) => {
+                format!("a decision on the tie at the last award place between {}", rs.join(", "))
+            }
+            Pending::FinalScore(r) => format!("final-round sheets for {r}"),
+            Pending::ManualAllocation => "the amounts of the allocation by hand".to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The key of what the database holds, read inside the write transaction (no writer of this
@@ -90,14 +164,15 @@ pub(super) async fn key_inside(state: &AppState, txn: &WriteTx) -> Result<CacheK
 /// committed between the preparation's start and the lock, otherwise again inside it.
 pub(super) async fn locked(
     state: &AppState,
+    who: &Principal,
     call_id: i32,
     round: Round,
     now: DateTime<Utc>,
 ) -> Result<(WriteTx, Prepared), DomainError> {
     let started = std::time::Instant::now();
     let before = state.read_key().await?;
-    crate::service::outcome_cache::forget_stale(state, call_id, before);
-    let early = prepare(&state.db, call_id, round, now, &state.sheets).await;
+    let source = Source::Kept(state, before);
+    let early = prepare(&state.db, who, (call_id, round), now, source).await;
     let prepared_in = started.elapsed();
     let txn = state.write().await?;
     if key_inside(state, &txn).await? == before {
@@ -106,6 +181,6 @@ pub(super) async fn locked(
     }
     drop(early);
     tracing::debug!(call_id, "a change was committed while the publication was prepared");
-    let prepared = prepare(&txn, call_id, round, now, &state.sheets).await?;
+    let prepared = prepare(&txn, who, (call_id, round), now, Source::Computed(state)).await?;
     Ok((txn, prepared))
 }
