@@ -244,24 +244,24 @@ fn attachment_columns(a: Option<Attachment>) -> AttachmentColumns {
     }
 }
 
-/// An email made ready before the transaction that queues it: its HTML and Message-ID made, so
-/// that the transaction (a publication's holds the write lock) only writes.
+/// An email made ready before the transaction that queues it: rendered, its Message-ID made.
+/// Its HTML is made as its row is, a chunk at a time, so a publication does not hold the HTML of
+/// every email at once.
 #[derive(Debug)]
 pub struct ReadyEmail {
     pub(super) email: NewEmail,
-    body_html: String,
     message_id: String,
 }
 
 impl ReadyEmail {
     pub fn of(email: NewEmail) -> Result<ReadyEmail, DomainError> {
-        let body_html = super::templates::html_of(&email.subject, &email.body_text);
-        Ok(ReadyEmail { email, body_html, message_id: message_id()? })
+        Ok(ReadyEmail { email, message_id: message_id()? })
     }
 }
 
 pub(super) fn row_of(ready: ReadyEmail) -> outbox::ActiveModel {
-    let ReadyEmail { email, body_html, message_id } = ready;
+    let ReadyEmail { email, message_id } = ready;
+    let body_html = super::templates::html_of(&email.subject, &email.body_text);
     let (attachment_filename, attachment_media_type, attachment_content) =
         attachment_columns(email.attachment);
     outbox::ActiveModel {

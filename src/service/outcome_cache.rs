@@ -181,7 +181,10 @@ pub fn remember(
 pub fn published(state: &AppState, call_id: i32, outcome: Arc<CallOutcome>) -> CallOutcome {
     let nothing = CacheKey { generation: u64::MAX, audit: i64::MIN };
     state.reads.forget_stale(KIND, call_id, nothing);
-    let mut outcome = Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone());
+    let mut outcome = Arc::try_unwrap(outcome).unwrap_or_else(|shared| {
+        tracing::debug!(call_id, "the published outcome is copied: a reader still holds it");
+        (*shared).clone()
+    });
     outcome.published = true;
     outcome
 }

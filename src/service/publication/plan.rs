@@ -127,6 +127,7 @@ impl Plan {
         round: Round,
     ) -> Result<(), DomainError> {
         let Plan { statuses, letters: new_letters, emails, trail } = self;
+        let started = std::time::Instant::now();
         for (status, ids) in statuses {
             store::bulk::set_statuses(txn, &ids, status, p.now).await?;
         }
@@ -136,6 +137,7 @@ impl Plan {
         store::letters::insert_many(txn, new_letters).await?;
         crate::mail::bulk::enqueue_ready(txn, emails).await?;
         store::bulk::insert_audit(txn, trail).await?;
+        tracing::debug!(call_id = p.call.id, took = ?started.elapsed(), "publication rows written");
         Ok(())
     }
 }

@@ -86,6 +86,7 @@ async fn prepare<C: ConnectionTrait>(
         return Err(DomainError::Conflict(early.into()));
     }
     closed(db, &call, round, now).await?;
+    let started = std::time::Instant::now();
     let apps = submitted_apps(db, call.id).await?;
     let outcome = match source {
         Source::Kept(state, key) => {
@@ -95,6 +96,7 @@ async fn prepare<C: ConnectionTrait>(
             Arc::new(CallOutcome::computed_on(db, &call, &state.sheets).await?)
         }
     };
+    let outcome_in = started.elapsed();
     let pending = match round {
         Round::First => &outcome.result.first_round_pending,
         Round::Final => &outcome.result.final_pending,
@@ -111,7 +113,10 @@ async fn prepare<C: ConnectionTrait>(
     let frozen = tokio::task::spawn_blocking(move || Frozen::of(&shared));
     let p = Publishing { who, call: &call, outcome: &outcome, letters: &letters, now };
     let plan = Plan::of(&p, &apps, round)?;
+    let planned_in = started.elapsed();
     let frozen = frozen.await.map_err(DomainError::internal)??;
+    let frozen_in = started.elapsed();
+    tracing::debug!(call_id, ?outcome_in, ?planned_in, ?frozen_in, "publication prepared");
     Ok(Prepared { call, outcome, letters, frozen, plan })
 }
 
