@@ -108,13 +108,12 @@ async fn prepare<C: ConnectionTrait>(
     let (input, result) = (&outcome.input, &outcome.result);
     let first = round == Round::First;
     letters::ready_to_publish(db, &call, input, result, &letters, &apps, first).await?;
-    // The snapshot's bytes are made on the other core while the rows are made on this one.
-    let shared = outcome.clone();
-    let frozen = tokio::task::spawn_blocking(move || Frozen::of(&shared));
     let p = Publishing { who, call: &call, outcome: &outcome, letters: &letters, now };
     let plan = Plan::of(&p, &apps, round)?;
     let planned_in = started.elapsed();
-    let frozen = frozen.await.map_err(DomainError::internal)??;
+    // Not on another core beside the plan: tried, it gained 0.1 s at 10,000 and the peak memory
+    // rose.
+    let frozen = Frozen::of(&outcome)?;
     let frozen_in = started.elapsed();
     tracing::debug!(call_id, ?outcome_in, ?planned_in, ?frozen_in, "publication prepared");
     Ok(Prepared { call, outcome, letters, frozen, plan })
