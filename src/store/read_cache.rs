@@ -83,23 +83,6 @@ impl ReadCache {
         drop(stale);
     }
 
-    /// Takes out the entry of `kind` for `id` unless it was computed under `key`: a stale entry,
-    /// for a caller that may find it still holds (it puts it back under the new key).
-    pub fn take_stale<T: Any + Send + Sync>(
-        &self,
-        kind: &'static str,
-        id: i32,
-        key: CacheKey,
-    ) -> Option<Arc<T>> {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        match entries.get(&(kind, id)) {
-            Some((k, _)) if *k != key => {
-                entries.remove(&(kind, id)).and_then(|(_, v)| v.downcast::<T>().ok())
-            }
-            _ => None,
-        }
-    }
-
     /// The key of what the database holds now: this process's write generation and the newest
     /// audit line, read by a statement that started after this call (see `store::audit_probe`),
     /// shared with the readers that asked at about the same time.
@@ -136,17 +119,5 @@ mod tests {
         cache.forget_stale("outcome", 7, b);
         assert_eq!(cache.get::<u32>("outcome", 7, a), None);
         assert_eq!(cache.get::<u32>("outcome", 8, a).as_deref(), Some(&43), "another call's stays");
-    }
-
-    #[test]
-    fn only_an_entry_of_another_key_is_taken_out() {
-        let cache = ReadCache::default();
-        let (a, b) = (CacheKey { generation: 1, audit: 5 }, CacheKey { generation: 2, audit: 5 });
-        cache.put("outcome", 7, a, Arc::new(42_u32));
-        assert_eq!(cache.take_stale::<u32>("outcome", 7, a), None, "a current entry stays");
-        assert_eq!(cache.get::<u32>("outcome", 7, a).as_deref(), Some(&42));
-        assert_eq!(cache.take_stale::<u32>("outcome", 7, b).as_deref(), Some(&42));
-        assert_eq!(cache.get::<u32>("outcome", 7, a), None, "taken out, not copied");
-        assert_eq!(cache.take_stale::<u32>("outcome", 7, b), None);
     }
 }

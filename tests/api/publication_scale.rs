@@ -437,3 +437,46 @@ async fn the_publications_statements_do_not_grow_per_application() {
         large - small
     );
 }
+
+/// A publication takes the outcome the reads keep when nothing changed since it was computed (the
+/// close answered with it): the same one, not computed again; and the reads after the commit find
+/// it kept under the new key.
+#[tokio::test]
+async fn a_publication_takes_the_outcome_the_reads_keep() {
+    use tuinier::service::outcome_cache::call_outcome;
+
+    let app = spawn_app().await;
+    let s = load_scenario();
+    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
+    r.setup().await.expect("setup");
+    r.intake().await.expect("intake");
+    r.first_round().await.expect("first round");
+    let call_id = r.call_id();
+    app.clock.set(crate::intake::stage_at(&s["call"], "first_assessment"));
+    let close = format!("/calls/{call_id}/rounds/first/close");
+    assert_eq!(app.post(&close, &app.staff_token, &json!({})).await.status, 200);
+    for d in s["decisions"]["knockout"].as_array().cloned().unwrap_or_default() {
+        let id = r.application_id(d["application"].as_str().unwrap()).unwrap();
+        let body = json!({"verdict": d["verdict"], "reason": d["reason"]});
+        let path = format!("/applications/{id}/knockout-decision");
+        assert_eq!(app.post(&path, &app.staff_token, &body).await.status, 200);
+    }
+    r.plan_interviews().await.expect("interview details");
+    let state = &app.state;
+    let call =
+        tuinier::store::calls::call_of(&state.db, i32::try_from(call_id).unwrap()).await.unwrap();
+    let kept = call_outcome(state, &call).await.unwrap();
+    assert!(Arc::ptr_eq(&kept, &call_outcome(state, &call).await.unwrap()), "kept");
+
+    let staff = tuinier::service::auth::authenticate(state, &app.staff_token)
+        .await
+        .unwrap()
+        .expect("the staff user");
+    let published =
+        tuinier::service::publication::publish_first_round(state, &staff, call.id).await.unwrap();
+    assert!(Arc::ptr_eq(&kept, &published), "the publication took the kept outcome");
+    let after = call_outcome(state, &call).await.unwrap();
+    assert!(Arc::ptr_eq(&kept, &after), "the reads after the commit find it kept");
+    let answer = app.get(&format!("/calls/{call_id}/results?limit=500"), &app.staff_token).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+}
