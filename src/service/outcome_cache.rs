@@ -170,7 +170,8 @@ pub fn remember(
 
 /// The outcome a final decision published, marked as the published one (its figures are the
 /// same). The kept entry it came from is let go first, so that it is taken, not copied (an
-/// outcome at 10,000 applications is some 100 MB); a reader still holding it gets a copy made.
+/// outcome at 10,000 applications is some 100 MB); only while a reader still holds it is it
+/// copied.
 pub fn published(state: &AppState, call_id: i32, outcome: Arc<CallOutcome>) -> CallOutcome {
     let nothing = CacheKey { generation: u64::MAX, audit: i64::MIN };
     state.reads.forget_stale(KIND, call_id, nothing);

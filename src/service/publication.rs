@@ -6,8 +6,8 @@
 //! written in one short transaction: the rows in a few multi-row statements per kind whatever
 //! the call's size, the inputs frozen and the round published; for the final decision the
 //! awarded applications become proeftuinen (`monitoring`). The letters are rendered after the
-//! commit by the letter worker (`letters::render`), one at a time, from what was frozen; an email
-//! leaves only with its letter. The outcome is kept for the reads after the commit
+//! commit by the letter worker (`letters::render`), a batch at a time, from what was frozen; an
+//! email leaves only with its letter. The outcome is kept for the reads after the commit
 //! (`outcome_cache::remember`), so they do not compute it again.
 
 use std::sync::Arc;
@@ -74,7 +74,8 @@ pub async fn publish_final(
     let Prepared { call, outcome, letters, frozen, plan } = prepared;
     let p = Publishing { who, call: &call, outcome: &outcome, letters: &letters, now };
     plan.write(&txn, &p, Round::Final).await?;
-    let details = serde_json::json!({"stage": STAGE_FINAL, "allocated_total": outcome.result.allocated_total});
+    let allocated_total = &outcome.result.allocated_total;
+    let details = serde_json::json!({"stage": STAGE_FINAL, "allocated_total": allocated_total});
     let sha256 = frozen.sha256.clone();
     let snapshot = publish_round(&txn, &p, Round::Final, details, frozen).await?;
     super::monitoring::create_proeftuinen_for_awards(
