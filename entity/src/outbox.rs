@@ -32,7 +32,8 @@ pub struct Model {
     pub attachment_media_type: Option<String>,
     #[sea_orm(column_type = "Blob", nullable)]
     pub attachment_content: Option<Vec<u8>>,
-    /// The HTML alternative of `body_text`, rendered at queueing.
+    /// The HTML alternative of `body_text` as rows queued before 2026-12 kept it; newer rows leave
+    /// it empty and the HTML is made from the subject and text when sent (`templates::html_of`).
     #[sea_orm(column_type = "Text", nullable)]
     pub body_html: Option<String>,
     /// The `From` the message went out with (set when it is sent).

@@ -23,7 +23,6 @@ use crate::domain::round::Round;
 use crate::domain::selection;
 use crate::error::DomainError;
 use crate::store;
-use crate::store::read_cache::CacheKey;
 use prepare::{Frozen, Prepared};
 
 mod plan;
@@ -48,10 +47,9 @@ pub async fn publish_first_round(
     let sha256 = frozen.sha256.clone();
     publish_round(&txn, &p, Round::First, details, frozen).await?;
     // The reads after the commit find the outcome it leaves: the same sheets and decisions.
-    let key = prepare::key_inside(state, &txn).await?;
+    let after = state.key_after_commit(&txn).await?;
     txn.commit().await?;
     tracing::debug!(call_id, held = ?locked_at.elapsed(), "first-round outcome committed");
-    let after = CacheKey { generation: key.generation + 2, ..key };
     let kept = outcome_cache::remember(state, call_id, Remembered::Read(after), outcome);
     // The letters are rendered from these very inputs (frozen under this SHA-256).
     letters::render::share_frozen(sha256, kept.clone());

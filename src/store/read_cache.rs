@@ -68,6 +68,19 @@ impl ReadCache {
         entries.insert((kind, id), (key, value));
     }
 
+    /// Keeps the entry of `kind` for `id` under `to` when it is under `from`: for a write that
+    /// changed nothing the entry was computed from. Whether it moved.
+    pub fn rekey(&self, kind: &'static str, id: i32, from: CacheKey, to: CacheKey) -> bool {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        match entries.get_mut(&(kind, id)) {
+            Some((k, _)) if *k == from => {
+                *k = to;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Lets go of the entry of `kind` for `id` unless it was computed under `key`: a stale entry
     /// is not held beside the one computed to replace it (at 10,000 applications an outcome is
     /// some 100 MB).
@@ -119,5 +132,22 @@ mod tests {
         cache.forget_stale("outcome", 7, b);
         assert_eq!(cache.get::<u32>("outcome", 7, a), None);
         assert_eq!(cache.get::<u32>("outcome", 8, a).as_deref(), Some(&43), "another call's stays");
+    }
+
+    #[test]
+    fn only_an_entry_under_the_key_it_is_moved_from_is_moved() {
+        let cache = ReadCache::default();
+        let (a, b, c) = (
+            CacheKey { generation: 1, audit: 5 },
+            CacheKey { generation: 3, audit: 6 },
+            CacheKey { generation: 5, audit: 7 },
+        );
+        cache.put("outcome", 7, a, Arc::new(42_u32));
+        assert!(!cache.rekey("outcome", 7, b, c), "not under b");
+        assert_eq!(cache.get::<u32>("outcome", 7, c), None);
+        assert!(cache.rekey("outcome", 7, a, b));
+        assert_eq!(cache.get::<u32>("outcome", 7, a), None, "no longer under a");
+        assert_eq!(cache.get::<u32>("outcome", 7, b).as_deref(), Some(&42));
+        assert!(!cache.rekey("outcome", 8, a, b), "no entry");
     }
 }

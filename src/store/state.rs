@@ -55,6 +55,21 @@ impl AppState {
         Ok(CacheKey { generation, audit })
     }
 
+    /// The read key inside the write transaction `txn`. No other writer, of this process or
+    /// another, commits while it is open (see `store::tx`), so read before its own writes it is
+    /// the key of what the database held when it started.
+    pub async fn key_inside(&self, txn: &WriteTx) -> Result<CacheKey, DomainError> {
+        let audit = super::read_cache::latest_audit_id(txn).await?;
+        Ok(CacheKey { generation: self.writes.generation(), audit })
+    }
+
+    /// The read key the reads will find right after `txn` commits, read inside it after its last
+    /// write (and audit line): its commit moves this process's write generation twice.
+    pub async fn key_after_commit(&self, txn: &WriteTx) -> Result<CacheKey, DomainError> {
+        let key = self.key_inside(txn).await?;
+        Ok(CacheKey { generation: key.generation + 2, ..key })
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

@@ -480,3 +480,60 @@ async fn a_publication_takes_the_outcome_the_reads_keep() {
     let answer = app.get(&format!("/calls/{call_id}/results?limit=500"), &app.staff_token).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
+
+/// Planning the interviews changes none of the outcome's inputs: the outcome kept before them is
+/// still the call's after them, and the publication takes it (at 10,000 applications it would
+/// otherwise compute it again, a second of its time). A write that does change an input (a
+/// knock-out decision) still lets it go.
+#[tokio::test]
+async fn the_interviews_keep_the_outcome_and_a_decision_lets_it_go() {
+    use tuinier::service::outcome_cache::call_outcome;
+
+    let app = spawn_app().await;
+    let s = load_scenario();
+    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
+    r.setup().await.expect("setup");
+    r.intake().await.expect("intake");
+    r.first_round().await.expect("first round");
+    let call_id = r.call_id();
+    app.clock.set(crate::intake::stage_at(&s["call"], "first_assessment"));
+    let close = format!("/calls/{call_id}/rounds/first/close");
+    assert_eq!(app.post(&close, &app.staff_token, &json!({})).await.status, 200);
+    let knockouts = s["decisions"]["knockout"].as_array().cloned().unwrap_or_default();
+    assert!(!knockouts.is_empty(), "the scenario decides a knock-out");
+    let paths: Vec<String> = knockouts
+        .iter()
+        .map(|d| {
+            let id = r.application_id(d["application"].as_str().unwrap()).unwrap();
+            format!("/applications/{id}/knockout-decision")
+        })
+        .collect();
+    for (d, path) in knockouts.iter().zip(&paths) {
+        let body = json!({"verdict": d["verdict"], "reason": d["reason"]});
+        assert_eq!(app.post(path, &app.staff_token, &body).await.status, 200);
+    }
+    let state = &app.state;
+    let call =
+        tuinier::store::calls::call_of(&state.db, i32::try_from(call_id).unwrap()).await.unwrap();
+    let kept = call_outcome(state, &call).await.unwrap();
+
+    r.plan_interviews().await.expect("interview details");
+    let after_interviews = call_outcome(state, &call).await.unwrap();
+    assert!(Arc::ptr_eq(&kept, &after_interviews), "the interviews kept the outcome");
+    drop(after_interviews);
+
+    let reason = "Opnieuw beoordeeld na de gesprekken.";
+    let body = json!({"verdict": knockouts[0]["verdict"], "reason": reason});
+    assert_eq!(app.post(&paths[0], &app.staff_token, &body).await.status, 200);
+    let after_decision = call_outcome(state, &call).await.unwrap();
+    assert!(!Arc::ptr_eq(&kept, &after_decision), "a knock-out decision let the outcome go");
+
+    r.plan_interviews().await.expect("interview details again");
+    let staff = tuinier::service::auth::authenticate(state, &app.staff_token)
+        .await
+        .unwrap()
+        .expect("the staff user");
+    let published =
+        tuinier::service::publication::publish_first_round(state, &staff, call.id).await.unwrap();
+    assert!(Arc::ptr_eq(&after_decision, &published), "the publication took the kept outcome");
+}

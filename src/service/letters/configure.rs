@@ -7,7 +7,7 @@ use super::{Resolved, programme_settings, resolve, templates};
 use crate::error::{DomainError, FieldError};
 use crate::service::auth::{Principal, Role};
 use crate::service::outcome::{self};
-use crate::service::{AppState, audit};
+use crate::service::{AppState, audit, outcome_cache};
 use crate::store::{self, calls::call_of};
 
 #[tracing::instrument(skip_all, fields(call_id = call_id))]
@@ -149,6 +149,7 @@ pub async fn set_interview(
     }
     let now = state.now();
     let txn = state.write().await?;
+    let before = state.key_inside(&txn).await?;
     call_of(&txn, call_id).await?;
     let app = outcome::app_row(&txn, application_id).await?;
     if app.call_id != call_id {
@@ -179,6 +180,9 @@ pub async fn set_interview(
     )
     .await?;
     let resolved = resolve(&txn, call_id).await?;
+    let after = state.key_after_commit(&txn).await?;
     txn.commit().await?;
+    // Only the letter settings changed: the outcome kept before is still the call's.
+    outcome_cache::unchanged_by(state, call_id, before, after);
     Ok(resolved)
 }

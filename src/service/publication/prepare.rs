@@ -24,7 +24,7 @@ use crate::service::auth::Principal;
 use crate::service::letters::{self, Publishing, Resolved};
 use crate::service::outcome::submitted_apps;
 use crate::service::outcome_cache::{CallOutcome, Known, call_outcome_known};
-use crate::store::read_cache::{CacheKey, latest_audit_id};
+use crate::store::read_cache::CacheKey;
 use crate::store::{WriteTx, calls::StoredCall, calls::call_of};
 
 /// A publication read, checked, frozen and made, ready to be written.
@@ -157,13 +157,6 @@ fn pending_message(p: &[Pending]) -> String {
         .join("; ")
 }
 
-/// The key of what the database holds, read inside the write transaction (no writer of this
-/// process or another can commit while it is open).
-pub(super) async fn key_inside(state: &AppState, txn: &WriteTx) -> Result<CacheKey, DomainError> {
-    let audit = latest_audit_id(txn).await?;
-    Ok(CacheKey { generation: state.writes.generation(), audit })
-}
-
 /// Opens the write transaction with the publication prepared: before the lock when nothing was
 /// committed between the preparation's start and the lock, otherwise again inside it.
 pub(super) async fn locked(
@@ -179,7 +172,7 @@ pub(super) async fn locked(
     let early = prepare(&state.db, who, (call_id, round), now, source).await;
     let prepared_in = started.elapsed();
     let txn = state.write().await?;
-    if key_inside(state, &txn).await? == before {
+    if state.key_inside(&txn).await? == before {
         tracing::debug!(call_id, ?prepared_in, "publication prepared before the write lock");
         return Ok((txn, early?));
     }
