@@ -120,6 +120,7 @@ async fn freeze(
     frozen: Frozen,
 ) -> Result<i32, DomainError> {
     let Frozen { inputs, result, sha256 } = frozen;
+    let (started, bytes) = (std::time::Instant::now(), inputs.len() + result.len());
     let id = store::assessment::insert_snapshot(
         txn,
         store::assessment::NewSnapshot {
@@ -134,6 +135,7 @@ async fn freeze(
         },
     )
     .await?;
+    tracing::debug!(call_id = p.call.id, bytes, took = ?started.elapsed(), "snapshot stored");
     Ok(id)
 }
 

@@ -131,13 +131,23 @@ impl Plan {
         for (status, ids) in statuses {
             store::bulk::set_statuses(txn, &ids, status, p.now).await?;
         }
+        let statuses_in = started.elapsed();
         let batch_id = letters::freeze_batch(txn, p, round.stage()).await?;
         let new_letters =
             new_letters.into_iter().map(|l| NewLetter { batch_id: Some(batch_id), ..l }).collect();
         store::letters::insert_many(txn, new_letters).await?;
+        let letters_in = started.elapsed();
         crate::mail::bulk::enqueue_ready(txn, emails).await?;
+        let emails_in = started.elapsed();
         store::bulk::insert_audit(txn, trail).await?;
-        tracing::debug!(call_id = p.call.id, took = ?started.elapsed(), "publication rows written");
+        tracing::debug!(
+            call_id = p.call.id,
+            ?statuses_in,
+            ?letters_in,
+            ?emails_in,
+            took = ?started.elapsed(),
+            "publication rows written"
+        );
         Ok(())
     }
 }
