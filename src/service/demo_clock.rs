@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::auth::{Principal, Role};
-use super::{AppState, audit, calls};
+use super::{AppState, audit, calls, outcome_cache};
 use crate::clock::DemoClock;
 use crate::error::DomainError;
 use crate::store;
@@ -83,10 +83,14 @@ pub async fn move_clock(
     })?;
     // Whole seconds, rounded up, so a restart never lands before the time staff moved to.
     let seconds = offset.num_seconds() + i64::from(offset.subsec_nanos() > 0);
-    store::demo::set_offset(&state.db, marker.id, seconds).await?;
     let now = state.now();
+    // One write with its audit line, between no others, so the outcomes kept before it stay
+    // kept: no outcome depends on the time.
+    let txn = state.write().await?;
+    let before = state.key_inside(&txn).await?;
+    store::demo::set_offset(&txn, marker.id, seconds).await?;
     audit::record(
-        &state.db,
+        &txn,
         audit::AuditEntry {
             actor: &who.actor(),
             at: now,
@@ -100,6 +104,9 @@ pub async fn move_clock(
         },
     )
     .await?;
+    let after = state.key_after_commit(&txn).await?;
+    txn.commit().await?;
+    outcome_cache::unchanged_by_any(state, before, after);
     // The scheduler follows at once (it also ticks on its own interval).
     let queued = super::deadlines::tick(state).await?;
     Ok(ClockMoved { previous, now, offset_seconds: seconds, reminders_queued: queued.len() })

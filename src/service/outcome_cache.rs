@@ -193,6 +193,12 @@ pub fn unchanged_by(state: &AppState, call_id: i32, before: CacheKey, after: Cac
     state.reads.rekey(KIND, call_id, before, after)
 }
 
+/// [`unchanged_by`] for the outcomes of every call (a write that concerns no call: the demo
+/// clock).
+pub fn unchanged_by_any(state: &AppState, before: CacheKey, after: CacheKey) -> usize {
+    state.reads.rekey_all(KIND, before, after)
+}
+
 /// What a remembered outcome was computed from.
 #[derive(Debug, Clone, Copy)]
 pub enum Remembered {

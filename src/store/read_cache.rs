@@ -81,6 +81,19 @@ impl ReadCache {
         }
     }
 
+    /// [`ReadCache::rekey`] for the entries of `kind` of every id; how many moved.
+    pub fn rekey_all(&self, kind: &'static str, from: CacheKey, to: CacheKey) -> usize {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut moved = 0;
+        for ((k, _), (key, _)) in entries.iter_mut() {
+            if *k == kind && *key == from {
+                *key = to;
+                moved += 1;
+            }
+        }
+        moved
+    }
+
     /// Lets go of the entry of `kind` for `id` unless it was computed under `key`: a stale entry
     /// is not held beside the one computed to replace it (at 10,000 applications an outcome is
     /// some 100 MB).
@@ -149,5 +162,11 @@ mod tests {
         assert_eq!(cache.get::<u32>("outcome", 7, a), None, "no longer under a");
         assert_eq!(cache.get::<u32>("outcome", 7, b).as_deref(), Some(&42));
         assert!(!cache.rekey("outcome", 8, a, b), "no entry");
+        cache.put("outcome", 8, a, Arc::new(43_u32));
+        cache.put("other", 8, a, Arc::new(44_u32));
+        assert_eq!(cache.rekey_all("outcome", b, c), 1, "only the entry under b");
+        assert_eq!(cache.get::<u32>("outcome", 7, c).as_deref(), Some(&42));
+        assert_eq!(cache.get::<u32>("outcome", 8, a).as_deref(), Some(&43));
+        assert_eq!(cache.get::<u32>("other", 8, a).as_deref(), Some(&44), "another kind stays");
     }
 }

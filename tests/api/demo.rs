@@ -322,7 +322,14 @@ async fn the_demo_clock_is_for_staff_moves_only_forward_and_only_on_a_demo_datab
         )
         .await;
     assert_eq!(status, 401);
+    // No outcome depends on the time: the open call's outcome kept before the move is still
+    // its outcome after it (a publication right after the move takes it, not computes it again).
+    let open =
+        tuinier::store::calls::call_of(&d.state.db, i32::try_from(call).unwrap()).await.unwrap();
+    let kept = tuinier::service::outcome_cache::call_outcome(&d.state, &open).await.unwrap();
     let moved = d.clock_to("first_assessment").await;
+    let after = tuinier::service::outcome_cache::call_outcome(&d.state, &open).await.unwrap();
+    assert!(Arc::ptr_eq(&kept, &after), "the outcome stayed kept across the clock's move: {moved}");
     let (status, body) = d
         .call(
             Method::POST,

@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-use super::{Actor, AppState, audit};
+use super::{Actor, AppState, audit, outcome_cache};
 use crate::error::DomainError;
 use crate::mail::outbox::{self, NewEmail};
 
@@ -97,6 +97,7 @@ pub async fn tick_with(
             continue;
         }
         let txn = state.write().await?;
+        let before = state.key_inside(&txn).await?;
         let mut these = Vec::new();
         for email in due {
             let q = Queued {
@@ -123,7 +124,10 @@ details: serde_json::json!({"kind": q.kind, "occasion": q.occasion, "source": so
 },
 ).await?;
         }
+        let after = state.key_after_commit(&txn).await?;
         txn.commit().await?;
+        // Reminders are emails and audit lines only: the outcomes kept stay kept.
+        outcome_cache::unchanged_by_any(state, before, after);
         queued.extend(these);
     }
     Ok(queued)
