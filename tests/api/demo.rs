@@ -324,8 +324,7 @@ async fn the_demo_clock_is_for_staff_moves_only_forward_and_only_on_a_demo_datab
     assert_eq!(status, 401);
     // No outcome depends on the time: the open call's outcome kept before the move is still
     // its outcome after it (a publication right after the move takes it, not computes it again).
-    let open =
-        tuinier::store::calls::call_of(&d.state.db, i32::try_from(call).unwrap()).await.unwrap();
+    let open = tuinier::store::calls::call_of(&d.state.db, call).await.unwrap();
     let kept = tuinier::service::outcome_cache::call_outcome(&d.state, &open).await.unwrap();
     let moved = d.clock_to("first_assessment").await;
     let after = tuinier::service::outcome_cache::call_outcome(&d.state, &open).await.unwrap();
