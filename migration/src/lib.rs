@@ -17,6 +17,7 @@ mod m20261201_000010_letter_rendering;
 mod m20261201_000020_read_indexes;
 mod m20261201_000030_finance;
 mod m20261201_000040_web_sessions;
+mod m20261201_000050_snapshot_deflated;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000020_read_indexes::Migration),
             Box::new(m20261201_000030_finance::Migration),
             Box::new(m20261201_000040_web_sessions::Migration),
+            Box::new(m20261201_000050_snapshot_deflated::Migration),
         ]
     }
 }

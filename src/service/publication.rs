@@ -119,7 +119,7 @@ async fn freeze(
     stage: &str,
     frozen: Frozen,
 ) -> Result<i32, DomainError> {
-    let Frozen { inputs, result, sha256 } = frozen;
+    let Frozen { inputs, result, sha256, json_bytes } = frozen;
     let (started, bytes) = (std::time::Instant::now(), inputs.len() + result.len());
     let id = store::assessment::insert_snapshot(
         txn,
@@ -135,7 +135,8 @@ async fn freeze(
         },
     )
     .await?;
-    tracing::debug!(call_id = p.call.id, bytes, took = ?started.elapsed(), "snapshot stored");
+    let took = started.elapsed();
+    tracing::debug!(call_id = p.call.id, json_bytes, bytes, ?took, "snapshot stored");
     Ok(id)
 }
 

@@ -1,7 +1,7 @@
 //! Conflicts, scoring sheets, rounds, recorded decisions, consensus notes and frozen outcomes.
 
 use chrono::{DateTime, Utc};
-use entity::{conflict, consensus_note, decision, outcome_snapshot, round, sheet};
+use entity::{conflict, consensus_note, decision, round, sheet};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -443,60 +443,6 @@ pub async fn notes_of<C: ConnectionTrait>(
         .await
 }
 
-// ---- frozen outcomes
+// ---- frozen outcomes (`store::snapshots`)
 
-/// A published round's frozen outcome: its inputs, its result and the inputs' SHA-256.
-pub struct NewSnapshot<'a> {
-    pub call_id: i32,
-    pub stage: &'a str,
-    pub inputs: String,
-    pub result: String,
-    pub sha256: String,
-    pub rule_version: &'a str,
-    pub published_by: Option<i32>,
-    pub published_at: DateTime<Utc>,
-}
-
-/// Stores a frozen outcome; its id (the row, tens of megabytes at a large call, is not read back).
-pub async fn insert_snapshot<C: ConnectionTrait>(db: &C, s: NewSnapshot<'_>) -> Result<i32, DbErr> {
-    let row = outcome_snapshot::ActiveModel {
-        call_id: Set(s.call_id),
-        stage: Set(s.stage.to_string()),
-        inputs: Set(s.inputs),
-        result: Set(s.result),
-        sha256: Set(s.sha256),
-        rule_version: Set(s.rule_version.to_string()),
-        published_by: Set(s.published_by),
-        published_at: Set(s.published_at),
-        ..Default::default()
-    };
-    Ok(outcome_snapshot::Entity::insert(row).exec(db).await?.last_insert_id)
-}
-
-pub async fn snapshot<C: ConnectionTrait>(
-    db: &C,
-    call_id: i32,
-    stage: &str,
-) -> Result<Option<outcome_snapshot::Model>, DbErr> {
-    outcome_snapshot::Entity::find()
-        .filter(outcome_snapshot::Column::CallId.eq(call_id))
-        .filter(outcome_snapshot::Column::Stage.eq(stage))
-        .one(db)
-        .await
-}
-
-/// The id of a published round's frozen outcome, without reading its (large) inputs.
-pub async fn snapshot_id<C: ConnectionTrait>(
-    db: &C,
-    call_id: i32,
-    stage: &str,
-) -> Result<Option<i32>, DbErr> {
-    outcome_snapshot::Entity::find()
-        .select_only()
-        .column(outcome_snapshot::Column::Id)
-        .filter(outcome_snapshot::Column::CallId.eq(call_id))
-        .filter(outcome_snapshot::Column::Stage.eq(stage))
-        .into_tuple()
-        .one(db)
-        .await
-}
+pub use super::snapshots::{NewSnapshot, insert_snapshot, snapshot, snapshot_id};

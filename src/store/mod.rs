@@ -20,6 +20,7 @@ pub mod read_cache;
 pub mod regions;
 pub mod sheet_memo;
 pub mod sheet_write;
+pub mod snapshots;
 mod state;
 pub mod tx;
 pub mod users;

@@ -37,6 +37,7 @@ mod query_counts;
 mod sheet_memo;
 mod sheet_write;
 mod sign_in;
+mod snapshots;
 mod standards;
 mod web_session;
 mod write_counts;

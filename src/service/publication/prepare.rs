@@ -25,6 +25,7 @@ use crate::service::letters::{self, Publishing, Resolved};
 use crate::service::outcome::submitted_apps;
 use crate::service::outcome_cache::{CallOutcome, Known, call_outcome_known};
 use crate::store::read_cache::CacheKey;
+use crate::store::snapshots::Deflated;
 use crate::store::{WriteTx, calls::StoredCall, calls::call_of};
 
 /// A publication read, checked, frozen and made, ready to be written.
@@ -44,20 +45,24 @@ enum Source<'a> {
     Computed(&'a AppState),
 }
 
-/// The frozen snapshot: the outcome's inputs and result as JSON, serialised once, and the
-/// SHA-256 of the inputs.
+/// The frozen snapshot: the outcome's inputs and result as JSON, serialised and deflated once,
+/// and the SHA-256 of the inputs' JSON.
 pub(super) struct Frozen {
-    pub inputs: String,
-    pub result: String,
+    pub inputs: Deflated,
+    pub result: Deflated,
     pub sha256: String,
+    /// The JSON's length before deflating.
+    pub json_bytes: usize,
 }
 
 impl Frozen {
     fn of(o: &CallOutcome) -> Result<Frozen, DomainError> {
         let inputs = serde_json::to_string(&o.input).map_err(DomainError::internal)?;
-        let result = serde_json::to_string(&o.result).map_err(DomainError::internal)?;
         let sha256 = sha256_hex(inputs.as_bytes());
-        Ok(Frozen { inputs, result, sha256 })
+        let (json_bytes, inputs) = (inputs.len(), Deflated::of(&inputs));
+        let result = serde_json::to_string(&o.result).map_err(DomainError::internal)?;
+        let (json_bytes, result) = (json_bytes + result.len(), Deflated::of(&result));
+        Ok(Frozen { inputs, result, sha256, json_bytes })
     }
 }
 
