@@ -438,6 +438,31 @@ async fn the_publications_statements_do_not_grow_per_application() {
     );
 }
 
+/// The scenario's first round submitted and closed, and its knock-out decisions recorded (each
+/// answered 200): the call's id and each decision with the path it was posted to.
+async fn closed_with_knockouts(
+    app: &TestApp,
+    r: &mut Rehearsal,
+    s: &Value,
+) -> (i32, Vec<(Value, String)>) {
+    r.setup().await.expect("setup");
+    r.intake().await.expect("intake");
+    r.first_round().await.expect("first round");
+    let call_id = r.call_id();
+    app.clock.set(crate::intake::stage_at(&s["call"], "first_assessment"));
+    let close = format!("/calls/{call_id}/rounds/first/close");
+    assert_eq!(app.post(&close, &app.staff_token, &json!({})).await.status, 200);
+    let mut decided = Vec::new();
+    for d in s["decisions"]["knockout"].as_array().cloned().unwrap_or_default() {
+        let id = r.application_id(d["application"].as_str().unwrap()).unwrap();
+        let path = format!("/applications/{id}/knockout-decision");
+        let body = json!({"verdict": d["verdict"], "reason": d["reason"]});
+        assert_eq!(app.post(&path, &app.staff_token, &body).await.status, 200);
+        decided.push((d, path));
+    }
+    (i32::try_from(call_id).unwrap(), decided)
+}
+
 /// A publication takes the outcome the reads keep when nothing changed since it was computed (the
 /// close answered with it): the same one, not computed again; and the reads after the commit find
 /// it kept under the new key.
@@ -448,23 +473,10 @@ async fn a_publication_takes_the_outcome_the_reads_keep() {
     let app = spawn_app().await;
     let s = load_scenario();
     let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
-    r.setup().await.expect("setup");
-    r.intake().await.expect("intake");
-    r.first_round().await.expect("first round");
-    let call_id = r.call_id();
-    app.clock.set(crate::intake::stage_at(&s["call"], "first_assessment"));
-    let close = format!("/calls/{call_id}/rounds/first/close");
-    assert_eq!(app.post(&close, &app.staff_token, &json!({})).await.status, 200);
-    for d in s["decisions"]["knockout"].as_array().cloned().unwrap_or_default() {
-        let id = r.application_id(d["application"].as_str().unwrap()).unwrap();
-        let body = json!({"verdict": d["verdict"], "reason": d["reason"]});
-        let path = format!("/applications/{id}/knockout-decision");
-        assert_eq!(app.post(&path, &app.staff_token, &body).await.status, 200);
-    }
+    let (call_id, _) = closed_with_knockouts(&app, &mut r, &s).await;
     r.plan_interviews().await.expect("interview details");
     let state = &app.state;
-    let call =
-        tuinier::store::calls::call_of(&state.db, i32::try_from(call_id).unwrap()).await.unwrap();
+    let call = tuinier::store::calls::call_of(&state.db, call_id).await.unwrap();
     let kept = call_outcome(state, &call).await.unwrap();
     assert!(Arc::ptr_eq(&kept, &call_outcome(state, &call).await.unwrap()), "kept");
 
@@ -492,29 +504,10 @@ async fn the_interviews_keep_the_outcome_and_a_decision_lets_it_go() {
     let app = spawn_app().await;
     let s = load_scenario();
     let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
-    r.setup().await.expect("setup");
-    r.intake().await.expect("intake");
-    r.first_round().await.expect("first round");
-    let call_id = r.call_id();
-    app.clock.set(crate::intake::stage_at(&s["call"], "first_assessment"));
-    let close = format!("/calls/{call_id}/rounds/first/close");
-    assert_eq!(app.post(&close, &app.staff_token, &json!({})).await.status, 200);
-    let knockouts = s["decisions"]["knockout"].as_array().cloned().unwrap_or_default();
-    assert!(!knockouts.is_empty(), "the scenario decides a knock-out");
-    let paths: Vec<String> = knockouts
-        .iter()
-        .map(|d| {
-            let id = r.application_id(d["application"].as_str().unwrap()).unwrap();
-            format!("/applications/{id}/knockout-decision")
-        })
-        .collect();
-    for (d, path) in knockouts.iter().zip(&paths) {
-        let body = json!({"verdict": d["verdict"], "reason": d["reason"]});
-        assert_eq!(app.post(path, &app.staff_token, &body).await.status, 200);
-    }
+    let (call_id, decided) = closed_with_knockouts(&app, &mut r, &s).await;
+    let (first, path) = decided.first().expect("the scenario decides a knock-out");
     let state = &app.state;
-    let call =
-        tuinier::store::calls::call_of(&state.db, i32::try_from(call_id).unwrap()).await.unwrap();
+    let call = tuinier::store::calls::call_of(&state.db, call_id).await.unwrap();
     let kept = call_outcome(state, &call).await.unwrap();
 
     r.plan_interviews().await.expect("interview details");
@@ -523,8 +516,8 @@ async fn the_interviews_keep_the_outcome_and_a_decision_lets_it_go() {
     drop(after_interviews);
 
     let reason = "Opnieuw beoordeeld na de gesprekken.";
-    let body = json!({"verdict": knockouts[0]["verdict"], "reason": reason});
-    assert_eq!(app.post(&paths[0], &app.staff_token, &body).await.status, 200);
+    let body = json!({"verdict": first["verdict"], "reason": reason});
+    assert_eq!(app.post(path, &app.staff_token, &body).await.status, 200);
     let after_decision = call_outcome(state, &call).await.unwrap();
     assert!(!Arc::ptr_eq(&kept, &after_decision), "a knock-out decision let the outcome go");
 
