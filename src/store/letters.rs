@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{letter, letter_batch, letter_setting, outcome_snapshot};
+use entity::{letter, letter_batch, letter_setting};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
@@ -366,20 +366,4 @@ pub async fn save_settings<C: ConnectionTrait>(
 
 async fn settings_row<C: ConnectionTrait>(db: &C, call_id: i32) -> Result<Option<i32>, DbErr> {
     Ok(settings(db, call_id).await?.map(|r| r.id))
-}
-
-/// The SHA-256 of a frozen outcome's inputs (without reading them).
-pub async fn snapshot_sha256<C: ConnectionTrait>(
-    db: &C,
-    call_id: i32,
-    stage: &str,
-) -> Result<Option<String>, DbErr> {
-    outcome_snapshot::Entity::find()
-        .select_only()
-        .column(outcome_snapshot::Column::Sha256)
-        .filter(outcome_snapshot::Column::CallId.eq(call_id))
-        .filter(outcome_snapshot::Column::Stage.eq(stage))
-        .into_tuple()
-        .one(db)
-        .await
 }

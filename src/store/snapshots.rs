@@ -98,9 +98,27 @@ pub async fn snapshot_id<C: ConnectionTrait>(
     call_id: i32,
     stage: &str,
 ) -> Result<Option<i32>, DbErr> {
+    one_column(db, call_id, stage, outcome_snapshot::Column::Id).await
+}
+
+/// The SHA-256 of a frozen outcome's inputs, without reading them.
+pub async fn snapshot_sha256<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    stage: &str,
+) -> Result<Option<String>, DbErr> {
+    one_column(db, call_id, stage, outcome_snapshot::Column::Sha256).await
+}
+
+async fn one_column<C: ConnectionTrait, T: sea_orm::TryGetableMany>(
+    db: &C,
+    call_id: i32,
+    stage: &str,
+    column: outcome_snapshot::Column,
+) -> Result<Option<T>, DbErr> {
     outcome_snapshot::Entity::find()
         .select_only()
-        .column(outcome_snapshot::Column::Id)
+        .column(column)
         .filter(outcome_snapshot::Column::CallId.eq(call_id))
         .filter(outcome_snapshot::Column::Stage.eq(stage))
         .into_tuple()

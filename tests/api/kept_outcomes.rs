@@ -61,12 +61,7 @@ struct Published {
 }
 
 async fn first_round_published() -> Published {
-    let s = load_scenario();
-    let app = spawn_app().await;
-    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
-    r.setup().await.expect("setup");
-    r.intake().await.expect("intake");
-    r.first_round().await.expect("first round");
+    let (app, mut r, s) = first_round_in().await;
     r.publish_first_round().await.expect("first publication");
     let staff = authenticate(&app.state, &app.staff_token).await.unwrap().expect("staff");
     let ids = s["applications"]

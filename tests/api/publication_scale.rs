@@ -438,16 +438,30 @@ async fn the_publications_statements_do_not_grow_per_application() {
     );
 }
 
-/// The scenario's first round submitted and closed, and its knock-out decisions recorded (each
-/// answered 200): the call's id and each decision with the path it was posted to.
-async fn closed_with_knockouts(
+/// A fresh server with the scenario's first round submitted and closed and its knock-out
+/// decisions recorded (each answered 200).
+struct Closed {
+    app: TestApp,
+    r: Rehearsal,
+    call: tuinier::store::calls::StoredCall,
+    /// Each knock-out decision with the path it was posted to.
+    decided: Vec<(Value, String)>,
+}
+
+/// Publishes the first round through the service, as the staff user; the outcome it published.
+async fn publish_first_round(
     app: &TestApp,
-    r: &mut Rehearsal,
-    s: &Value,
-) -> (i32, Vec<(Value, String)>) {
-    r.setup().await.expect("setup");
-    r.intake().await.expect("intake");
-    r.first_round().await.expect("first round");
+    call_id: i32,
+) -> Arc<tuinier::service::outcome_cache::CallOutcome> {
+    let staff = tuinier::service::auth::authenticate(&app.state, &app.staff_token)
+        .await
+        .unwrap()
+        .expect("the staff user");
+    tuinier::service::publication::publish_first_round(&app.state, &staff, call_id).await.unwrap()
+}
+
+async fn closed_with_knockouts() -> Closed {
+    let (app, r, s) = first_round_in().await;
     let call_id = r.call_id();
     app.clock.set(crate::intake::stage_at(&s["call"], "first_assessment"));
     let close = format!("/calls/{call_id}/rounds/first/close");
@@ -460,7 +474,9 @@ async fn closed_with_knockouts(
         assert_eq!(app.post(&path, &app.staff_token, &body).await.status, 200);
         decided.push((d, path));
     }
-    (i32::try_from(call_id).unwrap(), decided)
+    let id = i32::try_from(call_id).unwrap();
+    let call = tuinier::store::calls::call_of(&app.state.db, id).await.unwrap();
+    Closed { app, r, call, decided }
 }
 
 /// A publication takes the outcome the reads keep when nothing changed since it was computed (the
@@ -470,26 +486,17 @@ async fn closed_with_knockouts(
 async fn a_publication_takes_the_outcome_the_reads_keep() {
     use tuinier::service::outcome_cache::call_outcome;
 
-    let app = spawn_app().await;
-    let s = load_scenario();
-    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
-    let (call_id, _) = closed_with_knockouts(&app, &mut r, &s).await;
+    let Closed { app, mut r, call, .. } = closed_with_knockouts().await;
     r.plan_interviews().await.expect("interview details");
     let state = &app.state;
-    let call = tuinier::store::calls::call_of(&state.db, call_id).await.unwrap();
     let kept = call_outcome(state, &call).await.unwrap();
     assert!(Arc::ptr_eq(&kept, &call_outcome(state, &call).await.unwrap()), "kept");
 
-    let staff = tuinier::service::auth::authenticate(state, &app.staff_token)
-        .await
-        .unwrap()
-        .expect("the staff user");
-    let published =
-        tuinier::service::publication::publish_first_round(state, &staff, call.id).await.unwrap();
+    let published = publish_first_round(&app, call.id).await;
     assert!(Arc::ptr_eq(&kept, &published), "the publication took the kept outcome");
     let after = call_outcome(state, &call).await.unwrap();
     assert!(Arc::ptr_eq(&kept, &after), "the reads after the commit find it kept");
-    let answer = app.get(&format!("/calls/{call_id}/results?limit=500"), &app.staff_token).await;
+    let answer = app.get(&format!("/calls/{}/results?limit=500", call.id), &app.staff_token).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
 
@@ -501,13 +508,9 @@ async fn a_publication_takes_the_outcome_the_reads_keep() {
 async fn the_interviews_keep_the_outcome_and_a_decision_lets_it_go() {
     use tuinier::service::outcome_cache::call_outcome;
 
-    let app = spawn_app().await;
-    let s = load_scenario();
-    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
-    let (call_id, decided) = closed_with_knockouts(&app, &mut r, &s).await;
+    let Closed { app, mut r, call, decided } = closed_with_knockouts().await;
     let (first, path) = decided.first().expect("the scenario decides a knock-out");
     let state = &app.state;
-    let call = tuinier::store::calls::call_of(&state.db, call_id).await.unwrap();
     let kept = call_outcome(state, &call).await.unwrap();
 
     r.plan_interviews().await.expect("interview details");
@@ -522,11 +525,6 @@ async fn the_interviews_keep_the_outcome_and_a_decision_lets_it_go() {
     assert!(!Arc::ptr_eq(&kept, &after_decision), "a knock-out decision let the outcome go");
 
     r.plan_interviews().await.expect("interview details again");
-    let staff = tuinier::service::auth::authenticate(state, &app.staff_token)
-        .await
-        .unwrap()
-        .expect("the staff user");
-    let published =
-        tuinier::service::publication::publish_first_round(state, &staff, call.id).await.unwrap();
+    let published = publish_first_round(&app, call.id).await;
     assert!(Arc::ptr_eq(&after_decision, &published), "the publication took the kept outcome");
 }

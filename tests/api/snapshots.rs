@@ -3,7 +3,6 @@
 
 use entity::outcome_snapshot;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
-use tuinier::scenario::Rehearsal;
 use tuinier::service::assessment::STAGE_FIRST;
 use tuinier::store::snapshots;
 
@@ -12,12 +11,7 @@ use crate::intake::sha256_hex;
 
 #[tokio::test]
 async fn a_frozen_outcome_is_stored_deflated_and_a_text_one_still_reads() {
-    let s = load_scenario();
-    let app = spawn_app().await;
-    let mut r = Rehearsal::new(app.base.clone(), app.staff_token.clone(), app.clock.clone(), &s);
-    r.setup().await.expect("setup");
-    r.intake().await.expect("intake");
-    r.first_round().await.expect("first round");
+    let (app, mut r, _) = first_round_in().await;
     r.publish_first_round().await.expect("first publication");
     let call_id = i32::try_from(r.call_id()).unwrap();
     let db = &app.state.db;

@@ -185,6 +185,24 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_at(at("2022-05-01T09:00:00+02:00")).await
 }
 
+/// A fresh server with the scenario's call set up, its applications submitted and its
+/// first-round sheets in (the round not closed): the server, the scenario's driver and the
+/// scenario.
+pub async fn first_round_in() -> (TestApp, tuinier::scenario::Rehearsal, Value) {
+    let s = load_scenario();
+    let app = spawn_app().await;
+    let mut r = tuinier::scenario::Rehearsal::new(
+        app.base.clone(),
+        app.staff_token.clone(),
+        app.clock.clone(),
+        &s,
+    );
+    r.setup().await.expect("setup");
+    r.intake().await.expect("intake");
+    r.first_round().await.expect("first round");
+    (app, r, s)
+}
+
 pub struct Answer {
     pub status: StatusCode,
     pub content_type: String,

@@ -79,7 +79,7 @@ fn forget_frozen() {
 async fn frozen(state: &AppState, call_id: i32, stage: &str) -> Result<Arc<Frozen>, DomainError> {
     let missing = || DomainError::internal(format!("call {call_id}: no frozen {stage} outcome"));
     let sha =
-        store::letters::snapshot_sha256(&state.db, call_id, stage).await?.ok_or_else(missing)?;
+        store::snapshots::snapshot_sha256(&state.db, call_id, stage).await?.ok_or_else(missing)?;
     if let Ok(cache) = frozen_cache().lock()
         && let Some((key, f)) = cache.as_ref()
         && *key == sha
