@@ -12,8 +12,11 @@ use super::outbox::{
 };
 use crate::error::DomainError;
 
-/// Rows per multi-row statement.
-const CHUNK: usize = 400;
+/// Rows per multi-row statement. Fewer than for other rows: an email's text is large, and with
+/// 400 rows a statement's values were copied through buffers big enough to make glibc's
+/// allocator consolidate its free lists at every free (at 10,000 emails, 0.56–0.70 s of a
+/// publication's write lock; 0.39 s with 64 rows).
+const CHUNK: usize = 64;
 
 /// Queues many emails, as [`super::outbox::enqueue`] does each: one that is queued already is
 /// left as it is, one cancelled as obsolete before is queued again, and a queued email of the
