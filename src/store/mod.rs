@@ -45,6 +45,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") {
         // Writers take turns anyway (`tx::write_tx`); a few connections serve the readers.
         options.max_connections(4);
+        // An embedded file does not hang up: a ping before every checkout (sqlx's default) was
+        // one more hand-off to the connection's thread per statement outside a transaction and
+        // per transaction, a fifth of a sheet submission's.
+        options.test_before_acquire(false);
         // On every pooled connection, not only the first: busy timeout, foreign keys, WAL.
         options.map_sqlx_sqlite_opts(|o| {
             o.busy_timeout(Duration::from_secs(10))
