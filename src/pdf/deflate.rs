@@ -15,9 +15,9 @@ use lopdf::{Dictionary, Object};
 /// thousand times in a national call.
 const DEFLATE_LEVEL: u8 = 6;
 
-/// How many recurring streams are kept (each with its deflated bytes): the two fonts' subsets of
-/// the letter kinds being rendered, the profile and a logo, with room for a few glyph sets.
-const KEPT: usize = 24;
+/// How many recurring streams are kept (each with its deflated bytes): the fonts' kept subsets
+/// (`fonts::subset_for`), the profile and a logo.
+const KEPT: usize = 40;
 
 /// A recurring stream's content and its deflated bytes.
 struct Entry {

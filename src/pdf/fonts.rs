@@ -2,7 +2,8 @@
 //! `assets/fonts/LICENSE`). Embedded rather than a standard PDF font because the 14 standard
 //! fonts have no `€` in their usual encoding and no reliable diacritics in extracted text.
 
-use std::sync::OnceLock;
+use std::collections::BTreeSet;
+use std::sync::{Mutex, OnceLock};
 
 use printpdf::ParsedFont;
 
@@ -78,17 +79,6 @@ pub fn embeds(c: char) -> bool {
     EMBEDDED.iter().any(|(from, to)| (*from..=*to).contains(&cp))
 }
 
-/// Whether every character these operations draw is one of the reduced faces'.
-pub fn drawn_by_reduced(ops: &[printpdf::Op]) -> bool {
-    ops.iter().all(|op| match op {
-        printpdf::Op::ShowText { items } => items.iter().all(|i| match i {
-            printpdf::TextItem::Text(t) => t.chars().all(embeds),
-            _ => true,
-        }),
-        _ => true,
-    })
-}
-
 /// The face subset to the characters of [`EMBEDDED`]; `None` if that fails (the whole face is
 /// then embedded, as before).
 fn reduced(full: &ParsedFont) -> Option<ParsedFont> {
@@ -109,6 +99,95 @@ fn reduced(full: &ParsedFont) -> Option<ParsedFont> {
                 == full.get_horizontal_advance(full.lookup_glyph_index(c as u32).unwrap_or(0))
     });
     complete.then_some(face)
+}
+
+/// The characters drawn in each face (regular, bold) by these pages; `None` when one is outside
+/// the reduced faces.
+pub fn drawn_chars(
+    pages: &[printpdf::PdfPage],
+    bold: &printpdf::FontId,
+) -> Option<(BTreeSet<char>, BTreeSet<char>)> {
+    let (mut regular_chars, mut bold_chars) = (BTreeSet::new(), BTreeSet::new());
+    for page in pages {
+        let mut in_bold = false;
+        for op in &page.ops {
+            match op {
+                printpdf::Op::SetFont { font, .. } => {
+                    in_bold = matches!(font, printpdf::PdfFontHandle::External(id) if id == bold);
+                }
+                printpdf::Op::ShowText { items } => {
+                    let into = if in_bold { &mut bold_chars } else { &mut regular_chars };
+                    for item in items {
+                        if let printpdf::TextItem::Text(t) = item {
+                            for c in t.chars() {
+                                if !embeds(c) {
+                                    return None;
+                                }
+                                into.insert(c);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Some((regular_chars, bold_chars))
+}
+
+/// A face subset to exactly these characters, tagged as a subset (`TAG+Name`, ISO 32000-1
+/// 9.6.4), kept for the next document drawing the same ones: printpdf subsetting, parsing
+/// and deflating a font program for every letter was a third of a letter's rendering, and
+/// a call's letters draw few distinct sets. The same characters give the same bytes.
+pub fn subset_for(face: &Face, tag: &str, chars: &BTreeSet<char>) -> Option<ParsedFont> {
+    type Kept = Mutex<Vec<(String, Vec<char>, ParsedFont)>>;
+    static KEPT: OnceLock<Kept> = OnceLock::new();
+    let kept = KEPT.get_or_init(|| Mutex::new(Vec::new()));
+    let key: Vec<char> = chars.iter().copied().collect();
+    if let Ok(mut k) = kept.lock()
+        && let Some(at) = k.iter().position(|(t, c, _)| t == tag && *c == key)
+    {
+        // Most recently used last.
+        let entry = k.remove(at);
+        let font = entry.2.clone();
+        k.push(entry);
+        return Some(font);
+    }
+    let font = subset_of(&face.embedded, tag, chars)?;
+    if let Ok(mut k) = kept.lock() {
+        if k.len() >= KEPT_SUBSETS {
+            k.remove(0);
+        }
+        k.push((tag.to_string(), key, font.clone()));
+    }
+    Some(font)
+}
+
+/// How many subsets are kept, of both faces together.
+const KEPT_SUBSETS: usize = 32;
+
+fn subset_of(from: &ParsedFont, tag: &str, chars: &BTreeSet<char>) -> Option<ParsedFont> {
+    let glyphs: std::collections::BTreeMap<u16, String> = chars
+        .iter()
+        .filter_map(|c| {
+            from.lookup_glyph_index(*c as u32).filter(|g| *g != 0).map(|g| (g, c.to_string()))
+        })
+        .collect();
+    let subset = printpdf::subset_font(from, &glyphs).ok()?;
+    let mut face = ParsedFont::from_bytes(&subset.bytes, 0, &mut Vec::new())?;
+    // Each character must reach a glyph of the same advance as in the face it came from.
+    let advance = |f: &ParsedFont, c: char| {
+        f.lookup_glyph_index(c as u32).filter(|g| *g != 0).map(|g| f.get_horizontal_advance(g))
+    };
+    if !chars
+        .iter()
+        .all(|c| advance(&face, *c).is_some() && advance(&face, *c) == advance(from, *c))
+    {
+        return None;
+    }
+    let name = face.font_name.clone().or_else(|| from.font_name.clone())?;
+    face.font_name = Some(format!("{tag}+{name}"));
+    Some(face)
 }
 
 pub struct Fonts {

@@ -495,23 +495,13 @@ impl Document {
         // TUINIER_PDF_DEBUG leaves the content streams uncompressed, to read them when a layout
         // goes wrong.
         let compress = std::env::var("TUINIER_PDF_DEBUG").is_err();
+        let subset_fonts = !self.subset_fonts(&pages);
         let options = PdfSaveOptions {
             optimize: false,
-            subset_fonts: true,
+            subset_fonts,
             secure: true,
             image_optimization: None,
         };
-        if !pages.iter().all(|p| fonts::drawn_by_reduced(&p.ops)) {
-            // A character outside the reduced faces: the whole faces are subset instead.
-            let whole = [(&self.regular, &self.fonts.regular), (&self.bold, &self.fonts.bold)];
-            for (id, face) in whole {
-                self.pdf
-                    .resources
-                    .fonts
-                    .map
-                    .insert(id.clone(), printpdf::PdfFont::new(face.parsed.clone()));
-            }
-        }
         let mut warnings = Vec::new();
         let mut doc = self.pdf.with_pages(pages).to_lopdf_document(&options, &mut warnings);
         let page_ids: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
@@ -549,6 +539,38 @@ impl Document {
             return Err(PdfError(format!("printpdf wrote nothing: {warnings:?}")));
         }
         Ok(bytes)
+    }
+
+    /// Puts the faces subset to what the pages draw in place of the reduced ones (kept subsets
+    /// when the same characters were drawn before); `true` when both were, so printpdf embeds
+    /// them as they are. A character outside the reduced faces: the whole faces are subset by
+    /// printpdf instead.
+    fn subset_fonts(&mut self, pages: &[PdfPage]) -> bool {
+        let Some((regular, bold)) = fonts::drawn_chars(pages, &self.bold) else {
+            let whole = [(&self.regular, &self.fonts.regular), (&self.bold, &self.fonts.bold)];
+            for (id, face) in whole {
+                let font = printpdf::PdfFont::new(face.parsed.clone());
+                self.pdf.resources.fonts.map.insert(id.clone(), font);
+            }
+            return false;
+        };
+        let faces =
+            [(&self.regular, &self.fonts.regular, regular), (&self.bold, &self.fonts.bold, bold)];
+        let mut subsets = Vec::new();
+        for (id, face, chars) in faces {
+            // An unused face is left out of the document by printpdf.
+            if chars.is_empty() {
+                continue;
+            }
+            match fonts::subset_for(face, &id.0, &chars) {
+                Some(font) => subsets.push((id.clone(), font)),
+                None => return false,
+            }
+        }
+        for (id, font) in subsets {
+            self.pdf.resources.fonts.map.insert(id, printpdf::PdfFont::new(font));
+        }
+        true
     }
 
     /// The number of pages so far (the current one included).

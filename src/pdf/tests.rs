@@ -208,3 +208,49 @@ fn characters_outside_the_reduced_faces_still_extract() {
     let latin_pages = pages_text(&latin).unwrap_or_default();
     assert!(latin_pages[0].contains("Zoë Súdwest-Fryslân € 12,50"), "{latin_pages:?}");
 }
+
+/// A document embeds each face subset to what it draws, named as a subset (`TAG+Name`, the same
+/// on the font and its descriptor), and a subset kept from an earlier document gives the same
+/// bytes as a fresh one.
+#[test]
+fn each_document_embeds_subsets_of_what_it_draws() {
+    let doc = |text: &str| {
+        let mut d = Document::new(Settings { title: "t".into(), ..Default::default() }).unwrap();
+        d.heading("Kop");
+        d.paragraph(text);
+        d.finish().unwrap()
+    };
+    // The font programs (`Length1`) and every name of a font, from the bytes.
+    let fonts = |bytes: &[u8]| {
+        let d = lopdf::Document::load_mem(bytes).unwrap();
+        let (mut programs, mut names) = (Vec::new(), Vec::new());
+        for o in d.objects.values() {
+            if let lopdf::Object::Stream(s) = o
+                && let Ok(n) = s.dict.get(b"Length1").and_then(lopdf::Object::as_i64)
+            {
+                programs.push(n);
+            }
+            let Ok(dict) = o.as_dict() else { continue };
+            for key in [b"BaseFont".as_slice(), b"FontName"] {
+                if let Ok(n) = dict.get(key).and_then(lopdf::Object::as_name) {
+                    names.push(String::from_utf8_lossy(n).to_string());
+                }
+            }
+        }
+        programs.sort();
+        (programs, names)
+    };
+    let few = doc("abc");
+    let many = doc("Zoë Súdwest-Fryslân vraagt € 12.345,67 aan voor het jaar 2023 (qxj).");
+    let (few_programs, few_names) = fonts(&few);
+    let (many_programs, _) = fonts(&many);
+    assert_eq!(few_programs.len(), 2, "regular and bold: {few_programs:?}");
+    assert!(few_programs[1] < many_programs[1], "{few_programs:?} {many_programs:?}");
+    assert!(!few_names.is_empty());
+    for n in &few_names {
+        assert!(n.starts_with("TUINAA+") || n.starts_with("TUINAB+"), "{few_names:?}");
+    }
+    assert!(doc("abc") == few, "the same characters give the same bytes, kept or not");
+    let Some(pages) = pages_text(&many) else { return };
+    assert!(pages[0].contains("Zoë Súdwest-Fryslân vraagt € 12.345,67"), "{pages:?}");
+}
