@@ -90,7 +90,8 @@ pub async fn app_row<C: ConnectionTrait>(db: &C, id: i32) -> Result<AppRow, Doma
     Ok(to_app_row(a, region))
 }
 
-fn to_app_row(a: entity::application::Model, region: Region) -> AppRow {
+/// An application's row with its region's.
+pub fn to_app_row(a: entity::application::Model, region: Region) -> AppRow {
     AppRow {
         id: a.id,
         call_id: a.call_id,

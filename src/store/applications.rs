@@ -24,6 +24,20 @@ pub async fn by_id<C: ConnectionTrait>(
     application::Entity::find_by_id(id).one(db).await
 }
 
+/// These applications, in one query (a batch of letters).
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> Result<Vec<application::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    application::Entity::find()
+        .filter(application::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
 pub async fn by_call_and_region<C: ConnectionTrait>(
     db: &C,
     call_id: i32,

@@ -71,6 +71,31 @@ pub async fn conflicts_on<C: ConnectionTrait>(
         .await
 }
 
+/// How many conflicts of interest are declared on each of these applications (one query; an
+/// application without any is left out).
+pub async fn conflicts_on_many<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    application_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, u64>, DbErr> {
+    let mut counts = std::collections::HashMap::new();
+    if application_ids.is_empty() {
+        return Ok(counts);
+    }
+    let rows: Vec<i32> = conflict::Entity::find()
+        .select_only()
+        .column(conflict::Column::ApplicationId)
+        .filter(conflict::Column::CallId.eq(call_id))
+        .filter(conflict::Column::ApplicationId.is_in(application_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for id in rows {
+        *counts.entry(id).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
 // ---- sheets
 
 /// The newest version of one assessor's sheet on an application in a round.

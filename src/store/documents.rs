@@ -89,6 +89,31 @@ pub async fn list<C: ConnectionTrait>(
         .await
 }
 
+/// The moment of the latest upload of a kind, per application of these (one query).
+pub async fn latest_uploads<C: ConnectionTrait>(
+    db: &C,
+    application_ids: &[i32],
+    kind: &str,
+) -> Result<std::collections::HashMap<i32, DateTime<Utc>>, DbErr> {
+    let mut latest = std::collections::HashMap::new();
+    if application_ids.is_empty() {
+        return Ok(latest);
+    }
+    let rows: Vec<(i32, DateTime<Utc>)> = document::Entity::find()
+        .select_only()
+        .columns([document::Column::ApplicationId, document::Column::UploadedAt])
+        .filter(document::Column::ApplicationId.is_in(application_ids.iter().copied()))
+        .filter(document::Column::Kind.eq(kind))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, at) in rows {
+        let e = latest.entry(id).or_insert(at);
+        *e = (*e).max(at);
+    }
+    Ok(latest)
+}
+
 /// One document of an application, without content; `None` if it belongs to another.
 pub async fn meta<C: ConnectionTrait>(
     db: &C,

@@ -48,6 +48,23 @@ pub async fn by_ref<C: ConnectionTrait>(
         .transpose()
 }
 
+/// The regions of these ids, in one query.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> Result<Vec<(i32, Region)>, DomainError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    region::Entity::find()
+        .filter(region::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
 /// The regions of these refs, in one query.
 pub async fn by_refs<C: ConnectionTrait>(
     db: &C,

@@ -1,5 +1,7 @@
 //! Every figure of one application's letter, gathered from the call's outcome.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
@@ -10,10 +12,11 @@ use crate::domain::call::{CallDefinition, stage};
 use crate::domain::decision::Decision;
 use crate::domain::grounds::OutcomeIndex;
 use crate::domain::knockout::KnockoutVerdict;
+use crate::domain::region::Region;
 use crate::domain::scoring::SheetInput;
 use crate::domain::selection::{ApplicationResult, RoundFigures, SelectionInput, SelectionResult};
 use crate::error::DomainError;
-use crate::service::outcome::AppRow;
+use crate::service::outcome::{AppRow, to_app_row};
 use crate::store::{self, calls::StoredCall};
 
 /// What a letter is written from: one application in its call's outcome, and which letter.
@@ -45,10 +48,24 @@ pub async fn facts<C: ConnectionTrait>(
 }
 
 /// As [`facts`], with the logo given (a publication's letters carry the logo frozen with it).
-// Long: most of it is one flat struct literal, a line per figure the letter shows.
 pub async fn facts_with_logo<C: ConnectionTrait>(
     db: &C,
     request: LetterRequest<'_>,
+    now: DateTime<Utc>,
+    settings: LetterSettings,
+    logo: Option<crate::pdf::letterhead::Logo>,
+) -> Result<LetterFacts, DomainError> {
+    let on_file = OnFile::of(db, request.call.id, request.app).await?;
+    facts_on_file(db, request, on_file, now, settings, logo).await
+}
+
+/// As [`facts_with_logo`], with what the application's file holds read already (for a batch of
+/// letters at once: [`OnFile::of_many`]).
+// Long: most of it is one flat struct literal, a line per figure the letter shows.
+pub async fn facts_on_file<C: ConnectionTrait>(
+    db: &C,
+    request: LetterRequest<'_>,
+    on_file: OnFile,
     now: DateTime<Utc>,
     settings: LetterSettings,
     logo: Option<crate::pdf::letterhead::Logo>,
@@ -68,9 +85,6 @@ pub async fn facts_with_logo<C: ConnectionTrait>(
     let at = index.position(&app.region_ref).ok_or_else(no_outcome)?;
     let r = result.applications.get(at).ok_or_else(no_outcome)?;
     let i = input.applications.get(at).filter(|a| a.r#ref == app.region_ref);
-    let (_, region) = store::regions::by_id(db, app.region_id)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("region {}", app.region_id)))?;
     let figures = match kind {
         LetterKind::RejectionFirstRound | LetterKind::InterviewInvitation => r.first_round.as_ref(),
         _ => r.final_round.as_ref(),
@@ -88,7 +102,7 @@ pub async fn facts_with_logo<C: ConnectionTrait>(
         }
         _ => None,
     };
-    let on_file = OnFile::of(db, call.id, app.id).await?;
+    let region = &on_file.region;
     Ok(LetterFacts {
         interview: settings.interviews.get(&app.id).cloned(),
         addendum_deadline: def.moment(stage::ADDENDUM_DEADLINE),
@@ -219,32 +233,63 @@ async fn knockouts_not_met<C: ConnectionTrait>(
 }
 
 /// What the application's file holds that a letter names.
-struct OnFile {
+pub struct OnFile {
     form: crate::domain::application::ApplicationForm,
     addendum_on: Option<NaiveDate>,
     /// Assessors who stood aside on it for a conflict of interest.
     conflicts: usize,
+    region: Region,
 }
 
 impl OnFile {
     async fn of<C: ConnectionTrait>(
         db: &C,
         call_id: i32,
-        application_id: i32,
+        app: &AppRow,
     ) -> Result<OnFile, DomainError> {
+        let application_id = app.id;
         let stored = store::applications::by_id(db, application_id)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("application {application_id}")))?;
-        let form = store::applications::form_of(&stored)?;
-        let addendum_on = store::documents::list(db, application_id)
+        let (_, region) = store::regions::by_id(db, app.region_id)
             .await?
-            .into_iter()
-            .filter(|d| d.kind == "addendum")
-            .map(|d| local_date(d.uploaded_at))
-            .max();
+            .ok_or_else(|| DomainError::NotFound(format!("region {}", app.region_id)))?;
+        let form = store::applications::form_of(&stored)?;
+        let addendum_on = store::documents::latest_uploads(db, &[application_id], "addendum")
+            .await?
+            .remove(&application_id)
+            .map(local_date);
         // Counted in the database: a letter per application must not read the whole call's.
         let conflicts =
             store::assessment::conflicts_on(db, call_id, application_id).await? as usize;
-        Ok(OnFile { form, addendum_on, conflicts })
+        Ok(OnFile { form, addendum_on, conflicts, region })
+    }
+
+    /// The applications of a batch of letters, each with what its file holds, in four queries
+    /// whatever the batch's size (a statement or six per letter were most of a letter's time
+    /// in the worker). An id that is not found is left out.
+    pub async fn of_many<C: ConnectionTrait>(
+        db: &C,
+        call_id: i32,
+        application_ids: &[i32],
+    ) -> Result<HashMap<i32, (AppRow, OnFile)>, DomainError> {
+        let stored = store::applications::by_ids(db, application_ids).await?;
+        let region_ids: Vec<i32> = stored.iter().map(|a| a.region_id).collect();
+        let regions: HashMap<i32, Region> =
+            store::regions::by_ids(db, &region_ids).await?.into_iter().collect();
+        let mut addenda = store::documents::latest_uploads(db, application_ids, "addendum").await?;
+        let conflicts = store::assessment::conflicts_on_many(db, call_id, application_ids).await?;
+        let mut out = HashMap::with_capacity(stored.len());
+        for a in stored {
+            let Some(region) = regions.get(&a.region_id).cloned() else { continue };
+            let on_file = OnFile {
+                form: store::applications::form_of(&a)?,
+                addendum_on: addenda.remove(&a.id).map(local_date),
+                conflicts: conflicts.get(&a.id).copied().unwrap_or(0) as usize,
+                region: region.clone(),
+            };
+            out.insert(a.id, (to_app_row(a, region), on_file));
+        }
+        Ok(out)
     }
 }

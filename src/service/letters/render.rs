@@ -12,18 +12,20 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use super::compose::{self, Interview, LetterKind, LetterSettings};
-use super::facts::{LetterRequest, facts_with_logo};
+use super::facts::{LetterRequest, OnFile, facts_on_file};
 use crate::domain::digest::sha256_hex;
 use crate::domain::selection::{self, SelectionInput};
 use crate::error::DomainError;
 use crate::mail::outbox;
 use crate::pdf::letterhead::Logo;
+use crate::service::outcome::AppRow;
 use crate::service::outcome_cache::CallOutcome;
-use crate::service::{AppState, audit, outcome};
+use crate::service::{AppState, audit};
 use crate::store::{self, audit::Actor, calls::StoredCall, calls::call_of, letters::LetterMeta};
 
 /// What the letters of one publication are rendered from, loaded once per batch of letters.
@@ -168,10 +170,28 @@ async fn render_group(
     let Some(b) = basis_of.as_ref() else { return Ok(0) };
     let gate = Arc::new(tokio::sync::Semaphore::new(at_once()));
     let mut jobs = Vec::with_capacity(group.len());
-    // The next letter's facts are read while the ones before it render.
+    let started = std::time::Instant::now();
+    let (mut reading, mut waiting) = (Duration::ZERO, Duration::ZERO);
+    let t = std::time::Instant::now();
+    let ids: Vec<i32> = group.iter().map(|l| l.application_id).collect();
+    let mut files = OnFile::of_many(&state.db, b.call.id, &ids).await?;
+    reading += t.elapsed();
+    // The next letter's facts are gathered while the ones before it render.
     for l in group {
-        let (f, templates) = prepare(state, b, l).await?;
+        let t = std::time::Instant::now();
+        // Read again when an application has two letters in the batch (taken by the first).
+        let file = match files.remove(&l.application_id) {
+            Some(file) => Some(file),
+            None => {
+                let id = l.application_id;
+                OnFile::of_many(&state.db, b.call.id, &[id]).await?.remove(&id)
+            }
+        };
+        let (f, templates) = prepare_from(state, b, l, file).await?;
+        reading += t.elapsed();
+        let t = std::time::Instant::now();
         let permit = gate.clone().acquire_owned().await.map_err(DomainError::internal)?;
+        waiting += t.elapsed();
         jobs.push(tokio::task::spawn_blocking(move || {
             let _permit = permit;
             compose::render(&f, &templates)
@@ -184,7 +204,17 @@ async fn render_group(
             Err(e) => failed = failed.or(Some(e)),
         }
     }
+    let rendering = started.elapsed();
+    let t = std::time::Instant::now();
     let stored = store_all(state, b, rendered).await?;
+    tracing::debug!(
+        letters = group.len(),
+        ?reading,
+        ?waiting,
+        ?rendering,
+        storing = ?t.elapsed(),
+        "letter batch"
+    );
     match failed {
         Some(e) => Err(e),
         None => Ok(stored),
@@ -234,14 +264,25 @@ async fn render_bytes(state: &AppState, b: &Basis, l: &LetterMeta) -> Result<Vec
 
 /// What a letter is rendered from: its facts (read from the frozen basis and the application)
 /// and the frozen templates.
-async fn prepare(
+async fn prepare(state: &AppState, b: &Basis, l: &LetterMeta) -> Result<Prepared, DomainError> {
+    let mut files = OnFile::of_many(&state.db, b.call.id, &[l.application_id]).await?;
+    prepare_from(state, b, l, files.remove(&l.application_id)).await
+}
+
+/// A letter's facts and the frozen templates.
+type Prepared = (compose::LetterFacts, Arc<BTreeMap<String, String>>);
+
+/// As [`prepare`], with the application and its file read already (for a batch at once).
+async fn prepare_from(
     state: &AppState,
     b: &Basis,
     l: &LetterMeta,
-) -> Result<(compose::LetterFacts, Arc<BTreeMap<String, String>>), DomainError> {
+    file: Option<(AppRow, OnFile)>,
+) -> Result<Prepared, DomainError> {
     let kind = LetterKind::parse(&l.kind)
         .ok_or_else(|| DomainError::internal(format!("letter {}: kind {}", l.id, l.kind)))?;
-    let app = outcome::app_row(&state.db, l.application_id).await?;
+    let (app, on_file) =
+        file.ok_or_else(|| DomainError::NotFound(format!("application {}", l.application_id)))?;
     let request = LetterRequest {
         call: &b.call,
         input: &b.outcome.input,
@@ -256,7 +297,8 @@ async fn prepare(
     if let Some(i) = b.interviews.get(&app.id) {
         settings.interviews.insert(app.id, i.clone());
     }
-    let f = facts_with_logo(&state.db, request, l.issued_at, settings, b.logo.clone()).await?;
+    let f =
+        facts_on_file(&state.db, request, on_file, l.issued_at, settings, b.logo.clone()).await?;
     Ok((f, b.templates.clone()))
 }
 
@@ -345,7 +387,7 @@ pub fn wake() {
 /// `stop` changes (or its sender is dropped).
 pub async fn run_loop(
     state: AppState,
-    poll: std::time::Duration,
+    poll: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut timer = tokio::time::interval(poll);
