@@ -121,10 +121,16 @@ fn meta() -> sea_orm::Select<letter::Entity> {
     ])
 }
 
-/// Up to `limit` pending letters (not rendered yet), oldest first.
-pub async fn pending<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<LetterMeta>, DbErr> {
+/// Up to `limit` pending letters (not rendered yet) after the letter `after` (0: from the first),
+/// oldest first.
+pub async fn pending<C: ConnectionTrait>(
+    db: &C,
+    after: i32,
+    limit: u64,
+) -> Result<Vec<LetterMeta>, DbErr> {
     meta()
         .filter(letter::Column::Sha256.is_null())
+        .filter(letter::Column::Id.gt(after))
         .order_by_asc(letter::Column::Id)
         .limit(limit)
         .into_model::<LetterMeta>()

@@ -136,38 +136,73 @@ async fn basis(state: &AppState, batch_id: i32) -> Result<Basis, DomainError> {
 pub async fn render_pending(state: &AppState, batch: u64) -> Result<usize, DomainError> {
     let mut done = 0;
     let mut basis = None;
+    // One batch is stored while the next one renders. The letters being stored are still
+    // pending, so the next batch is taken after the last letter taken.
+    let mut storing = None;
+    let mut after = 0;
     loop {
-        let letters = store::letters::pending(&state.db, batch.max(1)).await?;
-        if letters.is_empty() {
-            return Ok(done);
-        }
+        let letters = match store::letters::pending(&state.db, after, batch.max(1)).await {
+            Ok(letters) if !letters.is_empty() => letters,
+            other => {
+                done += stored(storing.take()).await?;
+                other?;
+                return Ok(done);
+            }
+        };
+        after = letters.last().map_or(after, |l| l.id);
         // The letters of one publication after another: a batch may span two.
         for group in letters.chunk_by(|a, b| a.batch_id == b.batch_id) {
-            done += render_group(state, &mut basis, group).await?;
+            let rendered = render_group(state, &mut basis, group).await;
+            done += stored(storing.take()).await?;
+            let (letters, publisher, failed) = rendered?;
+            let state = state.clone();
+            storing =
+                Some(tokio::spawn(async move { store_all(&state, &publisher, letters).await }));
+            if let Some(e) = failed {
+                stored(storing.take()).await?;
+                return Err(e);
+            }
         }
     }
 }
+
+/// How many letters a batch's storing stored (none when there was none).
+async fn stored(storing: Option<Storing>) -> Result<usize, DomainError> {
+    match storing {
+        Some(task) => task.await.map_err(DomainError::internal)?,
+        None => Ok(0),
+    }
+}
+
+type Storing = tokio::task::JoinHandle<Result<usize, DomainError>>;
+
+/// Rendered letters with their bytes, who published them, and the first failure.
+type Rendered = (Vec<(LetterMeta, Vec<u8>)>, Actor, Option<DomainError>);
 
 /// How many letters are rendered at once: one per core.
 fn at_once() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8)
 }
 
-/// Renders pending letters of one publication side by side and stores those rendered; the
-/// first failure is returned after the others are stored.
+/// Renders pending letters of one publication side by side; those rendered are returned with
+/// the first failure, to be stored before it is answered.
 async fn render_group(
     state: &AppState,
     basis_of: &mut Option<Basis>,
     group: &[LetterMeta],
-) -> Result<usize, DomainError> {
-    let Some(first) = group.first() else { return Ok(0) };
+) -> Result<Rendered, DomainError> {
+    let Some(first) = group.first() else {
+        return Err(DomainError::internal("an empty batch of letters"));
+    };
     let batch_id = first.batch_id.ok_or_else(|| {
         DomainError::internal(format!("letter {} is pending without its publication", first.id))
     })?;
     if basis_of.as_ref().map(|b| b.batch_id) != Some(batch_id) {
         *basis_of = Some(basis(state, batch_id).await?);
     }
-    let Some(b) = basis_of.as_ref() else { return Ok(0) };
+    let Some(b) = basis_of.as_ref() else {
+        return Err(DomainError::internal("the letters' basis went away"));
+    };
     let gate = Arc::new(tokio::sync::Semaphore::new(at_once()));
     let mut jobs = Vec::with_capacity(group.len());
     let started = std::time::Instant::now();
@@ -200,25 +235,13 @@ async fn render_group(
     let (mut rendered, mut failed) = (Vec::with_capacity(jobs.len()), None);
     for (l, job) in group.iter().zip(jobs) {
         match job.await.map_err(DomainError::internal).and_then(|r| r) {
-            Ok(pdf) => rendered.push((l, pdf)),
+            Ok(pdf) => rendered.push((l.clone(), pdf)),
             Err(e) => failed = failed.or(Some(e)),
         }
     }
     let rendering = started.elapsed();
-    let t = std::time::Instant::now();
-    let stored = store_all(state, b, rendered).await?;
-    tracing::debug!(
-        letters = group.len(),
-        ?reading,
-        ?waiting,
-        ?rendering,
-        storing = ?t.elapsed(),
-        "letter batch"
-    );
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(stored),
-    }
+    tracing::debug!(letters = group.len(), ?reading, ?waiting, ?rendering, "letter batch rendered");
+    Ok((rendered, b.publisher.clone(), failed))
 }
 
 /// A letter with its content, rendered now if it was pending (the first render fixes it).
@@ -307,31 +330,33 @@ async fn prepare_from(
 /// another render keeps its bytes).
 async fn store_all(
     state: &AppState,
-    b: &Basis,
-    rendered: Vec<(&LetterMeta, Vec<u8>)>,
+    publisher: &Actor,
+    rendered: Vec<(LetterMeta, Vec<u8>)>,
 ) -> Result<usize, DomainError> {
     if rendered.is_empty() {
         return Ok(0);
     }
+    let started = std::time::Instant::now();
     let now = state.now();
     let txn = state.write().await?;
     let mut trail = Vec::with_capacity(rendered.len());
-    for (l, pdf) in rendered {
-        let sha256 = sha256_hex(&pdf);
-        if !store::letters::fix_content(&txn, l.id, &pdf, &sha256).await? {
+    for (l, pdf) in &rendered {
+        let sha256 = sha256_hex(pdf);
+        if !store::letters::fix_content(&txn, l.id, pdf, &sha256).await? {
             continue;
         }
-        trail.push(issued_entry(b, l, sha256, now));
+        trail.push(issued_entry(publisher, l, sha256, now));
     }
     let stored = trail.len();
     store::bulk::record_audit(&txn, trail).await?;
     txn.commit().await?;
+    tracing::debug!(letters = stored, took = ?started.elapsed(), "letter batch stored");
     Ok(stored)
 }
 
 /// The audit line of a letter's first render.
 fn issued_entry<'a>(
-    b: &'a Basis,
+    publisher: &'a Actor,
     l: &LetterMeta,
     sha256: String,
     at: chrono::DateTime<chrono::Utc>,
@@ -344,7 +369,7 @@ fn issued_entry<'a>(
         "sha256": sha256,
     });
     audit::AuditEntry {
-        actor: &b.publisher,
+        actor: publisher,
         at,
         action: "letter.issued",
         entity_type: "application",
@@ -367,7 +392,7 @@ async fn store(
     if !store::letters::fix_content(&txn, l.id, &pdf, &sha256).await? {
         return Ok(false);
     }
-    let entry = issued_entry(b, l, sha256, state.now());
+    let entry = issued_entry(&b.publisher, l, sha256, state.now());
     audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok(true)
