@@ -13,7 +13,7 @@ use tuinier::scenario::Rehearsal;
 use crate::common::*;
 
 /// The text of a PDF, through poppler's `pdftotext -layout`.
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("letter.pdf");
     std::fs::write(&path, bytes).unwrap();

@@ -104,3 +104,40 @@ async fn a_bad_letters_query_is_refused_naming_each_field() {
     app.get(&format!("/calls/{call}/letters?limit=501"), &app.staff_token).await.problem(422);
     app.get("/calls/99999/letters", &app.staff_token).await.problem(404);
 }
+
+/// A call's letters by file name, with their bytes.
+async fn letters_of(app: &TestApp, call: i64) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    for l in page(app, call, "limit=500").await["items"].as_array().unwrap() {
+        let bytes = app.get(l["content_url"].as_str().unwrap(), &app.staff_token).await.bytes;
+        out.insert(l["filename"].as_str().unwrap().to_string(), bytes);
+    }
+    out
+}
+
+/// The worker reads a batch's applications, regions, addendum dates and conflicts of interest
+/// at once: its letters are byte for byte those rendered one at a time, on download, in a second
+/// run of the same scenario; and they state the addendum's date and the conflicts they read.
+#[tokio::test]
+async fn the_worker_renders_the_letters_a_download_renders_one_by_one() {
+    let (batched, single) = (spawn_app().await, spawn_app().await);
+    let (a, b) = (decided(&batched).await, decided(&single).await);
+    let done = tuinier::service::letters::render_pending(&batched.state, 4).await.expect("render");
+    assert!(done >= 4, "{done}");
+    assert_eq!(page(&single, b, "state=rendered&limit=1").await["total"], 0, "none rendered yet");
+    let (by_worker, one_by_one) = (letters_of(&batched, a).await, letters_of(&single, b).await);
+    assert_eq!(
+        by_worker.keys().collect::<Vec<_>>(),
+        one_by_one.keys().collect::<Vec<_>>(),
+        "the same letters"
+    );
+    for (name, bytes) in &by_worker {
+        assert!(bytes == &one_by_one[name], "{name}: the worker's bytes differ");
+    }
+    let texts: Vec<String> = by_worker
+        .values()
+        .map(|b| crate::letters::pdf_text(b).split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(texts.iter().any(|t| t.contains("samen met het addendum van")), "an addendum's date");
+    assert!(texts.iter().any(|t| t.contains("belangenconflict")), "a conflict of interest");
+}
