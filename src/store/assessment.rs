@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::{conflict, consensus_note, decision, round, sheet};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::domain::decision::RecordedKind;
@@ -54,20 +54,6 @@ pub async fn conflicts_of_call<C: ConnectionTrait>(
         .filter(conflict::Column::CallId.eq(call_id))
         .order_by_asc(conflict::Column::Id)
         .all(db)
-        .await
-}
-
-/// How many assessors stood aside on one application of a call for a conflict of interest (a
-/// count, not the call's conflicts: a letter asks it for its own application).
-pub async fn conflicts_on<C: ConnectionTrait>(
-    db: &C,
-    call_id: i32,
-    application_id: i32,
-) -> Result<u64, DbErr> {
-    conflict::Entity::find()
-        .filter(conflict::Column::CallId.eq(call_id))
-        .filter(conflict::Column::ApplicationId.eq(application_id))
-        .count(db)
         .await
 }
 

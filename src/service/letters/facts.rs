@@ -247,27 +247,16 @@ impl OnFile {
         call_id: i32,
         app: &AppRow,
     ) -> Result<OnFile, DomainError> {
-        let application_id = app.id;
-        let stored = store::applications::by_id(db, application_id)
-            .await?
-            .ok_or_else(|| DomainError::NotFound(format!("application {application_id}")))?;
-        let (_, region) = store::regions::by_id(db, app.region_id)
-            .await?
-            .ok_or_else(|| DomainError::NotFound(format!("region {}", app.region_id)))?;
-        let form = store::applications::form_of(&stored)?;
-        let addendum_on = store::documents::latest_uploads(db, &[application_id], "addendum")
-            .await?
-            .remove(&application_id)
-            .map(local_date);
-        // Counted in the database: a letter per application must not read the whole call's.
-        let conflicts =
-            store::assessment::conflicts_on(db, call_id, application_id).await? as usize;
-        Ok(OnFile { form, addendum_on, conflicts, region })
+        let mut files = OnFile::of_many(db, call_id, &[app.id]).await?;
+        let (_, on_file) = files
+            .remove(&app.id)
+            .ok_or_else(|| DomainError::NotFound(format!("application {}", app.id)))?;
+        Ok(on_file)
     }
 
     /// The applications of a batch of letters, each with what its file holds, in four queries
-    /// whatever the batch's size (a statement or six per letter were most of a letter's time
-    /// in the worker). An id that is not found is left out.
+    /// whatever the batch's size (six statements per letter were most of a letter's time in
+    /// the worker). An id that is not found is left out.
     pub async fn of_many<C: ConnectionTrait>(
         db: &C,
         call_id: i32,
