@@ -28,6 +28,7 @@ mod mail;
 mod mail_delivery;
 mod mail_transport;
 mod monitoring;
+mod outbox_lookup;
 mod outcome_reads;
 mod outcome_timing;
 mod pdf_archive;
