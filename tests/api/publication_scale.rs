@@ -500,6 +500,39 @@ async fn a_publication_takes_the_outcome_the_reads_keep() {
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
 
+/// Closing a round changes none of the outcome's inputs: the outcome staff read before closing is
+/// the one the close answers with, not computed again; a later write lets it go.
+#[tokio::test]
+async fn closing_a_round_keeps_the_outcome_read_before_it() {
+    use tuinier::service::outcome_cache::call_outcome;
+
+    let (app, r, s) = first_round_in().await;
+    let call_id = i32::try_from(r.call_id()).unwrap();
+    let call = tuinier::store::calls::call_of(&app.state.db, call_id).await.unwrap();
+    app.clock.set(crate::intake::stage_at(&s["call"], "first_assessment"));
+    let results = format!("/calls/{call_id}/results?limit=500");
+    let before = app.get(&results, &app.staff_token).await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    let kept = call_outcome(&app.state, &call).await.unwrap();
+
+    let close = format!("/calls/{call_id}/rounds/first/close");
+    let closed = app.post(&close, &app.staff_token, &json!({})).await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    let after = call_outcome(&app.state, &call).await.unwrap();
+    assert!(Arc::ptr_eq(&kept, &after), "the close kept the outcome read before it");
+    assert_eq!(closed.body["applications"], before.body["applications"], "the same lines");
+    assert_eq!(before.body["first_round"], "open");
+    assert_eq!(closed.body["first_round"], "closed", "the round's state is read anew");
+
+    // A write that does not say it left the inputs alone lets it go (a consensus note).
+    let id = closed.body["applications"][0]["application_id"].as_i64().expect("an application id");
+    let note = json!({"round": "first", "note": "Na de sluiting besproken"});
+    let path = format!("/applications/{id}/consensus-notes");
+    assert_eq!(app.post(&path, &app.staff_token, &note).await.status, 200);
+    let later = call_outcome(&app.state, &call).await.unwrap();
+    assert!(!Arc::ptr_eq(&kept, &later), "a later write let the outcome go");
+}
+
 /// Planning the interviews changes none of the outcome's inputs: the outcome kept before them is
 /// still the call's after them, and the publication takes it (at 10,000 applications it would
 /// otherwise compute it again, a second of its time). A write that does change an input (a
