@@ -18,6 +18,7 @@ mod m20261201_000020_read_indexes;
 mod m20261201_000030_finance;
 mod m20261201_000040_web_sessions;
 mod m20261201_000050_snapshot_deflated;
+mod m20261202_000010_sheet_stamps_index;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000030_finance::Migration),
             Box::new(m20261201_000040_web_sessions::Migration),
             Box::new(m20261201_000050_snapshot_deflated::Migration),
+            Box::new(m20261202_000010_sheet_stamps_index::Migration),
         ]
     }
 }

@@ -207,13 +207,16 @@ pub async fn submitted_stamps_of<C: ConnectionTrait>(
     db: &C,
     application_ids: &[i32],
 ) -> Result<Vec<SubmittedStamp>, DbErr> {
+    stamps_of(application_ids).into_model::<SubmittedStamp>().all(db).await
+}
+
+/// The query of [`submitted_stamps_of`]: answered from `idx_sheets_stamps` alone, without the
+/// table's rows and their content.
+pub fn stamps_of(application_ids: &[i32]) -> sea_orm::Select<sheet::Entity> {
     submitted_in(application_ids, None)
         .column(sheet::Column::Version)
         .column(sheet::Column::SubmittedAt)
         .column(sheet::Column::UpdatedAt)
-        .into_model::<SubmittedStamp>()
-        .all(db)
-        .await
 }
 
 #[derive(Debug, Clone, sea_orm::FromQueryResult)]

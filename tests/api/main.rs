@@ -39,6 +39,7 @@ mod sheet_memo;
 mod sheet_write;
 mod sign_in;
 mod snapshots;
+mod stamps_plan;
 mod standards;
 mod web_session;
 mod write_counts;
