@@ -7,22 +7,10 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement};
 use tuinier::store::assessment::stamps_of;
 
 use crate::common::*;
-use crate::intake::stage_at;
 
 #[tokio::test]
 async fn the_sheet_stamps_are_read_from_their_covering_index() {
-    let s = load_scenario();
-    let app = spawn_app().await;
-    let mut r = tuinier::scenario::Rehearsal::new(
-        app.base.clone(),
-        app.staff_token.clone(),
-        app.clock.clone(),
-        &s,
-    );
-    r.setup().await.expect("setup");
-    r.intake().await.expect("intake");
-    r.first_round().await.expect("first round");
-    app.clock.set(stage_at(&s["call"], "first_assessment"));
+    let (app, r, s) = first_round_in().await;
     let db = &app.state.db;
     let backend = db.get_database_backend();
     let ids: Vec<i32> = s["applications"]
