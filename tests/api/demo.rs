@@ -20,7 +20,7 @@ struct Demo {
     state: tuinier::service::AppState,
     log: std::sync::Mutex<Vec<String>>,
     _server: RunningServer,
-    _dirs: (Option<tempfile::TempDir>, tempfile::TempDir),
+    _dirs: (Option<Scratch>, tempfile::TempDir),
 }
 
 impl Demo {
@@ -72,11 +72,7 @@ impl Demo {
     }
 }
 
-async fn start_demo_on(
-    url: String,
-    db_dir: Option<tempfile::TempDir>,
-    tokens: tempfile::TempDir,
-) -> Demo {
+async fn start_demo_on(url: String, db_dir: Option<Scratch>, tokens: tempfile::TempDir) -> Demo {
     let clock = DemoClock::new(chrono::TimeDelta::zero());
     let state = startup::prepare(&url, Arc::new(clock.clone())).await.expect("prepare");
     if let Some(offset) = tuinier::service::demo_clock::stored_offset(&state).await.expect("offset")
@@ -105,7 +101,7 @@ async fn start_demo_on(
 
 async fn start_demo() -> Demo {
     let (url, dir) = fresh_database().await;
-    start_demo_on(url, dir, tempfile::tempdir().unwrap()).await
+    start_demo_on(url, Some(dir), tempfile::tempdir().unwrap()).await
 }
 
 fn sheet(s: &Value) -> Value {
@@ -365,7 +361,7 @@ async fn the_demo_clock_is_for_staff_moves_only_forward_and_only_on_a_demo_datab
         .await
         .unwrap();
     }
-    let other = start_demo_on(url, dir, tempfile::tempdir().unwrap()).await;
+    let other = start_demo_on(url, Some(dir), tempfile::tempdir().unwrap()).await;
     assert!(!other.seeded.demo_database);
     let (status, body) = other
         .call(
@@ -429,7 +425,7 @@ async fn the_demo_seeds_history_as_history_and_keeps_its_tokens_across_a_restart
     std::fs::copy(tokens_path.join(demo::TOKENS_FILE), again.path().join(demo::TOKENS_FILE))
         .unwrap();
     drop(d);
-    let d = start_demo_on(url, dir, again).await;
+    let d = start_demo_on(url, Some(dir), again).await;
     let after: Vec<(String, String)> =
         d.seeded.logins.iter().map(|l| (l.var.clone(), l.token.clone())).collect();
     assert_eq!(before, after);

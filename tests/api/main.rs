@@ -35,6 +35,7 @@ mod pdf_archive;
 mod publication_fresh;
 mod publication_scale;
 mod query_counts;
+mod scratch;
 mod sheet_memo;
 mod sheet_write;
 mod sign_in;

@@ -24,7 +24,8 @@ pub struct TestApp {
     pub staff_token: String,
     pub database_url: String,
     _server: RunningServer,
-    _dir: Option<tempfile::TempDir>,
+    // Last: it goes after the server and the state that use the database.
+    _scratch: Scratch,
 }
 
 /// The repository's `tests/fixtures/`: the data files the tests read (the public 2022 scenario,
@@ -60,8 +61,42 @@ pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).expect("RFC 3339 time").with_timezone(&Utc)
 }
 
-/// A fresh, empty database URL for one test.
-pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+/// What holds a test's database: the SQLite file's temporary directory, or the name of the
+/// PostgreSQL database made for the test, dropped when this is (a developer's own server would
+/// otherwise gather one database per test run).
+pub enum Scratch {
+    Dir(tempfile::TempDir),
+    Postgres { admin: String, name: String },
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let Scratch::Postgres { admin, name } = self else { return };
+        let (admin, name) = (admin.clone(), name.clone());
+        let label = name.clone();
+        // Its own thread and runtime: a drop may run on the test's runtime, which must not block
+        // on itself. `WITH (FORCE)` ends the connections the test's pool still holds.
+        let dropped = std::thread::spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                use sea_orm::ConnectionTrait;
+                let conn = sea_orm::Database::connect(admin.as_str()).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                let done = conn.execute_unprepared(&sql).await.ok();
+                conn.close().await.ok();
+                done
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("the test database {label} was not dropped");
+        }
+    }
+}
+
+/// A fresh, empty database URL for one test, and what holds it.
+pub async fn fresh_database() -> (String, Scratch) {
     match std::env::var("TUINIER_TEST_DATABASE_URL") {
         Ok(admin) if !admin.is_empty() => {
             use sea_orm::ConnectionTrait;
@@ -79,12 +114,12 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
                 .expect("create test database");
             conn.close().await.ok();
             let base = admin.rsplit_once('/').map(|(b, _)| b).expect("admin URL ends in /DBNAME");
-            (format!("{base}/{name}"), None)
+            (format!("{base}/{name}"), Scratch::Postgres { admin, name })
         }
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.sqlite").display());
-            (url, Some(dir))
+            (url, Scratch::Dir(dir))
         }
     }
 }
@@ -134,7 +169,7 @@ pub async fn spawn_app_recording(
 type MetricHook = Box<dyn Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static>;
 
 async fn spawn_app_hooked(now: DateTime<Utc>, hook: Option<MetricHook>) -> TestApp {
-    let (database_url, dir) = fresh_database().await;
+    let (database_url, scratch) = fresh_database().await;
     let clock = SettableClock::new(now);
     let mut state =
         startup::prepare(&database_url, Arc::new(clock.clone())).await.expect("prepare state");
@@ -176,7 +211,7 @@ async fn spawn_app_hooked(now: DateTime<Utc>, hook: Option<MetricHook>) -> TestA
         staff_token: staff.token,
         database_url,
         _server: server,
-        _dir: dir,
+        _scratch: scratch,
     }
 }
 
