@@ -101,32 +101,6 @@ pub async fn latest_sheet<C: ConnectionTrait>(
 }
 
 /// Every sheet version of a round for these applications (drafts, submitted and superseded).
-/// The submitted sheets of `round` per application, counted by the database (one `GROUP BY`),
-/// for the applications in `application_ids`.
-pub async fn submitted_counts<C: ConnectionTrait>(
-    db: &C,
-    application_ids: &[i32],
-    round: &str,
-) -> Result<std::collections::HashMap<i32, i64>, DbErr> {
-    let mut counts = std::collections::HashMap::new();
-    // In slices: a bind list of tens of thousands would pass the databases' parameter limits.
-    for ids in application_ids.chunks(10_000) {
-        let rows: Vec<(i32, i64)> = sheet::Entity::find()
-            .select_only()
-            .column(sheet::Column::ApplicationId)
-            .column_as(sheet::Column::Id.count(), "n")
-            .filter(sheet::Column::ApplicationId.is_in(ids.iter().copied()))
-            .filter(sheet::Column::Round.eq(round))
-            .filter(sheet::Column::Status.eq("submitted"))
-            .group_by(sheet::Column::ApplicationId)
-            .into_tuple()
-            .all(db)
-            .await?;
-        counts.extend(rows);
-    }
-    Ok(counts)
-}
-
 pub async fn sheets_of<C: ConnectionTrait>(
     db: &C,
     application_ids: &[i32],
@@ -217,6 +191,36 @@ pub fn stamps_of(application_ids: &[i32]) -> sea_orm::Select<sheet::Entity> {
         .column(sheet::Column::Version)
         .column(sheet::Column::SubmittedAt)
         .column(sheet::Column::UpdatedAt)
+}
+
+/// An application past the draft, with what closing a round checks of it.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct SheetCount {
+    pub status: String,
+    /// `None` when the region's row is missing.
+    pub region_ref: Option<String>,
+    /// Its submitted sheets of the round.
+    pub n: i64,
+}
+
+/// A call's applications past the draft, each with its status, its region's ref and its count of
+/// submitted sheets of `round`, by id: one grouped query (the sheets counted from
+/// `idx_sheets_stamps`), not the applications and then their counts by a list of every id.
+pub async fn sheet_counts_of_call<C: ConnectionTrait>(
+    db: &C,
+    call_id: i32,
+    round: &str,
+) -> Result<Vec<SheetCount>, DbErr> {
+    use sea_orm::FromQueryResult;
+    let backend = db.get_database_backend();
+    let (p1, p2) = if backend == sea_orm::DbBackend::Postgres { ("$1", "$2") } else { ("?", "?") };
+    let sql = format!(
+        "SELECT a.status, r.\"ref\" AS region_ref, COUNT(s.id) AS n FROM applications a LEFT JOIN regions r ON r.id = a.region_id LEFT JOIN sheets s ON s.application_id = a.id AND s.round = {p1} AND s.status = 'submitted' WHERE a.call_id = {p2} AND a.status <> 'draft' GROUP BY a.id, a.status, r.\"ref\" ORDER BY a.id"
+    );
+    let values = [round.into(), call_id.into()];
+    SheetCount::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await
 }
 
 #[derive(Debug, Clone, sea_orm::FromQueryResult)]

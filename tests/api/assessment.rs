@@ -186,7 +186,18 @@ async fn blind_scoring_conflicts_corrections_and_closing() {
     let refused =
         app.post(&format!("/calls/{call}/rounds/first/close"), &app.staff_token, &json!({})).await;
     refused.problem(409);
-    assert!(refused.body["detail"].as_str().unwrap().contains("too few submitted sheets"));
+    let detail = refused.body["detail"].as_str().unwrap();
+    assert!(detail.contains("too few submitted sheets"), "{detail}");
+    // It names the applications short of sheets with their counts, not the one scored twice.
+    assert!(!detail.contains(&format!("{target} (")), "{detail}");
+    let other = results_before["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["ref"].as_str())
+        .find(|x| *x != target)
+        .expect("another application in the round");
+    assert!(detail.contains(&format!("{other} (0 of ")), "{detail}");
     assert_eq!(
         app.get(&format!("/calls/{call}/results"), &app.staff_token).await.body,
         results_before

@@ -7,7 +7,7 @@ use super::{Round, RoundState};
 use crate::domain::call::stage;
 use crate::error::DomainError;
 use crate::service::auth::{Principal, Role};
-use crate::service::outcome::{AppRow, submitted_apps};
+use crate::service::outcome::AppRow;
 use crate::service::{AppState, audit, outcome_cache};
 use crate::store::{
     self,
@@ -87,19 +87,17 @@ pub async fn close_round(
     let before = state.key_inside(&txn).await?;
     let call = call_of(&txn, call_id).await?;
     round_state(&txn, &call, round, now).await?.needs_open(round)?;
-    let apps: Vec<AppRow> =
-        submitted_apps(&txn, call_id).await?.into_iter().filter(|a| in_round(a, round)).collect();
-    let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
-    // Counted by the database: not every sheet's content loaded and scanned per application.
-    let counts = store::assessment::submitted_counts(&txn, &ids, round.as_str()).await?;
+    // Counted by the database in one grouped query: not every sheet loaded per application.
+    let counts = store::assessment::sheet_counts_of_call(&txn, call_id, round.as_str()).await?;
     let min = i64::from(call.definition.min_sheets_per_application);
-    let short: Vec<String> = apps
-        .iter()
-        .filter_map(|a| {
-            let n = counts.get(&a.id).copied().unwrap_or(0);
-            (n < min).then(|| format!("{} ({n} of {min})", a.region_ref))
-        })
-        .collect();
+    let mut short = Vec::new();
+    for c in counts.iter().filter(|c| status_in_round(&c.status, round) && c.n < min) {
+        let region = c
+            .region_ref
+            .as_deref()
+            .ok_or_else(|| DomainError::internal("an application of the round has no region"))?;
+        short.push(format!("{region} ({} of {min})", c.n));
+    }
     if !short.is_empty() {
         return Err(DomainError::Conflict(format!(
             "the round cannot close: too few submitted sheets for {}",
