@@ -1,10 +1,9 @@
 //! The knock-out verdict on one application, from the first-round sheets.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-
-use super::call::KnockoutCriterion;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,10 +44,11 @@ pub struct KnockoutOutcome {
 }
 
 /// All met on all criteria → passed; all not met on one same criterion → failed, even when other
-/// criteria are split; anything else (and no sheets at all) → needs a decision.
-pub fn knockout_verdict(
-    criteria: &[KnockoutCriterion],
-    sheets: &[&BTreeMap<String, bool>],
+/// criteria are split; anything else (and no sheets at all) → needs a decision. `criteria` are
+/// the knock-out criteria's ids in the call's order.
+pub fn knockout_verdict<C: AsRef<str>, K: Borrow<str> + Ord>(
+    criteria: &[C],
+    sheets: &[&BTreeMap<K, bool>],
 ) -> KnockoutOutcome {
     if sheets.is_empty() {
         // Without sheets "every sheet says ..." would hold vacuously either way; nothing is known.
@@ -61,14 +61,15 @@ pub fn knockout_verdict(
     let mut failed_criteria = Vec::new();
     let mut split_criteria = Vec::new();
     for c in criteria {
-        let answers: Vec<Option<bool>> = sheets.iter().map(|s| s.get(&c.id).copied()).collect();
-        if answers.iter().all(|a| *a == Some(true)) {
+        let id = c.as_ref();
+        let answer = |s: &&BTreeMap<K, bool>| s.get(id).copied();
+        if sheets.iter().all(|s| answer(s) == Some(true)) {
             continue;
         }
-        if answers.iter().all(|a| *a == Some(false)) {
-            failed_criteria.push(c.id.clone());
+        if sheets.iter().all(|s| answer(s) == Some(false)) {
+            failed_criteria.push(id.to_string());
         } else {
-            split_criteria.push(c.id.clone());
+            split_criteria.push(id.to_string());
         }
     }
     let verdict = if !failed_criteria.is_empty() {
@@ -85,14 +86,8 @@ pub fn knockout_verdict(
 mod tests {
     use super::*;
 
-    fn criteria(ids: &[&str]) -> Vec<KnockoutCriterion> {
-        ids.iter()
-            .map(|id| KnockoutCriterion {
-                id: (*id).into(),
-                label_nl: (*id).into(),
-                label_en: None,
-            })
-            .collect()
+    fn criteria(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|id| (*id).to_string()).collect()
     }
 
     fn sheet(answers: &[(&str, bool)]) -> BTreeMap<String, bool> {
@@ -146,7 +141,7 @@ mod tests {
         assert_eq!(o.verdict, KnockoutVerdict::NeedsDecision);
         assert_eq!(o.split_criteria, ["ko_b"]);
 
-        assert_eq!(knockout_verdict(&c, &[]).verdict, KnockoutVerdict::NeedsDecision);
+        assert_eq!(knockout_verdict::<_, String>(&c, &[]).verdict, KnockoutVerdict::NeedsDecision);
     }
 
     #[test]

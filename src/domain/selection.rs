@@ -2,18 +2,23 @@
 //! the call's settings. The same function serves the live results, the frozen outcome (recomputed
 //! from its snapshot) and what-if recomputations, so they can never disagree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::allocation::{self, Allocation};
 use super::calibration::{self, CriterionStats};
-use super::call::{AllocationPolicy, CallDefinition, KnockoutCriterion};
+use super::call::{AllocationPolicy, CallDefinition};
 use super::decision::Decision;
 use super::knockout::{self, KnockoutOutcome, KnockoutVerdict};
 use super::money::Money;
 use super::points::Points;
 use super::ranking::{self, AwardDecision, FirstRoundDecision};
+
+/// A criterion's id or an assessor's name as the computation keys by it: shared, not copied, and
+/// written as a plain string.
+pub type Key = Arc<str>;
 
 /// Bumped whenever a rule below changes, so a frozen outcome says which rules made it.
 pub const RULE_VERSION: &str = "tuinier-selection-1";
@@ -25,8 +30,10 @@ pub struct Settings {
     pub interview_threshold: Points,
     pub allocation_policy: AllocationPolicy,
     pub disagreement_spread: i64,
-    pub knockout_criteria: Vec<String>,
-    pub weighted_criteria: Vec<String>,
+    /// The criteria's ids, shared by every sheet's and figure's key (a computation at 10,000
+    /// applications made a million copies of them).
+    pub knockout_criteria: Vec<Key>,
+    pub weighted_criteria: Vec<Key>,
 }
 
 impl Settings {
@@ -37,8 +44,16 @@ impl Settings {
             interview_threshold: call.interview_threshold,
             allocation_policy: call.allocation_policy,
             disagreement_spread: call.disagreement_spread,
-            knockout_criteria: call.knockout_criteria.iter().map(|k| k.id.clone()).collect(),
-            weighted_criteria: call.weighted_criteria.iter().map(|w| w.id.clone()).collect(),
+            knockout_criteria: call
+                .knockout_criteria
+                .iter()
+                .map(|k| Key::from(k.id.as_str()))
+                .collect(),
+            weighted_criteria: call
+                .weighted_criteria
+                .iter()
+                .map(|w| Key::from(w.id.as_str()))
+                .collect(),
         }
     }
 }
@@ -46,9 +61,9 @@ impl Settings {
 /// One submitted sheet, reduced to what the outcome depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SheetFacts {
-    pub assessor: String,
-    pub knockout: BTreeMap<String, bool>,
-    pub points: BTreeMap<String, Points>,
+    pub assessor: Key,
+    pub knockout: BTreeMap<Key, bool>,
+    pub points: BTreeMap<Key, Points>,
     pub total: Points,
 }
 
@@ -93,7 +108,7 @@ pub struct RoundFigures {
     pub score: Points,
     pub sheets: usize,
     /// Per weighted criterion: mean, median and spread over the assessors.
-    pub criteria: BTreeMap<String, CriterionStats>,
+    pub criteria: BTreeMap<Key, CriterionStats>,
     /// Highest minus lowest sheet total.
     pub spread: Points,
     /// Flagged for a consensus talk: totals too far apart, or a split knock-out.
@@ -205,19 +220,15 @@ fn first_round(
     first_round_pending: &mut Vec<Pending>,
 ) -> Vec<ApplicationResult> {
     let settings = &input.settings;
-    let criteria: Vec<KnockoutCriterion> = settings
-        .knockout_criteria
-        .iter()
-        .map(|id| KnockoutCriterion { id: id.clone(), label_nl: id.clone(), label_en: None })
-        .collect();
+    let criteria = &settings.knockout_criteria;
     input
         .applications
         .iter()
         .map(|app| {
             let knockout = (!app.first_round.is_empty()).then(|| {
-                let maps: Vec<&BTreeMap<String, bool>> =
+                let maps: Vec<&BTreeMap<Key, bool>> =
                     app.first_round.iter().map(|s| &s.knockout).collect();
-                knockout::knockout_verdict(&criteria, &maps)
+                knockout::knockout_verdict(criteria, &maps)
             });
             let split = knockout.as_ref().is_some_and(|k| !k.split_criteria.is_empty());
             let first_round = round_figures(&app.first_round, settings, split);
@@ -279,10 +290,15 @@ fn final_round(
     }
     let ranked = ranking::competition_ranks(&scored);
     let awards = ranking::award_decisions(&ranked, settings.max_awards);
+    // Looked up, not scanned: at 10,000 applications with 1,000 invited a scan per ranked line
+    // compared ten million refs.
+    let position = positions(results);
     let mut tied = Vec::new();
-    for r in &ranked {
-        let decision = awards.iter().find(|(k, _)| *k == r.key).map(|(_, d)| *d);
-        let Some(pos) = results.iter().position(|x| x.r#ref == r.key) else { continue };
+    for (r, (key, decision)) in ranked.iter().zip(&awards) {
+        // `award_decisions` answers in the order of its input.
+        debug_assert_eq!(*key, r.key);
+        let decision = Some(*decision);
+        let Some(&pos) = position.get(r.key.as_str()) else { continue };
         let app = &input.applications[pos];
         let result = &mut results[pos];
         result.rank = Some(r.rank);
@@ -308,6 +324,16 @@ fn final_round(
     ranked
 }
 
+/// Where each application's line stands in `results` (the order of the input), by ref.
+fn positions(results: &[ApplicationResult]) -> HashMap<String, usize> {
+    let mut at = HashMap::with_capacity(results.len());
+    for (i, r) in results.iter().enumerate() {
+        // The first line of a ref, as a scan would find it.
+        at.entry(r.r#ref.clone()).or_insert(i);
+    }
+    at
+}
+
 /// What the allocation gives.
 struct Allocated {
     awarded: Vec<(String, Points)>,
@@ -325,24 +351,18 @@ fn allocate(
     final_pending: &mut Vec<Pending>,
 ) -> Allocated {
     let settings = &input.settings;
+    let position = positions(results);
+    let line = |key: &str| position.get(key).copied();
     let mut awarded: Vec<(String, Points)> = ranked
         .iter()
-        .filter(|r| {
-            results.iter().any(|x| x.r#ref == r.key && x.decision == Some(Decision::Awarded))
-        })
+        .filter(|r| line(&r.key).is_some_and(|i| results[i].decision == Some(Decision::Awarded)))
         .map(|r| (r.key.clone(), r.score))
         .collect();
     // Highest score first; equal scores by ref (the ranking already orders them so).
     awarded.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let requests: Vec<(String, Money)> = awarded
         .iter()
-        .filter_map(|(k, _)| {
-            input
-                .applications
-                .iter()
-                .find(|a| &a.r#ref == k)
-                .map(|a| (k.clone(), a.requested_total))
-        })
+        .filter_map(|(k, _)| line(k).map(|i| (k.clone(), input.applications[i].requested_total)))
         .collect();
     let pro_rata = allocation::pro_rata_whole_euros(settings.budget_ceiling, &requests);
     let (policy, in_force) = match (&input.manual_allocation, settings.allocation_policy) {
@@ -370,8 +390,8 @@ fn allocate(
     let (allocated_total, unallocated) = match &in_force {
         Some(a) => {
             for (k, amount) in &a.amounts {
-                if let Some(r) = results.iter_mut().find(|x| &x.r#ref == k) {
-                    r.allocated = Some(*amount);
+                if let Some(i) = line(k) {
+                    results[i].allocated = Some(*amount);
                 }
             }
             (a.allocated_total, a.unallocated)
@@ -400,8 +420,8 @@ mod tests {
     fn sheet(assessor: &str, met: bool, total: i64) -> SheetFacts {
         SheetFacts {
             assessor: assessor.into(),
-            knockout: BTreeMap::from([("ko".to_string(), met)]),
-            points: BTreeMap::from([("w".to_string(), Points::whole(total))]),
+            knockout: BTreeMap::from([("ko".into(), met)]),
+            points: BTreeMap::from([("w".into(), Points::whole(total))]),
             total: Points::whole(total),
         }
     }

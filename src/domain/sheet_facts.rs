@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::call::CallDefinition;
 use super::points::Points;
 use super::scoring::ScoredSheet;
-use super::selection::SheetFacts;
+use super::selection::{Key, Settings, SheetFacts};
 
 /// A checked sheet's knock-out answers and points, in the order of the call's criteria.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,21 +33,46 @@ impl CompactFacts {
         })
     }
 
-    /// The sheet's facts as the computation takes them, for the call it was made with.
-    pub fn facts(&self, call: &CallDefinition, assessor: String) -> SheetFacts {
-        let knockout: BTreeMap<String, bool> = call
+    /// The sheet's facts as the computation takes them, for the settings of the call it was made
+    /// with: keyed by the ids they share, so no id is copied.
+    pub fn facts(&self, settings: &Settings, assessor: Key) -> SheetFacts {
+        let knockout: BTreeMap<Key, bool> = settings
             .knockout_criteria
             .iter()
             .zip(self.knockout.iter())
-            .filter_map(|(k, v)| v.map(|v| (k.id.clone(), v)))
+            .filter_map(|(k, v)| v.map(|v| (k.clone(), v)))
             .collect();
-        let points: BTreeMap<String, Points> = call
+        let points: BTreeMap<Key, Points> = settings
             .weighted_criteria
             .iter()
             .zip(self.points.iter())
-            .filter_map(|(c, p)| p.map(|p| (c.id.clone(), p)))
+            .filter_map(|(c, p)| p.map(|p| (c.clone(), p)))
             .collect();
         SheetFacts { assessor, knockout, points, total: self.total }
+    }
+}
+
+impl SheetFacts {
+    /// A checked sheet's facts, keyed by the ids `settings` shares (an id the call does not have
+    /// gets its own).
+    pub fn of_scored(settings: &Settings, assessor: Key, s: ScoredSheet) -> SheetFacts {
+        let shared = |ids: &[Key], id: String| {
+            ids.iter().find(|k| &***k == id.as_str()).cloned().unwrap_or_else(|| Key::from(id))
+        };
+        SheetFacts {
+            assessor,
+            knockout: s
+                .knockout
+                .into_iter()
+                .map(|(id, met)| (shared(&settings.knockout_criteria, id), met))
+                .collect(),
+            points: s
+                .points
+                .into_iter()
+                .map(|(id, p)| (shared(&settings.weighted_criteria, id), p))
+                .collect(),
+            total: s.total,
+        }
     }
 }
 
@@ -97,12 +122,48 @@ mod tests {
         for partial in [false, true] {
             let s = scored(&call, partial);
             let compact = CompactFacts::of(&call, &s).expect("kept");
-            let facts = compact.facts(&call, "b1".into());
-            assert_eq!(facts.assessor, "b1");
-            assert_eq!(facts.knockout, s.knockout);
-            assert_eq!(facts.points, s.points);
-            assert_eq!(facts.total, s.total);
+            let facts = compact.facts(&Settings::of(&call), "b1".into());
+            assert_eq!(facts, SheetFacts::of_scored(&Settings::of(&call), "b1".into(), s));
         }
+    }
+
+    #[test]
+    fn facts_share_the_settings_ids_and_the_assessor_instead_of_copying_them() {
+        let call = call();
+        let settings = Settings::of(&call);
+        let assessor = Key::from("b1");
+        let kept = CompactFacts::of(&call, &scored(&call, false)).expect("kept");
+        let scored_facts = SheetFacts::of_scored(&settings, assessor.clone(), scored(&call, false));
+        for facts in [kept.facts(&settings, assessor.clone()), scored_facts] {
+            assert!(std::sync::Arc::ptr_eq(&facts.assessor, &assessor));
+            for (key, id) in facts.knockout.keys().zip(&settings.knockout_criteria) {
+                assert!(std::sync::Arc::ptr_eq(key, id), "knock-out id {id} copied");
+            }
+            for (key, id) in facts.points.keys().zip(&settings.weighted_criteria) {
+                assert!(std::sync::Arc::ptr_eq(key, id), "criterion id {id} copied");
+            }
+        }
+    }
+
+    /// Frozen outcomes are stored as JSON and checked against their hash: sharing the ids must
+    /// not change a byte of how the facts and settings are written and read.
+    #[test]
+    fn shared_ids_are_written_and_read_as_plain_strings() {
+        let call = call();
+        let settings = Settings::of(&call);
+        let facts = CompactFacts::of(&call, &scored(&call, true))
+            .expect("kept")
+            .facts(&settings, "b1".into());
+        let json = serde_json::to_string(&facts).expect("json");
+        assert_eq!(
+            json,
+            r#"{"assessor":"b1","knockout":{"k_a":true,"k_b":false,"k_c":true},"points":{"w_a":"0.50","w_b":"1.50"},"total":"2.00"}"#
+        );
+        let back: SheetFacts = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back, facts);
+        let written = serde_json::to_value(&settings).expect("json");
+        assert_eq!(written["knockout_criteria"], serde_json::json!(["k_a", "k_b", "k_c"]));
+        assert_eq!(written["weighted_criteria"], serde_json::json!(["w_a", "w_b", "w_c"]));
     }
 
     #[test]

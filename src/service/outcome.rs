@@ -15,8 +15,8 @@ use crate::domain::region::Region;
 use crate::domain::round::Round;
 use crate::domain::scoring::{self, ScoredSheet, SheetInput};
 use crate::domain::selection::{
-    self, ApplicationInput, ApplicationResult, ManualAllocation, RecordedKnockout, RecordedTie,
-    SelectionInput, SelectionResult, Settings, SheetFacts,
+    self, ApplicationInput, ApplicationResult, Key, ManualAllocation, RecordedKnockout,
+    RecordedTie, SelectionInput, SelectionResult, Settings, SheetFacts,
 };
 use crate::domain::sheet_facts::CompactFacts;
 use crate::error::DomainError;
@@ -168,7 +168,9 @@ async fn input_of<C: ConnectionTrait>(
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
     let requested = store::applications::requested_totals(db, &ids).await?;
     let decisions = store::assessment::decisions_of_call(db, call.id).await?;
-    let mut facts_of = submitted_facts(db, call, &ids, memo).await?;
+    // Made first: the sheets' facts share its criteria's ids.
+    let settings = Settings::of(&call.definition);
+    let mut facts_of = submitted_facts(db, call, &settings, &ids, memo).await?;
     let mut decisions_of: HashMap<i32, Vec<&entity::decision::Model>> = HashMap::new();
     for d in &decisions {
         if let Some(a) = d.application_id {
@@ -206,7 +208,7 @@ async fn input_of<C: ConnectionTrait>(
         .map(recorded_allocation)
         .transpose()?
         .flatten();
-    Ok(SelectionInput { settings: Settings::of(&call.definition), applications, manual_allocation })
+    Ok(SelectionInput { settings, applications, manual_allocation })
 }
 
 /// Applications whose sheets are read in one query: a slice's sheets are turned into their facts
@@ -220,6 +222,7 @@ const SHEET_SLICE: usize = 500;
 async fn submitted_facts<C: ConnectionTrait>(
     db: &C,
     call: &StoredCall,
+    settings: &Settings,
     application_ids: &[i32],
     memo: &SheetMemo,
 ) -> Result<HashMap<(i32, &'static str), Vec<SheetFacts>>, DomainError> {
@@ -245,7 +248,7 @@ async fn submitted_facts<C: ConnectionTrait>(
             let Ok(round) = Round::parse(&row.round) else { continue };
             let assessor = names.of(row.assessor_id);
             let sheet = match kept {
-                Some(k) => k.facts(&call.definition, assessor),
+                Some(k) => k.facts(settings, assessor),
                 None => {
                     let content = contents.remove(&row.id).ok_or_else(|| {
                         DomainError::internal(format!("sheet {} went away", row.id))
@@ -254,12 +257,7 @@ async fn submitted_facts<C: ConnectionTrait>(
                     if let Some(compact) = CompactFacts::of(&call.definition, &scored) {
                         to_keep.push((row.id, stamp, compact));
                     }
-                    SheetFacts {
-                        assessor,
-                        knockout: scored.knockout,
-                        points: scored.points,
-                        total: scored.total,
-                    }
+                    SheetFacts::of_scored(settings, assessor, scored)
                 }
             };
             facts.entry((row.application_id, round.as_str())).or_default().push(sheet);
@@ -316,7 +314,7 @@ fn checked(call: &CallDefinition, id: i32, content: &str) -> Result<ScoredSheet,
 /// How each assessor is named in the inputs: their reference, else their email (read once per
 /// assessor, one query for all the new ones of a slice).
 #[derive(Default)]
-struct AssessorNames(BTreeMap<i32, String>);
+struct AssessorNames(BTreeMap<i32, Key>);
 
 impl AssessorNames {
     async fn learn<C: ConnectionTrait>(
@@ -329,15 +327,16 @@ impl AssessorNames {
             return Ok(());
         }
         let unknown: Vec<i32> = unknown.into_iter().collect();
-        self.0.extend(unknown.iter().map(|id| (*id, id.to_string())));
+        self.0.extend(unknown.iter().map(|id| (*id, Key::from(id.to_string()))));
         for u in store::users::by_ids(db, &unknown).await? {
-            self.0.insert(u.id, u.reference.unwrap_or(u.email));
+            self.0.insert(u.id, Key::from(u.reference.unwrap_or(u.email)));
         }
         Ok(())
     }
 
-    fn of(&self, id: i32) -> String {
-        self.0.get(&id).cloned().unwrap_or_default()
+    /// Shared, not copied: every sheet of an assessor names them with the same string.
+    fn of(&self, id: i32) -> Key {
+        self.0.get(&id).cloned().unwrap_or_else(|| Key::from(""))
     }
 }
 

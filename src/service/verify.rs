@@ -234,7 +234,7 @@ fn compare_sheets(
     live: &[SheetFacts],
     found: &mut Found<'_>,
 ) {
-    let by_assessor = |s: &[SheetFacts]| -> BTreeMap<String, SheetFacts> {
+    let by_assessor = |s: &[SheetFacts]| -> BTreeMap<crate::domain::selection::Key, SheetFacts> {
         s.iter().map(|s| (s.assessor.clone(), s.clone())).collect()
     };
     let (f, l) = (by_assessor(frozen), by_assessor(live));

@@ -55,7 +55,7 @@ pub fn results_table(call: &StoredCall, result: &SelectionResult, apps: &[AppRow
                         tr.utrecht-table__row #(format!("r-{}", l.r#ref)) data-ref=(l.r#ref) {
                             th.utrecht-table__header-cell scope="row" { (name_of(&l.r#ref)) }
                             @for c in &call.definition.weighted_criteria {
-                                td.utrecht-table__cell.tuinier-num { (figures.and_then(|f| f.criteria.get(&c.id)).map(|s| s.mean.to_dutch()).unwrap_or_default()) }
+                                td.utrecht-table__cell.tuinier-num { (figures.and_then(|f| f.criteria.get(c.id.as_str())).map(|s| s.mean.to_dutch()).unwrap_or_default()) }
                             }
                             td.utrecht-table__cell.tuinier-num data-first=[l.first_round.as_ref().map(|f| f.score.to_two_decimals())] { (l.first_round.as_ref().map(|f| f.score.to_dutch()).unwrap_or_default()) }
                             td.utrecht-table__cell.tuinier-num data-final=[l.final_round.as_ref().map(|f| f.score.to_two_decimals())] { (l.final_round.as_ref().map(|f| f.score.to_dutch()).unwrap_or_default()) }

@@ -113,10 +113,10 @@ pub struct WhatIfView {
 
 pub(super) fn sheet_figures(s: &crate::domain::selection::SheetFacts) -> SheetFigures {
     SheetFigures {
-        assessor: s.assessor.clone(),
+        assessor: s.assessor.to_string(),
         total: s.total,
-        points: s.points.clone(),
-        knockout: s.knockout.clone(),
+        points: s.points.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        knockout: s.knockout.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
     }
 }
 

@@ -227,7 +227,7 @@ pub(super) fn round_view(r: &RoundFigures) -> RoundView {
         sheets: u32::try_from(r.sheets).unwrap_or(u32::MAX),
         spread: r.spread,
         disagreement: r.disagreement,
-        criteria: r.criteria.iter().map(|(k, v)| (k.clone(), figures(v))).collect(),
+        criteria: r.criteria.iter().map(|(k, v)| (k.to_string(), figures(v))).collect(),
     }
 }
 

@@ -72,7 +72,7 @@ pub async fn assessor_deviations(
         for a in &input.applications {
             let sheets = if round == Round::First { &a.first_round } else { &a.final_round };
             for s in sheets {
-                totals.entry(a.r#ref.clone()).or_default().insert(s.assessor.clone(), s.total);
+                totals.entry(a.r#ref.clone()).or_default().insert(s.assessor.to_string(), s.total);
             }
         }
         for (assessor, dev) in crate::domain::calibration::assessor_deviation(&totals) {

@@ -191,18 +191,13 @@ pub async fn what_if(
         Round::First => &mut app.first_round,
         Round::Final => &mut app.final_round,
     };
-    let target = sheets.iter_mut().find(|s| s.assessor == assessor).ok_or_else(|| {
+    let target = sheets.iter_mut().find(|s| &*s.assessor == assessor).ok_or_else(|| {
         DomainError::invalid(
             "assessor",
             "this assessor has no sheet on the application in that round",
         )
     })?;
-    *target = SheetFacts {
-        assessor: assessor.to_string(),
-        knockout: scored.knockout,
-        points: scored.points,
-        total: scored.total,
-    };
+    *target = SheetFacts::of_scored(&input.settings, assessor.into(), scored);
     let after = selection::compute(&input);
     let mut b = before.awarded_in_rank_order.clone();
     let mut a = after.awarded_in_rank_order.clone();

@@ -157,7 +157,7 @@ fn criteria(def: &CallDefinition, figures: Option<&RoundFigures>) -> Vec<Criteri
     def.weighted_criteria
         .iter()
         .filter_map(|c| {
-            figures.and_then(|f| f.criteria.get(&c.id)).map(|s| CriterionScore {
+            figures.and_then(|f| f.criteria.get(c.id.as_str())).map(|s| CriterionScore {
                 label: c.label_nl.clone(),
                 mean: s.mean,
                 max: c.max,
