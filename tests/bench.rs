@@ -68,6 +68,15 @@ fn a_small_bench_completes_every_step_with_its_work() {
     for row in report["rows"].as_array().expect("rows") {
         assert!(row["seconds"].as_f64().is_some_and(|s| s >= 0.0), "{row}");
     }
+    // The close's bound is measured in the same run, over every sheet of the round.
+    let close = report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["step"].as_str().is_some_and(|s| s.starts_with("close the first round")))
+        .expect("close row");
+    let note = close["note"].as_str().unwrap_or_default();
+    assert!(note.contains("only reading the 600 sheets into the program"), "{close}");
     assert!(report["server_peak_rss"].as_u64().is_some_and(|b| b > 0));
     assert!(report["driver_peak_rss"].as_u64().is_some_and(|b| b > 0));
 }
