@@ -400,8 +400,8 @@ mod tests {
     fn sheet(assessor: &str, ko_b: bool, total: i64) -> SheetFacts {
         SheetFacts {
             assessor: assessor.into(),
-            knockout: BTreeMap::from([("ko_a".into(), true), ("ko_b".into(), ko_b)]),
-            points: BTreeMap::from([("w".into(), Points::whole(total))]),
+            knockout: BTreeMap::from([("ko_a".into(), true), ("ko_b".into(), ko_b)]).into(),
+            points: BTreeMap::from([("w".into(), Points::whole(total))]).into(),
             total: Points::whole(total),
         }
     }

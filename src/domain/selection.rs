@@ -62,8 +62,9 @@ impl Settings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SheetFacts {
     pub assessor: Key,
-    pub knockout: BTreeMap<Key, bool>,
-    pub points: BTreeMap<Key, Points>,
+    /// Shared with the kept facts of the sheet (see `sheet_facts`), not copied per computation.
+    pub knockout: Arc<BTreeMap<Key, bool>>,
+    pub points: Arc<BTreeMap<Key, Points>>,
     pub total: Points,
 }
 
@@ -227,7 +228,7 @@ fn first_round(
         .map(|app| {
             let knockout = (!app.first_round.is_empty()).then(|| {
                 let maps: Vec<&BTreeMap<Key, bool>> =
-                    app.first_round.iter().map(|s| &s.knockout).collect();
+                    app.first_round.iter().map(|s| &*s.knockout).collect();
                 knockout::knockout_verdict(criteria, &maps)
             });
             let split = knockout.as_ref().is_some_and(|k| !k.split_criteria.is_empty());
@@ -420,8 +421,8 @@ mod tests {
     fn sheet(assessor: &str, met: bool, total: i64) -> SheetFacts {
         SheetFacts {
             assessor: assessor.into(),
-            knockout: BTreeMap::from([("ko".into(), met)]),
-            points: BTreeMap::from([("w".into(), Points::whole(total))]),
+            knockout: BTreeMap::from([("ko".into(), met)]).into(),
+            points: BTreeMap::from([("w".into(), Points::whole(total))]).into(),
             total: Points::whole(total),
         }
     }

@@ -1,8 +1,11 @@
 //! A submitted sheet's facts in a compact form, kept between computations of a call's outcome so
 //! a sheet's stored JSON is read and checked once, not at every close, publication or read. The
 //! criteria are not repeated per sheet: each answer stands at its criterion's place in the call.
+//! The facts as the computation takes them are made from it once and then shared by every
+//! computation that finds the sheet unchanged.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use super::call::CallDefinition;
 use super::points::Points;
@@ -15,7 +18,13 @@ pub struct CompactFacts {
     knockout: Box<[Option<bool>]>,
     points: Box<[Option<Points>]>,
     total: Points,
+    /// The answers and points keyed as the computation takes them, made by the first
+    /// computation that reads this sheet (with the criteria the stamp of the kept facts fixes)
+    /// and shared by the next ones: at 10,000 applications, 50,000 pairs of maps not made again.
+    shared: OnceLock<Shared>,
 }
+
+type Shared = (Arc<BTreeMap<Key, bool>>, Arc<BTreeMap<Key, Points>>);
 
 impl CompactFacts {
     /// The compact form of a checked sheet, or `None` when it answers a criterion the call does
@@ -30,25 +39,45 @@ impl CompactFacts {
             knockout,
             points,
             total: s.total,
+            shared: OnceLock::new(),
         })
     }
 
     /// The sheet's facts as the computation takes them, for the settings of the call it was made
-    /// with: keyed by the ids they share, so no id is copied.
+    /// with: keyed by the ids they share, so no id is copied; the maps are made at the first call
+    /// and shared from then on.
     pub fn facts(&self, settings: &Settings, assessor: Key) -> SheetFacts {
-        let knockout: BTreeMap<Key, bool> = settings
-            .knockout_criteria
-            .iter()
-            .zip(self.knockout.iter())
-            .filter_map(|(k, v)| v.map(|v| (k.clone(), v)))
-            .collect();
-        let points: BTreeMap<Key, Points> = settings
-            .weighted_criteria
-            .iter()
-            .zip(self.points.iter())
-            .filter_map(|(c, p)| p.map(|p| (c.clone(), p)))
-            .collect();
-        SheetFacts { assessor, knockout, points, total: self.total }
+        let (knockout, points) = self.shared(settings);
+        SheetFacts {
+            assessor,
+            knockout: knockout.clone(),
+            points: points.clone(),
+            total: self.total,
+        }
+    }
+
+    /// Makes the maps [`CompactFacts::facts`] shares now (when the sheet is kept), so that the
+    /// first computation after it does not.
+    pub fn prepare(&self, settings: &Settings) {
+        self.shared(settings);
+    }
+
+    fn shared(&self, settings: &Settings) -> &Shared {
+        self.shared.get_or_init(|| {
+            let knockout: BTreeMap<Key, bool> = settings
+                .knockout_criteria
+                .iter()
+                .zip(self.knockout.iter())
+                .filter_map(|(k, v)| v.map(|v| (k.clone(), v)))
+                .collect();
+            let points: BTreeMap<Key, Points> = settings
+                .weighted_criteria
+                .iter()
+                .zip(self.points.iter())
+                .filter_map(|(c, p)| p.map(|p| (c.clone(), p)))
+                .collect();
+            (Arc::new(knockout), Arc::new(points))
+        })
     }
 }
 
@@ -59,20 +88,17 @@ impl SheetFacts {
         let shared = |ids: &[Key], id: String| {
             ids.iter().find(|k| &***k == id.as_str()).cloned().unwrap_or_else(|| Key::from(id))
         };
-        SheetFacts {
-            assessor,
-            knockout: s
-                .knockout
-                .into_iter()
-                .map(|(id, met)| (shared(&settings.knockout_criteria, id), met))
-                .collect(),
-            points: s
-                .points
-                .into_iter()
-                .map(|(id, p)| (shared(&settings.weighted_criteria, id), p))
-                .collect(),
-            total: s.total,
-        }
+        let knockout: BTreeMap<Key, bool> = s
+            .knockout
+            .into_iter()
+            .map(|(id, met)| (shared(&settings.knockout_criteria, id), met))
+            .collect();
+        let points: BTreeMap<Key, Points> = s
+            .points
+            .into_iter()
+            .map(|(id, p)| (shared(&settings.weighted_criteria, id), p))
+            .collect();
+        SheetFacts { assessor, knockout: knockout.into(), points: points.into(), total: s.total }
     }
 }
 
@@ -143,6 +169,23 @@ mod tests {
                 assert!(std::sync::Arc::ptr_eq(key, id), "criterion id {id} copied");
             }
         }
+    }
+
+    #[test]
+    fn a_kept_sheet_gives_every_computation_the_same_maps() {
+        let call = call();
+        let kept = CompactFacts::of(&call, &scored(&call, true)).expect("kept");
+        let first = kept.facts(&Settings::of(&call), "b1".into());
+        let next = kept.facts(&Settings::of(&call), "b2".into());
+        assert!(std::sync::Arc::ptr_eq(&first.knockout, &next.knockout));
+        assert!(std::sync::Arc::ptr_eq(&first.points, &next.points));
+        assert_eq!((&*first.assessor, &*next.assessor), ("b1", "b2"));
+        assert_eq!(next, SheetFacts { assessor: "b2".into(), ..first.clone() });
+        // What the maps hold is the sheet's, whoever asked first.
+        assert_eq!(
+            first,
+            SheetFacts::of_scored(&Settings::of(&call), "b1".into(), scored(&call, true))
+        );
     }
 
     /// Frozen outcomes are stored as JSON and checked against their hash: sharing the ids must

@@ -169,7 +169,7 @@ async fn input_of<C: ConnectionTrait>(
     let requested = store::applications::requested_totals(db, &ids).await?;
     let decisions = store::assessment::decisions_of_call(db, call.id).await?;
     // Made first: the sheets' facts share its criteria's ids.
-    let settings = Settings::of(&call.definition);
+    let settings = settings_of(call, memo);
     let mut facts_of = submitted_facts(db, call, &settings, &ids, memo).await?;
     let mut decisions_of: HashMap<i32, Vec<&entity::decision::Model>> = HashMap::new();
     for d in &decisions {
@@ -208,7 +208,7 @@ async fn input_of<C: ConnectionTrait>(
         .map(recorded_allocation)
         .transpose()?
         .flatten();
-    Ok(SelectionInput { settings, applications, manual_allocation })
+    Ok(SelectionInput { settings: (*settings).clone(), applications, manual_allocation })
 }
 
 /// Applications whose sheets are read in one query: a slice's sheets are turned into their facts
@@ -278,6 +278,8 @@ pub fn remember_submitted(
     scored: &ScoredSheet,
 ) {
     let Some(compact) = CompactFacts::of(&call.definition, scored) else { return };
+    // The maps the next computation takes are made now, outside it.
+    compact.prepare(&settings_of(call, memo));
     let row = store::assessment::SubmittedStamp {
         id: sheet.id,
         application_id: sheet.application_id,
@@ -288,6 +290,11 @@ pub fn remember_submitted(
         updated_at: sheet.updated_at,
     };
     memo.put_many(vec![(sheet.id, stamp(call, &row), compact)]);
+}
+
+/// The call's settings as its current definition gives them, shared through the memo.
+fn settings_of(call: &StoredCall, memo: &SheetMemo) -> std::sync::Arc<Settings> {
+    memo.settings_of(call.id, call.updated_at.timestamp_micros(), || Settings::of(&call.definition))
 }
 
 /// What a sheet's kept facts depend on.

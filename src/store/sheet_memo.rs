@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::domain::selection::Settings;
 use crate::domain::sheet_facts::CompactFacts;
 
 /// What a kept fact was computed from.
@@ -29,14 +30,22 @@ pub struct SheetStamp {
     pub updated_at: i64,
 }
 
-/// Above this many sheets the memo starts again empty (some 25 MB at this size).
-const MAX_KEPT: usize = 300_000;
+/// Above this many sheets the memo starts again empty: some 110 MB at this size, the shared maps
+/// the computations take included (a call of 10,000 applications by 5 assessors keeps some
+/// 55,000).
+const MAX_KEPT: usize = 120_000;
 
 /// The kept facts of one process; `off` keeps nothing (a verification recomputes from the rows).
 #[derive(Clone, Default)]
 pub struct SheetMemo {
     kept: Option<Arc<Mutex<Kept>>>,
+    /// Per call and definition (its last update), the settings whose criteria ids the kept
+    /// facts' maps share.
+    settings: Arc<Mutex<SettingsByCall>>,
 }
+
+/// By call id and the definition's last update.
+type SettingsByCall = HashMap<(i32, i64), Arc<Settings>>;
 
 /// By sheet id: the stamp the facts were kept with, and the facts.
 type Kept = HashMap<i32, (SheetStamp, Arc<CompactFacts>)>;
@@ -44,12 +53,35 @@ type Kept = HashMap<i32, (SheetStamp, Arc<CompactFacts>)>;
 impl SheetMemo {
     /// A memo that remembers.
     pub fn new() -> SheetMemo {
-        SheetMemo { kept: Some(Arc::default()) }
+        SheetMemo { kept: Some(Arc::default()), settings: Arc::default() }
     }
 
     /// A memo that keeps nothing: every sheet is read and checked.
     pub fn off() -> SheetMemo {
-        SheetMemo { kept: None }
+        SheetMemo { kept: None, settings: Arc::default() }
+    }
+
+    /// The settings of a call's definition as of its last update (`updated`, microseconds):
+    /// made once, so the facts kept of its sheets and every computation share one copy of each
+    /// criterion's id. A memo that keeps nothing makes them each time.
+    pub fn settings_of(
+        &self,
+        call_id: i32,
+        updated: i64,
+        make: impl FnOnce() -> Settings,
+    ) -> Arc<Settings> {
+        if self.kept.is_none() {
+            return Arc::new(make());
+        }
+        let mut all = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = all.get(&(call_id, updated)) {
+            return s.clone();
+        }
+        // A redefined call's earlier settings are let go.
+        all.retain(|(id, _), _| *id != call_id);
+        let made = Arc::new(make());
+        all.insert((call_id, updated), made.clone());
+        made
     }
 
     /// The kept facts of these sheets, each only when its stamp still matches (one lock).
@@ -129,6 +161,21 @@ mod tests {
             got.iter().map(Option::is_some).collect::<Vec<_>>(),
             [true, false, false, false]
         );
+    }
+
+    #[test]
+    fn a_call_s_settings_are_made_once_per_definition() {
+        let memo = SheetMemo::new();
+        let call = crate::domain::call::tests::sample();
+        let make = || Settings::of(&call);
+        let first = memo.settings_of(1, 10, make);
+        assert!(Arc::ptr_eq(&first, &memo.settings_of(1, 10, make)));
+        assert!(!Arc::ptr_eq(&first, &memo.settings_of(2, 10, make)), "another call's");
+        let redefined = memo.settings_of(1, 11, make);
+        assert!(!Arc::ptr_eq(&first, &redefined), "the definition changed");
+        assert!(Arc::ptr_eq(&redefined, &memo.settings_of(1, 11, make)));
+        let off = SheetMemo::off();
+        assert!(!Arc::ptr_eq(&off.settings_of(1, 10, make), &off.settings_of(1, 10, make)));
     }
 
     #[test]
