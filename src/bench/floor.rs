@@ -231,10 +231,11 @@ impl Floor {
             .map_err(err)?;
         let mut read = 0usize;
         for row in &rows {
-            let application: i64 = row.try_get_by_index(0).map_err(err)?;
-            let assessor: i64 = row.try_get_by_index(1).map_err(err)?;
+            // INTEGER columns: 32 bits on PostgreSQL.
+            let application: i32 = row.try_get_by_index(0).map_err(err)?;
+            let assessor: i32 = row.try_get_by_index(1).map_err(err)?;
             let round: String = row.try_get_by_index(2).map_err(err)?;
-            let total: i64 = row.try_get_by_index(3).map_err(err)?;
+            let total: i32 = row.try_get_by_index(3).map_err(err)?;
             let at: String = row.try_get_by_index(4).map_err(err)?;
             std::hint::black_box((application, assessor, round, total, at));
             read += 1;
