@@ -77,6 +77,23 @@ fn a_small_bench_completes_every_step_with_its_work() {
         .expect("close row");
     let note = close["note"].as_str().unwrap_or_default();
     assert!(note.contains("only reading the 600 sheets into the program"), "{close}");
+    // The letters' bound: a plain document as long as the letters read back from the run (a
+    // decision letter has two pages or more).
+    let note_of = |step: &str| {
+        let rows = report["rows"].as_array().expect("rows");
+        let row = rows.iter().find(|r| r["step"].as_str().is_some_and(|s| s.starts_with(step)));
+        row.and_then(|r| r["note"].as_str()).unwrap_or_default().to_string()
+    };
+    let letters = note_of("letters");
+    let pages: usize = letters
+        .split("a plain document of ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no plain document in the letters' note: {letters}"));
+    assert!((2..=8).contains(&pages), "{letters}");
+    // The whole call's bound: its steps' floors added up.
+    assert!(note_of("whole call").contains("floors alone add up to"), "{}", note_of("whole call"));
     assert!(report["server_peak_rss"].as_u64().is_some_and(|b| b > 0));
     assert!(report["driver_peak_rss"].as_u64().is_some_and(|b| b > 0));
 }

@@ -256,20 +256,54 @@ fn total_of(sheet: &serde_json::Value) -> i64 {
 
 /// One plain A4 page with the letters' font, `count` times (after one to warm up); the time.
 pub fn plain_pages(count: usize) -> R<Duration> {
-    let page = || -> R<Vec<u8>> {
-        let mut d = crate::pdf::Document::new(crate::pdf::Settings {
+    plain_documents(count, 0)
+}
+
+/// A plain document with the letters' font, `count` times (after one to warm up); the time. With
+/// `full_pages` 0 it is one page with one paragraph (the letters' floor); otherwise that many
+/// pages filled with paragraphs, as long as a letter but without its tags, tables and letterhead
+/// (what bounds the letters' rate).
+pub fn plain_documents(count: usize, full_pages: usize) -> R<Duration> {
+    let start_document = || {
+        crate::pdf::Document::new(crate::pdf::Settings {
             title: "Basis".into(),
             header_left: "Toekomstscenario kind- en gezinsbescherming".into(),
             ..Default::default()
         })
-        .map_err(err)?;
-        d.paragraph("Een gewone pagina met één alinea tekst, als maat voor de kosten van een PDF.");
+        .map_err(err)
+    };
+    // How many paragraphs fill the pages: the one that would open a page more is left out.
+    let mut fill = 0;
+    if full_pages > 0 {
+        let mut d = start_document()?;
+        while d.page_count() <= full_pages {
+            fill += 1;
+            d.paragraph(&format!("{fill}. {FILLER}"));
+        }
+        fill -= 1;
+    }
+    let document = || -> R<Vec<u8>> {
+        let mut d = start_document()?;
+        if full_pages == 0 {
+            d.paragraph(
+                "Een gewone pagina met één alinea tekst, als maat voor de kosten van een PDF.",
+            );
+        }
+        for i in 1..=fill {
+            d.paragraph(&format!("{i}. {FILLER}"));
+        }
         d.finish().map_err(err)
     };
-    page()?;
+    document()?;
     let start = Instant::now();
     for _ in 0..count {
-        std::hint::black_box(page()?);
+        std::hint::black_box(document()?);
     }
     Ok(start.elapsed())
 }
+
+/// A paragraph of ordinary Dutch text, as much as a letter's (written for this measure).
+const FILLER: &str = "De aanvraag is beoordeeld op de criteria van de leidraad. Per criterium \
+    staat hieronder hoeveel punten zij kreeg, met de motivering van de beoordelaars en het \
+    gemiddelde over alle beoordelingen. Het totaal bepaalt of de regio wordt uitgenodigd voor \
+    een gesprek, en daarna of de subsidie wordt verleend en tot welk bedrag.";

@@ -63,6 +63,7 @@ pub async fn all(
     let reads = reads(opts, &run.ctx, &server).await;
     report.counts.outcome_reads_completed = reads.0.completed;
     let emails_queued = steps::outbox_total(&run.ctx.c, "queued").await?;
+    let (sampled, pages) = steps::letter_pages(&run.ctx.c, run.ctx.call_id, 20).await?;
     let server_peak = server_peak.max(server.memory().peak);
     server.stop();
 
@@ -79,7 +80,9 @@ pub async fn all(
     report.counts.emails_received = delivery.received;
     report.counts.emails_with_pdf = delivery.with_pdf;
 
-    let floors = floors(opts, scratch, template, first_year, n, k, &sink, &delivery).await?;
+    let letters = LetterPages { sampled, pages };
+    let floors =
+        floors(opts, scratch, template, first_year, n, k, &sink, &delivery, &letters).await?;
     report.rows = rows(&run, &reads, &delivery, &floors, kind, n, k);
     report.rows.insert(
         0,
@@ -96,6 +99,7 @@ pub async fn all(
     let whole_ok = run.seconds < 60.0 && server_peak < 400 * MB && idle.rss < 60 * MB;
     report.rows.push(
         Row::new("whole call", format!("{n} x {k}"), run.seconds, (n * k) as f64)
+            .note(floors.of_call(&report.counts).note())
             .target("< 60 s; server peak < 400 MB, idle < 60 MB", whole_ok)
             .rss(server_peak),
     );
@@ -183,7 +187,46 @@ pub struct Floors {
     /// The same sheets only read into the program, row by row (a bound, not a floor).
     read_seconds: f64,
     pages: f64,
+    /// A plain document as long as the call's letters (pages, rate): a bound, not a floor.
+    long_documents: Option<(usize, f64)>,
     smtp: f64,
+}
+
+/// The pages of the letters sampled from the run.
+struct LetterPages {
+    sampled: usize,
+    pages: usize,
+}
+
+/// The time the call's own work takes at its floors' rates: a bound on the whole call.
+struct CallFloors {
+    intake: f64,
+    sheets: f64,
+    letters: f64,
+}
+
+impl CallFloors {
+    fn note(&self) -> String {
+        format!(
+            "its steps' floors alone add up to {:.1} s: intake {:.1} s, sheets {:.1} s, letters \
+             {:.1} s",
+            self.intake + self.sheets + self.letters,
+            self.intake,
+            self.sheets,
+            self.letters
+        )
+    }
+}
+
+impl Floors {
+    fn of_call(&self, counts: &super::report::Counts) -> CallFloors {
+        let sheets = (counts.first_round_sheets + counts.final_round_sheets) as f64;
+        CallFloors {
+            intake: counts.applications as f64 / self.intake.max(1e-9),
+            sheets: sheets / self.sheets.max(1e-9),
+            letters: counts.letters as f64 / self.pages.max(1e-9),
+        }
+    }
 }
 
 /// The floors, each as a rate (items per second), except the close's time.
@@ -197,6 +240,7 @@ async fn floors(
     k: usize,
     sink: &smtp::Sink,
     delivery: &Delivery,
+    letters: &LetterPages,
 ) -> R<Floors> {
     let f = Floor::open(scratch, opts.seed, template, first_year).await?;
     let apps = n.min(2_000);
@@ -217,6 +261,17 @@ async fn floors(
             .await
             .map_err(|e| e.to_string())??
             .as_secs_f64();
+    // The letters' length, rounded: their bound.
+    let long = (letters.pages + letters.sampled / 2) / letters.sampled.max(1);
+    let long_documents = if long == 0 {
+        None
+    } else {
+        let count = 100;
+        let took = tokio::task::spawn_blocking(move || floor::plain_documents(count, long))
+            .await
+            .map_err(|e| e.to_string())??;
+        Some((long, count as f64 / took.as_secs_f64()))
+    };
     let average =
         sink.counts.bytes.load(std::sync::atomic::Ordering::Relaxed) / sink.messages().max(1);
     let emails = delivery.received.clamp(100, 5_000);
@@ -228,6 +283,7 @@ async fn floors(
         close_seconds: close.as_secs_f64(),
         read_seconds: read.as_secs_f64(),
         pages,
+        long_documents,
         smtp: emails as f64 / smtp_time.as_secs_f64(),
     })
 }
@@ -282,7 +338,7 @@ fn rows(
         run.counts.letters as f64,
     )
     .floor(f.pages)
-    .note(format!("RSS growth {} MB", run.letters_rss_growth / MB as i64));
+    .note(letters_note(run, f));
     let ok = letters.ratio.unwrap_or(0.0) >= 0.5 && run.letters_rss_growth < 100 * MB as i64;
     rows.push(letters.target(">= 0.5 of floor; memory flat", ok));
     let (outcome, health, peak) = reads;
@@ -312,4 +368,16 @@ fn rows(
     let ok = mail.ratio.unwrap_or(0.0) >= 0.5;
     rows.push(mail.target(">= 0.5 of floor", ok));
     rows
+}
+
+/// The letters' note: their memory, and their bound (a plain document as long as they are).
+fn letters_note(run: &call::CallRun, f: &Floors) -> String {
+    let growth = format!("RSS growth {} MB", run.letters_rss_growth / MB as i64);
+    let Some((pages, rate)) = f.long_documents else { return growth };
+    let letters = run.counts.letters as f64 / run.letters_seconds.max(1e-9);
+    format!(
+        "{growth}; a plain document of {pages} full pages, as long as a letter, with the same \
+         font: {rate:.0}/s, the letters {:.2} of it",
+        letters / rate.max(1e-9)
+    )
 }

@@ -208,6 +208,23 @@ pub async fn letters_rendered(c: &Client, call_id: i64) -> R<usize> {
     usize::try_from(total).map_err(|e| e.to_string())
 }
 
+/// The pages of `sample` of the call's rendered letters, spread over the list (each downloaded as
+/// a region would and counted by its page tree): how many were read and their pages in all.
+pub async fn letter_pages(c: &Client, call_id: i64, sample: usize) -> R<(usize, usize)> {
+    let total = letters_rendered(c, call_id).await?;
+    let (mut read, mut pages) = (0, 0);
+    for j in 0..sample.min(total) {
+        let offset = j * total / sample.min(total);
+        let path = format!("/calls/{call_id}/letters?state=rendered&limit=1&offset={offset}");
+        let page = c.get(&path, &c.staff).await.map_err(fail)?.expect(200).map_err(fail)?;
+        let id = page["items"][0]["id"].as_i64().ok_or("a listed letter has no id")?;
+        let pdf = c.get_bytes(&format!("/letters/{id}/content"), &c.staff).await.map_err(fail)?;
+        let doc = lopdf::Document::load_mem(&pdf).map_err(|e| format!("letter {id}: {e}"))?;
+        (read, pages) = (read + 1, pages + doc.get_pages().len());
+    }
+    Ok((read, pages))
+}
+
 /// The outbox's count of one status.
 pub async fn outbox_total(c: &Client, status: &str) -> R<u64> {
     let page = c
