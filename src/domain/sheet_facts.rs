@@ -1,110 +1,66 @@
-//! A submitted sheet's facts in a compact form, kept between computations of a call's outcome so
-//! a sheet's stored JSON is read and checked once, not at every close, publication or read. The
-//! criteria are not repeated per sheet: each answer stands at its criterion's place in the call.
-//! The facts as the computation takes them are made from it once and then shared by every
-//! computation that finds the sheet unchanged.
+//! A submitted sheet's facts as the computation takes them, kept between computations of a
+//! call's outcome so a sheet's stored JSON is read and checked once, not at every close,
+//! publication or read. Their maps are made once, keyed by the ids of the call's settings, and
+//! shared by every computation that finds the sheet unchanged: no criterion's id is repeated per
+//! sheet, and no map is made again.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use super::call::CallDefinition;
 use super::points::Points;
 use super::scoring::ScoredSheet;
 use super::selection::{Key, Settings, SheetFacts};
 
-/// A checked sheet's knock-out answers and points, in the order of the call's criteria.
+/// A checked sheet's knock-out answers and points, keyed by the ids of the settings it was made
+/// with (an id the call does not have gets its own): at 10,000 applications, 50,000 pairs of
+/// maps made once instead of at every computation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompactFacts {
-    knockout: Box<[Option<bool>]>,
-    points: Box<[Option<Points>]>,
+pub struct KeptFacts {
+    knockout: Arc<BTreeMap<Key, bool>>,
+    points: Arc<BTreeMap<Key, Points>>,
     total: Points,
-    /// The answers and points keyed as the computation takes them, made by the first
-    /// computation that reads this sheet (with the criteria the stamp of the kept facts fixes)
-    /// and shared by the next ones: at 10,000 applications, 50,000 pairs of maps not made again.
-    shared: OnceLock<Shared>,
 }
 
-type Shared = (Arc<BTreeMap<Key, bool>>, Arc<BTreeMap<Key, Points>>);
-
-impl CompactFacts {
-    /// The compact form of a checked sheet, or `None` when it answers a criterion the call does
-    /// not have (then it cannot be restored exactly and is not kept).
-    pub fn of(call: &CallDefinition, s: &ScoredSheet) -> Option<CompactFacts> {
-        let knockout: Box<[Option<bool>]> =
-            call.knockout_criteria.iter().map(|k| s.knockout.get(&k.id).copied()).collect();
-        let points: Box<[Option<Points>]> =
-            call.weighted_criteria.iter().map(|c| s.points.get(&c.id).copied()).collect();
-        let kept = knockout.iter().flatten().count() + points.iter().flatten().count();
-        (kept == s.knockout.len() + s.points.len()).then_some(CompactFacts {
-            knockout,
-            points,
-            total: s.total,
-            shared: OnceLock::new(),
-        })
+impl KeptFacts {
+    /// The kept form of a checked sheet, with the ids of `settings`.
+    pub fn of(settings: &Settings, s: &ScoredSheet) -> KeptFacts {
+        let shared = |ids: &[Key], id: &str| {
+            ids.iter().find(|k| &***k == id).cloned().unwrap_or_else(|| Key::from(id))
+        };
+        let knockout: BTreeMap<Key, bool> = s
+            .knockout
+            .iter()
+            .map(|(id, met)| (shared(&settings.knockout_criteria, id), *met))
+            .collect();
+        let points: BTreeMap<Key, Points> =
+            s.points.iter().map(|(id, p)| (shared(&settings.weighted_criteria, id), *p)).collect();
+        KeptFacts { knockout: knockout.into(), points: points.into(), total: s.total }
     }
 
-    /// The sheet's facts as the computation takes them, for the settings of the call it was made
-    /// with: keyed by the ids they share, so no id is copied; the maps are made at the first call
-    /// and shared from then on.
-    pub fn facts(&self, settings: &Settings, assessor: Key) -> SheetFacts {
-        let (knockout, points) = self.shared(settings);
+    /// The sheet's facts as the computation takes them, by this assessor: its maps shared, not
+    /// copied.
+    pub fn facts(&self, assessor: Key) -> SheetFacts {
         SheetFacts {
             assessor,
-            knockout: knockout.clone(),
-            points: points.clone(),
+            knockout: self.knockout.clone(),
+            points: self.points.clone(),
             total: self.total,
         }
-    }
-
-    /// Makes the maps [`CompactFacts::facts`] shares now (when the sheet is kept), so that the
-    /// first computation after it does not.
-    pub fn prepare(&self, settings: &Settings) {
-        self.shared(settings);
-    }
-
-    fn shared(&self, settings: &Settings) -> &Shared {
-        self.shared.get_or_init(|| {
-            let knockout: BTreeMap<Key, bool> = settings
-                .knockout_criteria
-                .iter()
-                .zip(self.knockout.iter())
-                .filter_map(|(k, v)| v.map(|v| (k.clone(), v)))
-                .collect();
-            let points: BTreeMap<Key, Points> = settings
-                .weighted_criteria
-                .iter()
-                .zip(self.points.iter())
-                .filter_map(|(c, p)| p.map(|p| (c.clone(), p)))
-                .collect();
-            (Arc::new(knockout), Arc::new(points))
-        })
     }
 }
 
 impl SheetFacts {
     /// A checked sheet's facts, keyed by the ids `settings` shares (an id the call does not have
     /// gets its own).
-    pub fn of_scored(settings: &Settings, assessor: Key, s: ScoredSheet) -> SheetFacts {
-        let shared = |ids: &[Key], id: String| {
-            ids.iter().find(|k| &***k == id.as_str()).cloned().unwrap_or_else(|| Key::from(id))
-        };
-        let knockout: BTreeMap<Key, bool> = s
-            .knockout
-            .into_iter()
-            .map(|(id, met)| (shared(&settings.knockout_criteria, id), met))
-            .collect();
-        let points: BTreeMap<Key, Points> = s
-            .points
-            .into_iter()
-            .map(|(id, p)| (shared(&settings.weighted_criteria, id), p))
-            .collect();
-        SheetFacts { assessor, knockout: knockout.into(), points: points.into(), total: s.total }
+    pub fn of_scored(settings: &Settings, assessor: Key, s: &ScoredSheet) -> SheetFacts {
+        KeptFacts::of(settings, s).facts(assessor)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::call::CallDefinition;
 
     /// The sample call with three criteria of each kind, so places and gaps matter.
     fn call() -> CallDefinition {
@@ -142,14 +98,23 @@ mod tests {
         ScoredSheet { points, total, knockout }
     }
 
+    /// The facts' maps as plain strings, to compare with the sheet they were made from.
+    fn plain(f: &SheetFacts) -> (BTreeMap<String, bool>, BTreeMap<String, Points>) {
+        (
+            f.knockout.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            f.points.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        )
+    }
+
     #[test]
-    fn the_compact_form_gives_back_exactly_the_facts_it_was_made_from() {
+    fn the_kept_facts_give_back_exactly_the_sheet_they_were_made_from() {
         let call = call();
+        let settings = Settings::of(&call);
         for partial in [false, true] {
             let s = scored(&call, partial);
-            let compact = CompactFacts::of(&call, &s).expect("kept");
-            let facts = compact.facts(&Settings::of(&call), "b1".into());
-            assert_eq!(facts, SheetFacts::of_scored(&Settings::of(&call), "b1".into(), s));
+            let facts = KeptFacts::of(&settings, &s).facts("b1".into());
+            assert_eq!(plain(&facts), (s.knockout.clone(), s.points.clone()));
+            assert_eq!((facts.total, &*facts.assessor), (s.total, "b1"));
         }
     }
 
@@ -158,9 +123,10 @@ mod tests {
         let call = call();
         let settings = Settings::of(&call);
         let assessor = Key::from("b1");
-        let kept = CompactFacts::of(&call, &scored(&call, false)).expect("kept");
-        let scored_facts = SheetFacts::of_scored(&settings, assessor.clone(), scored(&call, false));
-        for facts in [kept.facts(&settings, assessor.clone()), scored_facts] {
+        let kept = KeptFacts::of(&settings, &scored(&call, false));
+        let scored_facts =
+            SheetFacts::of_scored(&settings, assessor.clone(), &scored(&call, false));
+        for facts in [kept.facts(assessor.clone()), scored_facts] {
             assert!(std::sync::Arc::ptr_eq(&facts.assessor, &assessor));
             for (key, id) in facts.knockout.keys().zip(&settings.knockout_criteria) {
                 assert!(std::sync::Arc::ptr_eq(key, id), "knock-out id {id} copied");
@@ -174,18 +140,13 @@ mod tests {
     #[test]
     fn a_kept_sheet_gives_every_computation_the_same_maps() {
         let call = call();
-        let kept = CompactFacts::of(&call, &scored(&call, true)).expect("kept");
-        let first = kept.facts(&Settings::of(&call), "b1".into());
-        let next = kept.facts(&Settings::of(&call), "b2".into());
+        let kept = KeptFacts::of(&Settings::of(&call), &scored(&call, true));
+        let first = kept.facts("b1".into());
+        let next = kept.facts("b2".into());
         assert!(std::sync::Arc::ptr_eq(&first.knockout, &next.knockout));
         assert!(std::sync::Arc::ptr_eq(&first.points, &next.points));
         assert_eq!((&*first.assessor, &*next.assessor), ("b1", "b2"));
         assert_eq!(next, SheetFacts { assessor: "b2".into(), ..first.clone() });
-        // What the maps hold is the sheet's, whoever asked first.
-        assert_eq!(
-            first,
-            SheetFacts::of_scored(&Settings::of(&call), "b1".into(), scored(&call, true))
-        );
     }
 
     /// Frozen outcomes are stored as JSON and checked against their hash: sharing the ids must
@@ -194,9 +155,7 @@ mod tests {
     fn shared_ids_are_written_and_read_as_plain_strings() {
         let call = call();
         let settings = Settings::of(&call);
-        let facts = CompactFacts::of(&call, &scored(&call, true))
-            .expect("kept")
-            .facts(&settings, "b1".into());
+        let facts = KeptFacts::of(&settings, &scored(&call, true)).facts("b1".into());
         let json = serde_json::to_string(&facts).expect("json");
         assert_eq!(
             json,
@@ -209,14 +168,16 @@ mod tests {
         assert_eq!(written["weighted_criteria"], serde_json::json!(["w_a", "w_b", "w_c"]));
     }
 
+    /// A sheet answering a criterion the call does not have (a call redefined after it was
+    /// scored) is kept as it is: that answer keeps its own id.
     #[test]
-    fn a_sheet_answering_a_criterion_outside_the_call_is_not_kept() {
+    fn a_sheet_answering_a_criterion_outside_the_call_is_kept_exactly() {
         let call = call();
+        let settings = Settings::of(&call);
         let mut s = scored(&call, false);
         s.knockout.insert("not_in_this_call".into(), true);
-        assert_eq!(CompactFacts::of(&call, &s), None);
-        let mut s = scored(&call, false);
-        s.points.insert("not_in_this_call".into(), Points::default());
-        assert_eq!(CompactFacts::of(&call, &s), None);
+        s.points.insert("also_not_in_it".into(), Points::parse("2.5").expect("points"));
+        let facts = KeptFacts::of(&settings, &s).facts("b1".into());
+        assert_eq!(plain(&facts), (s.knockout.clone(), s.points.clone()));
     }
 }

@@ -18,7 +18,7 @@ use crate::domain::selection::{
     self, ApplicationInput, ApplicationResult, Key, ManualAllocation, RecordedKnockout,
     RecordedTie, SelectionInput, SelectionResult, Settings, SheetFacts,
 };
-use crate::domain::sheet_facts::CompactFacts;
+use crate::domain::sheet_facts::KeptFacts;
 use crate::error::DomainError;
 use crate::store::sheet_memo::{SheetMemo, SheetStamp};
 use crate::store::{self, calls::StoredCall};
@@ -248,16 +248,17 @@ async fn submitted_facts<C: ConnectionTrait>(
             let Ok(round) = Round::parse(&row.round) else { continue };
             let assessor = names.of(row.assessor_id);
             let sheet = match kept {
-                Some(k) => k.facts(settings, assessor),
+                Some(k) => k.facts(assessor),
                 None => {
                     let content = contents.remove(&row.id).ok_or_else(|| {
                         DomainError::internal(format!("sheet {} went away", row.id))
                     })?;
                     let scored = checked(&call.definition, row.id, &content)?;
-                    if let Some(compact) = CompactFacts::of(&call.definition, &scored) {
-                        to_keep.push((row.id, stamp, compact));
-                    }
-                    SheetFacts::of_scored(settings, assessor, scored)
+                    // Its maps are made once: this computation and the kept facts share them.
+                    let kept = KeptFacts::of(settings, &scored);
+                    let facts = kept.facts(assessor);
+                    to_keep.push((row.id, stamp, kept));
+                    facts
                 }
             };
             facts.entry((row.application_id, round.as_str())).or_default().push(sheet);
@@ -277,9 +278,8 @@ pub fn remember_submitted(
     sheet: &entity::sheet::Model,
     scored: &ScoredSheet,
 ) {
-    let Some(compact) = CompactFacts::of(&call.definition, scored) else { return };
     // The maps the next computation takes are made now, outside it.
-    compact.prepare(&settings_of(call, memo));
+    let kept = KeptFacts::of(&settings_of(call, memo), scored);
     let row = store::assessment::SubmittedStamp {
         id: sheet.id,
         application_id: sheet.application_id,
@@ -289,7 +289,7 @@ pub fn remember_submitted(
         submitted_at: sheet.submitted_at,
         updated_at: sheet.updated_at,
     };
-    memo.put_many(vec![(sheet.id, stamp(call, &row), compact)]);
+    memo.put_many(vec![(sheet.id, stamp(call, &row), kept)]);
 }
 
 /// The call's settings as its current definition gives them, shared through the memo.

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::domain::selection::Settings;
-use crate::domain::sheet_facts::CompactFacts;
+use crate::domain::sheet_facts::KeptFacts;
 
 /// What a kept fact was computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,9 +30,8 @@ pub struct SheetStamp {
     pub updated_at: i64,
 }
 
-/// Above this many sheets the memo starts again empty: some 110 MB at this size, the shared maps
-/// the computations take included (a call of 10,000 applications by 5 assessors keeps some
-/// 55,000).
+/// Above this many sheets the memo starts again empty: some 80 MB at this size, by the sizes of
+/// their maps (a call of 10,000 applications by 5 assessors keeps some 55,000).
 const MAX_KEPT: usize = 120_000;
 
 /// The kept facts of one process; `off` keeps nothing (a verification recomputes from the rows).
@@ -48,7 +47,7 @@ pub struct SheetMemo {
 type SettingsByCall = HashMap<(i32, i64), Arc<Settings>>;
 
 /// By sheet id: the stamp the facts were kept with, and the facts.
-type Kept = HashMap<i32, (SheetStamp, Arc<CompactFacts>)>;
+type Kept = HashMap<i32, (SheetStamp, Arc<KeptFacts>)>;
 
 impl SheetMemo {
     /// A memo that remembers.
@@ -85,7 +84,7 @@ impl SheetMemo {
     }
 
     /// The kept facts of these sheets, each only when its stamp still matches (one lock).
-    pub fn get_many(&self, sheets: &[(i32, SheetStamp)]) -> Vec<Option<Arc<CompactFacts>>> {
+    pub fn get_many(&self, sheets: &[(i32, SheetStamp)]) -> Vec<Option<Arc<KeptFacts>>> {
         let Some(kept) = &self.kept else { return vec![None; sheets.len()] };
         let kept = kept.lock().unwrap_or_else(|p| p.into_inner());
         sheets
@@ -97,7 +96,7 @@ impl SheetMemo {
     }
 
     /// Keeps the facts of these sheets (one lock).
-    pub fn put_many(&self, sheets: Vec<(i32, SheetStamp, CompactFacts)>) {
+    pub fn put_many(&self, sheets: Vec<(i32, SheetStamp, KeptFacts)>) {
         let Some(kept) = &self.kept else { return };
         if sheets.is_empty() {
             return;
@@ -127,14 +126,14 @@ mod tests {
     use crate::domain::points::Points;
     use crate::domain::scoring::ScoredSheet;
 
-    fn facts() -> CompactFacts {
+    fn facts() -> KeptFacts {
         let call = crate::domain::call::tests::sample();
         let sheet = ScoredSheet {
             points: Default::default(),
             total: Points::default(),
             knockout: Default::default(),
         };
-        CompactFacts::of(&call, &sheet).expect("kept")
+        KeptFacts::of(&Settings::of(&call), &sheet)
     }
 
     fn stamp() -> SheetStamp {

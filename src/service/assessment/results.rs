@@ -197,7 +197,7 @@ pub async fn what_if(
             "this assessor has no sheet on the application in that round",
         )
     })?;
-    *target = SheetFacts::of_scored(&input.settings, assessor.into(), scored);
+    *target = SheetFacts::of_scored(&input.settings, assessor.into(), &scored);
     let after = selection::compute(&input);
     let mut b = before.awarded_in_rank_order.clone();
     let mut a = after.awarded_in_rank_order.clone();
