@@ -26,8 +26,14 @@ fn difference(a: Points, b: Points) -> Points {
 /// Mean, median and spread of the values given on one criterion (or of sheet totals); `None`
 /// for no values.
 pub fn criterion_stats(values: &[Points]) -> Option<CriterionStats> {
-    let mean = Points::mean_half_up(values)?;
-    let mut sorted = values.to_vec();
+    criterion_stats_sorting(&mut values.to_vec())
+}
+
+/// [`criterion_stats`] of values whose order the caller no longer needs: sorted in place (the
+/// same stable sort), not copied. The outcome's computation takes it per criterion and
+/// application, so a call of 10,000 applications makes no vector for it.
+pub fn criterion_stats_sorting(sorted: &mut [Points]) -> Option<CriterionStats> {
+    let mean = Points::mean_half_up(sorted)?;
     sorted.sort();
     let n = sorted.len();
     let median =
@@ -80,7 +86,16 @@ pub fn assessor_deviation<App: Ord, Assessor: Ord + Clone>(
 /// An application needs a consensus talk when its sheet totals differ by more than the limit, or
 /// the sheets disagree on a knock-out criterion.
 pub fn disagreement(totals: &[Points], spread_limit: Points, split_knockout: bool) -> bool {
-    split_knockout || criterion_stats(totals).is_some_and(|s| s.spread > spread_limit)
+    spread_disagrees(criterion_stats(totals).map(|s| s.spread), spread_limit, split_knockout)
+}
+
+/// [`disagreement`] of totals whose spread is known (`None` without totals).
+pub fn spread_disagrees(
+    spread: Option<Points>,
+    spread_limit: Points,
+    split_knockout: bool,
+) -> bool {
+    split_knockout || spread.is_some_and(|s| s > spread_limit)
 }
 
 #[cfg(test)]

@@ -175,23 +175,24 @@ fn round_figures(
     settings: &Settings,
     split_knockout: bool,
 ) -> Option<RoundFigures> {
-    let totals: Vec<Points> = sheets.iter().map(|s| s.total).collect();
+    let mut totals: Vec<Points> = sheets.iter().map(|s| s.total).collect();
     let score = Points::mean_half_up(&totals)?;
+    // One buffer for every criterion's values, sorted in place for their median.
+    let mut values = Vec::with_capacity(sheets.len());
     let criteria = settings
         .weighted_criteria
         .iter()
         .filter_map(|id| {
-            let values: Vec<Points> =
-                sheets.iter().filter_map(|s| s.points.get(id).copied()).collect();
-            calibration::criterion_stats(&values).map(|stats| (id.clone(), stats))
+            values.clear();
+            values.extend(sheets.iter().filter_map(|s| s.points.get(id).copied()));
+            calibration::criterion_stats_sorting(&mut values).map(|stats| (id.clone(), stats))
         })
         .collect();
-    let spread = calibration::criterion_stats(&totals).map_or(Points::ZERO, |s| s.spread);
-    let disagreement = calibration::disagreement(
-        &totals,
-        Points::whole(settings.disagreement_spread),
-        split_knockout,
-    );
+    // The totals' spread once, for the figures and for the disagreement.
+    let spread = calibration::criterion_stats_sorting(&mut totals).map(|s| s.spread);
+    let limit = Points::whole(settings.disagreement_spread);
+    let disagreement = calibration::spread_disagrees(spread, limit, split_knockout);
+    let spread = spread.unwrap_or(Points::ZERO);
     Some(RoundFigures { score, sheets: sheets.len(), criteria, spread, disagreement })
 }
 
