@@ -81,8 +81,9 @@ pub async fn all(
     report.counts.emails_with_pdf = delivery.with_pdf;
 
     let letters = LetterPages { sampled, pages };
-    let floors =
-        floors(opts, scratch, template, first_year, n, k, &sink, &delivery, &letters).await?;
+    let measured =
+        Measured { n, k, template, first_year, sink: &sink, delivery: &delivery, letters };
+    let floors = floors(opts, scratch, measured).await?;
     report.rows = rows(&run, &reads, &delivery, &floors, kind, n, k);
     report.rows.insert(
         0,
@@ -229,19 +230,20 @@ impl Floors {
     }
 }
 
-/// The floors, each as a rate (items per second), except the close's time.
-#[allow(clippy::too_many_arguments)]
-async fn floors(
-    opts: &Options,
-    scratch: &str,
-    template: serde_json::Value,
-    first_year: i32,
+/// What the floors are measured for: the call the run drove and what it delivered.
+struct Measured<'a> {
     n: usize,
     k: usize,
-    sink: &smtp::Sink,
-    delivery: &Delivery,
-    letters: &LetterPages,
-) -> R<Floors> {
+    template: serde_json::Value,
+    first_year: i32,
+    sink: &'a smtp::Sink,
+    delivery: &'a Delivery,
+    letters: LetterPages,
+}
+
+/// The floors, each as a rate (items per second), except the close's time.
+async fn floors(opts: &Options, scratch: &str, m: Measured<'_>) -> R<Floors> {
+    let Measured { n, k, template, first_year, sink, delivery, letters } = m;
     let f = Floor::open(scratch, opts.seed, template, first_year).await?;
     let apps = n.min(2_000);
     let intake = apps as f64 / f.intake(apps).await?.as_secs_f64();
